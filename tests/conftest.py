@@ -1,0 +1,74 @@
+"""Shared fixtures: real servers (PostgreSQL, Redis, RabbitMQ) that skip without them, or fail on CI."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+POSTGRES_URL = os.environ.get("FOLLOWTHROUGH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("FOLLOWTHROUGH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+AMQP_URL = os.environ.get("FOLLOWTHROUGH_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def require_server(name: str, host: str, port: int) -> None:
+    """Skip (or, with FOLLOWTHROUGH_REQUIRE_SERVICES=1, fail) when a server is not reachable."""
+    if _port_open(host, port):
+        return
+    message = f"{name} is not reachable on {host}:{port}; start it (see README) to run this test"
+    if os.environ.get("FOLLOWTHROUGH_REQUIRE_SERVICES") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL schema for one test; dropped afterwards."""
+    require_server("PostgreSQL", "127.0.0.1", 5432)
+    import sqlalchemy as sa
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis URL on a database flushed before and after the test."""
+    require_server("Redis", "127.0.0.1", 6379)
+    import redis
+
+    url = REDIS_URL.rsplit("/", 1)[0] + "/9"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()
+
+
+@pytest.fixture
+def amqp_url() -> str:
+    """The RabbitMQ URL (tests use uniquely named queues)."""
+    require_server("RabbitMQ", "127.0.0.1", 5672)
+    return AMQP_URL
