@@ -1,0 +1,1 @@
+"""The follow-up domain: pure rules (`workflows.rules`), the store and the dramatiq actors."""
