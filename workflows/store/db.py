@@ -1,0 +1,112 @@
+"""The database handle: one engine per process, sessions and transactions, backend tuning.
+
+SQLite (the embedded shape) runs worker threads against one file, so every writing
+transaction starts with `BEGIN IMMEDIATE`: writers queue on SQLite's busy handler (up to
+`busy_timeout` seconds) instead of failing with "database is locked" when a reader tries to
+upgrade to a writer. WAL lets readers go on while one writer writes; `Database.read()` opens
+a deferred (read-only) transaction that never waits for writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+log = structlog.get_logger(__name__)
+
+_READ_ONLY = "followthrough_read_only"
+
+
+def create_engine(
+    url: str, *, busy_timeout: float = 30.0, pool_size: int = 10, echo: bool = False
+) -> Engine:
+    """An engine tuned for the backend: SQLite gets WAL, foreign keys and immediate writers."""
+    if sa.make_url(url).get_backend_name() == "sqlite":
+        return _sqlite_engine(url, busy_timeout=busy_timeout, pool_size=pool_size, echo=echo)
+    return sa.create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+    )
+
+
+def _sqlite_engine(url: str, *, busy_timeout: float, pool_size: int, echo: bool) -> Engine:
+    engine = sa.create_engine(
+        url,
+        connect_args={"timeout": busy_timeout, "check_same_thread": False},
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        echo=echo,
+    )
+    busy_ms = int(busy_timeout * 1000)
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so that "begin" below decides how to begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: sa.Connection) -> None:
+        read_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Database:
+    """One database: hands out sessions; ORM objects stay readable after commit (no expiry)."""
+
+    def __init__(self, url_or_engine: str | Engine, **engine_options: Any) -> None:
+        if isinstance(url_or_engine, Engine):
+            self.engine = url_or_engine
+        else:
+            self.engine = create_engine(url_or_engine, **engine_options)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False
+        )
+
+    @property
+    def dialect(self) -> str:
+        """The backend's name: `sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed on exit, rolled back if the block raises."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only (on SQLite it does not queue behind writers); rolled back."""
+        with self._read_sessions() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A plain session the caller commits itself (`session.commit()`); closed on exit."""
+        with self._sessions() as session:
+            yield session
+
+    def ping(self) -> None:
+        """Run a trivial query; raises if the database is unreachable (for /readyz)."""
+        with self.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+
+    def dispose(self) -> None:
+        """Close every pooled connection (at shutdown, and in tests)."""
+        self.engine.dispose()
