@@ -88,6 +88,16 @@ class CalendarPage(Page[CalendarEvent]):
     calendar_time_zone: str | None = None
 
 
+@dataclass(frozen=True)
+class CalendarChannel:
+    """A Calendar push channel: what it takes to verify its notifications and to stop it."""
+
+    channel_id: str
+    resource_id: str
+    expiration: dt.datetime | None
+    token: str = field(repr=False)  # a shared secret: never log it
+
+
 # --- Google Contacts (People API) --------------------------------------------------------------
 
 
