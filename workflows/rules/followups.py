@@ -1,0 +1,103 @@
+"""The follow-ups a completed interview owes, each with a stable key.
+
+    plan_followups(event_id=..., original_start=..., meeting_start=..., zone=...,
+                   first_name=..., todos=...) -> tuple[FollowUpPlan, ...]
+    missing_followups(plans, existing_keys) -> tuple[FollowUpPlan, ...]
+
+A Thank-you is due the day after the meeting's date in the user's time zone; an Action item
+per promise (`TODO:` / `- [ ]`) is due 7 days after. Keys come from `workflows.rules.keys`,
+so re-planning after notes change only adds the promises that are new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from workflows.rules.clock import local_days_after
+from workflows.rules.keys import action_key, thank_you_key
+
+THANK_YOU_AFTER_DAYS = 1
+ACTION_ITEM_AFTER_DAYS = 7
+MAX_TITLE_CHARS = 200
+
+
+class FollowUpKind(enum.StrEnum):
+    """The Kind of a follow-up, spelled as the Airtable Follow-ups Kind choices."""
+
+    THANK_YOU = "Thank-you"
+    ACTION_ITEM = "Action item"
+    PROGRESS_UPDATE = "Progress update"
+
+
+class FollowUpStatus(enum.StrEnum):
+    """The Status of a follow-up, spelled as the Airtable Follow-ups Status choices."""
+
+    OPEN = "Open"
+    DONE = "Done"
+    SNOOZED = "Snoozed"
+
+
+@dataclass(frozen=True)
+class FollowUpPlan:
+    """A follow-up to create (once, by its key): what, by when, and for which kind."""
+
+    key: str
+    kind: FollowUpKind
+    title: str
+    due: dt.date
+
+
+def single_line(text: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """`text` on one line (any line breaks or control characters become spaces), at most `limit`."""
+    line = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
+
+
+def thank_you_title(first_name: str) -> str:
+    """The Thank-you follow-up's title."""
+    return single_line(f"Send {first_name} a thank-you" if first_name else "Send a thank-you")
+
+
+def plan_followups(
+    *,
+    event_id: str,
+    original_start: dt.datetime | dt.date,
+    meeting_start: dt.datetime,
+    zone: dt.tzinfo,
+    first_name: str,
+    todos: Iterable[str],
+    thank_you: bool = True,
+    action_items: bool = True,
+) -> tuple[FollowUpPlan, ...]:
+    """The Thank-you and Action items of one completed meeting (history passes False for both)."""
+    plans: list[FollowUpPlan] = []
+    if thank_you:
+        due = local_days_after(meeting_start, THANK_YOU_AFTER_DAYS, zone)
+        key = thank_you_key(event_id, original_start)
+        plans.append(FollowUpPlan(key, FollowUpKind.THANK_YOU, thank_you_title(first_name), due))
+    if action_items:
+        due = local_days_after(meeting_start, ACTION_ITEM_AFTER_DAYS, zone)
+        for todo in todos:
+            key = action_key(event_id, original_start, todo)
+            plans.append(FollowUpPlan(key, FollowUpKind.ACTION_ITEM, single_line(todo), due))
+    return _unique(plans)
+
+
+def _unique(plans: Iterable[FollowUpPlan]) -> tuple[FollowUpPlan, ...]:
+    seen: set[str] = set()
+    kept = []
+    for plan in plans:
+        if plan.key not in seen:
+            seen.add(plan.key)
+            kept.append(plan)
+    return tuple(kept)
+
+
+def missing_followups(
+    plans: Iterable[FollowUpPlan], existing_keys: Collection[str]
+) -> tuple[FollowUpPlan, ...]:
+    """The planned follow-ups whose keys do not exist yet (e.g. new TODO lines after an edit)."""
+    return tuple(plan for plan in plans if plan.key not in existing_keys)
