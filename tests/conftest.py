@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from connectors.sandbox.server import Sandbox
 
 POSTGRES_URL = os.environ.get("FOLLOWTHROUGH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("FOLLOWTHROUGH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -72,3 +76,29 @@ def amqp_url() -> str:
     """The RabbitMQ URL (tests use uniquely named queues)."""
     require_server("RabbitMQ", "127.0.0.1", 5672)
     return AMQP_URL
+
+
+@pytest.fixture
+def sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
+    """Start sandboxes with any fixture and settings (`sandbox_factory(fixture, latency=...)`); all stop afterwards."""
+    from connectors.sandbox.server import Sandbox
+
+    started: list[Sandbox] = []
+
+    def start(fixture: Any = None, **settings: Any) -> Sandbox:
+        settings.setdefault("airtable_penalty_seconds", 0.5)
+        box = Sandbox(fixture, **settings).start()
+        started.append(box)
+        return box
+
+    try:
+        yield start
+    finally:
+        for box in started:
+            box.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
+    """A running sandbox seeded with the small default fixture (connectors.sandbox.fixture.small_fixture)."""
+    return sandbox_factory()

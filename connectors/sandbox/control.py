@@ -1,0 +1,293 @@
+"""The sandbox control API: change the world as a user would, read it back, inject faults.
+
+In Python these are methods of `Sandbox`; over HTTP each is `POST <base>/_sandbox/<name>` with
+the keyword arguments as a JSON object (reads also answer `GET`), e.g.
+`POST /_sandbox/cancel_event {"event_id": "abc"}`. Airtable control methods, where the Airtable
+part offers them, are reached as `POST /_sandbox/airtable/<method>`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from connectors.sandbox.faults import FAULT_STATUSES, Countdown, Faults
+from connectors.sandbox.http import HttpError, Request, Response, Router, google_error
+
+READS = frozenset(
+    {"request_counts", "requests_log", "drafts", "tasks", "events", "contacts", "push_log", "state"}
+)
+WRITES = frozenset(
+    {
+        "reset_requests", "set_latency", "set_error_rate", "fail_next", "drop_next_writes",
+        "set_ambiguous_rate", "clear_faults", "expire_access_tokens", "expire_sync_tokens",
+        "add_event", "update_event", "move_event", "cancel_event", "set_page_limits",
+        "add_contact", "update_contact", "delete_contact", "rename_contact", "mark_draft_sent",
+    }
+)  # fmt: skip
+
+
+class SandboxControl:
+    """Control methods mixed into `Sandbox`; each takes the world lock."""
+
+    lock: threading.RLock
+    faults: Faults
+    calendar_api: Any
+    people_api: Any
+    gmail_api: Any
+    tasks_api: Any
+    airtable: Any
+    requests: Any
+    oauth: Any
+    outbox: Any
+
+    # --- request log and faults --------------------------------------------------------------
+
+    def request_counts(self) -> dict[str, int]:
+        """Requests served per route name since start (or the last reset)."""
+        with self.lock:
+            return self.requests.counts()
+
+    def requests_log(self) -> list[dict[str, Any]]:
+        """Every request served: method, path, route name, status (0: dropped)."""
+        with self.lock:
+            return [_entry(e) for e in self.requests.entries]
+
+    def reset_requests(self) -> None:
+        """Forget the requests served so far."""
+        with self.lock:
+            self.requests.clear()
+
+    def set_latency(self, seconds: float, target: str = "*") -> None:
+        """Delay every matching request by `seconds` (0 removes the delay)."""
+        with self.lock:
+            if seconds:
+                self.faults.latency[target] = float(seconds)
+            else:
+                self.faults.latency.pop(target, None)
+
+    def set_error_rate(self, target: str, status: int, rate: float) -> None:
+        """Answer a fraction `rate` of matching requests with `status` (429, 500 or 503)."""
+        _check_status(status)
+        with self.lock:
+            self.faults.error_rates[(target, int(status))] = float(rate)
+
+    def fail_next(self, target: str, status: int, times: int = 1) -> None:
+        """Answer the next `times` matching requests with `status` (429, 500 or 503)."""
+        _check_status(status)
+        with self.lock:
+            self.faults.forced.append(Countdown(target, int(times), int(status)))
+
+    def drop_next_writes(self, target: str = "*", times: int = 1) -> None:
+        """Apply the next `times` matching writes but close the connection before answering."""
+        with self.lock:
+            self.faults.ambiguous.append(Countdown(target, int(times)))
+
+    def set_ambiguous_rate(self, target: str, rate: float) -> None:
+        """Drop the response of a fraction `rate` of matching (applied) writes."""
+        with self.lock:
+            self.faults.ambiguous_rate[target] = float(rate)
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault, latency included."""
+        with self.lock:
+            self.faults.clear()
+
+    def expire_access_tokens(self) -> None:
+        """Expire every issued Google access token (clients must refresh)."""
+        with self.lock:
+            self.oauth.expire_access_tokens()
+
+    def expire_sync_tokens(self) -> None:
+        """Invalidate every Calendar and People sync token issued so far."""
+        with self.lock:
+            for part in (getattr(self, "calendar_api", None), getattr(self, "people_api", None)):
+                if part is not None:
+                    part.expire_sync_tokens()
+
+    # --- Calendar --------------------------------------------------------------------------
+
+    def events(self, calendar_id: str = "primary") -> list[dict[str, Any]]:
+        """Every stored event of a calendar (series masters and exceptions, cancelled included)."""
+        with self.lock:
+            return self.calendar_api.stored_events(calendar_id)
+
+    def add_event(self, event: dict[str, Any], calendar_id: str = "primary") -> dict[str, Any]:
+        """Create an event (an `id` is made up when missing); watchers are notified."""
+        with self.lock:
+            return self.calendar_api.add_event(calendar_id, event)
+
+    def update_event(
+        self, event_id: str, changes: dict[str, Any], calendar_id: str = "primary"
+    ) -> dict[str, Any]:
+        """Change fields of an event or of one instance of a series (which becomes an exception)."""
+        with self.lock:
+            return self.calendar_api.update_event(calendar_id, event_id, changes)
+
+    def move_event(
+        self,
+        event_id: str,
+        start: dict[str, Any],
+        end: dict[str, Any],
+        calendar_id: str = "primary",
+    ) -> dict[str, Any]:
+        """Reschedule an event or one instance: new `start` and `end` ({"dateTime": ...} or {"date": ...})."""
+        return self.update_event(event_id, {"start": start, "end": end}, calendar_id)
+
+    def cancel_event(self, event_id: str, calendar_id: str = "primary") -> dict[str, Any]:
+        """Cancel an event or one instance of a series."""
+        return self.update_event(event_id, {"status": "cancelled"}, calendar_id)
+
+    def set_page_limits(
+        self, api: str = "calendar", max_page: int | None = None, empty_pages: int = 0
+    ) -> None:
+        """Make lists page oddly: at most `max_page` items per page, and `empty_pages` empty pages first."""
+        with self.lock:
+            getattr(self, f"{api}_api").set_page_limits(max_page, int(empty_pages))
+
+    def push_log(self) -> list[dict[str, Any]]:
+        """Push notifications attempted so far: url, headers and the receiver's status."""
+        self.outbox.drain()
+        return [
+            {"url": n.url, "headers": n.headers, "status": s}
+            for n, s in list(self.outbox.delivered)
+        ]
+
+    # --- People ----------------------------------------------------------------------------
+
+    def contacts(self) -> list[dict[str, Any]]:
+        """Every stored contact, deleted ones included (marked metadata.deleted)."""
+        with self.lock:
+            return self.people_api.stored_people()
+
+    def add_contact(self, person: dict[str, Any]) -> dict[str, Any]:
+        """Create a contact (a resourceName is made up when missing)."""
+        with self.lock:
+            return self.people_api.add(person)
+
+    def update_contact(self, resource_name: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Replace top-level fields of a contact (e.g. emailAddresses)."""
+        with self.lock:
+            return self.people_api.update(resource_name, changes)
+
+    def delete_contact(self, resource_name: str) -> None:
+        """Delete a contact; syncs report it with metadata.deleted."""
+        with self.lock:
+            self.people_api.delete(resource_name)
+
+    def rename_contact(self, resource_name: str, new_resource_name: str) -> dict[str, Any]:
+        """Give a contact a new resource name (as a merge does), keeping the old in previousResourceNames."""
+        with self.lock:
+            return self.people_api.rename(resource_name, new_resource_name)
+
+    # --- Gmail and Tasks -------------------------------------------------------------------
+
+    def drafts(self) -> list[dict[str, Any]]:
+        """Every draft (sent ones included): id, headers, subject, to, cc, body, sent."""
+        with self.lock:
+            return self.gmail_api.summaries()
+
+    def mark_draft_sent(self, draft_id: str) -> None:
+        """The user sends a draft: it leaves the drafts list and its message becomes SENT."""
+        with self.lock:
+            self.gmail_api.mark_sent(draft_id)
+
+    def tasks(self, tasklist_id: str | None = None) -> list[dict[str, Any]]:
+        """Every task (of one list, or all), each with its `tasklist` id."""
+        with self.lock:
+            return self.tasks_api.stored_tasks(tasklist_id)
+
+    def state(self) -> dict[str, Any]:
+        """The whole world: events, contacts, drafts, tasks, and the Airtable snapshot if any."""
+        with self.lock:
+            snapshot: dict[str, Any] = {
+                name: part.snapshot() for name, part in self._parts().items()
+            }
+            if self.airtable is not None and hasattr(self.airtable, "snapshot"):
+                snapshot["airtable"] = self.airtable.snapshot()
+            return snapshot
+
+    def _parts(self) -> dict[str, Any]:
+        names = ("calendar", "people", "gmail", "tasks")
+        parts = {n: getattr(self, f"{n}_api", None) for n in names}
+        return {n: p for n, p in parts.items() if hasattr(p, "snapshot")}
+
+
+def _entry(entry: Any) -> dict[str, Any]:
+    return {
+        "method": entry.method,
+        "path": entry.path,
+        "route": entry.route,
+        "status": entry.status,
+    }
+
+
+def _check_status(status: int) -> None:
+    if int(status) not in FAULT_STATUSES:
+        raise ValueError(f"fault status must be one of {FAULT_STATUSES}, not {status}")
+
+
+def register_control(router: Router, sandbox: SandboxControl) -> None:
+    """Serve the control methods over HTTP under /_sandbox/."""
+    router.add(
+        "GET", "/_sandbox/{action}", _dispatcher(sandbox, READS), name="control.read", api="control"
+    )
+    router.add(
+        "POST",
+        "/_sandbox/{action}",
+        _dispatcher(sandbox, READS | WRITES),
+        name="control.call",
+        api="control",
+    )
+    router.add(
+        "POST",
+        "/_sandbox/airtable/{action}",
+        _airtable_dispatcher(sandbox),
+        name="control.airtable",
+        api="control",
+    )
+
+
+def _dispatcher(sandbox: SandboxControl, allowed: frozenset[str]) -> Callable[[Request], Response]:
+    def handle(request: Request) -> Response:
+        action = request.params["action"]
+        if action not in allowed:
+            raise HttpError(
+                _control_error(
+                    404, f"no control action {action!r}; see connectors/sandbox/control.py"
+                )
+            )
+        return _call(getattr(sandbox, action), request)
+
+    return handle
+
+
+def _airtable_dispatcher(sandbox: SandboxControl) -> Callable[[Request], Response]:
+    def handle(request: Request) -> Response:
+        action = request.params["action"]
+        method = getattr(sandbox.airtable, action, None) if not action.startswith("_") else None
+        if sandbox.airtable is None or action in ("register",) or not callable(method):
+            raise HttpError(
+                _control_error(404, f"the Airtable part offers no control method {action!r}")
+            )
+        return _call(method, request)
+
+    return handle
+
+
+def _call(method: Callable[..., Any], request: Request) -> Response:
+    kwargs = (
+        request.json() if request.method == "POST" else {k: v[0] for k, v in request.query.items()}
+    )
+    if not isinstance(kwargs, dict):
+        raise HttpError(_control_error(400, "the body must be a JSON object of keyword arguments"))
+    try:
+        result = method(**kwargs)
+    except (TypeError, ValueError, KeyError, LookupError) as exc:
+        raise HttpError(_control_error(400, f"{type(exc).__name__}: {exc}")) from exc
+    return Response(200, {"result": result})
+
+
+def _control_error(status: int, message: str) -> Response:
+    return google_error(status, message, reason="invalid", grpc_status="INVALID_ARGUMENT")

@@ -1,0 +1,113 @@
+"""Fault injection for the sandbox: latency, injected error statuses, and ambiguous writes.
+
+A fault `target` names what it applies to: "*" (everything), an api ("google", "airtable",
+"oauth"), a route-name prefix ("calendar", "calendar.events") or one route name
+("calendar.events.list"). Control routes are never faulted.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from connectors.sandbox.http import Response, Route, airtable_error, google_error
+
+FAULT_STATUSES = (429, 500, 503)
+
+
+def matches(target: str, route: Route) -> bool:
+    """Whether a fault target applies to a route."""
+    return target in ("*", route.api, route.name) or route.name.startswith(target + ".")
+
+
+@dataclass
+class Countdown:
+    """A fault that applies to the next `remaining` matching requests."""
+
+    target: str
+    remaining: int
+    status: int = 0
+
+
+def _take(countdowns: list[Countdown], route: Route) -> Countdown | None:
+    """Consume one use of the first countdown matching the route."""
+    for entry in countdowns:
+        if entry.remaining > 0 and matches(entry.target, route):
+            entry.remaining -= 1
+            countdowns[:] = [e for e in countdowns if e.remaining > 0]
+            return entry
+    return None
+
+
+@dataclass
+class Faults:
+    """The fault settings the server consults on every request (guarded by the world lock)."""
+
+    latency: dict[str, float] = field(default_factory=dict)  # target -> seconds
+    error_rates: dict[tuple[str, int], float] = field(default_factory=dict)  # (target, status) -> p
+    forced: list[Countdown] = field(default_factory=list)
+    ambiguous: list[Countdown] = field(default_factory=list)
+    ambiguous_rate: dict[str, float] = field(default_factory=dict)  # target -> p
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+
+    def clear(self) -> None:
+        """Remove every fault (latency included)."""
+        self.latency.clear()
+        self.error_rates.clear()
+        self.forced.clear()
+        self.ambiguous.clear()
+        self.ambiguous_rate.clear()
+
+    def delay_for(self, route: Route) -> float:
+        """Seconds to wait before serving this route (the largest matching setting)."""
+        if route.api == "control":
+            return 0.0
+        return max((s for t, s in self.latency.items() if matches(t, route)), default=0.0)
+
+    def status_for(self, route: Route) -> int | None:
+        """An injected error status for this request, or None to serve it normally."""
+        if route.api == "control":
+            return None
+        forced = _take(self.forced, route)
+        if forced is not None:
+            return forced.status
+        for (target, status), rate in self.error_rates.items():
+            if matches(target, route) and self.rng.random() < rate:
+                return status
+        return None
+
+    def drop_response(self, route: Route) -> bool:
+        """Whether this (applied) write's response is to be lost: the connection just closes."""
+        if not route.write or route.api == "control":
+            return False
+        if _take(self.ambiguous, route) is not None:
+            return True
+        return any(
+            matches(t, route) and self.rng.random() < p for t, p in self.ambiguous_rate.items()
+        )
+
+
+def fault_response(route: Route, status: int) -> Response:
+    """The error body the real API would send with this status."""
+    if route.api == "airtable":
+        kinds = {429: "RATE_LIMIT_REACHED", 500: "SERVER_ERROR", 503: "SERVICE_UNAVAILABLE"}
+        messages = {
+            429: "Rate limit exceeded. Please try again later",
+            500: "Try again. If the problem persists, contact support.",
+            503: "The service is temporarily unavailable. Please retry shortly.",
+        }
+        return airtable_error(status, kinds.get(status, "SERVER_ERROR"), messages.get(status))
+    if route.api == "oauth":
+        return Response(status, {"error": "internal_failure", "error_description": "Backend Error"})
+    if status == 429:
+        return google_error(
+            429, "Rate Limit Exceeded", reason="rateLimitExceeded", grpc_status="RESOURCE_EXHAUSTED"
+        )
+    if status == 503:
+        return google_error(
+            503,
+            "The service is currently unavailable.",
+            reason="backendError",
+            grpc_status="UNAVAILABLE",
+        )
+    return google_error(status, "Backend Error", reason="backendError", grpc_status="INTERNAL")

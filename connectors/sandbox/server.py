@@ -1,0 +1,319 @@
+"""The sandbox server: one local HTTP server for the Google APIs, Airtable and the control API.
+
+Every request goes through `Sandbox.dispatch`: route match, request log, latency, injected
+errors, the bearer check on Google routes, the handler (under the one world lock), and the
+ambiguous-write fault, which applies a write and then closes the connection unanswered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import socket
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import structlog
+
+from connectors.sandbox.control import SandboxControl, register_control
+from connectors.sandbox.faults import Faults, fault_response
+from connectors.sandbox.fixture import fixture_now, load_fixture
+from connectors.sandbox.http import (
+    HttpError,
+    Request,
+    Response,
+    Router,
+    airtable_error,
+    google_error,
+)
+from connectors.sandbox.oauth import SCOPES, OAuthServer
+from connectors.sandbox.push import Outbox
+
+log = structlog.get_logger(__name__)
+
+try:  # the Airtable part is written alongside; the Google side works without it
+    from connectors.sandbox.airtable import AirtableSandbox
+except ImportError:  # pragma: no cover - only while the Airtable module does not exist yet
+    AirtableSandbox = None  # type: ignore[assignment,misc]
+
+DEFAULT_AIRTABLE_TOKEN = "patSandbox.token0000000000000000000000000000"
+DEFAULT_AIRTABLE_BASE = "appSandboxBase001"
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One served request, as the request log keeps it."""
+
+    method: str
+    path: str
+    route: str  # route name, or "unmatched"
+    status: int  # 0 when the response was dropped (ambiguous write)
+
+
+@dataclass
+class RequestLog:
+    """Every request the sandbox served, with counts per route name."""
+
+    entries: list[LoggedRequest] = field(default_factory=list)
+
+    def add(self, entry: LoggedRequest) -> None:
+        """Record one request."""
+        self.entries.append(entry)
+
+    def counts(self) -> dict[str, int]:
+        """Requests per route name (e.g. {"calendar.events.list": 3})."""
+        return dict(Counter(e.route for e in self.entries if not e.route.startswith("control.")))
+
+    def clear(self) -> None:
+        """Forget every request so far."""
+        self.entries.clear()
+
+
+class Sandbox(SandboxControl):
+    """A running stand-in for Google (Calendar, People, Gmail, Tasks, OAuth) and Airtable."""
+
+    def __init__(
+        self,
+        fixture: dict[str, Any] | str | Path | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+        airtable_rate_limit: float = 5.0,
+        airtable_penalty_seconds: float = 30.0,
+    ) -> None:
+        self.fixture = load_fixture(fixture)
+        self.host, self.port = host, port
+        self.lock = threading.RLock()
+        self.now = fixture_now(self.fixture) or dt.datetime.now(dt.UTC)
+        google = self.fixture.get("google", {})
+        self.user_email: str = google.get("user", {}).get("email", "me@example.com")
+        self.oauth = OAuthServer()
+        self.faults = Faults()
+        if latency:
+            self.faults.latency["*"] = latency
+        self.requests = RequestLog()
+        self.outbox = Outbox()
+        self.router = Router()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._build_google(google)
+        self._build_airtable(airtable_rate_limit, airtable_penalty_seconds)
+        self.oauth.register(self.router)
+        register_control(self.router, self)
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        """Listen on the port (0: a free one) and serve from a daemon thread."""
+        handler = type("SandboxRequestHandler", (_RequestHandler,), {"sandbox": self})
+        self._httpd = ThreadingHTTPServer((self.host, self.port), handler)
+        self._httpd.daemon_threads = True
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="sandbox", daemon=True
+        )
+        self._thread.start()
+        self.outbox.start()
+        log.info("sandbox.started", url=self.url)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        self.outbox.stop()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The base URL (no trailing slash), e.g. http://127.0.0.1:54321."""
+        return f"http://{self.host}:{self.port}"
+
+    # --- credentials -----------------------------------------------------------------------
+
+    def google_credentials(self) -> dict[str, Any]:
+        """Authorized-user credentials (google.oauth2.credentials format) with a valid access token."""
+        with self.lock:
+            token, expiry = self.oauth.issue()
+        return {
+            "token": token,
+            "refresh_token": self.oauth.refresh_token,
+            "token_uri": f"{self.url}/token",
+            "client_id": self.oauth.client_id,
+            "client_secret": self.oauth.client_secret,
+            "scopes": list(SCOPES),
+            "expiry": dt.datetime.fromtimestamp(expiry, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+
+    @property
+    def airtable_token(self) -> str:
+        """The personal access token the Airtable part accepts."""
+        return str(self.fixture.get("airtable", {}).get("token", DEFAULT_AIRTABLE_TOKEN))
+
+    @property
+    def airtable_base_id(self) -> str:
+        """The id of the one Airtable base."""
+        return str(self.fixture.get("airtable", {}).get("base_id", DEFAULT_AIRTABLE_BASE))
+
+    # --- assembly --------------------------------------------------------------------------
+
+    def _build_google(self, google: dict[str, Any]) -> None:
+        """Create the Google API parts from the fixture and register their routes."""
+        self.google_parts: list[Any] = []
+        for part in self._google_part_factories(google):
+            part.register(self.router)
+            self.google_parts.append(part)
+
+    def _google_part_factories(self, google: dict[str, Any]) -> list[Any]:
+        """The Google parts that exist (imported here so each module stays independent)."""
+        parts: list[Any] = []
+        with contextlib.suppress(ImportError):
+            from connectors.sandbox.calendar import CalendarApi
+
+            self.calendar_api = CalendarApi(
+                google.get("calendars", {}), user_email=self.user_email, outbox=self.outbox
+            )
+            parts.append(self.calendar_api)
+        with contextlib.suppress(ImportError):
+            from connectors.sandbox.people import PeopleApi
+
+            self.people_api = PeopleApi(google.get("contacts", []))
+            parts.append(self.people_api)
+        with contextlib.suppress(ImportError):
+            from connectors.sandbox.gmail import GmailApi
+
+            self.gmail_api = GmailApi(user_email=self.user_email)
+            parts.append(self.gmail_api)
+        with contextlib.suppress(ImportError):
+            from connectors.sandbox.tasks import TasksApi
+
+            self.tasks_api = TasksApi(google.get("tasklists", []))
+            parts.append(self.tasks_api)
+        return parts
+
+    def _build_airtable(self, rate_limit: float, penalty_seconds: float) -> None:
+        """Create the Airtable part, when its module exists, and register its routes."""
+        self.airtable: Any = None
+        if AirtableSandbox is None:
+            return
+        self.airtable = AirtableSandbox(
+            base_id=self.airtable_base_id,
+            token=self.airtable_token,
+            rate_limit_per_second=rate_limit,
+            penalty_seconds=penalty_seconds,
+            tables=self.fixture.get("airtable", {}).get("tables", []),
+        )
+        self.airtable.register(self.router)
+
+    # --- serving ---------------------------------------------------------------------------
+
+    def dispatch(self, request: Request) -> tuple[Response, bool]:
+        """Serve one request: the response, and whether to drop it (ambiguous write)."""
+        matched = self.router.match(request.method, request.path)
+        if matched is None:
+            with self.lock:
+                self.requests.add(LoggedRequest(request.method, request.path, "unmatched", 404))
+            return _not_found(request), False
+        route, request.params = matched
+        with self.lock:
+            delay = self.faults.delay_for(route)
+            injected = self.faults.status_for(route)
+        if delay:
+            time.sleep(delay)
+        if injected is not None:
+            response, drop = fault_response(route, injected), False
+        else:
+            response, drop = self._handle(route, request)
+        with self.lock:
+            self.requests.add(
+                LoggedRequest(
+                    request.method, request.path, route.name, 0 if drop else response.status
+                )
+            )
+        return response, drop
+
+    def _handle(self, route: Any, request: Request) -> tuple[Response, bool]:
+        """Run the handler under the world lock; a handler's HttpError is its answer."""
+        with self.lock:
+            try:
+                if route.api == "google":
+                    self.oauth.authorize(request)
+                response = route.handler(request)
+            except HttpError as exc:
+                response = exc.response
+            except Exception:  # a sandbox bug: say so loudly, in the API's shape
+                log.exception("sandbox.handler_failed", route=route.name)
+                response = google_error(
+                    500, "Sandbox handler failed", reason="backendError", grpc_status="INTERNAL"
+                )
+            drop = response.status < 400 and self.faults.drop_response(route)
+        return response, drop
+
+
+def _not_found(request: Request) -> Response:
+    """What the real hosts answer for an unknown path."""
+    if request.path.startswith("/v0/"):
+        return airtable_error(404, "NOT_FOUND", "Could not find what you are looking for")
+    return google_error(
+        404,
+        f"The requested URL {request.path} was not found on this server.",
+        reason="notFound",
+        grpc_status="NOT_FOUND",
+    )
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    """Adapts http.server to `Sandbox.dispatch`."""
+
+    sandbox: Sandbox
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        request = Request.parse(self.command, self.path, dict(self.headers.items()), body)
+        response, drop = self.sandbox.dispatch(request)
+        if drop:
+            self._drop_connection()
+            return
+        payload = response.encode()
+        self.send_response(response.status)
+        headers = {"Content-Type": "application/json; charset=UTF-8", **response.headers}
+        if isinstance(response.body, bytes) and "Content-Type" not in response.headers:
+            headers["Content-Type"] = "application/octet-stream"
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if payload and self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def _drop_connection(self) -> None:
+        """Close the socket before any response byte, as a dropped connection looks to a client."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence http.server's stderr log; the request log records everything."""
