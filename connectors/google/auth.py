@@ -1,0 +1,217 @@
+"""Google authorization: the authorized-user credentials file, token refresh, and the first consent.
+
+The credentials file holds token, refresh_token, token_uri, client_id, client_secret, scopes and
+expiry. Credentials are built directly (google-auth's `from_authorized_user_info` would replace
+`token_uri` with Google's), so the sandbox or any stand-in named there is honoured. A token that
+is still valid is reused; a refreshed one is written back atomically with mode 0600.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import google.auth.exceptions
+import google.auth.transport.requests
+import structlog
+from google.oauth2.credentials import Credentials
+
+from connectors.errors import AuthorizationError, ConfigurationError, RetryLater
+from connectors.records import GoogleCredentials
+
+log = structlog.get_logger(__name__)
+
+SCOPES = (
+    "https://www.googleapis.com/auth/contacts.readonly",
+    "https://www.googleapis.com/auth/calendar.events.readonly",
+    "https://www.googleapis.com/auth/gmail.compose",
+    "https://www.googleapis.com/auth/tasks",
+)
+"""The narrowest scopes Followthrough works with (calendars.get is not needed: see DESIGN.md)."""
+
+REAUTHORIZE = "Run `followthrough auth google` again to authorize Followthrough."
+
+
+def read_credentials_file(path: Path) -> GoogleCredentials:
+    """Read an authorized-user credentials file; a missing or broken file says how to make one."""
+    try:
+        info = json.loads(path.read_text())
+        return GoogleCredentials(
+            token=info.get("token"),
+            refresh_token=info["refresh_token"],
+            token_uri=info.get("token_uri") or "https://oauth2.googleapis.com/token",
+            client_id=info["client_id"],
+            client_secret=info["client_secret"],
+            scopes=tuple(info.get("scopes") or ()),
+            expiry=_parse_expiry(info.get("expiry")),
+        )
+    except FileNotFoundError as exc:
+        raise ConfigurationError(
+            f"Google credentials file {path} does not exist. {REAUTHORIZE}"
+        ) from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigurationError(
+            f"Google credentials file {path} is not usable ({exc!r}). {REAUTHORIZE}"
+        ) from exc
+
+
+def write_credentials_file(path: Path, credentials: GoogleCredentials) -> None:
+    """Write the credentials file atomically (temp file, fsync, rename), owner-only (0600)."""
+    info: dict[str, Any] = {
+        "token": credentials.token,
+        "refresh_token": credentials.refresh_token,
+        "token_uri": credentials.token_uri,
+        "client_id": credentials.client_id,
+        "client_secret": credentials.client_secret,
+        "scopes": list(credentials.scopes),
+        "expiry": credentials.expiry.isoformat() if credentials.expiry else None,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(info, handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def to_google_credentials(credentials: GoogleCredentials) -> Credentials:
+    """google-auth Credentials built directly, so `token_uri` is the one in the file."""
+    expiry = (
+        credentials.expiry.astimezone(dt.UTC).replace(tzinfo=None) if credentials.expiry else None
+    )
+    return Credentials(
+        token=credentials.token,
+        refresh_token=credentials.refresh_token,
+        token_uri=credentials.token_uri,
+        client_id=credentials.client_id,
+        client_secret=credentials.client_secret,
+        scopes=list(credentials.scopes) or None,
+        expiry=expiry,  # google-auth compares naive UTC datetimes
+    )
+
+
+def from_google_credentials(credentials: Credentials) -> GoogleCredentials:
+    """Our record of google-auth Credentials (after a refresh or a consent flow)."""
+    expiry = credentials.expiry.replace(tzinfo=dt.UTC) if credentials.expiry else None
+    return GoogleCredentials(
+        token=credentials.token,
+        refresh_token=credentials.refresh_token or "",
+        token_uri=credentials.token_uri or "",
+        client_id=credentials.client_id or "",
+        client_secret=credentials.client_secret or "",
+        scopes=tuple(credentials.scopes or ()),
+        expiry=expiry,
+    )
+
+
+class CredentialStore:
+    """Hands out valid access tokens from a credentials file, refreshing and saving as needed.
+
+    Shared by all threads: a refresh happens under a lock, and a thread whose token was
+    rejected after another thread already refreshed gets the new token without a second refresh.
+    """
+
+    def __init__(self, path: Path, *, timeout: float) -> None:
+        self.path = path
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._credentials = to_google_credentials(read_credentials_file(path))
+
+    def access_token(self) -> str:
+        """The current token when still valid (no request made); otherwise a refreshed one."""
+        with self._lock:
+            if not self._credentials.valid:
+                self._refresh()
+            return str(self._credentials.token)
+
+    def refresh(self, rejected_token: str) -> str:
+        """A new token after the server rejected `rejected_token` (one refresh for all threads)."""
+        with self._lock:
+            if self._credentials.token == rejected_token:
+                self._refresh()
+            return str(self._credentials.token)
+
+    def _refresh(self) -> None:
+        try:
+            self._credentials.refresh(_TimedRequest(self._timeout))
+        except google.auth.exceptions.RefreshError as exc:
+            raise _refresh_failure(exc) from exc
+        except google.auth.exceptions.TransportError as exc:
+            raise RetryLater("Could not reach Google's token endpoint; try again later.") from exc
+        write_credentials_file(self.path, from_google_credentials(self._credentials))
+        log.info("google.token_refreshed", credentials_file=str(self.path))
+
+
+class _TimedRequest(google.auth.transport.requests.Request):
+    """google-auth's requests transport with our timeout on the token request."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: Any = None,
+        headers: Any = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        return super().__call__(
+            url, method, body, headers, timeout=timeout or self._timeout, **kwargs
+        )
+
+
+def _refresh_failure(exc: google.auth.exceptions.RefreshError) -> Exception:
+    if exc.retryable:
+        return RetryLater("Google's token endpoint failed for now; try again later.")
+    data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
+    if data.get("error") == "invalid_grant":
+        return AuthorizationError(
+            f"Google revoked or expired Followthrough's authorization. {REAUTHORIZE}"
+        )
+    return AuthorizationError(
+        f"Google refused to refresh the access token ({data.get('error', exc)}). {REAUTHORIZE}"
+    )
+
+
+def _parse_expiry(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def run_installed_app_flow(
+    client_secrets_file: Path, credentials_file: Path, *, open_browser: bool = True, port: int = 0
+) -> GoogleCredentials:
+    """Ask the user for consent in a browser (installed-app flow) and save the credentials file."""
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    try:
+        flow = InstalledAppFlow.from_client_secrets_file(
+            str(client_secrets_file), scopes=list(SCOPES)
+        )
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(
+            f"Cannot read the OAuth client secrets file {client_secrets_file} ({exc}); download it "
+            "from the Google Cloud console (OAuth client of type Desktop app)."
+        ) from exc
+    result = from_google_credentials(flow.run_local_server(port=port, open_browser=open_browser))
+    write_credentials_file(credentials_file, result)
+    log.info(
+        "google.authorized", credentials_file=str(credentials_file), scopes=list(result.scopes)
+    )
+    return result

@@ -1,0 +1,142 @@
+"""Gmail drafts: create, update, read and find thank-you drafts, never sending anything.
+
+Each draft carries a deterministic Message-ID (from the effect's idempotency key), so a draft
+whose creation had an unknown outcome is found again (by stored id, or `rfc822msgid:` search)
+instead of being made twice. Drafts go as `{"message": {"raw": ...}}`: no media upload and no
+batch, which google-api-python-client would send to Google's own host whatever the endpoint.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from typing import Any
+
+import structlog
+
+from connectors.errors import NotFound, SkipRecord
+from connectors.google.calls import execute
+from connectors.policy import RetryPolicy
+from connectors.records import DraftMessage, DraftRef
+
+log = structlog.get_logger(__name__)
+
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f]+")
+
+
+class GmailClient:
+    """Gmail v1 draft calls on a per-thread service object (see GoogleClient)."""
+
+    def __init__(self, service: Callable[[], Any], policy: RetryPolicy) -> None:
+        self._service = service
+        self._policy = policy
+
+    def create_draft(
+        self,
+        draft: DraftMessage,
+        *,
+        known_draft_id: str | None = None,
+        outcome_unknown: bool = False,
+    ) -> DraftRef:
+        """Create the draft once: when an earlier attempt may have made it, find that one instead.
+
+        Raises AmbiguousWrite when this attempt's outcome is unknown: call again with
+        `outcome_unknown=True`.
+        """
+        if known_draft_id:
+            return self.get_draft(known_draft_id, message_id=draft.message_id)
+        if outcome_unknown and (found := self.find_draft(draft.message_id)):
+            log.info("gmail.draft_found", draft_id=found.draft_id)
+            return found
+        body = {"message": {"raw": encode_message(draft)}}
+        request = self._drafts().create(userId="me", body=body)
+        reply = execute(
+            request.execute, policy=self._policy, operation="gmail.drafts.create", idempotent=False
+        )
+        log.info("gmail.draft_created", draft_id=reply["id"])
+        return _ref(reply, draft.message_id)
+
+    def update_draft(self, draft_id: str, draft: DraftMessage) -> DraftRef:
+        """Replace the draft's content (idempotent); NotFound when it was sent or deleted."""
+        body = {"id": draft_id, "message": {"raw": encode_message(draft)}}
+        request = self._drafts().update(userId="me", id=draft_id, body=body)
+        reply = execute(request.execute, policy=self._policy, operation="gmail.drafts.update")
+        return _ref(reply, draft.message_id)
+
+    def get_draft(self, draft_id: str, *, message_id: str = "") -> DraftRef:
+        """The draft as it is; `still_draft` is False when it was sent or deleted."""
+        request = self._drafts().get(userId="me", id=draft_id, format="metadata")
+        try:
+            reply = execute(request.execute, policy=self._policy, operation="gmail.drafts.get")
+        except NotFound:
+            return DraftRef(draft_id=draft_id, message_id=message_id, still_draft=False)
+        return _ref(reply, _header(reply, "Message-ID") or message_id)
+
+    def find_draft(self, message_id: str) -> DraftRef | None:
+        """The draft whose Message-ID is `message_id`, if there is one."""
+        request = self._drafts().list(
+            userId="me", q=f"rfc822msgid:{_bare(message_id)}", maxResults=10
+        )
+        reply = execute(request.execute, policy=self._policy, operation="gmail.drafts.list")
+        drafts = reply.get("drafts") or []
+        return _ref(drafts[0], message_id) if drafts else None
+
+    def _drafts(self) -> Any:
+        return self._service().users().drafts()
+
+
+def encode_message(draft: DraftMessage) -> str:
+    """The draft as base64url RFC 2822, headers built so that no value can inject another."""
+    message = EmailMessage(policy=SMTP)
+    message["To"] = _address(draft.to, draft.to_name)
+    if draft.sender:
+        message["From"] = _address(draft.sender, None)
+    message["Subject"] = _one_line(draft.subject)
+    message["Message-ID"] = f"<{_bare(draft.message_id)}>"
+    message.set_content(draft.body)
+    return base64.urlsafe_b64encode(message.as_bytes()).decode("ascii")
+
+
+def _address(email: str, name: str | None) -> Address:
+    email = email.strip()
+    if not email or _LINE_BREAKS.search(email) or " " in email or email.count("@") != 1:
+        raise SkipRecord(f"{email!r} is not an email address a draft can be written to")
+    username, domain = email.split("@")
+    try:
+        return Address(display_name=_one_line(name or ""), username=username, domain=domain)
+    except ValueError as exc:
+        raise SkipRecord(
+            f"{email!r} is not an email address a draft can be written to ({exc})"
+        ) from exc
+
+
+def _one_line(text: str) -> str:
+    """A header value cannot span lines: line breaks become spaces."""
+    return _LINE_BREAKS.sub(" ", text).strip()
+
+
+def _bare(message_id: str) -> str:
+    bare = _one_line(message_id).strip("<>")
+    if not bare or any(c in bare for c in "<> "):
+        raise ValueError(f"{message_id!r} is not a usable Message-ID")
+    return bare
+
+
+def _header(reply: dict[str, Any], name: str) -> str | None:
+    headers = ((reply.get("message") or {}).get("payload") or {}).get("headers") or []
+    return next(
+        (h.get("value") for h in headers if str(h.get("name", "")).lower() == name.lower()), None
+    )
+
+
+def _ref(reply: dict[str, Any], message_id: str) -> DraftRef:
+    return DraftRef(
+        draft_id=reply["id"],
+        message_id=message_id,
+        gmail_message_id=(reply.get("message") or {}).get("id"),
+        still_draft=True,
+    )
