@@ -1,0 +1,1 @@
+"""Followthrough's runtime: settings, logging, broker wiring, the web app and the command line."""

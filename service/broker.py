@@ -1,0 +1,151 @@
+"""The dramatiq broker for the configured shape: in-process, Redis or RabbitMQ.
+
+Import-order rule: `@dramatiq.actor` binds an actor to the global broker when the decorator
+runs, i.e. when the module that declares it is imported. So call `make_broker(settings)`
+first, and import the modules that declare actors (workflows' actors) only after it. An
+actor module imported earlier would bind to dramatiq's default RabbitMQ broker on localhost.
+
+In the embedded shape, the broker is dramatiq's `StubBroker` and `start_worker` runs a real
+dramatiq `Worker` with a few threads in this process. Every broker gets `TaskLogging`, which
+logs each message's start, finish or failure as structured events and records queue lag.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import Middleware, default_middleware
+
+from connectors.errors import ConfigurationError
+from service.logging import get_logger
+from service.settings import Settings, env_name
+from service.web.metrics import ERRORS, QUEUE_LAG, TASKS
+
+EMBEDDED_WORKER_THREADS = 4
+WORKER_IDLE_TIMEOUT_MS = 200  # how soon an idle worker notices a stop or a delayed message
+
+log = get_logger("followthrough.broker")
+
+
+class TaskLogging(Middleware):
+    """Logs task.start, task.done, task.failed and task.skipped with the message's fields."""
+
+    def __init__(self) -> None:
+        self._started: dict[str, float] = {}
+
+    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        """Log the start and record how late the message is."""
+        self._started[message.message_id] = time.monotonic()
+        due_ms = max(message.message_timestamp, message.options.get("eta", 0))
+        lag = max(0.0, time.time() - due_ms / 1000)
+        QUEUE_LAG.labels(queue=message.queue_name).observe(lag)
+        log.debug("task.start", **_fields(message), lag_seconds=round(lag, 3))
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: Any,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        """Log the outcome with its duration; a failure names the error class and message."""
+        started = self._started.pop(message.message_id, time.monotonic())
+        duration_ms = round((time.monotonic() - started) * 1000, 1)
+        if exception is None:
+            TASKS.labels(actor=message.actor_name, outcome="done").inc()
+            log.info("task.done", **_fields(message), duration_ms=duration_ms)
+            return
+        TASKS.labels(actor=message.actor_name, outcome="failed").inc()
+        ERRORS.labels(where=message.actor_name, error=type(exception).__name__).inc()
+        log.warning(
+            "task.failed",
+            **_fields(message),
+            duration_ms=duration_ms,
+            error=type(exception).__name__,
+            reason=str(exception),
+        )
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        """Log a message a middleware chose to skip."""
+        self._started.pop(message.message_id, None)
+        TASKS.labels(actor=message.actor_name, outcome="skipped").inc()
+        log.info("task.skipped", **_fields(message))
+
+
+def _fields(message: Any) -> dict[str, Any]:
+    return {
+        "actor": message.actor_name,
+        "queue": message.queue_name,
+        "message_id": message.message_id,
+        "retries": message.options.get("retries", 0),
+    }
+
+
+def make_broker(settings: Settings) -> dramatiq.Broker:
+    """Build the broker BROKER_URL names and make it dramatiq's global broker."""
+    broker = _build(settings.broker_url)
+    dramatiq.set_broker(broker)
+    log.info("broker.ready", kind=broker_kind(broker))
+    return broker
+
+
+def _build(url: str) -> dramatiq.Broker:
+    middleware = [m() for m in default_middleware] + [TaskLogging()]
+    scheme = urlsplit(url).scheme if url else ""
+    if not scheme:
+        return StubBroker(middleware=middleware)
+    if scheme in ("redis", "rediss"):
+        from dramatiq.brokers.redis import RedisBroker
+
+        return RedisBroker(url=url, middleware=middleware, namespace="followthrough")
+    if scheme in ("amqp", "amqps"):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        return RabbitmqBroker(url=url, middleware=middleware, confirm_delivery=True)
+    raise ConfigurationError(
+        f"{env_name('broker_url')} has scheme {scheme!r}; "
+        "use redis://..., amqp://... or leave it empty"
+    )
+
+
+def broker_kind(broker: dramatiq.Broker) -> str:
+    """A short name for the broker: in-process, redis or rabbitmq."""
+    if isinstance(broker, StubBroker):
+        return "in-process"
+    return "redis" if type(broker).__name__ == "RedisBroker" else "rabbitmq"
+
+
+def start_worker(
+    broker: dramatiq.Broker,
+    *,
+    threads: int = EMBEDDED_WORKER_THREADS,
+    queues: set[str] | None = None,
+) -> dramatiq.Worker:
+    """Start a dramatiq Worker in this process (the embedded shape, or tests); stop() it after."""
+    worker = dramatiq.Worker(
+        broker, queues=queues, worker_threads=threads, worker_timeout=WORKER_IDLE_TIMEOUT_MS
+    )
+    worker.start()
+    log.info("worker.started", broker=broker_kind(broker), threads=threads)
+    return worker
+
+
+def broker_reachable(broker: dramatiq.Broker) -> bool:
+    """True when the broker's server answers (always true in-process); for /readyz."""
+    try:
+        if isinstance(broker, StubBroker):
+            return True
+        if broker_kind(broker) == "redis":
+            return bool(broker.client.ping())  # type: ignore[attr-defined]
+        import pika
+
+        pika.BlockingConnection(broker.parameters).close()  # type: ignore[attr-defined]
+        return True
+    except Exception as exc:  # any client error means "not reachable"
+        log.warning("broker.unreachable", error=type(exc).__name__, reason=str(exc))
+        return False

@@ -1,0 +1,307 @@
+"""Followthrough's settings: environment variables (prefix FOLLOWTHROUGH_) over followthrough.toml.
+
+This is the only module that reads the environment. A bad or missing setting becomes a
+`ConfigurationError` naming the environment variable and what to do, never a traceback.
+
+The TOML file uses the setting names in lower case (`database_url = "..."`); the environment
+wins over the file, so a deployment can override one value without editing it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AwareDatetime, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from connectors.errors import ConfigurationError
+
+ENV_PREFIX = "FOLLOWTHROUGH_"
+CONFIG_FILE_NAME = "followthrough.toml"
+DEFAULT_INTERVIEW_TITLE_PATTERN = r"informational|info interview|coffee chat|career chat"
+BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps")
+
+
+def env_name(field_name: str) -> str:
+    """The environment variable that sets `field_name` (e.g. FOLLOWTHROUGH_HTTP_PORT)."""
+    return f"{ENV_PREFIX}{field_name.upper()}"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{Path.cwd() / 'followthrough.db'}"
+
+
+def _http_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; field descriptions say what each one does."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        case_sensitive=False,
+        env_ignore_empty=True,
+        extra="forbid",
+        validate_default=True,
+    )
+
+    database_url: str = Field(
+        default_factory=_default_database_url,
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db.",
+    )
+    broker_url: str = Field(
+        "", description="Empty: in-process broker; or redis://... or amqp://..."
+    )
+    redis_url: str | None = Field(
+        None, description="Redis for the shared Airtable rate limit when BROKER_URL is amqp://."
+    )
+    account: str = Field("default", description="The account this process serves.")
+    google_credentials_file: Path | None = Field(
+        None, description="Authorized-user credentials JSON written by `followthrough auth google`."
+    )
+    google_api_endpoint: str | None = Field(
+        None, description="Base URL for all Google APIs (the sandbox's URL); empty: Google."
+    )
+    calendar_id: str = Field("primary", description="The Google Calendar to watch.")
+    airtable_token: SecretStr | None = Field(None, description="Airtable personal access token.")
+    airtable_base_id: str | None = Field(None, description="The Airtable base (app...).")
+    airtable_endpoint: str | None = Field(
+        None, description="Base URL for the Airtable API (the sandbox's URL); empty: Airtable."
+    )
+    tasks_sink: Literal["airtable", "google", "both"] = Field(
+        "airtable", description="Where follow-up tasks go: airtable, google or both."
+    )
+    public_url: str | None = Field(
+        None, description="Public base URL of the web app; webhooks are registered only when set."
+    )
+    http_host: str = Field("127.0.0.1", description="Address the web app listens on.")
+    http_port: int = Field(8080, ge=1, le=65535, description="Port the web app listens on.")
+    timezone: str | None = Field(
+        None, description="IANA time zone for dates (e.g. Europe/Paris); empty: the calendar's."
+    )
+    now: AwareDatetime | None = Field(
+        None, description="Frozen clock: an ISO datetime with offset, e.g. 2026-03-02T09:00+00:00"
+    )
+    sender_name: str | None = Field(None, description="The name that signs thank-you drafts.")
+    update_every_days: int = Field(
+        30, ge=1, description="Default progress-update cadence, in days."
+    )
+    thank_you_grace_minutes: int = Field(
+        15, ge=0, description="Minutes after a meeting's end before its effects run."
+    )
+    poll_minutes: float = Field(5.0, gt=0, description="Minutes between sweeps and polls.")
+    history_days: int = Field(
+        3, ge=0, description="On a first sync, meetings that ended longer ago are history."
+    )
+    first_sync_days: int = Field(180, ge=1, description="Days of past events read on a first sync.")
+    max_reminders_per_day: int = Field(
+        3, ge=1, description="At most this many progress reminders fall due on one day."
+    )
+    interview_title_pattern: str = Field(
+        DEFAULT_INTERVIEW_TITLE_PATTERN,
+        description="Regular expression (case-insensitive) for informational interview titles.",
+    )
+    templates_dir: Path | None = Field(
+        None, description="Directory of Jinja2 templates overriding the built-in drafts."
+    )
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest request body the web app accepts, in bytes."
+    )
+    log_format: Literal["console", "json"] = Field("console", description="console or json.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="DEBUG, INFO, WARNING or ERROR."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment outranks keyword arguments, which carry the TOML file's values."""
+        return (env_settings, init_settings)
+
+    @field_validator(
+        "redis_url",
+        "google_credentials_file",
+        "google_api_endpoint",
+        "airtable_token",
+        "airtable_base_id",
+        "airtable_endpoint",
+        "public_url",
+        "timezone",
+        "now",
+        "sender_name",
+        "templates_dir",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        scheme = value.split(":", 1)[0].split("+", 1)[0]
+        if scheme not in ("sqlite", "postgresql"):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_url(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in BROKER_SCHEMES:
+            raise ValueError("must be empty (in-process), redis://... or amqp://...")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and urlsplit(value).scheme not in ("redis", "rediss"):
+            raise ValueError("must be a redis:// URL")
+        return value
+
+    @field_validator("google_api_endpoint", "airtable_endpoint", "public_url")
+    @classmethod
+    def _urls(cls, value: str | None) -> str | None:
+        return _http_url(value)
+
+    @field_validator("airtable_base_id")
+    @classmethod
+    def _base_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"app[A-Za-z0-9]+", value):
+            raise ValueError("must be an Airtable base id like appXXXXXXXXXXXXXX (from its URL)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                zoneinfo.ZoneInfo(value)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError("must be an IANA time zone name such as Europe/Paris") from None
+        return value
+
+    @field_validator("interview_title_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"is not a valid regular expression ({exc})") from None
+        return value
+
+    @field_validator("templates_dir")
+    @classmethod
+    def _templates_dir(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a directory")
+        return value
+
+    @property
+    def embedded_broker(self) -> bool:
+        """True when no BROKER_URL is set: dramatiq runs in this process."""
+        return not self.broker_url
+
+    def clock(self) -> dt.datetime:
+        """The current time: the frozen NOW when set, else the real UTC time."""
+        return self.now if self.now is not None else dt.datetime.now(dt.UTC)
+
+    def secret_values(self) -> list[str]:
+        """The secrets this object holds, for the log redactor."""
+        return [self.airtable_token.get_secret_value()] if self.airtable_token else []
+
+    def require(self, *names: str, command: str | None = None) -> None:
+        """Raise one ConfigurationError naming every missing setting among `names`."""
+        missing = [name for name in names if getattr(self, name) is None]
+        problems = [f"{env_name(name)} is not set ({_description(name)})" for name in missing]
+        credentials = self.google_credentials_file
+        wants_file = "google_credentials_file" in names and credentials is not None
+        if wants_file and not credentials.is_file():  # type: ignore[union-attr]
+            problems.append(
+                f"{env_name('google_credentials_file')}: {credentials} does not exist; "
+                "run `followthrough auth google` to create it"
+            )
+        if problems:
+            doing = f"`followthrough {command}` needs: " if command else ""
+            raise ConfigurationError(doing + "; ".join(problems))
+
+    def require_for(self, command: str) -> None:
+        """Check the settings `command` (e.g. "run", "airtable init") cannot work without."""
+        self.require(*COMMAND_REQUIREMENTS.get(command, ()), command=command)
+
+
+_GOOGLE = ("google_credentials_file",)
+_AIRTABLE = ("airtable_token", "airtable_base_id")
+COMMAND_REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    "run": _GOOGLE + _AIRTABLE,
+    "worker": _GOOGLE + _AIRTABLE,
+    "scheduler": _GOOGLE + _AIRTABLE,
+    "sync": _GOOGLE + _AIRTABLE,
+    "auth google": ("google_credentials_file",),
+    "airtable init": _AIRTABLE,
+}
+"""Settings each command needs beyond the defaults."""
+
+
+def _description(name: str) -> str:
+    return Settings.model_fields[name].description or name
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read the settings: environment over `config_file` (default ./followthrough.toml).
+
+    `overrides` (field names) outrank the file but not the environment; tests and commands
+    use them for their own defaults.
+    """
+    values = {**_read_config_file(config_file), **overrides}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigurationError(describe_validation_error(exc, config_file)) from None
+
+
+def _read_config_file(config_file: Path | None) -> Mapping[str, Any]:
+    path = config_file or Path.cwd() / CONFIG_FILE_NAME
+    if not path.is_file():
+        if config_file is not None:
+            raise ConfigurationError(
+                f"config file {config_file} does not exist; pass an existing file to --config"
+            )
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc}; fix the file's TOML syntax") from None
+    return {key.lower().removeprefix(ENV_PREFIX.lower()): value for key, value in data.items()}
+
+
+def describe_validation_error(error: ValidationError, config_file: Path | None = None) -> str:
+    """One line naming each bad setting by its environment variable, and how to fix it."""
+    source = config_file or CONFIG_FILE_NAME
+    problems = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else "?"
+        if item["type"] == "extra_forbidden":
+            problems.append(f"{source}: unknown setting {name!r}; check its spelling (see README)")
+            continue
+        message = item["msg"].removeprefix("Value error, ")
+        problems.append(f"{env_name(name)}: {message}; expected: {_description(name)}")
+    return "bad settings: " + "; ".join(problems)

@@ -1,0 +1,1 @@
+"""The web app: webhooks, health and readiness, metrics and the status page."""

@@ -1,0 +1,111 @@
+"""Webhook receivers: Google Calendar push notifications and Airtable webhook pings.
+
+Both verify before they enqueue, compare secrets in constant time, answer fast and leave the
+work to an actor. A replayed notification only triggers another incremental read, which is
+harmless: the read starts from the stored cursor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from service.logging import get_logger
+from service.web.context import WebContext
+
+MAC_PREFIX = "hmac-sha256="
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+log = get_logger("followthrough.webhooks")
+
+
+def _context(request: Request) -> WebContext:
+    context: WebContext = request.app.state.context
+    return context
+
+
+@router.post(
+    "/google/calendar",
+    status_code=200,
+    response_class=Response,
+    responses={403: {"description": "Bad channel token"}, 404: {"description": "Unknown channel"}},
+    summary="Google Calendar push notification",
+)
+async def calendar_notification(
+    request: Request,
+    channel_id: Annotated[str | None, Header(alias="X-Goog-Channel-ID")] = None,
+    channel_token: Annotated[str | None, Header(alias="X-Goog-Channel-Token")] = None,
+    resource_state: Annotated[str | None, Header(alias="X-Goog-Resource-State")] = None,
+) -> Response:
+    """Verify the channel id and token, then enqueue an incremental sync of that calendar.
+
+    The first message of a channel (resource state "sync") only confirms it: nothing to read.
+    """
+    context = _context(request)
+    expected = await run_in_threadpool(context.calendar_channel_token, channel_id or "")
+    if not channel_id or expected is None:
+        log.warning("webhook.rejected", source="calendar", reason="unknown channel")
+        raise HTTPException(404, "unknown channel")
+    if not _same(channel_token or "", expected):
+        log.warning("webhook.rejected", source="calendar", channel=channel_id, reason="bad token")
+        raise HTTPException(403, "bad channel token")
+    if resource_state != "sync":
+        await run_in_threadpool(context.enqueue_calendar_sync, channel_id)
+    log.info("webhook.accepted", source="calendar", channel=channel_id, state=resource_state)
+    return Response(status_code=200)
+
+
+@router.post(
+    "/airtable",
+    status_code=200,
+    response_class=Response,
+    responses={
+        400: {"description": "Malformed body"},
+        401: {"description": "Missing or bad MAC"},
+        404: {"description": "Unknown webhook"},
+    },
+    summary="Airtable webhook ping",
+)
+async def airtable_ping(
+    request: Request,
+    content_mac: Annotated[str | None, Header(alias="X-Airtable-Content-MAC")] = None,
+) -> Response:
+    """Verify the MAC over the raw body, then enqueue a read of the webhook's payloads."""
+    if not content_mac or not content_mac.startswith(MAC_PREFIX):
+        raise HTTPException(401, "missing or malformed X-Airtable-Content-MAC")
+    body = await request.body()
+    webhook_id = _webhook_id(body)
+    context = _context(request)
+    secret = await run_in_threadpool(context.airtable_mac_secret, webhook_id)
+    if secret is None:
+        log.warning("webhook.rejected", source="airtable", reason="unknown webhook")
+        raise HTTPException(404, "unknown webhook")
+    expected = MAC_PREFIX + hmac.new(secret, body, hashlib.sha256).hexdigest()
+    if not _same(content_mac.lower(), expected):
+        log.warning("webhook.rejected", source="airtable", webhook=webhook_id, reason="bad MAC")
+        raise HTTPException(401, "bad MAC")
+    await run_in_threadpool(context.enqueue_airtable_fetch, webhook_id)
+    log.info("webhook.accepted", source="airtable", webhook=webhook_id)
+    return Response(status_code=200)
+
+
+def _webhook_id(body: bytes) -> str:
+    """The webhook id from a ping body: {"base": {"id"}, "webhook": {"id"}, "timestamp"}."""
+    try:
+        payload: Any = json.loads(body)
+        webhook_id = payload["webhook"]["id"]
+    except (ValueError, TypeError, KeyError):
+        raise HTTPException(400, "body is not an Airtable webhook ping") from None
+    if not isinstance(webhook_id, str) or not webhook_id:
+        raise HTTPException(400, "body is not an Airtable webhook ping")
+    return webhook_id
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison of two strings."""
+    return hmac.compare_digest(given.encode(), expected.encode())
