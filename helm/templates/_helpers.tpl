@@ -1,0 +1,135 @@
+{{/*
+Shared names, labels and pod parts for the web, worker and scheduler deployments.
+*/}}
+
+{{/* The chart name, or nameOverride. */}}
+{{- define "followthrough.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The release's full name, the prefix of every object's name (63 characters at most). */}}
+{{- define "followthrough.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Chart name and version, for the helm.sh/chart label. */}}
+{{- define "followthrough.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels on every object. */}}
+{{- define "followthrough.labels" -}}
+helm.sh/chart: {{ include "followthrough.chart" . }}
+{{ include "followthrough.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* Labels that select the release's pods (each deployment adds its component). */}}
+{{- define "followthrough.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "followthrough.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/* The service account the pods run as. */}}
+{{- define "followthrough.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "followthrough.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret holding the database URL, broker URL, Airtable token and Google credentials. */}}
+{{- define "followthrough.secretName" -}}
+{{- default (include "followthrough.fullname" .) .Values.secrets.existingSecret }}
+{{- end }}
+
+{{/* The image reference; the tag defaults to the chart's appVersion. */}}
+{{- define "followthrough.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/* Pod spec fields shared by every deployment. */}}
+{{- define "followthrough.podSpec" -}}
+serviceAccountName: {{ include "followthrough.serviceAccountName" . }}
+automountServiceAccountToken: {{ .Values.serviceAccount.automountServiceAccountToken }}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+volumes:
+  - name: tmp
+    emptyDir: {}
+  - name: google-credentials
+    secret:
+      secretName: {{ include "followthrough.secretName" . }}
+      optional: true
+      defaultMode: 0440
+      items:
+        - key: {{ .Values.secrets.keys.googleCredentials }}
+          path: google-credentials.json
+{{- end }}
+
+{{/* Container fields shared by every deployment: settings from the ConfigMap, secrets, mounts. */}}
+{{- define "followthrough.containerCommon" -}}
+image: {{ include "followthrough.image" . }}
+imagePullPolicy: {{ .Values.image.pullPolicy }}
+securityContext:
+  {{- toYaml .Values.securityContext | nindent 2 }}
+envFrom:
+  - configMapRef:
+      name: {{ include "followthrough.fullname" . }}
+env:
+  - name: FOLLOWTHROUGH_DATABASE_URL
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "followthrough.secretName" . }}
+        key: {{ .Values.secrets.keys.databaseUrl }}
+  - name: FOLLOWTHROUGH_BROKER_URL
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "followthrough.secretName" . }}
+        key: {{ .Values.secrets.keys.brokerUrl }}
+  - name: FOLLOWTHROUGH_AIRTABLE_TOKEN
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "followthrough.secretName" . }}
+        key: {{ .Values.secrets.keys.airtableToken }}
+        optional: true
+  {{- with .Values.extraEnv }}
+  {{- toYaml . | nindent 2 }}
+  {{- end }}
+volumeMounts:
+  - name: tmp
+    mountPath: /tmp
+  - name: google-credentials
+    mountPath: {{ .Values.secrets.googleCredentialsMountDir }}
+    readOnly: true
+{{- end }}
