@@ -1,0 +1,196 @@
+"""Composing the thank-you draft from Jinja2 templates, safe against header injection.
+
+    env = template_environment(user_dir)          # user's templates first, then the defaults
+    compose_thank_you(ThankYouInput(...), env=env) -> connectors.records.DraftMessage
+    as_mime(draft) -> email.message.EmailMessage    # what the Gmail connector can send as raw
+    topic_of(title, pattern) -> str | None          # "Coffee chat: data eng at Acme" -> topic
+
+Templates `thank_you_subject.txt.j2` and `thank_you_body.txt.j2` live in
+`workflows/templates/`; a file of the same name in the user's directory replaces one.
+Whatever a name, title, note or template contains, anything that goes into a header is one
+line without control characters, and the body holds no control characters but line breaks
+and tabs. The Message-ID derives from the idempotency key, so the draft can be found again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from connectors.errors import SkipRecord
+from connectors.records import DraftMessage
+from workflows.rules.clock import local_date
+from workflows.rules.emails import looks_like_email
+from workflows.rules.keys import message_id
+from workflows.rules.qualify import DEFAULT_TITLE_TERMS, title_pattern_from
+
+SUBJECT_TEMPLATE = "thank_you_subject.txt.j2"
+BODY_TEMPLATE = "thank_you_body.txt.j2"
+MAX_HEADER_CHARS = 200
+
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December",
+)  # fmt: skip
+# Control characters, Unicode line/paragraph separators and bidi overrides never reach a header.
+_HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_BODY_NEWLINES = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
+_BODY_UNSAFE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_TOPIC_SPLIT = re.compile(r"\s*(?::|\s[-\u2013\u2014|]\s)\s*")
+_TOPIC_PHRASE = re.compile(r"\s(?:about|on|re|regarding)\s+(?P<topic>.+)$", re.IGNORECASE)
+_TRAILING_WITH = re.compile(r"\s+(?:with|w/)\s+[^,;]+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ThankYouInput:
+    """Everything the thank-you says; `key` is the draft's idempotency key (keys.draft_key)."""
+
+    key: str
+    contact_email: str
+    contact_name: str
+    first_name: str
+    meeting_title: str
+    meeting_start: dt.datetime
+    zone: dt.tzinfo
+    sender_name: str
+    insights: tuple[str, ...] = ()
+    todos: tuple[str, ...] = ()
+    sender_email: str | None = None
+
+
+def header_text(text: str, limit: int = MAX_HEADER_CHARS) -> str:
+    """`text` made safe for a header: one line, no control characters, at most `limit` chars."""
+    line = " ".join(_HEADER_UNSAFE.sub(" ", text).split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
+
+
+def body_text(text: str) -> str:
+    """`text` made safe for a plain-text body: `\\n` line breaks, no other control characters."""
+    return _BODY_UNSAFE.sub("", _BODY_NEWLINES.sub("\n", text))
+
+
+def date_text(day: dt.date) -> str:
+    """A date as the letter says it, independent of the process locale: "Friday, November 20"."""
+    return f"{_DAYS[day.weekday()]}, {_MONTHS[day.month - 1]} {day.day}"
+
+
+def _only_names(topic: str, names: Iterable[str]) -> bool:
+    rest = topic.casefold()
+    for name in sorted((n.casefold() for n in names if n.strip()), key=len, reverse=True):
+        rest = rest.replace(name, " ")
+    return not any(c.isalnum() for c in rest.replace(" and ", " ").replace(" x ", " "))
+
+
+def topic_of(
+    title: str, pattern: re.Pattern[str] | None = None, names: Iterable[str] = ()
+) -> str | None:
+    """The topic a title gives ("Coffee chat: data engineering at Acme" -> "data engineering
+    at Acme"); None when it only names the kind of meeting or the people (`names`)."""
+    pattern = pattern or title_pattern_from(DEFAULT_TITLE_TERMS)
+    line = header_text(title)
+    parts = _TOPIC_SPLIT.split(line, maxsplit=1)
+    topic: str | None = None
+    if len(parts) == 2 and pattern.search(parts[0]):
+        topic = parts[1]
+    elif (match := pattern.search(line)) and (phrase := _TOPIC_PHRASE.search(line, match.end())):
+        topic = phrase.group("topic")
+    if topic is None:
+        return None
+    topic = _TRAILING_WITH.sub("", topic).strip(" .,;:-")
+    if not topic or pattern.search(topic) or _only_names(topic, names):
+        return None
+    return topic
+
+
+@lru_cache(maxsize=8)
+def template_environment(user_dir: str | Path | None = None) -> jinja2.Environment:
+    """The Jinja2 environment: templates in `user_dir` first, then the packaged defaults."""
+    loaders: list[jinja2.BaseLoader] = []
+    if user_dir:
+        loaders.append(jinja2.FileSystemLoader(str(user_dir)))
+    loaders.append(jinja2.PackageLoader("workflows", "templates"))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=False,  # plain-text email, not HTML
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _names(item: ThankYouInput) -> tuple[str, ...]:
+    """Every name of the two people, so a title naming only them gives no topic."""
+    return (item.contact_name, item.first_name, item.sender_name, *item.sender_name.split())
+
+
+def _template_vars(item: ThankYouInput, pattern: re.Pattern[str] | None) -> dict[str, object]:
+    day = local_date(item.meeting_start, item.zone)
+    return {
+        "first_name": header_text(item.first_name),
+        "contact_name": header_text(item.contact_name),
+        "topic": topic_of(item.meeting_title, pattern, _names(item)) or "",
+        "meeting_title": header_text(item.meeting_title),
+        "meeting_date": day,
+        "meeting_date_text": date_text(day),
+        "insights": [header_text(i, 1000) for i in item.insights],
+        "todos": [header_text(t, 1000) for t in item.todos],
+        "sender_name": header_text(item.sender_name),
+    }
+
+
+def _address(email: str, what: str) -> str:
+    address = email.strip()
+    if not looks_like_email(address):
+        raise SkipRecord(f"{what} {email!r} is not one plain email address; fix it in Airtable")
+    try:
+        Address(addr_spec=address)
+    except (ValueError, IndexError) as exc:
+        raise SkipRecord(
+            f"{what} {email!r} is not a valid email address; fix it in Airtable"
+        ) from exc
+    return address
+
+
+def compose_thank_you(
+    item: ThankYouInput,
+    *,
+    env: jinja2.Environment | None = None,
+    title_pattern: re.Pattern[str] | None = None,
+) -> DraftMessage:
+    """The thank-you draft for one meeting; SkipRecord when the contact's email is unusable."""
+    to = _address(item.contact_email, "the contact's email")
+    sender = _address(item.sender_email, "the sender email") if item.sender_email else None
+    env = env or template_environment()
+    variables = _template_vars(item, title_pattern)
+    subject = header_text(env.get_template(SUBJECT_TEMPLATE).render(variables))
+    body = body_text(env.get_template(BODY_TEMPLATE).render(variables))
+    return DraftMessage(
+        to=to,
+        subject=subject,
+        body=body,
+        message_id=message_id(item.key),
+        to_name=header_text(item.contact_name) or None,
+        sender=sender,
+    )
+
+
+def as_mime(draft: DraftMessage) -> EmailMessage:
+    """The draft as a MIME message (UTF-8 text), ready to base64url-encode as Gmail's `raw`."""
+    message = EmailMessage()
+    message["To"] = Address(display_name=header_text(draft.to_name or ""), addr_spec=draft.to)
+    if draft.sender:
+        message["From"] = Address(addr_spec=draft.sender)
+    message["Subject"] = header_text(draft.subject)
+    message["Message-ID"] = draft.message_id
+    message.set_content(body_text(draft.body), charset="utf-8")
+    return message
