@@ -100,7 +100,7 @@ class CalendarClient:
         while True:
             reply = self._list(calendar_id, cursor, window_start, page_token)
             page_token = reply.get("nextPageToken")
-            yield _page(reply, full_sync=cursor is None, last=not page_token)
+            yield events_page(reply, full_sync=cursor is None, last=not page_token)
             if not page_token:
                 return
 
@@ -143,7 +143,8 @@ def new_channel_id() -> str:
     return uuid.uuid4().hex
 
 
-def _page(reply: dict[str, Any], *, full_sync: bool, last: bool) -> CalendarPage:
+def events_page(reply: dict[str, Any], *, full_sync: bool, last: bool) -> CalendarPage:
+    """One events.list response as a CalendarPage (the cursor only on the last page)."""
     time_zone = reply.get("timeZone")
     events: list[CalendarEvent] = []
     skipped: list[Skipped] = []

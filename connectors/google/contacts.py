@@ -47,7 +47,7 @@ class ContactsClient:
         while True:
             reply = self._list(cursor, page_token)
             page_token = reply.get("nextPageToken")
-            yield _page(reply, full_sync=cursor is None, last=not page_token)
+            yield connections_page(reply, full_sync=cursor is None, last=not page_token)
             if not page_token:
                 return
 
@@ -94,7 +94,8 @@ def normalize_person(person: dict[str, Any]) -> GoogleContact | Skipped:
     )
 
 
-def _page(reply: dict[str, Any], *, full_sync: bool, last: bool) -> Page[GoogleContact]:
+def connections_page(reply: dict[str, Any], *, full_sync: bool, last: bool) -> Page[GoogleContact]:
+    """One connections.list response as a Page (the cursor only on the last page)."""
     contacts: list[GoogleContact] = []
     skipped: list[Skipped] = []
     for person in reply.get("connections", []):
