@@ -1,0 +1,218 @@
+"""`AirtableClient`: pyairtable on one base, throttled, safely retried, errors mapped onto ours.
+
+Everything the Airtable connector does goes through `AirtableClient.call` (or `.pages`), which turns
+requests/pyairtable exceptions into the project's error hierarchy by what the caller does next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import requests
+import structlog
+from pyairtable import Api, Table
+from pyairtable.api.base import Base
+from pyairtable.api.types import RecordDict
+
+from connectors.airtable.ratelimit import LocalRateLimiter, RateLimiter
+from connectors.airtable.transport import (
+    AIRTABLE_PENALTY_SECONDS,
+    AirtableRetry,
+    ThrottledAdapter,
+    TransportStats,
+)
+from connectors.errors import (
+    AmbiguousWrite,
+    AuthorizationError,
+    ConfigurationError,
+    FollowthroughError,
+    NotFound,
+    RetryLater,
+    SkipRecord,
+    UserActionRequired,
+)
+from connectors.policy import RETRIABLE_STATUSES, RetryPolicy
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+AIRTABLE_ENDPOINT = "https://api.airtable.com"
+TOKEN_SETTING = "FOLLOWTHROUGH_AIRTABLE_TOKEN"
+BASE_SETTING = "FOLLOWTHROUGH_AIRTABLE_BASE_ID"
+INIT_COMMAND = "followthrough airtable init"
+
+_PROCESS_LIMITER = LocalRateLimiter()
+"""Used when no limiter is given, so every client of this process shares Airtable's 5 req/s."""
+
+
+@dataclass(frozen=True)
+class IdNames:
+    """Table and field names by id, as the metadata API tells them (webhook payloads carry ids)."""
+
+    tables: dict[str, str]
+    fields: dict[str, str]
+
+
+class AirtableClient:
+    """One Airtable base through pyairtable: the only place that sends Airtable requests."""
+
+    def __init__(
+        self,
+        token: str,
+        base_id: str,
+        *,
+        endpoint: str | None = None,
+        policy: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        penalty_seconds: float = AIRTABLE_PENALTY_SECONDS,
+    ) -> None:
+        self.base_id = base_id
+        self.policy = policy or RetryPolicy()
+        self.stats = TransportStats()
+        retry = AirtableRetry.build(
+            self.policy,
+            penalty_seconds=penalty_seconds,
+            limiter=limiter if limiter is not None else _PROCESS_LIMITER,
+            limiter_key=base_id,
+            stats=self.stats,
+        )
+        timeout = (self.policy.timeout, self.policy.timeout)
+        self.api = Api(
+            token,
+            endpoint_url=(endpoint or AIRTABLE_ENDPOINT).rstrip("/"),
+            timeout=timeout,  # type: ignore[arg-type]
+            retry_strategy=retry,
+        )
+        adapter = ThrottledAdapter(retry)
+        self.api.session.mount("https://", adapter)
+        self.api.session.mount("http://", adapter)
+        self.base: Base = self.api.base(base_id)
+        self._id_names: IdNames | None = None
+
+    def __repr__(self) -> str:
+        return f"AirtableClient(base_id={self.base_id!r})"
+
+    def table(self, name: str) -> Table:
+        """The pyairtable table `name` of this base (no request is made)."""
+        return self.base.table(name)
+
+    def call(
+        self, action: str, fn: Callable[[], T], *, table: str | None = None, write: bool = False
+    ) -> T:
+        """Run one pyairtable call, mapping its failures onto the project's errors."""
+        try:
+            return fn()
+        except requests.HTTPError as exc:
+            raise map_http_error(
+                exc.response, action=action, base_id=self.base_id, table=table
+            ) from exc
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise _transport_error(action, write) from exc
+
+    def pages(self, table: str, **options: Any) -> Iterator[list[RecordDict]]:
+        """Every page of records of `table` (pyairtable's list-records options), errors mapped."""
+        pages = self.table(table).iterate(**options)
+        while True:
+            page = self.call("list records", lambda: next(pages, None), table=table)
+            if page is None:
+                return
+            yield page
+
+    def id_names(self, *, refresh: bool = False) -> IdNames:
+        """Table and field names by id (one metadata request, then cached until `refresh`)."""
+        if self._id_names is None or refresh:
+            schema = self.call("read the base schema", lambda: self.base.schema(force=True))
+            tables = {t.id: t.name for t in schema.tables}
+            fields = {f.id: f.name for t in schema.tables for f in t.fields}
+            self._id_names = IdNames(tables=tables, fields=fields)
+        return self._id_names
+
+
+def map_http_error(
+    response: requests.Response | None, *, action: str, base_id: str, table: str | None = None
+) -> FollowthroughError:
+    """The project error for an Airtable error response, with a message saying what to do."""
+    if response is None:
+        return RetryLater(f"Airtable failed to {action} without a response; try again later")
+    status = response.status_code
+    kind, detail = _airtable_error(response)
+    where = f"table {table!r} of base {base_id}" if table else f"base {base_id}"
+    if status == 401:
+        return AuthorizationError(
+            f"Airtable refused the access token ({kind}) while trying to {action}; "
+            f"set {TOKEN_SETTING} to a valid personal access token"
+        )
+    if status in (403, 404) and kind in (
+        "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND",
+        "TABLE_NOT_FOUND",
+    ):
+        return _not_found_or_forbidden(action, base_id, table, kind)
+    if status == 403:
+        return AuthorizationError(
+            f"Airtable did not allow the token to {action} on {where} ({kind}); give the token in "
+            f"{TOKEN_SETTING} access to the base and the scopes Followthrough needs"
+        )
+    if status == 404:
+        return NotFound(f"Airtable found nothing to {action} on {where} ({kind}: {detail})")
+    if status == 422 and kind in ("UNKNOWN_FIELD_NAME", "INVALID_MULTIPLE_CHOICE_OPTIONS"):
+        return UserActionRequired(
+            f"Airtable refused to {action} on {where}: {detail or kind}; run `{INIT_COMMAND}` "
+            "to create the fields and select choices Followthrough writes"
+        )
+    if status == 429 or status in RETRIABLE_STATUSES:
+        return RetryLater(
+            f"Airtable answered {status} ({kind}) to {action} on {where} after all retries; "
+            "try again later",
+            retry_after=_retry_after(response),
+        )
+    return SkipRecord(f"Airtable refused to {action} on {where}: {status} {kind} {detail}".rstrip())
+
+
+def _not_found_or_forbidden(
+    action: str, base_id: str, table: str | None, kind: str
+) -> FollowthroughError:
+    if table:
+        return UserActionRequired(
+            f"Airtable has no table {table!r} in base {base_id} that the token may use ({kind}) "
+            "while "
+            f"trying to {action}; run `{INIT_COMMAND}` to create it, and check the token's access"
+        )
+    return ConfigurationError(
+        f"Airtable base {base_id} was not found or the token may not use it ({kind}); check "
+        f"{BASE_SETTING} and that the token in {TOKEN_SETTING} has access to that base"
+    )
+
+
+def _airtable_error(response: requests.Response) -> tuple[str, str]:
+    """Airtable's error type and message from `{"error": {...}}` or `{"error": "TYPE"}`."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return f"HTTP {response.status_code}", ""
+    if isinstance(error, dict):
+        return str(error.get("type", f"HTTP {response.status_code}")), str(error.get("message", ""))
+    if isinstance(error, str):
+        return error, ""
+    return f"HTTP {response.status_code}", ""
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _transport_error(action: str, write: bool) -> RetryLater:
+    if write:
+        return AmbiguousWrite(
+            f"the connection to Airtable failed while trying to {action}; the write may or may not "
+            "have been applied: look it up (or repeat an idempotent upsert) before trying again"
+        )
+    return RetryLater(
+        f"the connection to Airtable failed while trying to {action}; try again later"
+    )

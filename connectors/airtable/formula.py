@@ -1,0 +1,51 @@
+"""Building `filterByFormula` expressions with every value escaped.
+
+Values from users (names, emails, idempotency keys) go into formulas only as string literals made
+by `literal()`, so a quote, backslash or newline can neither break the formula nor change it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+_ESCAPES = {
+    "\\": "\\\\",
+    '"': '\\"',
+    "'": "\\'",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
+def literal(value: str) -> str:
+    """A double-quoted Airtable string literal whose content is exactly `value`."""
+    return '"' + "".join(_ESCAPES.get(char, char) for char in value) + '"'
+
+
+def field(name: str) -> str:
+    """A field reference `{Name}`; Airtable has no escape for `}` in a name, so one is refused."""
+    if "}" in name or not name:
+        raise ValueError(f"field name {name!r} cannot be referenced in a formula")
+    return "{" + name + "}"
+
+
+def equals(name: str, value: str) -> str:
+    """`{name}="value"`: records whose field equals `value` exactly."""
+    return f"{field(name)}={literal(value)}"
+
+
+def any_equals(name: str, values: Iterable[str]) -> str:
+    """Records whose field equals one of `values`; `FALSE()` for none."""
+    terms = [equals(name, value) for value in values]
+    if not terms:
+        return "FALSE()"
+    return terms[0] if len(terms) == 1 else "OR(" + ",".join(terms) + ")"
+
+
+def record_id_in(record_ids: Iterable[str]) -> str:
+    """Records whose id is one of `record_ids`; `FALSE()` for none."""
+    terms = [f"RECORD_ID()={literal(record_id)}" for record_id in record_ids]
+    if not terms:
+        return "FALSE()"
+    return terms[0] if len(terms) == 1 else "OR(" + ",".join(terms) + ")"

@@ -1,0 +1,260 @@
+"""The base's webhook as Followthrough's Airtable change feed, and the MAC check of its pings.
+
+The webhook exists whether or not a public URL is configured: without one it has no
+notification URL and its payloads are read from the stored cursor on each poll. One request
+then says what changed anywhere in the base, deletions included. Payload cursors are integers
+(Airtable's), kept by the caller as text like every other cursor.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from pyairtable.models.webhook import CreateWebhookResponse, WebhookPayload, WebhookPayloads
+
+from connectors.airtable.client import AirtableClient, IdNames
+from connectors.airtable.schema import SCHEMA
+from connectors.errors import NotFound, ResyncRequired
+from connectors.records import AirtableChange
+
+log = structlog.get_logger(__name__)
+
+REFRESH_MARGIN = dt.timedelta(days=2)
+"""Refresh a webhook this long before it expires (it lives 7 days from the last refresh)."""
+
+PAYLOADS_PER_REQUEST = 50
+"""The largest `limit` Airtable's list-payloads allows."""
+
+WATCHED_TABLES = tuple(spec.name for spec in SCHEMA)
+SPECIFICATION: dict[str, Any] = {"options": {"filters": {"dataTypes": ["tableData"]}}}
+"""Every record change in the base; changes outside `WATCHED_TABLES` are dropped when read."""
+
+
+@dataclass(frozen=True)
+class WebhookRegistration:
+    """A webhook as created: its id, the MAC secret (shown once: store it), and its expiry."""
+
+    webhook_id: str
+    mac_secret_base64: str
+    expiration_time: dt.datetime | None
+    notification_url: str | None
+    cursor: str = "1"
+
+    def __repr__(self) -> str:
+        return (
+            f"WebhookRegistration(webhook_id={self.webhook_id!r}, "
+            f"expiration_time={self.expiration_time!r}, secret=***)"
+        )
+
+
+@dataclass(frozen=True)
+class ChangeBatch:
+    """What changed since a cursor, one entry per record, and the cursor to store next."""
+
+    changes: tuple[AirtableChange, ...]
+    next_cursor: str
+
+
+def create_webhook(
+    client: AirtableClient, notification_url: str | None = None
+) -> WebhookRegistration:
+    """Register a webhook on the base for record changes; `notification_url` None: poll only."""
+    body: dict[str, Any] = {"specification": SPECIFICATION}
+    if notification_url:
+        body["notificationUrl"] = notification_url
+    url = client.base.urls.webhooks
+    data = client.call("create a webhook", lambda: client.api.post(url, json=body), write=True)
+    created = CreateWebhookResponse.from_api(data, client.api)
+    log.info(
+        "airtable.webhook.created", webhook_id=created.id, notifications=bool(notification_url)
+    )
+    return WebhookRegistration(
+        webhook_id=created.id,
+        mac_secret_base64=created.mac_secret_base64,
+        expiration_time=created.expiration_time,
+        notification_url=notification_url,
+    )
+
+
+def delete_webhook(client: AirtableClient, webhook_id: str) -> None:
+    """Delete a webhook (one being replaced); a webhook already gone is fine."""
+    url = client.base.urls.webhooks / webhook_id
+    try:
+        client.call("delete a webhook", lambda: client.api.delete(url))
+    except NotFound:
+        log.info("airtable.webhook.already_gone", webhook_id=webhook_id)
+
+
+def webhook_expiry(client: AirtableClient, webhook_id: str) -> dt.datetime | None:
+    """When the webhook expires; ResyncRequired when it no longer exists (its changes are lost)."""
+    data = client.call("list webhooks", lambda: client.api.get(client.base.urls.webhooks))
+    for hook in data.get("webhooks", []):
+        if hook.get("id") == webhook_id:
+            return _parse_time(hook.get("expirationTime"))
+    raise _webhook_gone(webhook_id)
+
+
+def needs_refresh(
+    expiration_time: dt.datetime | None, now: dt.datetime, margin: dt.timedelta = REFRESH_MARGIN
+) -> bool:
+    """True when a webhook expiring at `expiration_time` should be refreshed at `now`."""
+    return expiration_time is not None and expiration_time - now <= margin
+
+
+def refresh_webhook(client: AirtableClient, webhook_id: str) -> dt.datetime | None:
+    """Extend the webhook's life by seven days; return the new expiry (ResyncRequired: gone)."""
+    url = client.base.urls.webhooks / webhook_id / "refresh"
+    try:
+        data = client.call("refresh a webhook", lambda: client.api.post(url))
+    except NotFound as exc:
+        raise _webhook_gone(webhook_id) from exc
+    expiry = _parse_time((data or {}).get("expirationTime"))
+    log.info("airtable.webhook.refreshed", webhook_id=webhook_id, expiration_time=str(expiry))
+    return expiry
+
+
+def read_changes(client: AirtableClient, webhook_id: str, cursor: str | None) -> ChangeBatch:
+    """Every record change in the watched tables since `cursor`, and the cursor to store after them.
+
+    Costs one request when nothing changed. ResyncRequired when the webhook is gone or its
+    payloads from `cursor` on are no longer all there: read the tables in full and start over.
+    """
+    position = _cursor(cursor)
+    payloads: list[WebhookPayload] = []
+    while True:
+        page = _payload_page(client, webhook_id, position)
+        _check_continuity(webhook_id, position, page)
+        payloads.extend(page.payloads)
+        position = page.cursor
+        if not (page.might_have_more and page.payloads):
+            break
+    changes = _to_changes(client, payloads)
+    log.info(
+        "airtable.changes.read", webhook_id=webhook_id, payloads=len(payloads), changes=len(changes)
+    )
+    return ChangeBatch(changes=changes, next_cursor=str(position))
+
+
+def verify_notification(raw_body: bytes, mac_header: str, mac_secret_base64: str) -> bool:
+    """True when `X-Airtable-Content-MAC` is the HMAC-SHA256 of the raw body under the secret."""
+    try:
+        secret = base64.b64decode(mac_secret_base64, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    expected = "hmac-sha256=" + hmac.new(secret, raw_body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), (mac_header or "").strip().encode())
+
+
+def _cursor(cursor: str | None) -> int:
+    if cursor is None:
+        return 1
+    try:
+        value = int(cursor)
+    except ValueError as exc:
+        raise ResyncRequired(
+            f"the stored Airtable webhook cursor {cursor!r} is not a number; resync"
+        ) from exc
+    if value < 1:
+        raise ResyncRequired(f"the stored Airtable webhook cursor {cursor!r} is invalid; resync")
+    return value
+
+
+def _payload_page(client: AirtableClient, webhook_id: str, cursor: int) -> WebhookPayloads:
+    url = client.base.urls.webhooks / webhook_id / "payloads"
+    params = {"cursor": cursor, "limit": PAYLOADS_PER_REQUEST}
+    try:
+        data = client.call("list webhook payloads", lambda: client.api.get(url, params=params))
+    except NotFound as exc:
+        raise _webhook_gone(webhook_id) from exc
+    return WebhookPayloads.from_api(data, client.api)
+
+
+def _check_continuity(webhook_id: str, cursor: int, page: WebhookPayloads) -> None:
+    """Payloads from `cursor` must follow on without a gap (older ones expire after 7 days)."""
+    first = page.cursor - len(page.payloads)
+    broken = [p for p in page.payloads if p.error]
+    if first > cursor or page.cursor < cursor or broken:
+        reason = broken[0].error_code if broken else "payloads missing"
+        raise ResyncRequired(
+            f"Airtable webhook {webhook_id} cannot tell every change since cursor {cursor} "
+            f"({reason}); "
+            "read the tables in full and store the new cursor"
+        )
+
+
+def _to_changes(
+    client: AirtableClient, payloads: Iterable[WebhookPayload]
+) -> tuple[AirtableChange, ...]:
+    merged: dict[tuple[str, str], AirtableChange] = {}
+    names = client.id_names()
+    for payload in payloads:
+        for table_id, table in payload.changed_tables_by_id.items():
+            names = _known(client, names, table_id, table)
+            table_name = names.tables.get(table_id, table_id)
+            if table_name not in WATCHED_TABLES:
+                continue
+            for change in _table_changes(table_name, table, names):
+                key = (change.table, change.record_id)
+                merged[key] = _merge(merged.get(key), change)
+    return tuple(merged.values())
+
+
+def _known(
+    client: AirtableClient, names: IdNames, table_id: str, table: WebhookPayload.TableChanged
+) -> IdNames:
+    """The id-to-name map, read again once when the payload names a table or field it lacks."""
+    field_ids = {
+        f for r in table.changed_records_by_id.values() for f in r.current.cell_values_by_field_id
+    }
+    if table_id in names.tables and field_ids <= names.fields.keys():
+        return names
+    return client.id_names(refresh=True)
+
+
+def _table_changes(
+    table_name: str, table: WebhookPayload.TableChanged, names: IdNames
+) -> list[AirtableChange]:
+    out = [
+        AirtableChange(table_name, record_id, "created")
+        for record_id in table.created_records_by_id
+    ]
+    for record_id, changed in table.changed_records_by_id.items():
+        fields = tuple(names.fields.get(f, f) for f in changed.current.cell_values_by_field_id)
+        out.append(AirtableChange(table_name, record_id, "changed", fields))
+    out += [
+        AirtableChange(table_name, record_id, "destroyed")
+        for record_id in table.destroyed_record_ids
+    ]
+    return out
+
+
+def _merge(before: AirtableChange | None, after: AirtableChange) -> AirtableChange:
+    """One change per record: created stays created, destroyed wins, changed fields add up."""
+    if before is None or after.kind == "destroyed":
+        return after
+    if before.kind == "destroyed":
+        return after if after.kind == "created" else before
+    kind = "created" if before.kind == "created" or after.kind == "created" else "changed"
+    fields = tuple(dict.fromkeys(before.changed_fields + after.changed_fields))
+    return AirtableChange(after.table, after.record_id, kind, () if kind == "created" else fields)
+
+
+def _webhook_gone(webhook_id: str) -> ResyncRequired:
+    return ResyncRequired(
+        f"Airtable webhook {webhook_id} no longer exists (expired or deleted); create a new one, "
+        "read the tables in full and read changes from its first cursor"
+    )
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
