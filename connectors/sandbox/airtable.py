@@ -1,0 +1,349 @@
+"""The sandbox's Airtable: one base served at Airtable's REST paths, with control methods.
+
+Served (with a personal access token checked as a bearer token):
+- records: list (GET, and POST .../listRecords) with pageSize (max 100), offset, maxRecords,
+  filterByFormula (see airtable_formula), fields[], sort, view; get; create, update (PATCH and
+  PUT) and upsert (performUpsert.fieldsToMergeOn) in batches of at most 10; delete;
+- metadata: list tables, create table, create field;
+- webhooks: create, list, refresh, enable notifications, delete, list payloads; pings to the
+  notification URL signed as Airtable signs them (see airtable_webhooks);
+- the per-base rate limit: over `rate_limit_per_second`, 429 and then a penalty window of
+  `penalty_seconds` in which every request gets 429.
+
+Known differences from the real Airtable (the subset Followthrough needs):
+- formulas: only the functions listed in airtable_formula; others fail with 422;
+- link fields have no inverse field in the linked table; views other than "Grid view" do not
+  exist; cellFormat, timeZone and userLocale are ignored (cells are always JSON-formatted);
+- schema changes (new tables and fields) produce no webhook payloads, only record changes do;
+- error types where Airtable's are undocumented (a batch over 10, an upsert matching several
+  records, a bad pageSize) are close guesses with the right status (422);
+- the 429 body is {"error": {"type": "RATE_LIMIT_REACHED", ...}} and carries no Retry-After;
+- webhooks never expire on their own, and pings are sent once per change, never retried.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from connectors.sandbox.airtable_base import AirtableBase, Transaction
+from connectors.sandbox.airtable_records import RecordsApi, body_of, not_found
+from connectors.sandbox.airtable_schema import CellError, Table
+from connectors.sandbox.airtable_webhooks import MAX_PAYLOADS_PER_PAGE, Webhook, WebhookRegistry
+from connectors.sandbox.http import Handler, HttpError, Request, Response, Router, airtable_error
+
+log = structlog.get_logger(__name__)
+
+Outcome = Response | tuple[Response, Transaction]
+
+
+class RateLimiter:
+    """A token bucket of `per_second` requests a second; an overflow starts a penalty window."""
+
+    def __init__(
+        self, per_second: float, penalty_seconds: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.clock = clock
+        self.configure(per_second, penalty_seconds)
+
+    def configure(self, per_second: float, penalty_seconds: float) -> None:
+        """New limits (per_second <= 0: none); the bucket starts full, any penalty is lifted."""
+        self.per_second = per_second
+        self.penalty_seconds = penalty_seconds
+        self.tokens = max(per_second, 1.0)
+        self.updated = self.clock()
+        self.penalty_until = 0.0
+
+    def admit(self) -> bool:
+        """Whether one more request may pass now."""
+        if self.per_second <= 0:
+            return True
+        now = self.clock()
+        if now < self.penalty_until:
+            return False
+        self.tokens = min(
+            max(self.per_second, 1.0), self.tokens + (now - self.updated) * self.per_second
+        )
+        self.updated = now
+        if self.tokens < 1.0:
+            self.penalty_until = now + self.penalty_seconds
+            return False
+        self.tokens -= 1.0
+        return True
+
+
+class AirtableSandbox:
+    """One Airtable base: HTTP routes for a `Router`, and control methods acting as the user."""
+
+    def __init__(
+        self,
+        *,
+        base_id: str,
+        token: str,
+        rate_limit_per_second: float = 5.0,
+        penalty_seconds: float = 30.0,
+        tables: list[dict[str, Any]] | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.base_id = base_id
+        self.token = token
+        self.base = AirtableBase(base_id, tables)
+        self.records_api = RecordsApi(self.base)
+        self.webhooks = WebhookRegistry(self.base, clock or (lambda: dt.datetime.now(dt.UTC)))
+        self.limiter = RateLimiter(rate_limit_per_second, penalty_seconds)
+        self.lock = threading.RLock()
+
+    # --- HTTP -----------------------------------------------------------------------------
+
+    def register(self, router: Router) -> None:
+        """Add Airtable's routes (webhooks before records: a record path would match them)."""
+        meta, hooks = "/v0/meta/bases/{baseId}/tables", "/v0/bases/{baseId}/webhooks"
+        records = "/v0/{baseId}/{tableIdOrName}"
+        hook, record, api = hooks + "/{webhookId}", records + "/{recordId}", self.records_api
+        reads: list[tuple[str, str, Callable[[Request], Outcome], str]] = [
+            ("GET", meta, self._list_tables, "meta.tables.list"),
+            ("GET", hooks, self._list_webhooks, "webhooks.list"),
+            ("GET", hook + "/payloads", self._list_payloads, "webhooks.payloads"),
+            ("POST", records + "/listRecords", self._on_table(api.list_post), "records.list"),
+            ("GET", records, self._on_table(api.list_get), "records.list"),
+            ("GET", record, self._on_record(api.get), "records.get"),
+        ]
+        writes: list[tuple[str, str, Callable[[Request], Outcome], str]] = [
+            ("POST", meta, self._create_table, "meta.tables.create"),
+            ("POST", meta + "/{tableId}/fields", self._create_field, "meta.fields.create"),
+            ("POST", hooks, self._create_webhook, "webhooks.create"),
+            ("DELETE", hook, self._delete_webhook, "webhooks.delete"),
+            ("POST", hook + "/refresh", self._refresh_webhook, "webhooks.refresh"),
+            ("POST", hook + "/enableNotifications", self._enable_webhook, "webhooks.enable"),
+            ("POST", records, self._on_table(api.create), "records.create"),
+            ("PATCH", records, self._on_table(api.update_many), "records.update"),
+            ("PUT", records, self._on_table(api.update_many), "records.update"),
+            ("DELETE", records, self._on_table(api.delete_many), "records.delete"),
+            ("PATCH", record, self._on_record(api.update_one), "records.update"),
+            ("PUT", record, self._on_record(api.update_one), "records.update"),
+            ("DELETE", record, self._on_record(self._delete_one), "records.delete"),
+        ]
+        for routes, write in ((reads, False), (writes, True)):
+            for method, path, handler, name in routes:
+                router.add(
+                    method,
+                    path,
+                    self._guard(handler),
+                    name=f"airtable.{name}",
+                    api="airtable",
+                    write=write,
+                )
+
+    def _guard(self, handler: Callable[[Request], Outcome]) -> Handler:
+        """Check the token, the base and the rate limit; turn refusals into Airtable's errors."""
+
+        def guarded(request: Request) -> Response:
+            if request.bearer != self.token:
+                return airtable_error(401, "AUTHENTICATION_REQUIRED", "Authentication required")
+            if request.params.get("baseId") != self.base_id:
+                return _forbidden()
+            with self.lock:
+                if not self.limiter.admit():
+                    log.info("sandbox.airtable.rate_limited", base_id=self.base_id)
+                    return airtable_error(
+                        429, "RATE_LIMIT_REACHED", "Rate limit exceeded. Please try again later"
+                    )
+                try:
+                    outcome = handler(request)
+                except CellError as exc:
+                    return airtable_error(422, exc.error_type, str(exc))
+                except HttpError as exc:
+                    return exc.response
+                if isinstance(outcome, tuple):
+                    response, txn = outcome
+                    self.webhooks.record(txn, "publicApi")
+                    return response
+                return outcome
+
+        return guarded
+
+    def _table(self, request: Request) -> Table:
+        table = self.base.table(
+            request.params.get("tableIdOrName") or request.params.get("tableId", "")
+        )
+        if table is None:
+            raise HttpError(_forbidden())
+        return table
+
+    def _on_table(
+        self, handler: Callable[[Table, Request], Outcome]
+    ) -> Callable[[Request], Outcome]:
+        return lambda request: handler(self._table(request), request)
+
+    def _on_record(
+        self, handler: Callable[[Table, str, Request], Outcome]
+    ) -> Callable[[Request], Outcome]:
+        return lambda request: handler(self._table(request), request.params["recordId"], request)
+
+    def _delete_one(self, table: Table, record_id: str, request: Request) -> Outcome:
+        return self.records_api.delete_one(table, record_id)
+
+    def _list_tables(self, request: Request) -> Outcome:
+        return Response(200, {"tables": [t.to_api() for t in self.base.tables]})
+
+    def _create_table(self, request: Request) -> Outcome:
+        body = body_of(request)
+        if not isinstance(body, dict):
+            raise CellError("INVALID_REQUEST_UNKNOWN", "The body must be a table object")
+        return Response(200, self.base.create_table(body).to_api())
+
+    def _create_field(self, request: Request) -> Outcome:
+        table = self._table(request)
+        body = body_of(request)
+        return Response(200, self.base.add_field(table, body, strict=True).to_api())
+
+    def _hook(self, request: Request) -> Webhook:
+        hook = self.webhooks.get(request.params["webhookId"])
+        if hook is None:
+            raise not_found()
+        return hook
+
+    def _list_webhooks(self, request: Request) -> Outcome:
+        return Response(200, {"webhooks": [h.to_api() for h in self.webhooks.hooks.values()]})
+
+    def _create_webhook(self, request: Request) -> Outcome:
+        return Response(200, self.webhooks.create(body_of(request)))
+
+    def _delete_webhook(self, request: Request) -> Outcome:
+        del self.webhooks.hooks[self._hook(request).id]
+        return Response(200, {})
+
+    def _refresh_webhook(self, request: Request) -> Outcome:
+        return Response(200, self.webhooks.refresh(self._hook(request)))
+
+    def _enable_webhook(self, request: Request) -> Outcome:
+        hook = self._hook(request)
+        enable = body_of(request).get("enable")
+        if not isinstance(enable, bool):
+            raise CellError("INVALID_REQUEST_UNKNOWN", "enable must be true or false")
+        hook.notifications_enabled = enable
+        return Response(200, {})
+
+    def _list_payloads(self, request: Request) -> Outcome:
+        hook = self._hook(request)
+        try:
+            cursor = int(request.arg("cursor", "1") or "1")
+            limit = int(request.arg("limit", str(MAX_PAYLOADS_PER_PAGE)) or MAX_PAYLOADS_PER_PAGE)
+        except ValueError as exc:
+            raise CellError("INVALID_REQUEST_UNKNOWN", "cursor and limit must be integers") from exc
+        if cursor < 1 or not 1 <= limit <= MAX_PAYLOADS_PER_PAGE:
+            raise CellError(
+                "INVALID_REQUEST_UNKNOWN",
+                f"cursor must be >= 1 and limit 1 to {MAX_PAYLOADS_PER_PAGE}",
+            )
+        return Response(200, self.webhooks.payloads(hook, cursor, limit))
+
+    # --- control (Python) -----------------------------------------------------------------
+
+    def _control_table(self, table: str) -> Table:
+        found = self.base.table(table)
+        if found is None:
+            raise KeyError(f"no Airtable table {table!r} in the sandbox base {self.base_id}")
+        return found
+
+    def records(self, table: str) -> list[dict[str, Any]]:
+        """Every record of a table, as the API renders them (empty cells left out)."""
+        with self.lock:
+            found = self._control_table(table)
+            return [self.base.render(found, r) for r in found.records.values()]
+
+    def create_record(
+        self, table: str, fields: dict[str, Any], *, typecast: bool = False
+    ) -> dict[str, Any]:
+        """Add a record as the user would in Airtable's UI (fires webhooks); returns it."""
+        with self.lock:
+            found = self._control_table(table)
+            txn = Transaction()
+            record = self.base.create(
+                found, self.base.convert_cells(found, fields, typecast=typecast), txn
+            )
+            self.webhooks.record(txn, "client")
+            return self.base.render(found, record)
+
+    def update_record(
+        self, table: str, record_id: str, fields: dict[str, Any], *, typecast: bool = False
+    ) -> dict[str, Any]:
+        """Edit cells of a record as the user would (None clears a cell; fires webhooks)."""
+        with self.lock:
+            found = self._control_table(table)
+            record = found.records[record_id]
+            txn = Transaction()
+            self.base.update(
+                found, record, self.base.convert_cells(found, fields, typecast=typecast), False, txn
+            )
+            self.webhooks.record(txn, "client")
+            return self.base.render(found, record)
+
+    def delete_record(self, table: str, record_id: str) -> None:
+        """Delete a record as the user would (fires webhooks)."""
+        with self.lock:
+            found = self._control_table(table)
+            txn = Transaction()
+            self.base.delete(found, found.records[record_id], txn)
+            self.webhooks.record(txn, "client")
+
+    def table_id(self, table: str) -> str:
+        """The id of the table with this name (webhook payloads are keyed by table id)."""
+        with self.lock:
+            return self._control_table(table).id
+
+    def field_id(self, table: str, field: str) -> str:
+        """The id of a field (webhook payload cells are keyed by field id)."""
+        with self.lock:
+            column = self._control_table(table).field(field)
+            if column is None:
+                raise KeyError(f"no field {field!r} in Airtable table {table!r}")
+            return column.id
+
+    def set_rate_limit(
+        self, per_second: float | None = None, penalty_seconds: float | None = None
+    ) -> None:
+        """Change the rate limit (per_second <= 0 turns it off); lifts any running penalty."""
+        with self.lock:
+            self.limiter.configure(
+                self.limiter.per_second if per_second is None else per_second,
+                self.limiter.penalty_seconds if penalty_seconds is None else penalty_seconds,
+            )
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole base: tables with their fields and records, and the webhooks' cursors."""
+        with self.lock:
+            return {
+                "base_id": self.base_id,
+                "tables": [
+                    {**t.to_api(), "records": [self.base.render(t, r) for r in t.records.values()]}
+                    for t in self.base.tables
+                ],
+                "webhooks": [
+                    {
+                        "id": h.id,
+                        "notificationUrl": h.notification_url,
+                        "cursorForNextPayload": len(h.payloads) + 1,
+                    }
+                    for h in self.webhooks.hooks.values()
+                ],
+            }
+
+    def close(self) -> None:
+        """Stop the webhook ping thread (after sending what is queued)."""
+        self.webhooks.close()
+
+
+def _forbidden() -> Response:
+    return airtable_error(
+        403,
+        "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND",
+        "Invalid permissions, or the requested model was not found. Check that both your user and"
+        " your token have the required permissions, and that the model names and/or ids are"
+        " correct.",
+    )

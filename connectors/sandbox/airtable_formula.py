@@ -1,0 +1,232 @@
+"""A small evaluator for the Airtable formulas Followthrough sends as `filterByFormula`.
+
+Supported: `{Field}` references, string literals ('...' or "..." with backslash escapes),
+numbers, the comparisons `= != < > <= >=`, `&` (concatenation), and the functions AND, OR,
+NOT, LOWER, UPPER, TRIM, LEN, FIND, RECORD_ID, BLANK, TRUE and FALSE. Anything else fails
+loudly with `FormulaError`, which the sandbox answers as Airtable does: 422
+INVALID_FILTER_BY_FORMULA. A formula is parsed once and evaluated per record.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Value = str | float | bool | None
+
+
+class FormulaError(ValueError):
+    """The formula cannot be parsed, names an unknown field, or uses something unsupported."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a formula sees of one record: its id and a field lookup (display values)."""
+
+    record_id: str
+    field: Callable[[str], Value]
+
+
+Node = Callable[[Context], Value]
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<field>\{(?:\\.|[^}\\])*\})
+      | (?P<string>'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")
+      | (?P<number>\d+(?:\.\d+)?)
+      | (?P<op><=|>=|!=|=|<|>|&)
+      | (?P<name>[A-Za-z_][A-Za-z_0-9]*)
+      | (?P<punct>[(),])
+    )""",
+    re.VERBOSE,
+)
+
+
+def _tokenize(text: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    pos = 0
+    text = text.rstrip()
+    while pos < len(text):
+        found = _TOKEN.match(text, pos)
+        if not found or found.end() == pos:
+            raise FormulaError(
+                f"Invalid formula: unexpected text at position {pos}: {text[pos : pos + 20]!r}"
+            )
+        kind = found.lastgroup or ""
+        tokens.append((kind, found.group(kind)))
+        pos = found.end()
+    return tokens
+
+
+def _unescape(body: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+def to_text(value: Value) -> str:
+    """A value as Airtable shows it in a text context (blank is the empty string)."""
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "1"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def truthy(value: Value) -> bool:
+    """Airtable's truthiness: blank, empty text, 0 and FALSE() are false."""
+    return value not in (None, "", 0, 0.0, False)
+
+
+def _number(value: Value) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, (int, float)):
+        return float(value)
+    if value is None or value == "":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _compare(op: str, left: Value, right: Value) -> bool:
+    lnum, rnum = _number(left), _number(right)
+    both_numeric = (lnum is not None or left in (None, "")) and (
+        rnum is not None or right in (None, "")
+    )
+    if both_numeric and (lnum is not None or rnum is not None):
+        a: Any = lnum or 0.0
+        b: Any = rnum or 0.0
+    else:
+        a, b = to_text(left), to_text(right)
+    return {
+        "=": a == b,
+        "!=": a != b,
+        "<": a < b,
+        ">": a > b,
+        "<=": a <= b,
+        ">=": a >= b,
+    }[op]
+
+
+def _find(args: list[Value]) -> Value:
+    needle, haystack = to_text(args[0]), to_text(args[1])
+    start = int(_number(args[2]) or 1) if len(args) > 2 else 1
+    return float(haystack.find(needle, max(start, 1) - 1) + 1)
+
+
+_FUNCTIONS: dict[str, tuple[int, int, Callable[[list[Value]], Value]]] = {
+    # name: (min args, max args, implementation on evaluated args)
+    "AND": (1, 255, lambda a: all(truthy(v) for v in a)),
+    "OR": (1, 255, lambda a: any(truthy(v) for v in a)),
+    "NOT": (1, 1, lambda a: not truthy(a[0])),
+    "LOWER": (1, 1, lambda a: to_text(a[0]).lower()),
+    "UPPER": (1, 1, lambda a: to_text(a[0]).upper()),
+    "TRIM": (1, 1, lambda a: to_text(a[0]).strip()),
+    "LEN": (1, 1, lambda a: float(len(to_text(a[0])))),
+    "FIND": (2, 3, _find),
+    "BLANK": (0, 0, lambda a: None),
+    "TRUE": (0, 0, lambda a: True),
+    "FALSE": (0, 0, lambda a: False),
+}
+
+
+class _Parser:
+    """Recursive descent over the tokens: comparison > concatenation > atom."""
+
+    def __init__(self, text: str, known_field: Callable[[str], bool]) -> None:
+        self.tokens = _tokenize(text)
+        self.pos = 0
+        self.known_field = known_field
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            return lambda ctx: True
+        node = self.comparison()
+        if self.pos != len(self.tokens):
+            raise FormulaError(f"Invalid formula: unexpected {self.tokens[self.pos][1]!r}")
+        return node
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        token = self.peek()
+        if token is None or (value is not None and token[1] != value):
+            raise FormulaError(f"Invalid formula: expected {value or 'more'}")
+        self.pos += 1
+        return token
+
+    def comparison(self) -> Node:
+        left = self.concatenation()
+        token = self.peek()
+        if token and token[0] == "op" and token[1] != "&":
+            self.pos += 1
+            right = self.concatenation()
+            op = token[1]
+            return lambda ctx: _compare(op, left(ctx), right(ctx))
+        return left
+
+    def concatenation(self) -> Node:
+        parts = [self.atom()]
+        while (token := self.peek()) and token == ("op", "&"):
+            self.pos += 1
+            parts.append(self.atom())
+        if len(parts) == 1:
+            return parts[0]
+        return lambda ctx: "".join(to_text(part(ctx)) for part in parts)
+
+    def atom(self) -> Node:
+        kind, text = self.take()
+        if kind == "field":
+            return self.field(_unescape(text[1:-1]))
+        if kind == "string":
+            literal = _unescape(text[1:-1])
+            return lambda ctx: literal
+        if kind == "number":
+            number = float(text)
+            return lambda ctx: number
+        if kind == "name":
+            return self.call(text.upper())
+        if (kind, text) == ("punct", "("):
+            inner = self.comparison()
+            self.take(")")
+            return inner
+        raise FormulaError(f"Invalid formula: unexpected {text!r}")
+
+    def field(self, name: str) -> Node:
+        if not self.known_field(name):
+            raise FormulaError(f"Unknown field names: {name.lower()}")
+        return lambda ctx: ctx.field(name)
+
+    def call(self, name: str) -> Node:
+        self.take("(")
+        args: list[Node] = []
+        if self.peek() != ("punct", ")"):
+            args.append(self.comparison())
+            while self.peek() == ("punct", ","):
+                self.pos += 1
+                args.append(self.comparison())
+        self.take(")")
+        if name == "RECORD_ID" and not args:
+            return lambda ctx: ctx.record_id
+        if name not in _FUNCTIONS:
+            raise FormulaError(
+                f"Invalid formula: the sandbox does not support the function {name}()"
+            )
+        low, high, impl = _FUNCTIONS[name]
+        if not low <= len(args) <= high:
+            raise FormulaError(
+                f"Invalid formula: {name}() takes {low} to {high} arguments, got {len(args)}"
+            )
+        return lambda ctx: impl([arg(ctx) for arg in args])
+
+
+def compile_formula(text: str, known_field: Callable[[str], bool]) -> Callable[[Context], bool]:
+    """Parse `text` once; the result tells whether a record (its Context) matches."""
+    node = _Parser(text, known_field).parse()
+    return lambda ctx: truthy(node(ctx))

@@ -1,0 +1,330 @@
+"""Airtable webhooks in the sandbox: specifications, payloads behind a cursor, and signed pings.
+
+Every change to the base (an API write or a control edit made "as the user") becomes one
+payload per webhook whose specification covers it. A webhook with a `notificationUrl` gets a
+ping POSTed from a background thread: `{"base": {"id"}, "webhook": {"id"}, "timestamp"}`,
+signed with `X-Airtable-Content-MAC: hmac-sha256=<hex HMAC-SHA256 of the body, keyed with the
+base64-decoded macSecretBase64>`, as Airtable signs it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import queue
+import secrets
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from connectors.sandbox.airtable_base import AirtableBase, Transaction
+from connectors.sandbox.airtable_schema import CellError, iso
+
+log = structlog.get_logger(__name__)
+
+LIFETIME = dt.timedelta(days=7)
+MAX_PAYLOADS_PER_PAGE = 50
+USER = {
+    "id": "usrSandboxUser0001",
+    "email": "user@example.com",
+    "permissionLevel": "create",
+    "name": "Sandbox User",
+}
+
+
+@dataclass
+class Webhook:
+    """One webhook: its secret, specification, expiry, payloads (cursor n is payloads[n-1])."""
+
+    id: str
+    mac_secret: bytes
+    notification_url: str | None
+    specification: dict[str, Any]
+    expiration: dt.datetime
+    payloads: list[dict[str, Any]] = field(default_factory=list)
+    notifications_enabled: bool = True
+    last_result: dict[str, Any] | None = None
+    last_success: str | None = None
+
+    def to_api(self) -> dict[str, Any]:
+        """The webhook as List webhooks returns it."""
+        return {
+            "id": self.id,
+            "areNotificationsEnabled": self.notifications_enabled,
+            "cursorForNextPayload": len(self.payloads) + 1,
+            "isHookEnabled": True,
+            "lastSuccessfulNotificationTime": self.last_success,
+            "notificationUrl": self.notification_url,
+            "lastNotificationResult": self.last_result,
+            "expirationTime": iso(self.expiration),
+            "specification": self.specification,
+        }
+
+    @property
+    def filters(self) -> dict[str, Any]:
+        """The specification's filters object."""
+        return dict(self.specification["options"]["filters"])
+
+    @property
+    def includes(self) -> dict[str, Any]:
+        """The specification's includes object (may be empty)."""
+        return dict(self.specification["options"].get("includes") or {})
+
+
+class WebhookRegistry:
+    """The base's webhooks; `record` turns a transaction into payloads and pings."""
+
+    def __init__(self, base: AirtableBase, clock: Callable[[], dt.datetime]) -> None:
+        self.base = base
+        self.clock = clock
+        self.hooks: dict[str, Webhook] = {}
+        self.transaction_number = 0
+        self._pings: queue.Queue[tuple[Webhook, bytes] | None] = queue.Queue()
+        self._sender: threading.Thread | None = None
+
+    # --- management -----------------------------------------------------------------------
+
+    def create(self, body: Any) -> dict[str, Any]:
+        """Create a webhook from a request body; CellError when the specification is invalid."""
+        url = body.get("notificationUrl") if isinstance(body, dict) else None
+        spec = body.get("specification") if isinstance(body, dict) else None
+        _check_specification(spec)
+        if url is not None and not isinstance(url, str):
+            raise CellError("INVALID_REQUEST_UNKNOWN", "notificationUrl must be a string or null")
+        hook = Webhook(
+            id=self.base.make_id("ach"),
+            mac_secret=secrets.token_bytes(64),
+            notification_url=url,
+            specification=spec,  # type: ignore[arg-type]
+            expiration=self.clock() + LIFETIME,
+        )
+        self.hooks[hook.id] = hook
+        return {
+            "id": hook.id,
+            "macSecretBase64": base64.b64encode(hook.mac_secret).decode(),
+            "expirationTime": iso(hook.expiration),
+        }
+
+    def get(self, webhook_id: str) -> Webhook | None:
+        """The webhook with this id, if any."""
+        return self.hooks.get(webhook_id)
+
+    def refresh(self, hook: Webhook) -> dict[str, Any]:
+        """Push the expiration seven days out from now."""
+        hook.expiration = self.clock() + LIFETIME
+        return {"expirationTime": iso(hook.expiration)}
+
+    def payloads(self, hook: Webhook, cursor: int, limit: int) -> dict[str, Any]:
+        """Payloads from `cursor` on (at most `limit`), the next cursor, and whether more remain."""
+        start = max(cursor, 1) - 1
+        page = hook.payloads[start : start + limit]
+        next_cursor = start + len(page) + 1
+        hook.expiration = max(
+            hook.expiration, self.clock() + LIFETIME
+        )  # reading payloads extends life
+        return {
+            "cursor": next_cursor,
+            "mightHaveMore": next_cursor <= len(hook.payloads),
+            "payloads": page,
+        }
+
+    # --- changes --------------------------------------------------------------------------
+
+    def record(self, txn: Transaction, source: str) -> None:
+        """Append one payload per interested webhook for this change, and queue their pings."""
+        if not txn:
+            return
+        self.transaction_number += 1
+        now = self.clock()
+        for hook in self.hooks.values():
+            tables = self._tables_for(hook, txn, source)
+            if not tables:
+                continue
+            hook.payloads.append(
+                {
+                    "timestamp": iso(now),
+                    "baseTransactionNumber": self.transaction_number,
+                    "actionMetadata": {"source": source, "sourceMetadata": {"user": USER}},
+                    "payloadFormat": "v0",
+                    "changedTablesById": tables,
+                }
+            )
+            if hook.notification_url and hook.notifications_enabled:
+                self._queue_ping(hook, now)
+
+    def _tables_for(self, hook: Webhook, txn: Transaction, source: str) -> dict[str, Any]:
+        filters = hook.filters
+        if "tableData" not in filters["dataTypes"]:
+            return {}
+        if filters.get("fromSources") and source not in filters["fromSources"]:
+            return {}
+        kinds = set(filters.get("changeTypes") or ["add", "remove", "update"])
+        scope = filters.get("recordChangeScope")
+        watched = set(filters.get("watchDataInFieldIds") or [])
+        out: dict[str, Any] = {}
+        for table_id in {*txn.created, *txn.changed, *txn.destroyed}:
+            if scope and scope != table_id:
+                continue
+            section: dict[str, Any] = {}
+            if "add" in kinds and txn.created.get(table_id):
+                section["createdRecordsById"] = {
+                    rid: {
+                        "createdTime": c["createdTime"],
+                        "cellValuesByFieldId": self._cells(table_id, c["cellValuesByFieldId"]),
+                    }
+                    for rid, c in txn.created[table_id].items()
+                }
+            if "update" in kinds and txn.changed.get(table_id):
+                changed = self._changed(hook, table_id, txn.changed[table_id], watched)
+                if changed:
+                    section["changedRecordsById"] = changed
+            if "remove" in kinds and txn.destroyed.get(table_id):
+                section["destroyedRecordIds"] = list(txn.destroyed[table_id])
+            if section:
+                out[table_id] = section
+        return out
+
+    def _changed(
+        self, hook: Webhook, table_id: str, changes: dict[str, Any], watched: set[str]
+    ) -> dict[str, Any]:
+        includes = hook.includes
+        extra = includes.get("includeCellValuesInFieldIds")
+        out: dict[str, Any] = {}
+        for record_id, change in changes.items():
+            if watched and not watched & set(change["current"]):
+                continue
+            entry: dict[str, Any] = {
+                "current": {"cellValuesByFieldId": self._cells(table_id, change["current"])}
+            }
+            if includes.get("includePreviousCellValues"):
+                entry["previous"] = {
+                    "cellValuesByFieldId": self._cells(table_id, change["previous"])
+                }
+            if extra:
+                entry["unchanged"] = {
+                    "cellValuesByFieldId": self._unchanged(table_id, record_id, change, extra)
+                }
+            out[record_id] = entry
+        return out
+
+    def _unchanged(
+        self, table_id: str, record_id: str, change: dict[str, Any], extra: Any
+    ) -> dict[str, Any]:
+        table = self.base.table(table_id)
+        record = table.records.get(record_id) if table else None
+        if record is None:
+            return {}
+        keep = {
+            k: v
+            for k, v in record.cells.items()
+            if k not in change["current"] and (extra == "all" or k in extra)
+        }
+        return self._cells(table_id, keep)
+
+    def _cells(self, table_id: str, cells: dict[str, Any]) -> dict[str, Any]:
+        """Cell values in webhook format: selects as {id, name, color}, links as [{id, name}]."""
+        table = self.base.table(table_id)
+        if table is None:
+            return dict(cells)
+        out: dict[str, Any] = {}
+        for field_id, value in cells.items():
+            column = table.field(field_id)
+            out[field_id] = value if column is None or value is None else self._cell(column, value)
+        return out
+
+    def _cell(self, column: Any, value: Any) -> Any:
+        choices = {c["name"]: c for c in (column.options or {}).get("choices", [])}
+        if column.type == "singleSelect":
+            return dict(choices.get(value, {"name": value}))
+        if column.type == "multipleSelects":
+            return [dict(choices.get(v, {"name": v})) for v in value]
+        if column.type == "multipleRecordLinks":
+            linked = self.base.table(column.options["linkedTableId"])
+            primary = linked.fields[0].id if linked else ""
+            names = {
+                r: (
+                    linked.records[r].cells.get(primary) if linked and r in linked.records else None
+                )
+                for r in value
+            }
+            return [{"id": r, "name": names[r]} for r in value]
+        return value
+
+    # --- pings ----------------------------------------------------------------------------
+
+    def _queue_ping(self, hook: Webhook, now: dt.datetime) -> None:
+        body = json.dumps(
+            {"base": {"id": self.base.id}, "webhook": {"id": hook.id}, "timestamp": iso(now)},
+            separators=(",", ":"),
+        ).encode()
+        self._pings.put((hook, body))
+        if self._sender is None or not self._sender.is_alive():
+            self._sender = threading.Thread(
+                target=self._send_pings, name="airtable-webhook-pings", daemon=True
+            )
+            self._sender.start()
+
+    def _send_pings(self) -> None:
+        while (item := self._pings.get()) is not None:
+            self._deliver(*item)
+
+    def close(self) -> None:
+        """Stop the ping thread once the pings already queued are sent."""
+        if self._sender is not None and self._sender.is_alive():
+            self._pings.put(None)
+            self._sender.join(timeout=5.0)
+
+    def _deliver(self, hook: Webhook, body: bytes) -> None:
+        started = self.clock()
+        digest = hmac.new(hook.mac_secret, body, hashlib.sha256).hexdigest()
+        request = urllib.request.Request(
+            str(hook.notification_url),
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-Airtable-Content-MAC": f"hmac-sha256={digest}",
+            },
+        )
+        error: str | None = None
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                response.read()
+        except (urllib.error.URLError, OSError) as exc:
+            error = str(exc)
+        finished = self.clock()
+        hook.last_result = {
+            "success": error is None,
+            "completionTimestamp": iso(finished),
+            "durationMs": (finished - started).total_seconds() * 1000,
+            "retryNumber": 0,
+            **({"error": {"message": error}, "willBeRetried": False} if error else {}),
+        }
+        if error is None:
+            hook.last_success = iso(finished)
+        log.info("sandbox.airtable.webhook_ping", webhook_id=hook.id, success=error is None)
+
+
+def _check_specification(spec: Any) -> None:
+    data_types = (
+        ((spec or {}).get("options") or {}).get("filters", {}).get("dataTypes")
+        if isinstance(spec, dict)
+        else None
+    )
+    if not isinstance(data_types, list) or not data_types:
+        raise CellError(
+            "INVALID_WEBHOOK_SPECIFICATION",
+            "specification.options.filters.dataTypes must list tableData, tableFields"
+            " or tableMetadata",
+        )
+    unknown = set(data_types) - {"tableData", "tableFields", "tableMetadata"}
+    if unknown:
+        raise CellError("INVALID_WEBHOOK_SPECIFICATION", f"Unknown dataTypes: {sorted(unknown)}")
