@@ -130,7 +130,8 @@ def template_environment(user_dir: str | Path | None = None) -> jinja2.Environme
 
 def _names(item: ThankYouInput) -> tuple[str, ...]:
     """Every name of the two people, so a title naming only them gives no topic."""
-    return (item.contact_name, item.first_name, item.sender_name, *item.sender_name.split())
+    people = (item.contact_name, item.sender_name)
+    return (*people, item.first_name, *(word for name in people for word in name.split()))
 
 
 def _template_vars(item: ThankYouInput, pattern: re.Pattern[str] | None) -> dict[str, object]:

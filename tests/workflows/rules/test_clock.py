@@ -1,0 +1,70 @@
+"""The clock and local dates, across daylight-saving changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from connectors.errors import ConfigurationError
+from tests.workflows.rules.builders import BERLIN, NEW_YORK
+from workflows.rules.clock import Clock, local_date, local_days_after, start_of_day, user_zone
+
+
+def test_a_frozen_clock_answers_the_frozen_instant_in_utc() -> None:
+    clock = Clock.frozen_at(dt.datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Europe/Berlin")))
+    assert clock.now() == dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+    assert clock.now().utcoffset() == dt.timedelta(0)
+
+
+def test_a_frozen_clock_steps_through_weeks() -> None:
+    clock = Clock.frozen_at(dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC))
+    later = clock.advanced(dt.timedelta(days=14))
+    assert later.today(NEW_YORK) == dt.date(2026, 12, 4)
+    assert clock.now() == dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def test_the_system_clock_is_aware_and_current() -> None:
+    before = dt.datetime.now(dt.UTC)
+    assert before <= Clock().now() <= dt.datetime.now(dt.UTC)
+
+
+def test_a_naive_frozen_instant_is_refused_with_the_fix() -> None:
+    with pytest.raises(ConfigurationError, match="FOLLOWTHROUGH_NOW"):
+        Clock.frozen_at(dt.datetime(2026, 11, 20, 9, 0))
+
+
+def test_the_evening_in_new_york_is_already_tomorrow_in_utc() -> None:
+    instant = dt.datetime(2026, 11, 21, 2, 30, tzinfo=dt.UTC)  # 21:30 on the 20th in New York
+    assert local_date(instant, NEW_YORK) == dt.date(2026, 11, 20)
+    assert Clock.frozen_at(instant).today(BERLIN) == dt.date(2026, 11, 21)
+
+
+@pytest.mark.parametrize(
+    ("zone", "day", "hours"),
+    [
+        (NEW_YORK, dt.date(2026, 3, 8), 23),  # spring forward
+        (NEW_YORK, dt.date(2026, 11, 1), 25),  # fall back
+        (BERLIN, dt.date(2026, 3, 29), 23),
+        (BERLIN, dt.date(2026, 10, 25), 25),
+    ],
+)
+def test_days_are_calendar_days_across_dst(zone: ZoneInfo, day: dt.date, hours: int) -> None:
+    length = start_of_day(day + dt.timedelta(days=1), zone) - start_of_day(day, zone)
+    assert length == dt.timedelta(hours=hours)
+    late_evening = start_of_day(day, zone) + dt.timedelta(hours=hours - 1)
+    assert local_date(late_evening, zone) == day
+    assert local_days_after(late_evening, 1, zone) == day + dt.timedelta(days=1)
+
+
+def test_user_zone_prefers_the_setting_then_the_calendar() -> None:
+    assert user_zone("Europe/Berlin", "America/New_York") == BERLIN
+    assert user_zone(None, "America/New_York") == NEW_YORK
+    assert user_zone(None, "Not/AZone") == ZoneInfo("UTC")
+    assert user_zone(None, None) == ZoneInfo("UTC")
+
+
+def test_a_bad_time_zone_setting_says_what_to_use() -> None:
+    with pytest.raises(ConfigurationError, match="IANA"):
+        user_zone("Mars/Olympus", None)
