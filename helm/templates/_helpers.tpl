@@ -90,7 +90,6 @@ volumes:
   - name: google-credentials
     secret:
       secretName: {{ include "followthrough.secretName" . }}
-      optional: true
       defaultMode: 0440
       items:
         - key: {{ .Values.secrets.keys.googleCredentials }}
@@ -122,6 +121,12 @@ env:
       secretKeyRef:
         name: {{ include "followthrough.secretName" . }}
         key: {{ .Values.secrets.keys.airtableToken }}
+  # Only an amqp:// broker needs it (for the shared Airtable rate limit).
+  - name: FOLLOWTHROUGH_REDIS_URL
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "followthrough.secretName" . }}
+        key: {{ .Values.secrets.keys.redisUrl }}
         optional: true
   {{- with .Values.extraEnv }}
   {{- toYaml . | nindent 2 }}

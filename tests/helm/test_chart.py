@@ -63,8 +63,15 @@ CONFIGMAP_SETTINGS = [
     "POLL_MINUTES",
     "TEMPLATES_DIR",
     "LOG_FORMAT",
+    "LOG_LEVEL",
+    "ACCOUNT",
+    "HISTORY_DAYS",
+    "FIRST_SYNC_DAYS",
+    "MAX_REMINDERS_PER_DAY",
+    "INTERVIEW_TITLE_PATTERN",
+    "MAX_BODY_BYTES",
 ]
-SECRET_SETTINGS = ["DATABASE_URL", "BROKER_URL", "AIRTABLE_TOKEN"]
+SECRET_SETTINGS = ["DATABASE_URL", "BROKER_URL", "REDIS_URL", "AIRTABLE_TOKEN"]
 
 
 def load_yaml(path: Path) -> Any:
@@ -265,6 +272,18 @@ def test_configmap_carries_every_non_secret_setting() -> None:
     assert not [s for s in SECRET_SETTINGS if s in text], (
         "a secret setting leaked into the ConfigMap"
     )
+
+
+def test_every_variable_the_chart_sets_is_a_service_setting() -> None:
+    from service.settings import Settings, env_name
+
+    known = {env_name(name) for name in Settings.model_fields}
+    text = template_text("configmap.yaml") + template_text("_helpers.tpl")
+    names = set(re.findall(r"FOLLOWTHROUGH_[A-Z_]+", text))
+    names |= {f"FOLLOWTHROUGH_{s}" for s in re.findall(r'^\s+"([A-Z_]+)" ', text, re.MULTILINE)}
+    names.discard("FOLLOWTHROUGH_")
+    assert names, "no FOLLOWTHROUGH_ variables found in the chart"
+    assert not names - known, f"the service ignores these variables: {sorted(names - known)}"
 
 
 def test_secret_settings_come_from_the_secret() -> None:
