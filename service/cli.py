@@ -1,0 +1,351 @@
+"""The `followthrough` command: run the service, the demo, the sandbox, and set-up steps.
+
+Exit codes: 0 done; 1 failed; 2 bad usage (or a command not available in this build);
+3 the user must act (a setting, an authorization); 75 a temporary failure, try again later.
+An expected failure prints one line saying what happened and what to do, never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import functools
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from connectors.errors import FollowthroughError, RetryLater, UserActionRequired
+from service.settings import Settings, env_name, load_settings
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_USER_ACTION = 3
+EXIT_TEMPORARY = 75
+
+app = typer.Typer(
+    name="followthrough",
+    help="Follow-through for informational interviews: thank-you drafts, follow-ups and "
+    "progress reminders from your calendar, Google Contacts and Airtable.",
+    epilog="Settings come from FOLLOWTHROUGH_* environment variables or followthrough.toml. "
+    "Exit codes: 0 done, 1 failed, 2 bad usage, 3 you must act, 75 try again later.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+auth_app = typer.Typer(help="Authorize Followthrough to use your accounts.", no_args_is_help=True)
+airtable_app = typer.Typer(help="Set up the Airtable base.", no_args_is_help=True)
+app.add_typer(auth_app, name="auth")
+app.add_typer(airtable_app, name="airtable")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class CliState:
+    """What the global options decided, shared with every command."""
+
+    config: Path | None = None
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Load the settings (environment over the config file) and start logging."""
+        from service.logging import configure_logging, register_secret
+
+        settings = load_settings(self.config, **overrides)
+        configure_logging(settings.log_format, settings.log_level)
+        register_secret(*settings.secret_values())
+        return settings
+
+
+def exit_code(error: FollowthroughError) -> int:
+    """The exit code for an expected failure, by what the user should do next."""
+    if isinstance(error, UserActionRequired):
+        return EXIT_USER_ACTION
+    if isinstance(error, RetryLater):
+        return EXIT_TEMPORARY
+    return EXIT_FAILED
+
+
+def reports_errors(command: F) -> F:
+    """Turn a FollowthroughError into one line on stderr and its exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except FollowthroughError as error:
+            reason = " ".join(str(error).split()) or type(error).__name__
+            typer.echo(f"followthrough: {reason}", err=True)
+            raise typer.Exit(exit_code(error)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _not_available(command: str) -> None:
+    typer.echo(
+        f"followthrough: `{command}` is not available in this build yet; "
+        "use `followthrough sandbox` or `followthrough web` meanwhile",
+        err=True,
+    )
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _state(ctx: typer.Context) -> CliState:
+    state = ctx.find_root().obj
+    return state if isinstance(state, CliState) else CliState()
+
+
+def _wait_for_stop() -> None:
+    """Block until SIGINT or SIGTERM."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="Read settings from this TOML file instead of ./followthrough.toml.",
+        dir_okay=False,
+    ),
+]
+
+
+@app.callback()
+def main(ctx: typer.Context, config: ConfigOption = None) -> None:
+    """Follow-through for informational interviews."""
+    ctx.obj = CliState(config=config)
+
+
+@app.command()
+@reports_errors
+def run(
+    ctx: typer.Context,
+    once: Annotated[
+        bool, typer.Option("--once", help="Do one full pass (sync, run what is due), then exit.")
+    ] = False,
+) -> None:
+    """Run the whole service in one process: web app, worker threads and scheduler.
+
+    The embedded shape: SQLite and an in-process broker by default. SIGTERM finishes in-flight
+    work; due work lives in the database, so a crash loses nothing.
+    """
+    _state(ctx).settings().require_for("run")
+    _not_available("run")
+
+
+@app.command()
+@reports_errors
+def demo(
+    ctx: typer.Context,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Keep serving the status page after the demo.")
+    ] = False,
+    output: Annotated[
+        Path, typer.Option("--output", metavar="DIR", help="Where to leave the database and dump.")
+    ] = Path("followthrough-demo"),
+) -> None:
+    """Run the service against the sandbox's demo data and tell what it did.
+
+    Steps the clock through the fixture's weeks and prints each thank-you draft, follow-up
+    and reminder, and what it skipped and why.
+    """
+    _not_available("demo")
+
+
+@app.command()
+@reports_errors
+def sandbox(
+    fixture: Annotated[
+        Path | None,
+        typer.Option(help="Fixture JSON to serve (default: the demo's).", dir_okay=False),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 8765,
+    latency: Annotated[float, typer.Option(help="Seconds added to every request.")] = 0.0,
+    credentials_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--credentials-out",
+            metavar="FILE",
+            help="Write the sandbox's Google credentials here (mode 0600).",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Serve the local stand-in for the Google and Airtable APIs until interrupted.
+
+    Prints the settings that point Followthrough at it.
+    """
+    from connectors.sandbox.fixture import DEMO_FIXTURE
+    from connectors.sandbox.server import Sandbox
+    from service.logging import configure_logging
+
+    configure_logging()
+    with Sandbox(fixture or DEMO_FIXTURE, host=host, port=port, latency=latency) as running:
+        _print_sandbox_settings(running, credentials_out)
+        _wait_for_stop()
+
+
+def _print_sandbox_settings(running: Any, credentials_out: Path | None) -> None:
+    settings = {
+        env_name("google_api_endpoint"): running.url,
+        env_name("airtable_endpoint"): running.url,
+        env_name("airtable_token"): running.airtable_token,
+        env_name("airtable_base_id"): running.airtable_base_id,
+    }
+    if credentials_out is not None:
+        _write_private(credentials_out, json.dumps(running.google_credentials(), indent=2))
+        settings[env_name("google_credentials_file")] = str(credentials_out.resolve())
+    typer.echo(f"Sandbox serving at {running.url} (Ctrl-C to stop). Settings to use it:")
+    for name, value in settings.items():
+        typer.echo(f"export {name}={value}")
+    sys.stdout.flush()
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(text, encoding="utf-8")
+
+
+@auth_app.command("google")
+@reports_errors
+def auth_google(
+    ctx: typer.Context,
+    client_secrets: Annotated[
+        Path,
+        typer.Option(
+            "--client-secrets",
+            metavar="FILE",
+            help="The OAuth client JSON (type Desktop app) from the Google Cloud console.",
+            dir_okay=False,
+        ),
+    ],
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
+    ] = False,
+) -> None:
+    """Authorize Followthrough with Google and save the credentials file.
+
+    Writes FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE (mode 0600), asking for the narrowest scopes:
+    contacts (read), calendar events (read), Gmail drafts, Tasks.
+    """
+    from connectors.google.auth import run_installed_app_flow
+
+    settings = _state(ctx).settings()
+    settings.require("google_credentials_file", command="auth google")
+    assert settings.google_credentials_file is not None  # checked just above
+    run_installed_app_flow(
+        client_secrets, settings.google_credentials_file, open_browser=not no_browser
+    )
+    typer.echo(f"Authorized; credentials saved to {settings.google_credentials_file}")
+
+
+@airtable_app.command("init")
+@reports_errors
+def airtable_init(ctx: typer.Context) -> None:
+    """Create the Contacts, Meetings and Follow-ups tables and fields Followthrough needs.
+
+    Never deletes or renames a field of yours; reports what it created.
+    """
+    _state(ctx).settings().require_for("airtable init")
+    _not_available("airtable init")
+
+
+class Source(enum.StrEnum):
+    """What `sync` can read."""
+
+    all = "all"
+    calendar = "calendar"
+    contacts = "contacts"
+    airtable = "airtable"
+
+
+@app.command()
+@reports_errors
+def sync(
+    ctx: typer.Context,
+    source: Annotated[Source, typer.Argument(help="Which source to sync.")] = Source.all,
+) -> None:
+    """Sync one source (or all) now, incrementally from the stored cursors, then exit."""
+    _state(ctx).settings().require_for("sync")
+    _not_available("sync")
+
+
+@app.command()
+@reports_errors
+def status(ctx: typer.Context) -> None:
+    """Print each connector's health, meetings waiting for effects and follow-ups due soon."""
+    _state(ctx).settings()
+    _not_available("status")
+
+
+@app.command()
+@reports_errors
+def web(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default: FOLLOWTHROUGH_HTTP_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on (default: FOLLOWTHROUGH_HTTP_PORT).")
+    ] = None,
+) -> None:
+    """Serve the web app only: webhooks, /healthz, /readyz, /metrics and the status page."""
+    settings = _state(ctx).settings()
+    from service.broker import make_broker
+    from service.web.app import create_app
+    from service.web.server import serve_forever
+
+    context = basic_context(settings, make_broker(settings))
+    application = create_app(context, max_body_bytes=settings.max_body_bytes)
+    serve_forever(application, host or settings.http_host, port or settings.http_port)
+
+
+def basic_context(settings: Settings, broker: Any) -> Any:
+    """A web context that checks the database and broker and knows no webhooks yet."""
+    from service.broker import broker_reachable
+    from service.web.context import BasicContext, database_reachable
+    from service.web.status import StatusSnapshot
+
+    checks = {
+        "database": database_reachable(settings.database_url),
+        "broker": lambda: broker_reachable(broker),
+    }
+    return BasicContext(
+        checks, lambda: StatusSnapshot(generated_at=settings.clock(), account=settings.account)
+    )
+
+
+@app.command()
+@reports_errors
+def worker(
+    ctx: typer.Context,
+    threads: Annotated[int, typer.Option(min=1, help="Worker threads in this process.")] = 8,
+) -> None:
+    """Process queued work from the broker (distributed shape: Redis or RabbitMQ)."""
+    _state(ctx).settings().require_for("worker")
+    _not_available("worker")
+
+
+@app.command()
+@reports_errors
+def scheduler(ctx: typer.Context) -> None:
+    """Enqueue due work and periodic syncs; a second replica stands by (database lease)."""
+    _state(ctx).settings().require_for("scheduler")
+    _not_available("scheduler")
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        app(prog_name="followthrough")
