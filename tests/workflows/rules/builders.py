@@ -25,7 +25,7 @@ def guest(email: str, name: str | None = None, status: str = "accepted") -> Atte
 def event(
     *,
     title: str = "Catch up",
-    start: dt.datetime = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC),
+    start: dt.datetime | dt.date = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC),
     minutes: int = 30,
     attendees: tuple[Attendee, ...] = (),
     **fields: object,
@@ -35,7 +35,7 @@ def event(
         "id": "evt1",
         "status": "confirmed",
         "start": start,
-        "end": start + dt.timedelta(minutes=minutes),
+        "end": start + dt.timedelta(minutes=minutes) if isinstance(start, dt.datetime) else start,
         "title": title,
         "attendees": (me(), *attendees),
         "time_zone": "America/New_York",

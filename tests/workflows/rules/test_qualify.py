@@ -1,0 +1,200 @@
+"""Which calendar events are informational interviews, and with whom."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from connectors.records import Attendee, CalendarEvent
+from tests.workflows.rules.builders import USER, airtable, event, google, guest, me
+from workflows.rules.people import Directory
+from workflows.rules.qualify import QualifyPolicy, Reason, qualify
+
+DIRECTORY = Directory.build(
+    [
+        airtable("recJane", "Jane Doe", "jane.doe@gmail.com", stage="Met"),
+        airtable("recOld", "Old Friend", "old@friend.org", stage="Inactive"),
+    ],
+    [google("people/c7", "sam@startup.io", display_name="Sam Lee", company="Startup")],
+)
+JANE = guest("JaneDoe@googlemail.com", "Jane")
+STRANGER = guest("pat@unknown.net", "Pat Q")
+SAM = guest("sam@startup.io", "Sam")
+OLD = guest("old@friend.org", "Old Friend")
+
+
+def decide(e: CalendarEvent, policy: QualifyPolicy | None = None) -> Reason:
+    return qualify(e, user_email=USER, directory=DIRECTORY, policy=policy).reason
+
+
+def test_a_meeting_with_an_active_airtable_contact_qualifies_whatever_its_title() -> None:
+    result = qualify(event(title="Lunch", attendees=(JANE,)), user_email=USER, directory=DIRECTORY)
+    assert result.qualified and result.reason is Reason.BY_CONTACT
+    assert result.contact is not None and result.contact.airtable_id == "recJane"
+    assert result.attendee == JANE and not result.add_to_airtable
+
+
+def test_a_matching_title_qualifies_and_a_stranger_is_added_to_contacts() -> None:
+    result = qualify(
+        event(title="Coffee Chat with Pat", attendees=(STRANGER,)),
+        user_email=USER,
+        directory=DIRECTORY,
+    )
+    assert result.qualified and result.reason is Reason.BY_TITLE and result.add_to_airtable
+    assert result.contact is not None and result.contact.name == "Pat Q"
+    assert result.contact.email == "pat@unknown.net"
+
+
+def test_a_person_added_by_title_brings_what_google_contacts_knows() -> None:
+    result = qualify(
+        event(title="Info-interview", attendees=(SAM,)), user_email=USER, directory=DIRECTORY
+    )
+    assert result.add_to_airtable
+    assert result.contact is not None and result.contact.company == "Startup"
+    assert result.contact.google_resource == "people/c7"
+
+
+def test_titles_match_case_insensitively_and_custom_terms_replace_the_defaults() -> None:
+    for title in ("INFORMATIONAL interview", "career chat", "quick info interview", "coffee-chat"):
+        assert decide(event(title=title, attendees=(STRANGER,))) is Reason.BY_TITLE, title
+    assert decide(event(title="Lunch", attendees=(STRANGER,))) is Reason.NO_MATCH
+    custom = QualifyPolicy.from_terms(["networking call"])
+    assert decide(event(title="Networking  call", attendees=(STRANGER,)), custom) is Reason.BY_TITLE
+    assert decide(event(title="Coffee chat", attendees=(STRANGER,)), custom) is Reason.NO_MATCH
+
+
+def test_an_inactive_contact_does_not_qualify_an_event_but_a_title_still_does() -> None:
+    assert decide(event(title="Lunch", attendees=(OLD,))) is Reason.NO_MATCH
+    result = qualify(
+        event(title="Coffee chat", attendees=(OLD,)), user_email=USER, directory=DIRECTORY
+    )
+    assert result.qualified and not result.add_to_airtable
+    assert result.contact is not None and result.contact.inactive
+
+
+def test_events_that_are_not_meetings_are_skipped_with_their_reason() -> None:
+    start = dt.datetime(2026, 11, 20, 15, tzinfo=dt.UTC)
+    day = dt.date(2026, 11, 20)
+    cases = {
+        Reason.ALL_DAY: event(
+            title="Coffee chat", attendees=(JANE,), all_day=True, start=day, end=day
+        ),
+        Reason.CANCELLED: event(attendees=(JANE,), status="cancelled"),
+        Reason.NOT_DEFAULT_TYPE: event(attendees=(JANE,), event_type="focusTime"),
+        Reason.NO_TIMES: event(attendees=(JANE,), end=None),
+        Reason.END_BEFORE_START: event(
+            attendees=(JANE,), start=start, end=start - dt.timedelta(hours=1)
+        ),
+        Reason.DECLINED_BY_USER: event(attendees=(JANE,)),
+        Reason.NO_CONTACT: event(title="Coffee chat", attendees=()),
+    }
+    cases[Reason.DECLINED_BY_USER] = dataclasses.replace(
+        cases[Reason.DECLINED_BY_USER], attendees=(me("declined"), JANE)
+    )
+    for reason, e in cases.items():
+        assert decide(e) is reason, reason
+    tombstone = CalendarEvent(id="evt1", status="cancelled")
+    assert decide(tombstone) is Reason.CANCELLED
+
+
+def test_at_most_three_other_attendees() -> None:
+    others = tuple(guest(f"p{i}@acme.com") for i in range(3))
+    assert decide(event(attendees=(JANE, *others[:2]))) is Reason.BY_CONTACT
+    assert decide(event(attendees=(JANE, *others))) is Reason.TOO_MANY_ATTENDEES
+    room = Attendee(email="room@resource.calendar.google.com", is_resource=True)
+    assert decide(event(attendees=(JANE, *others[:2], room))) is Reason.BY_CONTACT
+
+
+def test_recurring_instances_qualify_only_by_title() -> None:
+    assert (
+        decide(event(title="Weekly sync", attendees=(JANE,), **series)) is Reason.RECURRING_NO_TITLE
+    )
+    result = qualify(
+        dataclasses.replace(weekly, title="Monthly career chat"),
+        user_email=USER,
+        directory=DIRECTORY,
+    )
+    assert result.reason is Reason.BY_TITLE
+    assert result.contact is not None and result.contact.airtable_id == "recJane"
+
+
+def test_colleagues_and_guests_without_email_are_not_contacts() -> None:
+    work_user = "alex@mycorp.com"
+    colleague = guest("boss@mycorp.com")
+    phone_guest = Attendee(email="", display_name="Phone guest")
+    e = event(title="Coffee chat", attendees=(colleague, phone_guest))
+    result = qualify(e, user_email=work_user, directory=DIRECTORY)
+    assert result.reason is Reason.NO_CONTACT
+
+
+def test_a_contact_who_declined_still_qualifies_the_lifecycle_cancels_it() -> None:
+    assert decide(event(attendees=(guest("jane.doe@gmail.com", status="declined"),))).startswith(
+        "qualified"
+    )
+
+
+# --- properties -------------------------------------------------------------------------------
+
+POOL = {
+    "active": JANE,
+    "inactive": OLD,
+    "google": SAM,
+    "stranger": STRANGER,
+    "colleague": guest("alexkim@gmail.com"),  # the user under another spelling: self
+}
+TITLES = ["Lunch", "Coffee chat: ML", "Informational interview", "Weekly sync", ""]
+
+
+@st.composite
+def events(draw: st.DrawFn) -> CalendarEvent:
+    names = draw(st.lists(st.sampled_from(sorted(POOL)), max_size=6, unique=False))
+    attendees = tuple(POOL[n] for n in names)
+    return event(
+        title=draw(st.sampled_from(TITLES)),
+        attendees=(me(draw(st.sampled_from(["accepted", "declined", "needsAction"]))), *attendees),
+        status=draw(st.sampled_from(["confirmed", "tentative", "cancelled"])),
+        event_type=draw(st.sampled_from(["default", "default", "outOfOffice"])),
+        recurring_event_id=draw(st.sampled_from([None, None, "series"])),
+    )
+
+
+def expected(e: CalendarEvent) -> bool:
+    others = [a for a in e.attendees if not a.is_self and a is not POOL["colleague"]]
+    title = e.title in ("Coffee chat: ML", "Informational interview")
+    by_contact = POOL["active"] in others and not e.recurring_event_id
+    shape_ok = (
+        e.status != "cancelled"
+        and e.event_type == "default"
+        and e.attendees[0].response_status != "declined"
+        and len(others) <= 3
+        and bool(others)
+    )
+    return shape_ok and (by_contact or title)
+
+
+@given(events())
+def test_qualification_follows_the_rule(e: CalendarEvent) -> None:
+    result = qualify(e, user_email=USER, directory=DIRECTORY)
+    assert result.qualified == expected(e), result.reason
+    if result.qualified:
+        assert result.contact is not None and result.attendee in e.attendees
+        assert result.add_to_airtable == (not result.contact.in_airtable)
+
+
+@given(events(), st.randoms())
+def test_qualification_does_not_depend_on_attendee_order(e: CalendarEvent, rnd: object) -> None:
+    shuffled = list(e.attendees)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    again = dataclasses.replace(e, attendees=tuple(shuffled))
+    first = qualify(e, user_email=USER, directory=DIRECTORY)
+    assert qualify(again, user_email=USER, directory=DIRECTORY).qualified == first.qualified
+
+
+@given(events())
+def test_a_matching_title_never_disqualifies(e: CalendarEvent) -> None:
+    before = qualify(e, user_email=USER, directory=DIRECTORY)
+    titled = dataclasses.replace(e, title="Informational interview")
+    assert qualify(titled, user_email=USER, directory=DIRECTORY).qualified >= before.qualified
