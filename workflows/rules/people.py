@@ -219,10 +219,7 @@ def other_attendees(event: CalendarEvent, user_email: str) -> tuple[Attendee, ..
     )
 
 
-def self_attendee(event: CalendarEvent, user_email: str) -> Attendee | None:
-    """The user's own attendee entry, if the event lists one."""
-    flagged = next((a for a in event.attendees if a.is_self), None)
-    if flagged is not None:
-        return flagged  # Google's own flag wins over an address that merely folds to ours
+def self_entries(event: CalendarEvent, user_email: str) -> tuple[Attendee, ...]:
+    """The attendee entries that are the user: Google's self flag, or an address folding to theirs."""
     me = fold_email(user_email)
-    return next((a for a in event.attendees if fold_email(a.email or "") == me), None)
+    return tuple(a for a in event.attendees if a.is_self or fold_email(a.email or "") == me)

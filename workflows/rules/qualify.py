@@ -24,7 +24,7 @@ from workflows.rules.people import (
     PersonView,
     external_attendees,
     other_attendees,
-    self_attendee,
+    self_entries,
 )
 
 DEFAULT_TITLE_TERMS = ("informational", "info interview", "coffee chat", "career chat")
@@ -102,8 +102,7 @@ def _shape_problem(event: CalendarEvent, user_email: str, policy: QualifyPolicy)
         return Reason.END_BEFORE_START
     if event.event_type != "default":
         return Reason.NOT_DEFAULT_TYPE
-    me = self_attendee(event, user_email)
-    if me is not None and me.response_status == "declined":
+    if any(a.response_status == "declined" for a in self_entries(event, user_email)):
         return Reason.DECLINED_BY_USER
     if len(other_attendees(event, user_email)) > policy.max_other_attendees:
         return Reason.TOO_MANY_ATTENDEES

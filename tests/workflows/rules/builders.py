@@ -28,16 +28,17 @@ def event(
     start: dt.datetime | dt.date = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC),
     minutes: int = 30,
     attendees: tuple[Attendee, ...] = (),
+    self_status: str = "accepted",
     **fields: object,
 ) -> CalendarEvent:
-    """A confirmed timed event with the user plus `attendees`."""
+    """A confirmed timed event with the user (answering `self_status`) plus `attendees`."""
     values: dict[str, object] = {
         "id": "evt1",
         "status": "confirmed",
         "start": start,
         "end": start + dt.timedelta(minutes=minutes) if isinstance(start, dt.datetime) else start,
         "title": title,
-        "attendees": (me(), *attendees),
+        "attendees": (me(self_status), *attendees),
         "time_zone": "America/New_York",
     }
     values.update(fields)
