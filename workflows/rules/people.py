@@ -220,6 +220,6 @@ def other_attendees(event: CalendarEvent, user_email: str) -> tuple[Attendee, ..
 
 
 def self_entries(event: CalendarEvent, user_email: str) -> tuple[Attendee, ...]:
-    """The attendee entries that are the user: Google's self flag, or an address folding to theirs."""
+    """The user's own attendee entries: Google's self flag, or an address folding to theirs."""
     me = fold_email(user_email)
     return tuple(a for a in event.attendees if a.is_self or fold_email(a.email or "") == me)
