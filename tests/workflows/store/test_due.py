@@ -1,0 +1,133 @@
+"""Due work: scheduled once, handed to exactly one claimer, re-offered after a crash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+from tests.workflows.store.conftest import race
+from workflows.store.db import Database
+from workflows.store.due import (
+    cancel,
+    claim_due,
+    get_due,
+    mark_done,
+    next_due_at,
+    pending,
+    release,
+    schedule,
+)
+
+NOW = dt.datetime(2026, 3, 2, 16, 0, tzinfo=dt.UTC)
+WALL = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+HOUR = dt.timedelta(hours=1)
+
+
+def test_scheduling_twice_keeps_one_item_and_re_times_it(db: Database) -> None:
+    with db.transaction() as s:
+        schedule(s, "complete_meeting", "evt1", NOW + HOUR, payload={"meeting_id": 1})
+    # The meeting moved an hour later, and the sync saw it twice
+    with db.transaction() as s:
+        schedule(s, "complete_meeting", "evt1", NOW + 2 * HOUR)
+        schedule(s, "complete_meeting", "evt1", NOW + 2 * HOUR)
+    with db.read() as s:
+        items = pending(s)
+    assert [(i.key, i.due_at, i.payload) for i in items] == [
+        ("evt1", NOW + 2 * HOUR, {"meeting_id": 1})
+    ]
+
+
+def test_only_work_that_is_due_is_claimed(db: Database) -> None:
+    with db.transaction() as s:
+        schedule(s, "complete_meeting", "past", NOW - HOUR)
+        schedule(s, "complete_meeting", "future", NOW + HOUR)
+        assert next_due_at(s) == NOW - HOUR
+    with db.transaction() as s:
+        claimed = claim_due(s, NOW, wall_now=WALL)
+    assert [i.key for i in claimed] == ["past"]
+    assert claimed[0].attempts == 1
+
+
+def test_concurrent_claimers_each_get_distinct_items_and_together_all(db: Database) -> None:
+    # Given 30 due items and six sweepers at once
+    with db.transaction() as s:
+        for n in range(30):
+            schedule(s, "send_reminder", f"r{n}", NOW - dt.timedelta(minutes=n))
+    barrier = threading.Barrier(6)
+
+    def sweeper(_: int) -> list[str]:
+        barrier.wait()
+        mine: list[str] = []
+        while True:
+            with db.transaction() as s:
+                batch = claim_due(s, NOW, limit=4)
+            if not batch:
+                return mine
+            mine += [i.key for i in batch]
+
+    # When they all sweep
+    claims = [key for batch in race(6, sweeper) for key in batch]
+    # Then every item went to exactly one sweeper
+    assert sorted(claims) == sorted(f"r{n}" for n in range(30))
+
+
+def test_a_crashed_claim_is_offered_again_after_it_expires(db: Database) -> None:
+    claim_for = dt.timedelta(minutes=5)
+    with db.transaction() as s:
+        schedule(s, "complete_meeting", "evt1", NOW)
+    with db.transaction() as s:
+        assert len(claim_due(s, NOW, claim_for=claim_for, wall_now=WALL)) == 1
+    # The worker died: nobody gets the item while the claim lasts...
+    with db.transaction() as s:
+        assert claim_due(s, NOW, claim_for=claim_for, wall_now=WALL + claim_for / 2) == []
+    # ...and once it expires it is offered again
+    with db.transaction() as s:
+        again = claim_due(s, NOW, claim_for=claim_for, wall_now=WALL + 2 * claim_for)
+    assert [(i.key, i.attempts) for i in again] == [("evt1", 2)]
+
+
+def test_done_work_is_never_offered_or_reopened(db: Database) -> None:
+    with db.transaction() as s:
+        schedule(s, "complete_meeting", "evt1", NOW)
+        claim_due(s, NOW, wall_now=WALL)
+        assert mark_done(s, "complete_meeting", "evt1")
+        assert not mark_done(s, "complete_meeting", "evt1")
+    with db.transaction() as s:
+        schedule(s, "complete_meeting", "evt1", NOW + HOUR)  # a late duplicate sync
+    with db.transaction() as s:
+        assert claim_due(s, NOW + 2 * HOUR, wall_now=WALL + 2 * HOUR) == []
+        item = get_due(s, "complete_meeting", "evt1")
+    assert item is not None and item.done_at is not None and item.due_at == NOW
+
+
+def test_released_work_is_offered_again_from_its_retry_time(db: Database) -> None:
+    with db.transaction() as s:
+        schedule(s, "sync", "google.calendar", NOW)
+        claim_due(s, NOW, wall_now=WALL)
+        release(s, "sync", "google.calendar", error="503 from Google", retry_at=NOW + HOUR)
+    with db.transaction() as s:
+        assert claim_due(s, NOW, wall_now=WALL) == []
+        retried = claim_due(s, NOW + HOUR, wall_now=WALL)
+    assert [(i.key, i.last_error) for i in retried] == [("google.calendar", "503 from Google")]
+
+
+def test_cancelled_work_is_not_offered(db: Database) -> None:
+    with db.transaction() as s:
+        schedule(s, "complete_meeting", "evt1", NOW)
+        assert cancel(s, "complete_meeting", "evt1")
+    with db.transaction() as s:
+        assert claim_due(s, NOW, wall_now=WALL) == []
+        item = get_due(s, "complete_meeting", "evt1")
+    assert item is not None and item.cancelled
+
+
+def test_accounts_see_only_their_own_work_but_the_sweep_sees_all(db: Database) -> None:
+    with db.transaction() as s:
+        schedule(s, "complete_meeting", "evt1", NOW, account="alice")
+        schedule(s, "complete_meeting", "evt1", NOW, account="bob")
+    with db.read() as s:
+        assert [i.account for i in pending(s, account="alice")] == ["alice"]
+        assert pending(s) == []
+    with db.transaction() as s:
+        assert [i.account for i in claim_due(s, NOW, account="bob")] == ["bob"]
+        assert [i.account for i in claim_due(s, NOW)] == ["alice"]

@@ -1,0 +1,218 @@
+"""The effects ledger: every external effect is recorded before and after its call.
+
+    with db.transaction() as s:
+        state = begin_effect(s, key, "gmail.draft")    # commit BEFORE calling the API
+    if state.action == "skip":       done already: use state.external_id
+    if state.action == "wait":       another worker is on it: retry later (RetryLater)
+    if state.action == "reconcile":  an earlier attempt's outcome is unknown: look it up first
+    if state.action == "run":        call the API, then in a new transaction:
+        finish_effect(s, key, external_id=...)     # or fail_effect(s, key, error, ...)
+
+An attempt holds the key for `hold` (wall clock); a holder that crashed leaves the row
+pending, and once the hold lapses the next caller gets "reconcile". A key is applied once:
+`finish_effect` only moves a row that is not applied yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.orm import Session
+
+from workflows.store.base import DEFAULT_ACCOUNT, utcnow
+from workflows.store.models import Effect
+from workflows.store.sql import changed, insert_ignore
+
+log = structlog.get_logger(__name__)
+
+Action = Literal["run", "reconcile", "wait", "skip"]
+DEFAULT_HOLD = dt.timedelta(minutes=5)
+_MAX_ERROR = 2000
+
+
+@dataclass(frozen=True)
+class EffectState:
+    """A ledger entry as of one moment, and what the caller should do about it (`action`)."""
+
+    key: str
+    kind: str
+    status: str  # pending | applied | failed
+    action: Action
+    external_id: str | None = None
+    detail: dict[str, Any] | None = None
+    attempts: int = 0
+    last_error: str | None = None
+
+    @property
+    def applied(self) -> bool:
+        """True when the effect exists outside (its external id is known)."""
+        return self.status == "applied"
+
+
+def begin_effect(
+    session: Session,
+    key: str,
+    kind: str,
+    *,
+    account: str = DEFAULT_ACCOUNT,
+    hold: dt.timedelta = DEFAULT_HOLD,
+    wall_now: dt.datetime | None = None,
+) -> EffectState:
+    """Claim `key` for one attempt (recorded pending), or say why not; commit before the call."""
+    now = wall_now or utcnow()
+    fresh = {
+        "account": account,
+        "key": key,
+        "kind": kind,
+        "status": "pending",
+        "attempts": 1,
+        "started_at": now,
+        "claimed_until": now + hold,
+    }
+    if insert_ignore(session, Effect, fresh, ["account", "key"]):
+        return _state(_load(session, account, key), "run")
+    if _take_over(session, account, key, now, hold, Effect.status == "failed"):
+        return _state(_load(session, account, key), "run")
+    lapsed = sa.and_(Effect.status == "pending", _lapsed(now))
+    if _take_over(session, account, key, now, hold, lapsed):
+        log.warning("ledger.outcome_unknown", key=key, kind=kind, account=account)
+        return _state(_load(session, account, key), "reconcile")
+    return describe(_load(session, account, key), now)
+
+
+def finish_effect(
+    session: Session,
+    key: str,
+    *,
+    external_id: str,
+    detail: dict[str, Any] | None = None,
+    account: str = DEFAULT_ACCOUNT,
+    wall_now: dt.datetime | None = None,
+) -> EffectState:
+    """Record that the effect exists outside, with its id; a second finish changes nothing."""
+    values = {
+        "status": "applied",
+        "external_id": external_id,
+        "detail": detail,
+        "applied_at": wall_now or utcnow(),
+        "claimed_until": None,
+        "last_error": None,
+    }
+    moved = _update(session, account, key, Effect.status != "applied", values)
+    row = _load(session, account, key)
+    if not moved and row.external_id != external_id:
+        log.warning("ledger.already_applied", key=key, kept=row.external_id, ignored=external_id)
+    return _state(row, "skip")
+
+
+def fail_effect(
+    session: Session,
+    key: str,
+    error: str,
+    *,
+    outcome_unknown: bool = False,
+    account: str = DEFAULT_ACCOUNT,
+) -> EffectState:
+    """Record a failed attempt and release the key at once.
+
+    A definite failure (nothing was created) lets the next attempt run; with
+    `outcome_unknown` (an ambiguous write) the entry stays pending and the next attempt
+    reconciles first.
+    """
+    values: dict[str, Any] = {"last_error": error[:_MAX_ERROR], "claimed_until": None}
+    if not outcome_unknown:
+        values["status"] = "failed"
+    _update(session, account, key, Effect.status != "applied", values)
+    row = _load(session, account, key)
+    return _state(row, "reconcile" if outcome_unknown and not _is_applied(row) else "run")
+
+
+def get_effect(
+    session: Session,
+    key: str,
+    *,
+    account: str = DEFAULT_ACCOUNT,
+    wall_now: dt.datetime | None = None,
+) -> EffectState | None:
+    """The ledger entry for `key` (None when no attempt was ever made); claims nothing."""
+    row = session.execute(
+        sa.select(Effect).where(Effect.account == account, Effect.key == key)
+    ).scalar_one_or_none()
+    return describe(row, wall_now or utcnow()) if row else None
+
+
+def describe(row: Effect, now: dt.datetime) -> EffectState:
+    """What a caller should do with this entry at `now` if it did not hold it."""
+    if row.status == "applied":
+        return _state(row, "skip")
+    if row.status == "failed":
+        return _state(row, "run")
+    if row.claimed_until is not None and row.claimed_until >= now:
+        return _state(row, "wait")
+    return _state(row, "reconcile")
+
+
+def _lapsed(now: dt.datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(Effect.claimed_until.is_(None), Effect.claimed_until < now)
+
+
+def _take_over(
+    session: Session,
+    account: str,
+    key: str,
+    now: dt.datetime,
+    hold: dt.timedelta,
+    condition: sa.ColumnElement[bool],
+) -> bool:
+    values = {
+        "status": "pending",
+        "attempts": Effect.attempts + 1,
+        "started_at": now,
+        "claimed_until": now + hold,
+    }
+    return _update(session, account, key, condition, values)
+
+
+def _update(
+    session: Session,
+    account: str,
+    key: str,
+    condition: sa.ColumnElement[bool],
+    values: dict[str, Any],
+) -> bool:
+    statement = (
+        sa.update(Effect)
+        .where(Effect.account == account, Effect.key == key, condition)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return changed(session, statement) > 0
+
+
+def _load(session: Session, account: str, key: str) -> Effect:
+    statement = sa.select(Effect).where(Effect.account == account, Effect.key == key)
+    row = session.execute(statement.execution_options(populate_existing=True)).scalar_one_or_none()
+    if row is None:
+        raise LookupError(f"no ledger entry for effect key {key!r}; call begin_effect first")
+    return row
+
+
+def _is_applied(row: Effect) -> bool:
+    return row.status == "applied"
+
+
+def _state(row: Effect, action: Action) -> EffectState:
+    return EffectState(
+        key=row.key,
+        kind=row.kind,
+        status=row.status,
+        action=action,
+        external_id=row.external_id,
+        detail=row.detail,
+        attempts=row.attempts,
+        last_error=row.last_error,
+    )
