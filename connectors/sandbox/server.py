@@ -187,7 +187,7 @@ class Sandbox(SandboxControl):
             from connectors.sandbox.calendar import CalendarApi
 
             self.calendar_api = CalendarApi(
-                google.get("calendars", {}), user_email=self.user_email, outbox=self.outbox
+                google.get("calendars", {}), user_email=self.user_email, outbox=self.outbox, now=self.now
             )
             parts.append(self.calendar_api)
         with contextlib.suppress(ImportError):

@@ -1,0 +1,172 @@
+"""Calendar v3 in the sandbox, driven through the real google-api-python-client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from googleapiclient.errors import HttpError
+
+from connectors.sandbox.fixture import small_fixture
+from connectors.sandbox.server import Sandbox
+from tests.connectors.sandbox.helpers import Receiver, call, service
+
+TZ = "America/New_York"
+
+
+def _event(n: int) -> dict[str, Any]:
+    day = 1 + n % 28
+    return {
+        "id": f"bulk{n:05d}",
+        "summary": f"Event {n}",
+        "start": {"dateTime": f"2026-04-{day:02d}T{8 + n % 9:02d}:00:00-04:00"},
+        "end": {"dateTime": f"2026-04-{day:02d}T{8 + n % 9:02d}:30:00-04:00"},
+    }
+
+
+def _pages(cal: Any, **params: Any) -> Iterator[dict[str, Any]]:
+    token = None
+    while True:
+        page = cal.events().list(calendarId="primary", pageToken=token, **params).execute()
+        yield page
+        token = page.get("nextPageToken")
+        if not token:
+            return
+
+
+@pytest.fixture
+def cal(sandbox: Sandbox) -> Any:
+    return service(sandbox, "calendar")
+
+
+def test_calendar_get_tells_the_time_zone(cal: Any, sandbox: Sandbox) -> None:
+    calendar = cal.calendars().get(calendarId="primary").execute()
+    assert calendar["timeZone"] == TZ
+    assert calendar["id"] == sandbox.user_email
+
+
+def test_single_events_expands_a_weekly_series_across_daylight_saving(cal: Any) -> None:
+    items = cal.events().list(calendarId="primary", singleEvents=True, orderBy="startTime").execute()["items"]
+    standups = [e for e in items if e.get("recurringEventId") == "evtstandup01"]
+    assert [e["start"]["dateTime"] for e in standups] == [
+        "2026-03-02T09:00:00-05:00",
+        "2026-03-04T09:00:00-05:00",
+        "2026-03-09T09:00:00-04:00",  # still 9:00 local after the clocks changed
+        "2026-03-11T09:00:00-04:00",
+    ]
+    assert standups[0]["id"] == "evtstandup01_20260302T140000Z"
+    assert standups[0]["originalStartTime"] == standups[0]["start"]
+
+
+def test_without_single_events_the_series_master_is_listed_once(cal: Any) -> None:
+    items = cal.events().list(calendarId="primary").execute()["items"]
+    masters = [e for e in items if e["id"] == "evtstandup01"]
+    assert len(masters) == 1 and masters[0]["recurrence"]
+
+
+def test_time_min_bounds_the_end_and_time_max_the_start(cal: Any) -> None:
+    items = cal.events().list(
+        calendarId="primary", singleEvents=True,
+        timeMin="2026-03-02T09:10:00-05:00", timeMax="2026-03-02T10:00:00-05:00",
+    ).execute()["items"]  # fmt: skip
+    # the standup (9:00-9:15) still runs at 9:10; the interview starts exactly at timeMax
+    assert [e["id"] for e in items] == ["evtstandup01_20260302T140000Z"]
+
+
+def test_paging_through_many_events_returns_each_once(sandbox_factory: Callable[..., Sandbox]) -> None:
+    fixture = small_fixture()
+    fixture["google"]["calendars"]["primary"]["events"] = [_event(n) for n in range(600)]
+    cal = service(sandbox_factory(fixture), "calendar")
+    pages = list(_pages(cal, maxResults=250))
+    ids = [e["id"] for p in pages for e in p["items"]]
+    assert len(pages) == 3 and sorted(ids) == sorted({e["id"] for e in fixture["google"]["calendars"]["primary"]["events"]})
+    assert all("nextSyncToken" not in p for p in pages[:-1]) and "nextSyncToken" in pages[-1]
+
+
+def test_short_and_empty_pages_while_more_remain(cal: Any, sandbox: Sandbox) -> None:
+    sandbox.set_page_limits("calendar", max_page=1, empty_pages=2)
+    pages = list(_pages(cal, singleEvents=True))
+    assert [len(p["items"]) for p in pages] == [0, 0, 1, 1, 1, 1, 1]
+
+
+def test_max_results_is_capped_and_zero_is_refused(cal: Any, sandbox: Sandbox) -> None:
+    assert cal.events().list(calendarId="primary", maxResults=5000).execute()["items"]
+    status, body = call(sandbox, "GET", "/calendar/v3/calendars/primary/events?maxResults=0")
+    assert status == 400 and body["error"]["errors"][0]["reason"] == "invalid"
+
+
+def test_incremental_sync_returns_only_changes_with_minimal_tombstones(cal: Any, sandbox: Sandbox) -> None:
+    token = list(_pages(cal, singleEvents=True))[-1]["nextSyncToken"]
+    again = cal.events().list(calendarId="primary", singleEvents=True, syncToken=token).execute()
+    assert again["items"] == []
+    sandbox.cancel_event("evtstandup01_20260304T140000Z")
+    sandbox.move_event("evtinterviewada01", {"dateTime": "2026-03-03T10:00:00-05:00"}, {"dateTime": "2026-03-03T10:30:00-05:00"})
+    changes = cal.events().list(calendarId="primary", singleEvents=True, syncToken=again["nextSyncToken"]).execute()
+    by_id = {e["id"]: e for e in changes["items"]}
+    assert by_id["evtinterviewada01"]["start"]["dateTime"] == "2026-03-03T10:00:00-05:00"
+    tomb = by_id["evtstandup01_20260304T140000Z"]
+    assert set(tomb) == {"kind", "etag", "id", "status", "recurringEventId", "originalStartTime"}
+    assert tomb["status"] == "cancelled"
+
+
+def test_show_deleted_lists_cancelled_events(cal: Any, sandbox: Sandbox) -> None:
+    sandbox.cancel_event("evtinterviewada01")
+    assert "evtinterviewada01" not in {e["id"] for e in cal.events().list(calendarId="primary").execute()["items"]}
+    shown = cal.events().list(calendarId="primary", showDeleted=True).execute()["items"]
+    assert {"id": "evtinterviewada01", "status": "cancelled"}.items() <= next(e for e in shown if e["id"] == "evtinterviewada01").items()
+
+
+@pytest.mark.parametrize("param", [{"timeMin": "2026-03-01T00:00:00Z"}, {"orderBy": "updated"}, {"q": "x"}])
+def test_parameters_google_rejects_beside_a_sync_token(cal: Any, param: dict[str, str]) -> None:
+    token = cal.events().list(calendarId="primary").execute()["nextSyncToken"]
+    with pytest.raises(HttpError) as caught:
+        cal.events().list(calendarId="primary", syncToken=token, **param).execute()
+    assert caught.value.resp.status == 400
+
+
+def test_expired_or_unknown_sync_token_is_410_full_sync_required(cal: Any, sandbox: Sandbox) -> None:
+    token = cal.events().list(calendarId="primary").execute()["nextSyncToken"]
+    sandbox.expire_sync_tokens()
+    for bad in (token, "garbage"):
+        with pytest.raises(HttpError) as caught:
+            cal.events().list(calendarId="primary", syncToken=bad).execute()
+        assert caught.value.resp.status == 410
+        assert caught.value.error_details[0]["reason"] == "fullSyncRequired"
+    fresh = cal.events().list(calendarId="primary").execute()["nextSyncToken"]
+    assert cal.events().list(calendarId="primary", syncToken=fresh).execute()["items"] == []
+
+
+def test_get_an_instance_and_a_missing_event(cal: Any) -> None:
+    instance = cal.events().get(calendarId="primary", eventId="evtstandup01_20260309T130000Z").execute()
+    assert instance["recurringEventId"] == "evtstandup01"
+    with pytest.raises(HttpError) as caught:
+        cal.events().get(calendarId="primary", eventId="nope").execute()
+    assert caught.value.resp.status == 404
+
+
+def test_watch_pushes_sync_then_exists_until_stopped(cal: Any, sandbox: Sandbox) -> None:
+    receiver = Receiver()
+    try:
+        channel = cal.events().watch(
+            calendarId="primary", body={"id": "chan-1", "type": "web_hook", "address": receiver.url, "token": "secret-t"}
+        ).execute()
+        sandbox.add_event({"summary": "Coffee", "start": {"dateTime": "2026-03-05T08:00:00Z"}, "end": {"dateTime": "2026-03-05T08:30:00Z"}})
+        sandbox.cancel_event("evtinterviewada01")
+        sandbox.push_log()
+        cal.channels().stop(body={"id": "chan-1", "resourceId": channel["resourceId"]}).execute()
+        sandbox.cancel_event("evtstandup01")
+        sandbox.push_log()
+        states = [(h["x-goog-resource-state"], h["x-goog-message-number"]) for h in receiver.received]
+        assert states == [("sync", "1"), ("exists", "2"), ("exists", "3")]
+        first = receiver.received[0]
+        assert first["x-goog-channel-id"] == "chan-1" and first["x-goog-channel-token"] == "secret-t"
+        assert first["x-goog-resource-id"] == channel["resourceId"]
+    finally:
+        receiver.close()
+
+
+def test_stopping_an_unknown_channel_is_404(cal: Any) -> None:
+    with pytest.raises(HttpError) as caught:
+        cal.channels().stop(body={"id": "nope", "resourceId": "x"}).execute()
+    assert caught.value.resp.status == 404
