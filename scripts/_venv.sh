@@ -55,7 +55,7 @@ ensure_venv() {
     return 0
   fi
   echo "Installing Followthrough ($spec) into .venv..." >&2
-  if ! (cd "$ROOT" && "$VENV/bin/python" -m pip install --quiet -e "$spec"); then
+  if ! (cd "$ROOT" && "$VENV/bin/python" -m pip install --quiet --quiet -e "$spec"); then
     echo "error: installing Followthrough into .venv failed (see pip's output above)." >&2
     exit 3
   fi
