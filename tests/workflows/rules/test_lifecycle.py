@@ -1,0 +1,100 @@
+"""A meeting's lifecycle: scheduled, moved, cancelled, completed; history is not news."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from tests.workflows.rules.builders import BERLIN, event, guest
+from workflows.rules.lifecycle import (
+    Action,
+    EffectPlan,
+    KnownMeeting,
+    MeetingStatus,
+    completion_due,
+    decide_lifecycle,
+    effects_for,
+    is_due,
+    is_history,
+)
+
+START = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
+END = START + dt.timedelta(minutes=30)
+JANE = guest("jane@acme.com")
+SCHEDULED = KnownMeeting(MeetingStatus.SCHEDULED, START, END)
+
+
+def test_a_meeting_completes_fifteen_minutes_after_its_end() -> None:
+    due = completion_due(END)
+    assert due == dt.datetime(2026, 11, 20, 15, 45, tzinfo=dt.UTC)
+    assert not is_due(due, due - dt.timedelta(seconds=1))
+    assert is_due(due, due)
+    assert completion_due(END, dt.timedelta(minutes=5)) == END + dt.timedelta(minutes=5)
+
+
+def test_a_new_meeting_is_scheduled_with_its_completion_time() -> None:
+    decision = decide_lifecycle(
+        event(attendees=(JANE,)), known=None, contact_emails=["jane@acme.com"]
+    )
+    assert decision.action is Action.SCHEDULE and decision.status is MeetingStatus.SCHEDULED
+    assert decision.due_at == END + dt.timedelta(minutes=15)
+
+
+def test_a_moved_meeting_is_retimed() -> None:
+    moved = event(start=START + dt.timedelta(days=1), attendees=(JANE,))
+    decision = decide_lifecycle(moved, known=SCHEDULED, contact_emails=["jane@acme.com"])
+    assert decision.action is Action.RETIME
+    assert decision.due_at == END + dt.timedelta(days=1, minutes=15)
+
+
+def test_the_same_times_in_another_offset_are_not_a_move() -> None:
+    same = event(start=START.astimezone(BERLIN), attendees=(JANE,))
+    assert decide_lifecycle(same, known=SCHEDULED).action is Action.UNCHANGED
+
+
+def test_cancelled_deleted_or_declined_by_the_contact_before_completion_is_cancelled() -> None:
+    cancelled = dataclasses.replace(event(attendees=(JANE,)), status="cancelled")
+    declined = event(attendees=(guest("JANE@acme.com", status="declined"),))
+    for e in (cancelled, declined):
+        decision = decide_lifecycle(e, known=SCHEDULED, contact_emails=["jane@acme.com"])
+        assert decision.action is Action.CANCEL and decision.status is MeetingStatus.CANCELLED
+        assert decision.due_at is None
+    lost = decide_lifecycle(event(attendees=(JANE,)), known=SCHEDULED, still_qualifies=False)
+    assert lost.action is Action.CANCEL and "no longer" in lost.reason
+
+
+def test_a_completed_meeting_keeps_its_effects_whatever_happens_later() -> None:
+    done = KnownMeeting(MeetingStatus.COMPLETED, START, END)
+    cancelled = dataclasses.replace(event(attendees=(JANE,)), status="cancelled")
+    for e in (cancelled, event(start=START + dt.timedelta(days=2), attendees=(JANE,))):
+        decision = decide_lifecycle(e, known=done, contact_emails=["jane@acme.com"])
+        assert decision.action is Action.SETTLED and decision.status is MeetingStatus.COMPLETED
+
+
+def test_a_cancelled_meeting_that_comes_back_is_scheduled_again() -> None:
+    was_cancelled = KnownMeeting(MeetingStatus.CANCELLED, START, END)
+    decision = decide_lifecycle(event(attendees=(JANE,)), known=was_cancelled)
+    assert decision.action is Action.SCHEDULE
+    still = decide_lifecycle(dataclasses.replace(event(), status="cancelled"), known=was_cancelled)
+    assert still.action is Action.SETTLED
+
+
+def test_history_on_first_sync_gets_no_draft_or_follow_ups() -> None:
+    first_sync = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+    last_spring = dt.datetime(2026, 4, 2, 16, 0, tzinfo=dt.UTC)
+    yesterday = first_sync - dt.timedelta(days=1)
+    assert is_history(last_spring, first_sync_at=first_sync)
+    assert not is_history(yesterday, first_sync_at=first_sync)
+    assert not is_history(first_sync - dt.timedelta(days=3), first_sync_at=first_sync)
+    assert is_history(first_sync - dt.timedelta(days=3, seconds=1), first_sync_at=first_sync)
+    assert is_history(yesterday, first_sync_at=first_sync, history_days=0)
+    assert effects_for(last_spring, first_sync_at=first_sync) == EffectPlan(
+        record_meeting=True, update_contact=True, draft=False, thank_you=False, action_items=False
+    )
+    assert effects_for(yesterday, first_sync_at=first_sync) == EffectPlan()
+
+
+def test_a_week_late_is_still_owed_after_the_first_sync() -> None:
+    first_sync = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+    laptop_closed_for_a_week = dt.datetime(2026, 11, 14, 12, 0, tzinfo=dt.UTC)
+    assert effects_for(laptop_closed_for_a_week, first_sync_at=first_sync).draft

@@ -1,0 +1,91 @@
+"""Notes: what the user learned and what they promised."""
+
+from __future__ import annotations
+
+import time
+
+from workflows.rules.notes import MAX_ITEM_CHARS, MAX_ITEMS, html_to_text, merge_notes, parse_notes
+
+
+def test_insights_and_promises_in_plain_notes() -> None:
+    notes = parse_notes(
+        "Met at the Acme office.\n"
+        "Insight: start with SQL, not Spark\n"
+        "  takeaway:   the data team hires juniors in spring  \n"
+        "- TODO: send my portfolio\n"
+        "* [ ] read Designing Data-Intensive Applications\n"
+        "- [x] already sent the CV\n"
+        "1. Insight: ask about on-call\n"
+        "Not an insight: this line\n"
+        "TODO:\n"
+    )
+    assert notes.insights == (
+        "start with SQL, not Spark",
+        "the data team hires juniors in spring",
+        "ask about on-call",
+    )
+    assert notes.todos == ("send my portfolio", "read Designing Data-Intensive Applications")
+
+
+def test_googles_html_descriptions_become_lines() -> None:
+    description = (
+        "Agenda<br>Insight: mentors matter &amp; so does timing<br/>"
+        "<ul><li>TODO: intro to Bob</li><li>Takeaway: <b>write</b> every week</li></ul>"
+        "<p>- [ ] follow up in&nbsp;March</p>"
+    )
+    notes = parse_notes(description)
+    assert notes.insights == ("mentors matter & so does timing", "write every week")
+    assert notes.todos == ("intro to Bob", "follow up in March")
+
+
+def test_plain_text_with_angle_brackets_is_not_mangled() -> None:
+    assert html_to_text("Insight: a < b & c > d") == "Insight: a < b & c > d"
+
+
+def test_a_repeated_promise_is_one_promise() -> None:
+    assert parse_notes("TODO: Send CV\n- [ ] send  cv\nTODO: send portfolio").todos == (
+        "Send CV",
+        "send portfolio",
+    )
+
+
+HEBREW = "\u05dc\u05de\u05d3\u05ea\u05d9 \u05d4\u05e8\u05d1\u05d4 \U0001f680"
+ARABIC = "\u0623\u0631\u0633\u0644 \u0627\u0644\u0633\u064a\u0631\u0629"
+
+
+def test_right_to_left_text_and_emoji_survive() -> None:
+    notes = parse_notes(f"Insight: {HEBREW}\nTODO: {ARABIC}")
+    assert notes.insights == (HEBREW,)
+    assert notes.todos == (ARABIC,)
+
+
+def test_a_one_megabyte_description_is_parsed_quickly_into_a_readable_size() -> None:
+    filler = ("lorem ipsum " * 8 + "\n") * 10_000
+    huge = filler + ("Insight: " + "x" * 5_000 + "\n") * 200 + "TODO: the one promise\n"
+    assert len(huge) > 1_000_000
+    started = time.perf_counter()
+    notes = parse_notes(huge)
+    assert time.perf_counter() - started < 2.0
+    assert len(notes.insights) == 1  # 200 identical lines are one insight
+    assert len(notes.insights[0]) == MAX_ITEM_CHARS
+    assert notes.todos == ("the one promise",)
+    many = parse_notes("".join(f"TODO: task {i}\n" for i in range(500)))
+    assert len(many.todos) == MAX_ITEMS
+
+
+def test_control_characters_in_notes_do_not_reach_items() -> None:
+    notes = parse_notes("Insight: one\x00two\x1bthree\u2028four")
+    assert notes.insights == ("one two three",)  # U+2028 ends the line, like a line break
+
+
+def test_merge_keeps_the_users_own_airtable_notes() -> None:
+    assert merge_notes("Insight: from event", "Insight: mine") == "Insight: mine"
+    assert merge_notes("Insight: from<br>event", "  ") == "Insight: from\nevent"
+    assert merge_notes(None, None) == ""
+
+
+def test_merge_replaces_notes_followthrough_itself_wrote() -> None:
+    assert (
+        merge_notes("Insight: newer", "Insight: older", previously_synced="Insight: older")
+        == "Insight: newer"
+    )
