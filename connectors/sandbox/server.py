@@ -117,7 +117,7 @@ class Sandbox(SandboxControl):
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="sandbox", daemon=True
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="sandbox", daemon=True
         )
         self._thread.start()
         self.outbox.start()
