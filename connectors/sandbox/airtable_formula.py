@@ -121,8 +121,8 @@ def _find(args: list[Value]) -> Value:
 
 _FUNCTIONS: dict[str, tuple[int, int, Callable[[list[Value]], Value]]] = {
     # name: (min args, max args, implementation on evaluated args)
-    "AND": (1, 255, lambda a: all(truthy(v) for v in a)),
-    "OR": (1, 255, lambda a: any(truthy(v) for v in a)),
+    "AND": (1, 10**6, lambda a: all(truthy(v) for v in a)),
+    "OR": (1, 10**6, lambda a: any(truthy(v) for v in a)),
     "NOT": (1, 1, lambda a: not truthy(a[0])),
     "LOWER": (1, 1, lambda a: to_text(a[0]).lower()),
     "UPPER": (1, 1, lambda a: to_text(a[0]).upper()),

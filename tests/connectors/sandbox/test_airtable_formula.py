@@ -1,0 +1,70 @@
+"""The sandbox's filterByFormula evaluator: the formulas Followthrough sends, and loud failures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pyairtable.formulas import AND, EQ, OR, Field, match
+
+from connectors.sandbox.airtable_formula import Context, FormulaError, compile_formula
+
+RECORD: dict[str, Any] = {
+    "Name": "Ann O'Neil",
+    "Email": "Ann.ONeil@Example.com",
+    "Key": "thank-you:evt1:2026-01-02T10:00:00Z",
+    "Update Every (days)": 30.0,
+    "Notes": None,
+    "Path": "C:\\temp",
+}
+
+
+def matches(formula: str, record: dict[str, Any] = RECORD, record_id: str = "recAnn") -> bool:
+    """Whether the record passes the formula (unknown names are unknown fields)."""
+    check = compile_formula(formula, lambda name: name in record)
+    return check(Context(record_id, lambda name: record.get(name)))
+
+
+def test_equality_on_a_field_with_an_escaped_quote() -> None:
+    assert matches("{Name} = 'Ann O\\'Neil'")
+    assert not matches("{Name} = 'Ann ONeil'")
+
+
+def test_formulas_built_by_pyairtable_evaluate_as_airtable_would() -> None:
+    assert matches(str(match({"Name": "Ann O'Neil", "Update Every (days)": 30})))
+    assert matches(str(OR(EQ(Field("Key"), "nope"), EQ(Field("Key"), RECORD["Key"]))))
+    assert not matches(str(AND(EQ(Field("Name"), "Ann O'Neil"), EQ(Field("Path"), "C:\\tmp"))))
+    assert matches(str(EQ(Field("Path"), "C:\\temp")))
+
+
+def test_lower_and_find_match_an_email_case_insensitively() -> None:
+    assert matches("LOWER({Email}) = 'ann.oneil@example.com'")
+    assert matches("FIND('oneil@', LOWER({Email}))")
+    assert not matches("FIND('bob@', LOWER({Email}))")
+
+
+def test_record_id_and_blank_fields() -> None:
+    assert matches("RECORD_ID() = 'recAnn'")
+    assert matches("OR(RECORD_ID() = 'recX', RECORD_ID() = 'recAnn')")
+    assert matches("{Notes} = ''")
+    assert matches("{Notes} = BLANK()")
+    assert matches("NOT({Notes})")
+
+
+def test_an_empty_formula_matches_everything() -> None:
+    assert matches("")
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "{Nope} = 'x'",  # unknown field
+        "REGEX_MATCH({Name}, 'A')",  # unsupported function
+        "{Name} = 'unterminated",
+        "AND({Name} = 'a',",
+        "{Name} == 'a'",
+    ],
+)
+def test_what_the_sandbox_cannot_evaluate_fails_loudly(formula: str) -> None:
+    with pytest.raises(FormulaError):
+        matches(formula)
