@@ -101,12 +101,12 @@ def _state(ctx: typer.Context) -> CliState:
     return state if isinstance(state, CliState) else CliState()
 
 
-def _wait_for_stop() -> None:
-    """Block until SIGINT or SIGTERM."""
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGINT or SIGTERM (installed before anything starts, so none is missed)."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
+    return stop
 
 
 ConfigOption = Annotated[
@@ -191,9 +191,10 @@ def sandbox(
     from service.logging import configure_logging
 
     configure_logging()
+    stop = _stop_on_signals()
     with Sandbox(fixture or DEMO_FIXTURE, host=host, port=port, latency=latency) as running:
         _print_sandbox_settings(running, credentials_out)
-        _wait_for_stop()
+        stop.wait()
 
 
 def _print_sandbox_settings(running: Any, credentials_out: Path | None) -> None:

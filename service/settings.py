@@ -63,66 +63,82 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db.",
     )
     broker_url: str = Field(
-        "", description="Empty: in-process broker; or redis://... or amqp://..."
+        default="", description="Empty: in-process broker; or redis://... or amqp://..."
     )
     redis_url: str | None = Field(
-        None, description="Redis for the shared Airtable rate limit when BROKER_URL is amqp://."
+        default=None,
+        description="Redis for the shared Airtable rate limit when BROKER_URL is amqp://.",
     )
-    account: str = Field("default", description="The account this process serves.")
+    account: str = Field(default="default", description="The account this process serves.")
     google_credentials_file: Path | None = Field(
-        None, description="Authorized-user credentials JSON written by `followthrough auth google`."
+        default=None,
+        description="Authorized-user credentials JSON written by `followthrough auth google`.",
     )
     google_api_endpoint: str | None = Field(
-        None, description="Base URL for all Google APIs (the sandbox's URL); empty: Google."
+        default=None, description="Base URL for all Google APIs (the sandbox's URL); empty: Google."
     )
-    calendar_id: str = Field("primary", description="The Google Calendar to watch.")
-    airtable_token: SecretStr | None = Field(None, description="Airtable personal access token.")
-    airtable_base_id: str | None = Field(None, description="The Airtable base (app...).")
+    calendar_id: str = Field(default="primary", description="The Google Calendar to watch.")
+    airtable_token: SecretStr | None = Field(
+        default=None, description="Airtable personal access token."
+    )
+    airtable_base_id: str | None = Field(default=None, description="The Airtable base (app...).")
     airtable_endpoint: str | None = Field(
-        None, description="Base URL for the Airtable API (the sandbox's URL); empty: Airtable."
+        default=None,
+        description="Base URL for the Airtable API (the sandbox's URL); empty: Airtable.",
     )
     tasks_sink: Literal["airtable", "google", "both"] = Field(
-        "airtable", description="Where follow-up tasks go: airtable, google or both."
+        default="airtable", description="Where follow-up tasks go: airtable, google or both."
     )
     public_url: str | None = Field(
-        None, description="Public base URL of the web app; webhooks are registered only when set."
+        default=None,
+        description="Public base URL of the web app; webhooks are registered only when set.",
     )
-    http_host: str = Field("127.0.0.1", description="Address the web app listens on.")
-    http_port: int = Field(8080, ge=1, le=65535, description="Port the web app listens on.")
+    http_host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
+    http_port: int = Field(default=8080, ge=1, le=65535, description="Port the web app listens on.")
     timezone: str | None = Field(
-        None, description="IANA time zone for dates (e.g. Europe/Paris); empty: the calendar's."
+        default=None,
+        description="IANA time zone for dates (e.g. Europe/Paris); empty: the calendar's.",
     )
     now: AwareDatetime | None = Field(
-        None, description="Frozen clock: an ISO datetime with offset, e.g. 2026-03-02T09:00+00:00"
+        default=None,
+        description="Frozen clock: an ISO datetime with offset, e.g. 2026-03-02T09:00+00:00",
     )
-    sender_name: str | None = Field(None, description="The name that signs thank-you drafts.")
+    sender_name: str | None = Field(
+        default=None, description="The name that signs thank-you drafts."
+    )
     update_every_days: int = Field(
-        30, ge=1, description="Default progress-update cadence, in days."
+        default=30, ge=1, description="Default progress-update cadence, in days."
     )
     thank_you_grace_minutes: int = Field(
-        15, ge=0, description="Minutes after a meeting's end before its effects run."
+        default=15, ge=0, description="Minutes after a meeting's end before its effects run."
     )
-    poll_minutes: float = Field(5.0, gt=0, description="Minutes between sweeps and polls.")
+    poll_minutes: float = Field(default=5.0, gt=0, description="Minutes between sweeps and polls.")
     history_days: int = Field(
-        3, ge=0, description="On a first sync, meetings that ended longer ago are history."
+        default=3, ge=0, description="On a first sync, meetings that ended longer ago are history."
     )
-    first_sync_days: int = Field(180, ge=1, description="Days of past events read on a first sync.")
+    first_sync_days: int = Field(
+        default=180, ge=1, description="Days of past events read on a first sync."
+    )
     max_reminders_per_day: int = Field(
-        3, ge=1, description="At most this many progress reminders fall due on one day."
+        default=3, ge=1, description="At most this many progress reminders fall due on one day."
     )
     interview_title_pattern: str = Field(
-        DEFAULT_INTERVIEW_TITLE_PATTERN,
+        default=DEFAULT_INTERVIEW_TITLE_PATTERN,
         description="Regular expression (case-insensitive) for informational interview titles.",
     )
     templates_dir: Path | None = Field(
-        None, description="Directory of Jinja2 templates overriding the built-in drafts."
+        default=None, description="Directory of Jinja2 templates overriding the built-in drafts."
     )
     max_body_bytes: int = Field(
-        1_048_576, ge=1024, description="Largest request body the web app accepts, in bytes."
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body the web app accepts, in bytes.",
     )
-    log_format: Literal["console", "json"] = Field("console", description="console or json.")
+    log_format: Literal["console", "json"] = Field(
+        default="console", description="console or json."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
-        "INFO", description="DEBUG, INFO, WARNING or ERROR."
+        default="INFO", description="DEBUG, INFO, WARNING or ERROR."
     )
 
     @classmethod

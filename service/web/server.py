@@ -6,6 +6,7 @@ worker and the scheduler) and for tests; port 0 picks a free port, read back fro
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 import time
@@ -23,9 +24,13 @@ def _config(app: FastAPI) -> uvicorn.Config:
 
 
 def serve_forever(app: FastAPI, host: str, port: int) -> None:
-    """Serve `app` on host:port until interrupted (SIGINT/SIGTERM finish open requests)."""
+    """Serve `app` on host:port until SIGINT/SIGTERM, which finish open requests, then return."""
     config = _config(app)
     config.host, config.port = host, port
+    # uvicorn re-raises the signal that stopped it once it has shut down gracefully; with these
+    # no-op handlers in place that re-raise is absorbed and the caller returns normally.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: None)
     uvicorn.Server(config).run()
 
 

@@ -1,0 +1,323 @@
+"""The web app over real HTTP: webhook verification, probes, metrics, body limit, status page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+from service.web.app import create_app
+from service.web.context import BasicContext, database_reachable
+from service.web.metrics import SYNCS
+from service.web.server import WebServer
+from service.web.status import (
+    ConnectorStatus,
+    FollowUpItem,
+    RecentError,
+    StatusSnapshot,
+    WaitingMeeting,
+)
+
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+CHANNEL, CHANNEL_TOKEN = "chan-1", "channel-token-0123456789"
+WEBHOOK, MAC_SECRET = "achWebhook0001", b"\x01\x02mac-secret-bytes\xff"
+LIMIT = 4096
+
+
+@dataclass
+class RecordingContext:
+    """A web context with one known channel and webhook, recording what gets enqueued."""
+
+    ready: dict[str, bool] = field(default_factory=lambda: {"database": True, "broker": True})
+    snapshot: StatusSnapshot = field(default_factory=lambda: StatusSnapshot(generated_at=NOW))
+    calendar_syncs: list[str] = field(default_factory=list)
+    airtable_fetches: list[str] = field(default_factory=list)
+
+    def calendar_channel_token(self, channel_id: str) -> str | None:
+        return CHANNEL_TOKEN if channel_id == CHANNEL else None
+
+    def enqueue_calendar_sync(self, channel_id: str) -> None:
+        self.calendar_syncs.append(channel_id)
+
+    def airtable_mac_secret(self, webhook_id: str) -> bytes | None:
+        return MAC_SECRET if webhook_id == WEBHOOK else None
+
+    def enqueue_airtable_fetch(self, webhook_id: str) -> None:
+        self.airtable_fetches.append(webhook_id)
+
+    def check_ready(self) -> dict[str, bool]:
+        return dict(self.ready)
+
+    def status_snapshot(self) -> StatusSnapshot:
+        return self.snapshot
+
+
+@pytest.fixture
+def context() -> RecordingContext:
+    return RecordingContext()
+
+
+@pytest.fixture
+def url(context: RecordingContext) -> Iterator[str]:
+    """The base URL of the app served by uvicorn on a free port."""
+    with WebServer(create_app(context, max_body_bytes=LIMIT)) as server:
+        yield server.url
+
+
+def calendar_headers(channel: str = CHANNEL, token: str | None = CHANNEL_TOKEN) -> dict[str, str]:
+    headers = {"X-Goog-Channel-ID": channel, "X-Goog-Resource-State": "exists"}
+    if token is not None:
+        headers["X-Goog-Channel-Token"] = token
+    return headers
+
+
+def ping_body(webhook: str = WEBHOOK) -> bytes:
+    # Spacing and key order a re-serialization would change: the MAC is over these exact bytes.
+    return (
+        b'{"timestamp":"2026-03-02T09:00:00.000Z",  "webhook": {"id": "'
+        + webhook.encode()
+        + b'"}, "base": {"id": "appBase"}}'
+    )
+
+
+def mac(body: bytes, secret: bytes = MAC_SECRET) -> str:
+    return "hmac-sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+# --- Google Calendar push notifications ---------------------------------------------------------
+
+
+def test_a_verified_calendar_notification_enqueues_a_sync(url: str, context: RecordingContext):
+    response = requests.post(f"{url}/webhooks/google/calendar", headers=calendar_headers())
+
+    assert response.status_code == 200
+    assert context.calendar_syncs == [CHANNEL]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        (calendar_headers(channel="chan-unknown"), 404),
+        ({"X-Goog-Resource-State": "exists"}, 404),
+        (calendar_headers(token="wrong-token"), 403),
+        (calendar_headers(token=None), 403),
+    ],
+)
+def test_an_unverified_calendar_notification_enqueues_nothing(
+    url: str, context: RecordingContext, headers: dict[str, str], status: int
+):
+    response = requests.post(f"{url}/webhooks/google/calendar", headers=headers)
+
+    assert response.status_code == status
+    assert context.calendar_syncs == []
+
+
+def test_the_channel_confirmation_message_needs_no_sync(url: str, context: RecordingContext):
+    headers = {**calendar_headers(), "X-Goog-Resource-State": "sync"}
+
+    response = requests.post(f"{url}/webhooks/google/calendar", headers=headers)
+
+    assert response.status_code == 200
+    assert context.calendar_syncs == []
+
+
+# --- Airtable webhook pings ---------------------------------------------------------------------
+
+
+def test_a_ping_with_a_good_mac_over_the_raw_body_enqueues_a_fetch(
+    url: str, context: RecordingContext
+):
+    body = ping_body()
+
+    response = requests.post(
+        f"{url}/webhooks/airtable", data=body, headers={"X-Airtable-Content-MAC": mac(body)}
+    )
+
+    assert response.status_code == 200
+    assert context.airtable_fetches == [WEBHOOK]
+
+
+@pytest.mark.parametrize(
+    ("body", "header", "status"),
+    [
+        (ping_body(), mac(ping_body(), b"another secret"), 401),
+        (ping_body(), mac(ping_body() + b" "), 401),
+        (ping_body(), None, 401),
+        (ping_body(), "sha1=abc", 401),
+        (b"{not json", mac(b"{not json"), 400),
+        (b'{"webhook": "ach"}', mac(b'{"webhook": "ach"}'), 400),
+        (ping_body("achUnknown"), mac(ping_body("achUnknown")), 404),
+    ],
+)
+def test_a_bad_ping_is_refused_and_enqueues_nothing(
+    url: str, context: RecordingContext, body: bytes, header: str | None, status: int
+):
+    headers = {"X-Airtable-Content-MAC": header} if header else {}
+
+    response = requests.post(f"{url}/webhooks/airtable", data=body, headers=headers)
+
+    assert response.status_code == status
+    assert context.airtable_fetches == []
+
+
+def test_a_replayed_ping_only_asks_for_another_read(url: str, context: RecordingContext):
+    body = ping_body()
+    for _ in range(3):
+        requests.post(
+            f"{url}/webhooks/airtable", data=body, headers={"X-Airtable-Content-MAC": mac(body)}
+        )
+
+    assert context.airtable_fetches == [WEBHOOK] * 3
+
+
+# --- body limit, probes, metrics, schema --------------------------------------------------------
+
+
+def test_a_body_over_the_limit_is_refused_with_413(url: str, context: RecordingContext):
+    big = b"x" * (LIMIT + 1)
+
+    declared = requests.post(
+        f"{url}/webhooks/airtable", data=big, headers={"X-Airtable-Content-MAC": mac(big)}
+    )
+    streamed = requests.post(
+        f"{url}/webhooks/airtable",
+        data=iter([big[:LIMIT], big[LIMIT:]]),  # chunked: no Content-Length to trust
+        headers={"X-Airtable-Content-MAC": mac(big)},
+    )
+
+    assert (declared.status_code, streamed.status_code) == (413, 413)
+    assert context.airtable_fetches == []
+
+
+def test_healthz_answers_while_the_process_lives(url: str):
+    assert requests.get(f"{url}/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_says_what_is_down(url: str, context: RecordingContext):
+    assert requests.get(f"{url}/readyz").status_code == 200
+
+    context.ready["broker"] = False
+    response = requests.get(f"{url}/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["down"] == ["broker"]
+
+
+def test_readyz_checks_a_real_database(tmp_path: Path):
+    snapshot = lambda: StatusSnapshot(generated_at=NOW)  # noqa: E731
+    good = BasicContext(
+        {"database": database_reachable(f"sqlite:///{tmp_path / 'ft.db'}")}, snapshot
+    )
+    bad = BasicContext(
+        {"database": database_reachable("postgresql+psycopg://nobody@127.0.0.1:1/none")}, snapshot
+    )
+
+    with WebServer(create_app(good)) as up, WebServer(create_app(bad)) as down:
+        assert requests.get(f"{up.url}/readyz").status_code == 200
+        response = requests.get(f"{down.url}/readyz")
+    assert response.status_code == 503
+    assert response.json()["down"] == ["database"]
+
+
+def test_metrics_are_served_in_prometheus_format(url: str):
+    SYNCS.labels(source="calendar", outcome="ok").inc()
+
+    response = requests.get(f"{url}/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    text = response.text
+    assert 'followthrough_syncs_total{outcome="ok",source="calendar"}' in text
+    for name in ("records", "effects", "errors", "tasks"):
+        assert f"# TYPE followthrough_{name}_total counter" in text
+    assert "# TYPE followthrough_queue_lag_seconds histogram" in text
+
+
+def test_the_openapi_schema_lists_every_endpoint(url: str):
+    schema = requests.get(f"{url}/openapi.json").json()
+
+    assert set(schema["paths"]) >= {
+        "/webhooks/google/calendar",
+        "/webhooks/airtable",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/",
+    }
+
+
+# --- the status page ----------------------------------------------------------------------------
+
+
+def test_the_status_page_shows_a_failing_connector_in_red_with_its_reason(
+    url: str, context: RecordingContext
+):
+    context.snapshot = StatusSnapshot(
+        generated_at=NOW,
+        connectors=(
+            ConnectorStatus("Google Calendar", last_success=NOW - dt.timedelta(minutes=4)),
+            ConnectorStatus(
+                "Airtable",
+                last_success=NOW - dt.timedelta(minutes=2),
+                error="401: token revoked <script>; run `followthrough airtable init`",
+            ),
+            ConnectorStatus("Google Contacts", last_success=NOW - dt.timedelta(hours=5)),
+            ConnectorStatus("Google Tasks"),
+        ),
+    )
+
+    page = requests.get(url + "/")
+
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert '<tr class="connector" data-state="failing">\n    <td>Airtable</td>' in html
+    assert '<span class="reason">401: token revoked &lt;script&gt;' in html
+    assert "<script>" not in html
+    assert '<td class="state state-ok">ok</td>' in html
+    assert '<td class="state state-stale">stale</td>' in html
+    assert '<td class="state state-never-synced">never synced</td>' in html
+    assert html.count('state-ok">ok<') == 1  # the failing Airtable is not shown as OK
+
+
+def test_the_status_page_lists_waiting_meetings_follow_ups_reminders_and_errors(
+    url: str, context: RecordingContext
+):
+    context.snapshot = StatusSnapshot(
+        generated_at=NOW,
+        account="ada",
+        waiting_meetings=(
+            WaitingMeeting("Coffee chat with Grace", "Grace Hopper", NOW, ("thank-you draft",)),
+        ),
+        open_follow_ups=(
+            FollowUpItem(
+                "Send Grace the article", "Grace Hopper", "Action item", dt.date(2026, 3, 9)
+            ),
+        ),
+        reminders_due=(
+            FollowUpItem(
+                "Send Alan an update on your progress", "Alan Turing", "Progress update", NOW.date()
+            ),
+        ),
+        recent_errors=(RecentError(NOW, "calendar", "sync token expired; resynced from scratch"),),
+    )
+
+    html = requests.get(url + "/").text
+
+    for text in (
+        "Coffee chat with Grace",
+        "thank-you draft",
+        "Send Grace the article",
+        "2026-03-09",
+        "Send Alan an update on your progress",
+        "sync token expired; resynced from scratch",
+        "<strong>ada</strong>",
+    ):
+        assert text in html
+    assert "No connector has reported yet." in html
