@@ -23,7 +23,7 @@ log = structlog.get_logger(__name__)
 AIRTABLE_RATE = 5
 """Airtable's limit: requests per second per base."""
 
-DEFAULT_MARGIN = 0.05
+DEFAULT_MARGIN = 0.1
 """Seconds added to the window so that jitter between us and the server never makes a sixth."""
 
 

@@ -48,7 +48,9 @@ def test_a_wrong_mac_is_refused(header: str) -> None:
 def test_the_mac_is_checked_over_raw_bytes_not_reserialized_json() -> None:
     spaced = b'{"base": {"id": "appX"}, "webhook": {"id": "achY"}, "timestamp": "t"}'
     assert verify_notification(spaced, sign(spaced), SECRET)
-    assert not verify_notification(spaced, sign(json.dumps(json.loads(spaced)).encode()[:-1]), SECRET)
+    assert not verify_notification(
+        spaced, sign(json.dumps(json.loads(spaced)).encode()[:-1]), SECRET
+    )
 
 
 def test_a_malformed_secret_refuses_instead_of_crashing() -> None:

@@ -1,4 +1,4 @@
-"""The rate limiter keeps every base under its limit, across threads and across processes (Redis)."""
+"""The rate limiter keeps each base under its limit, across threads and processes (Redis)."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ def test_a_penalty_block_holds_every_caller_back() -> None:
 
 @pytest.mark.services
 def test_workers_sharing_redis_never_exceed_the_rate_together(redis_url: str) -> None:
-    workers: list[RateLimiter] = [RedisRateLimiter(redis_url, rate=10, window=0.2) for _ in range(3)]
+    workers: list[RateLimiter] = [
+        RedisRateLimiter(redis_url, rate=10, window=0.2) for _ in range(3)
+    ]
     stamps = burst(workers, "appShared", per_thread=10)
     assert len(stamps) == 30
     assert most_in_any_window(stamps, 0.2) <= 10
