@@ -1,0 +1,210 @@
+"""The sandbox's Airtable webhooks: payloads behind a cursor, and pings signed as Airtable does."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import requests
+from pyairtable import Api
+from pyairtable.models import WebhookNotification, WebhookPayload
+
+from connectors.sandbox.server import Sandbox
+from tests.connectors.sandbox.test_airtable_api import BASE_ID, crm_fixture
+
+SandboxFactory = Callable[..., Sandbox]
+ALL_CHANGES = {"options": {"filters": {"dataTypes": ["tableData"]}}}
+WITH_PREVIOUS = {
+    "options": {
+        "filters": {"dataTypes": ["tableData"]},
+        "includes": {"includePreviousCellValues": True},
+    }
+}
+
+
+class PingReceiver:
+    """A stand-in for Followthrough's webhook URL: keeps each POST's body and MAC header."""
+
+    def __init__(self) -> None:
+        self.pings: list[tuple[str, str]] = []
+        self.arrived = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                with receiver.arrived:
+                    receiver.pings.append((body, self.headers.get("X-Airtable-Content-MAC", "")))
+                    receiver.arrived.notify_all()
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Keep test output quiet."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/airtable/webhook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> list[tuple[str, str]]:
+        """The first `count` pings, waiting for them to arrive."""
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.pings) >= count, timeout=timeout)
+            return list(self.pings)
+
+    def close(self) -> None:
+        """Stop listening."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def crm(sandbox_factory: SandboxFactory) -> Sandbox:
+    """A sandbox with the CRM base and no rate limit."""
+    return sandbox_factory(crm_fixture(), airtable_rate_limit=0)
+
+
+@pytest.fixture
+def receiver() -> Iterator[PingReceiver]:
+    """A running ping receiver."""
+    box = PingReceiver()
+    yield box
+    box.close()
+
+
+def api(box: Sandbox) -> Api:
+    """The real pyairtable client pointed at the sandbox."""
+    return Api(box.airtable_token, endpoint_url=box.url)
+
+
+def test_create_returns_a_secret_and_an_expiry_seven_days_out(crm: Sandbox) -> None:
+    created = api(crm).base(BASE_ID).add_webhook(None, ALL_CHANGES)  # type: ignore[arg-type]
+    listed = api(crm).base(BASE_ID).webhooks()
+
+    assert created.id.startswith("ach") and len(created.mac_secret_base64) > 40
+    assert created.expiration_time is not None
+    remaining = created.expiration_time - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(days=6, hours=23) < remaining <= dt.timedelta(days=7)
+    assert [(w.id, w.notification_url, w.cursor_for_next_payload) for w in listed] == [
+        (created.id, None, 1)
+    ]
+
+
+def test_every_change_becomes_a_payload_read_from_the_cursor(crm: Sandbox) -> None:
+    base = api(crm).base(BASE_ID)
+    hook_id = base.add_webhook(None, WITH_PREVIOUS).id  # type: ignore[arg-type]
+    meetings = base.table("Meetings")
+    meeting = meetings.create(
+        {"Title": "Coffee", "Contact": ["recAda00000000001"], "Status": "Scheduled"}
+    )
+    crm.airtable.update_record("Meetings", meeting["id"], {"Status": "Completed"})
+    meetings.delete(meeting["id"])
+
+    payloads = list(base.webhook(hook_id).payloads())
+    created, changed, deleted = payloads
+    table_id = crm.airtable.table_id("Meetings")
+    status = crm.airtable.field_id("Meetings", "Status")
+    contact = crm.airtable.field_id("Meetings", "Contact")
+
+    assert [p.cursor for p in payloads] == [1, 2, 3]
+    assert [p.action_metadata.source for p in payloads if p.action_metadata] == [
+        "publicApi",
+        "client",
+        "publicApi",
+    ]
+    new = created.changed_tables_by_id[table_id].created_records_by_id[meeting["id"]]
+    assert new.cell_values_by_field_id[contact] == [
+        {"id": "recAda00000000001", "name": "Ada Lovelace"}
+    ]
+    edit = changed.changed_tables_by_id[table_id].changed_records_by_id[meeting["id"]]
+    assert edit.current.cell_values_by_field_id[status]["name"] == "Completed"
+    assert (
+        edit.previous is not None
+        and edit.previous.cell_values_by_field_id[status]["name"] == "Scheduled"
+    )
+    assert deleted.changed_tables_by_id[table_id].destroyed_record_ids == [meeting["id"]]
+    assert list(base.webhook(hook_id).payloads(cursor=4)) == []
+
+
+def test_payload_pages_carry_the_next_cursor_and_might_have_more(crm: Sandbox) -> None:
+    base = api(crm).base(BASE_ID)
+    hook_id = base.add_webhook(None, ALL_CHANGES).id  # type: ignore[arg-type]
+    for name in ("One", "Two", "Three"):
+        crm.airtable.create_record("Contacts", {"Name": name})
+    path = f"/v0/bases/{BASE_ID}/webhooks/{hook_id}/payloads"
+    headers = {"Authorization": f"Bearer {crm.airtable_token}"}
+    first = requests.get(f"{crm.url}{path}?cursor=1&limit=2", headers=headers, timeout=10).json()
+    rest = requests.get(
+        f"{crm.url}{path}?cursor={first['cursor']}", headers=headers, timeout=10
+    ).json()
+    too_many = requests.get(f"{crm.url}{path}?limit=51", headers=headers, timeout=10)
+
+    assert (len(first["payloads"]), first["cursor"], first["mightHaveMore"]) == (2, 3, True)
+    assert (len(rest["payloads"]), rest["cursor"], rest["mightHaveMore"]) == (1, 4, False)
+    assert [
+        WebhookPayload.model_validate(p).base_transaction_number
+        for p in first["payloads"] + rest["payloads"]
+    ] == [1, 2, 3]
+    assert too_many.status_code == 422
+
+
+def test_a_scoped_webhook_sees_only_its_tables_changes(crm: Sandbox) -> None:
+    base = api(crm).base(BASE_ID)
+    meetings_id = crm.airtable.table_id("Meetings")
+    spec = {"options": {"filters": {"dataTypes": ["tableData"], "recordChangeScope": meetings_id}}}
+    hook_id = base.add_webhook(None, spec).id  # type: ignore[arg-type]
+    crm.airtable.update_record("Contacts", "recAda00000000001", {"Company": "Analytical Engines"})
+    crm.airtable.create_record("Meetings", {"Title": "Lunch"})
+
+    payloads = list(base.webhook(hook_id).payloads())
+
+    assert [list(p.changed_tables_by_id) for p in payloads] == [[meetings_id]]
+
+
+def test_pings_are_signed_so_that_pyairtable_verifies_them(
+    crm: Sandbox, receiver: PingReceiver
+) -> None:
+    created = api(crm).base(BASE_ID).add_webhook(receiver.url, ALL_CHANGES)
+    crm.airtable.update_record("Contacts", "recAda00000000001", {"Stage": "Keeping in touch"})
+    crm.airtable.create_record("Contacts", {"Name": "Linus"})
+    pings = receiver.wait_for(2)
+
+    notes = [
+        WebhookNotification.from_request(body, mac, created.mac_secret_base64)
+        for body, mac in pings
+    ]
+    assert [(n.base.id, n.webhook.id) for n in notes] == [(BASE_ID, created.id)] * 2
+    with pytest.raises(ValueError):
+        WebhookNotification.from_request(pings[0][0], pings[0][1], "c29tZSBvdGhlciBzZWNyZXQ=")
+    listed = api(crm).base(BASE_ID).webhook(created.id)
+    assert listed.last_notification_result is not None and listed.last_notification_result.success
+
+
+def test_refresh_extends_and_delete_removes(crm: Sandbox) -> None:
+    base = api(crm).base(BASE_ID)
+    hook_id = base.add_webhook(None, ALL_CHANGES).id  # type: ignore[arg-type]
+    hook = base.webhook(hook_id)
+    before = hook.expiration_time
+    hook.extend_expiration()
+    refreshed = base.webhook(hook_id).expiration_time
+    hook.delete()
+
+    assert before is not None and refreshed is not None and refreshed >= before
+    assert base.webhooks() == []
+
+
+def test_a_bad_specification_is_refused(crm: Sandbox) -> None:
+    response = requests.post(
+        f"{crm.url}/v0/bases/{BASE_ID}/webhooks",
+        headers={"Authorization": f"Bearer {crm.airtable_token}"},
+        json={"notificationUrl": None, "specification": {"options": {"filters": {}}}},
+        timeout=10,
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"]["type"] == "INVALID_WEBHOOK_SPECIFICATION"
