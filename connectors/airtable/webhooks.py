@@ -227,7 +227,9 @@ def _table_changes(
         for record_id in table.created_records_by_id
     ]
     for record_id, changed in table.changed_records_by_id.items():
-        fields = tuple(names.fields.get(f, f) for f in changed.current.cell_values_by_field_id)
+        fields = tuple(
+            sorted(names.fields.get(f, f) for f in changed.current.cell_values_by_field_id)
+        )
         out.append(AirtableChange(table_name, record_id, "changed", fields))
     out += [
         AirtableChange(table_name, record_id, "destroyed")
@@ -243,7 +245,7 @@ def _merge(before: AirtableChange | None, after: AirtableChange) -> AirtableChan
     if before.kind == "destroyed":
         return after if after.kind == "created" else before
     kind = "created" if before.kind == "created" or after.kind == "created" else "changed"
-    fields = tuple(dict.fromkeys(before.changed_fields + after.changed_fields))
+    fields = tuple(sorted(set(before.changed_fields) | set(after.changed_fields)))
     return AirtableChange(after.table, after.record_id, kind, () if kind == "created" else fields)
 
 

@@ -1,0 +1,180 @@
+"""The base's webhook as change feed: exactly the changes, nothing twice, recovery when gone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from connectors.airtable.webhooks import (
+    create_webhook,
+    delete_webhook,
+    needs_refresh,
+    read_changes,
+    refresh_webhook,
+    verify_notification,
+    webhook_expiry,
+)
+from connectors.errors import ResyncRequired
+from connectors.records import AirtableChange
+from connectors.sandbox.server import Sandbox
+from tests.connectors.airtable.conftest import base_fixture, make_client
+
+ADA: dict[str, Any] = {
+    "id": "recAda0000000001",
+    "fields": {"Name": "Ada", "Email": "ada@example.com"},
+}
+GRACE: dict[str, Any] = {
+    "id": "recGrace00000001",
+    "fields": {"Name": "Grace", "Email": "g@example.com"},
+}
+
+
+def world(box_factory: Callable[..., Sandbox]) -> Sandbox:
+    fixture = base_fixture({"Contacts": [ADA, GRACE]})
+    fixture["airtable"]["tables"].append(
+        {"name": "Ideas", "fields": [{"name": "Idea", "type": "singleLineText"}], "records": []}
+    )
+    return box_factory(fixture)
+
+
+def test_a_poll_returns_exactly_what_the_user_changed(airtable_box: Callable[..., Sandbox]) -> None:
+    box = world(airtable_box)
+    client = make_client(box)
+    hook = create_webhook(client)  # no public URL: the payloads are polled
+    user = box.airtable
+    added = user.create_record("Meetings", {"Title": "Coffee", "Event ID": "evt9"})
+    user.update_record("Contacts", ADA["id"], {"Company": "Analytical", "Stage": "Met"})
+    user.delete_record("Contacts", GRACE["id"])
+    user.create_record("Ideas", {"Idea": "not ours"})
+    batch = read_changes(client, hook.webhook_id, hook.cursor)
+    assert set(batch.changes) == {
+        AirtableChange("Meetings", added["id"], "created"),
+        AirtableChange("Contacts", ADA["id"], "changed", ("Company", "Stage")),
+        AirtableChange("Contacts", GRACE["id"], "destroyed"),
+    }
+    box.reset_requests()
+    again = read_changes(client, hook.webhook_id, batch.next_cursor)
+    assert again.changes == () and again.next_cursor == batch.next_cursor
+    assert box.request_counts() == {"airtable.webhooks.payloads": 1}  # one request, nothing new
+
+
+def test_changes_to_one_record_are_merged(airtable_box: Callable[..., Sandbox]) -> None:
+    box = world(airtable_box)
+    client = make_client(box)
+    hook = create_webhook(client)
+    made = box.airtable.create_record("Contacts", {"Name": "Linus"})
+    box.airtable.update_record("Contacts", made["id"], {"Email": "linus@example.com"})
+    box.airtable.update_record("Contacts", ADA["id"], {"Role": "Countess"})
+    box.airtable.update_record("Contacts", ADA["id"], {"Notes": "Insight: notes"})
+    batch = read_changes(client, hook.webhook_id, hook.cursor)
+    assert set(batch.changes) == {
+        AirtableChange("Contacts", made["id"], "created"),
+        AirtableChange("Contacts", ADA["id"], "changed", ("Notes", "Role")),
+    }
+
+
+def test_more_payloads_than_one_page_are_all_read(airtable_box: Callable[..., Sandbox]) -> None:
+    box = world(airtable_box)
+    client = make_client(box)
+    hook = create_webhook(client)
+    for i in range(70):
+        box.airtable.update_record("Contacts", ADA["id"], {"Notes": f"edit {i}"})
+    batch = read_changes(client, hook.webhook_id, hook.cursor)
+    assert batch.changes == (AirtableChange("Contacts", ADA["id"], "changed", ("Notes",)),)
+    assert batch.next_cursor == "71"
+    assert box.request_counts()["airtable.webhooks.payloads"] == 2  # 50 a page; mightHaveMore
+
+
+def test_a_deleted_webhook_means_resync_and_a_new_one_recovers(
+    airtable_box: Callable[..., Sandbox],
+) -> None:
+    box = world(airtable_box)
+    client = make_client(box)
+    old = create_webhook(client)
+    box.airtable.update_record("Contacts", ADA["id"], {"Role": "Countess"})
+    delete_webhook(client, old.webhook_id)  # as if it had expired
+    with pytest.raises(ResyncRequired, match="no longer exists"):
+        read_changes(client, old.webhook_id, "2")
+    with pytest.raises(ResyncRequired):
+        refresh_webhook(client, old.webhook_id)
+    new = create_webhook(client)
+    box.airtable.update_record("Contacts", GRACE["id"], {"Role": "Admiral"})
+    batch = read_changes(client, new.webhook_id, new.cursor)
+    assert batch.changes == (AirtableChange("Contacts", GRACE["id"], "changed", ("Role",)),)
+
+
+def test_a_garbled_cursor_means_resync(airtable_box: Callable[..., Sandbox]) -> None:
+    box = world(airtable_box)
+    client = make_client(box)
+    hook = create_webhook(client)
+    for cursor in ("not-a-number", "0"):
+        with pytest.raises(ResyncRequired):
+            read_changes(client, hook.webhook_id, cursor)
+
+
+def test_a_webhook_is_refreshed_before_it_expires(airtable_box: Callable[..., Sandbox]) -> None:
+    box = world(airtable_box)
+    client = make_client(box)
+    hook = create_webhook(client)
+    assert hook.expiration_time is not None
+    now = hook.expiration_time - dt.timedelta(days=7)
+    assert not needs_refresh(hook.expiration_time, now)
+    assert needs_refresh(hook.expiration_time, hook.expiration_time - dt.timedelta(hours=12))
+    renewed = refresh_webhook(client, hook.webhook_id)
+    assert renewed is not None and renewed >= hook.expiration_time
+    assert webhook_expiry(client, hook.webhook_id) == renewed
+
+
+class _Pings:
+    """A local notification URL that keeps the raw bodies and MAC headers it receives."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[bytes, str]] = []
+        self.arrived = threading.Event()
+        pings = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                pings.received.append((body, self.headers.get("X-Airtable-Content-MAC", "")))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                pings.arrived.set()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhooks/airtable"
+
+
+@pytest.fixture
+def pings() -> Iterator[_Pings]:
+    receiver = _Pings()
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+def test_pings_to_a_public_url_verify_with_the_secret(
+    airtable_box: Callable[..., Sandbox], pings: _Pings
+) -> None:
+    box = world(airtable_box)
+    client = make_client(box)
+    hook = create_webhook(client, pings.url)
+    box.airtable.update_record("Contacts", ADA["id"], {"Role": "Countess"})
+    assert pings.arrived.wait(5.0)
+    body, mac = pings.received[0]
+    assert verify_notification(body, mac, hook.mac_secret_base64)
+    assert not verify_notification(body + b" ", mac, hook.mac_secret_base64)
+    assert "secret" not in repr(hook) or "***" in repr(hook)
+    # the ping only makes the same read prompt
+    batch = read_changes(client, hook.webhook_id, hook.cursor)
+    assert batch.changes == (AirtableChange("Contacts", ADA["id"], "changed", ("Role",)),)
