@@ -245,11 +245,10 @@ def auth_google(
 
     settings = _state(ctx).settings()
     settings.require("google_credentials_file", command="auth google")
-    assert settings.google_credentials_file is not None  # checked just above
-    run_installed_app_flow(
-        client_secrets, settings.google_credentials_file, open_browser=not no_browser
-    )
-    typer.echo(f"Authorized; credentials saved to {settings.google_credentials_file}")
+    target = settings.google_credentials_file
+    assert target is not None  # checked just above
+    run_installed_app_flow(client_secrets, target, open_browser=not no_browser)
+    typer.echo(f"Authorized; credentials saved to {target}")
 
 
 @airtable_app.command("init")

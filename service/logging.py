@@ -10,6 +10,7 @@ secret never reaches a log line, not even inside a formatted traceback.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 from collections.abc import Iterable, Mapping, MutableMapping
@@ -21,6 +22,14 @@ from structlog.typing import EventDict, Processor
 REDACTED = "[REDACTED]"
 SECRET_KEY_PARTS = ("token", "secret", "authorization", "password", "passwd", "api_key", "cookie")
 MIN_SECRET_LENGTH = 6  # shorter values would redact ordinary words
+SECRET_PATTERNS = re.compile(
+    r"ya29\.[\w.\-]+"  # Google access tokens
+    r"|1//[\w\-]{20,}"  # Google refresh tokens
+    r"|GOCSPX-[\w\-]+"  # Google OAuth client secrets
+    r"|pat[A-Za-z0-9]{14}\.[0-9a-f]{64}"  # Airtable personal access tokens
+    r"|(?i:bearer)\s+[\w.~+/\-]+=*"  # any bearer credential
+)
+"""Credentials recognisable by shape, redacted even when nobody registered them (new tokens)."""
 NOISY_LIBRARIES = {"googleapiclient.discovery_cache": logging.ERROR, "urllib3": logging.INFO}
 
 
@@ -70,7 +79,7 @@ def _replace_all(text: str, secrets: Iterable[str]) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
-    return text
+    return SECRET_PATTERNS.sub(REDACTED, text)
 
 
 redactor = SecretRedactor()

@@ -245,23 +245,26 @@ class Settings(BaseSettings):
         return [self.airtable_token.get_secret_value()] if self.airtable_token else []
 
     def require(self, *names: str, command: str | None = None) -> None:
-        """Raise one ConfigurationError naming every missing setting among `names`."""
-        missing = [name for name in names if getattr(self, name) is None]
-        problems = [f"{env_name(name)} is not set ({_description(name)})" for name in missing]
-        credentials = self.google_credentials_file
-        wants_file = "google_credentials_file" in names and credentials is not None
-        if wants_file and not credentials.is_file():  # type: ignore[union-attr]
-            problems.append(
-                f"{env_name('google_credentials_file')}: {credentials} does not exist; "
-                "run `followthrough auth google` to create it"
-            )
+        """Raise one ConfigurationError naming every setting among `names` that is not set."""
+        problems = [
+            f"{env_name(name)} is not set ({_description(name)})"
+            for name in names
+            if getattr(self, name) is None
+        ]
         if problems:
             doing = f"`followthrough {command}` needs: " if command else ""
             raise ConfigurationError(doing + "; ".join(problems))
 
     def require_for(self, command: str) -> None:
         """Check the settings `command` (e.g. "run", "airtable init") cannot work without."""
-        self.require(*COMMAND_REQUIREMENTS.get(command, ()), command=command)
+        names = COMMAND_REQUIREMENTS.get(command, ())
+        self.require(*names, command=command)
+        credentials = self.google_credentials_file
+        if "google_credentials_file" in names and credentials and not credentials.is_file():
+            raise ConfigurationError(
+                f"{env_name('google_credentials_file')}: {credentials} does not exist; "
+                "run `followthrough auth google` to create it"
+            )
 
 
 _GOOGLE = ("google_credentials_file",)
@@ -271,7 +274,6 @@ COMMAND_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "worker": _GOOGLE + _AIRTABLE,
     "scheduler": _GOOGLE + _AIRTABLE,
     "sync": _GOOGLE + _AIRTABLE,
-    "auth google": ("google_credentials_file",),
     "airtable init": _AIRTABLE,
 }
 """Settings each command needs beyond the defaults."""

@@ -96,3 +96,19 @@ def test_console_format_writes_readable_lines_without_secrets() -> None:
     assert "source=airtable" in text
     assert CANARY not in text
     assert "hidden.at.info" not in text
+
+
+def test_credentials_recognisable_by_shape_are_redacted_unregistered(json_log: io.StringIO) -> None:
+    fresh_access_token = "ya29.a0AfB_byC-freshly-refreshed-token"
+    airtable_token = "patAbCdEfGhIjKlMn." + "0123456789abcdef" * 4
+    get_logger().info(
+        "http.request",
+        detail=f"GET /v0/app?x=1 with {airtable_token}",
+        header=f"Bearer {fresh_access_token}",
+        note=f"refreshed to {fresh_access_token}",
+    )
+
+    text = json_log.getvalue()
+    assert fresh_access_token not in text
+    assert airtable_token not in text
+    assert "GET /v0/app?x=1 with [REDACTED]" in text
