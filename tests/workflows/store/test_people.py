@@ -1,0 +1,109 @@
+"""People: one person across sources, found by any folded email; Airtable wins."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from connectors.records import AirtableContact, GoogleContact
+from workflows.rules.people import merge_person
+from workflows.store.db import Database
+from workflows.store.people import (
+    find_person,
+    forget_airtable_record,
+    people_due_for_update,
+    person_by_google_resource,
+    person_view,
+    save_person,
+)
+
+JANE_AIRTABLE = AirtableContact(
+    record_id="recJane",
+    name="Jane Doe",
+    email="Jane.Doe@gmail.com",
+    company=None,
+    stage="Met",
+    next_update_due=dt.date(2026, 3, 1),
+    update_every_days=30,
+)
+JANE_GOOGLE = GoogleContact(
+    resource_name="people/c1",
+    display_name="Janie D",
+    emails=("janedoe+work@googlemail.com", "jane@acme.example"),
+    company="Acme",
+    role="Engineer",
+)
+
+
+def test_a_person_in_both_sources_is_one_person_found_by_any_email(db: Database) -> None:
+    # Given Jane as Google knows her, then as Airtable knows her
+    with db.transaction() as s:
+        save_person(s, merge_person(None, JANE_GOOGLE))
+        save_person(s, merge_person(JANE_AIRTABLE, JANE_GOOGLE))
+    # Then every one of her addresses, however spelled, finds the same person
+    with db.read() as s:
+        found = {
+            find_person(s, email).id  # type: ignore[union-attr]
+            for email in ("jane.doe@gmail.com", "JANEDOE@googlemail.com", "Jane@Acme.example")
+        }
+        person = find_person(s, "j.a.n.e.d.o.e+x@gmail.com")
+        assert person is not None
+        view = person_view(person)
+    assert len(found) == 1
+    # Airtable's fields win, Google fills the company and role Airtable lacks
+    assert (view.name, view.company, view.role) == ("Jane Doe", "Acme", "Engineer")
+    assert view.email == "Jane.Doe@gmail.com"
+    assert (view.airtable_id, view.google_resource) == ("recJane", "people/c1")
+
+
+def test_a_later_google_change_does_not_override_airtable(db: Database) -> None:
+    with db.transaction() as s:
+        save_person(s, merge_person(JANE_AIRTABLE, None))
+    renamed = GoogleContact(
+        resource_name="people/c1", display_name="J. Doe", emails=("jane.doe@gmail.com",)
+    )
+    with db.transaction() as s:
+        save_person(s, merge_person(None, renamed))
+    with db.read() as s:
+        person = person_by_google_resource(s, "people/c1")
+        assert person is not None and person.name == "Jane Doe" and person.stage == "Met"
+
+
+def test_two_airtable_contacts_with_one_email_stay_two_people(db: Database) -> None:
+    twin = AirtableContact(record_id="recTwin", name="Jane Twin", email="jane.doe@gmail.com")
+    with db.transaction() as s:
+        first = save_person(s, merge_person(JANE_AIRTABLE, None))
+        second = save_person(s, merge_person(twin, None))
+    assert first.id != second.id
+    with db.read() as s:
+        owner = find_person(s, "jane.doe@gmail.com")
+        assert owner is not None and owner.airtable_record_id == "recJane"
+
+
+def test_people_due_for_update_are_active_airtable_contacts(db: Database) -> None:
+    inactive = AirtableContact(
+        record_id="recOld",
+        name="Old Friend",
+        email="old@example.org",
+        stage="Inactive",
+        next_update_due=dt.date(2026, 2, 1),
+    )
+    with db.transaction() as s:
+        save_person(s, merge_person(JANE_AIRTABLE, None))
+        save_person(s, merge_person(inactive, None))
+        save_person(s, merge_person(None, JANE_GOOGLE.__class__(resource_name="people/c9")))
+    with db.transaction() as s:
+        assert [p.name for p in people_due_for_update(s, dt.date(2026, 3, 1))] == ["Jane Doe"]
+        forget_airtable_record(s, "recJane")
+    with db.read() as s:
+        assert people_due_for_update(s, dt.date(2026, 3, 1)) == []
+
+
+def test_accounts_do_not_see_each_others_people(db: Database) -> None:
+    with db.transaction() as s:
+        save_person(s, merge_person(JANE_AIRTABLE, None), account="alice")
+    with db.transaction() as s:
+        bobs = save_person(s, merge_person(JANE_AIRTABLE, None), account="bob")
+    with db.read() as s:
+        assert find_person(s, "jane.doe@gmail.com") is None
+        alices = find_person(s, "jane.doe@gmail.com", account="alice")
+        assert alices is not None and alices.id != bobs.id

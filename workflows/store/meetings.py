@@ -1,0 +1,187 @@
+"""Calendar events as last seen, and meetings (informational interviews) with their lifecycle.
+
+    save_event(s, event)                       # the sync's copy of each event (normalized JSON)
+    meeting = upsert_meeting(s, event_id=..., original_start=..., title=..., start=..., end=...)
+    complete_meeting(meeting, at=now)         # scheduled -> completed (once)
+    cancel_meeting(meeting, at=now)           # scheduled -> cancelled (completed ones stay)
+
+A meeting is one occurrence: unique per account on (event id, original start). A moved
+meeting is re-timed while scheduled; a completed or cancelled one keeps its times.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from connectors.records import Attendee, CalendarEvent
+from workflows.store.base import DEFAULT_ACCOUNT, utcnow
+from workflows.store.models import Event, Meeting
+from workflows.store.sql import insert_ignore
+
+_DATE_FIELDS = ("start", "end", "original_start", "updated")
+
+
+def save_event(
+    session: Session,
+    event: CalendarEvent,
+    *,
+    calendar_id: str = "primary",
+    account: str = DEFAULT_ACCOUNT,
+) -> Event:
+    """Store the event as the sync saw it (replacing the previous copy); flushed."""
+    row = get_event(session, event.id, calendar_id=calendar_id, account=account)
+    if row is None:
+        row = Event(account=account, calendar_id=calendar_id, event_id=event.id)
+        session.add(row)
+    original = event.original_start or event.start
+    row.original_start = original if isinstance(original, dt.datetime) else None
+    row.status = event.status
+    row.updated = event.updated
+    row.data = event_to_json(event)
+    row.synced_at = utcnow()
+    session.flush()
+    return row
+
+
+def get_event(
+    session: Session,
+    event_id: str,
+    *,
+    calendar_id: str = "primary",
+    account: str = DEFAULT_ACCOUNT,
+) -> Event | None:
+    """The stored copy of an event, if the sync has seen it."""
+    query = sa.select(Event).where(
+        Event.account == account, Event.calendar_id == calendar_id, Event.event_id == event_id
+    )
+    return session.execute(query).scalar_one_or_none()
+
+
+def event_to_json(event: CalendarEvent) -> dict[str, Any]:
+    """A JSON-safe dict of the event (dates and datetimes as ISO strings)."""
+    data = dataclasses.asdict(event)
+    for name in _DATE_FIELDS:
+        value = data.get(name)
+        data[name] = (
+            {"iso": value.isoformat(), "date_only": not isinstance(value, dt.datetime)}
+            if value
+            else None
+        )
+    return data
+
+
+def event_from_json(data: dict[str, Any]) -> CalendarEvent:
+    """The event `event_to_json` stored."""
+    fields = dict(data)
+    for name in _DATE_FIELDS:
+        fields[name] = _parse_when(fields.get(name))
+    fields["attendees"] = tuple(Attendee(**a) for a in fields.get("attendees") or ())
+    return CalendarEvent(**fields)
+
+
+def _parse_when(value: dict[str, Any] | None) -> dt.datetime | dt.date | None:
+    if not value:
+        return None
+    if value["date_only"]:
+        return dt.date.fromisoformat(value["iso"])
+    return dt.datetime.fromisoformat(value["iso"])
+
+
+def get_meeting(
+    session: Session,
+    event_id: str,
+    original_start: dt.datetime,
+    *,
+    account: str = DEFAULT_ACCOUNT,
+) -> Meeting | None:
+    """The meeting for one occurrence of an event."""
+    query = sa.select(Meeting).where(
+        Meeting.account == account,
+        Meeting.event_id == event_id,
+        Meeting.original_start == original_start,
+    )
+    return session.execute(query).scalar_one_or_none()
+
+
+def meetings_for_event(
+    session: Session, event_id: str, *, account: str = DEFAULT_ACCOUNT
+) -> list[Meeting]:
+    """Every meeting of an event id (a deleted event cancels all of them)."""
+    query = sa.select(Meeting).where(Meeting.account == account, Meeting.event_id == event_id)
+    return list(session.execute(query.order_by(Meeting.original_start)).scalars())
+
+
+def meeting_by_airtable_id(
+    session: Session, record_id: str, *, account: str = DEFAULT_ACCOUNT
+) -> Meeting | None:
+    """The meeting whose Airtable Meetings record is `record_id`."""
+    query = sa.select(Meeting).where(
+        Meeting.account == account, Meeting.airtable_record_id == record_id
+    )
+    return session.execute(query).scalars().first()
+
+
+def upsert_meeting(
+    session: Session,
+    *,
+    event_id: str,
+    original_start: dt.datetime,
+    title: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    person_id: int | None = None,
+    history: bool = False,
+    notes: str | None = None,
+    account: str = DEFAULT_ACCOUNT,
+) -> Meeting:
+    """Create the meeting (scheduled) or, while still scheduled, re-time and re-title it.
+
+    Safe against a concurrent worker creating the same occurrence (one row results).
+    """
+    identity = {"account": account, "event_id": event_id, "original_start": original_start}
+    fresh = {**identity, "title": title, "start": start, "end": end, "status": "scheduled"}
+    fresh |= {"history": history, "person_id": person_id, "notes": notes}
+    created = insert_ignore(session, Meeting, fresh, list(identity))
+    meeting = get_meeting(session, event_id, original_start, account=account)
+    assert meeting is not None, "a meeting row exists after insert-or-ignore"
+    if not created and meeting.status == "scheduled":
+        meeting.title, meeting.start, meeting.end = title, start, end
+        meeting.person_id = person_id if person_id is not None else meeting.person_id
+        meeting.notes = notes if notes is not None else meeting.notes
+        session.flush()
+    return meeting
+
+
+def complete_meeting(meeting: Meeting, *, at: dt.datetime) -> bool:
+    """Move a scheduled meeting to completed; False when it was not scheduled."""
+    if meeting.status != "scheduled":
+        return False
+    meeting.status, meeting.completed_at = "completed", at
+    return True
+
+
+def cancel_meeting(meeting: Meeting, *, at: dt.datetime) -> bool:
+    """Move a scheduled meeting to cancelled; False (and unchanged) once completed."""
+    if meeting.status != "scheduled":
+        return False
+    meeting.status, meeting.cancelled_at = "cancelled", at
+    return True
+
+
+def scheduled_meetings(
+    session: Session,
+    *,
+    account: str = DEFAULT_ACCOUNT,
+    ended_by: dt.datetime | None = None,
+    limit: int = 100,
+) -> list[Meeting]:
+    """Meetings still waiting for their effects (optionally only those ended by `ended_by`)."""
+    query = sa.select(Meeting).where(Meeting.account == account, Meeting.status == "scheduled")
+    if ended_by is not None:
+        query = query.where(Meeting.end <= ended_by)
+    return list(session.execute(query.order_by(Meeting.end, Meeting.id).limit(limit)).scalars())

@@ -1,0 +1,201 @@
+"""People and their emails: one person whatever the sources, found by any folded email.
+
+    person = find_person(s, "Jane.Doe+work@gmail.com")    # any of their addresses, folded
+    person = save_person(s, merge_person(airtable_row, google_contact))   # upsert from sources
+    view = person_view(person)                              # back to the rules' PersonView
+
+A view that comes from Airtable (has `airtable_id`) overwrites what Airtable owns; a
+Google-only view only fills the name, company and role the person lacks (Airtable wins).
+An address already owned by another person is not moved (logged as `store.email_taken`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.orm import Session
+
+from workflows.rules.emails import fold_email
+from workflows.rules.people import PersonView
+from workflows.store.base import DEFAULT_ACCOUNT
+from workflows.store.models import Person, PersonEmail
+
+log = structlog.get_logger(__name__)
+
+
+def find_person(session: Session, email: str, *, account: str = DEFAULT_ACCOUNT) -> Person | None:
+    """The person one of whose addresses folds to the same form as `email`."""
+    return find_person_by_emails(session, [email], account=account)
+
+
+def find_person_by_emails(
+    session: Session, emails: Iterable[str], *, account: str = DEFAULT_ACCOUNT
+) -> Person | None:
+    """The person owning the first of `emails` that is known (folded comparison)."""
+    for folded in dict.fromkeys(fold_email(e) for e in emails if e):
+        owner = _email_row(session, account, folded)
+        if owner is not None:
+            return owner.person
+    return None
+
+
+def person_by_airtable_id(
+    session: Session, record_id: str, *, account: str = DEFAULT_ACCOUNT
+) -> Person | None:
+    """The person whose Airtable Contacts record is `record_id`."""
+    return _one(session, account, Person.airtable_record_id == record_id)
+
+
+def person_by_google_resource(
+    session: Session, resource_name: str, *, account: str = DEFAULT_ACCOUNT
+) -> Person | None:
+    """The person whose Google contact is `resource_name` (`people/c123`)."""
+    return _one(session, account, Person.google_resource_name == resource_name)
+
+
+def save_person(session: Session, view: PersonView, *, account: str = DEFAULT_ACCOUNT) -> Person:
+    """Create or update the person `view` describes and attach its addresses; flushed."""
+    person = _match(session, view, account)
+    if person is None:
+        person = Person(account=account)
+        session.add(person)
+    if view.in_airtable:
+        _take_airtable_fields(person, view)
+    else:
+        _fill_from_google(person, view)
+    _take_google_resource(session, person, view, account)
+    _attach_emails(session, person, view, account)
+    session.flush()
+    return person
+
+
+def forget_airtable_record(
+    session: Session, record_id: str, *, account: str = DEFAULT_ACCOUNT
+) -> Person | None:
+    """Mark that the person's Airtable record was deleted (they are no longer a contact)."""
+    person = person_by_airtable_id(session, record_id, account=account)
+    if person is not None:
+        person.airtable_deleted = True
+    return person
+
+
+def forget_google_contact(
+    session: Session, resource_name: str, *, account: str = DEFAULT_ACCOUNT
+) -> Person | None:
+    """Mark that the person's Google contact was deleted."""
+    person = person_by_google_resource(session, resource_name, account=account)
+    if person is not None:
+        person.google_deleted = True
+    return person
+
+
+def people_due_for_update(
+    session: Session, today: dt.date, *, account: str = DEFAULT_ACCOUNT
+) -> list[Person]:
+    """Active Airtable contacts whose Next Update Due is today or earlier, soonest first."""
+    query = sa.select(Person).where(
+        Person.account == account,
+        Person.airtable_record_id.is_not(None),
+        Person.airtable_deleted.is_(False),
+        Person.inactive.is_(False),
+        Person.next_update_due <= today,
+    )
+    return list(session.execute(query.order_by(Person.next_update_due, Person.id)).scalars())
+
+
+def person_view(person: Person) -> PersonView:
+    """The rules' view of a stored person (primary address first)."""
+    emails = sorted(person.emails, key=lambda e: (not e.is_primary, e.id or 0))
+    return PersonView(
+        name=person.name or "",
+        emails=tuple(e.original for e in emails),
+        company=person.company,
+        role=person.role,
+        airtable_id=person.airtable_record_id if not person.airtable_deleted else None,
+        google_resource=person.google_resource_name,
+        stage=person.stage,
+        last_met=person.last_met,
+        next_update_due=person.next_update_due,
+        update_every_days=person.update_every_days,
+    )
+
+
+def _one(session: Session, account: str, condition: sa.ColumnElement[bool]) -> Person | None:
+    query = sa.select(Person).where(Person.account == account, condition)
+    return session.execute(query).scalar_one_or_none()
+
+
+def _email_row(session: Session, account: str, folded: str) -> PersonEmail | None:
+    query = sa.select(PersonEmail).where(
+        PersonEmail.account == account, PersonEmail.email == folded
+    )
+    return session.execute(query).scalar_one_or_none()
+
+
+def _match(session: Session, view: PersonView, account: str) -> Person | None:
+    if view.airtable_id:
+        person = person_by_airtable_id(session, view.airtable_id, account=account)
+        if person is not None:
+            return person
+    if view.google_resource:
+        person = person_by_google_resource(session, view.google_resource, account=account)
+        if person is not None and _compatible(person, view):
+            return person
+    person = find_person_by_emails(session, view.emails, account=account)
+    return person if person is not None and _compatible(person, view) else None
+
+
+def _compatible(person: Person, view: PersonView) -> bool:
+    """False when both are live Airtable rows with different ids (two contacts, one email)."""
+    other = person.airtable_record_id if not person.airtable_deleted else None
+    return not (view.airtable_id and other and other != view.airtable_id)
+
+
+def _take_airtable_fields(person: Person, view: PersonView) -> None:
+    person.airtable_record_id = view.airtable_id
+    person.airtable_deleted = False
+    person.name = view.name or person.name
+    person.company = view.company
+    person.role = view.role
+    person.stage = view.stage
+    person.inactive = view.inactive
+    person.last_met = view.last_met
+    person.next_update_due = view.next_update_due
+    person.update_every_days = view.update_every_days
+
+
+def _fill_from_google(person: Person, view: PersonView) -> None:
+    person.name = person.name or view.name or None
+    person.company = person.company or view.company
+    person.role = person.role or view.role
+
+
+def _take_google_resource(session: Session, person: Person, view: PersonView, account: str) -> None:
+    if not view.google_resource or person.google_resource_name == view.google_resource:
+        return
+    holder = person_by_google_resource(session, view.google_resource, account=account)
+    if holder is not None and holder is not person:
+        log.warning("store.google_contact_taken", resource=view.google_resource, person=holder.id)
+        return
+    person.google_resource_name = view.google_resource
+    person.google_deleted = False
+
+
+def _attach_emails(session: Session, person: Person, view: PersonView, account: str) -> None:
+    for index, address in enumerate(view.emails):
+        folded = fold_email(address)
+        mine = next((e for e in person.emails if e.email == folded), None)
+        if mine is None:
+            owner = _email_row(session, account, folded)
+            if owner is not None:
+                log.warning("store.email_taken", person=owner.person_id, account=account)
+                continue
+            mine = PersonEmail(account=account, email=folded, original=address)
+            person.emails.append(mine)
+        mine.original = address
+        if index == 0 and (view.in_airtable or not any(e.is_primary for e in person.emails)):
+            for other in person.emails:
+                other.is_primary = other is mine

@@ -1,0 +1,75 @@
+"""Push channels: Calendar watch channels and Airtable webhooks, with their secrets.
+
+An incoming notification names only its channel, so `find_channel` looks across accounts
+and the row says which account it serves. Secrets (`token`, `mac_secret`) are stored here
+and must never be logged. The Airtable payload cursor lives in `cursors`
+(source `airtable.payloads:<webhook id>`), so it advances with what it covers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from workflows.store.base import DEFAULT_ACCOUNT, utcnow
+from workflows.store.models import WebhookChannel
+
+
+def save_channel(
+    session: Session,
+    *,
+    provider: str,
+    channel_id: str,
+    target: str | None = None,
+    token: str | None = None,
+    resource_id: str | None = None,
+    mac_secret: str | None = None,
+    expires_at: dt.datetime | None = None,
+    account: str = DEFAULT_ACCOUNT,
+) -> WebhookChannel:
+    """Record a channel just registered (or update its expiry after a renewal); flushed."""
+    row = find_channel(session, provider, channel_id)
+    if row is None:
+        row = WebhookChannel(
+            account=account, provider=provider, channel_id=channel_id, created_at=utcnow()
+        )
+        session.add(row)
+    row.target, row.token, row.resource_id = target, token, resource_id
+    row.mac_secret, row.expires_at = mac_secret, expires_at
+    session.flush()
+    return row
+
+
+def find_channel(session: Session, provider: str, channel_id: str) -> WebhookChannel | None:
+    """The channel a notification names, whatever its account (None: unknown channel)."""
+    query = sa.select(WebhookChannel).where(
+        WebhookChannel.provider == provider, WebhookChannel.channel_id == channel_id
+    )
+    return session.execute(query).scalar_one_or_none()
+
+
+def channels(
+    session: Session, provider: str, *, account: str = DEFAULT_ACCOUNT
+) -> list[WebhookChannel]:
+    """The account's channels with `provider`, newest first."""
+    query = sa.select(WebhookChannel).where(
+        WebhookChannel.account == account, WebhookChannel.provider == provider
+    )
+    return list(session.execute(query.order_by(WebhookChannel.id.desc())).scalars())
+
+
+def expiring_channels(session: Session, before: dt.datetime) -> list[WebhookChannel]:
+    """Channels of every account that expire before `before` (to renew them in time)."""
+    query = sa.select(WebhookChannel).where(WebhookChannel.expires_at < before)
+    return list(session.execute(query.order_by(WebhookChannel.expires_at)).scalars())
+
+
+def delete_channel(session: Session, provider: str, channel_id: str) -> bool:
+    """Forget a channel (after stopping it or when it expired); True if it existed."""
+    row = find_channel(session, provider, channel_id)
+    if row is None:
+        return False
+    session.delete(row)
+    return True
