@@ -236,6 +236,14 @@ class Settings(BaseSettings):
         """True when no BROKER_URL is set: dramatiq runs in this process."""
         return not self.broker_url
 
+    @property
+    def rate_limit_redis_url(self) -> str | None:
+        """The Redis shared by workers for the Airtable rate limit; None: a per-process limit."""
+        if self.redis_url:
+            return self.redis_url
+        is_redis = urlsplit(self.broker_url).scheme in ("redis", "rediss")
+        return self.broker_url if is_redis else None
+
     def clock(self) -> dt.datetime:
         """The current time: the frozen NOW when set, else the real UTC time."""
         return self.now if self.now is not None else dt.datetime.now(dt.UTC)
@@ -272,7 +280,6 @@ _AIRTABLE = ("airtable_token", "airtable_base_id")
 COMMAND_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "run": _GOOGLE + _AIRTABLE,
     "worker": _GOOGLE + _AIRTABLE,
-    "scheduler": _GOOGLE + _AIRTABLE,
     "sync": _GOOGLE + _AIRTABLE,
     "airtable init": _AIRTABLE,
 }
@@ -289,11 +296,12 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     `overrides` (field names) outrank the file but not the environment; tests and commands
     use them for their own defaults.
     """
-    values = {**_read_config_file(config_file), **overrides}
+    from_file = _read_config_file(config_file)
     try:
-        return Settings(**values)
+        return Settings(**{**from_file, **overrides})
     except ValidationError as exc:
-        raise ConfigurationError(describe_validation_error(exc, config_file)) from None
+        message = describe_validation_error(exc, config_file, file_keys=set(from_file))
+        raise ConfigurationError(message) from None
 
 
 def _read_config_file(config_file: Path | None) -> Mapping[str, Any]:
@@ -311,8 +319,13 @@ def _read_config_file(config_file: Path | None) -> Mapping[str, Any]:
     return {key.lower().removeprefix(ENV_PREFIX.lower()): value for key, value in data.items()}
 
 
-def describe_validation_error(error: ValidationError, config_file: Path | None = None) -> str:
-    """One line naming each bad setting by its environment variable, and how to fix it."""
+def describe_validation_error(
+    error: ValidationError, config_file: Path | None = None, *, file_keys: set[str] | None = None
+) -> str:
+    """One line naming each bad setting by its environment variable, and how to fix it.
+
+    A key that the file set is named as the file spells it too.
+    """
     source = config_file or CONFIG_FILE_NAME
     problems = []
     for item in error.errors():
@@ -321,5 +334,6 @@ def describe_validation_error(error: ValidationError, config_file: Path | None =
             problems.append(f"{source}: unknown setting {name!r}; check its spelling (see README)")
             continue
         message = item["msg"].removeprefix("Value error, ")
-        problems.append(f"{env_name(name)}: {message}; expected: {_description(name)}")
+        where = f" (or {name} in {source})" if name in (file_keys or ()) else ""
+        problems.append(f"{env_name(name)}{where}: {message}; expected: {_description(name)}")
     return "bad settings: " + "; ".join(problems)

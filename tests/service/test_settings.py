@@ -146,3 +146,25 @@ def test_a_credentials_file_that_does_not_exist_says_to_authorize(
 
     (tmp_path / "google.json").write_text("{}")
     settings.require_for("run")
+
+
+def test_a_bad_value_in_the_file_names_the_file_key_too(tmp_path: Path) -> None:
+    (tmp_path / "followthrough.toml").write_text('update_every_days = "monthly"\n')
+
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+
+    assert "FOLLOWTHROUGH_UPDATE_EVERY_DAYS (or update_every_days in followthrough.toml)" in str(
+        raised.value
+    )
+
+
+def test_the_rate_limit_is_shared_through_redis_when_there_is_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().rate_limit_redis_url is None
+    monkeypatch.setenv("FOLLOWTHROUGH_BROKER_URL", "redis://broker:6379/0")
+    assert load_settings().rate_limit_redis_url == "redis://broker:6379/0"
+    monkeypatch.setenv("FOLLOWTHROUGH_BROKER_URL", "amqp://guest:guest@rabbit:5672/")
+    monkeypatch.setenv("FOLLOWTHROUGH_REDIS_URL", "redis://limits:6379/1")
+    assert load_settings().rate_limit_redis_url == "redis://limits:6379/1"
