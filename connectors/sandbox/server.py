@@ -21,9 +21,11 @@ from typing import Any
 
 import structlog
 
+from connectors.sandbox.calendar import CalendarApi
 from connectors.sandbox.control import SandboxControl, register_control
 from connectors.sandbox.faults import Faults, fault_response
 from connectors.sandbox.fixture import fixture_now, load_fixture
+from connectors.sandbox.gmail import GmailApi
 from connectors.sandbox.http import (
     HttpError,
     Request,
@@ -33,7 +35,9 @@ from connectors.sandbox.http import (
     google_error,
 )
 from connectors.sandbox.oauth import SCOPES, OAuthServer
+from connectors.sandbox.people import PeopleApi
 from connectors.sandbox.push import Outbox
+from connectors.sandbox.tasks import TasksApi
 
 log = structlog.get_logger(__name__)
 
@@ -131,6 +135,8 @@ class Sandbox(SandboxControl):
             self._httpd.server_close()
             self._httpd = None
         self.outbox.stop()
+        if self.airtable is not None and hasattr(self.airtable, "close"):
+            self.airtable.close()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -175,37 +181,14 @@ class Sandbox(SandboxControl):
 
     def _build_google(self, google: dict[str, Any]) -> None:
         """Create the Google API parts from the fixture and register their routes."""
-        self.google_parts: list[Any] = []
-        for part in self._google_part_factories(google):
+        self.calendar_api = CalendarApi(
+            google.get("calendars", {}), user_email=self.user_email, outbox=self.outbox, now=self.now
+        )
+        self.people_api = PeopleApi(google.get("contacts", []))
+        self.gmail_api = GmailApi(user_email=self.user_email)
+        self.tasks_api = TasksApi(google.get("tasklists", []))
+        for part in (self.calendar_api, self.people_api, self.gmail_api, self.tasks_api):
             part.register(self.router)
-            self.google_parts.append(part)
-
-    def _google_part_factories(self, google: dict[str, Any]) -> list[Any]:
-        """The Google parts that exist (imported here so each module stays independent)."""
-        parts: list[Any] = []
-        with contextlib.suppress(ImportError):
-            from connectors.sandbox.calendar import CalendarApi
-
-            self.calendar_api = CalendarApi(
-                google.get("calendars", {}), user_email=self.user_email, outbox=self.outbox, now=self.now
-            )
-            parts.append(self.calendar_api)
-        with contextlib.suppress(ImportError):
-            from connectors.sandbox.people import PeopleApi
-
-            self.people_api = PeopleApi(google.get("contacts", []))
-            parts.append(self.people_api)
-        with contextlib.suppress(ImportError):
-            from connectors.sandbox.gmail import GmailApi
-
-            self.gmail_api = GmailApi(user_email=self.user_email)
-            parts.append(self.gmail_api)
-        with contextlib.suppress(ImportError):
-            from connectors.sandbox.tasks import TasksApi
-
-            self.tasks_api = TasksApi(google.get("tasklists", []))
-            parts.append(self.tasks_api)
-        return parts
 
     def _build_airtable(self, rate_limit: float, penalty_seconds: float) -> None:
         """Create the Airtable part, when its module exists, and register its routes."""
