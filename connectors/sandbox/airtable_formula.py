@@ -2,19 +2,21 @@
 
 Supported: `{Field}` references, string literals ('...' or "..." with backslash escapes),
 numbers, the comparisons `= != < > <= >=`, `&` (concatenation), and the functions AND, OR,
-NOT, LOWER, UPPER, TRIM, LEN, FIND, RECORD_ID, BLANK, TRUE and FALSE. Anything else fails
+NOT, LOWER, UPPER, TRIM, LEN, FIND, RECORD_ID, BLANK, TRUE, FALSE, and for dates DATETIME_PARSE
+(ISO 8601 only), IS_BEFORE, IS_AFTER and IS_SAME (exact or by 'day'). Anything else fails
 loudly with `FormulaError`, which the sandbox answers as Airtable does: 422
 INVALID_FILTER_BY_FORMULA. A formula is parsed once and evaluated per record.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-Value = str | float | bool | None
+Value = str | float | bool | dt.datetime | None
 
 
 class FormulaError(ValueError):
@@ -61,7 +63,9 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
 
 
 def _unescape(body: str) -> str:
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+    return re.sub(
+        r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m.group(1), m.group(1)), body
+    )
 
 
 def to_text(value: Value) -> str:
@@ -72,6 +76,8 @@ def to_text(value: Value) -> str:
         return "1"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     return str(value)
 
 
@@ -85,7 +91,7 @@ def _number(value: Value) -> float | None:
         return float(value)
     if isinstance(value, (int, float)):
         return float(value)
-    if value is None or value == "":
+    if not isinstance(value, str) or value == "":
         return None
     try:
         return float(value)
@@ -93,7 +99,41 @@ def _number(value: Value) -> float | None:
         return None
 
 
+def _moment(value: Value) -> dt.datetime | None:
+    if isinstance(value, dt.datetime) or value in (None, ""):
+        return value  # type: ignore[return-value]
+    text = to_text(value)
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise FormulaError(f"cannot read {text!r} as a date; the sandbox reads ISO 8601") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _same(args: list[Value]) -> bool:
+    left, right = _moment(args[0]), _moment(args[1])
+    unit = to_text(args[2]).lower() if len(args) > 2 else ""
+    if unit not in ("", "day", "days"):
+        raise FormulaError(f"IS_SAME with unit {unit!r} is not supported by the sandbox")
+    if left is None or right is None:
+        return False
+    return left.date() == right.date() if unit else left == right
+
+
+def _dates(check: Callable[[dt.datetime, dt.datetime], bool]) -> Callable[[list[Value]], Value]:
+    def compare(args: list[Value]) -> Value:
+        left, right = _moment(args[0]), _moment(args[1])
+        return left is not None and right is not None and check(left, right)
+
+    return compare
+
+
 def _compare(op: str, left: Value, right: Value) -> bool:
+    if isinstance(left, dt.datetime) or isinstance(right, dt.datetime):
+        a_moment, b_moment = _moment(left), _moment(right)
+        if a_moment is None or b_moment is None:
+            return op == "!=" and a_moment != b_moment
+        return _ordered(op, a_moment, b_moment)
     lnum, rnum = _number(left), _number(right)
     both_numeric = (lnum is not None or left in (None, "")) and (
         rnum is not None or right in (None, "")
@@ -103,6 +143,10 @@ def _compare(op: str, left: Value, right: Value) -> bool:
         b: Any = rnum or 0.0
     else:
         a, b = to_text(left), to_text(right)
+    return _ordered(op, a, b)
+
+
+def _ordered(op: str, a: Any, b: Any) -> bool:
     return {
         "=": a == b,
         "!=": a != b,
@@ -132,6 +176,10 @@ _FUNCTIONS: dict[str, tuple[int, int, Callable[[list[Value]], Value]]] = {
     "BLANK": (0, 0, lambda a: None),
     "TRUE": (0, 0, lambda a: True),
     "FALSE": (0, 0, lambda a: False),
+    "DATETIME_PARSE": (1, 1, lambda a: _moment(a[0])),
+    "IS_BEFORE": (2, 2, _dates(lambda x, y: x < y)),
+    "IS_AFTER": (2, 2, _dates(lambda x, y: x > y)),
+    "IS_SAME": (2, 3, _same),
 }
 
 

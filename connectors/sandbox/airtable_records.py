@@ -115,15 +115,14 @@ class RecordsApi:
     def _filter(self, table: Table, records: list[Record], formula: str) -> list[Record]:
         try:
             matches = compile_formula(formula, lambda name: table.field(name) is not None)
+            return [r for r in records if matches(self._context(table, r))]
         except FormulaError as exc:
             raise CellError(
                 "INVALID_FILTER_BY_FORMULA", f"The formula for filtering records is invalid: {exc}"
             ) from exc
-        return [
-            r
-            for r in records
-            if matches(Context(r.id, lambda name, r=r: self.base.display(table, r, name)))  # type: ignore[misc]
-        ]
+
+    def _context(self, table: Table, record: Record) -> Context:
+        return Context(record.id, lambda name: self.base.display(table, record, name))
 
     def _sorted(self, table: Table, records: list[Record], rule: Any) -> list[Record]:
         name = rule.get("field") if isinstance(rule, dict) else None

@@ -68,3 +68,25 @@ def test_an_empty_formula_matches_everything() -> None:
 def test_what_the_sandbox_cannot_evaluate_fails_loudly(formula: str) -> None:
     with pytest.raises(FormulaError):
         matches(formula)
+
+
+def test_dates_compare_as_dates() -> None:
+    record = {"Due": "2026-03-02", "Start": "2026-03-02T15:00:00.000Z"}
+
+    assert matches("IS_BEFORE({Due}, '2026-03-03')", record)
+    assert matches("IS_AFTER({Start}, DATETIME_PARSE('2026-03-02'))", record)
+    assert matches("IS_SAME({Start}, {Due}, 'day')", record)
+    assert not matches("IS_SAME({Start}, {Due})", record)
+    assert matches("{Due} = DATETIME_PARSE('2026-03-02')", record)
+    assert matches("DATETIME_PARSE({Start}) <= DATETIME_PARSE('2026-03-02T15:00:00Z')", record)
+
+
+def test_an_unreadable_date_fails_loudly() -> None:
+    with pytest.raises(FormulaError):
+        matches("IS_BEFORE({Name}, '2026-03-03')")
+
+
+def test_double_quoted_literals_with_escapes() -> None:
+    record = {"Notes": 'line "one"\r\n\tline two\\'}
+
+    assert matches('{Notes} = "line \\"one\\"\\r\\n\\tline two\\\\"', record)
