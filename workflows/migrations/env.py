@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -15,7 +15,7 @@ if _connection is None:
     raise RuntimeError("run migrations through workflows.migrations.upgrade(), not the alembic CLI")
 
 
-def _render_item(kind: str, obj: Any, _context: AutogenContext) -> str | bool:
+def _render_item(kind: str, obj: Any, _context: AutogenContext) -> str | Literal[False]:
     """Render our column types as plain SQLAlchemy ones, so revisions never import the models."""
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

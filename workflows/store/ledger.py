@@ -1,5 +1,9 @@
 """The effects ledger: every external effect is recorded before and after its call.
 
+    state = apply_once(db, key, "gmail.draft", apply=create_draft, reconcile=find_draft)
+
+or, step by step (what `apply_once` does):
+
     with db.transaction() as s:
         state = begin_effect(s, key, "gmail.draft")    # commit BEFORE calling the API
     if state.action == "skip":       done already: use state.external_id
@@ -16,6 +20,7 @@ pending, and once the hold lapses the next caller gets "reconcile". A key is app
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,7 +28,9 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy.orm import Session
 
+from connectors.errors import AmbiguousWrite, FollowthroughError, RetryLater
 from workflows.store.base import DEFAULT_ACCOUNT, utcnow
+from workflows.store.db import Database
 from workflows.store.models import Effect
 from workflows.store.sql import changed, insert_ignore
 
@@ -216,3 +223,59 @@ def _state(row: Effect, action: Action) -> EffectState:
         attempts=row.attempts,
         last_error=row.last_error,
     )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an applied effect is known by outside (e.g. a draft id, an Airtable record id)."""
+
+    external_id: str
+    detail: dict[str, Any] | None = None
+
+
+def apply_once(
+    db: Database,
+    key: str,
+    kind: str,
+    apply: Callable[[], Outcome],
+    reconcile: Callable[[], Outcome | None] | None = None,
+    *,
+    account: str = DEFAULT_ACCOUNT,
+    hold: dt.timedelta = DEFAULT_HOLD,
+) -> EffectState:
+    """The whole ledger protocol in one call: apply the effect for `key` exactly once.
+
+    `reconcile` looks the effect up when an earlier attempt's outcome is unknown (None:
+    not there, so it is applied); without it the effect is simply applied again, which
+    is right only for idempotent calls. Raises `RetryLater` while another worker holds
+    the key; errors from `apply` are recorded and re-raised (an `AmbiguousWrite`, or any
+    error that is not a `FollowthroughError`, leaves the outcome unknown).
+    """
+    with db.transaction() as session:
+        state = begin_effect(session, key, kind, account=account, hold=hold)
+    if state.action == "skip":
+        return state
+    if state.action == "wait":
+        raise RetryLater(f"effect {key!r} is being applied by another worker; retry shortly")
+    found = reconcile() if state.action == "reconcile" and reconcile is not None else None
+    outcome = found or _attempt(db, key, apply, account)
+    with db.transaction() as session:
+        return finish_effect(
+            session, key, external_id=outcome.external_id, detail=outcome.detail, account=account
+        )
+
+
+def _attempt(db: Database, key: str, apply: Callable[[], Outcome], account: str) -> Outcome:
+    try:
+        return apply()
+    except Exception as error:
+        unknown = isinstance(error, AmbiguousWrite) or not isinstance(error, FollowthroughError)
+        with db.transaction() as session:
+            fail_effect(
+                session,
+                key,
+                str(error) or type(error).__name__,
+                outcome_unknown=unknown,
+                account=account,
+            )
+        raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import sqlalchemy as sa
 
@@ -40,3 +41,19 @@ def test_aware_datetimes_round_trip_in_utc(db: Database) -> None:
 
 def test_ping_reaches_the_database(db: Database) -> None:
     db.ping()
+
+
+def test_a_reader_does_not_wait_for_a_writer(db: Database) -> None:
+    # Given a writer holding its transaction open (the status page renders meanwhile)
+    with db.transaction() as writer:
+        schedule(writer, "complete_meeting", "evt1", NOW)
+
+        def read(_: int) -> float:
+            started = time.monotonic()
+            with db.read() as s:
+                pending(s)
+            return time.monotonic() - started
+
+        # When a reader reads, Then it answers at once with what was committed
+        (elapsed,) = race(1, read)
+    assert elapsed < 2.0

@@ -29,7 +29,7 @@ def _jane(db: Database) -> int:
 def test_one_key_makes_one_followup_even_when_workers_race(db: Database) -> None:
     def add(_: int) -> bool:
         with db.transaction() as s:
-            _, created = add_followup(
+            _followup, created = add_followup(
                 s, key="thank-you:evt1:2026-03-02", kind="thank_you", title="Thank Jane", due=DAY
             )
             return created

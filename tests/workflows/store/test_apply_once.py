@@ -1,0 +1,99 @@
+"""apply_once: the ledger protocol end to end against a fake external API kept in memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+
+import pytest
+
+from connectors.errors import AmbiguousWrite, RetryLater
+from tests.workflows.store.conftest import race
+from workflows.store.db import Database
+from workflows.store.ledger import Outcome, apply_once, begin_effect
+
+KEY = "thank-you:evt1:2026-03-02T15:00:00+00:00"
+
+
+class FakeDrafts:
+    """A stand-in for Gmail drafts: creates are kept, lookups find them by key."""
+
+    def __init__(self) -> None:
+        self.created: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def create(self, key: str, *, lose_response: bool = False) -> Outcome:
+        with self.lock:
+            draft_id = f"draft-{len(self.created) + 1}"
+            self.created[draft_id] = key
+        if lose_response:
+            raise AmbiguousWrite("connection dropped after the request was sent")
+        return Outcome(draft_id, {"key": key})
+
+    def find(self, key: str) -> Outcome | None:
+        with self.lock:
+            found = [d for d, k in self.created.items() if k == key]
+        return Outcome(found[0]) if found else None
+
+
+def test_an_ambiguous_write_is_reconciled_not_repeated(db: Database) -> None:
+    drafts = FakeDrafts()
+    # Given a create whose response was lost
+    with pytest.raises(AmbiguousWrite):
+        apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY, lose_response=True))
+    # When the message is retried
+    state = apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY), lambda: drafts.find(KEY))
+    # Then the draft the first attempt made is found and no second one is created
+    assert list(drafts.created) == ["draft-1"]
+    assert state.applied and state.external_id == "draft-1"
+
+
+def test_a_refused_write_is_simply_tried_again(db: Database) -> None:
+    drafts = FakeDrafts()
+
+    def refused() -> Outcome:
+        raise RetryLater("429 from Gmail", retry_after=1.0)
+
+    with pytest.raises(RetryLater):
+        apply_once(db, KEY, "gmail.draft", refused)
+    state = apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY), lambda: drafts.find(KEY))
+    assert state.external_id == "draft-1" and state.attempts == 2
+    # And a duplicate message afterwards changes nothing
+    again = apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY))
+    assert again.external_id == "draft-1" and len(drafts.created) == 1
+
+
+def test_a_worker_killed_mid_call_is_reconciled_after_the_hold(db: Database) -> None:
+    drafts = FakeDrafts()
+    hold = dt.timedelta(milliseconds=200)
+    # Given a worker that recorded the attempt, created the draft, and died before recording it
+    with db.transaction() as s:
+        begin_effect(s, KEY, "gmail.draft", hold=hold)
+    drafts.create(KEY)
+    # Then others wait while the hold lasts, and reconcile after it
+    with pytest.raises(RetryLater):
+        apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY), lambda: drafts.find(KEY))
+    time.sleep(0.3)
+    state = apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY), lambda: drafts.find(KEY))
+    assert state.external_id == "draft-1" and len(drafts.created) == 1
+
+
+def test_duplicate_messages_on_many_workers_make_one_draft(db: Database) -> None:
+    drafts = FakeDrafts()
+    barrier = threading.Barrier(6)
+
+    def worker(_: int) -> str | None:
+        barrier.wait()
+        while True:
+            try:
+                state = apply_once(
+                    db, KEY, "gmail.draft", lambda: drafts.create(KEY), lambda: drafts.find(KEY)
+                )
+            except RetryLater:
+                time.sleep(0.01)
+                continue
+            return state.external_id
+
+    assert set(race(6, worker)) == {"draft-1"}
+    assert len(drafts.created) == 1
