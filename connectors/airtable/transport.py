@@ -111,7 +111,7 @@ class AirtableRetry(Retry):
 
     def sleep(self, response: BaseHTTPResponse | None = None) -> None:
         """Wait before the next try: the penalty after a 429, else Retry-After, else backoff."""
-        wait = self._wait_seconds(response)
+        wait = self.wait_seconds(response)
         self.stats.count("retries")
         status = response.status if response is not None else None
         if status == 429:
@@ -128,7 +128,8 @@ class AirtableRetry(Retry):
         if self.limiter is not None:
             self.limiter.acquire(self.limiter_key)
 
-    def _wait_seconds(self, response: BaseHTTPResponse | None) -> float:
+    def wait_seconds(self, response: BaseHTTPResponse | None) -> float:
+        """Seconds before the next try after `response` (None: the connection failed)."""
         retry_after = self.get_retry_after(response) if response is not None else None
         if response is not None and response.status == 429:
             if retry_after is not None:
