@@ -18,15 +18,18 @@ from urllib.parse import urlsplit
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import Middleware, default_middleware
+from dramatiq.middleware import Middleware, Retries, default_middleware
 
-from connectors.errors import ConfigurationError
+from connectors.errors import ConfigurationError, FollowthroughError, ResyncRequired, RetryLater
 from service.logging import get_logger
 from service.settings import Settings, env_name
 from service.web.metrics import ERRORS, QUEUE_LAG, TASKS
 
 EMBEDDED_WORKER_THREADS = 4
 WORKER_IDLE_TIMEOUT_MS = 200  # how soon an idle worker notices a stop or a delayed message
+MAX_RETRIES = 10
+MIN_BACKOFF_MS = 1_000
+MAX_BACKOFF_MS = 5 * 60_000  # beyond this the database sweep picks the work up again anyway
 
 log = get_logger("followthrough.broker")
 
@@ -86,6 +89,49 @@ def _fields(message: Any) -> dict[str, Any]:
     }
 
 
+def worth_retrying(exception: BaseException) -> bool:
+    """False for errors that trying again cannot fix: the user must act, the record is bad or gone.
+
+    Transient failures (RetryLater), cursor resets and unknown errors are worth retrying.
+    """
+    if isinstance(exception, RetryLater | ResyncRequired):
+        return True
+    return not isinstance(exception, FollowthroughError)
+
+
+class BoundedRetries(Retries):
+    """dramatiq's Retries with shorter backoff, failing at once what retrying cannot fix.
+
+    An actor's own `retry_when` or `throws` still decides for it; `max_retries` still applies.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            max_retries=MAX_RETRIES, min_backoff=MIN_BACKOFF_MS, max_backoff=MAX_BACKOFF_MS
+        )
+
+    def after_process_message(
+        self,
+        broker: dramatiq.Broker,
+        message: Any,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
+    ) -> None:
+        """Fail a hopeless message now; leave everything else to dramatiq's Retries."""
+        actor = broker.get_actor(message.actor_name)
+        decided_by_actor = "retry_when" in actor.options or "throws" in actor.options
+        if exception is not None and not decided_by_actor and not worth_retrying(exception):
+            message.fail()
+            return
+        super().after_process_message(broker, message, result=result, exception=exception)
+
+
+def _middleware() -> list[Middleware]:
+    kinds = [BoundedRetries if kind is Retries else kind for kind in default_middleware]
+    return [*(kind() for kind in kinds), TaskLogging()]
+
+
 def make_broker(settings: Settings) -> dramatiq.Broker:
     """Build the broker BROKER_URL names and make it dramatiq's global broker."""
     broker = _build(settings.broker_url)
@@ -95,7 +141,7 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
 
 
 def _build(url: str) -> dramatiq.Broker:
-    middleware = [m() for m in default_middleware] + [TaskLogging()]
+    middleware = _middleware()
     scheme = urlsplit(url).scheme if url else ""
     if not scheme:
         return StubBroker(middleware=middleware)

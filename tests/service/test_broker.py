@@ -12,6 +12,7 @@ import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
 
+from connectors.errors import ConfigurationError, RetryLater
 from service.broker import broker_kind, broker_reachable, make_broker, start_worker
 from service.logging import configure_logging
 from service.settings import Settings
@@ -136,3 +137,34 @@ def test_an_unreachable_redis_is_reported_not_raised() -> None:
     broker = make_broker(Settings(broker_url="redis://127.0.0.1:1/0"))
 
     assert not broker_reachable(broker)
+
+
+@pytest.mark.parametrize(
+    ("error", "attempts"),
+    [(RetryLater("429 from Airtable"), 2), (ConfigurationError("token missing"), 1)],
+    ids=["transient-is-retried", "user-action-fails-at-once"],
+)
+def test_transient_failures_are_retried_and_user_action_failures_are_not(
+    error: Exception, attempts: int
+) -> None:
+    broker = make_broker(Settings(broker_url=""))
+    queue = f"test_{uuid.uuid4().hex[:10]}"
+    calls: list[int] = []
+
+    def flaky() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise error
+
+    actor = dramatiq.actor(broker=broker, queue_name=queue, min_backoff=10, max_backoff=20)(flaky)
+    worker = start_worker(broker, threads=1, queues={queue})
+    try:
+        actor.send()
+        assert isinstance(broker, StubBroker)
+        broker.join(queue, timeout=10_000, fail_fast=False)
+        worker.join()
+    finally:
+        worker.stop(timeout=5000)
+
+    assert len(calls) == attempts
+    assert len(broker.dead_letters_by_queue[queue]) == 2 - attempts
