@@ -166,6 +166,12 @@ class Directory:
         people += [merge_person(None, contact) for contact in google_only]
         return cls(tuple(people), tuple(skipped), MappingProxyType(_index(people)))
 
+    @classmethod
+    def of(cls, people: Iterable[PersonView]) -> Directory:
+        """A directory of people already merged (e.g. from the store), the first owning an email."""
+        listed = tuple(people)
+        return cls(listed, (), MappingProxyType(_index(listed)))
+
     def find(self, email: str | None) -> PersonView | None:
         """The person with `email` among any of their addresses (folded), if known."""
         if not email:
