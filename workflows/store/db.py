@@ -35,13 +35,16 @@ def create_engine(
 
 
 def _sqlite_engine(url: str, *, busy_timeout: float, pool_size: int, echo: bool) -> Engine:
-    engine = sa.create_engine(
-        url,
-        connect_args={"timeout": busy_timeout, "check_same_thread": False},
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        echo=echo,
-    )
+    connect_args = {"timeout": busy_timeout, "check_same_thread": False}
+    if sa.make_url(url).database in (None, "", ":memory:"):
+        # One shared in-memory database (tests, scratch use): every session sees the same data.
+        engine = sa.create_engine(
+            url, connect_args=connect_args, poolclass=sa.pool.StaticPool, echo=echo
+        )
+    else:
+        engine = sa.create_engine(
+            url, connect_args=connect_args, pool_size=pool_size, max_overflow=pool_size, echo=echo
+        )
     busy_ms = int(busy_timeout * 1000)
 
     @sa.event.listens_for(engine, "connect")

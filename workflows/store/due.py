@@ -172,6 +172,12 @@ def next_due_at(session: Session, *, account: str | None = None) -> dt.datetime 
     return session.execute(query).scalar_one_or_none()
 
 
+def purge_done(session: Session, before: dt.datetime) -> int:
+    """Delete work done before `before` (wall clock), across accounts; returns how many."""
+    statement = sa.delete(DueWork).where(DueWork.done_at.is_not(None), DueWork.done_at < before)
+    return changed(session, statement)
+
+
 def _claimable(
     now: dt.datetime, wall: dt.datetime, kinds: Sequence[str] | None, account: str | None
 ) -> sa.Select[int]:

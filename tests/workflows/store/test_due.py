@@ -14,6 +14,7 @@ from workflows.store.due import (
     mark_done,
     next_due_at,
     pending,
+    purge_done,
     release,
     schedule,
 )
@@ -131,3 +132,15 @@ def test_accounts_see_only_their_own_work_but_the_sweep_sees_all(db: Database) -
     with db.transaction() as s:
         assert [i.account for i in claim_due(s, NOW, account="bob")] == ["bob"]
         assert [i.account for i in claim_due(s, NOW)] == ["alice"]
+
+
+def test_old_done_work_can_be_purged(db: Database) -> None:
+    with db.transaction() as s:
+        schedule(s, "complete_meeting", "evt1", NOW)
+        schedule(s, "complete_meeting", "evt2", NOW)
+        mark_done(s, "complete_meeting", "evt1", wall_now=WALL)
+    with db.transaction() as s:
+        assert purge_done(s, WALL + HOUR) == 1
+    with db.read() as s:
+        assert get_due(s, "complete_meeting", "evt1") is None
+        assert [i.key for i in pending(s)] == ["evt2"]

@@ -6,9 +6,11 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from tests.workflows.store.conftest import race
 from workflows.migrations import current, head, upgrade
 from workflows.store.base import Base
-from workflows.store.db import create_engine
+from workflows.store.cursors import get_cursor, set_cursor
+from workflows.store.db import Database, create_engine
 
 
 def test_upgrade_from_empty_creates_every_table_and_is_rerunnable(db_url: str) -> None:
@@ -47,5 +49,25 @@ def test_upgrade_accepts_an_engine(db_url: str) -> None:
     try:
         upgrade(engine)
         assert current(engine) == head()
+    finally:
+        engine.dispose()
+
+
+def test_processes_starting_together_migrate_without_errors(db_url: str) -> None:
+    # Given web, worker and scheduler starting at once on an empty database
+    race(3, lambda _: upgrade(db_url))
+    # Then the database is at head
+    assert current(db_url) == head()
+
+
+def test_an_in_memory_database_works_for_scratch_use() -> None:
+    engine = create_engine("sqlite://")
+    try:
+        upgrade(engine)
+        db = Database(engine)
+        with db.transaction() as s:
+            set_cursor(s, "google.contacts", "token-1")
+        with db.read() as s:
+            assert get_cursor(s, "google.contacts") == "token-1"
     finally:
         engine.dispose()
