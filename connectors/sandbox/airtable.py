@@ -305,6 +305,11 @@ class AirtableSandbox:
                 raise KeyError(f"no field {field!r} in Airtable table {table!r}")
             return column.id
 
+    def expire_webhook_payloads(self) -> None:
+        """Age out every webhook payload so far (a cursor before now then finds a gap)."""
+        with self.lock:
+            self.webhooks.expire_payloads()
+
     def set_rate_limit(
         self, per_second: float | None = None, penalty_seconds: float | None = None
     ) -> None:
@@ -328,7 +333,7 @@ class AirtableSandbox:
                     {
                         "id": h.id,
                         "notificationUrl": h.notification_url,
-                        "cursorForNextPayload": len(h.payloads) + 1,
+                        "cursorForNextPayload": h.next_cursor,
                     }
                     for h in self.webhooks.hooks.values()
                 ],

@@ -42,7 +42,10 @@ USER = {
 
 @dataclass
 class Webhook:
-    """One webhook: its secret, specification, expiry, payloads (cursor n is payloads[n-1])."""
+    """One webhook: its secret, specification, expiry, and the payloads it still keeps.
+
+    Payload n (cursor n) is payloads[n - 1 - dropped]: `dropped` counts expired payloads.
+    """
 
     id: str
     mac_secret: bytes
@@ -50,6 +53,7 @@ class Webhook:
     specification: dict[str, Any]
     expiration: dt.datetime
     payloads: list[dict[str, Any]] = field(default_factory=list)
+    dropped: int = 0
     notifications_enabled: bool = True
     last_result: dict[str, Any] | None = None
     last_success: str | None = None
@@ -59,7 +63,7 @@ class Webhook:
         return {
             "id": self.id,
             "areNotificationsEnabled": self.notifications_enabled,
-            "cursorForNextPayload": len(self.payloads) + 1,
+            "cursorForNextPayload": self.next_cursor,
             "isHookEnabled": True,
             "lastSuccessfulNotificationTime": self.last_success,
             "notificationUrl": self.notification_url,
@@ -67,6 +71,11 @@ class Webhook:
             "expirationTime": iso(self.expiration),
             "specification": self.specification,
         }
+
+    @property
+    def next_cursor(self) -> int:
+        """The cursor the next payload will get."""
+        return self.dropped + len(self.payloads) + 1
 
     @property
     def filters(self) -> dict[str, Any]:
@@ -123,18 +132,23 @@ class WebhookRegistry:
         return {"expirationTime": iso(hook.expiration)}
 
     def payloads(self, hook: Webhook, cursor: int, limit: int) -> dict[str, Any]:
-        """Payloads from `cursor` on (at most `limit`), the next cursor, and whether more remain."""
-        start = max(cursor, 1) - 1
-        page = hook.payloads[start : start + limit]
-        next_cursor = start + len(page) + 1
-        hook.expiration = max(
-            hook.expiration, self.clock() + LIFETIME
-        )  # reading payloads extends life
+        """Payloads from `cursor` (or the oldest kept), at most `limit`, the next cursor, and
+        whether more remain. Reading payloads extends the webhook's life, as on Airtable."""
+        start = max(cursor, hook.dropped + 1)
+        page = hook.payloads[start - 1 - hook.dropped :][:limit]
+        next_cursor = start + len(page)
+        hook.expiration = max(hook.expiration, self.clock() + LIFETIME)
         return {
             "cursor": next_cursor,
-            "mightHaveMore": next_cursor <= len(hook.payloads),
+            "mightHaveMore": next_cursor < hook.next_cursor,
             "payloads": page,
         }
+
+    def expire_payloads(self) -> None:
+        """Forget every payload kept so far, as Airtable does with payloads older than 7 days."""
+        for hook in self.hooks.values():
+            hook.dropped += len(hook.payloads)
+            hook.payloads.clear()
 
     # --- changes --------------------------------------------------------------------------
 

@@ -208,3 +208,39 @@ def test_a_bad_specification_is_refused(crm: Sandbox) -> None:
 
     assert response.status_code == 422
     assert response.json()["error"]["type"] == "INVALID_WEBHOOK_SPECIFICATION"
+
+
+def test_expired_payloads_leave_a_gap_a_reader_can_see(crm: Sandbox) -> None:
+    base = api(crm).base(BASE_ID)
+    hook_id = base.add_webhook(None, ALL_CHANGES).id  # type: ignore[arg-type]
+    crm.airtable.create_record("Contacts", {"Name": "Old news"})
+    crm.airtable.create_record("Contacts", {"Name": "Also old"})
+    crm.airtable.expire_webhook_payloads()
+    crm.airtable.create_record("Contacts", {"Name": "Fresh"})
+    page = requests.get(
+        f"{crm.url}/v0/bases/{BASE_ID}/webhooks/{hook_id}/payloads?cursor=1",
+        headers={"Authorization": f"Bearer {crm.airtable_token}"},
+        timeout=10,
+    ).json()
+
+    assert page["cursor"] == 4 and len(page["payloads"]) == 1  # so the first kept is cursor 3
+    assert page["payloads"][0]["baseTransactionNumber"] == 3
+    assert base.webhook(hook_id).cursor_for_next_payload == 4
+
+
+def test_control_edits_over_http_fire_webhooks(crm: Sandbox) -> None:
+    base = api(crm).base(BASE_ID)
+    hook_id = base.add_webhook(None, ALL_CHANGES).id  # type: ignore[arg-type]
+    edited = requests.post(
+        f"{crm.url}/_sandbox/airtable/update_record",
+        json={
+            "table": "Contacts",
+            "record_id": "recAda00000000001",
+            "fields": {"Role": "Countess"},
+        },
+        timeout=10,
+    )
+    payloads = list(base.webhook(hook_id).payloads())
+
+    assert edited.status_code == 200 and edited.json()["result"]["fields"]["Role"] == "Countess"
+    assert [p.action_metadata.source for p in payloads if p.action_metadata] == ["client"]
