@@ -157,6 +157,15 @@ def _install_handler(formatter: logging.Formatter, stream: TextIO, level: str) -
         logging.getLogger(name).setLevel(max(library_level, root.level))
 
 
+def reset_logging() -> None:
+    """Undo `configure_logging`: structlog's defaults, and our handler removed."""
+    structlog.reset_defaults()
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _FollowthroughHandler)]:
+        root.removeHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
 def get_logger(name: str | None = None, **fields: Any) -> structlog.stdlib.BoundLogger:
     """A structlog logger, optionally bound to `fields`."""
     logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)

@@ -14,7 +14,7 @@ from dramatiq.brokers.stub import StubBroker
 
 from connectors.errors import ConfigurationError, RetryLater
 from service.broker import broker_kind, broker_reachable, make_broker, start_worker
-from service.logging import configure_logging
+from service.logging import configure_logging, reset_logging
 from service.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("clean_settings_env", "restore_global_broker")
@@ -34,7 +34,7 @@ def log_stream() -> Iterator[io.StringIO]:
     stream = io.StringIO()
     configure_logging("json", "DEBUG", stream)
     yield stream
-    configure_logging("console", "WARNING")
+    reset_logging()
 
 
 def events(stream: io.StringIO) -> list[dict[str, object]]:

@@ -9,7 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from service.logging import REDACTED, configure_logging, get_logger, register_secret
+from service.logging import (
+    REDACTED,
+    configure_logging,
+    get_logger,
+    register_secret,
+    reset_logging,
+)
 
 CANARY = "canary-7f3a9c1e-secret"
 
@@ -21,7 +27,7 @@ def json_log() -> Iterator[io.StringIO]:
     configure_logging("json", "DEBUG", stream)
     register_secret(CANARY)
     yield stream
-    configure_logging("console", "WARNING")
+    reset_logging()
 
 
 def lines(stream: io.StringIO) -> list[dict[str, object]]:
@@ -89,7 +95,7 @@ def test_console_format_writes_readable_lines_without_secrets() -> None:
         get_logger("followthrough.web").info("webhook.accepted", source="airtable", mac=CANARY)
         get_logger("followthrough.web").debug("hidden.at.info")
     finally:
-        configure_logging("console", "WARNING")
+        reset_logging()
 
     text = stream.getvalue()
     assert "webhook.accepted" in text
