@@ -7,13 +7,15 @@ skipped with a reason, never a crash; everything else on the page still comes th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import structlog
 from pyairtable.api.types import RecordDict
 
 from connectors.airtable.client import AirtableClient
+from connectors.airtable.formula import record_id_in
 from connectors.airtable.schema import Contacts, FollowUps, Meetings
 from connectors.errors import SkipRecord
 from connectors.records import AirtableContact, AirtableFollowUp, AirtableMeeting, Page, Skipped
@@ -44,6 +46,22 @@ def read_follow_ups(
 ) -> Iterator[Page[AirtableFollowUp]]:
     """Every Follow-ups record (or those matching `formula`), a page at a time."""
     return _read(client, FollowUps.TABLE, parse_follow_up, formula)
+
+
+def read_by_ids(
+    client: AirtableClient, table: str, record_ids: Sequence[str]
+) -> Iterator[Page[AirtableContact] | Page[AirtableMeeting] | Page[AirtableFollowUp]]:
+    """The records of `table` with these ids (e.g. those a change feed named), 100 ids a query."""
+    parse = _PARSERS[table]
+    if not record_ids:
+        yield Page(records=(), last=True)
+        return
+    starts = range(0, len(record_ids), PAGE_SIZE)
+    for start in starts:
+        final = start == starts[-1]
+        formula = record_id_in(record_ids[start : start + PAGE_SIZE])
+        for page in _read(client, table, parse, formula):
+            yield page if final else replace(page, last=False)
 
 
 def _read(
@@ -190,3 +208,10 @@ class _Fields:
         if not all(isinstance(item, str) for item in value):
             raise SkipRecord(f"field {name!r} holds something other than record ids")
         return tuple(value)
+
+
+_PARSERS: dict[str, Callable[[RecordDict], Any]] = {
+    Contacts.TABLE: parse_contact,
+    Meetings.TABLE: parse_meeting,
+    FollowUps.TABLE: parse_follow_up,
+}

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from connectors.airtable.readers import read_by_ids
 from connectors.airtable.webhooks import (
     create_webhook,
     delete_webhook,
@@ -178,3 +179,32 @@ def test_pings_to_a_public_url_verify_with_the_secret(
     # the ping only makes the same read prompt
     batch = read_changes(client, hook.webhook_id, hook.cursor)
     assert batch.changes == (AirtableChange("Contacts", ADA["id"], "changed", ("Role",)),)
+
+
+def test_expired_payloads_behind_the_cursor_mean_resync(
+    airtable_box: Callable[..., Sandbox],
+) -> None:
+    box = world(airtable_box)
+    client = make_client(box)
+    hook = create_webhook(client)
+    box.airtable.update_record("Contacts", ADA["id"], {"Role": "Countess"})
+    box.airtable.expire_webhook_payloads()  # more than 7 days without a poll
+    box.airtable.update_record("Contacts", GRACE["id"], {"Role": "Admiral"})
+    with pytest.raises(ResyncRequired, match="cannot tell every change"):
+        read_changes(client, hook.webhook_id, hook.cursor)
+
+
+def test_the_records_a_change_names_are_read_by_id(airtable_box: Callable[..., Sandbox]) -> None:
+    box = world(airtable_box)
+    client = make_client(box)
+    hook = create_webhook(client)
+    for i in range(120):
+        box.airtable.create_record("Contacts", {"Name": f"New {i}", "Email": f"n{i}@example.com"})
+    box.airtable.update_record("Contacts", ADA["id"], {"Role": "Countess"})
+    batch = read_changes(client, hook.webhook_id, hook.cursor)
+    ids = [c.record_id for c in batch.changes if c.table == "Contacts"]
+    pages = list(read_by_ids(client, "Contacts", ids))
+    read = {r.record_id: r for page in pages for r in page.records}
+    assert set(read) == set(ids) and len(ids) == 121
+    assert read[ADA["id"]].role == "Countess"  # type: ignore[union-attr]
+    assert [p.last for p in pages].count(True) == 1 and pages[-1].last
