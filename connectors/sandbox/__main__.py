@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import sys
 import threading
 from pathlib import Path
+
+import structlog
 
 from connectors.sandbox.fixture import DEMO_FIXTURE
 from connectors.sandbox.server import Sandbox
@@ -25,6 +28,7 @@ def main(argv: list[str] | None = None) -> None:
         "--airtable-penalty", type=float, default=30.0, help="seconds of Airtable 429 penalty"
     )
     args = parser.parse_args(argv)
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout: the JSON only
     sandbox = Sandbox(
         args.fixture, host=args.host, port=args.port, latency=args.latency,
         airtable_penalty_seconds=args.airtable_penalty,
