@@ -156,16 +156,25 @@ class AirtableSandbox:
                 try:
                     outcome = handler(request)
                 except CellError as exc:
+                    self._publish(None, "publicApi")
                     return airtable_error(422, exc.error_type, str(exc))
                 except HttpError as exc:
+                    self._publish(None, "publicApi")
                     return exc.response
                 if isinstance(outcome, tuple):
                     response, txn = outcome
-                    self.webhooks.record(txn, "publicApi")
+                    self._publish(txn, "publicApi")
                     return response
                 return outcome
 
         return guarded
+
+    def _publish(self, txn: Transaction | None, source: str) -> None:
+        """Report a write (and what typecast made on the side) to the webhooks."""
+        combined = self.base.take_side_effects()
+        if txn is not None:
+            combined.absorb(txn)
+        self.webhooks.record(combined, source)
 
     def _table(self, request: Request) -> Table:
         table = self.base.table(
@@ -267,7 +276,7 @@ class AirtableSandbox:
             record = self.base.create(
                 found, self.base.convert_cells(found, fields, typecast=typecast), txn
             )
-            self.webhooks.record(txn, "client")
+            self._publish(txn, "client")
             return self.base.render(found, record)
 
     def update_record(
@@ -281,7 +290,7 @@ class AirtableSandbox:
             self.base.update(
                 found, record, self.base.convert_cells(found, fields, typecast=typecast), False, txn
             )
-            self.webhooks.record(txn, "client")
+            self._publish(txn, "client")
             return self.base.render(found, record)
 
     def delete_record(self, table: str, record_id: str) -> None:
@@ -290,7 +299,7 @@ class AirtableSandbox:
             found = self._control_table(table)
             txn = Transaction()
             self.base.delete(found, found.records[record_id], txn)
-            self.webhooks.record(txn, "client")
+            self._publish(txn, "client")
 
     def table_id(self, table: str) -> str:
         """The id of the table with this name (webhook payloads are keyed by table id)."""

@@ -37,6 +37,15 @@ class Transaction:
     def __bool__(self) -> bool:
         return bool(self.created or self.changed or self.destroyed)
 
+    def absorb(self, other: Transaction) -> None:
+        """Add another transaction's changes to this one."""
+        for table_id, created in other.created.items():
+            self.created.setdefault(table_id, {}).update(created)
+        for table_id, changed in other.changed.items():
+            self.changed.setdefault(table_id, {}).update(changed)
+        for table_id, destroyed in other.destroyed.items():
+            self.destroyed.setdefault(table_id, []).extend(destroyed)
+
 
 class AirtableBase:
     """Tables and records of one base, addressed by table id or name and field id or name."""
@@ -44,6 +53,7 @@ class AirtableBase:
     def __init__(self, base_id: str, tables: list[dict[str, Any]] | None) -> None:
         self.id = base_id
         self.make_id = IdMaker(base_id)
+        self.side_effects = Transaction()  # records made by typecast links, reported with the write
         self.tables: list[Table] = []
         specs = tables or []
         for spec in specs:
@@ -54,6 +64,7 @@ class AirtableBase:
         for spec, table in zip(specs, self.tables, strict=True):
             for record in spec.get("records", []):
                 self._seed_record(table, record)
+        self.take_side_effects()  # the starting state is no change
 
     # --- schema ---------------------------------------------------------------------------
 
@@ -229,9 +240,12 @@ class AirtableBase:
         for record in table.records.values():
             if to_text(record.cells.get(primary)) == name:
                 return record.id
-        record = Record(id=self.make_id("rec"), created_time=now_iso(), cells={primary: name})
-        table.records[record.id] = record
-        return record.id
+        return self.create(table, {primary: name}, self.side_effects).id
+
+    def take_side_effects(self) -> Transaction:
+        """The changes made on the side since the last call (for webhooks), and forget them."""
+        taken, self.side_effects = self.side_effects, Transaction()
+        return taken
 
     # --- reading --------------------------------------------------------------------------
 

@@ -244,3 +244,17 @@ def test_control_edits_over_http_fire_webhooks(crm: Sandbox) -> None:
 
     assert edited.status_code == 200 and edited.json()["result"]["fields"]["Role"] == "Countess"
     assert [p.action_metadata.source for p in payloads if p.action_metadata] == ["client"]
+
+
+def test_a_record_made_by_a_typecast_link_is_in_the_same_payload(crm: Sandbox) -> None:
+    base = api(crm).base(BASE_ID)
+    hook_id = base.add_webhook(None, ALL_CHANGES).id  # type: ignore[arg-type]
+    meeting = base.table("Meetings").create(
+        {"Title": "Tea", "Contact": ["Alan Turing"]}, typecast=True
+    )
+
+    (payload,) = list(base.webhook(hook_id).payloads())
+    contacts = payload.changed_tables_by_id[crm.airtable.table_id("Contacts")].created_records_by_id
+    meetings = payload.changed_tables_by_id[crm.airtable.table_id("Meetings")].created_records_by_id
+    assert list(contacts) == meeting["fields"]["Contact"] and list(meetings) == [meeting["id"]]
+    assert [r["fields"]["Name"] for r in crm.airtable.records("Contacts")][-1] == "Alan Turing"
