@@ -23,7 +23,7 @@ create_venv() {
   local python
   if ! python="$(find_python)"; then
     local found="not installed"
-    command -v python3 >/dev/null 2>&1 && found="$(python3 --version 2>&1)"
+    command -v python3 >/dev/null 2>&1 && found="$(python3 --version 2>&1 || true)"
     echo "error: Followthrough needs Python 3.11 or newer, and python3 is ${found}." \
       "Install Python 3.11+ or point PYTHON at one (PYTHON=/usr/bin/python3.11 $0)." >&2
     exit 2
