@@ -39,8 +39,8 @@ Modules:
 - `due`: due work. `schedule(s, kind, key, due_at, payload=...)` (idempotent, re-times until
   done), `claim_due(s, now, limit=..., account=None) -> list[DueItem]` (each item to exactly
   one claimer; re-offered after `claim_for` if the claimer dies), `mark_done`, `release`
-  (failed: offer again, optionally from `retry_at`), `cancel`, `get_due`, `pending`,
-  `next_due_at`.
+  (failed: offer again, optionally from `retry_at`), `cancel`, `reopen`, `get_due`, `pending`,
+  `next_due_at`, `purge_done`.
 - `cursors`: `get_cursor(s, source)`, `set_cursor(s, source, value)` (in the same transaction
   as what it covers), `clear_cursor` (forces a resync).
 - `lease`: `acquire_lease(s, name, holder, ttl) -> bool` (also renews), `release_lease`,

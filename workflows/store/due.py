@@ -1,6 +1,7 @@
 """Due work: rows with a `due_at` that a sweep hands out, so nothing due is ever lost.
 
     schedule(s, "complete_meeting", key, due_at, payload={...})  # idempotent; re-times if not done
+    cancel(s, kind, key)   /   reopen(s, kind, key)            # a meeting cancelled / revived
     with db.transaction() as s:
         items = claim_due(s, now, limit=50)      # each item goes to exactly one claimer
     ... enqueue / run each item, then in a new transaction:
@@ -117,6 +118,21 @@ def cancel(session: Session, kind: str, key: str, *, account: str = DEFAULT_ACCO
     """Withdraw work that is no longer wanted (e.g. a cancelled meeting); False if already done."""
     values = {"done_at": utcnow(), "cancelled": True, "claimed_until": None}
     return _update(session, account, kind, key, values)
+
+
+def reopen(session: Session, kind: str, key: str, *, account: str = DEFAULT_ACCOUNT) -> bool:
+    """Offer cancelled work again (a meeting un-cancelled); work done for real stays done."""
+    statement = (
+        sa.update(DueWork)
+        .where(
+            DueWork.account == account,
+            DueWork.kind == kind,
+            DueWork.key == key,
+            DueWork.cancelled.is_(True),
+        )
+        .values(done_at=None, cancelled=False, claimed_until=None)
+    )
+    return changed(session, statement) > 0
 
 
 def release(

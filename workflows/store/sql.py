@@ -1,7 +1,7 @@
 """Dialect-aware statements the repository modules share: insert-if-absent, upsert, update.
 
 They run on the session's connection as Core statements (inside the session's transaction),
-so results report rows honestly and the ORM's identity map is left alone.
+so results report rows honestly; pending ORM changes are flushed first so they see them.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ def insert_ignore(
         .on_conflict_do_nothing(index_elements=list(conflict))
         .returning(sa.literal_column("1"))
     )
+    session.flush()
     return session.connection().execute(statement).first() is not None
 
 
@@ -52,10 +53,12 @@ def upsert(
         set_={name: statement.excluded[name] for name in update},
         where=where,
     )
+    session.flush()
     session.connection().execute(statement)
 
 
 def changed(session: Session, statement: sa.Executable) -> int:
     """Execute an UPDATE or DELETE and return how many rows it changed."""
+    session.flush()
     rowcount: int = getattr(session.connection().execute(statement), "rowcount", 0)
     return max(rowcount, 0)

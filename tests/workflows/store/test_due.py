@@ -16,6 +16,7 @@ from workflows.store.due import (
     pending,
     purge_done,
     release,
+    reopen,
     schedule,
 )
 
@@ -144,3 +145,15 @@ def test_old_done_work_can_be_purged(db: Database) -> None:
     with db.read() as s:
         assert get_due(s, "complete_meeting", "evt1") is None
         assert [i.key for i in pending(s)] == ["evt2"]
+
+
+def test_a_revived_cancelled_item_is_offered_again_but_done_work_is_not(db: Database) -> None:
+    with db.transaction() as s:
+        schedule(s, "complete_meeting", "evt1", NOW)
+        schedule(s, "complete_meeting", "evt2", NOW)
+        cancel(s, "complete_meeting", "evt1")
+        mark_done(s, "complete_meeting", "evt2", wall_now=WALL)
+    with db.transaction() as s:
+        assert reopen(s, "complete_meeting", "evt1")
+        assert not reopen(s, "complete_meeting", "evt2")
+        assert [i.key for i in claim_due(s, NOW, wall_now=WALL)] == ["evt1"]
