@@ -15,6 +15,7 @@ and tabs. The Message-ID derives from the idempotency key, so the draft can be f
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,7 +35,11 @@ from workflows.rules.qualify import DEFAULT_TITLE_TERMS, title_pattern_from
 
 SUBJECT_TEMPLATE = "thank_you_subject.txt.j2"
 BODY_TEMPLATE = "thank_you_body.txt.j2"
-MAX_HEADER_CHARS = 200
+MAX_HEADER_CHARS = 100
+# Fold only at RFC 5322's hard limit: the stdlib's folding of shorter lines can leave specials in
+# a display name unquoted (turning "A: B" into a group) and a leading space in the subject.
+# Headers capped at MAX_HEADER_CHARS never reach 998 octets, even fully RFC 2047-encoded.
+MIME_POLICY = email.policy.default.clone(max_line_length=998)
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = (
@@ -70,6 +75,8 @@ class ThankYouInput:
 def header_text(text: str, limit: int = MAX_HEADER_CHARS) -> str:
     """`text` made safe for a header: one line, no control characters, at most `limit` chars."""
     line = " ".join(_HEADER_UNSAFE.sub(" ", text).split())
+    # Literal "=?...?=" would be decoded by mail readers as an RFC 2047 encoded word.
+    line = line.replace("=?", "= ?")
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
 
 
@@ -186,8 +193,8 @@ def compose_thank_you(
 
 
 def as_mime(draft: DraftMessage) -> EmailMessage:
-    """The draft as a MIME message (UTF-8 text), ready to base64url-encode as Gmail's `raw`."""
-    message = EmailMessage()
+    """The draft as a MIME message; its `as_bytes()`, base64url-encoded, is Gmail's `raw`."""
+    message = EmailMessage(policy=MIME_POLICY)
     message["To"] = Address(display_name=header_text(draft.to_name or ""), addr_spec=draft.to)
     if draft.sender:
         message["From"] = Address(addr_spec=draft.sender)
