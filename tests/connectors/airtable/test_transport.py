@@ -15,7 +15,7 @@ from connectors.airtable.readers import read_contacts
 from connectors.airtable.transport import AirtableRetry, TransportStats
 from connectors.airtable.webhooks import create_webhook
 from connectors.errors import AmbiguousWrite, RetryLater
-from connectors.policy import FAST_POLICY
+from connectors.policy import FAST_POLICY, RetryPolicy
 from connectors.sandbox.server import Sandbox
 from tests.connectors.airtable.conftest import make_client
 
@@ -118,3 +118,21 @@ def test_retry_after_is_honoured_and_a_missing_one_means_the_full_penalty() -> N
     assert retry.wait_seconds(HTTPResponse(status=429)) == 30.0
     assert retry.wait_seconds(HTTPResponse(status=503, headers={"Retry-After": "1"})) == 1.0
     assert retry.wait_seconds(HTTPResponse(status=500)) <= FAST_POLICY.max_delay
+
+
+def test_reads_ride_out_injected_server_errors(airtable_box: Callable[..., Sandbox]) -> None:
+    box = airtable_box()
+    box.fail_next("airtable.records.list", 500, times=2)
+    box.fail_next("airtable.records.list", 503)
+    [page] = list(read_contacts(make_client(box)))
+    assert page.last and box.request_counts()["airtable.records.list"] == 4
+
+
+def test_a_request_that_times_out_every_time_ends_in_retry_later(
+    airtable_box: Callable[..., Sandbox],
+) -> None:
+    box = airtable_box()
+    box.set_latency(1.0, "airtable.records.list")
+    policy = RetryPolicy(timeout=0.2, attempts=2, base_delay=0.01, max_delay=0.02)
+    with pytest.raises(RetryLater, match="try again later"):
+        list(read_contacts(make_client(box, policy=policy)))
