@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> None:
         "--airtable-penalty", type=float, default=30.0, help="seconds of Airtable 429 penalty"
     )
     args = parser.parse_args(argv)
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))  # stdout: the JSON only
+    structlog.configure(
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr)
+    )  # stdout: the JSON only
     sandbox = Sandbox(
         args.fixture, host=args.host, port=args.port, latency=args.latency,
         airtable_penalty_seconds=args.airtable_penalty,

@@ -25,14 +25,25 @@ from connectors.sandbox.tokens import PageLimits, decode_token, encode_token
 BASE = "/calendar/v3"
 MAX_RESULTS = 2500
 DEFAULT_RESULTS = 250
-SYNC_EXCLUSIVE = ("iCalUID", "orderBy", "privateExtendedProperty", "q", "sharedExtendedProperty", "timeMin", "timeMax", "updatedMin")
+SYNC_EXCLUSIVE = (
+    "iCalUID",
+    "orderBy",
+    "privateExtendedProperty",
+    "q",
+    "sharedExtendedProperty",
+    "timeMin",
+    "timeMax",
+    "updatedMin",
+)
 
 
 def bad_request(message: str, reason: str = "invalid", location: str | None = None) -> HttpError:
     """A 400 as Calendar answers a bad parameter."""
     response = google_error(400, message, reason=reason, grpc_status="INVALID_ARGUMENT")
     if location:
-        response.body["error"]["errors"][0].update({"location": location, "locationType": "parameter"})
+        response.body["error"]["errors"][0].update(
+            {"location": location, "locationType": "parameter"}
+        )
     return HttpError(response)
 
 
@@ -46,7 +57,14 @@ def _bool(request: Request, name: str) -> bool:
 class CalendarApi:
     """The calendars of one user, their events, sync tokens and push channels."""
 
-    def __init__(self, calendars: dict[str, Any], *, user_email: str, outbox: Outbox, now: dt.datetime | None = None) -> None:
+    def __init__(
+        self,
+        calendars: dict[str, Any],
+        *,
+        user_email: str,
+        outbox: Outbox,
+        now: dt.datetime | None = None,
+    ) -> None:
         self.user_email = user_email
         self.now = now or dt.datetime.now(dt.UTC)
         self.seq = 0
@@ -62,16 +80,41 @@ class CalendarApi:
         calendar = Calendar(real_id, data.get("timeZone", "UTC"), data.get("summary", real_id))
         self.calendars[real_id] = calendar
         for event in data.get("events", []):
-            self._store(calendar, normalize_event(event, calendar=calendar, user_email=self.user_email, now=self.now))
+            self._store(
+                calendar,
+                normalize_event(event, calendar=calendar, user_email=self.user_email, now=self.now),
+            )
 
     def register(self, router: Router) -> None:
         """Serve Calendar's paths."""
         cal = BASE + "/calendars/{calendarId}"
         router.add("GET", cal, self.get_calendar, name="calendar.calendars.get", api="google")
-        router.add("GET", cal + "/events", self.list_events, name="calendar.events.list", api="google")
-        router.add("POST", cal + "/events/watch", self.watch, name="calendar.events.watch", api="google", write=True)
-        router.add("GET", cal + "/events/{eventId}", self.get_event, name="calendar.events.get", api="google")
-        router.add("POST", BASE + "/channels/stop", self.stop_channel, name="calendar.channels.stop", api="google", write=True)
+        router.add(
+            "GET", cal + "/events", self.list_events, name="calendar.events.list", api="google"
+        )
+        router.add(
+            "POST",
+            cal + "/events/watch",
+            self.watch,
+            name="calendar.events.watch",
+            api="google",
+            write=True,
+        )
+        router.add(
+            "GET",
+            cal + "/events/{eventId}",
+            self.get_event,
+            name="calendar.events.get",
+            api="google",
+        )
+        router.add(
+            "POST",
+            BASE + "/channels/stop",
+            self.stop_channel,
+            name="calendar.channels.stop",
+            api="google",
+            write=True,
+        )
 
     # --- state changes (the control API calls these under the world lock) -----------------
 
@@ -90,10 +133,15 @@ class CalendarApi:
     def add_event(self, cal_id: str, event: dict[str, Any]) -> dict[str, Any]:
         """Store a new event (or replace one with the same id)."""
         calendar = self.calendar(cal_id)
-        return self._store(calendar, normalize_event(event, calendar=calendar, user_email=self.user_email, now=dt.datetime.now(dt.UTC)))
+        return self._store(
+            calendar,
+            normalize_event(
+                event, calendar=calendar, user_email=self.user_email, now=dt.datetime.now(dt.UTC)
+            ),
+        )
 
     def update_event(self, cal_id: str, event_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-        """Apply top-level field changes to an event; an instance of a series becomes an exception."""
+        """Apply top-level field changes to an event; a series instance becomes an exception."""
         calendar = self.calendar(cal_id)
         current = calendar.events.get(event_id) or calendar.find_instance(event_id)
         if current is None:
@@ -126,7 +174,9 @@ class CalendarApi:
         try:
             return self.calendar(request.params["calendarId"])
         except KeyError:
-            raise HttpError(google_error(404, "Not Found", reason="notFound", grpc_status="NOT_FOUND")) from None
+            raise HttpError(
+                google_error(404, "Not Found", reason="notFound", grpc_status="NOT_FOUND")
+            ) from None
 
     def get_calendar(self, request: Request) -> Response:
         """calendars.get."""
@@ -143,7 +193,9 @@ class CalendarApi:
         event_id = request.params["eventId"]
         event = calendar.events.get(event_id) or calendar.find_instance(event_id)
         if event is None:
-            raise HttpError(google_error(404, "Not Found", reason="notFound", grpc_status="NOT_FOUND"))
+            raise HttpError(
+                google_error(404, "Not Found", reason="notFound", grpc_status="NOT_FOUND")
+            )
         return Response(200, copy.deepcopy(event))
 
     def list_events(self, request: Request) -> Response:
@@ -152,7 +204,7 @@ class CalendarApi:
         size = self._page_size(request)
         single = _bool(request, "singleEvents")
         cursor = self._page_cursor(request)
-        since = self._sync_since(request)
+        since = self._sync_since(request, calendar)
         if since is not None:
             items = self._changes(calendar, since, single)
         else:
@@ -168,9 +220,10 @@ class CalendarApi:
         return Response(200, body)
 
     def _envelope(self, calendar: Calendar) -> dict[str, Any]:
+        updated = [e["updated"] for e in calendar.events.values()]
         return {
             "kind": "calendar#events", "etag": f'"p{self.seq}"', "summary": calendar.summary,
-            "description": "", "updated": max((e["updated"] for e in calendar.events.values()), default=rfc3339(self.now)),
+            "description": "", "updated": max(updated, default=rfc3339(self.now)),
             "timeZone": calendar.time_zone, "accessRole": "owner",
             "defaultReminders": [{"method": "popup", "minutes": 10}],
         }  # fmt: skip
@@ -180,9 +233,15 @@ class CalendarApi:
         try:
             size = int(raw)
         except ValueError:
-            raise bad_request(f"Invalid value '{raw}'. Values must be within the range: [1, {MAX_RESULTS}]", location="maxResults") from None
+            raise bad_request(
+                f"Invalid value '{raw}'. Values must be within the range: [1, {MAX_RESULTS}]",
+                location="maxResults",
+            ) from None
         if size < 1:
-            raise bad_request(f"Invalid value '{raw}'. Values must be within the range: [1, {MAX_RESULTS}]", location="maxResults")
+            raise bad_request(
+                f"Invalid value '{raw}'. Values must be within the range: [1, {MAX_RESULTS}]",
+                location="maxResults",
+            )
         return min(size, MAX_RESULTS)  # "can never be larger than 2500": larger asks are capped
 
     def _page_cursor(self, request: Request) -> dict[str, Any]:
@@ -194,18 +253,33 @@ class CalendarApi:
             raise bad_request("Invalid page token value.", location="pageToken")
         return cursor
 
-    def _sync_since(self, request: Request) -> int | None:
+    def _sync_since(self, request: Request, calendar: Calendar) -> int | None:
         token = request.arg("syncToken")
         if token is None:
             return None
         clashing = [name for name in SYNC_EXCLUSIVE if request.arg(name) is not None]
         if clashing:
-            raise bad_request(f"The parameter '{clashing[0]}' cannot be used together with syncToken.", location=clashing[0])
-        if request.arg("showDeleted", "true").lower() == "false":
-            raise bad_request("It is not allowed to set showDeleted to False with a syncToken.", location="showDeleted")
+            raise bad_request(
+                f"The parameter '{clashing[0]}' cannot be used together with syncToken.",
+                location=clashing[0],
+            )
+        if (request.arg("showDeleted") or "true").lower() == "false":
+            raise bad_request(
+                "It is not allowed to set showDeleted to False with a syncToken.",
+                location="showDeleted",
+            )
         state = decode_token(token)
-        if state is None or state.get("e") != self.epoch or not isinstance(state.get("s"), int):
-            response = google_error(410, "Sync token is no longer valid, a full sync is required.", reason="fullSyncRequired", grpc_status="FAILED_PRECONDITION")
+        if (
+            state is None
+            or (state.get("c"), state.get("e")) != (calendar.id, self.epoch)
+            or not isinstance(state.get("s"), int)
+        ):
+            response = google_error(
+                410,
+                "Sync token is no longer valid, a full sync is required.",
+                reason="fullSyncRequired",
+                grpc_status="FAILED_PRECONDITION",
+            )
             raise HttpError(response)
         return int(state["s"])
 
@@ -216,7 +290,10 @@ class CalendarApi:
         if order not in (None, "startTime", "updated"):
             raise bad_request(f"Invalid value '{order}' for orderBy.", location="orderBy")
         if order == "startTime" and not single:
-            raise bad_request("The requested ordering is not available for the particular query.", location="orderBy")
+            raise bad_request(
+                "The requested ordering is not available for the particular query.",
+                location="orderBy",
+            )
         items = []
         for event in self._expanded(calendar, single, high):
             cancelled = event.get("status") == "cancelled"
@@ -243,10 +320,14 @@ class CalendarApi:
                 raise bad_request("Bad Request", reason="badRequest", location=name) from None
         low, high = bounds
         if low and high and low >= high:
-            raise bad_request("The specified time range is empty.", reason="timeRangeEmpty", location="timeMax")
+            raise bad_request(
+                "The specified time range is empty.", reason="timeRangeEmpty", location="timeMax"
+            )
         return low, high
 
-    def _expanded(self, calendar: Calendar, single: bool, horizon: dt.datetime | None) -> list[dict[str, Any]]:
+    def _expanded(
+        self, calendar: Calendar, single: bool, horizon: dt.datetime | None
+    ) -> list[dict[str, Any]]:
         out = []
         for event in calendar.events.values():
             is_exception = "recurringEventId" in event
@@ -257,7 +338,13 @@ class CalendarApi:
                 out.append(copy.deepcopy(event))
         return out
 
-    def _overlaps(self, calendar: Calendar, event: dict[str, Any], low: dt.datetime | None, high: dt.datetime | None) -> bool:
+    def _overlaps(
+        self,
+        calendar: Calendar,
+        event: dict[str, Any],
+        low: dt.datetime | None,
+        high: dt.datetime | None,
+    ) -> bool:
         if "recurrence" in event:
             instances = calendar.instances(event, high)
             return any(self._overlaps(calendar, i, low, high) for i in instances)
@@ -283,7 +370,12 @@ class CalendarApi:
     def watch(self, request: Request) -> Response:
         """events.watch: open a push channel on a calendar's events."""
         calendar = self._calendar_or_404(request)
-        return Response(200, self.channels.open(calendar.id, request.json(), f"{BASE}/calendars/{calendar.id}/events"))
+        return Response(
+            200,
+            self.channels.open(
+                calendar.id, request.json(), f"{BASE}/calendars/{calendar.id}/events"
+            ),
+        )
 
     def stop_channel(self, request: Request) -> Response:
         """channels.stop: close a channel (204, empty)."""

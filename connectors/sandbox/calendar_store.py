@@ -1,4 +1,4 @@
-"""Calendar state: stored events per calendar, change sequence numbers, and recurring-series expansion.
+"""Calendar state: stored events per calendar, change sequence numbers, series expansion.
 
 Stored events are series masters (with `recurrence`), single events, and exceptions (one
 instance of a series that was moved or cancelled, stored under the instance id with
@@ -21,7 +21,10 @@ SERIES_SPAN = dt.timedelta(days=730)  # how far an open-ended series is expanded
 
 def rfc3339(moment: dt.datetime) -> str:
     """A UTC timestamp as Google writes `updated`/`created` (millisecond precision, Z)."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def parse_time(value: str) -> dt.datetime:
@@ -57,7 +60,9 @@ class Calendar:
             return dt.datetime.combine(day, dt.time(), tzinfo=self.zone(event))
         return parse_time(when["dateTime"])
 
-    def instances(self, master: dict[str, Any], horizon: dt.datetime | None = None) -> list[dict[str, Any]]:
+    def instances(
+        self, master: dict[str, Any], horizon: dt.datetime | None = None
+    ) -> list[dict[str, Any]]:
         """A series' instances with stored exceptions applied (cancelled ones included)."""
         start, end = self.bounds(master)
         zone = self.zone(master)
@@ -69,7 +74,9 @@ class Calendar:
             result.append(copy.deepcopy(self.events.get(instance["id"], instance)))
         return result
 
-    def _instance(self, master: dict[str, Any], when: dt.datetime, length: dt.timedelta) -> dict[str, Any]:
+    def _instance(
+        self, master: dict[str, Any], when: dt.datetime, length: dt.timedelta
+    ) -> dict[str, Any]:
         instance = {k: copy.deepcopy(v) for k, v in master.items() if k != "recurrence"}
         all_day = "date" in master["start"]
         if all_day:
@@ -107,7 +114,9 @@ class Calendar:
             return None
 
 
-def normalize_event(event: dict[str, Any], *, calendar: Calendar, user_email: str, now: dt.datetime) -> dict[str, Any]:
+def normalize_event(
+    event: dict[str, Any], *, calendar: Calendar, user_email: str, now: dt.datetime
+) -> dict[str, Any]:
     """A stored event with the fields Google always sets filled in."""
     stored = copy.deepcopy(event)
     stored.setdefault("id", secrets.token_hex(13))

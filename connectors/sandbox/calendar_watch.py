@@ -57,7 +57,9 @@ class Channels:
     def open(self, calendar_id: str, body: Any, resource_uri: str) -> dict[str, Any]:
         """Validate a watch request, open the channel and send its `sync` message."""
         if not isinstance(body, dict) or not body.get("id") or not body.get("address"):
-            raise _invalid("Required channel fields are missing: id and address.", reason="required")
+            raise _invalid(
+                "Required channel fields are missing: id and address.", reason="required"
+            )
         if body.get("type", "web_hook") not in ("web_hook", "webhook"):
             raise _invalid(f"Invalid channel type: {body.get('type')}.", reason="invalid")
         if body["id"] in self.open_channels:

@@ -132,7 +132,7 @@ class SandboxControl:
         end: dict[str, Any],
         calendar_id: str = "primary",
     ) -> dict[str, Any]:
-        """Reschedule an event or one instance: new `start` and `end` ({"dateTime": ...} or {"date": ...})."""
+        """Reschedule an event or one instance (`start`, `end`: {"dateTime"} or {"date"})."""
         return self.update_event(event_id, {"start": start, "end": end}, calendar_id)
 
     def cancel_event(self, event_id: str, calendar_id: str = "primary") -> dict[str, Any]:
@@ -142,7 +142,7 @@ class SandboxControl:
     def set_page_limits(
         self, api: str = "calendar", max_page: int | None = None, empty_pages: int = 0
     ) -> None:
-        """Make lists page oddly: at most `max_page` items per page, and `empty_pages` empty pages first."""
+        """Page lists oddly: at most `max_page` items a page, after `empty_pages` empty pages."""
         with self.lock:
             getattr(self, f"{api}_api").set_page_limits(max_page, int(empty_pages))
 
@@ -177,7 +177,7 @@ class SandboxControl:
             self.people_api.delete(resource_name)
 
     def rename_contact(self, resource_name: str, new_resource_name: str) -> dict[str, Any]:
-        """Give a contact a new resource name (as a merge does), keeping the old in previousResourceNames."""
+        """Rename a contact (as a merge does); the old name goes to previousResourceNames."""
         with self.lock:
             return self.people_api.rename(resource_name, new_resource_name)
 

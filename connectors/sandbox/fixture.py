@@ -1,4 +1,4 @@
-"""Sandbox fixtures: load a JSON world (Google and Airtable data), validate it, or build a small one.
+"""Sandbox fixtures: load a JSON world (Google and Airtable data), validate it, or make a small one.
 
 Format: {"now": ISO datetime, "google": {"user": {"email", "name", "timeZone"},
 "calendars": {"primary": {"timeZone", "events": [event resources]}}, "contacts": [person
@@ -56,7 +56,7 @@ CONTACT_FIELDS: list[dict[str, Any]] = [
     {"name": "Google Contact", "type": "singleLineText"},
     {"name": "Notes", "type": "multilineText"},
 ]
-"""The Contacts table of the external contract (DESIGN.md), as Airtable's metadata API describes it."""
+"""The Contacts table of the external contract (DESIGN.md), in Airtable's metadata shape."""
 
 
 class FixtureError(ConfigurationError):
@@ -64,7 +64,7 @@ class FixtureError(ConfigurationError):
 
 
 def load_fixture(source: dict[str, Any] | str | Path | None) -> dict[str, Any]:
-    """A validated deep copy of a fixture given as a dict, a JSON file path, or None (the small one)."""
+    """A validated deep copy of a fixture: a dict, a JSON file path, or None (the small one)."""
     if source is None:
         data = small_fixture()
     elif isinstance(source, dict):
@@ -169,7 +169,9 @@ def small_fixture() -> dict[str, Any]:
                         {
                             "id": "evtinterviewada01",
                             "summary": "Informational interview: Ada Lovelace",
-                            "description": "Insight: start with the data model.\nTODO: send the notes link",
+                            "description": (
+                                "Insight: start with the data model.\nTODO: send the notes link"
+                            ),
                             "start": {"dateTime": "2026-03-02T10:00:00-05:00", "timeZone": tz},
                             "end": {"dateTime": "2026-03-02T10:30:00-05:00", "timeZone": tz},
                             "attendees": [

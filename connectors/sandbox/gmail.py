@@ -68,7 +68,9 @@ def _parse_raw(raw: Any) -> tuple[bytes, EmailMessage]:
     try:
         data = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
     except (binascii.Error, ValueError):
-        raise gmail_error(400, "Invalid value for ByteString: raw", "invalidArgument", "INVALID_ARGUMENT") from None
+        raise gmail_error(
+            400, "Invalid value for ByteString: raw", "invalidArgument", "INVALID_ARGUMENT"
+        ) from None
     parsed = email.message_from_bytes(data, policy=email.policy.default)
     if not isinstance(parsed, EmailMessage) or not parsed.keys():
         raise gmail_error(400, "Invalid draft", "invalidArgument", "INVALID_ARGUMENT")
@@ -89,15 +91,26 @@ class GmailApi:
         router.add("POST", BASE, self.create, name="gmail.drafts.create", api="google", write=True)
         router.add("GET", BASE, self.list, name="gmail.drafts.list", api="google")
         router.add("GET", BASE + "/{id}", self.get, name="gmail.drafts.get", api="google")
-        router.add("PUT", BASE + "/{id}", self.update, name="gmail.drafts.update", api="google", write=True)
-        router.add("DELETE", BASE + "/{id}", self.delete, name="gmail.drafts.delete", api="google", write=True)
+        router.add(
+            "PUT", BASE + "/{id}", self.update, name="gmail.drafts.update", api="google", write=True
+        )
+        router.add(
+            "DELETE",
+            BASE + "/{id}",
+            self.delete,
+            name="gmail.drafts.delete",
+            api="google",
+            write=True,
+        )
 
     # --- state -----------------------------------------------------------------------------
 
-    def _new_message(self, raw: Any, thread_id: str | None = None) -> tuple[str, str, bytes, EmailMessage]:
+    def _new_message(
+        self, raw: Any, thread_id: str | None = None
+    ) -> tuple[str, str, bytes, EmailMessage]:
         data, parsed = _parse_raw(raw)
         number = next(self._ids)
-        message_id = f"{0x18e0000000000000 + number:x}"
+        message_id = f"{0x18E0000000000000 + number:x}"
         if "Message-ID" not in parsed:
             parsed["Message-ID"] = f"<sandbox.{message_id}@mail.gmail.com>"
             data = parsed.as_bytes()
@@ -133,7 +146,9 @@ class GmailApi:
     def _check_user(self, request: Request) -> None:
         user = request.params["userId"]
         if user not in ("me", self.user_email):
-            raise gmail_error(403, f"Delegation denied for {self.user_email}", "forbidden", "PERMISSION_DENIED")
+            raise gmail_error(
+                403, f"Delegation denied for {self.user_email}", "forbidden", "PERMISSION_DENIED"
+            )
 
     def _draft(self, request: Request) -> Draft:
         self._check_user(request)
@@ -148,7 +163,9 @@ class GmailApi:
         body = request.json()
         message = body.get("message") if isinstance(body, dict) else None
         raw = message.get("raw") if isinstance(message, dict) else None
-        message_id, thread_id, data, parsed = self._new_message(raw, (message or {}).get("threadId"))
+        message_id, thread_id, data, parsed = self._new_message(
+            raw, (message or {}).get("threadId")
+        )
         draft_id = f"r{8000000000000000000 + len(self.drafts) + 1}"
         draft = Draft(draft_id, message_id, thread_id, data, parsed, int(time.time() * 1000))
         self.drafts[draft_id] = draft
@@ -177,7 +194,9 @@ class GmailApi:
         draft = self._draft(request)
         form = request.arg("format", "full")
         if form not in ("full", "metadata", "minimal", "raw"):
-            raise gmail_error(400, f"Invalid value at 'format' ({form})", "invalidArgument", "INVALID_ARGUMENT")
+            raise gmail_error(
+                400, f"Invalid value at 'format' ({form})", "invalidArgument", "INVALID_ARGUMENT"
+            )
         return Response(200, {"id": draft.id, "message": self._message(draft, form or "full")})
 
     def list(self, request: Request) -> Response:
@@ -185,19 +204,26 @@ class GmailApi:
         self._check_user(request)
         size = _page_size(request.arg("maxResults"))
         offset = _offset(request.arg("pageToken"))
-        matching = [d for d in self.drafts.values() if not d.sent and _matches(d, request.arg("q") or "")]
+        matching = [
+            d for d in self.drafts.values() if not d.sent and _matches(d, request.arg("q") or "")
+        ]
         matching.sort(key=lambda d: -d.internal_date)
         page = matching[offset : offset + size]
         body: dict[str, Any] = {"resultSizeEstimate": len(matching)}
         if page:
-            body["drafts"] = [{"id": d.id, "message": {"id": d.message_id, "threadId": d.thread_id}} for d in page]
+            body["drafts"] = [
+                {"id": d.id, "message": {"id": d.message_id, "threadId": d.thread_id}} for d in page
+            ]
         if offset + size < len(matching):
             body["nextPageToken"] = encode_token({"o": offset + size})
         return Response(200, body)
 
     def _reference(self, draft: Draft) -> dict[str, Any]:
         labels = ["SENT"] if draft.sent else ["DRAFT"]
-        return {"id": draft.id, "message": {"id": draft.message_id, "threadId": draft.thread_id, "labelIds": labels}}
+        return {
+            "id": draft.id,
+            "message": {"id": draft.message_id, "threadId": draft.thread_id, "labelIds": labels},
+        }
 
     def _message(self, draft: Draft, form: str) -> dict[str, Any]:
         message: dict[str, Any] = self._reference(draft)["message"]
@@ -217,7 +243,8 @@ class GmailApi:
 def _payload(part: Any, part_id: str, *, headers_only: bool = False) -> dict[str, Any]:
     """A MIME part as Gmail's MessagePart."""
     out: dict[str, Any] = {
-        "partId": part_id, "mimeType": part.get_content_type(), "filename": part.get_filename() or "",
+        "partId": part_id, "mimeType": part.get_content_type(),
+        "filename": part.get_filename() or "",
         "headers": [{"name": k, "value": str(v)} for k, v in part.items()],
     }  # fmt: skip
     if headers_only:
@@ -237,7 +264,7 @@ def _addresses(value: str) -> list[str]:
 
 
 def _matches(draft: Draft, query: str) -> bool:
-    """Gmail search, for the terms the sandbox knows: rfc822msgid:, subject:, to:, and bare words."""
+    """Gmail search for the terms the sandbox knows: rfc822msgid:, subject:, to:, bare words."""
     for term in re.findall(r'\S+:"[^"]*"|"[^"]*"|\S+', query):
         name, _, value = term.partition(":") if ":" in term else ("", "", term)
         value = value.strip('"').lower()
@@ -259,7 +286,9 @@ def _page_size(raw: str | None) -> int:
     try:
         size = int(raw) if raw else DEFAULT_PAGE
     except ValueError:
-        raise gmail_error(400, f"Invalid value '{raw}' for maxResults", "invalidArgument", "INVALID_ARGUMENT") from None
+        raise gmail_error(
+            400, f"Invalid value '{raw}' for maxResults", "invalidArgument", "INVALID_ARGUMENT"
+        ) from None
     return max(1, min(size, MAX_PAGE))
 
 
@@ -270,4 +299,3 @@ def _offset(token: str | None) -> int:
     if cursor is None or not isinstance(cursor.get("o"), int):
         raise gmail_error(400, "Invalid pageToken", "invalidArgument", "INVALID_ARGUMENT")
     return int(cursor["o"])
-

@@ -20,20 +20,53 @@ from connectors.sandbox.tokens import PageLimits, decode_token, encode_token
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 PERSON_FIELDS = frozenset(
-    "addresses ageRanges biographies birthdays calendarUrls clientData coverPhotos emailAddresses "
-    "events externalIds genders imClients interests locales locations memberships metadata "
-    "miscKeywords names nicknames occupations organizations phoneNumbers photos relations "
-    "sipAddresses skills urls userDefined".split()
+    {
+        "addresses",
+        "ageRanges",
+        "biographies",
+        "birthdays",
+        "calendarUrls",
+        "clientData",
+        "coverPhotos",
+        "emailAddresses",
+        "events",
+        "externalIds",
+        "genders",
+        "imClients",
+        "interests",
+        "locales",
+        "locations",
+        "memberships",
+        "metadata",
+        "miscKeywords",
+        "names",
+        "nicknames",
+        "occupations",
+        "organizations",
+        "phoneNumbers",
+        "photos",
+        "relations",
+        "sipAddresses",
+        "skills",
+        "urls",
+        "userDefined",
+    }
 )
 _MASK_DOCS = "Valid paths are documented at https://developers.google.com/people/api/rest/v1/people.connections/list."
 
 
-def people_error(status: int, message: str, grpc_status: str, reason: str | None = None) -> HttpError:
-    """An error in the People API's shape (google.rpc.Status; ErrorInfo details when there is a reason)."""
+def people_error(
+    status: int, message: str, grpc_status: str, reason: str | None = None
+) -> HttpError:
+    """An error in the People API's shape (google.rpc.Status, with ErrorInfo for a reason)."""
     error: dict[str, Any] = {"code": status, "message": message, "status": grpc_status}
     if reason:
         error["details"] = [
-            {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": reason, "domain": "people.googleapis.com"}
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": reason,
+                "domain": "people.googleapis.com",
+            }
         ]
     return HttpError(Response(status, {"error": error}))
 
@@ -53,18 +86,31 @@ class PeopleApi:
 
     def register(self, router: Router) -> None:
         """Serve people.connections.list."""
-        router.add("GET", "/v1/people/me/connections", self.list_connections, name="people.connections.list", api="google")
+        router.add(
+            "GET",
+            "/v1/people/me/connections",
+            self.list_connections,
+            name="people.connections.list",
+            api="google",
+        )
 
     # --- state changes ---------------------------------------------------------------------
 
     def _touch(self, person: dict[str, Any]) -> dict[str, Any]:
         self.seq += 1
-        person["etag"] = "%Ey" + hashlib.sha1(f"{person['resourceName']}:{self.seq}".encode()).hexdigest()[:20]
+        person["etag"] = (
+            "%Ey" + hashlib.sha1(f"{person['resourceName']}:{self.seq}".encode()).hexdigest()[:20]
+        )
         metadata = person.setdefault("metadata", {})
         metadata.setdefault("objectType", "PERSON")
         source_id = person["resourceName"].split("/", 1)[1]
         metadata["sources"] = [
-            {"type": "CONTACT", "id": source_id, "etag": person["etag"], "updateTime": rfc3339(dt.datetime.now(dt.UTC))}
+            {
+                "type": "CONTACT",
+                "id": source_id,
+                "etag": person["etag"],
+                "updateTime": rfc3339(dt.datetime.now(dt.UTC)),
+            }
         ]
         self.people[person["resourceName"]] = person
         self.changed_at[person["resourceName"]] = self.seq
@@ -135,7 +181,9 @@ class PeopleApi:
             chosen = [p for p in self.people.values() if not p.get("metadata", {}).get("deleted")]
         else:
             chosen = [self.people[r] for r, seq in self.changed_at.items() if since < seq <= at]
-        chosen.sort(key=lambda p: self.changed_at[p["resourceName"]] if since is not None else _sort_name(p))
+        chosen.sort(
+            key=lambda p: self.changed_at[p["resourceName"]] if since is not None else _sort_name(p)
+        )
         start, end = self.limits.window(cursor.get("n", 0), cursor.get("o", 0), size, len(chosen))
         body: dict[str, Any] = {
             "connections": [_masked(p, fields) for p in chosen[start:end]],
@@ -153,11 +201,16 @@ class PeopleApi:
     def _person_fields(self, request: Request) -> set[str]:
         fields = set(request.args("personFields"))
         if not fields:
-            message = f"personFields mask is required. Please specify one or more valid paths. {_MASK_DOCS}"
+            message = "personFields mask is required. Please specify one or more valid paths. "
+            message += _MASK_DOCS
             raise people_error(400, message, "INVALID_ARGUMENT")
         unknown = sorted(f for f in fields if f.removeprefix("person.") not in PERSON_FIELDS)
         if unknown:
-            raise people_error(400, f'Invalid personFields mask path: "{unknown[0]}". {_MASK_DOCS}', "INVALID_ARGUMENT")
+            raise people_error(
+                400,
+                f'Invalid personFields mask path: "{unknown[0]}". {_MASK_DOCS}',
+                "INVALID_ARGUMENT",
+            )
         return {f.removeprefix("person.") for f in fields}
 
     def _page_size(self, request: Request) -> int:
@@ -165,9 +218,13 @@ class PeopleApi:
         try:
             size = int(raw)
         except ValueError:
-            raise people_error(400, f'Invalid value at \'page_size\' (TYPE_INT32), "{raw}"', "INVALID_ARGUMENT") from None
+            raise people_error(
+                400, f"Invalid value at 'page_size' (TYPE_INT32), \"{raw}\"", "INVALID_ARGUMENT"
+            ) from None
         if size < 0 or size > MAX_PAGE:
-            raise people_error(400, "Page size must be less than or equal to 1000.", "INVALID_ARGUMENT")
+            raise people_error(
+                400, "Page size must be less than or equal to 1000.", "INVALID_ARGUMENT"
+            )
         return size or DEFAULT_PAGE
 
     def _sync_since(self, request: Request) -> int | None:
@@ -178,7 +235,9 @@ class PeopleApi:
         if state is None or state.get("p") != "people" or not isinstance(state.get("s"), int):
             raise people_error(400, "Request contains an invalid argument.", "INVALID_ARGUMENT")
         if state.get("e") != self.epoch:
-            message = "Sync token is expired. Clear local cache and retry call without the sync token."
+            message = (
+                "Sync token is expired. Clear local cache and retry call without the sync token."
+            )
             raise people_error(400, message, "FAILED_PRECONDITION", reason="EXPIRED_SYNC_TOKEN")
         return int(state["s"])
 

@@ -29,7 +29,7 @@ class Notification:
 
 @dataclass
 class Outbox:
-    """A FIFO of notifications and the daemon thread that delivers them (best effort, like Google)."""
+    """A FIFO of notifications and the daemon thread delivering them (best effort, as Google)."""
 
     timeout: float = 5.0
     delivered: list[tuple[Notification, int | None]] = field(default_factory=list)

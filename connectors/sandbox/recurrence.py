@@ -1,4 +1,4 @@
-"""The RRULE subset the sandbox expands: FREQ=DAILY|WEEKLY with INTERVAL, COUNT, UNTIL, BYDAY, and EXDATE.
+"""The RRULE subset the sandbox expands: FREQ=DAILY|WEEKLY, INTERVAL, COUNT, UNTIL, BYDAY, EXDATE.
 
 Occurrences step in the event's local time, so a weekly 9:00 meeting stays at 9:00 across a
 daylight-saving change, as Google keeps it.
@@ -32,16 +32,16 @@ def parse_rule(lines: list[str]) -> tuple[dict[str, str], set[dt.date | dt.datet
     return rule, exdates
 
 
-def occurrences(lines: list[str], start: dt.datetime, horizon: dt.datetime) -> Iterator[dt.datetime]:
-    """Start times of a series (aware datetimes in `start`'s zone), up to `horizon` or the rule's end."""
+def occurrences(
+    lines: list[str], start: dt.datetime, horizon: dt.datetime
+) -> Iterator[dt.datetime]:
+    """Start times of a series (aware, in `start`'s zone) up to `horizon` or the rule's end."""
     rule, exdates = parse_rule(lines)
     count = int(rule["COUNT"]) if "COUNT" in rule else None
     until = _parse_stamp(rule["UNTIL"]) if "UNTIL" in rule else None
-    produced = 0
-    for when in _candidates(rule, start):
+    for produced, when in enumerate(_candidates(rule, start)):
         if produced >= (count or MAX_INSTANCES) or when > horizon or _after(when, until):
             return
-        produced += 1
         if not exdates & {when, when.replace(tzinfo=None), when.date()}:
             yield when
 
@@ -55,7 +55,9 @@ def _candidates(rule: dict[str, str], start: dt.datetime) -> Iterator[dt.datetim
         while True:
             yield (local + dt.timedelta(days=step)).replace(tzinfo=zone)
             step += interval
-    days = sorted(WEEKDAYS[d[-2:]] for d in rule.get("BYDAY", "").split(",") if d) or [local.weekday()]
+    days = sorted(WEEKDAYS[d[-2:]] for d in rule.get("BYDAY", "").split(",") if d) or [
+        local.weekday()
+    ]
     week_start = local - dt.timedelta(days=local.weekday())
     week = 0
     while True:

@@ -121,7 +121,10 @@ class Sandbox(SandboxControl):
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="sandbox", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="sandbox",
+            daemon=True,
         )
         self._thread.start()
         self.outbox.start()
@@ -154,7 +157,7 @@ class Sandbox(SandboxControl):
     # --- credentials -----------------------------------------------------------------------
 
     def google_credentials(self) -> dict[str, Any]:
-        """Authorized-user credentials (google.oauth2.credentials format) with a valid access token."""
+        """Authorized-user credentials (google-auth's format) holding a valid access token."""
         with self.lock:
             token, expiry = self.oauth.issue()
         return {
@@ -182,7 +185,10 @@ class Sandbox(SandboxControl):
     def _build_google(self, google: dict[str, Any]) -> None:
         """Create the Google API parts from the fixture and register their routes."""
         self.calendar_api = CalendarApi(
-            google.get("calendars", {}), user_email=self.user_email, outbox=self.outbox, now=self.now
+            google.get("calendars", {}),
+            user_email=self.user_email,
+            outbox=self.outbox,
+            now=self.now,
         )
         self.people_api = PeopleApi(google.get("contacts", []))
         self.gmail_api = GmailApi(user_email=self.user_email)

@@ -60,11 +60,22 @@ class TasksApi:
     def register(self, router: Router) -> None:
         """Serve the Tasks paths."""
         router.add("GET", LISTS, self.list_lists, name="tasks.tasklists.list", api="google")
-        router.add("POST", LISTS, self.insert_list, name="tasks.tasklists.insert", api="google", write=True)
+        router.add(
+            "POST", LISTS, self.insert_list, name="tasks.tasklists.insert", api="google", write=True
+        )
         router.add("GET", TASKS, self.list_tasks, name="tasks.tasks.list", api="google")
-        router.add("POST", TASKS, self.insert_task, name="tasks.tasks.insert", api="google", write=True)
+        router.add(
+            "POST", TASKS, self.insert_task, name="tasks.tasks.insert", api="google", write=True
+        )
         router.add("GET", TASKS + "/{task}", self.get_task, name="tasks.tasks.get", api="google")
-        router.add("PATCH", TASKS + "/{task}", self.patch_task, name="tasks.tasks.patch", api="google", write=True)
+        router.add(
+            "PATCH",
+            TASKS + "/{task}",
+            self.patch_task,
+            name="tasks.tasks.patch",
+            api="google",
+            write=True,
+        )
 
     # --- state -----------------------------------------------------------------------------
 
@@ -74,7 +85,8 @@ class TasksApi:
     def _insert_list(self, data: dict[str, Any]) -> dict[str, Any]:
         list_id = str(data.get("id") or self._new_id())
         stored = {
-            "kind": "tasks#taskList", "id": list_id, "etag": f'"{list_id}-1"', "title": str(data.get("title", "")),
+            "kind": "tasks#taskList", "id": list_id, "etag": f'"{list_id}-1"',
+            "title": str(data.get("title", "")),
             "updated": _now(), "selfLink": f"https://www.googleapis.com/tasks/v1/users/@me/lists/{list_id}",
         }  # fmt: skip
         self.lists[list_id] = stored
@@ -113,11 +125,18 @@ class TasksApi:
     def stored_tasks(self, tasklist_id: str | None = None) -> list[dict[str, Any]]:
         """Every task (of one list, or of all), each with a `tasklist` field naming its list."""
         chosen = [tasklist_id] if tasklist_id else list(self.tasks)
-        return [{**copy.deepcopy(t), "tasklist": lid} for lid in chosen for t in self.tasks.get(lid, {}).values()]
+        return [
+            {**copy.deepcopy(t), "tasklist": lid}
+            for lid in chosen
+            for t in self.tasks.get(lid, {}).values()
+        ]
 
     def snapshot(self) -> dict[str, Any]:
         """Task lists and their tasks."""
-        return {"lists": [copy.deepcopy(v) for v in self.lists.values()], "tasks": self.stored_tasks()}
+        return {
+            "lists": [copy.deepcopy(v) for v in self.lists.values()],
+            "tasks": self.stored_tasks(),
+        }
 
     # --- handlers --------------------------------------------------------------------------
 
@@ -177,7 +196,9 @@ class TasksApi:
         return Response(200, copy.deepcopy(task))
 
 
-def _page(request: Request, items: list[dict[str, Any]], kind: str, *, default: int, maximum: int) -> dict[str, Any]:
+def _page(
+    request: Request, items: list[dict[str, Any]], kind: str, *, default: int, maximum: int
+) -> dict[str, Any]:
     """One page of a Tasks list response."""
     raw = request.arg("maxResults")
     try:
@@ -189,7 +210,11 @@ def _page(request: Request, items: list[dict[str, Any]], kind: str, *, default: 
     if cursor is None or not isinstance(cursor.get("o"), int):
         raise _invalid("Invalid pageToken")
     offset = int(cursor["o"])
-    body: dict[str, Any] = {"kind": kind, "etag": f'"{len(items)}"', "items": [copy.deepcopy(i) for i in items[offset : offset + max(size, 1)]]}
+    body: dict[str, Any] = {
+        "kind": kind,
+        "etag": f'"{len(items)}"',
+        "items": [copy.deepcopy(i) for i in items[offset : offset + max(size, 1)]],
+    }
     if offset + size < len(items):
         body["nextPageToken"] = encode_token({"o": offset + size})
     return body

@@ -31,7 +31,7 @@ def response_schema(name: str, method_id: str) -> str:
     for part in method_id.split(".")[1:-1]:
         resources = resources[part]
         resources = resources.get("resources", resources)
-    methods = resources if "methods" not in resources else resources["methods"]
+    methods = resources.get("methods", resources)
     return str(methods[method_id.split(".")[-1]]["response"]["$ref"])
 
 
@@ -42,7 +42,9 @@ def problems(name: str, schema_name: str, value: Any) -> list[str]:
     return found
 
 
-def _check(schemas: dict[str, Any], schema: dict[str, Any], value: Any, where: str, found: list[str]) -> None:
+def _check(
+    schemas: dict[str, Any], schema: dict[str, Any], value: Any, where: str, found: list[str]
+) -> None:
     if "$ref" in schema:
         schema = schemas[schema["$ref"]]
     kind = schema.get("type", "any")
@@ -58,7 +60,9 @@ def _check(schemas: dict[str, Any], schema: dict[str, Any], value: Any, where: s
         _check_scalar(kind, schema.get("format"), value, where, found)
 
 
-def _check_object(schemas: dict[str, Any], schema: dict[str, Any], value: Any, where: str, found: list[str]) -> None:
+def _check_object(
+    schemas: dict[str, Any], schema: dict[str, Any], value: Any, where: str, found: list[str]
+) -> None:
     if not isinstance(value, dict):
         found.append(f"{where}: expected an object, got {value!r}")
         return
@@ -74,18 +78,31 @@ def _check_object(schemas: dict[str, Any], schema: dict[str, Any], value: Any, w
 
 
 def _check_scalar(kind: str, form: str | None, value: Any, where: str, found: list[str]) -> None:
-    python = {"string": str, "boolean": bool, "integer": int, "number": (int, float)}[kind]
-    if not isinstance(value, python) or (kind in ("integer", "number") and isinstance(value, bool)):
+    python: dict[str, type | tuple[type, ...]] = {
+        "string": str,
+        "boolean": bool,
+        "integer": int,
+        "number": (int, float),
+    }
+    if not isinstance(value, python[kind]) or (
+        kind in ("integer", "number") and isinstance(value, bool)
+    ):
         found.append(f"{where}: expected {kind}, got {value!r}")
         return
-    try:
-        if form in ("int64", "uint64") and kind == "string":
-            int(value)
-        elif form == "date-time":
-            dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        elif form == "date":
-            dt.date.fromisoformat(value)
-        elif form == "byte":
-            base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except (ValueError, binascii.Error):
+    if kind == "string" and not _fits_format(form, str(value)):
         found.append(f"{where}: {value!r} is not a valid {form}")
+
+
+def _fits_format(form: str | None, text: str) -> bool:
+    try:
+        if form in ("int64", "uint64"):
+            int(text)
+        elif form == "date-time":
+            dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        elif form == "date":
+            dt.date.fromisoformat(text)
+        elif form == "byte":
+            base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, binascii.Error):
+        return False
+    return True

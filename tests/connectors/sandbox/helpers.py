@@ -19,7 +19,8 @@ VERSIONS = {"calendar": "v3", "people": "v1", "gmail": "v1", "tasks": "v1"}
 
 
 def credentials(sandbox: Sandbox) -> Credentials:
-    """google-auth credentials for the sandbox (token_uri set directly: from_authorized_user_info ignores it)."""
+    """google-auth credentials for the sandbox (built directly: from_authorized_user_info
+    ignores token_uri)."""
     info = sandbox.google_credentials()
     return Credentials(
         token=info["token"],
@@ -32,7 +33,7 @@ def credentials(sandbox: Sandbox) -> Credentials:
 
 
 def service(sandbox: Sandbox, api: str, creds: Credentials | None = None) -> Any:
-    """A real discovery-built client for `api` ("calendar", "people", "gmail", "tasks") on the sandbox."""
+    """A real discovery-built client for `api` (calendar, people, gmail, tasks) on the sandbox."""
     http = AuthorizedHttp(creds or credentials(sandbox), http=httplib2.Http(timeout=10))
     return build(
         api,
@@ -43,11 +44,15 @@ def service(sandbox: Sandbox, api: str, creds: Credentials | None = None) -> Any
     )
 
 
-def call(sandbox: Sandbox, method: str, path: str, body: Any = None, token: str | None = "valid") -> tuple[int, Any]:
+def call(
+    sandbox: Sandbox, method: str, path: str, body: Any = None, token: str | None = "valid"
+) -> tuple[int, Any]:
     """A raw HTTP call: (status, parsed JSON body or None). token="valid" fetches a fresh one."""
     if token == "valid":
         token = sandbox.google_credentials()["token"]
-    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    data = (
+        None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    )
     request = urllib.request.Request(sandbox.url + path, data=data, method=method)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
@@ -63,7 +68,7 @@ def call(sandbox: Sandbox, method: str, path: str, body: Any = None, token: str 
 
 
 class Receiver:
-    """A local HTTP endpoint that records the headers of every POST it receives (a push subscriber)."""
+    """A local HTTP endpoint recording the headers of every POST it receives (a subscriber)."""
 
     def __init__(self) -> None:
         import threading
@@ -72,7 +77,7 @@ class Receiver:
         received: list[dict[str, str]] = []
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 self.rfile.read(length)
                 received.append({k.lower(): v for k, v in self.headers.items()})
@@ -80,7 +85,7 @@ class Receiver:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         self.received = received

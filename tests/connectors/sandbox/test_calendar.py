@@ -47,7 +47,11 @@ def test_calendar_get_tells_the_time_zone(cal: Any, sandbox: Sandbox) -> None:
 
 
 def test_single_events_expands_a_weekly_series_across_daylight_saving(cal: Any) -> None:
-    items = cal.events().list(calendarId="primary", singleEvents=True, orderBy="startTime").execute()["items"]
+    items = (
+        cal.events()
+        .list(calendarId="primary", singleEvents=True, orderBy="startTime")
+        .execute()["items"]
+    )
     standups = [e for e in items if e.get("recurringEventId") == "evtstandup01"]
     assert [e["start"]["dateTime"] for e in standups] == [
         "2026-03-02T09:00:00-05:00",
@@ -74,13 +78,17 @@ def test_time_min_bounds_the_end_and_time_max_the_start(cal: Any) -> None:
     assert [e["id"] for e in items] == ["evtstandup01_20260302T140000Z"]
 
 
-def test_paging_through_many_events_returns_each_once(sandbox_factory: Callable[..., Sandbox]) -> None:
+def test_paging_through_many_events_returns_each_once(
+    sandbox_factory: Callable[..., Sandbox],
+) -> None:
     fixture = small_fixture()
     fixture["google"]["calendars"]["primary"]["events"] = [_event(n) for n in range(600)]
     cal = service(sandbox_factory(fixture), "calendar")
     pages = list(_pages(cal, maxResults=250))
     ids = [e["id"] for p in pages for e in p["items"]]
-    assert len(pages) == 3 and sorted(ids) == sorted({e["id"] for e in fixture["google"]["calendars"]["primary"]["events"]})
+    assert len(pages) == 3 and sorted(ids) == sorted(
+        {e["id"] for e in fixture["google"]["calendars"]["primary"]["events"]}
+    )
     assert all("nextSyncToken" not in p for p in pages[:-1]) and "nextSyncToken" in pages[-1]
 
 
@@ -96,13 +104,23 @@ def test_max_results_is_capped_and_zero_is_refused(cal: Any, sandbox: Sandbox) -
     assert status == 400 and body["error"]["errors"][0]["reason"] == "invalid"
 
 
-def test_incremental_sync_returns_only_changes_with_minimal_tombstones(cal: Any, sandbox: Sandbox) -> None:
+def test_incremental_sync_returns_only_changes_with_minimal_tombstones(
+    cal: Any, sandbox: Sandbox
+) -> None:
     token = list(_pages(cal, singleEvents=True))[-1]["nextSyncToken"]
     again = cal.events().list(calendarId="primary", singleEvents=True, syncToken=token).execute()
     assert again["items"] == []
     sandbox.cancel_event("evtstandup01_20260304T140000Z")
-    sandbox.move_event("evtinterviewada01", {"dateTime": "2026-03-03T10:00:00-05:00"}, {"dateTime": "2026-03-03T10:30:00-05:00"})
-    changes = cal.events().list(calendarId="primary", singleEvents=True, syncToken=again["nextSyncToken"]).execute()
+    sandbox.move_event(
+        "evtinterviewada01",
+        {"dateTime": "2026-03-03T10:00:00-05:00"},
+        {"dateTime": "2026-03-03T10:30:00-05:00"},
+    )
+    changes = (
+        cal.events()
+        .list(calendarId="primary", singleEvents=True, syncToken=again["nextSyncToken"])
+        .execute()
+    )
     by_id = {e["id"]: e for e in changes["items"]}
     assert by_id["evtinterviewada01"]["start"]["dateTime"] == "2026-03-03T10:00:00-05:00"
     tomb = by_id["evtstandup01_20260304T140000Z"]
@@ -112,12 +130,18 @@ def test_incremental_sync_returns_only_changes_with_minimal_tombstones(cal: Any,
 
 def test_show_deleted_lists_cancelled_events(cal: Any, sandbox: Sandbox) -> None:
     sandbox.cancel_event("evtinterviewada01")
-    assert "evtinterviewada01" not in {e["id"] for e in cal.events().list(calendarId="primary").execute()["items"]}
+    assert "evtinterviewada01" not in {
+        e["id"] for e in cal.events().list(calendarId="primary").execute()["items"]
+    }
     shown = cal.events().list(calendarId="primary", showDeleted=True).execute()["items"]
-    assert {"id": "evtinterviewada01", "status": "cancelled"}.items() <= next(e for e in shown if e["id"] == "evtinterviewada01").items()
+    assert {"id": "evtinterviewada01", "status": "cancelled"}.items() <= next(
+        e for e in shown if e["id"] == "evtinterviewada01"
+    ).items()
 
 
-@pytest.mark.parametrize("param", [{"timeMin": "2026-03-01T00:00:00Z"}, {"orderBy": "updated"}, {"q": "x"}])
+@pytest.mark.parametrize(
+    "param", [{"timeMin": "2026-03-01T00:00:00Z"}, {"orderBy": "updated"}, {"q": "x"}]
+)
 def test_parameters_google_rejects_beside_a_sync_token(cal: Any, param: dict[str, str]) -> None:
     token = cal.events().list(calendarId="primary").execute()["nextSyncToken"]
     with pytest.raises(HttpError) as caught:
@@ -125,7 +149,9 @@ def test_parameters_google_rejects_beside_a_sync_token(cal: Any, param: dict[str
     assert caught.value.resp.status == 400
 
 
-def test_expired_or_unknown_sync_token_is_410_full_sync_required(cal: Any, sandbox: Sandbox) -> None:
+def test_expired_or_unknown_sync_token_is_410_full_sync_required(
+    cal: Any, sandbox: Sandbox
+) -> None:
     token = cal.events().list(calendarId="primary").execute()["nextSyncToken"]
     sandbox.expire_sync_tokens()
     for bad in (token, "garbage"):
@@ -138,7 +164,9 @@ def test_expired_or_unknown_sync_token_is_410_full_sync_required(cal: Any, sandb
 
 
 def test_get_an_instance_and_a_missing_event(cal: Any) -> None:
-    instance = cal.events().get(calendarId="primary", eventId="evtstandup01_20260309T130000Z").execute()
+    instance = (
+        cal.events().get(calendarId="primary", eventId="evtstandup01_20260309T130000Z").execute()
+    )
     assert instance["recurringEventId"] == "evtstandup01"
     with pytest.raises(HttpError) as caught:
         cal.events().get(calendarId="primary", eventId="nope").execute()
@@ -148,19 +176,39 @@ def test_get_an_instance_and_a_missing_event(cal: Any) -> None:
 def test_watch_pushes_sync_then_exists_until_stopped(cal: Any, sandbox: Sandbox) -> None:
     receiver = Receiver()
     try:
-        channel = cal.events().watch(
-            calendarId="primary", body={"id": "chan-1", "type": "web_hook", "address": receiver.url, "token": "secret-t"}
-        ).execute()
-        sandbox.add_event({"summary": "Coffee", "start": {"dateTime": "2026-03-05T08:00:00Z"}, "end": {"dateTime": "2026-03-05T08:30:00Z"}})
+        channel = (
+            cal.events()
+            .watch(
+                calendarId="primary",
+                body={
+                    "id": "chan-1",
+                    "type": "web_hook",
+                    "address": receiver.url,
+                    "token": "secret-t",
+                },
+            )
+            .execute()
+        )
+        sandbox.add_event(
+            {
+                "summary": "Coffee",
+                "start": {"dateTime": "2026-03-05T08:00:00Z"},
+                "end": {"dateTime": "2026-03-05T08:30:00Z"},
+            }
+        )
         sandbox.cancel_event("evtinterviewada01")
         sandbox.push_log()
         cal.channels().stop(body={"id": "chan-1", "resourceId": channel["resourceId"]}).execute()
         sandbox.cancel_event("evtstandup01")
         sandbox.push_log()
-        states = [(h["x-goog-resource-state"], h["x-goog-message-number"]) for h in receiver.received]
+        states = [
+            (h["x-goog-resource-state"], h["x-goog-message-number"]) for h in receiver.received
+        ]
         assert states == [("sync", "1"), ("exists", "2"), ("exists", "3")]
         first = receiver.received[0]
-        assert first["x-goog-channel-id"] == "chan-1" and first["x-goog-channel-token"] == "secret-t"
+        assert (
+            first["x-goog-channel-id"] == "chan-1" and first["x-goog-channel-token"] == "secret-t"
+        )
         assert first["x-goog-resource-id"] == channel["resourceId"]
     finally:
         receiver.close()

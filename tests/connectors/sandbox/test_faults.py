@@ -35,12 +35,19 @@ def test_an_error_rate_answers_in_googles_shape_until_cleared(sandbox: Sandbox) 
     assert caught.value.resp.status == 429
     assert caught.value.error_details[0]["reason"] == "rateLimitExceeded"
     sandbox.clear_faults()
-    assert people.people().connections().list(resourceName="people/me", personFields="names").execute()["connections"]
+    assert (
+        people.people()
+        .connections()
+        .list(resourceName="people/me", personFields="names")
+        .execute()["connections"]
+    )
 
 
 def test_airtable_routes_get_airtables_error_shape(sandbox: Sandbox) -> None:
     sandbox.fail_next("airtable", 500)
-    status, body = call(sandbox, "GET", f"/v0/{sandbox.airtable_base_id}/Contacts", token=sandbox.airtable_token)
+    status, body = call(
+        sandbox, "GET", f"/v0/{sandbox.airtable_base_id}/Contacts", token=sandbox.airtable_token
+    )
     assert status == 500 and body["error"]["type"] == "SERVER_ERROR"
 
 
@@ -62,7 +69,9 @@ def test_an_ambiguous_write_is_applied_but_never_answered(sandbox: Sandbox) -> N
     assert sandbox.requests_log()[-1]["status"] == 0
 
 
-def test_httplib2_silently_resends_a_dropped_post_so_the_write_lands_twice(sandbox: Sandbox) -> None:
+def test_httplib2_silently_resends_a_dropped_post_so_the_write_lands_twice(
+    sandbox: Sandbox,
+) -> None:
     gmail = service(sandbox, "gmail")
     sandbox.drop_next_writes("gmail.drafts.create")
     gmail.users().drafts().create(userId="me", body={"message": {"raw": RAW}}).execute()
@@ -87,7 +96,9 @@ def _control(sandbox: Sandbox, name: str, body: dict[str, Any] | None = None) ->
     import json
 
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{sandbox.url}/_sandbox/{name}", data=data, method="POST" if data else "GET")
+    request = urllib.request.Request(
+        f"{sandbox.url}/_sandbox/{name}", data=data, method="POST" if data else "GET"
+    )
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())["result"]
 

@@ -46,16 +46,28 @@ def test_calendar_responses_fit_the_schema(demo: Sandbox) -> None:
     cal = service(demo, "calendar")
     fits("calendar", "calendar.calendars.get", cal.calendars().get(calendarId="primary").execute())
     for single in (True, False):
-        listing = cal.events().list(calendarId="primary", singleEvents=single, showDeleted=True).execute()
+        listing = (
+            cal.events().list(calendarId="primary", singleEvents=single, showDeleted=True).execute()
+        )
         fits("calendar", "calendar.events.list", listing)
     first = listing["items"][0]["id"]
-    fits("calendar", "calendar.events.get", cal.events().get(calendarId="primary", eventId=first).execute())
+    fits(
+        "calendar",
+        "calendar.events.get",
+        cal.events().get(calendarId="primary", eventId=first).execute(),
+    )
     demo.cancel_event(first)
     changes = cal.events().list(calendarId="primary", syncToken=listing["nextSyncToken"]).execute()
     fits("calendar", "calendar.events.list", changes)
     receiver = Receiver()
     try:
-        channel = cal.events().watch(calendarId="primary", body={"id": "c1", "type": "web_hook", "address": receiver.url}).execute()
+        channel = (
+            cal.events()
+            .watch(
+                calendarId="primary", body={"id": "c1", "type": "web_hook", "address": receiver.url}
+            )
+            .execute()
+        )
         fits("calendar", "calendar.events.watch", channel)
     finally:
         receiver.close()
@@ -64,14 +76,27 @@ def test_calendar_responses_fit_the_schema(demo: Sandbox) -> None:
 def test_people_responses_fit_the_schema(demo: Sandbox) -> None:
     people = service(demo, "people")
     fields = "names,emailAddresses,organizations,metadata"
-    full = people.people().connections().list(resourceName="people/me", personFields=fields, requestSyncToken=True).execute()
+    full = (
+        people.people()
+        .connections()
+        .list(resourceName="people/me", personFields=fields, requestSyncToken=True)
+        .execute()
+    )
     fits("people", "people.people.connections.list", full)
     names = [p["resourceName"] for p in full["connections"]]
     demo.delete_contact(names[0])
     demo.rename_contact(names[1], "people/c999999")
-    changes = people.people().connections().list(
-        resourceName="people/me", personFields=fields, syncToken=full["nextSyncToken"], requestSyncToken=True
-    ).execute()
+    changes = (
+        people.people()
+        .connections()
+        .list(
+            resourceName="people/me",
+            personFields=fields,
+            syncToken=full["nextSyncToken"],
+            requestSyncToken=True,
+        )
+        .execute()
+    )
     assert len(changes["connections"]) == 2
     fits("people", "people.people.connections.list", changes)
 
@@ -81,9 +106,17 @@ def test_gmail_responses_fit_the_schema(demo: Sandbox) -> None:
     created = drafts.create(userId="me", body={"message": {"raw": _raw()}}).execute()
     fits("gmail", "gmail.users.drafts.create", created)
     for form in ("full", "raw", "metadata", "minimal"):
-        fits("gmail", "gmail.users.drafts.get", drafts.get(userId="me", id=created["id"], format=form).execute())
+        fits(
+            "gmail",
+            "gmail.users.drafts.get",
+            drafts.get(userId="me", id=created["id"], format=form).execute(),
+        )
     fits("gmail", "gmail.users.drafts.list", drafts.list(userId="me").execute())
-    fits("gmail", "gmail.users.drafts.update", drafts.update(userId="me", id=created["id"], body={"message": {"raw": _raw()}}).execute())
+    fits(
+        "gmail",
+        "gmail.users.drafts.update",
+        drafts.update(userId="me", id=created["id"], body={"message": {"raw": _raw()}}).execute(),
+    )
 
 
 def test_tasks_responses_fit_the_schema(demo: Sandbox) -> None:
@@ -91,9 +124,22 @@ def test_tasks_responses_fit_the_schema(demo: Sandbox) -> None:
     created = tasks.tasklists().insert(body={"title": "Followthrough"}).execute()
     fits("tasks", "tasks.tasklists.insert", created)
     fits("tasks", "tasks.tasklists.list", tasks.tasklists().list().execute())
-    task = tasks.tasks().insert(tasklist=created["id"], body={"title": "Send notes", "notes": "n", "due": "2026-03-04T00:00:00Z"}).execute()
+    task = (
+        tasks.tasks()
+        .insert(
+            tasklist=created["id"],
+            body={"title": "Send notes", "notes": "n", "due": "2026-03-04T00:00:00Z"},
+        )
+        .execute()
+    )
     fits("tasks", "tasks.tasks.insert", task)
-    fits("tasks", "tasks.tasks.patch", tasks.tasks().patch(tasklist=created["id"], task=task["id"], body={"status": "completed"}).execute())
+    fits(
+        "tasks",
+        "tasks.tasks.patch",
+        tasks.tasks()
+        .patch(tasklist=created["id"], task=task["id"], body={"status": "completed"})
+        .execute(),
+    )
     fits("tasks", "tasks.tasks.list", tasks.tasks().list(tasklist=created["id"]).execute())
 
 
@@ -102,7 +148,12 @@ BAD_REQUESTS = [
     ("GET", "/calendar/v3/calendars/primary/events?maxResults=-1", None, 400),
     ("GET", "/calendar/v3/calendars/primary/events?pageToken=bogus", None, 400),
     ("GET", "/calendar/v3/calendars/primary/events?timeMin=yesterday", None, 400),
-    ("GET", "/calendar/v3/calendars/primary/events?timeMin=2026-03-02T00:00:00Z&timeMax=2026-03-01T00:00:00Z", None, 400),
+    (
+        "GET",
+        "/calendar/v3/calendars/primary/events?timeMin=2026-03-02T00:00:00Z&timeMax=2026-03-01T00:00:00Z",
+        None,
+        400,
+    ),
     ("GET", "/calendar/v3/calendars/primary/events?orderBy=startTime", None, 400),
     ("GET", "/calendar/v3/calendars/primary/events?singleEvents=maybe", None, 400),
     ("POST", "/calendar/v3/calendars/primary/events/watch", {"type": "web_hook"}, 400),
@@ -137,7 +188,9 @@ def test_the_demo_fixture_has_the_cases_the_demo_shows() -> None:
     google_emails = {e["value"] for p in data["google"]["contacts"] for e in p["emailAddresses"]}
     [contacts] = [t for t in data["airtable"]["tables"] if t["name"] == "Contacts"]
     airtable_emails = {r["fields"]["Email"] for r in contacts["records"]}
-    names = {p["names"][0]["displayName"] for p in data["google"]["contacts"]} | {r["fields"]["Name"] for r in contacts["records"]}
+    names = {p["names"][0]["displayName"] for p in data["google"]["contacts"]} | {
+        r["fields"]["Name"] for r in contacts["records"]
+    }
     assert 25 <= len(names) <= 35
     assert google_emails & airtable_emails  # some contacts in both
     assert "maya.patel@gmail.com" in google_emails and "mayapatel@gmail.com" in airtable_emails
@@ -145,13 +198,31 @@ def test_the_demo_fixture_has_the_cases_the_demo_shows() -> None:
     events = data["google"]["calendars"]["primary"]["events"]
     assert any("recurrence" in e for e in events) and any("date" in e["start"] for e in events)
     assert any(e.get("status") == "cancelled" for e in events)
-    assert any(a.get("responseStatus") == "declined" for e in events for a in e.get("attendees", []))
-    assert sum("Insight:" in e.get("description", "") and "TODO:" in e.get("description", "") for e in events) >= 3
+    assert any(
+        a.get("responseStatus") == "declined" for e in events for a in e.get("attendees", [])
+    )
+    assert (
+        sum(
+            "Insight:" in e.get("description", "") and "TODO:" in e.get("description", "")
+            for e in events
+        )
+        >= 3
+    )
 
 
 def test_the_sandbox_command_serves_a_fixture() -> None:
-    command = [sys.executable, "-m", "connectors.sandbox", "--fixture", str(DEMO_FIXTURE), "--port", "0"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "connectors.sandbox",
+        "--fixture",
+        str(DEMO_FIXTURE),
+        "--port",
+        "0",
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     try:
         lines = []
         assert process.stdout is not None
@@ -172,4 +243,9 @@ def test_the_sandbox_command_serves_a_fixture() -> None:
 
 
 def test_an_access_token_from_the_credentials_is_accepted(sandbox: Sandbox) -> None:
-    assert call(sandbox, "GET", "/tasks/v1/users/@me/lists", token=sandbox.google_credentials()["token"])[0] == 200
+    assert (
+        call(
+            sandbox, "GET", "/tasks/v1/users/@me/lists", token=sandbox.google_credentials()["token"]
+        )[0]
+        == 200
+    )

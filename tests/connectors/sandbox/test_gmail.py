@@ -30,17 +30,27 @@ def gmail(sandbox: Sandbox) -> Any:
 
 
 def test_a_created_draft_keeps_subject_recipients_and_body(gmail: Any, sandbox: Sandbox) -> None:
-    raw = _raw("Thank you, Ada", "Ada Lovelace <ada@analytical.example>", "I learned to start with the data model.")
+    raw = _raw(
+        "Thank you, Ada",
+        "Ada Lovelace <ada@analytical.example>",
+        "I learned to start with the data model.",
+    )
     created = gmail.users().drafts().create(userId="me", body={"message": {"raw": raw}}).execute()
     assert created["message"]["labelIds"] == ["DRAFT"]
     [draft] = sandbox.drafts()
-    assert (draft["id"], draft["subject"], draft["to"]) == (created["id"], "Thank you, Ada", ["ada@analytical.example"])
+    assert (draft["id"], draft["subject"], draft["to"]) == (
+        created["id"],
+        "Thank you, Ada",
+        ["ada@analytical.example"],
+    )
     assert "start with the data model" in draft["body"] and draft["sent"] is False
 
 
 def test_get_returns_headers_and_body_in_full_and_raw(gmail: Any) -> None:
     raw = _raw("Hello", "grace.hopper@gmail.com", "Body text")
-    draft_id = gmail.users().drafts().create(userId="me", body={"message": {"raw": raw}}).execute()["id"]
+    draft_id = (
+        gmail.users().drafts().create(userId="me", body={"message": {"raw": raw}}).execute()["id"]
+    )
     full = gmail.users().drafts().get(userId="me", id=draft_id).execute()
     headers = {h["name"]: h["value"] for h in full["message"]["payload"]["headers"]}
     assert headers["Subject"] == "Hello" and headers["Message-ID"]
@@ -52,17 +62,38 @@ def test_get_returns_headers_and_body_in_full_and_raw(gmail: Any) -> None:
 
 def test_list_finds_a_draft_by_rfc822msgid(gmail: Any) -> None:
     for n in range(3):
-        raw = _raw(f"Draft {n}", "a@b.example", "x", message_id=f"<thank-you-{n}@followthrough.local>")
+        raw = _raw(
+            f"Draft {n}", "a@b.example", "x", message_id=f"<thank-you-{n}@followthrough.local>"
+        )
         gmail.users().drafts().create(userId="me", body={"message": {"raw": raw}}).execute()
-    found = gmail.users().drafts().list(userId="me", q="rfc822msgid:thank-you-1@followthrough.local").execute()
+    found = (
+        gmail.users()
+        .drafts()
+        .list(userId="me", q="rfc822msgid:thank-you-1@followthrough.local")
+        .execute()
+    )
     assert len(found["drafts"]) == 1 and found["resultSizeEstimate"] == 1
     none = gmail.users().drafts().list(userId="me", q="rfc822msgid:<nope@x>").execute()
     assert none == {"resultSizeEstimate": 0}
 
 
-def test_update_replaces_the_message_and_delete_removes_the_draft(gmail: Any, sandbox: Sandbox) -> None:
-    draft = gmail.users().drafts().create(userId="me", body={"message": {"raw": _raw("v1", "a@b.example", "one")}}).execute()
-    updated = gmail.users().drafts().update(userId="me", id=draft["id"], body={"message": {"raw": _raw("v2", "a@b.example", "two")}}).execute()
+def test_update_replaces_the_message_and_delete_removes_the_draft(
+    gmail: Any, sandbox: Sandbox
+) -> None:
+    draft = (
+        gmail.users()
+        .drafts()
+        .create(userId="me", body={"message": {"raw": _raw("v1", "a@b.example", "one")}})
+        .execute()
+    )
+    updated = (
+        gmail.users()
+        .drafts()
+        .update(
+            userId="me", id=draft["id"], body={"message": {"raw": _raw("v2", "a@b.example", "two")}}
+        )
+        .execute()
+    )
     assert updated["id"] == draft["id"] and updated["message"]["id"] != draft["message"]["id"]
     assert sandbox.drafts()[0]["subject"] == "v2"
     gmail.users().drafts().delete(userId="me", id=draft["id"]).execute()
@@ -73,7 +104,12 @@ def test_update_replaces_the_message_and_delete_removes_the_draft(gmail: Any, sa
 
 
 def test_a_sent_draft_leaves_the_drafts_list(gmail: Any, sandbox: Sandbox) -> None:
-    draft = gmail.users().drafts().create(userId="me", body={"message": {"raw": _raw("s", "a@b.example", "x")}}).execute()
+    draft = (
+        gmail.users()
+        .drafts()
+        .create(userId="me", body={"message": {"raw": _raw("s", "a@b.example", "x")}})
+        .execute()
+    )
     sandbox.mark_draft_sent(draft["id"])
     assert gmail.users().drafts().list(userId="me").execute()["resultSizeEstimate"] == 0
     assert sandbox.drafts()[0]["sent"] is True

@@ -1,4 +1,4 @@
-"""The sandbox's OAuth: refresh_token grant, bearer checks, expiry, and google-auth's refresh path."""
+"""The sandbox's OAuth: refresh_token grant, bearer checks, expiry, google-auth's refresh."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def _form(**fields: str) -> bytes:
 def test_refresh_grant_issues_a_token_with_an_expiry(sandbox: Sandbox) -> None:
     creds = credentials(sandbox)
     creds.refresh(google.auth.transport.requests.Request())
-    assert creds.token.startswith("ya29.")
+    assert str(creds.token).startswith("ya29.")
     assert creds.expiry is not None
     assert sandbox.request_counts()["oauth.token"] == 1
 
@@ -33,14 +33,27 @@ def test_a_wrong_refresh_token_is_invalid_grant(sandbox: Sandbox) -> None:
 
 def test_wrong_client_and_grant_type_are_refused(sandbox: Sandbox) -> None:
     info = sandbox.google_credentials()
-    status, body = call(sandbox, "POST", "/token", _form(grant_type="refresh_token", client_id="x", client_secret="y", refresh_token=info["refresh_token"]), token=None)
+    status, body = call(
+        sandbox,
+        "POST",
+        "/token",
+        _form(
+            grant_type="refresh_token",
+            client_id="x",
+            client_secret="y",
+            refresh_token=info["refresh_token"],
+        ),
+        token=None,
+    )
     assert (status, body["error"]) == (401, "invalid_client")
     status, body = call(sandbox, "POST", "/token", _form(grant_type="password"), token=None)
     assert (status, body["error"]) == (400, "unsupported_grant_type")
 
 
 @pytest.mark.parametrize("token", [None, "ya29.unknown"])
-def test_missing_or_unknown_bearer_is_401_in_googles_shape(sandbox: Sandbox, token: str | None) -> None:
+def test_missing_or_unknown_bearer_is_401_in_googles_shape(
+    sandbox: Sandbox, token: str | None
+) -> None:
     status, body = call(sandbox, "GET", "/calendar/v3/calendars/primary", token=token)
     assert status == 401
     assert body["error"]["status"] == "UNAUTHENTICATED"

@@ -19,9 +19,18 @@ def _sync(people: Any, **params: Any) -> tuple[list[dict[str, Any]], str | None,
     """Every connection over all pages, the final nextSyncToken, and the number of pages."""
     found, token, pages = [], None, 0
     while True:
-        page = people.people().connections().list(
-            resourceName="people/me", personFields=FIELDS, requestSyncToken=True, pageToken=token, **params
-        ).execute()
+        page = (
+            people.people()
+            .connections()
+            .list(
+                resourceName="people/me",
+                personFields=FIELDS,
+                requestSyncToken=True,
+                pageToken=token,
+                **params,
+            )
+            .execute()
+        )
         pages += 1
         found.extend(page.get("connections", []))
         token = page.get("nextPageToken")
@@ -35,7 +44,12 @@ def people(sandbox: Sandbox) -> Any:
 
 
 def test_connections_carry_only_the_requested_fields(people: Any) -> None:
-    page = people.people().connections().list(resourceName="people/me", personFields="emailAddresses").execute()
+    page = (
+        people.people()
+        .connections()
+        .list(resourceName="people/me", personFields="emailAddresses")
+        .execute()
+    )
     ada = next(p for p in page["connections"] if p["resourceName"] == "people/c1001")
     assert set(ada) == {"resourceName", "etag", "emailAddresses"}
     assert ada["emailAddresses"][0]["value"] == "ada@analytical.example"
@@ -50,14 +64,20 @@ def test_person_fields_is_required(sandbox: Sandbox) -> None:
 
 def test_page_size_over_1000_is_refused(people: Any) -> None:
     with pytest.raises(HttpError) as caught:
-        people.people().connections().list(resourceName="people/me", personFields=FIELDS, pageSize=1001).execute()
+        people.people().connections().list(
+            resourceName="people/me", personFields=FIELDS, pageSize=1001
+        ).execute()
     assert caught.value.resp.status == 400
 
 
 def test_many_contacts_page_through_each_once(sandbox_factory: Callable[..., Sandbox]) -> None:
     fixture = small_fixture()
     fixture["google"]["contacts"] = [
-        {"resourceName": f"people/c{n}", "names": [{"displayName": f"Person {n:04d}"}], "emailAddresses": [{"value": f"p{n}@x.example"}]}
+        {
+            "resourceName": f"people/c{n}",
+            "names": [{"displayName": f"Person {n:04d}"}],
+            "emailAddresses": [{"value": f"p{n}@x.example"}],
+        }
         for n in range(2500)
     ]
     found, token, pages = _sync(service(sandbox_factory(fixture), "people"), pageSize=1000)
@@ -70,7 +90,9 @@ def test_short_and_empty_pages_still_reach_the_sync_token(people: Any, sandbox: 
     assert (len(found), pages) == (2, 3) and token
 
 
-def test_incremental_sync_reports_changes_deletions_and_renames(people: Any, sandbox: Sandbox) -> None:
+def test_incremental_sync_reports_changes_deletions_and_renames(
+    people: Any, sandbox: Sandbox
+) -> None:
     _, token, _ = _sync(people)
     assert _sync(people, syncToken=token)[0] == []
     sandbox.update_contact("people/c1001", {"emailAddresses": [{"value": "ada@new.example"}]})

@@ -24,7 +24,14 @@ def test_a_new_task_list_is_listed(tasks: Any) -> None:
 
 def test_due_keeps_the_date_only(tasks: Any, sandbox: Sandbox) -> None:
     list_id = tasks.tasklists().insert(body={"title": "F"}).execute()["id"]
-    task = tasks.tasks().insert(tasklist=list_id, body={"title": "Send notes to Ada", "due": "2026-03-04T17:45:00-05:00"}).execute()
+    task = (
+        tasks.tasks()
+        .insert(
+            tasklist=list_id,
+            body={"title": "Send notes to Ada", "due": "2026-03-04T17:45:00-05:00"},
+        )
+        .execute()
+    )
     assert task["due"] == "2026-03-04T00:00:00.000Z" and task["status"] == "needsAction"
     [stored] = sandbox.tasks(list_id)
     assert stored["title"] == "Send notes to Ada"
@@ -32,7 +39,11 @@ def test_due_keeps_the_date_only(tasks: Any, sandbox: Sandbox) -> None:
 
 def test_patch_completes_a_task_and_list_can_hide_completed(tasks: Any) -> None:
     task = tasks.tasks().insert(tasklist="@default", body={"title": "Thank Ada"}).execute()
-    done = tasks.tasks().patch(tasklist="@default", task=task["id"], body={"status": "completed"}).execute()
+    done = (
+        tasks.tasks()
+        .patch(tasklist="@default", task=task["id"], body={"status": "completed"})
+        .execute()
+    )
     assert done["status"] == "completed" and done["completed"] and done["title"] == "Thank Ada"
     assert tasks.tasks().list(tasklist="@default", showCompleted=False).execute()["items"] == []
     assert len(tasks.tasks().list(tasklist="@default").execute()["items"]) == 1
@@ -52,7 +63,10 @@ def test_tasks_page_through(tasks: Any) -> None:
 
 
 def test_unknown_list_or_task_is_404(tasks: Any) -> None:
-    for call in (tasks.tasks().list(tasklist="nope"), tasks.tasks().patch(tasklist="@default", task="nope", body={})):
+    for call in (
+        tasks.tasks().list(tasklist="nope"),
+        tasks.tasks().patch(tasklist="@default", task="nope", body={}),
+    ):
         with pytest.raises(HttpError) as caught:
             call.execute()
         assert caught.value.resp.status == 404
