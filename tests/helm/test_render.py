@@ -1,0 +1,187 @@
+"""The chart rendered by Helm's own engine (Helm's Go SDK through helm-python-sdk).
+
+These tests render the chart offline, as `helm template` would, for the default
+values and every CI values file, and check what an operator would meet: the
+objects created, the commands the pods run, the settings the service reads, and
+pods that roll when the settings change.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+helm = pytest.importorskip(
+    "helm_python", reason="helm-python-sdk (a dev extra on Linux x86_64) renders the chart"
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "helm"
+CI_VALUES = sorted((CHART / "ci").glob("*.yaml"))
+RELEASE = "ft"
+
+
+@pytest.fixture(scope="module")
+def chart() -> Iterator[Any]:
+    """The chart loaded by Helm."""
+    with helm.Chart.load(str(CHART)) as loaded:
+        yield loaded
+
+
+def ci_values(name: str) -> dict[str, Any]:
+    """One CI values file."""
+    return yaml.safe_load((CHART / "ci" / name).read_text())
+
+
+def render(chart: Any, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Render the chart and index its objects by "Kind/name"; NOTES.txt under "NOTES"."""
+    chart.validate_schema(values)
+    objects: dict[str, Any] = {}
+    for path, text in chart.render(values, name=RELEASE, namespace="followthrough").items():
+        if path.endswith("NOTES.txt"):
+            objects["NOTES"] = text
+            continue
+        for document in yaml.safe_load_all(text):
+            if document:
+                objects[f"{document['kind']}/{document['metadata']['name']}"] = document
+    return objects
+
+
+def container(objects: dict[str, Any], component: str) -> dict[str, Any]:
+    """The container of one component's deployment."""
+    deployment = objects[f"Deployment/{RELEASE}-followthrough-{component}"]
+    return deployment["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_helm_lint_finds_no_errors() -> None:
+    report = helm.lint(str(CHART), ci_values("redis-values.yaml"), strict=True)
+    problems = [m for m in report["messages"] if m["severity"] >= 2]
+    assert not report["errors"] and not problems, report
+
+
+def test_default_values_alone_name_what_is_missing(chart: Any) -> None:
+    with pytest.raises(helm.HelmError) as raised:
+        chart.render({}, name=RELEASE, namespace="followthrough")
+    assert "is required" in str(raised.value)
+
+
+@pytest.mark.parametrize("ci_file", CI_VALUES, ids=lambda p: p.name)
+def test_ci_values_render_web_worker_and_scheduler(chart: Any, ci_file: Path) -> None:
+    objects = render(chart, ci_values(ci_file.name))
+    for component in ("web", "worker", "scheduler"):
+        args = container(objects, component)["args"]
+        assert container(objects, component)["command"] == ["followthrough"]
+        assert args[0] == component
+    assert f"Service/{RELEASE}-followthrough-web" in objects
+    assert f"ConfigMap/{RELEASE}-followthrough" in objects
+    assert "port-forward" in objects["NOTES"]
+
+
+def test_web_is_probed_on_healthz_and_readyz_at_its_port(chart: Any) -> None:
+    objects = render(chart, ci_values("redis-values.yaml"))
+    web = container(objects, "web")
+    assert web["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+    assert web["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert web["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+    service = objects[f"Service/{RELEASE}-followthrough-web"]
+    assert service["spec"]["ports"][0]["targetPort"] == "http"
+
+
+def test_workers_scale_and_stop_gracefully(chart: Any) -> None:
+    values = ci_values("rabbitmq-values.yaml")
+    deployment = render(chart, values)[f"Deployment/{RELEASE}-followthrough-worker"]
+    pod = deployment["spec"]["template"]["spec"]
+    assert deployment["spec"]["replicas"] == values["worker"]["replicas"]
+    assert pod["terminationGracePeriodSeconds"] == values["worker"]["terminationGracePeriodSeconds"]
+    assert pod["containers"][0]["lifecycle"]["preStop"]["exec"]["command"][0] == "sleep"
+
+
+def test_a_standby_scheduler_is_allowed(chart: Any) -> None:
+    objects = render(chart, ci_values("redis-values.yaml"))
+    assert objects[f"Deployment/{RELEASE}-followthrough-scheduler"]["spec"]["replicas"] == 2
+    assert "the other stands by" in objects["NOTES"]
+
+
+def test_rendered_settings_are_accepted_by_the_service(chart: Any) -> None:
+    from service.settings import ENV_PREFIX, Settings
+
+    for ci_file in ("redis-values.yaml", "rabbitmq-values.yaml"):
+        objects = render(chart, ci_values(ci_file))
+        environment = dict(objects[f"ConfigMap/{RELEASE}-followthrough"]["data"])
+        secret = objects[f"Secret/{RELEASE}-followthrough"]["data"]
+        for variable in container(objects, "worker")["env"]:
+            ref = variable["valueFrom"]["secretKeyRef"]
+            if ref["key"] in secret:
+                environment[variable["name"]] = base64.b64decode(secret[ref["key"]]).decode()
+        fields = {name.removeprefix(ENV_PREFIX).lower(): v for name, v in environment.items()}
+        settings = Settings(**fields)
+        assert settings.broker_url.split(":")[0] in ("redis", "amqp")
+        assert settings.database_url.startswith("postgresql+psycopg://")
+        assert settings.http_host == "0.0.0.0"
+
+
+def test_pods_roll_when_a_setting_changes_and_only_then(chart: Any) -> None:
+    values = ci_values("redis-values.yaml")
+    changed = copy.deepcopy(values)
+    changed["settings"]["senderName"] = "Someone Else"
+
+    def checksums(v: dict[str, Any]) -> dict[str, str]:
+        pod = render(chart, v)[f"Deployment/{RELEASE}-followthrough-worker"]["spec"]["template"]
+        return pod["metadata"]["annotations"]
+
+    assert checksums(values) == checksums(copy.deepcopy(values))
+    assert checksums(values)["checksum/config"] != checksums(changed)["checksum/config"]
+    assert checksums(values)["checksum/secret"] == checksums(changed)["checksum/secret"]
+
+
+def test_an_existing_secret_replaces_the_rendered_one(chart: Any) -> None:
+    values = ci_values("existing-secret-values.yaml")
+    objects = render(chart, values)
+    assert not [key for key in objects if key.startswith("Secret/")]
+    secret_name = values["secrets"]["existingSecret"]
+    web = container(objects, "web")
+    refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in web["env"]}
+    assert refs["FOLLOWTHROUGH_DATABASE_URL"] == {"name": secret_name, "key": "DATABASE_URL"}
+    pod = objects[f"Deployment/{RELEASE}-followthrough-web"]["spec"]["template"]["spec"]
+    credentials = next(v for v in pod["volumes"] if v["name"] == "google-credentials")
+    assert credentials["secret"]["secretName"] == secret_name
+    assert pod["serviceAccountName"] == values["serviceAccount"]["name"]
+
+
+def test_google_credentials_are_a_read_only_file_the_setting_points_at(chart: Any) -> None:
+    objects = render(chart, ci_values("redis-values.yaml"))
+    web = container(objects, "web")
+    mount = next(m for m in web["volumeMounts"] if m["name"] == "google-credentials")
+    path = objects[f"ConfigMap/{RELEASE}-followthrough"]["data"][
+        "FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE"
+    ]
+    assert mount["readOnly"] is True
+    assert path == f"{mount['mountPath']}/google-credentials.json"
+
+
+def test_the_ingress_routes_only_webhooks_over_tls(chart: Any) -> None:
+    objects = render(chart, ci_values("redis-values.yaml"))
+    ingress = objects[f"Ingress/{RELEASE}-followthrough"]
+    paths = ingress["spec"]["rules"][0]["http"]["paths"]
+    assert [p["path"] for p in paths] == ["/webhooks"]
+    assert ingress["spec"]["tls"][0]["secretName"] == "followthrough-ci-tls"
+    assert not [k for k in render(chart, ci_values("rabbitmq-values.yaml")) if "Ingress/" in k]
+
+
+def test_notes_warn_when_the_public_url_is_not_https(chart: Any) -> None:
+    values = ci_values("redis-values.yaml")
+    values["settings"]["publicUrl"] = "http://followthrough.ci.example.com"
+    assert "WARNING: settings.publicUrl is not https" in render(chart, values)["NOTES"]
+
+
+def test_the_schema_is_enforced_by_helm(chart: Any) -> None:
+    values = ci_values("redis-values.yaml")
+    values["worker"]["replica"] = 3
+    with pytest.raises(helm.HelmError):
+        chart.validate_schema(values)
