@@ -60,7 +60,8 @@ def upgrade(target: str | Engine, revision: str = "head") -> None:
             if connection.dialect.name == "postgresql":
                 connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_KEY)))
             command.upgrade(config(connection), revision)
-        log.info("store.migrated", revision=revision, backend=engine.dialect.name)
+            reached = MigrationContext.configure(connection).get_current_revision()
+        log.info("store.migrated", revision=reached, backend=engine.dialect.name)
     finally:
         if owned:
             engine.dispose()

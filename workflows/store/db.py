@@ -92,11 +92,16 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading only (on SQLite it does not queue behind writers); rolled back."""
+        """A session for reading only (on SQLite it does not queue behind writers); rolled back.
+
+        What was loaded stays readable afterwards: objects are detached before the rollback,
+        which would otherwise expire them.
+        """
         with self._read_sessions() as session:
             try:
                 yield session
             finally:
+                session.expunge_all()
                 session.rollback()
 
     @contextmanager

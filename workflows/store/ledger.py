@@ -14,7 +14,9 @@ or, step by step (what `apply_once` does):
 
 An attempt holds the key for `hold` (wall clock); a holder that crashed leaves the row
 pending, and once the hold lapses the next caller gets "reconcile". A key is applied once:
-`finish_effect` only moves a row that is not applied yet.
+`finish_effect` only moves a row that is not applied yet. Choose `hold` longer than one
+attempt can take (the connector's worst case with its own retries): a live attempt that
+outlasts its hold could be reconciled before its write lands.
 """
 
 from __future__ import annotations

@@ -66,22 +66,24 @@ def event_to_json(event: CalendarEvent) -> dict[str, Any]:
     """A JSON-safe dict of the event (dates and datetimes as ISO strings)."""
     data = dataclasses.asdict(event)
     for name in _DATE_FIELDS:
-        value = data.get(name)
-        data[name] = (
-            {"iso": value.isoformat(), "date_only": not isinstance(value, dt.datetime)}
-            if value
-            else None
-        )
+        data[name] = _when_json(data.get(name))
     return data
 
 
 def event_from_json(data: dict[str, Any]) -> CalendarEvent:
-    """The event `event_to_json` stored."""
-    fields = dict(data)
+    """The event `event_to_json` stored (fields the record no longer has are ignored)."""
+    known = {f.name for f in dataclasses.fields(CalendarEvent)}
+    fields = {name: value for name, value in data.items() if name in known}
     for name in _DATE_FIELDS:
         fields[name] = _parse_when(fields.get(name))
     fields["attendees"] = tuple(Attendee(**a) for a in fields.get("attendees") or ())
     return CalendarEvent(**fields)
+
+
+def _when_json(value: dt.datetime | dt.date | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {"iso": value.isoformat(), "date_only": not isinstance(value, dt.datetime)}
 
 
 def _parse_when(value: dict[str, Any] | None) -> dt.datetime | dt.date | None:
