@@ -124,7 +124,7 @@ def _by_title(candidates: tuple[Attendee, ...], directory: Directory) -> Qualifi
     known = [(a, directory.find(a.email)) for a in candidates]
     attendee, person = next(((a, p) for a, p in known if p and p.in_airtable), known[0])
     if person is None:
-        person = PersonView(name=attendee.display_name or "", emails=(attendee.email,))
+        person = PersonView(name=attendee.display_name or "", emails=(attendee.email.strip(),))
     return Qualification(
         qualified=True,
         reason=Reason.BY_TITLE,

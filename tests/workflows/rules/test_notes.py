@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from workflows.rules.notes import MAX_ITEM_CHARS, MAX_ITEMS, html_to_text, merge_notes, parse_notes
 
 
@@ -88,4 +91,32 @@ def test_merge_replaces_notes_followthrough_itself_wrote() -> None:
     assert (
         merge_notes("Insight: newer", "Insight: older", previously_synced="Insight: older")
         == "Insight: newer"
+    )
+
+
+@given(st.text(max_size=400))
+def test_any_text_parses_into_single_line_items(text: str) -> None:
+    notes = parse_notes(text)
+    for item in (*notes.insights, *notes.todos):
+        assert item and item == item.strip() and "\n" not in item and "\r" not in item
+        assert len(item) <= MAX_ITEM_CHARS
+
+
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.characters(blacklist_categories=("Cc", "Zl", "Zp", "Cs")),
+            min_size=1,
+            max_size=40,
+        )
+        .map(str.strip)
+        .filter(bool),
+        max_size=5,
+    )
+)
+def test_every_promise_written_is_found(promises: list[str]) -> None:
+    text = "\n".join(f"TODO: {p}" for p in promises)
+    found = parse_notes(text).todos
+    assert [" ".join(p.split()).casefold() for p in found] == list(
+        dict.fromkeys(" ".join(p.split()).casefold() for p in promises)
     )

@@ -199,3 +199,30 @@ def test_a_matching_title_never_disqualifies(e: CalendarEvent) -> None:
     before = qualify(e, user_email=USER, directory=DIRECTORY)
     titled = dataclasses.replace(e, title="Informational interview")
     assert qualify(titled, user_email=USER, directory=DIRECTORY).qualified >= before.qualified
+
+
+odd_attendees = st.lists(
+    st.builds(
+        Attendee,
+        email=st.one_of(st.text(max_size=30), st.emails().map(str)),
+        display_name=st.none() | st.text(max_size=20),
+        response_status=st.sampled_from(["accepted", "declined", "tentative", "needsAction", "?"]),
+        is_self=st.booleans(),
+        is_resource=st.booleans(),
+    ),
+    max_size=6,
+)
+
+
+@given(odd_attendees, st.text(max_size=60), st.none() | st.text(max_size=10))
+def test_odd_events_get_a_decision_never_an_exception(
+    attendees: list[Attendee], title: str, recurring: str | None
+) -> None:
+    e = dataclasses.replace(
+        event(title=title), attendees=tuple(attendees), recurring_event_id=recurring
+    )
+    result = qualify(e, user_email=USER, directory=DIRECTORY)
+    assert isinstance(result.reason, Reason)
+    if result.qualified:
+        assert result.contact is not None and result.contact.email is not None
+        assert result.attendee is not None and not result.attendee.is_self
