@@ -185,3 +185,15 @@ def test_the_schema_is_enforced_by_helm(chart: Any) -> None:
     values["worker"]["replica"] = 3
     with pytest.raises(helm.HelmError):
         chart.validate_schema(values)
+
+
+@pytest.mark.parametrize("component", ["web", "worker", "scheduler"])
+def test_pods_run_unprivileged_on_a_read_only_root(chart: Any, component: str) -> None:
+    objects = render(chart, ci_values("redis-values.yaml"))
+    pod = objects[f"Deployment/{RELEASE}-followthrough-{component}"]["spec"]["template"]["spec"]
+    security = container(objects, component)["securityContext"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == 10001
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["capabilities"]["drop"] == ["ALL"]
+    assert {"name": "tmp", "mountPath": "/tmp"} in container(objects, component)["volumeMounts"]
