@@ -1,0 +1,42 @@
+"""Small facts about an account learned while syncing: its first sync, calendar zone, own email.
+
+They live beside the cursors (a `fact:` prefix keeps them apart) because they are written
+in the same transactions as the cursors that taught them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from workflows.store.cursors import get_cursor, set_cursor
+
+FIRST_SYNC_AT = "fact:first_sync_at"
+CALENDAR_ZONE = "fact:calendar_time_zone"
+USER_EMAIL = "fact:user_email"
+
+
+def get_fact(session: Session, name: str, *, account: str) -> str | None:
+    """The stored fact `name`, or None when not learned yet."""
+    return get_cursor(session, name, account=account)
+
+
+def set_fact(session: Session, name: str, value: str, *, account: str) -> None:
+    """Store the fact `name` inside the caller's transaction."""
+    set_cursor(session, name, value, account=account)
+
+
+def first_sync_at(session: Session, *, account: str) -> dt.datetime | None:
+    """When the account's first calendar sync ran (None before it)."""
+    value = get_fact(session, FIRST_SYNC_AT, account=account)
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def ensure_first_sync_at(session: Session, now: dt.datetime, *, account: str) -> dt.datetime:
+    """The account's first sync instant, recorded as `now` if this is the first."""
+    known = first_sync_at(session, account=account)
+    if known is not None:
+        return known
+    set_fact(session, FIRST_SYNC_AT, now.isoformat(), account=account)
+    return now

@@ -1,0 +1,102 @@
+"""Keeping relationships warm: progress-update reminders and what the user does about them.
+
+`create_reminders` runs with every sweep: for each active contact whose Next Update Due
+has come and who has no open Progress update, one is created, at most N falling due on one
+day (the rest roll forward). `progress_done` moves a contact's Next Update Due after the
+user marks a Progress update Done in Airtable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import structlog
+
+from connectors.airtable.writes import ContactWrite, upsert
+from workflows.completion import user_zone_of
+from workflows.followup_sync import write_followups
+from workflows.rules.followups import FollowUpKind, FollowUpPlan
+from workflows.rules.people import first_name_of
+from workflows.rules.reminders import (
+    DueContact,
+    after_progress_done,
+    cadence_days,
+    schedule_reminders,
+)
+from workflows.runtime import Runtime
+from workflows.store.followups import count_due_on, has_open_followup
+from workflows.store.models import Followup, Person
+from workflows.store.people import people_due_for_update
+
+log = structlog.get_logger(__name__)
+
+KIND = "progress_update"
+
+
+def create_reminders(runtime: Runtime) -> tuple[str, ...]:
+    """Create the Progress update follow-ups that are due today; returns their titles."""
+    zone = user_zone_of(runtime)
+    today = runtime.clock.today(zone)
+    with runtime.db.read() as session:
+        people = [
+            p
+            for p in people_due_for_update(session, today, account=runtime.account)
+            if not has_open_followup(session, p.id, KIND, account=runtime.account)
+        ]
+        if not people:
+            return ()
+        horizon = [today + dt.timedelta(days=n) for n in range(len(people) + 1)]
+        occupied = {
+            day: count_due_on(session, day, kind=KIND, account=runtime.account) for day in horizon
+        }
+    due = [
+        DueContact(
+            p.airtable_record_id or str(p.id), first_name_of(p.name or ""), p.next_update_due
+        )
+        for p in people
+        if p.next_update_due is not None
+    ]
+    placed = schedule_reminders(
+        due,
+        per_day=runtime.config.max_reminders_per_day,
+        not_before=today,
+        occupied=occupied,
+    )
+    by_contact = {p.airtable_record_id or str(p.id): p for p in people}
+    titles: list[str] = []
+    for reminder in placed:
+        person = by_contact[reminder.contact]
+        plan = FollowUpPlan(
+            reminder.key, FollowUpKind.PROGRESS_UPDATE, reminder.title, reminder.due
+        )
+        titles += write_followups(runtime, [plan], person.id, person.airtable_record_id)
+    if titles:
+        log.info("reminders.created", count=len(titles), today=today.isoformat())
+    return tuple(titles)
+
+
+def progress_done(runtime: Runtime, followup_id: int) -> dt.date | None:
+    """After a Progress update is Done: Next Update Due = the day it was done + the cadence."""
+    zone = user_zone_of(runtime)
+    with runtime.db.read() as session:
+        followup = session.get(Followup, followup_id)
+        person = (
+            session.get(Person, followup.person_id) if followup and followup.person_id else None
+        )
+        if followup is None or person is None or followup.done_at is None:
+            return None
+        done_on = followup.done_at.astimezone(zone).date()
+        cadence = cadence_days(person.update_every_days, runtime.config.update_every_days)
+        emails = sorted(person.emails, key=lambda e: (not e.is_primary, e.id))
+    next_due = after_progress_done(done_on, cadence)
+    if person.airtable_record_id and emails:
+        upsert(
+            runtime.need_airtable(),
+            [ContactWrite(email=emails[0].original, next_update_due=next_due)],
+        )
+    with runtime.db.transaction() as session:
+        row = session.get(Person, person.id)
+        if row is not None:
+            row.next_update_due = next_due
+    log.info("reminders.progress_done", person_id=person.id, next_update_due=next_due.isoformat())
+    return next_due

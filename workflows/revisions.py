@@ -1,0 +1,84 @@
+"""Later changes are events too: a meeting's row kept current, notes edited after the draft.
+
+`record_meeting` writes a meeting's current state (Scheduled, Cancelled) to its Airtable
+row. `notes_changed` runs after the user edits a completed meeting's Notes in Airtable: the
+thank-you draft is regenerated while it is still a draft, and new promises become Action
+items (existing ones are never duplicated: their keys already exist).
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from connectors.records import DraftMessage
+from workflows.completion import compose_draft, load_meeting, user_zone_of, write_meeting_row
+from workflows.followup_sync import write_followups
+from workflows.rules.followups import plan_followups
+from workflows.rules.lifecycle import MeetingStatus
+from workflows.rules.notes import parse_notes
+from workflows.runtime import Runtime
+from workflows.store.models import Meeting
+from workflows.store.people import person_view
+
+log = structlog.get_logger(__name__)
+
+
+def record_meeting(runtime: Runtime, meeting_id: int) -> str | None:
+    """Write a scheduled or cancelled meeting's row to Airtable; completed ones write their own."""
+    meeting = load_meeting(runtime, meeting_id)
+    if meeting is None or meeting.status == "completed":
+        return None
+    status = MeetingStatus(meeting.status.capitalize())
+    person = meeting.person
+    contact_id = person.airtable_record_id if person and not person.airtable_deleted else None
+    record_id = write_meeting_row(runtime, meeting, contact_id, status)
+    with runtime.db.transaction() as session:
+        row = session.get(Meeting, meeting_id)
+        if row is not None:
+            row.airtable_record_id = record_id
+    return record_id
+
+
+def notes_changed(runtime: Runtime, meeting_id: int) -> bool:
+    """Regenerate the draft from the new notes (if still a draft) and add new Action items."""
+    meeting = load_meeting(runtime, meeting_id)
+    if meeting is None or meeting.status != "completed" or meeting.person is None:
+        return False
+    view = person_view(meeting.person)
+    notes = parse_notes(meeting.notes)
+    zone = user_zone_of(runtime)
+    updated = _regenerate_draft(
+        runtime, meeting, compose_draft(runtime, meeting, view, notes, zone)
+    )
+    plans = plan_followups(
+        event_id=meeting.event_id,
+        original_start=meeting.original_start,
+        meeting_start=meeting.start,
+        zone=zone,
+        first_name=view.first_name,
+        todos=notes.todos,
+        thank_you=False,
+    )
+    write_followups(
+        runtime,
+        plans,
+        meeting.person_id,
+        meeting.person.airtable_record_id,
+        meeting.id,
+        meeting.airtable_record_id,
+    )
+    return updated
+
+
+def _regenerate_draft(runtime: Runtime, meeting: Meeting, message: DraftMessage) -> bool:
+    """Replace the draft's content, unless the user already sent (or deleted) it."""
+    if not meeting.draft_id:
+        return False
+    gmail = runtime.need_google().gmail
+    current = gmail.get_draft(meeting.draft_id, message_id=meeting.draft_message_id or "")
+    if not current.still_draft:
+        log.info("draft.already_sent", meeting_id=meeting.id)
+        return False
+    gmail.update_draft(meeting.draft_id, message)
+    log.info("draft.regenerated", meeting_id=meeting.id)
+    return True

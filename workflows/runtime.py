@@ -1,0 +1,134 @@
+"""What every workflow needs at hand: the store, the clients, the clock and the user's choices.
+
+The service builds one `Runtime` at start-up from its settings and hands it to
+`workflows.runtime.install`; actors read it back with `current()`. Workflow functions take
+the runtime as their first argument, so tests and the demo can call them directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from connectors.airtable.client import AirtableClient
+from connectors.errors import ConfigurationError
+from connectors.google.client import GoogleClient
+from workflows.rules.clock import Clock, user_zone
+from workflows.rules.draft import template_environment
+from workflows.rules.qualify import DEFAULT_TITLE_TERMS, QualifyPolicy
+from workflows.store.base import DEFAULT_ACCOUNT
+from workflows.store.db import Database
+
+TASKS_SINKS = ("airtable", "google", "both")
+
+
+@dataclass(frozen=True)
+class WorkflowConfig:
+    """The user's choices that shape the workflows (from the service's settings)."""
+
+    account: str = DEFAULT_ACCOUNT
+    calendar_id: str = "primary"
+    time_zone: str | None = None  # None: the calendar's time zone
+    sender_name: str = ""
+    update_every_days: int = 30
+    grace: dt.timedelta = dt.timedelta(minutes=15)
+    history_days: int = 3
+    first_sync_days: int = 180
+    max_reminders_per_day: int = 3
+    tasks_sink: str = "airtable"
+    templates_dir: Path | None = None
+    title_terms: tuple[str, ...] = DEFAULT_TITLE_TERMS
+    public_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.tasks_sink not in TASKS_SINKS:
+            raise ConfigurationError(
+                f"FOLLOWTHROUGH_TASKS_SINK is {self.tasks_sink!r}; "
+                f"use one of {', '.join(TASKS_SINKS)}"
+            )
+
+    @property
+    def mirror_to_google(self) -> bool:
+        """True when follow-ups are mirrored to Google Tasks."""
+        return self.tasks_sink in ("google", "both")
+
+
+@dataclass
+class Runtime:
+    """The live dependencies of the workflows; `clock` may be replaced (the demo steps it)."""
+
+    db: Database
+    config: WorkflowConfig
+    google: GoogleClient | None = None
+    airtable: AirtableClient | None = None
+    clock: Clock = field(default_factory=Clock)
+    _templates: jinja2.Environment | None = field(default=None, repr=False)
+    _policy: QualifyPolicy | None = field(default=None, repr=False)
+
+    @property
+    def account(self) -> str:
+        """The account every row this runtime writes belongs to."""
+        return self.config.account
+
+    def now(self) -> dt.datetime:
+        """The one clock's current instant (frozen under FOLLOWTHROUGH_NOW)."""
+        return self.clock.now()
+
+    def zone(self, calendar_zone: str | None) -> ZoneInfo:
+        """The user's time zone: the setting, else the calendar's, else UTC."""
+        return user_zone(self.config.time_zone, calendar_zone)
+
+    def templates(self) -> jinja2.Environment:
+        """The Jinja2 environment for drafts (the user's template directory first)."""
+        if self._templates is None:
+            self._templates = template_environment(self.config.templates_dir)
+        return self._templates
+
+    def qualify_policy(self) -> QualifyPolicy:
+        """The configured qualification policy (title pattern)."""
+        if self._policy is None:
+            self._policy = QualifyPolicy.from_terms(self.config.title_terms)
+        return self._policy
+
+    def need_google(self) -> GoogleClient:
+        """The Google client; a clear error when Google is not configured."""
+        if self.google is None:
+            raise ConfigurationError(
+                "Google is not connected: set FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE "
+                "(run `followthrough auth google` to create it)"
+            )
+        return self.google
+
+    def need_airtable(self) -> AirtableClient:
+        """The Airtable client; a clear error when Airtable is not configured."""
+        if self.airtable is None:
+            raise ConfigurationError(
+                "Airtable is not connected: set FOLLOWTHROUGH_AIRTABLE_TOKEN and "
+                "FOLLOWTHROUGH_AIRTABLE_BASE_ID"
+            )
+        return self.airtable
+
+
+_installed: Runtime | None = None
+_lock = threading.Lock()
+
+
+def install(runtime: Runtime) -> None:
+    """Make `runtime` the one actors use in this process."""
+    global _installed
+    with _lock:
+        _installed = runtime
+
+
+def current() -> Runtime:
+    """The runtime installed by the service; an error when none is (a wiring bug)."""
+    if _installed is None:
+        raise ConfigurationError(
+            "no runtime installed: start Followthrough through the `followthrough` command"
+        )
+    return _installed

@@ -1,0 +1,233 @@
+"""The Airtable base into the store: contacts, meeting notes and follow-up statuses.
+
+The base's webhook is the change feed (DESIGN.md, "Change feeds"): the first pass creates
+it, then reads the three tables in full; every later pass reads the webhook's payloads from
+the stored cursor and fetches only the records they name. Deletions come with the payloads.
+Work that a change causes (a regenerated draft, a progress update marked Done) becomes due
+work, so it is done by the sweep with the same guarantees as everything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import structlog
+from sqlalchemy.orm import Session
+
+from connectors.airtable.client import AirtableClient
+from connectors.airtable.formula import record_id_in
+from connectors.airtable.readers import read_contacts, read_follow_ups, read_meetings
+from connectors.airtable.schema import Contacts, FollowUps, Meetings
+from connectors.airtable.webhooks import (
+    create_webhook,
+    delete_webhook,
+    needs_refresh,
+    read_changes,
+    refresh_webhook,
+)
+from connectors.errors import ResyncRequired
+from connectors.records import (
+    AirtableChange,
+    AirtableContact,
+    AirtableFollowUp,
+    AirtableMeeting,
+    Page,
+)
+from workflows.rules.people import merge_person
+from workflows.runtime import Runtime
+from workflows.store import due
+from workflows.store.cursors import clear_cursor, get_cursor, set_cursor
+from workflows.store.followups import followup_by_airtable_id, set_status
+from workflows.store.meetings import meeting_by_airtable_id
+from workflows.store.models import WebhookChannel
+from workflows.store.people import forget_airtable_record, save_person
+from workflows.store.webhooks import channels, delete_channel, save_channel
+from workflows.sync.report import SyncReport
+from workflows.work import NOTES_CHANGED, PROGRESS_DONE
+
+log = structlog.get_logger(__name__)
+
+SOURCE = "airtable"
+PROVIDER = "airtable"
+_STATUS_CODES = {"Open": "open", "Done": "done", "Snoozed": "snoozed"}
+_RECORD_IDS_PER_READ = 50  # keeps the filterByFormula well under URL length limits
+
+
+def sync_airtable(runtime: Runtime) -> SyncReport:
+    """One pass: read the webhook's changes, or create it and read everything the first time."""
+    client = runtime.need_airtable()
+    report = SyncReport(SOURCE)
+    channel = _channel(runtime)
+    if channel is not None:
+        try:
+            _incremental(runtime, client, channel, report)
+            return report
+        except ResyncRequired as exc:
+            log.warning("airtable.resync", reason=str(exc))
+            _forget_channel(runtime, client, channel)
+    _full(runtime, client, report)
+    return report
+
+
+def webhook_url(runtime: Runtime) -> str | None:
+    """Where Airtable should ping, when a public URL is configured (else the feed is polled)."""
+    base = runtime.config.public_url
+    return f"{base.rstrip('/')}/webhooks/airtable" if base else None
+
+
+def _channel(runtime: Runtime) -> WebhookChannel | None:
+    with runtime.db.read() as session:
+        rows = channels(session, PROVIDER, account=runtime.account)
+    return rows[0] if rows else None
+
+
+def _cursor_name(webhook_id: str) -> str:
+    return f"{SOURCE}:{webhook_id}"
+
+
+def _incremental(
+    runtime: Runtime, client: AirtableClient, channel: WebhookChannel, report: SyncReport
+) -> None:
+    webhook_id = channel.channel_id
+    with runtime.db.read() as session:
+        cursor = get_cursor(session, _cursor_name(webhook_id), account=runtime.account)
+    batch = read_changes(client, webhook_id, cursor)
+    by_table: dict[str, list[AirtableChange]] = defaultdict(list)
+    for change in batch.changes:
+        by_table[change.table].append(change)
+    contacts = _fetch(client, read_contacts, _live_ids(by_table[Contacts.TABLE]))
+    meetings = _fetch(client, read_meetings, _live_ids(by_table[Meetings.TABLE]))
+    follow_ups = _fetch(client, read_follow_ups, _live_ids(by_table[FollowUps.TABLE]))
+    with runtime.db.transaction() as session:
+        _apply(runtime, session, contacts, meetings, follow_ups, report)
+        for change in by_table[Contacts.TABLE]:
+            if change.kind == "destroyed":
+                forget_airtable_record(session, change.record_id, account=runtime.account)
+        set_cursor(session, _cursor_name(webhook_id), batch.next_cursor, account=runtime.account)
+    report.records = len(batch.changes)
+    _keep_alive(runtime, client, channel)
+
+
+def _full(runtime: Runtime, client: AirtableClient, report: SyncReport) -> None:
+    """Create the webhook first, so that changes made while reading are read again later."""
+    registration = create_webhook(client, webhook_url(runtime))
+    contacts = _all(read_contacts(client))
+    meetings = _all(read_meetings(client))
+    follow_ups = _all(read_follow_ups(client))
+    with runtime.db.transaction() as session:
+        save_channel(
+            session,
+            provider=PROVIDER,
+            channel_id=registration.webhook_id,
+            target=client.base_id,
+            mac_secret=registration.mac_secret_base64,
+            expires_at=registration.expiration_time,
+            account=runtime.account,
+        )
+        _apply(runtime, session, contacts, meetings, follow_ups, report)
+        set_cursor(
+            session,
+            _cursor_name(registration.webhook_id),
+            registration.cursor,
+            account=runtime.account,
+        )
+    report.full = True
+    report.records = sum(len(p.records) for p in (*contacts, *meetings, *follow_ups))
+
+
+def _all(pages: Iterator[Page]) -> list[Page]:  # type: ignore[type-arg]
+    return list(pages)
+
+
+def _live_ids(changes: Iterable[AirtableChange]) -> list[str]:
+    return [c.record_id for c in changes if c.kind != "destroyed"]
+
+
+def _fetch(client: AirtableClient, reader, record_ids: list[str]) -> list[Page]:  # type: ignore[no-untyped-def, type-arg]
+    """The current state of the named records (one request per 50 ids; none for no ids)."""
+    pages: list[Page] = []  # type: ignore[type-arg]
+    for start in range(0, len(record_ids), _RECORD_IDS_PER_READ):
+        chunk = record_ids[start : start + _RECORD_IDS_PER_READ]
+        pages.extend(reader(client, formula=record_id_in(chunk)))
+    return pages
+
+
+def _apply(
+    runtime: Runtime,
+    session: Session,
+    contacts: list[Page[AirtableContact]],
+    meetings: list[Page[AirtableMeeting]],
+    follow_ups: list[Page[AirtableFollowUp]],
+    report: SyncReport,
+) -> None:
+    pages: list[Page[Any]] = [*contacts, *meetings, *follow_ups]
+    for page in pages:
+        report.pages += 1
+        report.skipped.extend(page.skipped)
+    for page in contacts:
+        for contact in page.records:
+            save_person(session, merge_person(contact, None), account=runtime.account)
+    for page in meetings:
+        for meeting in page.records:
+            _meeting_notes(runtime, session, meeting)
+    for page in follow_ups:
+        for follow_up in page.records:
+            _follow_up_status(runtime, session, follow_up)
+
+
+def _meeting_notes(runtime: Runtime, session: Session, record: AirtableMeeting) -> None:
+    """Notes the user edited on a meeting that already has its draft: regenerate it."""
+    meeting = meeting_by_airtable_id(session, record.record_id, account=runtime.account)
+    if meeting is None or (record.notes or "") == (meeting.notes or ""):
+        return
+    meeting.notes = record.notes
+    if meeting.status == "completed" and meeting.draft_id:
+        # One due item per version of the notes: a second edit is new work, not a done one.
+        version = hashlib.sha256((record.notes or "").encode()).hexdigest()[:16]
+        due.schedule(
+            session,
+            NOTES_CHANGED,
+            f"{meeting.id}:{version}",
+            runtime.now(),
+            payload={"meeting_id": meeting.id},
+            account=runtime.account,
+        )
+
+
+def _follow_up_status(runtime: Runtime, session: Session, record: AirtableFollowUp) -> None:
+    """A follow-up the user marked Done (or reopened) in Airtable."""
+    follow_up = followup_by_airtable_id(session, record.record_id, account=runtime.account)
+    status = _STATUS_CODES.get(record.status or "")
+    if follow_up is None or status is None:
+        return
+    changed = set_status(follow_up, status, at=runtime.now())
+    if changed and status == "done" and follow_up.kind == "progress_update":
+        due.schedule(
+            session,
+            PROGRESS_DONE,
+            follow_up.key,
+            runtime.now(),
+            payload={"followup_id": follow_up.id},
+            account=runtime.account,
+        )
+
+
+def _keep_alive(runtime: Runtime, client: AirtableClient, channel: WebhookChannel) -> None:
+    """Refresh the webhook before its seven days run out."""
+    if not needs_refresh(channel.expires_at, runtime.now()):
+        return
+    expiry = refresh_webhook(client, channel.channel_id)
+    with runtime.db.transaction() as session:
+        row = session.get(WebhookChannel, channel.id)
+        if row is not None:
+            row.expires_at = expiry
+
+
+def _forget_channel(runtime: Runtime, client: AirtableClient, channel: WebhookChannel) -> None:
+    delete_webhook(client, channel.channel_id)
+    with runtime.db.transaction() as session:
+        delete_channel(session, PROVIDER, channel.channel_id)
+        clear_cursor(session, _cursor_name(channel.channel_id), account=runtime.account)

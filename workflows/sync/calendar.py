@@ -1,0 +1,229 @@
+"""Google Calendar into the store: every informational interview becomes a meeting with due work.
+
+Each event seen (new, moved, cancelled, declined) is qualified against the people the
+store knows, and its meeting's lifecycle decided by the rules. A meeting's completion is a
+due-work row at its end plus the grace period, so the sweep runs it even when the message
+that was meant to do so is lost. This pass itself writes nothing outside the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.orm import Session, selectinload
+
+from connectors.records import CalendarEvent, CalendarPage
+from workflows import work
+from workflows.facts import CALENDAR_ZONE, USER_EMAIL, ensure_first_sync_at, get_fact, set_fact
+from workflows.rules.keys import occurrence_start
+from workflows.rules.lifecycle import (
+    Action,
+    KnownMeeting,
+    MeetingStatus,
+    decide_lifecycle,
+    is_history,
+)
+from workflows.rules.notes import html_to_text
+from workflows.rules.people import Directory, PersonView
+from workflows.rules.qualify import Qualification, qualify
+from workflows.runtime import Runtime
+from workflows.store import due
+from workflows.store.cursors import get_cursor, set_cursor
+from workflows.store.meetings import cancel_meeting, meetings_for_event, save_event, upsert_meeting
+from workflows.store.models import Meeting, Person
+from workflows.store.people import person_view, save_person
+from workflows.sync.report import SyncReport
+
+log = structlog.get_logger(__name__)
+
+SOURCE = "google_calendar"
+
+
+def sync_calendar(runtime: Runtime) -> SyncReport:
+    """One incremental pass over the calendar (the first covers the configured window)."""
+    google = runtime.need_google()
+    calendar_id = runtime.config.calendar_id
+    cursor_name = f"{SOURCE}:{calendar_id}"
+    report = SyncReport(SOURCE)
+    now = runtime.now()
+    with runtime.db.read() as session:
+        cursor = get_cursor(session, cursor_name, account=runtime.account)
+    window_start = now - dt.timedelta(days=runtime.config.first_sync_days)
+    directory: Directory | None = None
+    for page in google.calendar.sync(calendar_id, cursor, window_start=window_start):
+        with runtime.db.transaction() as session:
+            first_sync_at = ensure_first_sync_at(session, now, account=runtime.account)
+            user_email = _learn_facts(runtime, session, page)
+            directory = directory or build_directory(session, runtime.account)
+            tracker = _Tracker(runtime, session, directory, user_email, first_sync_at)
+            for event in page.records:
+                save_event(session, event, calendar_id=calendar_id, account=runtime.account)
+                tracker.track(event)
+            if page.last and page.next_cursor:
+                set_cursor(session, cursor_name, page.next_cursor, account=runtime.account)
+        report.pages += 1
+        report.records += len(page.records)
+        report.full = report.full or page.full_sync
+        report.skipped.extend(page.skipped)
+    return report
+
+
+def build_directory(session: Session, account: str) -> Directory:
+    """Everyone the store knows, Airtable contacts first, looked up by any email."""
+    query = (
+        sa.select(Person)
+        .where(Person.account == account)
+        .options(selectinload(Person.emails))
+        .order_by(Person.airtable_record_id.is_(None), Person.id)
+    )
+    people = [person_view(p) for p in session.execute(query).scalars()]
+    return Directory.of(people)
+
+
+def _learn_facts(runtime: Runtime, session: Session, page: CalendarPage) -> str:
+    """Remember the calendar's time zone and the user's own address; return the address."""
+    account = runtime.account
+    if page.calendar_time_zone:
+        set_fact(session, CALENDAR_ZONE, page.calendar_time_zone, account=account)
+    known = get_fact(session, USER_EMAIL, account=account)
+    found = _self_email(page.records)
+    if found and found != known:
+        set_fact(session, USER_EMAIL, found, account=account)
+        return found
+    if known:
+        return known
+    calendar_id = runtime.config.calendar_id
+    return calendar_id if "@" in calendar_id else ""
+
+
+def _self_email(events: Iterable[CalendarEvent]) -> str | None:
+    for event in events:
+        for attendee in event.attendees:
+            if attendee.is_self and attendee.email:
+                return attendee.email
+    return None
+
+
+class _Tracker:
+    """Applies the lifecycle rules to each event of one page, inside its transaction."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        session: Session,
+        directory: Directory,
+        user_email: str,
+        first_sync_at: dt.datetime,
+    ) -> None:
+        self.runtime = runtime
+        self.session = session
+        self.directory = directory
+        self.user_email = user_email
+        self.first_sync_at = first_sync_at
+        self.account = runtime.account
+
+    def track(self, event: CalendarEvent) -> None:
+        """Record, re-time or cancel the meeting of one event occurrence."""
+        rows = meetings_for_event(self.session, event.id, account=self.account)
+        if event.cancelled:
+            for row in rows:
+                self._cancel(row, "the event was cancelled or deleted")
+            return
+        occurrence = occurrence_start(event)
+        if not isinstance(occurrence, dt.datetime):
+            return  # all-day or timeless: never an interview, and never was one
+        current = next((r for r in rows if r.original_start == occurrence), None)
+        decision_input = qualify(
+            event,
+            user_email=self.user_email,
+            directory=self.directory,
+            policy=self.runtime.qualify_policy(),
+        )
+        if not decision_input.qualified and current is None:
+            log.debug(
+                "calendar.not_interview", event_id=event.id, reason=decision_input.reason.value
+            )
+            return
+        self._decide(event, occurrence, current, decision_input)
+
+    def _decide(
+        self,
+        event: CalendarEvent,
+        occurrence: dt.datetime,
+        row: Meeting | None,
+        found: Qualification,
+    ) -> None:
+        known = _known(row)
+        emails = found.contact.emails if found.contact else _emails_of(row)
+        decision = decide_lifecycle(
+            event,
+            known=known,
+            contact_emails=emails,
+            still_qualifies=found.qualified,
+            grace=self.runtime.config.grace,
+        )
+        if decision.action is Action.CANCEL and row is not None:
+            self._cancel(row, decision.reason)
+        elif decision.action in (Action.SCHEDULE, Action.RETIME, Action.UNCHANGED):
+            assert decision.due_at is not None
+            self._schedule(event, occurrence, row, found.contact, decision.due_at)
+
+    def _schedule(
+        self,
+        event: CalendarEvent,
+        occurrence: dt.datetime,
+        row: Meeting | None,
+        contact: PersonView | None,
+        due_at: dt.datetime,
+    ) -> None:
+        assert isinstance(event.start, dt.datetime) and isinstance(event.end, dt.datetime)
+        person_id = self._person_id(contact) if contact is not None else None
+        if row is not None and row.status == "cancelled":
+            row.status, row.cancelled_at = "scheduled", None
+        meeting = upsert_meeting(
+            self.session,
+            event_id=event.id,
+            original_start=occurrence,
+            title=event.title,
+            start=event.start,
+            end=event.end,
+            person_id=person_id,
+            history=is_history(
+                event.end,
+                first_sync_at=self.first_sync_at,
+                history_days=self.runtime.config.history_days,
+            ),
+            notes=html_to_text(event.description or "") or None,
+            account=self.account,
+        )
+        work.schedule_meeting(
+            self.session, meeting, due_at, now=self.runtime.now(), account=self.account
+        )
+        log.info("calendar.meeting_scheduled", event_id=event.id, due_at=due_at.isoformat())
+
+    def _person_id(self, contact: PersonView) -> int:
+        """The stored person (an attendee known only to Google is added to Contacts later)."""
+        return save_person(self.session, contact, account=self.account).id
+
+    def _cancel(self, row: Meeting, reason: str) -> None:
+        if cancel_meeting(row, at=self.runtime.now()):
+            due.cancel(
+                self.session, work.COMPLETE_MEETING, work.meeting_key(row), account=self.account
+            )
+            work.record_meeting_later(self.session, row, self.runtime.now(), account=self.account)
+            log.info("calendar.meeting_cancelled", event_id=row.event_id, reason=reason)
+
+
+def _known(row: Meeting | None) -> KnownMeeting | None:
+    if row is None:
+        return None
+    return KnownMeeting(status=MeetingStatus(row.status.capitalize()), start=row.start, end=row.end)
+
+
+def _emails_of(row: Meeting | None) -> tuple[str, ...]:
+    if row is None or row.person is None:
+        return ()
+    return tuple(e.original for e in row.person.emails)

@@ -1,0 +1,55 @@
+"""Google Contacts into the store: people merged by email, deletions and renames followed."""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy.orm import Session
+
+from connectors.records import GoogleContact, Page
+from workflows.rules.people import merge_person
+from workflows.runtime import Runtime
+from workflows.store.cursors import get_cursor, set_cursor
+from workflows.store.people import forget_google_contact, person_by_google_resource, save_person
+from workflows.sync.report import SyncReport
+
+log = structlog.get_logger(__name__)
+
+SOURCE = "google_contacts"
+
+
+def sync_contacts(runtime: Runtime) -> SyncReport:
+    """One incremental pass over Google Contacts (a full one when there is no valid cursor)."""
+    google = runtime.need_google()
+    report = SyncReport(SOURCE)
+    with runtime.db.read() as session:
+        cursor = get_cursor(session, SOURCE, account=runtime.account)
+    for page in google.contacts.sync(cursor):
+        with runtime.db.transaction() as session:
+            _apply_page(session, page, runtime.account)
+            if page.last and page.next_cursor:
+                set_cursor(session, SOURCE, page.next_cursor, account=runtime.account)
+        report.pages += 1
+        report.records += len(page.records)
+        report.full = report.full or page.full_sync
+        report.skipped.extend(page.skipped)
+    return report
+
+
+def _apply_page(session: Session, page: Page[GoogleContact], account: str) -> None:
+    for contact in page.records:
+        if contact.deleted:
+            forget_google_contact(session, contact.resource_name, account=account)
+            continue
+        _follow_rename(session, contact, account)
+        save_person(session, merge_person(None, contact), account=account)
+
+
+def _follow_rename(session: Session, contact: GoogleContact, account: str) -> None:
+    """A contact whose resource name changed keeps its person (People API renames happen)."""
+    for previous in contact.previous_resource_names:
+        person = person_by_google_resource(session, previous, account=account)
+        if person is not None:
+            person.google_resource_name = contact.resource_name
+            session.flush()
+            log.info("contacts.renamed", previous=previous, current=contact.resource_name)
+            return

@@ -1,0 +1,70 @@
+"""Kinds of due work, their keys, and how each is scheduled.
+
+Due work is the database's promise that something will happen (DESIGN.md, "Reliability
+model"): a meeting's completion, writing a meeting's row to Airtable, regenerating a draft
+after a notes edit, moving a contact's next update after a progress update is done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from workflows.store import due
+from workflows.store.models import DueWork, Meeting
+
+COMPLETE_MEETING = "complete_meeting"
+RECORD_MEETING = "record_meeting"
+NOTES_CHANGED = "notes_changed"
+PROGRESS_DONE = "progress_done"
+
+KINDS = (COMPLETE_MEETING, RECORD_MEETING, NOTES_CHANGED, PROGRESS_DONE)
+
+
+def meeting_key(meeting: Meeting) -> str:
+    """The due-work key of a meeting's completion (its event id and original start)."""
+    return f"{meeting.event_id}@{meeting.original_start.isoformat()}"
+
+
+def schedule_meeting(
+    session: Session, meeting: Meeting, due_at: dt.datetime, *, now: dt.datetime, account: str
+) -> None:
+    """Make the meeting's completion due at `due_at` (re-timed if moved, reopened if revived).
+
+    A meeting still ahead is written to Airtable as Scheduled now; one already over gets its
+    row when it completes.
+    """
+    key = meeting_key(meeting)
+    payload = {"meeting_id": meeting.id}
+    _reopen_cancelled(session, COMPLETE_MEETING, key, account)
+    due.schedule(session, COMPLETE_MEETING, key, due_at, payload=payload, account=account)
+    if due_at > now:
+        record_meeting_later(session, meeting, now, account=account)
+
+
+def record_meeting_later(
+    session: Session, meeting: Meeting, when: dt.datetime, *, account: str
+) -> None:
+    """Have the sweep write the meeting's current state (Scheduled, Cancelled) to Airtable."""
+    session.flush()
+    key = f"{meeting.id}:{meeting.status}:{meeting.start.isoformat()}"
+    due.schedule(
+        session, RECORD_MEETING, key, when, payload={"meeting_id": meeting.id}, account=account
+    )
+
+
+def _reopen_cancelled(session: Session, kind: str, key: str, account: str) -> None:
+    """A cancelled meeting that comes back (un-cancelled, un-declined) owes its completion again."""
+    session.execute(
+        sa.update(DueWork)
+        .where(
+            DueWork.account == account,
+            DueWork.kind == kind,
+            DueWork.key == key,
+            DueWork.cancelled.is_(True),
+        )
+        .values(done_at=None, cancelled=False, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
