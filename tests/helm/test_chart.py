@@ -311,11 +311,12 @@ def test_notes_tell_how_to_reach_the_status_page_and_that_webhooks_need_https() 
     assert "https" in notes and "publicUrl" in notes
 
 
-def test_dockerfile_builds_an_unprivileged_followthrough_image() -> None:
+def test_dockerfile_builds_an_unprivileged_followthrough_image(values) -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.11-slim\b", dockerfile, re.MULTILINE)
     users = re.findall(r"^USER\s+(\S+)", dockerfile, re.MULTILINE)
     assert users and users[-1].split(":")[0] not in {"root", "0"}
+    assert users[-1] == "{runAsUser}:{runAsGroup}".format(**values["podSecurityContext"])
     assert re.search(r'^ENTRYPOINT \["followthrough"\]', dockerfile, re.MULTILINE)
     assert re.search(r'^CMD \["web"\]', dockerfile, re.MULTILINE)
     assert "[redis,rabbitmq,postgres]" in dockerfile
