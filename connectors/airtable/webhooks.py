@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from pyairtable.models.webhook import CreateWebhookResponse, WebhookPayload, WebhookPayloads
+from pyairtable.models.webhook import (
+    CreateWebhookResponse,
+    Webhook,
+    WebhookPayload,
+    WebhookPayloads,
+)
 
 from connectors.airtable.client import AirtableClient, IdNames
 from connectors.airtable.schema import SCHEMA
@@ -66,7 +71,12 @@ class ChangeBatch:
 def create_webhook(
     client: AirtableClient, notification_url: str | None = None
 ) -> WebhookRegistration:
-    """Register a webhook on the base for record changes; `notification_url` None: poll only."""
+    """Register a webhook on the base for record changes; `notification_url` None: poll only.
+
+    Its payloads start now: read the tables in full once after creating it. A create is never
+    re-sent; after AmbiguousWrite, `list_webhooks` shows whether a stray one exists to delete
+    (a base holds at most 10).
+    """
     body: dict[str, Any] = {"specification": SPECIFICATION}
     if notification_url:
         body["notificationUrl"] = notification_url
@@ -93,12 +103,38 @@ def delete_webhook(client: AirtableClient, webhook_id: str) -> None:
         log.info("airtable.webhook.already_gone", webhook_id=webhook_id)
 
 
+@dataclass(frozen=True)
+class WebhookInfo:
+    """A webhook as listed: id, notification URL, expiry and the cursor its next payload gets."""
+
+    webhook_id: str
+    notification_url: str | None
+    expiration_time: dt.datetime | None
+    cursor_for_next_payload: int
+
+
+def list_webhooks(client: AirtableClient) -> tuple[WebhookInfo, ...]:
+    """Every webhook on the base."""
+    data = client.call("list webhooks", lambda: client.api.get(client.base.urls.webhooks))
+    return tuple(
+        WebhookInfo(
+            webhook_id=hook.id,
+            notification_url=hook.notification_url,
+            expiration_time=hook.expiration_time,
+            cursor_for_next_payload=hook.cursor_for_next_payload,
+        )
+        for hook in (
+            Webhook.from_api(raw, client.api, context=client.base)
+            for raw in data.get("webhooks", [])
+        )
+    )
+
+
 def webhook_expiry(client: AirtableClient, webhook_id: str) -> dt.datetime | None:
     """When the webhook expires; ResyncRequired when it no longer exists (its changes are lost)."""
-    data = client.call("list webhooks", lambda: client.api.get(client.base.urls.webhooks))
-    for hook in data.get("webhooks", []):
-        if hook.get("id") == webhook_id:
-            return _parse_time(hook.get("expirationTime"))
+    for hook in list_webhooks(client):
+        if hook.webhook_id == webhook_id:
+            return hook.expiration_time
     raise _webhook_gone(webhook_id)
 
 
