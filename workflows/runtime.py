@@ -8,6 +8,7 @@ the runtime as their first argument, so tests and the demo can call them directl
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,7 @@ class WorkflowConfig:
     max_reminders_per_day: int = 3
     tasks_sink: str = "airtable"
     templates_dir: Path | None = None
-    title_terms: tuple[str, ...] = DEFAULT_TITLE_TERMS
+    title_pattern: str | None = None  # a case-insensitive regex; None: the default terms
     public_url: str | None = None
 
     def __post_init__(self) -> None:
@@ -92,7 +93,12 @@ class Runtime:
     def qualify_policy(self) -> QualifyPolicy:
         """The configured qualification policy (title pattern)."""
         if self._policy is None:
-            self._policy = QualifyPolicy.from_terms(self.config.title_terms)
+            pattern = self.config.title_pattern
+            self._policy = (
+                QualifyPolicy(title_pattern=re.compile(pattern, re.IGNORECASE))
+                if pattern
+                else QualifyPolicy.from_terms(DEFAULT_TITLE_TERMS)
+            )
         return self._policy
 
     def need_google(self) -> GoogleClient:

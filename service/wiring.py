@@ -1,0 +1,105 @@
+"""From settings to a live `workflows.runtime.Runtime`: the store, the clients, the clock.
+
+This is the one place that turns the user's settings into the explicit arguments the
+workflows and connectors take (they never read settings themselves).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from connectors.airtable.client import AirtableClient
+from connectors.airtable.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
+from connectors.errors import ConfigurationError
+from connectors.google.client import GoogleClient
+from connectors.policy import RetryPolicy
+from service.logging import register_secret
+from service.settings import Settings, env_name
+from workflows.migrations import upgrade
+from workflows.rules.clock import Clock
+from workflows.runtime import Runtime, WorkflowConfig
+from workflows.store.db import Database
+
+
+def workflow_config(settings: Settings) -> WorkflowConfig:
+    """The workflows' view of the settings."""
+    return WorkflowConfig(
+        account=settings.account,
+        calendar_id=settings.calendar_id,
+        time_zone=settings.timezone,
+        sender_name=settings.sender_name or "",
+        update_every_days=settings.update_every_days,
+        grace=dt.timedelta(minutes=settings.thank_you_grace_minutes),
+        history_days=settings.history_days,
+        first_sync_days=settings.first_sync_days,
+        max_reminders_per_day=settings.max_reminders_per_day,
+        tasks_sink=settings.tasks_sink,
+        templates_dir=settings.templates_dir,
+        title_pattern=settings.interview_title_pattern,
+        public_url=settings.public_url,
+    )
+
+
+def open_database(settings: Settings, *, migrate: bool = True) -> Database:
+    """The store at DATABASE_URL, migrated to the current schema."""
+    if migrate:
+        upgrade(settings.database_url)
+    return Database(settings.database_url)
+
+
+def google_client(settings: Settings, policy: RetryPolicy | None = None) -> GoogleClient | None:
+    """The Google client when credentials are configured (their secrets registered first)."""
+    path = settings.google_credentials_file
+    if path is None:
+        return None
+    if not path.is_file():
+        raise ConfigurationError(
+            f"{env_name('google_credentials_file')}: {path} does not exist; "
+            "run `followthrough auth google` to create it"
+        )
+    _register_google_secrets(path)
+    return GoogleClient(path, endpoint=settings.google_api_endpoint, policy=policy)
+
+
+def _register_google_secrets(path: Path) -> None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return  # the client reports an unreadable file with a clear message
+    register_secret(data.get("token"), data.get("refresh_token"), data.get("client_secret"))
+
+
+def rate_limiter(settings: Settings) -> RateLimiter:
+    """Airtable's 5 requests/s per base: shared through Redis when there is one, else local."""
+    url = settings.rate_limit_redis_url
+    return RedisRateLimiter(url) if url else LocalRateLimiter()
+
+
+def airtable_client(
+    settings: Settings, policy: RetryPolicy | None = None, limiter: RateLimiter | None = None
+) -> AirtableClient | None:
+    """The Airtable client when a token and base are configured."""
+    if settings.airtable_token is None or not settings.airtable_base_id:
+        return None
+    token = settings.airtable_token.get_secret_value()
+    register_secret(token)
+    return AirtableClient(
+        token,
+        settings.airtable_base_id,
+        endpoint=settings.airtable_endpoint,
+        policy=policy,
+        limiter=limiter or rate_limiter(settings),
+    )
+
+
+def build_runtime(settings: Settings, *, policy: RetryPolicy | None = None) -> Runtime:
+    """Everything the workflows need, from the settings (the store migrated on the way)."""
+    return Runtime(
+        db=open_database(settings),
+        config=workflow_config(settings),
+        google=google_client(settings, policy),
+        airtable=airtable_client(settings, policy),
+        clock=Clock.frozen_at(settings.now) if settings.now else Clock(),
+    )
