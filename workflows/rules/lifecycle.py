@@ -115,6 +115,12 @@ def _cancel(known: KnownMeeting | None, reason: str) -> LifecycleDecision:
     return LifecycleDecision(Action.CANCEL, MeetingStatus.CANCELLED, None, reason)
 
 
+def _times(event: CalendarEvent) -> tuple[dt.datetime, dt.datetime] | None:
+    if isinstance(event.start, dt.datetime) and isinstance(event.end, dt.datetime):
+        return ensure_aware(event.start), ensure_aware(event.end)
+    return None
+
+
 def _cancel_reason(
     event: CalendarEvent, contact_emails: Iterable[str], still_qualifies: bool
 ) -> str | None:
@@ -124,8 +130,6 @@ def _cancel_reason(
         return "the contact declined"
     if not still_qualifies:
         return "the event is no longer an informational interview"
-    if not isinstance(event.start, dt.datetime) or not isinstance(event.end, dt.datetime):
-        return "the event no longer has a start and end time"
     return None
 
 
@@ -139,17 +143,14 @@ def decide_lifecycle(
 ) -> LifecycleDecision:
     """What seeing `event` (again) means for its meeting; `known` is the store's record or None."""
     reason = _cancel_reason(event, contact_emails, still_qualifies)
-    if reason is not None:
-        return _cancel(known, reason)
-    assert isinstance(event.start, dt.datetime) and isinstance(event.end, dt.datetime)
-    due_at = completion_due(event.end, grace)
+    times = _times(event)
+    if reason is not None or times is None:
+        return _cancel(known, reason or "the event no longer has a start and end time")
+    due_at = completion_due(times[1], grace)
     if known is None or known.status is MeetingStatus.CANCELLED:
         return LifecycleDecision(Action.SCHEDULE, MeetingStatus.SCHEDULED, due_at, "scheduled")
     if known.status is MeetingStatus.COMPLETED:
         return LifecycleDecision(Action.SETTLED, known.status, None, "already Completed")
-    if (ensure_aware(known.start), ensure_aware(known.end)) != (
-        ensure_aware(event.start),
-        ensure_aware(event.end),
-    ):
+    if (ensure_aware(known.start), ensure_aware(known.end)) != times:
         return LifecycleDecision(Action.RETIME, MeetingStatus.SCHEDULED, due_at, "the event moved")
     return LifecycleDecision(Action.UNCHANGED, MeetingStatus.SCHEDULED, due_at, "unchanged")

@@ -98,3 +98,9 @@ def test_a_week_late_is_still_owed_after_the_first_sync() -> None:
     first_sync = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
     laptop_closed_for_a_week = dt.datetime(2026, 11, 14, 12, 0, tzinfo=dt.UTC)
     assert effects_for(laptop_closed_for_a_week, first_sync_at=first_sync).draft
+
+
+def test_an_event_that_lost_its_times_is_cancelled_not_crashed() -> None:
+    no_end = event(attendees=(JANE,), end=None)
+    decision = decide_lifecycle(no_end, known=SCHEDULED)
+    assert decision.action is Action.CANCEL and "start and end" in decision.reason
