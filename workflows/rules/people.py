@@ -20,6 +20,7 @@ from connectors.records import AirtableContact, Attendee, CalendarEvent, GoogleC
 from workflows.rules.emails import domain_of, fold_email, is_public_domain, looks_like_email
 
 INACTIVE = "Inactive"
+_HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "sir", "dame"})
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,17 @@ class PersonView:
 
 
 def first_name_of(name: str, *, given_name: str | None = None) -> str:
-    """The first name in `name` ("Doe, Jane" -> "Jane"), or `given_name` when `name` is empty."""
+    """The first name in `name` ("Doe, Jane" or "Dr. Jane Doe" -> "Jane"); `given_name` (Google's)
+    when `name` is empty or starts with it."""
     text = " ".join(name.split())
     if given_name and (not text or text.startswith(given_name.strip())):
         return " ".join(given_name.split())
     if "," in text:
         text = text.split(",", 1)[1].strip() or text
-    words = text.split(" ")
-    return words[0] if words and words[0] else ""
+    words = [w for w in text.split(" ") if w]
+    while len(words) > 1 and words[0].rstrip(".").casefold() in _HONORIFICS:
+        words = words[1:]
+    return words[0] if words else ""
 
 
 def _first(*values: str | None) -> str | None:

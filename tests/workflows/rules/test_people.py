@@ -56,6 +56,8 @@ def test_merge_needs_a_source() -> None:
     [
         ("Jane Doe", "Jane"),
         ("Doe, Jane", "Jane"),
+        ("Dr. Jane Doe", "Jane"),
+        ("Prof", "Prof"),
         ("  ", ""),
         ("\u05e9\u05e8\u05d4 \u05dc\u05d5\u05d9", "\u05e9\u05e8\u05d4"),  # Hebrew, right to left
         ("\U0001f680 Rocket Raccoon", "\U0001f680"),
