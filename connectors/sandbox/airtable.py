@@ -18,7 +18,9 @@ Known differences from the real Airtable (the subset Followthrough needs):
 - error types where Airtable's are undocumented (a batch over 10, an upsert matching several
   records, a bad pageSize) are close guesses with the right status (422);
 - the 429 body is {"error": {"type": "RATE_LIMIT_REACHED", ...}} and carries no Retry-After;
-- webhooks never expire on their own, and pings are sent once per change, never retried.
+- webhooks expire 7 days (wall clock) after creation, refresh or payload listing, or at once
+  with `expire_webhooks()`; pings go once per change (and once on creation), never retried;
+- error types for 11 webhooks on a base and for refreshing an expired webhook are guesses.
 """
 
 from __future__ import annotations
@@ -218,7 +220,7 @@ class AirtableSandbox:
         return hook
 
     def _list_webhooks(self, request: Request) -> Outcome:
-        return Response(200, {"webhooks": [h.to_api() for h in self.webhooks.hooks.values()]})
+        return Response(200, {"webhooks": self.webhooks.listing()})
 
     def _create_webhook(self, request: Request) -> Outcome:
         return Response(200, self.webhooks.create(body_of(request)))
@@ -313,6 +315,11 @@ class AirtableSandbox:
             if column is None:
                 raise KeyError(f"no field {field!r} in Airtable table {table!r}")
             return column.id
+
+    def expire_webhooks(self) -> None:
+        """Let every webhook expire (disabled: no payloads, no pings, refresh refused)."""
+        with self.lock:
+            self.webhooks.expire()
 
     def expire_webhook_payloads(self) -> None:
         """Age out every webhook payload so far (a cursor before now then finds a gap)."""

@@ -31,6 +31,7 @@ from connectors.sandbox.airtable_schema import CellError, iso
 log = structlog.get_logger(__name__)
 
 LIFETIME = dt.timedelta(days=7)
+MAX_WEBHOOKS_PER_BASE = 10
 MAX_PAYLOADS_PER_PAGE = 50
 USER = {
     "id": "usrSandboxUser0001",
@@ -58,19 +59,23 @@ class Webhook:
     last_result: dict[str, Any] | None = None
     last_success: str | None = None
 
-    def to_api(self) -> dict[str, Any]:
+    def to_api(self, now: dt.datetime) -> dict[str, Any]:
         """The webhook as List webhooks returns it."""
         return {
             "id": self.id,
             "areNotificationsEnabled": self.notifications_enabled,
             "cursorForNextPayload": self.next_cursor,
-            "isHookEnabled": True,
+            "isHookEnabled": self.enabled(now),
             "lastSuccessfulNotificationTime": self.last_success,
             "notificationUrl": self.notification_url,
             "lastNotificationResult": self.last_result,
             "expirationTime": iso(self.expiration),
             "specification": self.specification,
         }
+
+    def enabled(self, now: dt.datetime) -> bool:
+        """A webhook is disabled once it expires (it stays listable, its payloads readable)."""
+        return now < self.expiration
 
     @property
     def next_cursor(self) -> int:
@@ -108,14 +113,22 @@ class WebhookRegistry:
         _check_specification(spec)
         if url is not None and not isinstance(url, str):
             raise CellError("INVALID_REQUEST_UNKNOWN", "notificationUrl must be a string or null")
+        if len(self.hooks) >= MAX_WEBHOOKS_PER_BASE:
+            raise CellError(
+                "TOO_MANY_WEBHOOKS",
+                f"A base has at most {MAX_WEBHOOKS_PER_BASE} webhooks; delete one first",
+            )
         hook = Webhook(
             id=self.base.make_id("ach"),
             mac_secret=secrets.token_bytes(64),
             notification_url=url,
             specification=spec,  # type: ignore[arg-type]
             expiration=self.clock() + LIFETIME,
+            notifications_enabled=url is not None,
         )
         self.hooks[hook.id] = hook
+        if url is not None:  # Airtable pings a new webhook's URL shortly after creating it
+            self._queue_ping(hook, self.clock())
         return {
             "id": hook.id,
             "macSecretBase64": base64.b64encode(hook.mac_secret).decode(),
@@ -127,7 +140,12 @@ class WebhookRegistry:
         return self.hooks.get(webhook_id)
 
     def refresh(self, hook: Webhook) -> dict[str, Any]:
-        """Push the expiration seven days out from now."""
+        """Push the expiration seven days out from now; an expired webhook cannot be revived."""
+        if not hook.enabled(self.clock()):
+            raise CellError(
+                "CANNOT_REFRESH_DISABLED_WEBHOOK",
+                f"Webhook {hook.id} has expired and is disabled; create a new one",
+            )
         hook.expiration = self.clock() + LIFETIME
         return {"expirationTime": iso(hook.expiration)}
 
@@ -137,12 +155,23 @@ class WebhookRegistry:
         start = max(cursor, hook.dropped + 1)
         page = hook.payloads[start - 1 - hook.dropped :][:limit]
         next_cursor = start + len(page)
-        hook.expiration = max(hook.expiration, self.clock() + LIFETIME)
+        if hook.enabled(self.clock()):
+            hook.expiration = max(hook.expiration, self.clock() + LIFETIME)
         return {
             "cursor": next_cursor,
             "mightHaveMore": next_cursor < hook.next_cursor,
             "payloads": page,
         }
+
+    def listing(self) -> list[dict[str, Any]]:
+        """Every webhook as List webhooks returns them."""
+        now = self.clock()
+        return [hook.to_api(now) for hook in self.hooks.values()]
+
+    def expire(self) -> None:
+        """Let every webhook's seven days run out: disabled, no new payloads or pings."""
+        for hook in self.hooks.values():
+            hook.expiration = min(hook.expiration, self.clock() - dt.timedelta(seconds=1))
 
     def expire_payloads(self) -> None:
         """Forget every payload kept so far, as Airtable does with payloads older than 7 days."""
@@ -159,6 +188,8 @@ class WebhookRegistry:
         self.transaction_number += 1
         now = self.clock()
         for hook in self.hooks.values():
+            if not hook.enabled(now):
+                continue
             tables = self._tables_for(hook, txn, source)
             if not tables:
                 continue

@@ -172,13 +172,13 @@ def test_pings_are_signed_so_that_pyairtable_verifies_them(
     created = api(crm).base(BASE_ID).add_webhook(receiver.url, ALL_CHANGES)
     crm.airtable.update_record("Contacts", "recAda00000000001", {"Stage": "Keeping in touch"})
     crm.airtable.create_record("Contacts", {"Name": "Linus"})
-    pings = receiver.wait_for(2)
+    pings = receiver.wait_for(3)  # one on creation, one per change
 
     notes = [
         WebhookNotification.from_request(body, mac, created.mac_secret_base64)
         for body, mac in pings
     ]
-    assert [(n.base.id, n.webhook.id) for n in notes] == [(BASE_ID, created.id)] * 2
+    assert [(n.base.id, n.webhook.id) for n in notes] == [(BASE_ID, created.id)] * 3
     with pytest.raises(ValueError):
         WebhookNotification.from_request(pings[0][0], pings[0][1], "c29tZSBvdGhlciBzZWNyZXQ=")
     listed = api(crm).base(BASE_ID).webhook(created.id)
@@ -258,3 +258,27 @@ def test_a_record_made_by_a_typecast_link_is_in_the_same_payload(crm: Sandbox) -
     meetings = payload.changed_tables_by_id[crm.airtable.table_id("Meetings")].created_records_by_id
     assert list(contacts) == meeting["fields"]["Contact"] and list(meetings) == [meeting["id"]]
     assert [r["fields"]["Name"] for r in crm.airtable.records("Contacts")][-1] == "Alan Turing"
+
+
+def test_an_expired_webhook_is_disabled_and_cannot_be_refreshed(crm: Sandbox) -> None:
+    base = api(crm).base(BASE_ID)
+    hook_id = base.add_webhook(None, ALL_CHANGES).id  # type: ignore[arg-type]
+    crm.airtable.expire_webhooks()
+    crm.airtable.create_record("Contacts", {"Name": "Unseen"})
+    hook = base.webhook(hook_id)
+    with pytest.raises(requests.HTTPError) as refused:
+        hook.extend_expiration()
+
+    assert not hook.is_hook_enabled and list(hook.payloads()) == []
+    assert refused.value.response is not None and refused.value.response.status_code == 422
+
+
+def test_a_base_holds_at_most_ten_webhooks(crm: Sandbox) -> None:
+    base = api(crm).base(BASE_ID)
+    for _ in range(10):
+        base.add_webhook(None, ALL_CHANGES)  # type: ignore[arg-type]
+    with pytest.raises(requests.HTTPError) as refused:
+        base.add_webhook(None, ALL_CHANGES)  # type: ignore[arg-type]
+
+    assert refused.value.response is not None and refused.value.response.status_code == 422
+    assert len(base.webhooks()) == 10
