@@ -98,6 +98,7 @@ def test_a_create_is_never_sent_twice(airtable_box: Callable[..., Sandbox]) -> N
         create_webhook(client)
     assert box.request_counts()["airtable.webhooks.create"] == 2
     [stray] = list_webhooks(client)  # the dropped one was applied, once: find it to clean up
+    assert stray.cursor_for_next_payload == 1
 
 
 def test_a_429_on_a_create_is_retried_because_nothing_was_applied(

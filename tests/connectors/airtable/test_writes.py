@@ -6,7 +6,10 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from connectors.airtable.writes import ContactWrite, FollowUpWrite, MeetingWrite, upsert
+from connectors.errors import UserActionRequired
 from connectors.sandbox.server import Sandbox
 from tests.connectors.airtable.conftest import base_fixture, make_client
 
@@ -127,3 +130,16 @@ def test_two_records_with_the_same_email_skip_only_that_row(
     [skipped] = result.skipped
     assert skipped.record_id == "ada@example.com" and "match" in skipped.reason
     assert len(box.airtable.records("Contacts")) == 11
+
+
+def test_a_field_missing_from_the_base_tells_the_user_to_run_init(
+    airtable_box: Callable[..., Sandbox],
+) -> None:
+    bare = {
+        "name": "Contacts",
+        "fields": [{"name": "Name", "type": "singleLineText"}, {"name": "Email", "type": "email"}],
+    }
+    box = airtable_box(base_fixture(tables=[bare]))
+    with pytest.raises(UserActionRequired, match="followthrough airtable init"):
+        upsert(make_client(box), [ContactWrite(email="a@example.com", stage="Met")])
+    assert box.airtable.records("Contacts") == []
