@@ -12,4 +12,5 @@ Each module is one concept and documents its entry points at the top:
 - `reminders`  cadence, next update due, `schedule_reminders` (at most N a day)
 - `draft`      `compose_thank_you` (Jinja2 templates) and `as_mime`
 - `keys`       the deterministic idempotency keys
+- `completion` `plan_completion`: all of a completed meeting's effects in one plan
 """

@@ -1,0 +1,83 @@
+"""A completed interview's whole plan: draft, follow-ups, contact, notes; history gets less."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.workflows.rules.builders import NEW_YORK
+from workflows.rules.completion import CompletedMeeting, CompletionSettings, plan_completion
+from workflows.rules.followups import FollowUpKind
+from workflows.rules.keys import draft_key, message_id
+from workflows.rules.people import PersonView
+
+START = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
+JANE = PersonView(
+    name="Jane Doe",
+    emails=("jane@acme.com",),
+    airtable_id="recJane",
+    stage="Met",
+    last_met=dt.date(2026, 6, 1),
+    update_every_days=21,
+)
+SETTINGS = CompletionSettings(
+    zone=NEW_YORK, sender_name="Alex Kim", first_sync_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+)
+
+
+def meeting(**changes: object) -> CompletedMeeting:
+    values: dict[str, object] = {
+        "event_id": "evt1",
+        "original_start": START,
+        "title": "Coffee chat: data engineering",
+        "start": START,
+        "end": START + dt.timedelta(minutes=30),
+        "contact": JANE,
+        "event_notes": "Insight: learn dbt<br>TODO: send my portfolio<br>- [ ] read DDIA",
+    }
+    values.update(changes)
+    return CompletedMeeting(**values)  # type: ignore[arg-type]
+
+
+def test_a_completed_interview_gets_its_draft_follow_ups_and_contact_update() -> None:
+    plan = plan_completion(meeting(), SETTINGS)
+    assert not plan.history and plan.skipped == ()
+    assert plan.notes == "Insight: learn dbt\nTODO: send my portfolio\n- [ ] read DDIA"
+    assert plan.draft is not None and plan.draft.to == "jane@acme.com"
+    assert plan.draft.message_id == message_id(draft_key("evt1", START))
+    assert '"learn dbt"' in plan.draft.body and "about data engineering" in plan.draft.body
+    assert [(f.kind, f.due) for f in plan.followups] == [
+        (FollowUpKind.THANK_YOU, dt.date(2026, 11, 21)),
+        (FollowUpKind.ACTION_ITEM, dt.date(2026, 11, 27)),
+        (FollowUpKind.ACTION_ITEM, dt.date(2026, 11, 27)),
+    ]
+    assert plan.contact_update.last_met == dt.date(2026, 11, 20)
+    assert plan.contact_update.next_update_due == dt.date(2026, 12, 11)  # her 21-day cadence
+    assert plan.contact_update.stage == "Keeping in touch"
+
+
+def test_planning_twice_gives_the_same_plan() -> None:
+    assert plan_completion(meeting(), SETTINGS) == plan_completion(meeting(), SETTINGS)
+
+
+def test_the_users_airtable_notes_win_over_the_description() -> None:
+    plan = plan_completion(meeting(airtable_notes="TODO: call Bob"), SETTINGS)
+    assert plan.notes == "TODO: call Bob"
+    assert [f.title for f in plan.followups if f.kind is FollowUpKind.ACTION_ITEM] == ["call Bob"]
+
+
+def test_history_is_recorded_without_draft_or_follow_ups() -> None:
+    last_spring = dt.datetime(2026, 4, 2, 15, 0, tzinfo=dt.UTC)
+    plan = plan_completion(
+        meeting(start=last_spring, end=last_spring + dt.timedelta(hours=1)), SETTINGS
+    )
+    assert plan.history and plan.draft is None and plan.followups == ()
+    assert plan.contact_update.last_met == dt.date(
+        2026, 6, 1
+    )  # an older meeting moves nothing back
+
+
+def test_a_contact_without_a_usable_email_gets_follow_ups_and_a_reason() -> None:
+    nameless = PersonView(name="Pat", emails=())
+    plan = plan_completion(meeting(contact=nameless, attendee_email="not an email"), SETTINGS)
+    assert plan.draft is None and "fix it in Airtable" in plan.skipped[0]
+    assert plan.followups[0].title == "Send Pat a thank-you"
