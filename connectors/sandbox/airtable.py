@@ -4,7 +4,7 @@ Served (with a personal access token checked as a bearer token):
 - records: list (GET, and POST .../listRecords) with pageSize (max 100), offset, maxRecords,
   filterByFormula (see airtable_formula), fields[], sort, view; get; create, update (PATCH and
   PUT) and upsert (performUpsert.fieldsToMergeOn) in batches of at most 10; delete;
-- metadata: list tables, create table, create field;
+- metadata: whoami, list bases (just this one), list tables, create table, create field;
 - webhooks: create, list, refresh, enable notifications, delete, list payloads; pings to the
   notification URL signed as Airtable signs them (see airtable_webhooks);
 - the per-base rate limit: over `rate_limit_per_second`, 429 and then a penalty window of
@@ -36,7 +36,12 @@ import structlog
 from connectors.sandbox.airtable_base import AirtableBase, Transaction
 from connectors.sandbox.airtable_records import RecordsApi, body_of, not_found
 from connectors.sandbox.airtable_schema import CellError, Table
-from connectors.sandbox.airtable_webhooks import MAX_PAYLOADS_PER_PAGE, Webhook, WebhookRegistry
+from connectors.sandbox.airtable_webhooks import (
+    MAX_PAYLOADS_PER_PAGE,
+    USER,
+    Webhook,
+    WebhookRegistry,
+)
 from connectors.sandbox.http import Handler, HttpError, Request, Response, Router, airtable_error
 
 log = structlog.get_logger(__name__)
@@ -108,6 +113,8 @@ class AirtableSandbox:
         records = "/v0/{baseId}/{tableIdOrName}"
         hook, record, api = hooks + "/{webhookId}", records + "/{recordId}", self.records_api
         reads: list[tuple[str, str, Callable[[Request], Outcome], str]] = [
+            ("GET", "/v0/meta/whoami", self._whoami, "meta.whoami"),
+            ("GET", "/v0/meta/bases", self._list_bases, "meta.bases.list"),
             ("GET", meta, self._list_tables, "meta.tables.list"),
             ("GET", hooks, self._list_webhooks, "webhooks.list"),
             ("GET", hook + "/payloads", self._list_payloads, "webhooks.payloads"),
@@ -147,10 +154,11 @@ class AirtableSandbox:
         def guarded(request: Request) -> Response:
             if request.bearer != self.token:
                 return airtable_error(401, "AUTHENTICATION_REQUIRED", "Authentication required")
-            if request.params.get("baseId") != self.base_id:
+            per_base = "baseId" in request.params
+            if per_base and request.params["baseId"] != self.base_id:
                 return _forbidden()
             with self.lock:
-                if not self.limiter.admit():
+                if per_base and not self.limiter.admit():
                     log.info("sandbox.airtable.rate_limited", base_id=self.base_id)
                     return airtable_error(
                         429, "RATE_LIMIT_REACHED", "Rate limit exceeded. Please try again later"
@@ -198,6 +206,13 @@ class AirtableSandbox:
 
     def _delete_one(self, table: Table, record_id: str, request: Request) -> Outcome:
         return self.records_api.delete_one(table, record_id)
+
+    def _whoami(self, request: Request) -> Outcome:
+        return Response(200, {"id": USER["id"], "email": USER["email"]})
+
+    def _list_bases(self, request: Request) -> Outcome:
+        base = {"id": self.base_id, "name": "Followthrough sandbox", "permissionLevel": "create"}
+        return Response(200, {"bases": [base]})
 
     def _list_tables(self, request: Request) -> Outcome:
         return Response(200, {"tables": [t.to_api() for t in self.base.tables]})

@@ -78,7 +78,7 @@ class RecordsApi:
         else:
             ids, start = self._matching(table, options), 0
         page = [table.records[r] for r in ids[start : start + page_size] if r in table.records]
-        fields = options.get("fields") or None
+        fields = self._field_names(table, options)
         by_id = _flag(options.get("returnFieldsByFieldId"))
         out: dict[str, Any] = {
             "records": [self.base.render(table, r, by_field_id=by_id, only=fields) for r in page]
@@ -86,6 +86,16 @@ class RecordsApi:
         if start + page_size < len(ids):
             out["offset"] = self._remember(ids, start + page_size)
         return Response(200, out)
+
+    def _field_names(self, table: Table, options: dict[str, Any]) -> list[str] | None:
+        """The `fields` option, checked; cellFormat other than json fails loudly (not modelled)."""
+        if options.get("cellFormat", "json") != "json":
+            raise CellError("INVALID_REQUEST_UNKNOWN", "The sandbox serves cellFormat=json only")
+        names = options.get("fields") or None
+        for name in names or []:
+            if table.field(name) is None:
+                raise CellError("UNKNOWN_FIELD_NAME", f'Unknown field name: "{name}"')
+        return names
 
     def _int(self, value: Any, low: int, high: int) -> int:
         try:

@@ -169,6 +169,8 @@ def test_a_long_formula_falls_back_to_post_list_records(crm: Sandbox) -> None:
         ("filterByFormula=REGEX_MATCH({Name},'A')", 422, "INVALID_FILTER_BY_FORMULA"),
         ("filterByFormula={Nope}='x'", 422, "INVALID_FILTER_BY_FORMULA"),
         ("offset=itrUnknown/rec1", 422, "LIST_RECORDS_ITERATOR_NOT_AVAILABLE"),
+        ("fields[]=Nope", 422, "UNKNOWN_FIELD_NAME"),
+        ("cellFormat=string&timeZone=utc&userLocale=en", 422, "INVALID_REQUEST_UNKNOWN"),
     ],
 )
 def test_bad_list_requests_get_airtables_errors(
@@ -308,6 +310,16 @@ def test_delete_removes_the_record_and_links_to_it(crm: Sandbox) -> None:
 
 
 # --- metadata --------------------------------------------------------------------------------
+
+
+def test_whoami_and_the_bases_the_token_sees(crm: Sandbox) -> None:
+    airtable = client(crm)
+
+    assert airtable.whoami()["id"].startswith("usr")
+    assert [b.id for b in airtable.bases()] == [BASE_ID]
+    assert airtable.table(BASE_ID, "Meetings", validate=True).id == crm.airtable.table_id(
+        "Meetings"
+    )
 
 
 def test_schema_parses_with_pyairtables_models(crm: Sandbox) -> None:
