@@ -9,7 +9,6 @@ batch, which google-api-python-client would send to Google's own host whatever t
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Callable
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -25,7 +24,9 @@ from connectors.records import DraftMessage, DraftRef
 
 log = structlog.get_logger(__name__)
 
-_LINE_BREAKS = re.compile(r"[\r\n\t\v\f]+")
+# Fold only at RFC 5322's hard limit: the stdlib's folding of shorter lines can leave specials
+# of a display name unquoted and put a stray space into a subject.
+_POLICY = SMTP.clone(max_line_length=998)
 
 
 class GmailClient:
@@ -91,7 +92,7 @@ class GmailClient:
 
 def encode_message(draft: DraftMessage) -> str:
     """The draft as base64url RFC 2822, headers built so that no value can inject another."""
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=_POLICY)
     message["To"] = _address(draft.to, draft.to_name)
     if draft.sender:
         message["From"] = _address(draft.sender, None)
@@ -103,7 +104,7 @@ def encode_message(draft: DraftMessage) -> str:
 
 def _address(email: str, name: str | None) -> Address:
     email = email.strip()
-    if not email or _LINE_BREAKS.search(email) or " " in email or email.count("@") != 1:
+    if not email or not email.isprintable() or " " in email or email.count("@") != 1:
         raise SkipRecord(f"{email!r} is not an email address a draft can be written to")
     username, domain = email.split("@")
     try:
@@ -115,8 +116,12 @@ def _address(email: str, name: str | None) -> Address:
 
 
 def _one_line(text: str) -> str:
-    """A header value cannot span lines: line breaks become spaces."""
-    return _LINE_BREAKS.sub(" ", text).strip()
+    """A header value on one line: every control or line-breaking character becomes a space.
+
+    A literal "=?" is split too: mail readers would decode it as an RFC 2047 encoded word.
+    """
+    printable = "".join(c if c.isprintable() else " " for c in text)
+    return " ".join(printable.split()).replace("=?", "= ?")
 
 
 def _bare(message_id: str) -> str:

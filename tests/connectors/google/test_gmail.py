@@ -8,6 +8,8 @@ from collections.abc import Callable
 from email.policy import default
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connectors.errors import AmbiguousWrite, SkipRecord
 from connectors.google.client import GoogleClient
@@ -33,6 +35,11 @@ def create_until_done(client: GoogleClient, draft: DraftMessage) -> DraftRef:
         except AmbiguousWrite:
             unknown = True
     raise AssertionError("never created")
+
+
+def printable_words(text: str) -> list[str]:
+    """The words of `text` once control characters are spaces (what a header can keep)."""
+    return "".join(c if c.isprintable() else " " for c in text).replace("=?", "= ?").split()
 
 
 def drafts_with(box: Sandbox, message_id: str) -> list[dict]:
@@ -158,3 +165,25 @@ def test_line_breaks_cannot_inject_headers() -> None:
 def test_an_address_with_a_line_break_is_refused() -> None:
     with pytest.raises(SkipRecord):
         encode_message(DraftMessage(**{**DRAFT.__dict__, "to": "ada@x.example\r\nBcc: y@z"}))
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.text(max_size=80), subject=st.text(max_size=200))
+def test_any_name_and_subject_round_trip_as_one_header_each(name: str, subject: str) -> None:
+    draft = DraftMessage(**{**DRAFT.__dict__, "to_name": name, "subject": subject})
+
+    parsed = email.message_from_bytes(
+        base64.urlsafe_b64decode(encode_message(draft)), policy=default
+    )
+
+    assert parsed["To"].addresses[0].addr_spec == DRAFT.to
+    assert parsed["To"].addresses[0].display_name.split() == printable_words(name)
+    assert parsed["Subject"].split() == printable_words(subject)
+    assert set(parsed.keys()) == {
+        "To",
+        "Subject",
+        "Message-ID",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "MIME-Version",
+    }
