@@ -272,6 +272,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     sandbox: Sandbox
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without TCP_NODELAY every response waits
+    # on the client's delayed ACK (about 40 ms), which would swamp the latency we inject.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._serve()
