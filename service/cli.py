@@ -139,8 +139,32 @@ def run(
     The embedded shape: SQLite and an in-process broker by default. SIGTERM finishes in-flight
     work; due work lives in the database, so a crash loses nothing.
     """
-    _state(ctx).settings().require_for("run")
+    settings = _state(ctx).settings()
+    settings.require_for("run")
+    if once:
+        _run_once(settings)
+        return
     _not_available("run")
+
+
+def _run_once(settings: Settings, sources: list[str] | None = None) -> None:
+    """One pass: sync (all or `sources`), run what is due, print a summary; exit 1 on failures."""
+    from service.console import print_pass
+    from service.wiring import build_runtime
+    from workflows.passes import PassReport, run_once, sync_all
+
+    runtime = build_runtime(settings)
+    try:
+        if sources is None:
+            report = run_once(runtime)
+        else:
+            report = PassReport()
+            sync_all(runtime, report, sources)
+    finally:
+        runtime.db.dispose()
+    print_pass(report)
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
@@ -258,8 +282,15 @@ def airtable_init(ctx: typer.Context) -> None:
 
     Never deletes or renames a field of yours; reports what it created.
     """
-    _state(ctx).settings().require_for("airtable init")
-    _not_available("airtable init")
+    settings = _state(ctx).settings()
+    settings.require_for("airtable init")
+    from connectors.airtable.schema import init_schema
+    from service.wiring import airtable_client
+
+    client = airtable_client(settings)
+    assert client is not None  # require_for checked the token and base
+    for line in init_schema(client).lines():
+        typer.echo(line)
 
 
 class Source(enum.StrEnum):
@@ -271,6 +302,13 @@ class Source(enum.StrEnum):
     airtable = "airtable"
 
 
+SOURCE_NAMES = {
+    Source.airtable: "airtable",
+    Source.contacts: "google_contacts",
+    Source.calendar: "google_calendar",
+}
+
+
 @app.command()
 @reports_errors
 def sync(
@@ -278,16 +316,26 @@ def sync(
     source: Annotated[Source, typer.Argument(help="Which source to sync.")] = Source.all,
 ) -> None:
     """Sync one source (or all) now, incrementally from the stored cursors, then exit."""
-    _state(ctx).settings().require_for("sync")
-    _not_available("sync")
+    settings = _state(ctx).settings()
+    settings.require_for("sync")
+    chosen = None if source is Source.all else [SOURCE_NAMES[source]]
+    _run_once(settings, chosen or list(SOURCE_NAMES.values()))
 
 
 @app.command()
 @reports_errors
 def status(ctx: typer.Context) -> None:
     """Print each connector's health, meetings waiting for effects and follow-ups due soon."""
-    _state(ctx).settings()
-    _not_available("status")
+    settings = _state(ctx).settings()
+    from service.console import print_status
+    from service.snapshot import status_snapshot
+    from service.wiring import build_runtime
+
+    runtime = build_runtime(settings)
+    try:
+        print_status(status_snapshot(runtime))
+    finally:
+        runtime.db.dispose()
 
 
 @app.command()

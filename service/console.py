@@ -1,0 +1,73 @@
+"""What the one-shot commands print: a pass's results and the service's status, for people."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from service.web.status import StatusSnapshot
+from workflows.completion import Outcome
+from workflows.passes import PassReport
+
+console = Console()
+
+
+def print_pass(report: PassReport) -> None:
+    """Each source's sync, each completed meeting, the reminders, and every failure (in red)."""
+    for sync in report.syncs:
+        kind = "full" if sync.full else "incremental"
+        console.print(f"synced {sync.source}: {sync.records} records ({kind})")
+        for skipped in sync.skipped:
+            console.print(f"  skipped {skipped.record_id}: {skipped.reason}", style="yellow")
+    for done in report.done:
+        if isinstance(done.result, Outcome):
+            _print_outcome(done.result)
+    for title in report.reminders:
+        console.print(f"reminder: {title}")
+    for where, reason in report.failures.items():
+        console.print(f"FAILED {where}: {reason}", style="bold red")
+
+
+def _print_outcome(outcome: Outcome) -> None:
+    if outcome.status != "completed":
+        if outcome.status == "skipped":
+            console.print(f"skipped meeting {outcome.meeting_id}: {outcome.reason}", style="yellow")
+        return
+    what = "recorded (history)" if outcome.history else "completed"
+    console.print(f"{what}: {outcome.title} with {outcome.contact}")
+    if outcome.draft_subject:
+        console.print(f"  thank-you draft: {outcome.draft_subject}")
+    for title in outcome.followups:
+        console.print(f"  follow-up: {title}")
+
+
+def print_status(snapshot: StatusSnapshot) -> None:
+    """The status page's content as terminal tables."""
+    table = Table(title="Connectors")
+    for column in ("source", "state", "last success", "why"):
+        table.add_column(column)
+    for connector in snapshot.connectors:
+        state = connector.state(snapshot.generated_at, snapshot.stale_after)
+        style = "red" if state == "failing" else None
+        last = (
+            connector.last_success.isoformat(timespec="seconds")
+            if connector.last_success
+            else "never"
+        )
+        table.add_row(connector.name, state, last, connector.error or "", style=style)
+    console.print(table)
+    console.print(f"meetings waiting for their effects: {len(snapshot.waiting_meetings)}")
+    for meeting in snapshot.waiting_meetings:
+        console.print(
+            f"  {meeting.title} with {meeting.contact} (ended {meeting.ended_at:%Y-%m-%d %H:%M})"
+        )
+    console.print(f"open follow-ups: {len(snapshot.open_follow_ups)}")
+    for item in snapshot.open_follow_ups[:20]:
+        console.print(f"  {item.due} {item.kind}: {item.title}")
+    console.print(f"progress updates due soon: {len(snapshot.reminders_due)}")
+    for item in snapshot.reminders_due:
+        console.print(f"  {item.due} {item.title}")
+    for error in snapshot.recent_errors[:5]:
+        console.print(
+            f"error {error.at:%Y-%m-%d %H:%M} {error.where}: {error.message}", style="red"
+        )
