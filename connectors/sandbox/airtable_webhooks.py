@@ -206,36 +206,39 @@ class WebhookRegistry:
                 self._queue_ping(hook, now)
 
     def _tables_for(self, hook: Webhook, txn: Transaction, source: str) -> dict[str, Any]:
+        """changedTablesById for this hook: what its filters let through, by table id."""
         filters = hook.filters
         if "tableData" not in filters["dataTypes"]:
             return {}
         if filters.get("fromSources") and source not in filters["fromSources"]:
             return {}
-        kinds = set(filters.get("changeTypes") or ["add", "remove", "update"])
         scope = filters.get("recordChangeScope")
-        watched = set(filters.get("watchDataInFieldIds") or [])
         out: dict[str, Any] = {}
         for table_id in {*txn.created, *txn.changed, *txn.destroyed}:
             if scope and scope != table_id:
                 continue
-            section: dict[str, Any] = {}
-            if "add" in kinds and txn.created.get(table_id):
-                section["createdRecordsById"] = {
-                    rid: {
-                        "createdTime": c["createdTime"],
-                        "cellValuesByFieldId": self._cells(table_id, c["cellValuesByFieldId"]),
-                    }
-                    for rid, c in txn.created[table_id].items()
-                }
-            if "update" in kinds and txn.changed.get(table_id):
-                changed = self._changed(hook, table_id, txn.changed[table_id], watched)
-                if changed:
-                    section["changedRecordsById"] = changed
-            if "remove" in kinds and txn.destroyed.get(table_id):
-                section["destroyedRecordIds"] = list(txn.destroyed[table_id])
-            if section:
+            if section := self._section(hook, txn, table_id):
                 out[table_id] = section
         return out
+
+    def _section(self, hook: Webhook, txn: Transaction, table_id: str) -> dict[str, Any]:
+        kinds = set(hook.filters.get("changeTypes") or ["add", "remove", "update"])
+        section: dict[str, Any] = {}
+        if "add" in kinds and txn.created.get(table_id):
+            section["createdRecordsById"] = {
+                record_id: {
+                    "createdTime": created["createdTime"],
+                    "cellValuesByFieldId": self._cells(table_id, created["cellValuesByFieldId"]),
+                }
+                for record_id, created in txn.created[table_id].items()
+            }
+        if "update" in kinds and txn.changed.get(table_id):
+            watched = set(hook.filters.get("watchDataInFieldIds") or [])
+            if changed := self._changed(hook, table_id, txn.changed[table_id], watched):
+                section["changedRecordsById"] = changed
+        if "remove" in kinds and txn.destroyed.get(table_id):
+            section["destroyedRecordIds"] = list(txn.destroyed[table_id])
+        return section
 
     def _changed(
         self, hook: Webhook, table_id: str, changes: dict[str, Any], watched: set[str]

@@ -282,3 +282,27 @@ def test_a_base_holds_at_most_ten_webhooks(crm: Sandbox) -> None:
 
     assert refused.value.response is not None and refused.value.response.status_code == 422
     assert len(base.webhooks()) == 10
+
+
+def test_change_type_and_watched_field_filters(crm: Sandbox) -> None:
+    base = api(crm).base(BASE_ID)
+    stage = crm.airtable.field_id("Contacts", "Stage")
+    removals = {"options": {"filters": {"dataTypes": ["tableData"], "changeTypes": ["remove"]}}}
+    stages = {"options": {"filters": {"dataTypes": ["tableData"], "watchDataInFieldIds": [stage]}}}
+    removals_id = base.add_webhook(None, removals).id  # type: ignore[arg-type]
+    stages_id = base.add_webhook(None, stages).id  # type: ignore[arg-type]
+    crm.airtable.update_record("Contacts", "recAda00000000001", {"Role": "Analyst"})
+    crm.airtable.update_record("Contacts", "recAda00000000001", {"Stage": "Inactive"})
+    crm.airtable.delete_record("Contacts", "recGrace000000001")
+
+    removed = list(base.webhook(removals_id).payloads())
+    staged = list(base.webhook(stages_id).payloads())
+    contacts = crm.airtable.table_id("Contacts")
+    assert [p.changed_tables_by_id[contacts].destroyed_record_ids for p in removed] == [
+        ["recGrace000000001"]
+    ]
+    changed = [p.changed_tables_by_id[contacts].changed_records_by_id for p in staged]
+    assert len(staged) == 2  # the Role edit is not seen; the Stage edit and the deletion are
+    assert [list(c["recAda00000000001"].current.cell_values_by_field_id) for c in changed[:1]] == [
+        [stage]
+    ]
