@@ -26,7 +26,7 @@ from pathlib import Path
 
 import jinja2
 
-from connectors.errors import SkipRecord
+from connectors.errors import ConfigurationError, SkipRecord
 from connectors.records import DraftMessage
 from workflows.rules.clock import local_date
 from workflows.rules.emails import looks_like_email
@@ -169,19 +169,33 @@ def _address(email: str, what: str) -> str:
     return address
 
 
+def _render(env: jinja2.Environment, name: str, variables: dict[str, object]) -> str:
+    try:
+        return env.get_template(name).render(variables)
+    except jinja2.TemplateError as exc:
+        raise ConfigurationError(
+            f"the thank-you template {name} cannot be rendered ({exc}); fix it in your"
+            " templates directory, or delete it there to use the default"
+        ) from exc
+
+
 def compose_thank_you(
     item: ThankYouInput,
     *,
     env: jinja2.Environment | None = None,
     title_pattern: re.Pattern[str] | None = None,
 ) -> DraftMessage:
-    """The thank-you draft for one meeting; SkipRecord when the contact's email is unusable."""
+    """The thank-you draft for one meeting.
+
+    SkipRecord when the contact's email is unusable; ConfigurationError when a user template
+    is broken (syntax, unknown variable).
+    """
     to = _address(item.contact_email, "the contact's email")
     sender = _address(item.sender_email, "the sender email") if item.sender_email else None
     env = env or template_environment()
     variables = _template_vars(item, title_pattern)
-    subject = header_text(env.get_template(SUBJECT_TEMPLATE).render(variables))
-    body = body_text(env.get_template(BODY_TEMPLATE).render(variables))
+    subject = header_text(_render(env, SUBJECT_TEMPLATE, variables))
+    body = body_text(_render(env, BODY_TEMPLATE, variables))
     return DraftMessage(
         to=to,
         subject=subject,

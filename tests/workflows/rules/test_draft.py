@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors.errors import SkipRecord
+from connectors.errors import ConfigurationError, SkipRecord
 from tests.workflows.rules.builders import BERLIN, NEW_YORK
 from workflows.rules.draft import (
     ThankYouInput,
@@ -95,6 +95,18 @@ def test_the_user_can_override_a_template_and_keep_the_other(tmp_path: Path) -> 
     draft = compose_thank_you(thank_you(), env=template_environment(str(tmp_path)))
     assert draft.subject == "Great talking, Jane"
     assert draft.body.startswith("Hi Jane,")
+
+
+def test_a_broken_user_template_says_how_to_fix_it(tmp_path: Path) -> None:
+    broken, unknown = tmp_path / "broken", tmp_path / "unknown"
+    broken.mkdir()
+    unknown.mkdir()
+    (broken / "thank_you_body.txt.j2").write_text("Hi {% if %}")
+    (unknown / "thank_you_body.txt.j2").write_text("Hi {{ nickname }}")
+    with pytest.raises(ConfigurationError, match=r"thank_you_body\.txt\.j2.*delete it"):
+        compose_thank_you(thank_you(), env=template_environment(str(broken)))
+    with pytest.raises(ConfigurationError, match="nickname"):
+        compose_thank_you(thank_you(), env=template_environment(str(unknown)))
 
 
 def test_an_unusable_contact_email_is_skipped_with_the_fix() -> None:

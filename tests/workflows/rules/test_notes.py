@@ -72,6 +72,8 @@ def test_a_one_megabyte_description_is_parsed_quickly_into_a_readable_size() -> 
     assert len(notes.insights) == 1  # 200 identical lines are one insight
     assert len(notes.insights[0]) == MAX_ITEM_CHARS
     assert notes.todos == ("the one promise",)
+    html = parse_notes("<div><b>agenda</b></div>" * 45_000 + "<br>TODO: the one promise")
+    assert html.todos == ("the one promise",)
     many = parse_notes("".join(f"TODO: task {i}\n" for i in range(500)))
     assert len(many.todos) == MAX_ITEMS
 
