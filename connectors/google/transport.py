@@ -100,10 +100,9 @@ class Transport:
 
 
 def _session_without_retries() -> requests.Session:
+    # No retry at all; read=False re-raises read errors as they are (a timeout stays a timeout).
     session = requests.Session()
-    adapter = HTTPAdapter(
-        max_retries=Retry(total=0, connect=0, read=0, redirect=0, status=0, other=0)
-    )
+    adapter = HTTPAdapter(max_retries=Retry(total=0, read=False, redirect=False))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
