@@ -331,6 +331,11 @@ class AirtableSandbox:
                 raise KeyError(f"no field {field!r} in Airtable table {table!r}")
             return column.id
 
+    def expire_list_offsets(self) -> None:
+        """Forget every list iterator (a later `offset` gets 422, as an expired one does)."""
+        with self.lock:
+            self.records_api.iterators.clear()
+
     def expire_webhooks(self) -> None:
         """Let every webhook expire (disabled: no payloads, no pings, refresh refused)."""
         with self.lock:

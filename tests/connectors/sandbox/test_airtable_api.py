@@ -140,6 +140,16 @@ def test_pages_stay_stable_when_records_change_between_pages(crm: Sandbox) -> No
     assert [r["fields"]["Name"] for r in first + rest] == ["Ada Lovelace", "Grace O'Hopper"]
 
 
+def test_an_expired_offset_is_refused_so_the_reader_starts_over(crm: Sandbox) -> None:
+    pages = table(crm, "Contacts").iterate(page_size=1)
+    next(pages)
+    crm.airtable.expire_list_offsets()
+    with pytest.raises(requests.HTTPError) as refused:
+        next(pages)
+
+    assert error_of(refused.value) == (422, "LIST_RECORDS_ITERATOR_NOT_AVAILABLE")
+
+
 def test_filter_by_formula_finds_the_record_with_a_quoted_name(crm: Sandbox) -> None:
     found = table(crm, "Contacts").all(formula=EQ(Field("Name"), "Grace O'Hopper"))
 
