@@ -21,8 +21,9 @@ Sessions (`workflows.store.db`)::
 Never hold a transaction open across an external call: SQLite writers queue one at a time.
 
 What the functions return (one rule): entities you edit inside a transaction are ORM objects
-(`Person`, `Meeting`, `Followup`, `Event`, `WebhookChannel`; still readable after commit,
-since sessions do not expire them); the reliability records you act on after the transaction
+(`Person`, `Meeting`, `Followup`, `Event`, `WebhookChannel`; their columns, and a person's
+emails, stay readable after commit since sessions do not expire them; other relationships
+load only inside a session); the reliability records you act on after the transaction
 ends are frozen dataclasses (`EffectState`, `DueItem`, `LeaseState`, `SourceHealth`,
 `ErrorEntry`). Every function takes the session first and `account=` (default "default");
 rows of one account are invisible to another. Two clocks: `now`/`at` arguments are the domain

@@ -47,8 +47,12 @@ class Person(AccountMixin, TimestampMixin, Base):
     google_deleted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     airtable_deleted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
+    # Loaded with the person, so person_view() works after the session has ended.
     emails: Mapped[list[PersonEmail]] = relationship(
-        back_populates="person", cascade="all, delete-orphan", order_by="PersonEmail.id"
+        back_populates="person",
+        cascade="all, delete-orphan",
+        order_by="PersonEmail.id",
+        lazy="selectin",
     )
 
     @property

@@ -36,9 +36,14 @@ def find_person_by_emails(
 ) -> Person | None:
     """The person owning the first of `emails` that is known (folded comparison)."""
     for folded in dict.fromkeys(fold_email(e) for e in emails if e):
-        owner = _email_row(session, account, folded)
-        if owner is not None:
-            return owner.person
+        query = (
+            sa.select(Person)
+            .join(PersonEmail)
+            .where(PersonEmail.account == account, PersonEmail.email == folded)
+        )
+        person = session.execute(query).scalar_one_or_none()
+        if person is not None:
+            return person
     return None
 
 

@@ -107,3 +107,15 @@ def test_accounts_do_not_see_each_others_people(db: Database) -> None:
         assert find_person(s, "jane.doe@gmail.com") is None
         alices = find_person(s, "jane.doe@gmail.com", account="alice")
         assert alices is not None and alices.id != bobs.id
+
+
+def test_a_person_read_in_a_transaction_can_be_viewed_after_it(db: Database) -> None:
+    with db.transaction() as s:
+        save_person(s, merge_person(JANE_AIRTABLE, JANE_GOOGLE))
+    with db.read() as s:
+        person = find_person(s, "jane@acme.example")
+    assert person is not None
+    assert set(person_view(person).emails) == {
+        "Jane.Doe@gmail.com",
+        "jane@acme.example",
+    }
