@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import structlog
 
 from connectors.sandbox.airtable_base import AirtableBase, Transaction
+from connectors.sandbox.airtable_ratelimit import RateLimiter
 from connectors.sandbox.airtable_records import RecordsApi, body_of, not_found
 from connectors.sandbox.airtable_schema import CellError, Table
 from connectors.sandbox.airtable_webhooks import (
@@ -47,41 +47,6 @@ from connectors.sandbox.http import Handler, HttpError, Request, Response, Route
 log = structlog.get_logger(__name__)
 
 Outcome = Response | tuple[Response, Transaction]
-
-
-class RateLimiter:
-    """A token bucket of `per_second` requests a second; an overflow starts a penalty window."""
-
-    def __init__(
-        self, per_second: float, penalty_seconds: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.clock = clock
-        self.configure(per_second, penalty_seconds)
-
-    def configure(self, per_second: float, penalty_seconds: float) -> None:
-        """New limits (per_second <= 0: none); the bucket starts full, any penalty is lifted."""
-        self.per_second = per_second
-        self.penalty_seconds = penalty_seconds
-        self.tokens = max(per_second, 1.0)
-        self.updated = self.clock()
-        self.penalty_until = 0.0
-
-    def admit(self) -> bool:
-        """Whether one more request may pass now."""
-        if self.per_second <= 0:
-            return True
-        now = self.clock()
-        if now < self.penalty_until:
-            return False
-        self.tokens = min(
-            max(self.per_second, 1.0), self.tokens + (now - self.updated) * self.per_second
-        )
-        self.updated = now
-        if self.tokens < 1.0:
-            self.penalty_until = now + self.penalty_seconds
-            return False
-        self.tokens -= 1.0
-        return True
 
 
 class AirtableSandbox:
