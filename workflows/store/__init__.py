@@ -35,7 +35,8 @@ Modules:
 - `ledger`: the effects ledger. `apply_once(db, key, kind, apply, reconcile)` runs the whole
   protocol (raises `RetryLater` while another worker holds the key); step by step:
   `begin_effect(s, key, kind) -> EffectState` with `action` run | reconcile | wait | skip,
-  `finish_effect(s, key, external_id=...)`, `fail_effect(s, key, error, outcome_unknown=...)`,
+  `finish_effect(s, key, external_id=...)`,
+  `fail_effect(s, key, error, outcome_unknown=..., attempt=state.attempts)`,
   `get_effect(s, key)`.
 - `due`: due work. `schedule(s, kind, key, due_at, payload=...)` (idempotent, re-times until
   done), `claim_due(s, now, limit=..., account=None) -> list[DueItem]` (each item to exactly

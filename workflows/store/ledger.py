@@ -124,20 +124,24 @@ def fail_effect(
     error: str,
     *,
     outcome_unknown: bool = False,
+    attempt: int | None = None,
     account: str = DEFAULT_ACCOUNT,
 ) -> EffectState:
     """Record a failed attempt and release the key at once.
 
     A definite failure (nothing was created) lets the next attempt run; with
     `outcome_unknown` (an ambiguous write) the entry stays pending and the next attempt
-    reconciles first.
+    reconciles first. Given `attempt` (the `attempts` that `begin_effect` returned), a
+    holder whose hold lapsed and was taken over changes nothing.
     """
     values: dict[str, Any] = {"last_error": error[:_MAX_ERROR], "claimed_until": None}
     if not outcome_unknown:
         values["status"] = "failed"
-    _update(session, account, key, Effect.status != "applied", values)
-    row = _load(session, account, key)
-    return _state(row, "reconcile" if outcome_unknown and not _is_applied(row) else "run")
+    condition = Effect.status != "applied"
+    if attempt is not None:
+        condition = sa.and_(condition, Effect.attempts == attempt)
+    _update(session, account, key, condition, values)
+    return describe(_load(session, account, key), utcnow())
 
 
 def get_effect(
@@ -210,10 +214,6 @@ def _load(session: Session, account: str, key: str) -> Effect:
     return row
 
 
-def _is_applied(row: Effect) -> bool:
-    return row.status == "applied"
-
-
 def _state(row: Effect, action: Action) -> EffectState:
     return EffectState(
         key=row.key,
@@ -260,14 +260,16 @@ def apply_once(
     if state.action == "wait":
         raise RetryLater(f"effect {key!r} is being applied by another worker; retry shortly")
     found = reconcile() if state.action == "reconcile" and reconcile is not None else None
-    outcome = found or _attempt(db, key, apply, account)
+    outcome = found or _attempt(db, state, apply, account)
     with db.transaction() as session:
         return finish_effect(
             session, key, external_id=outcome.external_id, detail=outcome.detail, account=account
         )
 
 
-def _attempt(db: Database, key: str, apply: Callable[[], Outcome], account: str) -> Outcome:
+def _attempt(
+    db: Database, state: EffectState, apply: Callable[[], Outcome], account: str
+) -> Outcome:
     try:
         return apply()
     except Exception as error:
@@ -275,9 +277,10 @@ def _attempt(db: Database, key: str, apply: Callable[[], Outcome], account: str)
         with db.transaction() as session:
             fail_effect(
                 session,
-                key,
+                state.key,
                 str(error) or type(error).__name__,
                 outcome_unknown=unknown,
+                attempt=state.attempts,
                 account=account,
             )
         raise

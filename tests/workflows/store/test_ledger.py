@@ -120,3 +120,18 @@ def test_accounts_have_separate_ledgers(db: Database) -> None:
     assert bob.action == "run"
     with db.read() as s:
         assert get_effect(s, KEY) is None
+
+
+def test_a_stale_holder_cannot_release_a_key_taken_over_by_another(db: Database) -> None:
+    hold = dt.timedelta(seconds=60)
+    with db.transaction() as s:
+        stale = begin_effect(s, KEY, "gmail.draft", hold=hold, wall_now=T0)
+    with db.transaction() as s:
+        current = begin_effect(s, KEY, "gmail.draft", hold=hold, wall_now=T0 + 2 * hold)
+    assert current.action == "reconcile"
+    # The slow first holder finally fails: the second holder keeps the key
+    with db.transaction() as s:
+        fail_effect(s, KEY, "timeout", attempt=stale.attempts)
+    with db.transaction() as s:
+        third = begin_effect(s, KEY, "gmail.draft", hold=hold, wall_now=T0 + 2 * hold)
+    assert third.action == "wait"
