@@ -8,19 +8,24 @@ Served (with a personal access token checked as a bearer token):
 - webhooks: create, list, refresh, enable notifications, delete, list payloads; pings to the
   notification URL signed as Airtable signs them (see airtable_webhooks);
 - the per-base rate limit: over `rate_limit_per_second`, 429 and then a penalty window of
-  `penalty_seconds` in which every request gets 429.
+  `penalty_seconds` in which every request gets 429 (see airtable_ratelimit).
+
+Control methods (also reachable as POST /_sandbox/airtable/<method> with keyword arguments):
+records, create_record, update_record, delete_record (as the user: they fire webhooks),
+table_id, field_id, set_rate_limit, expire_list_offsets, expire_webhooks,
+expire_webhook_payloads, snapshot.
 
 Known differences from the real Airtable (the subset Followthrough needs):
-- formulas: only the functions listed in airtable_formula; others fail with 422;
-- link fields have no inverse field in the linked table; views other than "Grid view" do not
-  exist; cellFormat, timeZone and userLocale are ignored (cells are always JSON-formatted);
+- formulas: only the functions listed in airtable_formula; anything else fails with 422;
+- a link field gets no inverse field in the linked table; the only view is "Grid view";
+  cellFormat other than json is refused; timeZone and userLocale are ignored;
 - schema changes (new tables and fields) produce no webhook payloads, only record changes do;
-- error types where Airtable's are undocumented (a batch over 10, an upsert matching several
-  records, a bad pageSize) are close guesses with the right status (422);
+- where Airtable's error type is undocumented (a batch over 10, an upsert matching several
+  records, a bad pageSize, an 11th webhook, refreshing an expired webhook) the type is a close
+  guess; the status (422) is Airtable's;
 - the 429 body is {"error": {"type": "RATE_LIMIT_REACHED", ...}} and carries no Retry-After;
 - webhooks expire 7 days (wall clock) after creation, refresh or payload listing, or at once
-  with `expire_webhooks()`; pings go once per change (and once on creation), never retried;
-- error types for 11 webhooks on a base and for refreshing an expired webhook are guesses.
+  with `expire_webhooks()`; pings go once per change (and once on creation), never retried.
 """
 
 from __future__ import annotations
