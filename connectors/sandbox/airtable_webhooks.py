@@ -29,6 +29,7 @@ from connectors.sandbox.airtable_base import AirtableBase, Transaction
 from connectors.sandbox.airtable_schema import CellError, iso
 
 log = structlog.get_logger(__name__)
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # pings never go via a proxy
 
 LIFETIME = dt.timedelta(days=7)
 MAX_WEBHOOKS_PER_BASE = 10
@@ -344,7 +345,7 @@ class WebhookRegistry:
         )
         error: str | None = None
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with _DIRECT.open(request, timeout=10) as response:
                 response.read()
         except (urllib.error.URLError, OSError) as exc:
             error = str(exc)
