@@ -144,7 +144,9 @@ def run(
     if once:
         _run_once(settings)
         return
-    _not_available("run")
+    from service.embedded import run_embedded
+
+    run_embedded(settings, _stop_on_signals())
 
 
 def _run_once(settings: Settings, sources: list[str] | None = None) -> None:
@@ -351,11 +353,12 @@ def web(
 ) -> None:
     """Serve the web app only: webhooks, /healthz, /readyz, /metrics and the status page."""
     settings = _state(ctx).settings()
-    from service.broker import make_broker
     from service.web.app import create_app
+    from service.web.live import LiveContext
     from service.web.server import serve_forever
 
-    context = basic_context(settings, make_broker(settings))
+    runtime, broker, actors = _distributed_part(settings)
+    context = LiveContext(runtime, actors, broker)
     application = create_app(context, max_body_bytes=settings.max_body_bytes)
     serve_forever(application, host or settings.http_host, port or settings.http_port)
 
@@ -382,16 +385,65 @@ def worker(
     threads: Annotated[int, typer.Option(min=1, help="Worker threads in this process.")] = 8,
 ) -> None:
     """Process queued work from the broker (distributed shape: Redis or RabbitMQ)."""
-    _state(ctx).settings().require_for("worker")
-    _not_available("worker")
+    settings = _state(ctx).settings()
+    settings.require_for("worker")
+    _require_broker_url(settings, "worker")
+    from service.broker import start_worker
+    from service.embedded import STOP_GRACE_MS
+
+    stop = _stop_on_signals()
+    runtime, broker, _ = _distributed_part(settings)
+    running = start_worker(broker, threads=threads)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        running.stop(timeout=STOP_GRACE_MS)  # unfinished messages go back to the broker
+        runtime.db.dispose()
 
 
 @app.command()
 @reports_errors
 def scheduler(ctx: typer.Context) -> None:
     """Enqueue due work and periodic syncs; a second replica stands by (database lease)."""
-    _state(ctx).settings().require_for("scheduler")
-    _not_available("scheduler")
+    settings = _state(ctx).settings()
+    settings.require_for("scheduler")
+    _require_broker_url(settings, "scheduler")
+    import datetime as dt
+
+    from service.scheduler import Scheduler
+
+    stop = _stop_on_signals()
+    runtime, _, actors = _distributed_part(settings)
+    try:
+        Scheduler(runtime, actors, poll_every=dt.timedelta(minutes=settings.poll_minutes)).run(stop)
+    finally:
+        runtime.db.dispose()
+
+
+def _require_broker_url(settings: Settings, command: str) -> None:
+    """The distributed commands need a shared broker; one process is `followthrough run`."""
+    if settings.embedded_broker:
+        from connectors.errors import ConfigurationError
+
+        raise ConfigurationError(
+            f"`followthrough {command}` needs {env_name('broker_url')} (redis://... or "
+            "amqp://...); to run everything in one process use `followthrough run`"
+        )
+
+
+def _distributed_part(settings: Settings) -> tuple[Any, Any, Any]:
+    """The broker (set first), then the actors declared on it, then the installed runtime."""
+    from service.broker import make_broker
+    from service.wiring import build_runtime
+    from workflows.actors import declare_actors
+    from workflows.runtime import install
+
+    broker = make_broker(settings)
+    actors = declare_actors(broker)
+    runtime = build_runtime(settings)
+    install(runtime)
+    return runtime, broker, actors
 
 
 if __name__ == "__main__":

@@ -153,6 +153,18 @@ def release(
     return _update(session, account, kind, key, values)
 
 
+def release_claims(session: Session, *, account: str | None = None) -> int:
+    """Hand back every claim on work not done (an embedded service starting after a crash:
+    its in-process queue died with it, so no other claimer can exist); returns how many."""
+    statement = sa.update(DueWork).where(
+        DueWork.done_at.is_(None), DueWork.claimed_until.is_not(None)
+    )
+    if account is not None:
+        statement = statement.where(DueWork.account == account)
+    values = statement.values(claimed_until=None).execution_options(synchronize_session=False)
+    return changed(session, values)
+
+
 def get_due(
     session: Session, kind: str, key: str, *, account: str = DEFAULT_ACCOUNT
 ) -> DueItem | None:

@@ -1,0 +1,112 @@
+"""The embedded shape: `followthrough run` as one process (DESIGN.md, "Deployment shapes").
+
+One process holds the broker (dramatiq's in-process broker unless BROKER_URL names one),
+worker threads, the scheduler thread and the web app. Stopping (SIGTERM, SIGINT) stops the
+scheduler, lets in-flight messages finish for a grace period, and hands back the claims of
+work still queued, so the next start runs it at once. A SIGKILL loses nothing either: due
+work lives in the database, and an embedded start hands back the claims its dead
+in-process queue held.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.message import Message
+
+from service.broker import EMBEDDED_WORKER_THREADS, broker_kind, make_broker, start_worker
+from service.logging import get_logger
+from service.scheduler import Scheduler
+from service.settings import Settings
+from service.web.app import create_app
+from service.web.live import LiveContext
+from service.web.server import WebServer
+from service.wiring import build_runtime
+from workflows.actors import Actors, declare_actors
+from workflows.runtime import Runtime, install
+from workflows.store import due
+
+STOP_GRACE_MS = 20_000  # how long in-flight messages may take to finish on stop
+
+log = get_logger("followthrough.embedded")
+
+
+@dataclass
+class Service:
+    """The running parts of the embedded service (stop them with `stop`)."""
+
+    runtime: Runtime
+    broker: dramatiq.Broker
+    actors: Actors
+    worker: dramatiq.Worker
+    web: WebServer
+    scheduler: Scheduler
+    scheduler_thread: threading.Thread
+    stopping: threading.Event
+
+    def stop(self) -> None:
+        """Stop scheduling, finish or hand back in-flight work, stop serving."""
+        self.stopping.set()
+        self.scheduler_thread.join(timeout=10)
+        self.worker.stop(timeout=STOP_GRACE_MS)
+        released = hand_back_queued(self.broker, self.actors, self.runtime)
+        self.web.stop()
+        self.runtime.db.dispose()
+        log.info("service.stopped", handed_back=released)
+
+
+def start_service(settings: Settings, *, threads: int = EMBEDDED_WORKER_THREADS) -> Service:
+    """Start every part in this process; returns once the web app accepts connections."""
+    broker = make_broker(settings)
+    actors = declare_actors(broker)
+    runtime = build_runtime(settings)
+    install(runtime)
+    if isinstance(broker, StubBroker):
+        with runtime.db.transaction() as session:
+            reclaimed = due.release_claims(session, account=runtime.account)
+        if reclaimed:
+            log.info("due.handed_back", count=reclaimed, reason="previous run ended early")
+    worker = start_worker(broker, threads=threads)
+    app = create_app(LiveContext(runtime, actors, broker), max_body_bytes=settings.max_body_bytes)
+    web = WebServer(app, settings.http_host, settings.http_port).start()
+    scheduler = Scheduler(runtime, actors, poll_every=dt.timedelta(minutes=settings.poll_minutes))
+    stopping = threading.Event()
+    thread = threading.Thread(target=scheduler.run, args=(stopping,), name="scheduler", daemon=True)
+    thread.start()
+    log.info("service.started", url=web.url, broker=broker_kind(broker), threads=threads)
+    return Service(runtime, broker, actors, worker, web, scheduler, thread, stopping)
+
+
+def run_embedded(settings: Settings, stop: threading.Event) -> None:
+    """Run the whole service until `stop` is set (by SIGTERM or SIGINT), then stop cleanly."""
+    service = start_service(settings)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        service.stop()
+
+
+def hand_back_queued(broker: dramatiq.Broker, actors: Actors, runtime: Runtime) -> int:
+    """Release the claims of due work whose messages never ran (in-process queues only).
+
+    A real broker keeps undelivered messages itself; the in-process one dies with us.
+    """
+    if not isinstance(broker, StubBroker):
+        return 0
+    keys: list[tuple[str, str]] = []
+    for queue in broker.queues.values():
+        while not queue.empty():
+            message = Message.decode(queue.get_nowait())
+            queue.task_done()
+            if message.actor_name == actors.run_due.actor_name:
+                kind, key = message.args
+                keys.append((kind, key))
+    with runtime.db.transaction() as session:
+        for kind, key in keys:
+            due.release(session, kind, key, account=runtime.account)
+    return len(keys)

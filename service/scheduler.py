@@ -1,0 +1,123 @@
+"""The scheduler: decides when work is enqueued, never does it; one replica leads at a time.
+
+Each tick it takes or renews the `scheduler` lease in the database (workflows.store.lease).
+A replica without the lease stands by and tries again each tick; the leader:
+
+- enqueues a sweep as soon as due work's `due_at` has arrived (ticks are a couple of
+  seconds apart, so a meeting's draft follows its end plus grace within seconds);
+- enqueues a sync of every source every POLL_MINUTES (the sync then sweeps, which also
+  creates the day's progress reminders);
+- enqueues a renewal of the Calendar push channel hourly, when a public URL is set.
+
+On stop it gives the lease up, so a standby takes over at its next tick. A leader that
+dies without stopping loses the lease when its time-to-live runs out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import threading
+import time
+import uuid
+
+from service.logging import get_logger
+from workflows.actors import Actors
+from workflows.runtime import Runtime
+from workflows.store.due import next_due_at
+from workflows.store.lease import acquire_lease, release_lease
+
+LEASE_NAME = "scheduler"
+LEASE_TTL = dt.timedelta(seconds=30)
+TICK = dt.timedelta(seconds=2)
+RENEW_CHANNELS_EVERY = dt.timedelta(hours=1)
+
+log = get_logger("followthrough.scheduler")
+
+
+def holder_id() -> str:
+    """A name for this replica that no other process shares."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Scheduler:
+    """One scheduler replica: call `run(stop)` in a thread, or `tick()` step by step."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        actors: Actors,
+        *,
+        poll_every: dt.timedelta,
+        tick: dt.timedelta = TICK,
+        lease_ttl: dt.timedelta = LEASE_TTL,
+        renew_every: dt.timedelta = RENEW_CHANNELS_EVERY,
+        holder: str | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.actors = actors
+        self.holder = holder or holder_id()
+        self.leading = False
+        self._poll_every = poll_every.total_seconds()
+        self._tick = tick.total_seconds()
+        self._lease_ttl = lease_ttl
+        self._renew_every = renew_every.total_seconds()
+        self._next_poll = 0.0
+        self._next_renew = 0.0
+
+    def tick(self) -> bool:
+        """Take or renew the lease and, when leading, enqueue what is due; True when leading."""
+        leading = self._hold_lease()
+        if leading != self.leading:
+            log.info("scheduler.lease", holder=self.holder, leading=leading)
+            self._next_poll = self._next_renew = 0.0  # a new leader polls and renews at once
+        self.leading = leading
+        if not leading:
+            return False
+        now = time.monotonic()
+        if now >= self._next_poll:
+            self.actors.sync.send()
+            self._next_poll = now + self._poll_every
+        elif self._work_is_due():
+            self.actors.sweep.send()
+        if self.runtime.config.public_url and now >= self._next_renew:
+            self.actors.renew_channels.send()
+            self._next_renew = now + self._renew_every
+        return True
+
+    def run(self, stop: threading.Event) -> None:
+        """Tick until `stop` is set, then give the lease up."""
+        log.info("scheduler.started", holder=self.holder, poll_seconds=self._poll_every)
+        try:
+            while not stop.is_set():
+                try:
+                    self.tick()
+                except Exception as exc:  # the database or broker is down: try again next tick
+                    log.warning("scheduler.tick_failed", error=type(exc).__name__, reason=str(exc))
+                stop.wait(self._tick)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Give the lease up now (a standby takes over without waiting for it to expire)."""
+        if not self.leading:
+            return
+        self.leading = False
+        try:
+            with self.runtime.db.transaction() as session:
+                release_lease(session, LEASE_NAME, self.holder, account=self.runtime.account)
+        except Exception as exc:  # it expires on its own after the time-to-live
+            log.warning("scheduler.release_failed", error=type(exc).__name__, reason=str(exc))
+        log.info("scheduler.stopped", holder=self.holder)
+
+    def _hold_lease(self) -> bool:
+        with self.runtime.db.transaction() as session:
+            return acquire_lease(
+                session, LEASE_NAME, self.holder, self._lease_ttl, account=self.runtime.account
+            )
+
+    def _work_is_due(self) -> bool:
+        with self.runtime.db.read() as session:
+            due_at = next_due_at(session, account=self.runtime.account)
+        return due_at is not None and due_at <= self.runtime.now()

@@ -1,0 +1,140 @@
+"""The dramatiq actors: thin, idempotent wrappers that hand the broker's messages to workflows.
+
+Declare them only after the broker is set (service.broker's import-order rule), with
+`declare_actors(broker)`; it returns the `Actors` that senders (the web app, the scheduler)
+use. Every actor reads the process's runtime with `workflows.runtime.current()`.
+
+    sync(sources)        sync the named sources (all by default, in order), then sweep
+    fetch_airtable(id)   read an Airtable webhook's new payloads (a sync of `airtable`)
+    sweep()              claim what is due and enqueue one `run_due` per item; reminders
+    run_due(kind, key)   run one due item; a duplicate or late message finds it done
+    renew_channels()     open or renew the Calendar push channel before it expires
+
+The database is the source of truth (DESIGN.md, "Reliability model"): a lost message
+delays work until the next sweep offers it again, and a message delivered twice finds its
+work done, or runs effects that the ledger makes happen once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import dramatiq
+import structlog
+
+from connectors.errors import FollowthroughError
+from workflows import channels
+from workflows.progress import create_reminders
+from workflows.runtime import current
+from workflows.sweep import claim, find, run_item
+from workflows.sync import SOURCES, sync_source
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_QUEUE = "followthrough"
+SWEEP_LIMIT = 100  # items claimed per sweep; the next sweep takes the rest
+RUN_TIME_LIMIT_MS = 10 * 60_000  # one due item or one sync pass; a stuck call is cut off
+
+AnyActor = dramatiq.Actor[Any, Any]
+
+
+@dataclass(frozen=True)
+class Actors:
+    """The declared actors, for sending messages (`actors.sweep.send()`)."""
+
+    sync: AnyActor
+    fetch_airtable: AnyActor
+    sweep: AnyActor
+    run_due: AnyActor
+    renew_channels: AnyActor
+
+    @property
+    def queue_name(self) -> str:
+        """The queue every actor sends to (a worker consumes it)."""
+        return str(self.sweep.queue_name)
+
+
+def do_sync(sources: Sequence[str] | None, sweep: AnyActor) -> None:
+    """Sync each source in order, then ask for a sweep; the first failure re-raises (a retry).
+
+    A failing source does not stop the others: nothing due waits for an unrelated outage.
+    """
+    runtime = current()
+    first_error: FollowthroughError | None = None
+    for name in sources or list(SOURCES):
+        try:
+            sync_source(runtime, name)
+        except FollowthroughError as exc:  # recorded on the status page by sync_source
+            first_error = first_error or exc
+    sweep.send()
+    if first_error is not None:
+        raise first_error
+
+
+def do_sweep(run_due: AnyActor) -> int:
+    """Claim the work due now, enqueue one message per item, create due reminders."""
+    runtime = current()
+    items = claim(runtime, limit=SWEEP_LIMIT)
+    for item in items:
+        run_due.send(item.kind, item.key)
+    create_reminders(runtime)
+    if items:
+        log.info("sweep.enqueued", count=len(items))
+    return len(items)
+
+
+def do_run_due(kind: str, key: str) -> None:
+    """Run one due item; one already done (a duplicate message) or unknown is a no-op."""
+    runtime = current()
+    item = find(runtime, kind, key)
+    if item is None or item.done_at is not None:
+        log.info("due.already_done", kind=kind, key=key, known=item is not None)
+        return
+    # A failure stays claimed: the broker's retry runs it again, and if that message is lost
+    # the claim runs out and the sweep offers the work again.
+    run_item(runtime, item, release_on_failure=False)
+
+
+def do_renew_channels() -> None:
+    """Open the Calendar push channel, or replace one about to expire."""
+    channels.ensure_calendar_channel(current())
+
+
+def declare_actors(broker: dramatiq.Broker, *, queue_name: str = DEFAULT_QUEUE) -> Actors:
+    """Declare the actors on `broker` (set it first) and return them for sending."""
+
+    def actor(fn: Callable[..., None], name: str) -> AnyActor:
+        declare = dramatiq.actor(
+            broker=broker, actor_name=name, queue_name=queue_name, time_limit=RUN_TIME_LIMIT_MS
+        )
+        return declare(fn)
+
+    def run_due(kind: str, key: str) -> None:
+        do_run_due(kind, key)
+
+    due_actor = actor(run_due, "run_due")
+
+    def sweep() -> None:
+        do_sweep(due_actor)
+
+    sweep_actor = actor(sweep, "sweep")
+
+    def sync(sources: list[str] | None = None) -> None:
+        do_sync(sources, sweep_actor)
+
+    def fetch_airtable(webhook_id: str) -> None:
+        log.info("airtable.fetch", webhook_id=webhook_id)
+        do_sync(["airtable"], sweep_actor)
+
+    def renew_channels() -> None:
+        do_renew_channels()
+
+    return Actors(
+        sync=actor(sync, "sync"),
+        fetch_airtable=actor(fetch_airtable, "fetch_airtable"),
+        sweep=sweep_actor,
+        run_due=due_actor,
+        renew_channels=actor(renew_channels, "renew_channels"),
+    )

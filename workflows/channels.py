@@ -1,0 +1,142 @@
+"""Push channels: the Calendar watch channel's life, and the secrets the web app verifies with.
+
+A Calendar watch channel exists only when a public URL is configured (otherwise the calendar
+is polled). `ensure_calendar_channel` opens one, renews it before it expires by opening a
+new one, and stops the old one once the new one is stored. The channel's row is stored
+before the watch call, so the channel's first notification can already be verified.
+
+The Airtable webhook (and its MAC secret) is created by the Airtable sync
+(workflows.sync.airtable); this module only looks its secret up for the web app.
+
+Channel expiries are Google's, on the wall clock: the domain clock (FOLLOWTHROUGH_NOW) does
+not apply to them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import secrets
+
+import structlog
+
+from connectors.errors import FollowthroughError
+from connectors.google.calendar import new_channel_id
+from workflows.runtime import Runtime
+from workflows.store.base import utcnow
+from workflows.store.db import Database
+from workflows.store.models import WebhookChannel
+from workflows.store.webhooks import channels, delete_channel, find_channel, save_channel
+from workflows.sync.airtable import PROVIDER as AIRTABLE_PROVIDER
+
+log = structlog.get_logger(__name__)
+
+CALENDAR_PROVIDER = "google_calendar"
+CALENDAR_WEBHOOK_PATH = "/webhooks/google/calendar"
+CHANNEL_TTL = dt.timedelta(days=7)
+RENEW_BEFORE = dt.timedelta(days=1)
+"""Replace a channel when less than this is left of its life (renewal runs at least hourly)."""
+
+
+def calendar_webhook_url(public_url: str) -> str:
+    """Where Google should POST the calendar's push notifications."""
+    return public_url.rstrip("/") + CALENDAR_WEBHOOK_PATH
+
+
+def ensure_calendar_channel(runtime: Runtime, *, now: dt.datetime | None = None) -> str | None:
+    """Make sure a live Calendar channel exists; returns its id (None without a public URL).
+
+    A channel with more than RENEW_BEFORE left is kept; otherwise a new one is opened and
+    the older ones are stopped and forgotten.
+    """
+    public_url = runtime.config.public_url
+    if not public_url:
+        return None
+    wall = now or utcnow()
+    with runtime.db.read() as session:
+        existing = channels(session, CALENDAR_PROVIDER, account=runtime.account)
+    live = [c for c in existing if c.expires_at is not None and c.expires_at - wall > RENEW_BEFORE]
+    if live:
+        return live[0].channel_id
+    channel_id = _open(runtime, calendar_webhook_url(public_url))
+    for old in existing:
+        _stop(runtime, old)
+    return channel_id
+
+
+def _open(runtime: Runtime, address: str) -> str:
+    calendar_id = runtime.config.calendar_id
+    channel_id, token = new_channel_id(), secrets.token_urlsafe(32)
+    with runtime.db.transaction() as session:
+        save_channel(
+            session,
+            provider=CALENDAR_PROVIDER,
+            channel_id=channel_id,
+            target=calendar_id,
+            token=token,
+            account=runtime.account,
+        )
+    try:
+        opened = runtime.need_google().calendar.watch(
+            calendar_id, address, channel_id, token, CHANNEL_TTL
+        )
+    except Exception:
+        with runtime.db.transaction() as session:
+            delete_channel(session, CALENDAR_PROVIDER, channel_id)
+        raise
+    with runtime.db.transaction() as session:
+        save_channel(
+            session,
+            provider=CALENDAR_PROVIDER,
+            channel_id=channel_id,
+            target=calendar_id,
+            token=token,
+            resource_id=opened.resource_id,
+            expires_at=opened.expiration or utcnow() + CHANNEL_TTL,
+            account=runtime.account,
+        )
+    log.info("calendar.channel_opened", channel_id=channel_id, expires_at=opened.expiration)
+    return channel_id
+
+
+def _stop(runtime: Runtime, channel: WebhookChannel) -> None:
+    """Stop a replaced channel at Google, then forget it; a failed stop only lets it expire."""
+    if channel.resource_id:
+        try:
+            runtime.need_google().calendar.stop_channel(channel.channel_id, channel.resource_id)
+        except FollowthroughError as exc:
+            log.warning(
+                "calendar.channel_stop_failed",
+                channel_id=channel.channel_id,
+                error=type(exc).__name__,
+                reason=str(exc),
+            )
+    with runtime.db.transaction() as session:
+        delete_channel(session, CALENDAR_PROVIDER, channel.channel_id)
+    log.info("calendar.channel_stopped", channel_id=channel.channel_id)
+
+
+def calendar_channel_token(db: Database, channel_id: str) -> str | None:
+    """The token of the Calendar channel `channel_id`, or None for a channel we do not know."""
+    if not channel_id:
+        return None
+    with db.read() as session:
+        row = find_channel(session, CALENDAR_PROVIDER, channel_id)
+        return row.token if row is not None and row.token else None
+
+
+def airtable_mac_secret(db: Database, webhook_id: str) -> bytes | None:
+    """The decoded MAC secret of the Airtable webhook `webhook_id`, or None when unknown."""
+    if not webhook_id:
+        return None
+    with db.read() as session:
+        row = find_channel(session, AIRTABLE_PROVIDER, webhook_id)
+        secret = row.mac_secret if row is not None else None
+    if not secret:
+        return None
+    try:
+        return base64.b64decode(secret, validate=True)
+    except (binascii.Error, ValueError):
+        log.warning("airtable.webhook_secret_unreadable", webhook_id=webhook_id)
+        return None
