@@ -39,7 +39,7 @@ import structlog
 
 from connectors.sandbox.airtable_base import AirtableBase, Transaction
 from connectors.sandbox.airtable_ratelimit import RateLimiter
-from connectors.sandbox.airtable_records import RecordsApi, body_of, not_found
+from connectors.sandbox.airtable_records import RecordsApi, body_of, not_found, object_body
 from connectors.sandbox.airtable_schema import CellError, Table
 from connectors.sandbox.airtable_webhooks import (
     MAX_PAYLOADS_PER_PAGE,
@@ -219,7 +219,7 @@ class AirtableSandbox:
 
     def _enable_webhook(self, request: Request) -> Outcome:
         hook = self._hook(request)
-        enable = body_of(request).get("enable")
+        enable = object_body(request).get("enable")
         if not isinstance(enable, bool):
             raise CellError("INVALID_REQUEST_UNKNOWN", "enable must be true or false")
         hook.notifications_enabled = enable

@@ -106,37 +106,40 @@ class AirtableBase:
         return table
 
     def check_field(self, table: Table | None, spec: Any) -> None:
-        """Refuse a field spec as Airtable would: duplicate name, unknown type, missing options."""
-        if (
-            not isinstance(spec, dict)
-            or not isinstance(spec.get("name"), str)
-            or not spec["name"].strip()
-        ):
+        """Refuse a field spec as Airtable would: duplicate name, unknown type, bad options."""
+        name = spec.get("name") if isinstance(spec, dict) else None
+        if not isinstance(name, str) or not name.strip():
             raise CellError(
                 "INVALID_REQUEST_UNKNOWN", "Every field needs a non-empty name and a type"
             )
-        if table is not None and table.field(spec["name"]):
+        if table is not None and table.field(name):
             raise CellError(
-                "DUPLICATE_OR_EMPTY_FIELD_NAME", f'A field named "{spec["name"]}" already exists'
+                "DUPLICATE_OR_EMPTY_FIELD_NAME", f'A field named "{name}" already exists'
             )
-        if spec.get("type") not in KNOWN_TYPES:
-            raise CellError("INVALID_FIELD_TYPE", f"Unsupported field type {spec.get('type')!r}")
-        missing = [
-            o
-            for o in REQUIRED_OPTIONS.get(spec["type"], ())
-            if o not in (spec.get("options") or {})
-        ]
+        kind = spec.get("type")
+        if not isinstance(kind, str) or kind not in KNOWN_TYPES:
+            raise CellError("INVALID_FIELD_TYPE", f"Unsupported field type {kind!r}")
+        self._check_options(name, kind, spec.get("options") or {})
+
+    def _check_options(self, name: str, kind: str, options: Any) -> None:
+        def refuse(problem: str) -> CellError:
+            return CellError(
+                "INVALID_FIELD_TYPE_OPTIONS_FOR_CREATE", f'Field "{name}" of type {kind}: {problem}'
+            )
+
+        if not isinstance(options, dict):
+            raise refuse("options must be an object")
+        missing = [o for o in REQUIRED_OPTIONS.get(kind, ()) if o not in options]
         if missing:
-            raise CellError(
-                "INVALID_FIELD_TYPE_OPTIONS_FOR_CREATE",
-                f'Field "{spec["name"]}" of type {spec["type"]} needs options: '
-                + ", ".join(missing),
-            )
-        linked = (spec.get("options") or {}).get("linkedTableId")
-        if linked is not None and self.table(linked) is None:
-            raise CellError(
-                "INVALID_FIELD_TYPE_OPTIONS_FOR_CREATE", f"No table {linked!r} to link to"
-            )
+            raise refuse("needs options " + ", ".join(missing))
+        choices = options.get("choices", [])
+        if not isinstance(choices, list) or not all(
+            isinstance(c, dict) and isinstance(c.get("name"), str) for c in choices
+        ):
+            raise refuse("choices must be a list of objects with a name")
+        linked = options.get("linkedTableId")
+        if linked is not None and (not isinstance(linked, str) or self.table(linked) is None):
+            raise refuse(f"no table {linked!r} to link to")
 
     def add_field(self, table: Table, spec: Mapping[str, Any], *, strict: bool) -> Field:
         """Add a field (checked first when `strict`, i.e. through the API; fixtures are trusted)."""

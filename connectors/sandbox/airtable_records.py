@@ -39,6 +39,14 @@ def body_of(request: Request) -> Any:
         raise CellError("INVALID_REQUEST_UNKNOWN", BAD_PARAMS) from exc
 
 
+def object_body(request: Request) -> dict[str, Any]:
+    """The JSON body, which must be an object (422 otherwise, as Airtable answers)."""
+    body = body_of(request)
+    if not isinstance(body, dict):
+        raise CellError("INVALID_REQUEST_UNKNOWN", BAD_PARAMS)
+    return body
+
+
 def _flag(value: Any) -> bool:
     return value in (True, 1, "true", "1", "True")
 
@@ -65,10 +73,7 @@ class RecordsApi:
 
     def list_post(self, table: Table, request: Request) -> Response:
         """POST /v0/{base}/{table}/listRecords: the same options in a JSON body."""
-        body = body_of(request)
-        if not isinstance(body, dict):
-            raise CellError("INVALID_REQUEST_UNKNOWN", BAD_PARAMS)
-        return self._list(table, body)
+        return self._list(table, object_body(request))
 
     def _list(self, table: Table, options: dict[str, Any]) -> Response:
         page_size = self._int(options.get("pageSize", MAX_PAGE_SIZE), 1, MAX_PAGE_SIZE)
@@ -210,12 +215,12 @@ class RecordsApi:
         self, table: Table, record_id: str, request: Request
     ) -> tuple[Response, Transaction]:
         """PATCH/PUT /v0/{base}/{table}/{recordId}: PUT clears the fields it does not name."""
-        body = body_of(request)
+        body = object_body(request)
         record = table.records.get(record_id)
         if record is None:
             raise not_found()
-        typecast = _flag(body.get("typecast")) if isinstance(body, dict) else False
-        cells = self.base.convert_cells(table, (body or {}).get("fields", {}), typecast=typecast)
+        typecast = _flag(body.get("typecast"))
+        cells = self.base.convert_cells(table, body.get("fields", {}), typecast=typecast)
         txn = Transaction()
         self.base.update(table, record, cells, request.method == "PUT", txn)
         return Response(

@@ -363,17 +363,25 @@ class WebhookRegistry:
 
 
 def _check_specification(spec: Any) -> None:
-    data_types = (
-        ((spec or {}).get("options") or {}).get("filters", {}).get("dataTypes")
-        if isinstance(spec, dict)
-        else None
-    )
+    """Refuse a specification Airtable would refuse (and that the payload code cannot read)."""
+    options = spec.get("options") if isinstance(spec, dict) else None
+    filters = options.get("filters") if isinstance(options, dict) else None
+    data_types = filters.get("dataTypes") if isinstance(filters, dict) else None
     if not isinstance(data_types, list) or not data_types:
-        raise CellError(
-            "INVALID_WEBHOOK_SPECIFICATION",
-            "specification.options.filters.dataTypes must list tableData, tableFields"
-            " or tableMetadata",
+        raise _bad_spec(
+            "options.filters.dataTypes must list tableData, tableFields or tableMetadata"
         )
-    unknown = set(data_types) - {"tableData", "tableFields", "tableMetadata"}
-    if unknown:
-        raise CellError("INVALID_WEBHOOK_SPECIFICATION", f"Unknown dataTypes: {sorted(unknown)}")
+    if any(d not in ("tableData", "tableFields", "tableMetadata") for d in data_types):
+        raise _bad_spec(f"unknown dataTypes in {data_types!r}")
+    assert isinstance(options, dict) and isinstance(filters, dict)
+    for key in ("changeTypes", "fromSources", "watchDataInFieldIds", "watchSchemasOfFieldIds"):
+        if not isinstance(filters.get(key, []), list):
+            raise _bad_spec(f"options.filters.{key} must be a list")
+    if not isinstance(filters.get("recordChangeScope", ""), str):
+        raise _bad_spec("options.filters.recordChangeScope must be a table or view id")
+    if not isinstance(options.get("includes") or {}, dict):
+        raise _bad_spec("options.includes must be an object")
+
+
+def _bad_spec(message: str) -> CellError:
+    return CellError("INVALID_WEBHOOK_SPECIFICATION", f"Invalid webhook specification: {message}")

@@ -403,3 +403,73 @@ def test_pyairtables_retry_recovers_from_the_penalty(sandbox_factory: SandboxFac
 
     assert len(records) == 200
     assert any(e.status == 429 for e in box.requests.entries)
+
+
+MALFORMED: list[tuple[str, str, Any]] = [
+    ("POST", "/Contacts", b"{not json"),
+    ("POST", "/Contacts", []),
+    ("POST", "/Contacts", {"records": "x"}),
+    ("POST", "/Contacts", {"records": [1]}),
+    ("POST", "/Contacts", {"fields": 5}),
+    ("POST", "/Contacts", {"fields": {"Stage": ["Met"]}}),
+    ("POST", "/Contacts", {"fields": {"Last Met": "next tuesday"}}),
+    ("POST", "/Contacts", {"fields": {"Update Every (days)": "often"}}),
+    ("POST", "/Meetings", {"fields": {"Contact": [{"no": "id"}]}}),
+    ("PATCH", "/Contacts", {"records": [{"id": 5, "fields": {}}]}),
+    (
+        "PATCH",
+        "/Contacts",
+        {"records": [{"fields": {}}], "performUpsert": {"fieldsToMergeOn": "Email"}},
+    ),
+    ("PATCH", "/Contacts/recAda00000000001", [1]),
+    ("POST", "/Contacts/listRecords", {"pageSize": [1], "sort": "x"}),
+    ("POST", "/Contacts/listRecords", {"sort": [{"field": "Nope"}]}),
+    ("DELETE", "/Contacts", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), MALFORMED)
+def test_malformed_record_requests_get_4xx_in_airtables_shape(
+    crm: Sandbox, method: str, path: str, body: Any
+) -> None:
+    data = body if isinstance(body, bytes) or body is None else None
+    response = raw(crm, method, f"/v0/{BASE_ID}{path}", data=data, json=None if data else body)
+
+    assert 400 <= response.status_code < 500
+    assert isinstance(response.json()["error"]["type"], str)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v0/meta/bases/{base}/tables", {"name": "T", "fields": [{"name": "A", "type": ["x"]}]}),
+        ("/v0/meta/bases/{base}/tables", {"name": "T", "fields": "A"}),
+        (
+            "/v0/meta/bases/{base}/tables/{table}/fields",
+            {"name": "S", "type": "singleSelect", "options": {"choices": [1]}},
+        ),
+        (
+            "/v0/meta/bases/{base}/tables/{table}/fields",
+            {"name": "L", "type": "multipleRecordLinks", "options": 5},
+        ),
+        ("/v0/bases/{base}/webhooks", {"specification": {"options": 5}}),
+        (
+            "/v0/bases/{base}/webhooks",
+            {"specification": {"options": {"filters": {"dataTypes": [{}]}}}},
+        ),
+        (
+            "/v0/bases/{base}/webhooks",
+            {
+                "specification": {
+                    "options": {"filters": {"dataTypes": ["tableData"]}, "includes": 3}
+                }
+            },
+        ),
+    ],
+)
+def test_malformed_schema_and_webhook_requests_get_422(crm: Sandbox, path: str, body: Any) -> None:
+    url = path.format(base=BASE_ID, table=crm.airtable.table_id("Contacts"))
+    response = raw(crm, "POST", url, json=body)
+
+    assert response.status_code == 422
+    assert isinstance(response.json()["error"]["type"], str)
