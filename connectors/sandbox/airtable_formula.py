@@ -134,15 +134,12 @@ def _compare(op: str, left: Value, right: Value) -> bool:
         if a_moment is None or b_moment is None:
             return op == "!=" and a_moment != b_moment
         return _ordered(op, a_moment, b_moment)
-    lnum, rnum = _number(left), _number(right)
-    both_numeric = (lnum is not None or left in (None, "")) and (
-        rnum is not None or right in (None, "")
-    )
-    if both_numeric and (lnum is not None or rnum is not None):
-        a: Any = lnum or 0.0
-        b: Any = rnum or 0.0
-    else:
-        a, b = to_text(left), to_text(right)
+    # Text compares as text; only a number on one side makes it a numeric comparison.
+    if isinstance(left, (int, float)) or isinstance(right, (int, float)):
+        lnum, rnum = _number(left), _number(right)
+        if (lnum is not None or left in (None, "")) and (rnum is not None or right in (None, "")):
+            return _ordered(op, lnum or 0.0, rnum or 0.0)
+    a, b = to_text(left), to_text(right)
     return _ordered(op, a, b)
 
 

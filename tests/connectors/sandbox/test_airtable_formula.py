@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyairtable.formulas import AND, EQ, OR, Field, match
 
 from connectors.sandbox.airtable_formula import Context, FormulaError, compile_formula
@@ -90,3 +92,20 @@ def test_double_quoted_literals_with_escapes() -> None:
     record = {"Notes": 'line "one"\r\n\tline two\\'}
 
     assert matches('{Notes} = "line \\"one\\"\\r\\n\\tline two\\\\"', record)
+
+
+@given(st.text(max_size=40), st.text(max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_any_text_quoted_by_pyairtable_matches_exactly_itself(value: str, other: str) -> None:
+    formula = str(EQ(Field("Name"), value))
+
+    assert matches(formula, {"Name": value})
+    assert matches(formula, {"Name": other}) == (other == value)
+
+
+def test_text_compares_as_text_and_numbers_as_numbers() -> None:
+    assert not matches("{Name} = '1'", {"Name": "1.0"})
+    assert matches("{Days} = 30", {"Days": 30.0})
+    assert matches("{Days} = '30'", {"Days": 30.0})
+    assert matches("{Days} > 7", {"Days": 30.0})
+    assert matches("{Days} = 0", {"Days": None})
