@@ -158,3 +158,20 @@ def test_verify_channel_accepts_only_our_channel_and_token() -> None:
     assert not verify_channel(headers, "chan-1", "other")
     assert not verify_channel(headers, "chan-2", "tok")
     assert not verify_channel({}, "chan-1", "tok")
+
+
+def test_an_attendee_without_email_is_left_out_with_a_reason(
+    sandbox_factory: Factory, google_client: Callable[..., GoogleClient]
+) -> None:
+    odd = event(1)
+    odd["attendees"].append({"displayName": "Room 4", "responseStatus": "accepted"})
+    box = sandbox_factory(world(events=[odd, event(2)]))
+
+    (page,) = sync(google_client(box))
+
+    assert ids([page]) == {"evt0000001", "evt0000002"}
+    kept = next(e for e in page.records if e.id == "evt0000001")
+    assert [a.email for a in kept.attendees] == ["sam.seeker@example.com", "guest1@example.com"]
+    assert [(s.record_id, s.reason) for s in page.skipped] == [
+        ("evt0000001", "attendee #3 has no email address; left out of the event")
+    ]
