@@ -306,3 +306,21 @@ def test_change_type_and_watched_field_filters(crm: Sandbox) -> None:
     assert [list(c["recAda00000000001"].current.cell_values_by_field_id) for c in changed[:1]] == [
         [stage]
     ]
+
+
+def test_concurrent_writers_each_get_their_own_payload(crm: Sandbox) -> None:
+    base = api(crm).base(BASE_ID)
+    hook_id = base.add_webhook(None, ALL_CHANGES).id  # type: ignore[arg-type]
+
+    def write(n: int) -> None:
+        api(crm).table(BASE_ID, "Follow-ups").create({"Title": f"Task {n}", "Key": f"k{n}"})
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    payloads = list(base.webhook(hook_id).payloads())
+
+    assert len(crm.airtable.records("Follow-ups")) == 20
+    assert sorted(p.base_transaction_number for p in payloads) == list(range(1, 21))
