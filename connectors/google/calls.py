@@ -52,9 +52,11 @@ def execute(
             error = exc
         if not idempotent:
             error = _as_write_failure(error, operation)
-        if not _retriable(error) or attempt == policy.attempts:
+        if not isinstance(error, RetryLater) or isinstance(error, AmbiguousWrite):
             raise error
-        delay = policy.delay(attempt, error.retry_after)  # type: ignore[attr-defined]
+        if attempt == policy.attempts:
+            raise error
+        delay = policy.delay(attempt, error.retry_after)
         log.info(
             "google.retry",
             operation=operation,
@@ -112,10 +114,6 @@ def _as_write_failure(error: FollowthroughError, operation: str) -> Followthroug
 
 def _rate_limited(error: RetryLater) -> bool:
     return isinstance(error.__cause__, HttpError) and error.__cause__.resp.status in (403, 429)
-
-
-def _retriable(error: FollowthroughError) -> bool:
-    return isinstance(error, RetryLater) and not isinstance(error, AmbiguousWrite)
 
 
 def _retry_after(exc: HttpError) -> float | None:

@@ -45,7 +45,9 @@ class GoogleClient:
 
     def service(self, api: str) -> Any:
         """This thread's service object for `api` (calendar, people, gmail or tasks)."""
-        services: dict[str, Any] = self._local.__dict__.setdefault("services", {})
+        if not hasattr(self._local, "services"):
+            self._local.services = {}
+        services: dict[str, Any] = self._local.services
         if api not in services:
             services[api] = build(
                 api,
