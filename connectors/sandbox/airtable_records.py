@@ -14,7 +14,7 @@ from typing import Any
 
 from connectors.sandbox.airtable_base import AirtableBase, Transaction
 from connectors.sandbox.airtable_formula import Context, FormulaError, compile_formula, to_text
-from connectors.sandbox.airtable_schema import CellError, Record, Table, is_empty
+from connectors.sandbox.airtable_schema import CellError, IdMaker, Record, Table, is_empty
 from connectors.sandbox.http import HttpError, Request, Response, airtable_error
 
 MAX_PAGE_SIZE = 100
@@ -57,6 +57,7 @@ class RecordsApi:
     def __init__(self, base: AirtableBase) -> None:
         self.base = base
         self.iterators: OrderedDict[str, list[str]] = OrderedDict()
+        self._iterator_ids = IdMaker(f"{base.id}/iterators")  # apart, so record ids stay stable
 
     # --- reading --------------------------------------------------------------------------
 
@@ -79,9 +80,9 @@ class RecordsApi:
         page_size = self._int(options.get("pageSize", MAX_PAGE_SIZE), 1, MAX_PAGE_SIZE)
         offset = options.get("offset")
         if offset:
-            ids, start = self._resume(str(offset))
+            iterator, ids, start = self._resume(str(offset))
         else:
-            ids, start = self._matching(table, options), 0
+            iterator, ids, start = None, self._matching(table, options), 0
         page = [table.records[r] for r in ids[start : start + page_size] if r in table.records]
         fields = self._field_names(table, options)
         by_id = _flag(options.get("returnFieldsByFieldId"))
@@ -89,7 +90,7 @@ class RecordsApi:
             "records": [self.base.render(table, r, by_field_id=by_id, only=fields) for r in page]
         }
         if start + page_size < len(ids):
-            out["offset"] = self._remember(ids, start + page_size)
+            out["offset"] = self._remember(iterator, ids, start + page_size)
         return Response(200, out)
 
     def _field_names(self, table: Table, options: dict[str, Any]) -> list[str] | None:
@@ -154,14 +155,16 @@ class RecordsApi:
 
         return sorted(records, key=key, reverse=descending)
 
-    def _remember(self, ids: list[str], position: int) -> str:
-        iterator = self.base.make_id("itr")
-        self.iterators[iterator] = ids
-        while len(self.iterators) > MAX_ITERATORS:
-            self.iterators.popitem(last=False)
+    def _remember(self, iterator: str | None, ids: list[str], position: int) -> str:
+        """The offset of `ids[position]`: one iterator id serves every page of one listing."""
+        if iterator is None:
+            iterator = self._iterator_ids("itr")
+            self.iterators[iterator] = ids
+            while len(self.iterators) > MAX_ITERATORS:
+                self.iterators.popitem(last=False)
         return f"{iterator}/{ids[position]}"
 
-    def _resume(self, offset: str) -> tuple[list[str], int]:
+    def _resume(self, offset: str) -> tuple[str, list[str], int]:
         iterator, _, record_id = offset.partition("/")
         ids = self.iterators.get(iterator)
         if ids is None or record_id not in ids:
@@ -169,7 +172,7 @@ class RecordsApi:
                 "LIST_RECORDS_ITERATOR_NOT_AVAILABLE",
                 "The offset is unknown or has expired; list again from the start",
             )
-        return ids, ids.index(record_id)
+        return iterator, ids, ids.index(record_id)
 
     def get(self, table: Table, record_id: str, request: Request) -> Response:
         """GET /v0/{base}/{table}/{recordId}."""
