@@ -120,31 +120,41 @@ class CredentialStore:
 
     Shared by all threads: a refresh happens under a lock, and a thread whose token was
     rejected after another thread already refreshed gets the new token without a second refresh.
+    Before refreshing, the file is read again: a valid token another process (web, worker,
+    scheduler) wrote there is reused instead.
     """
 
     def __init__(self, path: Path, *, timeout: float) -> None:
         self.path = path
-        self._timeout = timeout
         self._lock = threading.Lock()
+        self._request = _TimedRequest(timeout)  # used under the lock only
         self._credentials = to_google_credentials(read_credentials_file(path))
 
     def access_token(self) -> str:
-        """The current token when still valid (no request made); otherwise a refreshed one."""
+        """The current token when still valid (no request made); otherwise a renewed one."""
         with self._lock:
             if not self._credentials.valid:
-                self._refresh()
+                self._renew(rejected_token=None)
             return str(self._credentials.token)
 
     def refresh(self, rejected_token: str) -> str:
         """A new token after the server rejected `rejected_token` (one refresh for all threads)."""
         with self._lock:
             if self._credentials.token == rejected_token:
-                self._refresh()
+                self._renew(rejected_token)
             return str(self._credentials.token)
+
+    def _renew(self, rejected_token: str | None) -> None:
+        stored = to_google_credentials(read_credentials_file(self.path))
+        if stored.valid and stored.token not in (rejected_token, self._credentials.token):
+            self._credentials = stored
+            log.info("google.token_reused_from_file", credentials_file=str(self.path))
+            return
+        self._refresh()
 
     def _refresh(self) -> None:
         try:
-            self._credentials.refresh(_TimedRequest(self._timeout))
+            self._credentials.refresh(self._request)
         except google.auth.exceptions.RefreshError as exc:
             raise _refresh_failure(exc) from exc
         except google.auth.exceptions.TransportError as exc:

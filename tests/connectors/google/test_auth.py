@@ -96,3 +96,15 @@ def test_written_file_is_owner_only_and_round_trips(tmp_path: Path) -> None:
     assert read_credentials_file(target) == credentials
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert "s3cr3t-value" not in repr(credentials)
+
+
+def test_a_token_another_process_refreshed_is_reused_not_refreshed_again(
+    sandbox: Sandbox, credentials_file: Callable[..., Path]
+) -> None:
+    path = credentials_file(sandbox, token="ya29.stale", expiry=EXPIRED)
+    web, worker = CredentialStore(path, timeout=5), CredentialStore(path, timeout=5)
+
+    refreshed = web.access_token()
+
+    assert worker.access_token() == refreshed
+    assert sandbox.request_counts()["oauth.token"] == 1
