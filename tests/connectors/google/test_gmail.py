@@ -132,13 +132,13 @@ def test_update_replaces_the_content_of_the_same_draft(
 ) -> None:
     client = google_client(sandbox)
     ref = client.gmail.create_draft(DRAFT)
-    changed = DraftMessage(**{**DRAFT.__dict__, "subject": "Thanks again"})
+    changed = DraftMessage(**{**DRAFT.__dict__, "subject": "Thanks again, Zoë — merci"})
 
     updated = client.gmail.update_draft(ref.draft_id, changed)
 
     assert updated.draft_id == ref.draft_id
     (stored,) = drafts_with(sandbox, "0123456789abcdef0123456789abcdef")
-    assert stored["subject"] == "Thanks again"
+    assert stored["subject"] == "Thanks again, Zoë — merci"
     assert client.gmail.find_draft(DRAFT.message_id) is not None
 
 

@@ -12,7 +12,7 @@ from connectors.records import TaskItem
 from connectors.sandbox.server import Sandbox
 
 ITEM = TaskItem(
-    title="Send Ada the notes link",
+    title="Send Ada the notes link — café ☕",
     key="action:evtinterviewada01:2026-03-02T15:00:00+00:00:0123456789ab",
     due=dt.date(2026, 3, 9),
     notes="Promised in the informational interview.",
