@@ -88,3 +88,16 @@ def test_a_revoked_grant_stops_the_call_and_says_what_to_do(
         client.calendar.get_event("primary", "evtinterviewada01")
 
     assert sandbox.request_counts() == {"calendar.events.get": 1, "oauth.token": 1}
+
+
+def test_a_token_still_refused_after_one_refresh_stops_with_authorization_error(
+    sandbox_factory: Callable[..., Sandbox], credentials_file: Callable[..., Path]
+) -> None:
+    issuer, api = sandbox_factory(), sandbox_factory()  # tokens from one are unknown to the other
+    client = GoogleClient(credentials_file(issuer), api.url, RetryPolicy(timeout=5))
+
+    with pytest.raises(AuthorizationError, match="followthrough auth google"):
+        client.calendar.get_event("primary", "evtinterviewada01")
+
+    assert issuer.request_counts() == {"oauth.token": 1}
+    assert api.request_counts() == {"calendar.events.get": 2}
