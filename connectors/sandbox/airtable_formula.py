@@ -189,6 +189,7 @@ class _Parser:
         self.known_field = known_field
 
     def parse(self) -> Node:
+        """The whole formula as one node; an empty formula matches everything."""
         if not self.tokens:
             return lambda ctx: True
         node = self.comparison()
@@ -197,9 +198,11 @@ class _Parser:
         return node
 
     def peek(self) -> tuple[str, str] | None:
+        """The next token, if any, without taking it."""
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
     def take(self, value: str | None = None) -> tuple[str, str]:
+        """The next token (which must be `value` when given)."""
         token = self.peek()
         if token is None or (value is not None and token[1] != value):
             raise FormulaError(f"Invalid formula: expected {value or 'more'}")
@@ -207,6 +210,7 @@ class _Parser:
         return token
 
     def comparison(self) -> Node:
+        """`a = b`, `a != b`, `a < b`...: or just a concatenation."""
         left = self.concatenation()
         token = self.peek()
         if token and token[0] == "op" and token[1] != "&":
@@ -217,6 +221,7 @@ class _Parser:
         return left
 
     def concatenation(self) -> Node:
+        """`a & b & c`: or just an atom."""
         parts = [self.atom()]
         while (token := self.peek()) and token == ("op", "&"):
             self.pos += 1
@@ -226,6 +231,7 @@ class _Parser:
         return lambda ctx: "".join(to_text(part(ctx)) for part in parts)
 
     def atom(self) -> Node:
+        """A field, literal, function call or parenthesised comparison."""
         kind, text = self.take()
         if kind == "field":
             return self.field(_unescape(text[1:-1]))
@@ -244,11 +250,13 @@ class _Parser:
         raise FormulaError(f"Invalid formula: unexpected {text!r}")
 
     def field(self, name: str) -> Node:
+        """A `{Field}` reference, refused when the table has no such field."""
         if not self.known_field(name):
             raise FormulaError(f"Unknown field names: {name.lower()}")
         return lambda ctx: ctx.field(name)
 
     def call(self, name: str) -> Node:
+        """A function call, refused when the sandbox does not know the function."""
         self.take("(")
         args: list[Node] = []
         if self.peek() != ("punct", ")"):

@@ -35,6 +35,8 @@ class PingReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            """Keeps each ping and answers 200 with an empty body, as Airtable asks."""
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 with receiver.arrived:
