@@ -1,0 +1,168 @@
+"""The scheduler: one leader per database, syncs on schedule, a sweep as soon as work falls due."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.message import Message
+
+from connectors.sandbox.fixture import small_fixture
+from service.broker import start_worker
+from service.scheduler import Scheduler
+from tests.workflows.conftest import RuntimeFactory, make_runtime  # noqa: F401 (fixture)
+from workflows.actors import Actors, declare_actors
+from workflows.migrations import upgrade
+from workflows.rules.clock import Clock
+from workflows.runtime import Runtime, WorkflowConfig, install
+from workflows.store import due
+from workflows.store.db import Database
+
+EASTERN = dt.timezone(dt.timedelta(hours=-5))
+BEFORE_ADA_IS_DUE = dt.datetime(2026, 3, 2, 10, 40, tzinfo=EASTERN)  # ends 10:30, grace 15 min
+
+
+@pytest.fixture
+def broker() -> Iterator[StubBroker]:
+    stub = StubBroker()
+    yield stub
+    stub.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same scheduler tests on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'scheduler.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def runtimes(database_url: str) -> Iterator[Callable[[], Runtime]]:
+    """Runtimes on one database (one per scheduler replica), without any connector."""
+    upgrade(database_url)
+    made: list[Runtime] = []
+
+    def build() -> Runtime:
+        runtime = Runtime(db=Database(database_url), config=WorkflowConfig())
+        runtime.clock = Clock.frozen_at(BEFORE_ADA_IS_DUE)
+        made.append(runtime)
+        return runtime
+
+    yield build
+    for runtime in made:
+        runtime.db.dispose()
+
+
+def sent(broker: StubBroker, actors: Actors) -> list[str]:
+    """The actors named by the messages waiting on the queue (drained)."""
+    queue = broker.queues[actors.queue_name]
+    names = []
+    while not queue.empty():
+        names.append(Message.decode(queue.get_nowait()).actor_name)
+        queue.task_done()
+    return names
+
+
+def replica(runtime: Runtime, actors: Actors, **options: Any) -> Scheduler:
+    options.setdefault("poll_every", dt.timedelta(minutes=5))
+    return Scheduler(runtime, actors, **options)
+
+
+def test_only_one_of_two_schedulers_leads_and_the_other_takes_over_when_it_stops(
+    runtimes: Callable[[], Runtime], broker: StubBroker
+) -> None:
+    actors = declare_actors(broker)
+    first = replica(runtimes(), actors, holder="replica-a")
+    second = replica(runtimes(), actors, holder="replica-b")
+
+    # Both tick on one database: one leads, the other stands by, and only one poll is sent
+    assert first.tick() is True
+    assert second.tick() is False
+    assert first.tick() is True and second.tick() is False
+    assert sent(broker, actors) == ["sync"]
+
+    # When the leader stops, the standby leads at its next tick and polls at once
+    first.close()
+    assert second.tick() is True
+    assert first.tick() is False
+    assert sent(broker, actors) == ["sync"]
+
+
+def test_a_leader_that_dies_loses_the_lease_after_its_time_to_live(
+    runtimes: Callable[[], Runtime], broker: StubBroker
+) -> None:
+    actors = declare_actors(broker)
+    ttl = dt.timedelta(seconds=0.5)
+    dying = replica(runtimes(), actors, holder="dies", lease_ttl=ttl)
+    standby = replica(runtimes(), actors, holder="stands-by", lease_ttl=ttl)
+    assert dying.tick() is True
+
+    # The leader stops ticking without giving the lease up (as after a SIGKILL)
+    assert standby.tick() is False
+    time.sleep(0.7)
+
+    assert standby.tick() is True
+
+
+def test_the_leader_sweeps_only_when_work_is_due(
+    runtimes: Callable[[], Runtime], broker: StubBroker
+) -> None:
+    runtime = runtimes()
+    actors = declare_actors(broker)
+    scheduler = replica(runtime, actors)
+    scheduler.tick()
+    assert sent(broker, actors) == ["sync"]
+
+    # Nothing due yet: ticks send nothing
+    with runtime.db.transaction() as session:
+        due.schedule(session, "complete_meeting", "m1", BEFORE_ADA_IS_DUE + dt.timedelta(minutes=5))
+    scheduler.tick()
+    assert sent(broker, actors) == []
+
+    # The due time arrives: the next tick sends a sweep
+    runtime.clock = Clock.frozen_at(BEFORE_ADA_IS_DUE + dt.timedelta(minutes=6))
+    scheduler.tick()
+    assert sent(broker, actors) == ["sweep"]
+
+
+def test_a_draft_follows_the_end_of_a_meeting_plus_grace_within_seconds(
+    sandbox_factory: Any,
+    make_runtime: RuntimeFactory,
+    broker: StubBroker,  # noqa: F811
+) -> None:
+    # Given the service running (scheduler and worker), 10 minutes before Ada's effects are due
+    sandbox = sandbox_factory(small_fixture())
+    runtime = make_runtime(sandbox, now=BEFORE_ADA_IS_DUE)
+    install(runtime)
+    actors = declare_actors(broker)
+    worker = start_worker(broker, threads=2)
+    stop = threading.Event()
+    scheduler = replica(runtime, actors, tick=dt.timedelta(seconds=0.2))
+    thread = threading.Thread(target=scheduler.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        broker.join(actors.queue_name, timeout=20_000)
+        time.sleep(0.5)
+        assert sandbox.drafts() == []
+
+        # When the clock passes the meeting's end plus grace
+        runtime.clock = Clock.frozen_at(BEFORE_ADA_IS_DUE + dt.timedelta(minutes=6))
+        started = time.monotonic()
+        while not sandbox.drafts() and time.monotonic() - started < 10:
+            time.sleep(0.05)
+
+        # Then the draft is there within seconds, with no sync needed
+        assert len(sandbox.drafts()) == 1
+        assert time.monotonic() - started < 5
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        worker.stop(timeout=5000)
