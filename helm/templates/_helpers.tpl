@@ -87,13 +87,41 @@ affinity:
 volumes:
   - name: tmp
     emptyDir: {}
-  - name: google-credentials
+  - name: google-credentials-secret
     secret:
       secretName: {{ include "followthrough.secretName" . }}
       defaultMode: 0440
       items:
         - key: {{ .Values.secrets.keys.googleCredentials }}
           path: google-credentials.json
+  # The service rewrites the file when it refreshes the access token, which a
+  # Secret mount cannot take: each pod works on a copy kept in memory.
+  - name: google-credentials
+    emptyDir:
+      medium: Memory
+      sizeLimit: 1Mi
+initContainers:
+  - name: copy-google-credentials
+    image: {{ include "followthrough.image" . }}
+    imagePullPolicy: {{ .Values.image.pullPolicy }}
+    securityContext:
+      {{- toYaml .Values.securityContext | nindent 6 }}
+    command:
+      - cp
+      - {{ printf "%s/google-credentials.json" .Values.secrets.googleCredentialsSecretDir }}
+      - {{ printf "%s/google-credentials.json" .Values.secrets.googleCredentialsDir }}
+    volumeMounts:
+      - name: google-credentials-secret
+        mountPath: {{ .Values.secrets.googleCredentialsSecretDir }}
+        readOnly: true
+      - name: google-credentials
+        mountPath: {{ .Values.secrets.googleCredentialsDir }}
+    resources:
+      requests:
+        cpu: 10m
+        memory: 16Mi
+      limits:
+        memory: 64Mi
 {{- end }}
 
 {{/* Container fields shared by every deployment: settings from the ConfigMap, secrets, mounts. */}}
@@ -135,6 +163,5 @@ volumeMounts:
   - name: tmp
     mountPath: /tmp
   - name: google-credentials
-    mountPath: {{ .Values.secrets.googleCredentialsMountDir }}
-    readOnly: true
+    mountPath: {{ .Values.secrets.googleCredentialsDir }}
 {{- end }}

@@ -149,20 +149,32 @@ def test_an_existing_secret_replaces_the_rendered_one(chart: Any) -> None:
     refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in web["env"]}
     assert refs["FOLLOWTHROUGH_DATABASE_URL"] == {"name": secret_name, "key": "DATABASE_URL"}
     pod = objects[f"Deployment/{RELEASE}-followthrough-web"]["spec"]["template"]["spec"]
-    credentials = next(v for v in pod["volumes"] if v["name"] == "google-credentials")
+    credentials = next(v for v in pod["volumes"] if v["name"] == "google-credentials-secret")
     assert credentials["secret"]["secretName"] == secret_name
     assert pod["serviceAccountName"] == values["serviceAccount"]["name"]
 
 
-def test_google_credentials_are_a_read_only_file_the_setting_points_at(chart: Any) -> None:
-    objects = render(chart, ci_values("redis-values.yaml"))
-    web = container(objects, "web")
-    mount = next(m for m in web["volumeMounts"] if m["name"] == "google-credentials")
-    path = objects[f"ConfigMap/{RELEASE}-followthrough"]["data"][
+def test_google_credentials_are_a_writable_in_memory_copy_of_the_secret(chart: Any) -> None:
+    # The service saves refreshed tokens into the file, which a Secret mount refuses.
+    values = ci_values("redis-values.yaml")
+    objects = render(chart, values)
+    pod = objects[f"Deployment/{RELEASE}-followthrough-worker"]["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    setting = objects[f"ConfigMap/{RELEASE}-followthrough"]["data"][
         "FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE"
     ]
-    assert mount["readOnly"] is True
-    assert path == f"{mount['mountPath']}/google-credentials.json"
+    mounts = {m["name"]: m for m in container(objects, "worker")["volumeMounts"]}
+    copy_step = pod["initContainers"][0]
+    assert volumes["google-credentials"]["emptyDir"]["medium"] == "Memory"
+    assert "readOnly" not in mounts["google-credentials"]
+    assert setting == f"{mounts['google-credentials']['mountPath']}/google-credentials.json"
+    assert "google-credentials-secret" not in mounts
+    assert copy_step["command"][0] == "cp" and copy_step["command"][-1] == setting
+    assert volumes["google-credentials-secret"]["secret"]["items"][0]["key"] == (
+        values.get("secrets", {})
+        .get("keys", {})
+        .get("googleCredentials", "google-credentials.json")
+    )
 
 
 def test_the_ingress_routes_only_webhooks_over_tls(chart: Any) -> None:
