@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from tests.workflows.store.conftest import race
-from workflows.migrations import current, head, upgrade
+from workflows.migrations import config, current, head, upgrade
 from workflows.store.base import Base
 from workflows.store.cursors import get_cursor, set_cursor
 from workflows.store.db import Database, create_engine
@@ -69,5 +70,21 @@ def test_an_in_memory_database_works_for_scratch_use() -> None:
             set_cursor(s, "google.contacts", "token-1")
         with db.read() as s:
             assert get_cursor(s, "google.contacts") == "token-1"
+    finally:
+        engine.dispose()
+
+
+def test_the_migrations_downgrade_cleanly_and_upgrade_again(db_url: str) -> None:
+    # Given a migrated database
+    upgrade(db_url)
+    engine = create_engine(db_url)
+    try:
+        # When every revision is reverted
+        with engine.begin() as connection:
+            command.downgrade(config(connection), "base")
+        # Then only Alembic's bookkeeping is left, and migrating again works
+        assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
+        upgrade(engine)
+        assert current(engine) == head()
     finally:
         engine.dispose()
