@@ -13,7 +13,7 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,8 +227,10 @@ def _check_continuity(webhook_id: str, cursor: int, page: WebhookPayloads) -> No
 
 
 def _to_changes(
-    client: AirtableClient, payloads: Iterable[WebhookPayload]
+    client: AirtableClient, payloads: Sequence[WebhookPayload]
 ) -> tuple[AirtableChange, ...]:
+    if not payloads:
+        return ()  # nothing changed: no schema request either, so the pass costs one request
     merged: dict[tuple[str, str], AirtableChange] = {}
     names = client.id_names()
     for payload in payloads:

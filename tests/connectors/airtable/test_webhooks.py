@@ -64,6 +64,19 @@ def test_a_poll_returns_exactly_what_the_user_changed(airtable_box: Callable[...
     assert box.request_counts() == {"airtable.webhooks.payloads": 1}  # one request, nothing new
 
 
+def test_a_fresh_process_polling_an_unchanged_base_sends_one_request(
+    airtable_box: Callable[..., Sandbox],
+) -> None:
+    box = world(airtable_box)
+    hook = create_webhook(make_client(box))
+    box.reset_requests()
+
+    batch = read_changes(make_client(box), hook.webhook_id, hook.cursor)  # no cached schema
+
+    assert batch.changes == ()
+    assert box.request_counts() == {"airtable.webhooks.payloads": 1}
+
+
 def test_changes_to_one_record_are_merged(airtable_box: Callable[..., Sandbox]) -> None:
     box = world(airtable_box)
     client = make_client(box)
