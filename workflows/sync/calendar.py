@@ -135,7 +135,9 @@ class _Tracker:
         occurrence = occurrence_start(event)
         if not isinstance(occurrence, dt.datetime):
             return  # all-day or timeless: never an interview, and never was one
-        current = next((r for r in rows if r.original_start == occurrence), None)
+        current = _current_row(rows, event, occurrence)
+        if current is not None:
+            occurrence = current.original_start
         decision_input = qualify(
             event,
             user_email=self.user_email,
@@ -215,6 +217,19 @@ class _Tracker:
             )
             work.record_meeting_later(self.session, row, self.runtime.now(), account=self.account)
             log.info("calendar.meeting_cancelled", event_id=row.event_id, reason=reason)
+
+
+def _current_row(
+    rows: list[Meeting], event: CalendarEvent, occurrence: dt.datetime
+) -> Meeting | None:
+    """The stored meeting of this occurrence: a moved one-off event keeps its first-seen start.
+
+    Its start is its identity only until it moves (workflows.rules.keys); matching on the new
+    start would make a second meeting, and a second thank-you draft, for one interview.
+    """
+    if event.recurring_event_id is None and rows:
+        return rows[0]
+    return next((r for r in rows if r.original_start == occurrence), None)
 
 
 def _known(row: Meeting | None) -> KnownMeeting | None:
