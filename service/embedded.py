@@ -28,7 +28,7 @@ from service.web.server import WebServer
 from service.wiring import build_runtime
 from workflows.actors import Actors, declare_actors
 from workflows.runtime import Runtime, install
-from workflows.store import due
+from workflows.store import due, ledger
 
 STOP_GRACE_MS = 20_000  # how long in-flight messages may take to finish on stop
 
@@ -66,10 +66,7 @@ def start_service(settings: Settings, *, threads: int = EMBEDDED_WORKER_THREADS)
     runtime = build_runtime(settings)
     install(runtime)
     if isinstance(broker, StubBroker):
-        with runtime.db.transaction() as session:
-            reclaimed = due.release_claims(session, account=runtime.account)
-        if reclaimed:
-            log.info("due.handed_back", count=reclaimed, reason="previous run ended early")
+        hand_back_after_crash(runtime)
     worker = start_worker(broker, threads=threads)
     app = create_app(LiveContext(runtime, actors, broker), max_body_bytes=settings.max_body_bytes)
     web = WebServer(app, settings.http_host, settings.http_port).start()
@@ -89,6 +86,20 @@ def run_embedded(settings: Settings, stop: threading.Event) -> None:
             pass
     finally:
         service.stop()
+
+
+def hand_back_after_crash(runtime: Runtime) -> None:
+    """An embedded start: whatever the last run claimed or held died with its in-process queue.
+
+    Its due work is offered again at once and its unfinished effects are reconciled (looked
+    up before being tried again), instead of waiting for their claims and holds to lapse.
+    Only one embedded process may use a database, as only one can own its SQLite file.
+    """
+    with runtime.db.transaction() as session:
+        claims = due.release_claims(session, account=runtime.account)
+        holds = ledger.release_holds(session, account=runtime.account)
+    if claims or holds:
+        log.info("service.handed_back", claims=claims, effects=holds)
 
 
 def hand_back_queued(broker: dramatiq.Broker, actors: Actors, runtime: Runtime) -> int:

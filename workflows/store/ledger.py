@@ -158,6 +158,18 @@ def get_effect(
     return describe(row, wall_now or utcnow()) if row else None
 
 
+def release_holds(session: Session, *, account: str | None = None) -> int:
+    """Lapse every hold on a pending effect (an embedded service starting after a crash: the
+    holders died with the process); their next callers reconcile. Returns how many."""
+    statement = sa.update(Effect).where(
+        Effect.status == "pending", Effect.claimed_until.is_not(None)
+    )
+    if account is not None:
+        statement = statement.where(Effect.account == account)
+    values = statement.values(claimed_until=None).execution_options(synchronize_session=False)
+    return changed(session, values)
+
+
 def describe(row: Effect, now: dt.datetime) -> EffectState:
     """What a caller should do with this entry at `now` if it did not hold it."""
     if row.status == "applied":
