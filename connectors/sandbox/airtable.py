@@ -19,7 +19,7 @@ Known differences from the real Airtable (the subset Followthrough needs):
 - formulas: only the functions listed in airtable_formula; anything else fails with 422;
 - a link field gets no inverse field in the linked table; the only view is "Grid view";
   cellFormat other than json is refused; timeZone and userLocale are ignored;
-- schema changes (new tables and fields) produce no webhook payloads, only record changes do;
+- of schema changes, only new tables and new fields produce webhook payloads;
 - where Airtable's error type is undocumented (a batch over 10, an upsert matching several
   records, a bad pageSize, an 11th webhook, refreshing an expired webhook) the type is a close
   guess; the status (422) is Airtable's;
@@ -188,15 +188,20 @@ class AirtableSandbox:
         return Response(200, {"tables": [t.to_api() for t in self.base.tables]})
 
     def _create_table(self, request: Request) -> Outcome:
-        body = body_of(request)
-        if not isinstance(body, dict):
-            raise CellError("INVALID_REQUEST_UNKNOWN", "The body must be a table object")
-        return Response(200, self.base.create_table(body).to_api())
+        table = self.base.create_table(object_body(request))
+        txn = Transaction()
+        txn.created_tables[table.id] = {
+            "metadata": {"name": table.name, "description": table.description},
+            "fieldsById": {f.id: {"name": f.name, "type": f.type} for f in table.fields},
+        }
+        return Response(200, table.to_api()), txn
 
     def _create_field(self, request: Request) -> Outcome:
         table = self._table(request)
-        body = body_of(request)
-        return Response(200, self.base.add_field(table, body, strict=True).to_api())
+        created = self.base.add_field(table, body_of(request), strict=True)
+        txn = Transaction()
+        txn.created_fields[table.id] = {created.id: {"name": created.name, "type": created.type}}
+        return Response(200, created.to_api()), txn
 
     def _hook(self, request: Request) -> Webhook:
         hook = self.webhooks.get(request.params["webhookId"])

@@ -33,9 +33,13 @@ class Transaction:
     created: dict[str, dict[str, Any]] = field(default_factory=dict)
     changed: dict[str, dict[str, Any]] = field(default_factory=dict)
     destroyed: dict[str, list[str]] = field(default_factory=dict)
+    created_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    created_tables: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.created or self.changed or self.destroyed)
+        return any(
+            (self.created, self.changed, self.destroyed, self.created_fields, self.created_tables)
+        )
 
     def absorb(self, other: Transaction) -> None:
         """Add another transaction's changes to this one."""
@@ -45,6 +49,9 @@ class Transaction:
             self.changed.setdefault(table_id, {}).update(changed)
         for table_id, destroyed in other.destroyed.items():
             self.destroyed.setdefault(table_id, []).extend(destroyed)
+        for table_id, fields in other.created_fields.items():
+            self.created_fields.setdefault(table_id, {}).update(fields)
+        self.created_tables.update(other.created_tables)
 
 
 class AirtableBase:

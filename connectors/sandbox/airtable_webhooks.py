@@ -26,6 +26,7 @@ from typing import Any
 import structlog
 
 from connectors.sandbox.airtable_base import AirtableBase, Transaction
+from connectors.sandbox.airtable_payloads import PayloadBuilder, check_specification
 from connectors.sandbox.airtable_schema import CellError, iso
 
 log = structlog.get_logger(__name__)
@@ -83,16 +84,6 @@ class Webhook:
         """The cursor the next payload will get."""
         return self.dropped + len(self.payloads) + 1
 
-    @property
-    def filters(self) -> dict[str, Any]:
-        """The specification's filters object."""
-        return dict(self.specification["options"]["filters"])
-
-    @property
-    def includes(self) -> dict[str, Any]:
-        """The specification's includes object (may be empty)."""
-        return dict(self.specification["options"].get("includes") or {})
-
 
 class WebhookRegistry:
     """The base's webhooks; `record` turns a transaction into payloads and pings."""
@@ -101,6 +92,7 @@ class WebhookRegistry:
         self.base = base
         self.clock = clock
         self.hooks: dict[str, Webhook] = {}
+        self.builder = PayloadBuilder(base)
         self.transaction_number = 0
         self._pings: queue.Queue[tuple[Webhook, bytes] | None] = queue.Queue()
         self._sender: threading.Thread | None = None
@@ -111,7 +103,7 @@ class WebhookRegistry:
         """Create a webhook from a request body; CellError when the specification is invalid."""
         url = body.get("notificationUrl") if isinstance(body, dict) else None
         spec = body.get("specification") if isinstance(body, dict) else None
-        _check_specification(spec)
+        check_specification(spec)
         if url is not None and not isinstance(url, str):
             raise CellError("INVALID_REQUEST_UNKNOWN", "notificationUrl must be a string or null")
         if len(self.hooks) >= MAX_WEBHOOKS_PER_BASE:
@@ -191,8 +183,8 @@ class WebhookRegistry:
         for hook in self.hooks.values():
             if not hook.enabled(now):
                 continue
-            tables = self._tables_for(hook, txn, source)
-            if not tables:
+            changes = self.builder.changes(hook.specification, txn, source)
+            if not changes:
                 continue
             hook.payloads.append(
                 {
@@ -200,112 +192,11 @@ class WebhookRegistry:
                     "baseTransactionNumber": self.transaction_number,
                     "actionMetadata": {"source": source, "sourceMetadata": {"user": USER}},
                     "payloadFormat": "v0",
-                    "changedTablesById": tables,
+                    **changes,
                 }
             )
             if hook.notification_url and hook.notifications_enabled:
                 self._queue_ping(hook, now)
-
-    def _tables_for(self, hook: Webhook, txn: Transaction, source: str) -> dict[str, Any]:
-        """changedTablesById for this hook: what its filters let through, by table id."""
-        filters = hook.filters
-        if "tableData" not in filters["dataTypes"]:
-            return {}
-        if filters.get("fromSources") and source not in filters["fromSources"]:
-            return {}
-        scope = filters.get("recordChangeScope")
-        out: dict[str, Any] = {}
-        for table_id in {*txn.created, *txn.changed, *txn.destroyed}:
-            if scope and scope != table_id:
-                continue
-            if section := self._section(hook, txn, table_id):
-                out[table_id] = section
-        return out
-
-    def _section(self, hook: Webhook, txn: Transaction, table_id: str) -> dict[str, Any]:
-        kinds = set(hook.filters.get("changeTypes") or ["add", "remove", "update"])
-        section: dict[str, Any] = {}
-        if "add" in kinds and txn.created.get(table_id):
-            section["createdRecordsById"] = {
-                record_id: {
-                    "createdTime": created["createdTime"],
-                    "cellValuesByFieldId": self._cells(table_id, created["cellValuesByFieldId"]),
-                }
-                for record_id, created in txn.created[table_id].items()
-            }
-        if "update" in kinds and txn.changed.get(table_id):
-            watched = set(hook.filters.get("watchDataInFieldIds") or [])
-            if changed := self._changed(hook, table_id, txn.changed[table_id], watched):
-                section["changedRecordsById"] = changed
-        if "remove" in kinds and txn.destroyed.get(table_id):
-            section["destroyedRecordIds"] = list(txn.destroyed[table_id])
-        return section
-
-    def _changed(
-        self, hook: Webhook, table_id: str, changes: dict[str, Any], watched: set[str]
-    ) -> dict[str, Any]:
-        includes = hook.includes
-        extra = includes.get("includeCellValuesInFieldIds")
-        out: dict[str, Any] = {}
-        for record_id, change in changes.items():
-            if watched and not watched & set(change["current"]):
-                continue
-            entry: dict[str, Any] = {
-                "current": {"cellValuesByFieldId": self._cells(table_id, change["current"])}
-            }
-            if includes.get("includePreviousCellValues"):
-                entry["previous"] = {
-                    "cellValuesByFieldId": self._cells(table_id, change["previous"])
-                }
-            if extra:
-                entry["unchanged"] = {
-                    "cellValuesByFieldId": self._unchanged(table_id, record_id, change, extra)
-                }
-            out[record_id] = entry
-        return out
-
-    def _unchanged(
-        self, table_id: str, record_id: str, change: dict[str, Any], extra: Any
-    ) -> dict[str, Any]:
-        table = self.base.table(table_id)
-        record = table.records.get(record_id) if table else None
-        if record is None:
-            return {}
-        keep = {
-            k: v
-            for k, v in record.cells.items()
-            if k not in change["current"] and (extra == "all" or k in extra)
-        }
-        return self._cells(table_id, keep)
-
-    def _cells(self, table_id: str, cells: dict[str, Any]) -> dict[str, Any]:
-        """Cell values in webhook format: selects as {id, name, color}, links as [{id, name}]."""
-        table = self.base.table(table_id)
-        if table is None:
-            return dict(cells)
-        out: dict[str, Any] = {}
-        for field_id, value in cells.items():
-            column = table.field(field_id)
-            out[field_id] = value if column is None or value is None else self._cell(column, value)
-        return out
-
-    def _cell(self, column: Any, value: Any) -> Any:
-        choices = {c["name"]: c for c in (column.options or {}).get("choices", [])}
-        if column.type == "singleSelect":
-            return dict(choices.get(value, {"name": value}))
-        if column.type == "multipleSelects":
-            return [dict(choices.get(v, {"name": v})) for v in value]
-        if column.type == "multipleRecordLinks":
-            linked = self.base.table(column.options["linkedTableId"])
-            primary = linked.fields[0].id if linked else ""
-            names = {
-                r: (
-                    linked.records[r].cells.get(primary) if linked and r in linked.records else None
-                )
-                for r in value
-            }
-            return [{"id": r, "name": names[r]} for r in value]
-        return value
 
     # --- pings ----------------------------------------------------------------------------
 
@@ -360,28 +251,3 @@ class WebhookRegistry:
         if error is None:
             hook.last_success = iso(finished)
         log.info("sandbox.airtable.webhook_ping", webhook_id=hook.id, success=error is None)
-
-
-def _check_specification(spec: Any) -> None:
-    """Refuse a specification Airtable would refuse (and that the payload code cannot read)."""
-    options = spec.get("options") if isinstance(spec, dict) else None
-    filters = options.get("filters") if isinstance(options, dict) else None
-    data_types = filters.get("dataTypes") if isinstance(filters, dict) else None
-    if not isinstance(data_types, list) or not data_types:
-        raise _bad_spec(
-            "options.filters.dataTypes must list tableData, tableFields or tableMetadata"
-        )
-    if any(d not in ("tableData", "tableFields", "tableMetadata") for d in data_types):
-        raise _bad_spec(f"unknown dataTypes in {data_types!r}")
-    assert isinstance(options, dict) and isinstance(filters, dict)
-    for key in ("changeTypes", "fromSources", "watchDataInFieldIds", "watchSchemasOfFieldIds"):
-        if not isinstance(filters.get(key, []), list):
-            raise _bad_spec(f"options.filters.{key} must be a list")
-    if not isinstance(filters.get("recordChangeScope", ""), str):
-        raise _bad_spec("options.filters.recordChangeScope must be a table or view id")
-    if not isinstance(options.get("includes") or {}, dict):
-        raise _bad_spec("options.includes must be an object")
-
-
-def _bad_spec(message: str) -> CellError:
-    return CellError("INVALID_WEBHOOK_SPECIFICATION", f"Invalid webhook specification: {message}")

@@ -326,3 +326,21 @@ def test_concurrent_writers_each_get_their_own_payload(crm: Sandbox) -> None:
 
     assert len(crm.airtable.records("Follow-ups")) == 20
     assert sorted(p.base_transaction_number for p in payloads) == list(range(1, 21))
+
+
+def test_new_tables_and_fields_reach_webhooks_that_watch_the_schema(crm: Sandbox) -> None:
+    base = api(crm).base(BASE_ID)
+    schema_spec = {"options": {"filters": {"dataTypes": ["tableFields", "tableMetadata"]}}}
+    schema_id = base.add_webhook(None, schema_spec).id  # type: ignore[arg-type]
+    data_id = base.add_webhook(None, ALL_CHANGES).id  # type: ignore[arg-type]
+    companies = base.create_table("Companies", [{"name": "Name", "type": "singleLineText"}])
+    size = companies.create_field("Size", "number", options={"precision": 0})
+
+    new_table, new_field = list(base.webhook(schema_id).payloads())
+    created = new_table.created_tables_by_id[companies.id]
+    assert created.metadata is not None and created.metadata.name == "Companies"
+    assert [f.name for f in created.fields_by_id.values()] == ["Name"]
+    assert (
+        new_field.changed_tables_by_id[companies.id].created_fields_by_id[size.id].type == "number"
+    )
+    assert list(base.webhook(data_id).payloads()) == []
