@@ -14,11 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-import structlog
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
-
-log = structlog.get_logger(__name__)
 
 _READ_ONLY = "followthrough_read_only"
 
