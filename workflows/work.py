@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from workflows.store import due
-from workflows.store.models import DueWork, Meeting
+from workflows.store.models import Meeting
 
 COMPLETE_MEETING = "complete_meeting"
 RECORD_MEETING = "record_meeting"
@@ -38,7 +37,7 @@ def schedule_meeting(
     """
     key = meeting_key(meeting)
     payload = {"meeting_id": meeting.id}
-    _reopen_cancelled(session, COMPLETE_MEETING, key, account)
+    due.reopen(session, COMPLETE_MEETING, key, account=account)
     due.schedule(session, COMPLETE_MEETING, key, due_at, payload=payload, account=account)
     if due_at > now:
         record_meeting_later(session, meeting, now, account=account)
@@ -52,19 +51,4 @@ def record_meeting_later(
     key = f"{meeting.id}:{meeting.status}:{meeting.start.isoformat()}"
     due.schedule(
         session, RECORD_MEETING, key, when, payload={"meeting_id": meeting.id}, account=account
-    )
-
-
-def _reopen_cancelled(session: Session, kind: str, key: str, account: str) -> None:
-    """A cancelled meeting that comes back (un-cancelled, un-declined) owes its completion again."""
-    session.execute(
-        sa.update(DueWork)
-        .where(
-            DueWork.account == account,
-            DueWork.kind == kind,
-            DueWork.key == key,
-            DueWork.cancelled.is_(True),
-        )
-        .values(done_at=None, cancelled=False, claimed_until=None)
-        .execution_options(synchronize_session=False)
     )
