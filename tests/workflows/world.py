@@ -1,0 +1,174 @@
+"""Small sandbox worlds for whole-pass workflow tests, and what a user would look at in them.
+
+fixture = world(events=[meeting("evt1", "Coffee chat", at(2026, 3, 2, 10), with_=[guest])])
+sandbox = sandbox_factory(fixture, airtable_rate_limit=FAST_AIRTABLE)
+runtime = fast(make_runtime(sandbox, now=...))
+run_once(runtime); step(runtime, hours=2); run_once(runtime)
+rows(sandbox, "Follow-ups"), drafts(sandbox), contact(sandbox, "ada@x.example")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from connectors.airtable.client import AirtableClient
+from connectors.airtable.ratelimit import LocalRateLimiter
+from connectors.policy import FAST_POLICY
+from connectors.sandbox.fixture import CONTACT_FIELDS
+from connectors.sandbox.server import Sandbox
+from workflows.rules.clock import Clock
+from workflows.runtime import Runtime
+
+NEW_YORK = "America/New_York"
+NY = ZoneInfo(NEW_YORK)
+USER = "sam.seeker@example.com"
+FAST_AIRTABLE = 1000.0  # requests a second the sandbox allows: no waiting in tests
+
+
+def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:
+    """A wall-clock instant in New York (the default user's zone)."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=NY)
+
+
+def me(response: str = "accepted") -> dict[str, Any]:
+    """The user's own attendee entry."""
+    return {"email": USER, "self": True, "organizer": True, "responseStatus": response}
+
+
+def guest(email: str, name: str = "", response: str = "accepted") -> dict[str, Any]:
+    """Another attendee."""
+    entry: dict[str, Any] = {"email": email, "responseStatus": response}
+    if name:
+        entry["displayName"] = name
+    return entry
+
+
+def meeting(
+    event_id: str,
+    title: str,
+    start: dt.datetime,
+    *,
+    minutes: int = 30,
+    attendees: list[dict[str, Any]] | None = None,
+    description: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A timed Google Calendar event resource (the user plus `attendees`)."""
+    end = start + dt.timedelta(minutes=minutes)
+    event: dict[str, Any] = {
+        "id": event_id,
+        "summary": title,
+        "start": {"dateTime": start.isoformat(), "timeZone": NEW_YORK},
+        "end": {"dateTime": end.isoformat(), "timeZone": NEW_YORK},
+        "attendees": [me(), *(attendees or [])],
+    }
+    if description is not None:
+        event["description"] = description
+    event.update(extra)
+    return event
+
+
+def google_person(
+    resource: str,
+    name: str,
+    *emails: str,
+    company: str | None = None,
+    title: str | None = None,
+) -> dict[str, Any]:
+    """A People API person resource."""
+    given, _, family = name.partition(" ")
+    person: dict[str, Any] = {
+        "resourceName": resource,
+        "names": [{"displayName": name, "givenName": given, "familyName": family}],
+        "emailAddresses": [{"value": e} for e in emails],
+    }
+    if company or title:
+        person["organizations"] = [{"name": company or "", "title": title or ""}]
+    return person
+
+
+def airtable_contact(record_id: str, **fields: Any) -> dict[str, Any]:
+    """An Airtable Contacts record; keyword names use `_` for spaces (Update_Every_days...)."""
+    names = {
+        "Update_Every_days": "Update Every (days)",
+        "Last_Met": "Last Met",
+        "Next_Update_Due": "Next Update Due",
+    }
+    return {"id": record_id, "fields": {names.get(k, k): v for k, v in fields.items()}}
+
+
+def world(
+    *,
+    events: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    contacts: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    airtable: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    time_zone: str = NEW_YORK,
+    contact_fields: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A sandbox fixture: the user, a calendar of `events`, Google `contacts`, Airtable Contacts."""
+    return {
+        "google": {
+            "user": {"email": USER, "name": "Sam Seeker", "timeZone": time_zone},
+            "calendars": {"primary": {"timeZone": time_zone, "events": list(events)}},
+            "contacts": list(contacts),
+            "tasklists": [],
+        },
+        "airtable": {
+            "base_id": "appSandboxBase001",
+            "token": "patSandbox.token0000000000000000000000000000",
+            "tables": [
+                {
+                    "name": "Contacts",
+                    "fields": contact_fields or [dict(f) for f in CONTACT_FIELDS],
+                    "records": list(airtable),
+                }
+            ],
+        },
+    }
+
+
+def fast(runtime: Runtime, sandbox: Sandbox) -> Runtime:
+    """The runtime with an Airtable client that does not pace itself (the sandbox allows it)."""
+    runtime.airtable = AirtableClient(
+        sandbox.airtable_token,
+        sandbox.airtable_base_id,
+        endpoint=sandbox.url,
+        policy=FAST_POLICY,
+        limiter=LocalRateLimiter(rate=int(FAST_AIRTABLE)),
+        penalty_seconds=0.1,
+    )
+    return runtime
+
+
+def set_now(runtime: Runtime, when: dt.datetime) -> None:
+    """Step the one clock to `when`."""
+    runtime.clock = Clock.frozen_at(when)
+
+
+def rows(sandbox: Sandbox, table: str) -> list[dict[str, Any]]:
+    """The fields of every record of an Airtable table."""
+    return [r["fields"] for r in sandbox.airtable.records(table)]
+
+
+def contact(sandbox: Sandbox, email: str) -> dict[str, Any]:
+    """The one Contacts row with this email (exact)."""
+    found = [c for c in rows(sandbox, "Contacts") if c.get("Email") == email]
+    assert len(found) == 1, (email, rows(sandbox, "Contacts"))
+    return found[0]
+
+
+def drafts(sandbox: Sandbox) -> list[dict[str, Any]]:
+    """The Gmail drafts the user sees (not the ones already sent)."""
+    return [d for d in sandbox.drafts() if not d.get("sent")]
+
+
+def followups(sandbox: Sandbox, kind: str | None = None) -> list[dict[str, Any]]:
+    """The Follow-ups rows (of one Kind)."""
+    return [f for f in rows(sandbox, "Follow-ups") if kind is None or f.get("Kind") == kind]
+
+
+def meetings_by_event(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
+    """The Meetings rows by Event ID."""
+    return {m["Event ID"]: m for m in rows(sandbox, "Meetings")}
