@@ -183,9 +183,24 @@ def demo(
     """Run the service against the sandbox's demo data and tell what it did.
 
     Steps the clock through the fixture's weeks and prints each thank-you draft, follow-up
-    and reminder, and what it skipped and why.
+    and reminder, and what it skipped and why. Nothing touches your own followthrough.db or
+    accounts: the demo's store is an SQLite file in DIR. With --serve, the status page stays
+    up at FOLLOWTHROUGH_HTTP_HOST:FOLLOWTHROUGH_HTTP_PORT until Ctrl-C.
     """
-    _not_available("demo")
+    settings = _state(ctx).settings()
+    from service.logging import configure_logging
+
+    # The account is the demo's output; routine INFO events would drown it.
+    quiet = "WARNING" if settings.log_level == "INFO" else settings.log_level
+    configure_logging(settings.log_format, quiet)
+    from service.demo import Demo
+
+    with Demo(settings, output) as running:
+        result = running.play()
+        if serve:
+            running.serve(_stop_on_signals())
+    if not result.ok:
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()

@@ -1,0 +1,305 @@
+"""`followthrough demo`: the embedded service against the sandbox's demo world, weeks in seconds.
+
+The demo starts the sandbox in this process with the demo fixture, points a runtime at it
+(an SQLite file in the output directory, never the user's followthrough.db), runs
+`airtable init`, then steps a frozen clock from the fixture's "now" through its weeks, one
+pass per step, while the user's part of the story (service.demo_script) changes the world
+between passes. It prints an account of what it did (service.demo_account), leaves the
+database and a JSON dump of the sandbox's final state behind, and can keep serving the
+status page for that database.
+
+    with Demo(settings, Path("followthrough-demo")) as demo:
+        result = demo.play()
+        demo.serve(stop_event)          # optional: the status page until stop_event is set
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from pydantic import SecretStr
+from rich.console import Console
+
+from connectors.airtable.schema import init_schema
+from connectors.sandbox.fixture import DEMO_FIXTURE, fixture_now
+from connectors.sandbox.server import Sandbox
+from service.demo_account import Account, DemoTotals, Step, skipped_events
+from service.demo_script import UserAction, demo_actions
+from service.settings import Settings
+from service.snapshot import status_snapshot
+from service.web.context import BasicContext
+from service.wiring import build_runtime
+from workflows import work
+from workflows.completion import user_zone_of
+from workflows.passes import PassReport, run_once
+from workflows.rules.clock import Clock
+from workflows.runtime import Runtime
+from workflows.store.models import Followup, Meeting, Person
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_STEP = dt.timedelta(hours=8)
+DATABASE_NAME = "followthrough-demo.db"
+DUMP_NAME = "sandbox-state.json"
+CREDENTIALS_NAME = "google-credentials.json"
+AIRTABLE_PENALTY_SECONDS = 2.0  # a stray 429 costs the demo seconds, not Airtable's 30
+TAIL = dt.timedelta(days=1)  # the demo runs this long past the fixture's last meeting
+
+
+@dataclass(frozen=True)
+class DemoFiles:
+    """Where the demo leaves what it made."""
+
+    output: Path
+
+    @property
+    def database(self) -> Path:
+        """The demo's SQLite store."""
+        return self.output / DATABASE_NAME
+
+    @property
+    def dump(self) -> Path:
+        """The sandbox's final state as JSON (drafts, tasks, events, contacts, Airtable)."""
+        return self.output / DUMP_NAME
+
+    @property
+    def credentials(self) -> Path:
+        """The sandbox's Google credentials (mode 0600)."""
+        return self.output / CREDENTIALS_NAME
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL of the demo's store."""
+        return f"sqlite:///{self.database.resolve()}"
+
+
+@dataclass
+class DemoResult:
+    """What a demo run did, for the command's exit code and for tests."""
+
+    files: DemoFiles
+    totals: DemoTotals
+    failures: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when every pass synced every source and ran every due item."""
+        return not self.failures
+
+
+def demo_settings(base: Settings, sandbox: Sandbox, files: DemoFiles) -> Settings:
+    """The user's settings with everything that reaches the outside world pointed at the sandbox.
+
+    A copy, not a re-validation: FOLLOWTHROUGH_* variables in the environment (a real
+    DATABASE_URL, a real Airtable base) must not win over the sandbox here.
+    """
+    user = sandbox.fixture.get("google", {}).get("user", {})
+    return base.model_copy(
+        update={
+            "database_url": files.database_url,
+            "broker_url": "",
+            "redis_url": None,
+            "google_credentials_file": files.credentials,
+            "google_api_endpoint": sandbox.url,
+            "calendar_id": "primary",
+            "airtable_token": SecretStr(sandbox.airtable_token),
+            "airtable_base_id": sandbox.airtable_base_id,
+            "airtable_endpoint": sandbox.url,
+            "public_url": None,
+            "now": None,
+            "sender_name": base.sender_name or user.get("name"),
+        }
+    )
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to a file only its owner can read (created 0600 before any byte lands)."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(text, encoding="utf-8")
+
+
+def status_context(runtime: Runtime) -> BasicContext:
+    """A web context whose status page shows `runtime`'s store (no webhooks, no broker)."""
+
+    def database() -> bool:
+        runtime.db.ping()
+        return True
+
+    return BasicContext({"database": database}, lambda: status_snapshot(runtime))
+
+
+class Demo:
+    """The sandbox, a runtime on it and the demo's files; a context manager."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        output: Path,
+        *,
+        fixture: dict[str, Any] | str | Path = DEMO_FIXTURE,
+        step: dt.timedelta = DEFAULT_STEP,
+        console: Console | None = None,
+    ) -> None:
+        self.base_settings = settings
+        self.files = DemoFiles(output)
+        self.step = step
+        self.console = console or Console()
+        self.sandbox = Sandbox(fixture, airtable_penalty_seconds=AIRTABLE_PENALTY_SECONDS)
+        self._runtime: Runtime | None = None
+
+    @property
+    def runtime(self) -> Runtime:
+        """The runtime on the sandbox (available inside the `with` block)."""
+        if self._runtime is None:
+            raise RuntimeError("use Demo as a context manager: `with Demo(...) as demo:`")
+        return self._runtime
+
+    def __enter__(self) -> Demo:
+        self.files.output.mkdir(parents=True, exist_ok=True)
+        _remove_previous(self.files.database)
+        self.sandbox.start()
+        try:
+            write_private(self.files.credentials, json.dumps(self.sandbox.google_credentials()))
+            self.settings = demo_settings(self.base_settings, self.sandbox, self.files)
+            self._runtime = build_runtime(self.settings)
+        except BaseException:
+            self.sandbox.stop()
+            raise
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._runtime is not None:
+            self._runtime.db.dispose()
+        self.sandbox.stop()
+
+    def play(self) -> DemoResult:
+        """Set up Airtable, step through the fixture's weeks, print the account, dump the world."""
+        started = time.monotonic()
+        account = Account(self.console)
+        start = fixture_now(self.sandbox.fixture) or self.runtime.now()
+        end = _last_meeting_end(self.sandbox.fixture, start) + TAIL
+        account.opening(self.settings, self.sandbox.url, start, end)
+        account.setup(init_schema(self.runtime.need_airtable()).lines())
+        failures: dict[str, str] = {}
+        times = _timeline(start, end, self.step, demo_actions(self.sandbox, start))
+        for at, actions in times:
+            step = self._step(at, actions)
+            account.step(step)
+            failures.update({f"{at.isoformat()} {k}": v for k, v in step.report.failures.items()})
+        account.zone = user_zone_of(self.runtime)
+        seen = {event["id"]: event for event in self.sandbox.events()}
+        account.skipped(skipped_events(self.runtime, seen))
+        days = (end - start).days
+        totals = account.totals(self.runtime, self.sandbox, len(times), len(failures), days)
+        self.files.dump.write_text(json.dumps(self.sandbox.state(), indent=2, default=str))
+        account.closing(self.files, time.monotonic() - started)
+        log.info("demo.done", passes=len(times), failures=len(failures))
+        return DemoResult(self.files, totals, failures)
+
+    def _step(self, at: dt.datetime, actions: list[UserAction]) -> Step:
+        said = [text for text in (action.act(self.sandbox) for action in actions) if text]
+        self.runtime.clock = Clock.frozen_at(at)
+        before = _follow_up_keys(self.runtime)
+        report = run_once(self.runtime)
+        return Step(
+            at=at.astimezone(user_zone_of(self.runtime)),
+            said=said,
+            report=report,
+            drafts={d["id"]: d for d in self.sandbox.drafts()},
+            new_follow_ups=_new_follow_ups(self.runtime, before),
+            progress=_progress_done(self.runtime, report),
+            notes=_notes_changed(self.runtime, report),
+        )
+
+    def serve(
+        self, stop: threading.Event, host: str | None = None, port: int | None = None
+    ) -> None:
+        """Serve the status page of the demo's store until `stop` is set."""
+        from service.web.app import create_app
+        from service.web.server import WebServer
+
+        app = create_app(status_context(self.runtime))
+        chosen_host = host or self.settings.http_host
+        chosen_port = self.settings.http_port if port is None else port
+        with WebServer(app, chosen_host, chosen_port) as server:
+            self.console.print(
+                f"Status page: [bold]{server.url}/[/bold] (sandbox at {self.sandbox.url}); "
+                "Ctrl-C to stop."
+            )
+            stop.wait()
+
+
+def _remove_previous(database: Path) -> None:
+    """A previous demo's store would hold cursors into a world that no longer exists."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+
+
+def _last_meeting_end(fixture: dict[str, Any], start: dt.datetime) -> dt.datetime:
+    """The end of the fixture's last one-off timed event (recurring series run on for months)."""
+    ends = [start]
+    for calendar in fixture.get("google", {}).get("calendars", {}).values():
+        for event in calendar.get("events", []):
+            when = (event.get("end") or {}).get("dateTime")
+            if when and not event.get("recurrence") and event.get("status") != "cancelled":
+                ends.append(dt.datetime.fromisoformat(when))
+    return max(ends)
+
+
+def _timeline(
+    start: dt.datetime, end: dt.datetime, step: dt.timedelta, actions: list[UserAction]
+) -> list[tuple[dt.datetime, list[UserAction]]]:
+    """Every instant a pass runs (each step, and each user action), with the actions at it."""
+    instants = {start + step * n for n in range(int((end - start) / step) + 1)}
+    instants |= {a.at for a in actions if start <= a.at <= end}
+    return [(t, [a for a in actions if a.at == t]) for t in sorted(instants)]
+
+
+def _follow_up_keys(runtime: Runtime) -> set[str]:
+    query = sa.select(Followup.key).where(Followup.account == runtime.account)
+    with runtime.db.read() as session:
+        return set(session.scalars(query))
+
+
+def _new_follow_ups(runtime: Runtime, before: set[str]) -> list[Followup]:
+    query = sa.select(Followup).where(Followup.account == runtime.account).order_by(Followup.id)
+    with runtime.db.read() as session:
+        return [r for r in session.scalars(query) if r.key not in before]
+
+
+def _progress_done(runtime: Runtime, report: PassReport) -> list[tuple[str, dt.date]]:
+    """(contact, next update due) for each progress update the user marked Done."""
+    moved = []
+    for done in report.done:
+        if done.item.kind != work.PROGRESS_DONE or not isinstance(done.result, dt.date):
+            continue
+        with runtime.db.read() as session:
+            followup = session.get(Followup, int(done.item.payload["followup_id"]))
+            person = session.get(Person, followup.person_id) if followup else None
+            moved.append((person.name or "" if person else "", done.result))
+    return moved
+
+
+def _notes_changed(runtime: Runtime, report: PassReport) -> list[tuple[Meeting, bool]]:
+    """(meeting, whether its draft was rewritten) for each meeting whose notes the user edited."""
+    changed = []
+    for done in report.done:
+        if done.item.kind != work.NOTES_CHANGED:
+            continue
+        with runtime.db.read() as session:
+            meeting = session.get(Meeting, int(done.item.payload["meeting_id"]))
+        if meeting is not None:
+            changed.append((meeting, bool(done.result)))
+    return changed

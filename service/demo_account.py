@@ -1,0 +1,349 @@
+"""The demo's account of what it did, for people: drafts, follow-ups, reminders, skips, totals.
+
+`Account` prints as the demo goes (one dated block per pass in which something happened)
+and tallies the totals at the end from the store and the sandbox. `skipped_events` reads
+back from the store every calendar event that did not become a meeting, and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from connectors.records import CalendarEvent
+from workflows.completion import Outcome
+from workflows.facts import USER_EMAIL, get_fact
+from workflows.passes import PassReport
+from workflows.rules.lifecycle import declined_by_contact
+from workflows.rules.qualify import qualify
+from workflows.runtime import Runtime
+from workflows.store.meetings import event_from_json
+from workflows.store.models import Event, Followup, Meeting
+from workflows.sync.calendar import build_directory
+
+if TYPE_CHECKING:
+    from connectors.sandbox.server import Sandbox
+    from service.demo import DemoFiles
+    from service.settings import Settings
+
+BODY_LINES = 3
+LABEL_WIDTH = 10
+SOURCE_NOUNS = {
+    "airtable": "Airtable records",
+    "google_contacts": "Google contacts",
+    "google_calendar": "calendar events",
+}
+KIND_NOUNS = {"thank_you": "thank-you", "action_item": "action item", "progress_update": "update"}
+
+
+@dataclass
+class Step:
+    """One pass of the demo: when, what the user did first, and what the pass did."""
+
+    at: dt.datetime
+    said: list[str]
+    report: PassReport
+    drafts: dict[str, dict[str, Any]]
+    new_follow_ups: list[Followup] = field(default_factory=list)
+    progress: list[tuple[str, dt.date]] = field(default_factory=list)
+    notes: list[tuple[Meeting, bool]] = field(default_factory=list)
+
+    @property
+    def eventful(self) -> bool:
+        """True when there is something to tell about this pass."""
+        report = self.report
+        return bool(self.said or self.new_follow_ups or report.failures or self.progress) or any(
+            isinstance(d.result, Outcome) and d.result.status in ("completed", "skipped")
+            for d in report.done
+        )
+
+
+@dataclass(frozen=True)
+class SkippedEvent:
+    """A calendar event (or a recurring series) that is not an informational interview."""
+
+    title: str
+    start: dt.datetime | dt.date | None
+    why: str
+    occurrences: int = 1
+
+
+@dataclass(frozen=True)
+class DemoTotals:
+    """What the demo left in the world, counted at the end."""
+
+    passes: int
+    drafts: int
+    drafts_sent: int
+    completed: int
+    history: int
+    follow_ups: dict[str, int]
+    open_follow_ups: int
+    done_follow_ups: int
+    skipped: int
+    failures: int
+
+
+def skipped_events(
+    runtime: Runtime, seen: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[SkippedEvent]:
+    """Every synced event that is not a live meeting, grouped by series, with the reason.
+
+    The store keeps only Google's tombstone of an event cancelled before the first sync;
+    `seen` (event id to the Google event resource, e.g. from the sandbox) names it anyway.
+    """
+    account = runtime.account
+    with runtime.db.read() as session:
+        rows = session.scalars(sa.select(Event).where(Event.account == account)).all()
+        meetings = session.scalars(sa.select(Meeting).where(Meeting.account == account)).all()
+        user_email = get_fact(session, USER_EMAIL, account=account) or ""
+        directory = build_directory(session, account)
+    live = {m.event_id for m in meetings if m.status != "cancelled"}
+    series: dict[str, list[CalendarEvent]] = {}
+    for row in rows:
+        event = event_from_json(row.data)
+        if event.id not in live and event.recurring_event_id not in live:
+            series.setdefault(event.recurring_event_id or event.id, []).append(event)
+    skipped = []
+    for events in series.values():
+        events.sort(key=lambda e: _sort_key(e.start))
+        shown = next((e for e in events if not e.cancelled), events[0])
+        why = _why_skipped(shown, user_email, directory, runtime)
+        title, start = shown.title, shown.start
+        if not title and seen and shown.id in seen:
+            title, start = _title_and_start(seen[shown.id])
+        skipped.append(SkippedEvent(title, start, why, len(events)))
+    return sorted(skipped, key=lambda s: _sort_key(s.start))
+
+
+def _why_skipped(event: CalendarEvent, user_email: str, directory: Any, runtime: Runtime) -> str:
+    found = qualify(
+        event, user_email=user_email, directory=directory, policy=runtime.qualify_policy()
+    )
+    if not found.qualified:
+        why = found.reason.value.removeprefix("skipped: ")
+    elif found.contact is not None and declined_by_contact(event, found.contact.emails):
+        why = "the contact declined the invitation"
+    else:
+        why = "cancelled before it took place"
+    return f"recurring: {why}" if event.recurring_event_id else why
+
+
+def _title_and_start(resource: Mapping[str, Any]) -> tuple[str, dt.datetime | dt.date | None]:
+    start = resource.get("start") or {}
+    if "dateTime" in start:
+        return str(resource.get("summary", "")), dt.datetime.fromisoformat(start["dateTime"])
+    if "date" in start:
+        return str(resource.get("summary", "")), dt.date.fromisoformat(start["date"])
+    return str(resource.get("summary", "")), None
+
+
+def _sort_key(value: dt.datetime | dt.date | None) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
+    return dt.datetime.max.replace(tzinfo=dt.UTC)
+
+
+class Account:
+    """Prints the demo's story to a rich console."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.zone: dt.tzinfo = dt.UTC
+        self._grid = Table.grid()
+
+    def opening(
+        self, settings: Settings, sandbox_url: str, start: dt.datetime, end: dt.datetime
+    ) -> None:
+        """Who, where and which weeks."""
+        self.zone = start.tzinfo or dt.UTC
+        self.console.rule("[bold]Followthrough demo[/bold]")
+        self.console.print(
+            f"A job seeker's calendar, contacts and Airtable base, served by the sandbox at "
+            f"{sandbox_url}.\nThe clock runs from {start:%a %d %b %Y %H:%M} to "
+            f"{end:%a %d %b %Y %H:%M}; thank-you drafts are signed "
+            f"“{settings.sender_name or ''}”.",
+            highlight=False,
+        )
+
+    def setup(self, lines: list[str]) -> None:
+        """What `airtable init` did."""
+        for line in lines:
+            self.console.print(f"airtable init: {line}", style="dim", highlight=False)
+
+    def step(self, step: Step) -> None:
+        """One dated block for a pass in which something happened."""
+        if not step.eventful:
+            return
+        self.console.print()
+        self.console.print(Text(f"{step.at:%a %d %b %H:%M}", style="bold underline"))
+        self._grid = Table.grid(padding=(0, 1))
+        self._grid.add_column(justify="right", no_wrap=True, min_width=LABEL_WIDTH)
+        self._grid.add_column()
+        for text in step.said:
+            self._line("you", text, "cyan")
+        for sync in step.report.syncs:
+            if sync.full:
+                self._line(
+                    "sync",
+                    f"first read: {sync.records} {SOURCE_NOUNS.get(sync.source, sync.source)}",
+                    "dim",
+                )
+            for record in sync.skipped:
+                self._line("skipped", f"{record.record_id}: {record.reason}", "yellow")
+        self._outcomes(step)
+        for meeting, rewritten in step.notes:
+            what = (
+                "the thank-you draft is rewritten from them"
+                if rewritten
+                else "the draft was already sent"
+            )
+            self._line("notes", f"new notes on “{meeting.title}”: {what}", "magenta")
+            self._follow_ups([f for f in step.new_follow_ups if f.meeting_id == meeting.id])
+        for follow_up in step.new_follow_ups:
+            if follow_up.kind == "progress_update":
+                self._line("reminder", f"{follow_up.title} (due {follow_up.due})", "blue")
+        for name, due in step.progress:
+            self._line("update", f"{name}: next progress update now due {due}", "blue")
+        for where, reason in step.report.failures.items():
+            self._line("FAILED", f"{where}: {reason}", "bold red")
+        self.console.print(self._grid)
+
+    def _outcomes(self, step: Step) -> None:
+        for done in step.report.done:
+            outcome = done.result
+            if not isinstance(outcome, Outcome):
+                continue
+            if outcome.status == "skipped":
+                self._line("skipped", f"meeting {outcome.meeting_id}: {outcome.reason}", "yellow")
+            elif outcome.status == "completed" and outcome.history:
+                self._line(
+                    "history",
+                    f"“{outcome.title}” with {outcome.contact}: recorded in Airtable, no draft "
+                    "(it ended before Followthrough's first sync)",
+                    "dim",
+                )
+            elif outcome.status == "completed":
+                self._completed(outcome, step)
+
+    def _completed(self, outcome: Outcome, step: Step) -> None:
+        draft = step.drafts.get(outcome.draft.draft_id) if outcome.draft else None
+        self._line("done", f"“{outcome.title}” with {outcome.contact} is over", "green")
+        if draft is not None:
+            to = ", ".join(draft.get("to") or [])
+            self._line("draft", f"to {to}: “{draft.get('subject')}”", "bold green")
+            for text in _first_lines(str(draft.get("body", ""))):
+                self._grid.add_row("", Text(f"│ {text}", style="dim"))
+        mine = [f for f in step.new_follow_ups if f.meeting_id == outcome.meeting_id]
+        if mine:
+            self._follow_ups(mine)
+        else:
+            for title in outcome.followups:
+                self._line("follow-up", title, "green")
+
+    def _follow_ups(self, follow_ups: list[Followup]) -> None:
+        for follow_up in follow_ups:
+            kind = KIND_NOUNS.get(follow_up.kind, follow_up.kind)
+            self._line("follow-up", f"{follow_up.title} ({kind}, due {follow_up.due})", "green")
+
+    def _line(self, label: str, text: str, style: str) -> None:
+        quiet = style in ("green", "bold green", "cyan")
+        self._grid.add_row(Text(label, style=style), Text(text, style="" if quiet else style))
+
+    def skipped(self, events: list[SkippedEvent]) -> None:
+        """The calendar events that are not informational interviews, and why."""
+        self.console.print()
+        table = Table(
+            title="Not informational interviews (no draft, no follow-ups)", title_justify="left"
+        )
+        for column in ("event", "when", "why"):
+            table.add_column(column)
+        for event in events:
+            title = event.title or "(untitled)"
+            if event.occurrences > 1:
+                title += f" (x{event.occurrences})"
+            table.add_row(title, self._when(event.start), event.why)
+        self.console.print(table)
+
+    def _when(self, value: dt.datetime | dt.date | None) -> str:
+        if isinstance(value, dt.datetime):
+            return f"{value.astimezone(self.zone):%a %d %b %H:%M}"
+        return f"{value:%a %d %b} (all day)" if value else ""
+
+    def totals(
+        self, runtime: Runtime, sandbox: Sandbox, passes: int, failures: int, days: int
+    ) -> DemoTotals:
+        """Count what the demo left behind and print it."""
+        totals = count_totals(runtime, sandbox, passes, failures)
+        table = Table(title="Totals", title_justify="left", show_header=False)
+        table.add_column("what")
+        table.add_column("count", justify="right")
+        rows = [
+            (f"passes over {days} simulated days", totals.passes),
+            ("interviews completed", totals.completed),
+            ("thank-you drafts in Gmail", totals.drafts),
+            ("  of which you sent", totals.drafts_sent),
+            ("past interviews recorded as history", totals.history),
+            *(
+                (f"follow-ups: {KIND_NOUNS.get(k, k)}", n)
+                for k, n in sorted(totals.follow_ups.items())
+            ),
+            ("follow-ups open / done", f"{totals.open_follow_ups} / {totals.done_follow_ups}"),
+            ("events that are not interviews", totals.skipped),
+            ("failures", totals.failures),
+        ]
+        for label, count in rows:
+            table.add_row(
+                label, str(count), style="bold red" if label == "failures" and count else None
+            )
+        self.console.print(table)
+        return totals
+
+    def closing(self, files: DemoFiles, seconds: float) -> None:
+        """Where the demo left its files."""
+        self.console.print(
+            f"Done in {seconds:.1f} s. Left behind in {files.output}/:\n"
+            f"  {files.database.name}  (the store: `followthrough status` with "
+            f"FOLLOWTHROUGH_DATABASE_URL={files.database_url})\n"
+            f"  {files.dump.name}  (the sandbox's final state: drafts, tasks, Airtable)\n"
+            f"  {files.credentials.name}  (the sandbox's Google credentials, mode 0600)",
+            highlight=False,
+        )
+
+
+def count_totals(runtime: Runtime, sandbox: Sandbox, passes: int, failures: int) -> DemoTotals:
+    """The demo's totals, from the store and the sandbox."""
+    account = runtime.account
+    with runtime.db.read() as session:
+        meetings = session.scalars(sa.select(Meeting).where(Meeting.account == account)).all()
+        follow_ups = session.scalars(sa.select(Followup).where(Followup.account == account)).all()
+    drafts = sandbox.drafts()
+    completed = [m for m in meetings if m.status == "completed"]
+    statuses = Counter(f.status for f in follow_ups)
+    return DemoTotals(
+        passes=passes,
+        drafts=len(drafts),
+        drafts_sent=sum(1 for d in drafts if d.get("sent")),
+        completed=sum(1 for m in completed if not m.history),
+        history=sum(1 for m in completed if m.history),
+        follow_ups=dict(Counter(f.kind for f in follow_ups)),
+        open_follow_ups=statuses.get("open", 0),
+        done_follow_ups=statuses.get("done", 0),
+        skipped=len(skipped_events(runtime)),
+        failures=failures,
+    )
+
+
+def _first_lines(body: str) -> list[str]:
+    lines = [line.rstrip() for line in body.splitlines() if line.strip()]
+    return lines[:BODY_LINES] + (["…"] if len(lines) > BODY_LINES else [])
