@@ -20,7 +20,7 @@ from dramatiq.message import Message
 
 from service.broker import EMBEDDED_WORKER_THREADS, broker_kind, make_broker, start_worker
 from service.logging import get_logger
-from service.scheduler import Scheduler
+from service.scheduler import LEASE_NAME, Scheduler
 from service.settings import Settings
 from service.web.app import create_app
 from service.web.live import LiveContext
@@ -29,6 +29,7 @@ from service.wiring import build_runtime
 from workflows.actors import Actors, declare_actors
 from workflows.runtime import Runtime, install
 from workflows.store import due, ledger
+from workflows.store.lease import current_lease, release_lease
 
 STOP_GRACE_MS = 20_000  # how long in-flight messages may take to finish on stop
 
@@ -91,15 +92,19 @@ def run_embedded(settings: Settings, stop: threading.Event) -> None:
 def hand_back_after_crash(runtime: Runtime) -> None:
     """An embedded start: whatever the last run claimed or held died with its in-process queue.
 
-    Its due work is offered again at once and its unfinished effects are reconciled (looked
-    up before being tried again), instead of waiting for their claims and holds to lapse.
+    Its due work is offered again at once, its unfinished effects are reconciled (looked up
+    before being tried again) and its scheduler lease is taken over, instead of waiting for
+    claims, holds and lease to lapse.
     Only one embedded process may use a database, as only one can own its SQLite file.
     """
     with runtime.db.transaction() as session:
         claims = due.release_claims(session, account=runtime.account)
         holds = ledger.release_holds(session, account=runtime.account)
-    if claims or holds:
-        log.info("service.handed_back", claims=claims, effects=holds)
+        stale = current_lease(session, LEASE_NAME, account=runtime.account)
+        if stale is not None:
+            release_lease(session, LEASE_NAME, stale.holder, account=runtime.account)
+    if claims or holds or stale:
+        log.info("service.handed_back", claims=claims, effects=holds, scheduler=bool(stale))
 
 
 def hand_back_queued(broker: dramatiq.Broker, actors: Actors, runtime: Runtime) -> int:

@@ -1,0 +1,231 @@
+"""`followthrough run`, the embedded shape, as a real process against a sandbox process.
+
+Calendar pushes lead to syncs, SIGTERM stops cleanly with exit code 0, and a SIGKILL in the
+middle of a meeting's effects loses nothing and doubles nothing once it runs again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from connectors.airtable.client import AirtableClient
+from connectors.airtable.ratelimit import LocalRateLimiter
+from connectors.airtable.schema import init_schema
+from connectors.policy import FAST_POLICY
+from connectors.sandbox.fixture import small_fixture
+
+REPO = Path(__file__).resolve().parents[2]
+NOW = "2026-03-02T11:00:00-05:00"  # Ada's interview ended at 10:30
+GRACE_CHAT = {
+    "id": "evtcoffeegrace01",
+    "summary": "Coffee chat with Grace Hopper",
+    "description": "Insight: ship the compiler early.",
+    "start": {"dateTime": "2026-03-02T10:10:00-05:00"},
+    "end": {"dateTime": "2026-03-02T10:40:00-05:00"},
+    "attendees": [
+        {"email": "sam.seeker@example.com", "self": True, "responseStatus": "accepted"},
+        {"email": "grace.hopper@gmail.com", "responseStatus": "accepted"},
+    ],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll `check` until it returns something truthy; fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+class RemoteSandbox:
+    """The sandbox process, driven through its HTTP control API."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        self.info = info
+        self.url: str = info["url"]
+
+    def call(self, action: str, **kwargs: Any) -> Any:
+        reply = requests.post(f"{self.url}/_sandbox/{action}", json=kwargs, timeout=10)
+        reply.raise_for_status()
+        return reply.json()["result"]
+
+    def records(self, table: str) -> list[dict[str, Any]]:
+        reply = requests.post(
+            f"{self.url}/_sandbox/airtable/records", json={"table": table}, timeout=10
+        )
+        reply.raise_for_status()
+        return [r["fields"] for r in reply.json()["result"]]
+
+    def drafts(self) -> list[dict[str, Any]]:
+        return list(self.call("drafts"))
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Processes started by a test; any still running at the end is killed."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def start_sandbox(
+    tmp_path: Path, processes: list[subprocess.Popen[bytes]], *args: str
+) -> RemoteSandbox:
+    fixture = tmp_path / "fixture.json"
+    fixture.write_text(json.dumps(small_fixture()))
+    command = [sys.executable, "-m", "connectors.sandbox", "--fixture", str(fixture)]
+    process = subprocess.Popen(
+        [*command, "--port", "0", "--airtable-penalty", "0.5", *args],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=(tmp_path / "sandbox.log").open("wb"),
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    processes.append(process)
+    assert process.stdout is not None
+    text = b""
+    while True:
+        line = process.stdout.readline()
+        assert line, f"the sandbox stopped: {(tmp_path / 'sandbox.log').read_text()}"
+        text += line
+        try:
+            info = json.loads(text)
+            break
+        except ValueError:
+            continue
+    sandbox = RemoteSandbox(info)
+    airtable = AirtableClient(
+        info["airtable_token"],
+        info["airtable_base_id"],
+        endpoint=sandbox.url,
+        policy=FAST_POLICY,
+        limiter=LocalRateLimiter(),
+    )
+    init_schema(airtable)  # what `followthrough airtable init` does
+    return sandbox
+
+
+def service_environment(tmp_path: Path, sandbox: RemoteSandbox, port: int) -> dict[str, str]:
+    credentials = tmp_path / "google.json"
+    credentials.write_text(json.dumps(sandbox.info["google_credentials"]))
+    credentials.chmod(0o600)
+    settings = {
+        "database_url": f"sqlite:///{tmp_path / 'followthrough.db'}",
+        "google_credentials_file": str(credentials),
+        "google_api_endpoint": sandbox.url,
+        "airtable_endpoint": sandbox.url,
+        "airtable_token": sandbox.info["airtable_token"],
+        "airtable_base_id": sandbox.info["airtable_base_id"],
+        "now": NOW,
+        "http_port": str(port),
+        "public_url": f"http://127.0.0.1:{port}",
+        "poll_minutes": "60",  # no poll during the test: only pushes and due work drive it
+        "sender_name": "Sam Seeker",
+        "log_format": "json",
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWTHROUGH_")}
+    env["PYTHONPATH"] = str(REPO)
+    env.update({f"FOLLOWTHROUGH_{name.upper()}": value for name, value in settings.items()})
+    return env
+
+
+def start_service(
+    tmp_path: Path, env: dict[str, str], processes: list[subprocess.Popen[bytes]], name: str
+) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / f"{name}.log").open("wb"),
+    )
+    processes.append(process)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> int:
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=30)
+
+
+def follow_up_kinds(sandbox: RemoteSandbox) -> list[str]:
+    return sorted(f["Kind"] for f in sandbox.records("Follow-ups"))
+
+
+def test_a_calendar_push_leads_to_a_sync_and_sigterm_exits_0(
+    tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    # Given the embedded service running against the sandbox, with a public URL for pushes
+    sandbox = start_sandbox(tmp_path, processes)
+    port = free_port()
+    env = service_environment(tmp_path, sandbox, port)
+    service = start_service(tmp_path, env, processes, "run")
+    wait_until(lambda: len(sandbox.drafts()) == 1, 30, "Ada's thank-you draft")
+    wait_until(lambda: sandbox.call("push_log"), 10, "the calendar channel's first message")
+
+    # When a coffee chat that ended at 10:40 shows up in the calendar (no poll is due for an hour)
+    sandbox.call("add_event", event=GRACE_CHAT)
+
+    # Then the push makes the service sync the calendar and draft Grace's thank-you
+    wait_until(lambda: len(sandbox.drafts()) == 2, 20, "Grace's thank-you draft")
+    assert any("Grace" in d["subject"] for d in sandbox.drafts())
+    pushes = sandbox.call("push_log")
+    assert [p["headers"]["X-Goog-Resource-State"] for p in pushes] == ["sync", "exists"]
+    assert all(p["status"] == 200 for p in pushes)
+    assert requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200
+
+    # And SIGTERM stops it cleanly
+    assert stop(service) == 0, (tmp_path / "run.log").read_text()[-3000:]
+
+
+def test_a_sigkill_in_the_middle_then_a_restart_ends_with_the_same_totals(
+    tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    # Given a slow world (every sandbox request takes 50 ms), so the effects take a while
+    sandbox = start_sandbox(tmp_path, processes, "--latency", "0.05")
+    env = service_environment(tmp_path, sandbox, free_port())
+    first = start_service(tmp_path, env, processes, "first")
+
+    # When the service is killed as soon as the draft exists, before the rest is written
+    wait_until(sandbox.drafts, 60, "the draft")
+    first.kill()
+    first.wait(timeout=10)
+    killed_with = (len(sandbox.drafts()), follow_up_kinds(sandbox))
+
+    # and started again
+    second = start_service(tmp_path, env, processes, "second")
+    wait_until(lambda: len(follow_up_kinds(sandbox)) >= 2, 60, "the follow-ups after restart")
+    time.sleep(1.0)  # anything doubled would show up by now
+
+    # Then the totals are exactly those of an uninterrupted run
+    assert killed_with[0] == 1
+    assert len(sandbox.drafts()) == 1
+    assert follow_up_kinds(sandbox) == ["Action item", "Thank-you"]
+    assert [m["Status"] for m in sandbox.records("Meetings")] == ["Completed"]
+    ada = next(c for c in sandbox.records("Contacts") if c.get("Email") == "ada@analytical.example")
+    assert (ada["Stage"], ada["Last Met"]) == ("Keeping in touch", "2026-03-02")
+    assert stop(second) == 0
