@@ -200,7 +200,8 @@ def _attach_emails(session: Session, person: Person, view: PersonView, account: 
                 continue
             mine = PersonEmail(account=account, email=folded, original=address)
             person.emails.append(mine)
-        mine.original = address
+        elif view.in_airtable:
+            mine.original = address  # Airtable's spelling is the one its upserts match on
         if index == 0 and (view.in_airtable or not any(e.is_primary for e in person.emails)):
             for other in person.emails:
                 other.is_primary = other is mine

@@ -1,0 +1,130 @@
+"""Who the contact of an interview is, through whole passes: one person however many sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.sandbox.server import Sandbox
+from tests.workflows.conftest import RuntimeFactory
+from tests.workflows.world import (
+    FAST_AIRTABLE,
+    airtable_contact,
+    at,
+    contact,
+    drafts,
+    fast,
+    followups,
+    google_person,
+    guest,
+    meeting,
+    meetings_by_event,
+    rows,
+    world,
+)
+from workflows.passes import run_once
+from workflows.runtime import Runtime
+
+AFTER = at(2026, 3, 2, 12)
+
+
+def _run(sandbox_factory: Any, make_runtime: RuntimeFactory, **fixture: Any) -> Sandbox:
+    sandbox: Sandbox = sandbox_factory(world(**fixture), airtable_rate_limit=FAST_AIRTABLE)
+    runtime: Runtime = fast(make_runtime(sandbox, now=AFTER), sandbox)
+    report = run_once(runtime)
+    assert report.ok, report.failures
+    return sandbox
+
+
+def test_a_new_person_met_by_title_is_added_to_contacts_with_what_google_knows(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given a coffee chat with Grace, who is in Google Contacts (under another spelling) only
+    grace = google_person(
+        "people/c77", "Grace Hopper", "grace.hopper@gmail.com", company="Navy", title="Admiral"
+    )
+    event = meeting(
+        "evt1", "Coffee chat", at(2026, 3, 2, 10), attendees=[guest("GraceHopper+x@Gmail.com")]
+    )
+
+    sandbox = _run(sandbox_factory, make_runtime, events=[event], contacts=[grace])
+
+    # Then Grace is a contact now, with her name, company and role from Google
+    contacts = rows(sandbox, "Contacts")
+    assert len(contacts) == 1
+    row = contacts[0]
+    assert row["Name"] == "Grace Hopper"
+    assert row["Company"] == "Navy"
+    assert row["Role"] == "Admiral"
+    assert row["Google Contact"] == "people/c77"
+    assert row["Stage"] == "Keeping in touch"
+    assert row["Last Met"] == "2026-03-02"
+    # and the thank-you greets her by her first name and goes to her
+    (draft,) = drafts(sandbox)
+    assert "Grace" in draft["subject"]
+    assert "grace" in str(draft["to"]).lower()
+    assert meetings_by_event(sandbox)["evt1"]["Contact"] == [row_id(sandbox, row["Email"])]
+
+
+def row_id(sandbox: Sandbox, email: str) -> str:
+    """The Contacts record id of `email`."""
+    return next(
+        r["id"] for r in sandbox.airtable.records("Contacts") if r["fields"].get("Email") == email
+    )
+
+
+def test_an_airtable_contact_and_a_google_contact_with_one_email_are_one_person(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Ada as the user keeps her in Airtable, and as Google knows her (another name)
+    ada_airtable = airtable_contact(
+        "recAda0000000001", Name="Ada King", Email="ada.king@gmail.com", Stage="Met"
+    )
+    ada_google = google_person(
+        "people/c1", "Augusta Ada Lovelace", "AdaKing+work@googlemail.com", company="Engines"
+    )
+    event = meeting("evt1", "Catch-up", at(2026, 3, 2, 10), attendees=[guest("ADA.KING@gmail.com")])
+
+    sandbox = _run(
+        sandbox_factory,
+        make_runtime,
+        events=[event],
+        contacts=[ada_google],
+        airtable=[ada_airtable],
+    )
+
+    # Then the meeting is Ada's (an active Airtable contact), there is still one Ada,
+    # and Airtable's name wins
+    contacts = rows(sandbox, "Contacts")
+    assert len(contacts) == 1
+    ada = contact(sandbox, "ada.king@gmail.com")
+    assert ada["Name"] == "Ada King"
+    assert ada["Stage"] == "Keeping in touch"
+    (draft,) = drafts(sandbox)
+    assert "Ada" in draft["subject"] and "Augusta" not in draft["body"]
+    assert meetings_by_event(sandbox)["evt1"]["Contact"] == ["recAda0000000001"]
+
+
+def test_self_and_colleagues_are_never_contacts(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given a coffee chat with a colleague only, and one with a colleague and an outsider
+    colleague = guest("pat.colleague@example.com", "Pat Colleague")
+    events = [
+        meeting("evtinternal", "Coffee chat", at(2026, 3, 2, 9), attendees=[colleague]),
+        meeting(
+            "evtmixed",
+            "Coffee chat",
+            at(2026, 3, 2, 10),
+            attendees=[colleague, guest("bob@builder.example", "Bob Builder")],
+        ),
+    ]
+
+    sandbox = _run(sandbox_factory, make_runtime, events=events)
+
+    # Then only the outsider became a contact, and only the mixed chat is a meeting
+    assert [c["Email"] for c in rows(sandbox, "Contacts")] == ["bob@builder.example"]
+    assert list(meetings_by_event(sandbox)) == ["evtmixed"]
+    (draft,) = drafts(sandbox)
+    assert "bob@builder.example" in str(draft["to"]).lower()
+    assert "pat" not in str(draft["to"]).lower()
+    assert len(followups(sandbox, "Thank-you")) == 1
