@@ -6,8 +6,8 @@ sequence number it was issued at, so an incremental list returns what changed si
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from connectors.sandbox.calendar_store import (
@@ -21,6 +21,7 @@ from connectors.sandbox.calendar_watch import Channels
 from connectors.sandbox.http import HttpError, Request, Response, Router, google_error
 from connectors.sandbox.push import Outbox
 from connectors.sandbox.tokens import PageLimits, decode_token, encode_token
+from connectors.sandbox.values import clone, json_response
 
 BASE = "/calendar/v3"
 MAX_RESULTS = 2500
@@ -70,6 +71,8 @@ class CalendarApi:
         self.seq = 0
         self.epoch = 0
         self.limits = PageLimits()
+        self._cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        self._cache_seq = -1
         self.calendars: dict[str, Calendar] = {}
         self.channels = Channels(outbox)
         for cal_id, data in (calendars or {"primary": {}}).items():
@@ -128,17 +131,16 @@ class CalendarApi:
         calendar.events[event["id"]] = event
         calendar.changed_at[event["id"]] = self.seq
         self.channels.changed(calendar.id)
-        return copy.deepcopy(event)
+        return event
 
     def add_event(self, cal_id: str, event: dict[str, Any]) -> dict[str, Any]:
         """Store a new event (or replace one with the same id)."""
         calendar = self.calendar(cal_id)
-        return self._store(
-            calendar,
-            normalize_event(
-                event, calendar=calendar, user_email=self.user_email, now=dt.datetime.now(dt.UTC)
-            ),
+        now = dt.datetime.now(dt.UTC)
+        stored = normalize_event(
+            clone(event), calendar=calendar, user_email=self.user_email, now=now
         )
+        return clone(self._store(calendar, stored))
 
     def update_event(self, cal_id: str, event_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Apply top-level field changes to an event; a series instance becomes an exception."""
@@ -146,11 +148,11 @@ class CalendarApi:
         current = calendar.events.get(event_id) or calendar.find_instance(event_id)
         if current is None:
             raise KeyError(f"no event {event_id!r} in calendar {cal_id!r}")
-        updated = {**copy.deepcopy(current), **copy.deepcopy(changes)}
+        updated = {**clone(current), **clone(changes)}
         if "start" in changes or "end" in changes:
             updated["sequence"] = int(current.get("sequence", 0)) + 1
         updated["updated"] = rfc3339(dt.datetime.now(dt.UTC))
-        return self._store(calendar, updated)
+        return clone(self._store(calendar, updated))
 
     def expire_sync_tokens(self) -> None:
         """Invalidate every sync token issued so far (they answer 410 from now on)."""
@@ -162,7 +164,7 @@ class CalendarApi:
 
     def stored_events(self, cal_id: str) -> list[dict[str, Any]]:
         """Every stored event of a calendar."""
-        return [copy.deepcopy(e) for e in self.calendar(cal_id).events.values()]
+        return clone(list(self.calendar(cal_id).events.values()))
 
     def snapshot(self) -> dict[str, Any]:
         """Stored events per calendar id."""
@@ -196,7 +198,7 @@ class CalendarApi:
             raise HttpError(
                 google_error(404, "Not Found", reason="notFound", grpc_status="NOT_FOUND")
             )
-        return Response(200, copy.deepcopy(event))
+        return Response(200, clone(event))
 
     def list_events(self, request: Request) -> Response:
         """events.list: full or incremental, paged, with Google's parameter rules."""
@@ -206,7 +208,9 @@ class CalendarApi:
         cursor = self._page_cursor(request)
         since = self._sync_since(request, calendar)
         if since is not None:
-            items = self._changes(calendar, since, single)
+            items = self._cached(
+                (calendar.id, single, since), lambda: self._changes(calendar, since, single)
+            )
         else:
             items = self._full(calendar, request, single)
         at, page, offset = cursor.get("s", self.seq), cursor.get("n", 0), cursor.get("o", 0)
@@ -217,7 +221,7 @@ class CalendarApi:
             body["nextPageToken"] = encode_token({"o": end, "n": page + 1, "s": at})
         else:
             body["nextSyncToken"] = encode_token({"c": calendar.id, "s": at, "e": self.epoch})
-        return Response(200, body)
+        return json_response(body)
 
     def _envelope(self, calendar: Calendar) -> dict[str, Any]:
         updated = [e["updated"] for e in calendar.events.values()]
@@ -294,7 +298,26 @@ class CalendarApi:
                 "The requested ordering is not available for the particular query.",
                 location="orderBy",
             )
-        items = []
+        key = (calendar.id, single, show_deleted, low, high, order)
+        return self._cached(
+            key, lambda: self._select(calendar, single, show_deleted, low, high, order)
+        )
+
+    def _cached(
+        self, key: tuple[Any, ...], compute: Callable[[], list[dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        """A listing computed once per state of the world, so paging costs O(page)."""
+        if self._cache_seq != self.seq or len(self._cache) > 16:
+            self._cache, self._cache_seq = {}, self.seq
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def _select(
+        self, calendar: Calendar, single: bool, show_deleted: bool,
+        low: dt.datetime | None, high: dt.datetime | None, order: str | None,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        rows = []
         for event in self._expanded(calendar, single, high):
             cancelled = event.get("status") == "cancelled"
             keep = show_deleted or (cancelled and not single and "recurringEventId" in event)
@@ -302,13 +325,10 @@ class CalendarApi:
                 continue
             if not self._overlaps(calendar, event, low, high):
                 continue
-            items.append(tombstone(event) if cancelled else event)
-        key = "updated" if order == "updated" else None
-        if key:
-            items.sort(key=lambda e: e.get("updated", ""))
-        else:
-            items.sort(key=lambda e: (self._start_of(calendar, e), e["id"]))
-        return items
+            start = event.get("updated", "") if order == "updated" else calendar.bounds(event)[0]
+            rows.append((start, event["id"], tombstone(event) if cancelled else event))
+        rows.sort(key=lambda row: row[:2])
+        return [row[2] for row in rows]
 
     def _window(self, request: Request) -> tuple[dt.datetime | None, dt.datetime | None]:
         bounds = []
@@ -335,7 +355,7 @@ class CalendarApi:
                 if event.get("status") != "cancelled":
                     out.extend(calendar.instances(event, horizon))
             elif not (single and is_exception and event["recurringEventId"] in calendar.events):
-                out.append(copy.deepcopy(event))
+                out.append(event)
         return out
 
     def _overlaps(
@@ -351,9 +371,6 @@ class CalendarApi:
         start, end = calendar.bounds(event)
         return (low is None or end > low) and (high is None or start < high)
 
-    def _start_of(self, calendar: Calendar, event: dict[str, Any]) -> str:
-        return calendar.bounds(event)[0].astimezone(dt.UTC).isoformat() if "start" in event else ""
-
     def _changes(self, calendar: Calendar, since: int, single: bool) -> list[dict[str, Any]]:
         changed = [calendar.events[i] for i, seq in calendar.changed_at.items() if seq > since]
         items: list[dict[str, Any]] = []
@@ -364,7 +381,7 @@ class CalendarApi:
                     series = [{**i, "status": "cancelled"} for i in series]
                 items.extend(series)
             else:
-                items.append(copy.deepcopy(event))
+                items.append(event)
         return [tombstone(e) if e.get("status") == "cancelled" else e for e in items]
 
     def watch(self, request: Request) -> Response:

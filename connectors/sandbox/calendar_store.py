@@ -7,7 +7,6 @@ instance of a series that was moved or cancelled, stored under the instance id w
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import secrets
 from dataclasses import dataclass, field
@@ -71,13 +70,13 @@ class Calendar:
         result = []
         for when in occurrences(master["recurrence"], local_start, limit):
             instance = self._instance(master, when, end - start)
-            result.append(copy.deepcopy(self.events.get(instance["id"], instance)))
+            result.append(self.events.get(instance["id"], instance))
         return result
 
     def _instance(
         self, master: dict[str, Any], when: dt.datetime, length: dt.timedelta
     ) -> dict[str, Any]:
-        instance = {k: copy.deepcopy(v) for k, v in master.items() if k != "recurrence"}
+        instance = {k: v for k, v in master.items() if k != "recurrence"}
         all_day = "date" in master["start"]
         if all_day:
             suffix = when.strftime("%Y%m%d")
@@ -91,7 +90,7 @@ class Calendar:
             instance["end"] = {"dateTime": end.isoformat(), **({"timeZone": tz} if tz else {})}
         instance["id"] = f"{master['id']}_{suffix}"
         instance["recurringEventId"] = master["id"]
-        instance["originalStartTime"] = copy.deepcopy(instance["start"])
+        instance["originalStartTime"] = dict(instance["start"])
         return instance
 
     def find_instance(self, event_id: str) -> dict[str, Any] | None:
@@ -117,14 +116,16 @@ class Calendar:
 def normalize_event(
     event: dict[str, Any], *, calendar: Calendar, user_email: str, now: dt.datetime
 ) -> dict[str, Any]:
-    """A stored event with the fields Google always sets filled in."""
-    stored = copy.deepcopy(event)
+    """The event (changed in place) with the fields Google always sets filled in."""
+    stored = event
     stored.setdefault("id", secrets.token_hex(13))
     stored.setdefault("status", "confirmed")
     stored.setdefault("kind", "calendar#event")
     stored.setdefault("htmlLink", f"https://www.google.com/calendar/event?eid={stored['id']}")
-    stored.setdefault("created", rfc3339(now))
-    stored.setdefault("updated", rfc3339(now))
+    if "created" not in stored or "updated" not in stored:
+        stamp = rfc3339(now)
+        stored.setdefault("created", stamp)
+        stored.setdefault("updated", stamp)
     stored.setdefault("iCalUID", f"{stored.get('recurringEventId', stored['id'])}@google.com")
     stored.setdefault("sequence", 0)
     stored.setdefault("creator", {"email": user_email, "self": True})
@@ -141,4 +142,4 @@ def normalize_event(
 def tombstone(event: dict[str, Any]) -> dict[str, Any]:
     """The few fields Google sends for a cancelled event."""
     keys = ("kind", "etag", "id", "status", "recurringEventId", "originalStartTime")
-    return {k: copy.deepcopy(event[k]) for k in keys if k in event}
+    return {k: event[k] for k in keys if k in event}

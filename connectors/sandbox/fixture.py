@@ -9,13 +9,13 @@ resources], "tasklists": [{"id"?, "title", "tasks"?: [...]}]}, "airtable": {"bas
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
 from connectors.errors import ConfigurationError
+from connectors.sandbox.values import clone
 
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
 DEMO_FIXTURE = FIXTURES_DIR / "demo.json"
@@ -68,7 +68,7 @@ def load_fixture(source: dict[str, Any] | str | Path | None) -> dict[str, Any]:
     if source is None:
         data = small_fixture()
     elif isinstance(source, dict):
-        data = copy.deepcopy(source)
+        data = clone(source)
     else:
         path = Path(source)
         try:
@@ -231,7 +231,7 @@ def small_fixture() -> dict[str, Any]:
             "tables": [
                 {
                     "name": "Contacts",
-                    "fields": copy.deepcopy(CONTACT_FIELDS),
+                    "fields": clone(CONTACT_FIELDS),
                     "records": [
                         {
                             "id": "recAdaLovelace001",

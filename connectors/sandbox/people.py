@@ -7,15 +7,17 @@ Deleted contacts stay as tombstones so incremental syncs can report them with
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import itertools
+import time
+from functools import lru_cache
 from typing import Any
 
 from connectors.sandbox.calendar_store import rfc3339
 from connectors.sandbox.http import HttpError, Request, Response, Router
 from connectors.sandbox.tokens import PageLimits, decode_token, encode_token
+from connectors.sandbox.values import clone, json_response
 
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
@@ -80,9 +82,11 @@ class PeopleApi:
         self.seq = 0
         self.epoch = 0
         self.limits = PageLimits()
+        self._cache: list[dict[str, Any]] = []
+        self._cache_key: tuple[int | None, int, int] | None = None
         self._ids = itertools.count(900001)
         for person in contacts:
-            self.add(person)
+            self._adopt(person)
 
     def register(self, router: Router) -> None:
         """Serve people.connections.list."""
@@ -109,16 +113,19 @@ class PeopleApi:
                 "type": "CONTACT",
                 "id": source_id,
                 "etag": person["etag"],
-                "updateTime": rfc3339(dt.datetime.now(dt.UTC)),
+                "updateTime": _stamp(int(time.time())),
             }
         ]
         self.people[person["resourceName"]] = person
         self.changed_at[person["resourceName"]] = self.seq
-        return copy.deepcopy(person)
+        return person
 
     def add(self, person: dict[str, Any]) -> dict[str, Any]:
         """Store a contact (a resourceName is made up when missing)."""
-        stored = copy.deepcopy(person)
+        return clone(self._adopt(clone(person)))
+
+    def _adopt(self, stored: dict[str, Any]) -> dict[str, Any]:
+        """Store a person dict as is (the caller gives up its copy)."""
         stored.setdefault("resourceName", f"people/c{next(self._ids)}")
         for key in ("names", "emailAddresses", "phoneNumbers", "organizations"):
             for index, item in enumerate(stored.get(key, [])):
@@ -128,8 +135,8 @@ class PeopleApi:
     def update(self, resource_name: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Replace top-level fields of a live contact."""
         person = self._live(resource_name)
-        person.update(copy.deepcopy(changes))
-        return self._touch(person)
+        person.update(clone(changes))
+        return clone(self._touch(person))
 
     def delete(self, resource_name: str) -> None:
         """Delete a contact, keeping a tombstone for incremental syncs."""
@@ -144,7 +151,7 @@ class PeopleApi:
         previous = person.setdefault("metadata", {}).setdefault("previousResourceNames", [])
         previous.append(resource_name)
         person["resourceName"] = new_resource_name
-        return self._touch(person)
+        return clone(self._touch(person))
 
     def _live(self, resource_name: str) -> dict[str, Any]:
         person = self.people.get(resource_name)
@@ -162,7 +169,7 @@ class PeopleApi:
 
     def stored_people(self) -> list[dict[str, Any]]:
         """Every stored contact, tombstones included."""
-        return [copy.deepcopy(p) for p in self.people.values()]
+        return clone(list(self.people.values()))
 
     def snapshot(self) -> list[dict[str, Any]]:
         """The stored contacts."""
@@ -177,13 +184,7 @@ class PeopleApi:
         since = self._sync_since(request)
         cursor = self._cursor(request)
         at = cursor.get("s", self.seq)
-        if since is None:
-            chosen = [p for p in self.people.values() if not p.get("metadata", {}).get("deleted")]
-        else:
-            chosen = [self.people[r] for r, seq in self.changed_at.items() if since < seq <= at]
-        chosen.sort(
-            key=lambda p: self.changed_at[p["resourceName"]] if since is not None else _sort_name(p)
-        )
+        chosen = self._listing(since, at)
         start, end = self.limits.window(cursor.get("n", 0), cursor.get("o", 0), size, len(chosen))
         body: dict[str, Any] = {
             "connections": [_masked(p, fields) for p in chosen[start:end]],
@@ -196,7 +197,19 @@ class PeopleApi:
             body["nextSyncToken"] = encode_token({"p": "people", "s": at, "e": self.epoch})
         if not body["connections"]:
             del body["connections"]  # proto3 JSON leaves out empty repeated fields
-        return Response(200, body)
+        return json_response(body)
+
+    def _listing(self, since: int | None, at: int) -> list[dict[str, Any]]:
+        """Live contacts by name (full) or changes in order (since a token), cached per state."""
+        if self._cache_key != (since, at, self.seq):
+            if since is None:
+                live = [p for p in self.people.values() if not p.get("metadata", {}).get("deleted")]
+                self._cache = sorted(live, key=_sort_name)
+            else:
+                changed = [(seq, r) for r, seq in self.changed_at.items() if since < seq <= at]
+                self._cache = [self.people[r] for _, r in sorted(changed)]
+            self._cache_key = (since, at, self.seq)
+        return self._cache
 
     def _person_fields(self, request: Request) -> set[str]:
         fields = set(request.args("personFields"))
@@ -251,6 +264,12 @@ class PeopleApi:
         return cursor
 
 
+@lru_cache(maxsize=4)
+def _stamp(second: int) -> str:
+    """An RFC 3339 time for a whole second (formatting is slow; many changes share a second)."""
+    return rfc3339(dt.datetime.fromtimestamp(second, dt.UTC))
+
+
 def _sort_name(person: dict[str, Any]) -> tuple[str, str]:
     names = person.get("names") or [{}]
     return (str(names[0].get("displayName", "")).lower(), person["resourceName"])
@@ -259,7 +278,7 @@ def _sort_name(person: dict[str, Any]) -> tuple[str, str]:
 def _masked(person: dict[str, Any], fields: set[str]) -> dict[str, Any]:
     """A person with only the requested fields (resourceName and etag always; tombstones whole)."""
     if person.get("metadata", {}).get("deleted"):
-        return {k: copy.deepcopy(person[k]) for k in ("resourceName", "etag", "metadata")}
+        return {k: person[k] for k in ("resourceName", "etag", "metadata")}
     out = {"resourceName": person["resourceName"], "etag": person["etag"]}
-    out.update({k: copy.deepcopy(v) for k, v in person.items() if k in fields})
+    out.update({k: v for k, v in person.items() if k in fields})
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import socket
 import threading
 import time
@@ -92,25 +93,37 @@ class Sandbox(SandboxControl):
         airtable_rate_limit: float = 5.0,
         airtable_penalty_seconds: float = 30.0,
     ) -> None:
-        self.fixture = load_fixture(fixture)
         self.host, self.port = host, port
         self.lock = threading.RLock()
-        self.now = fixture_now(self.fixture) or dt.datetime.now(dt.UTC)
-        google = self.fixture.get("google", {})
-        self.user_email: str = google.get("user", {}).get("email", "me@example.com")
         self.oauth = OAuthServer()
         self.faults = Faults()
-        if latency:
-            self.faults.latency["*"] = latency
         self.requests = RequestLog()
         self.outbox = Outbox()
         self.router = Router()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._build_google(google)
-        self._build_airtable(airtable_rate_limit, airtable_penalty_seconds)
+        collecting = gc.isenabled()
+        gc.disable()  # loading a large fixture makes millions of objects; GC passes only slow it
+        try:
+            self._load(fixture, latency, airtable_rate_limit, airtable_penalty_seconds)
+        finally:
+            if collecting:
+                gc.enable()
         self.oauth.register(self.router)
         register_control(self.router, self)
+
+    def _load(
+        self, fixture: Any, latency: float, rate_limit: float, penalty_seconds: float
+    ) -> None:
+        """Build the world from the fixture."""
+        self.fixture = load_fixture(fixture)
+        self.now = fixture_now(self.fixture) or dt.datetime.now(dt.UTC)
+        google = self.fixture.get("google", {})
+        self.user_email: str = google.get("user", {}).get("email", "me@example.com")
+        if latency:
+            self.faults.latency["*"] = latency
+        self._build_google(google)
+        self._build_airtable(rate_limit, penalty_seconds)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -272,6 +285,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     sandbox: Sandbox
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in separate writes; don't wait for ACKs
     # Headers and body go out in separate writes: without TCP_NODELAY every response waits
     # on the client's delayed ACK (about 40 ms), which would swamp the latency we inject.
     disable_nagle_algorithm = True

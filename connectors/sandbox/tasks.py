@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import itertools
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from connectors.sandbox.calendar_store import parse_time, rfc3339
 from connectors.sandbox.http import HttpError, Request, Response, Router, google_error
 from connectors.sandbox.tokens import decode_token, encode_token
+from connectors.sandbox.values import clone
 
 LISTS = "/tasks/v1/users/@me/lists"
 TASKS = "/tasks/v1/lists/{tasklist}/tasks"
@@ -91,7 +91,7 @@ class TasksApi:
         }  # fmt: skip
         self.lists[list_id] = stored
         self.tasks.setdefault(list_id, {})
-        return copy.deepcopy(stored)
+        return clone(stored)
 
     def _insert_task(self, list_id: str, data: dict[str, Any]) -> dict[str, Any]:
         task_id = self._new_id()
@@ -103,7 +103,7 @@ class TasksApi:
         }  # fmt: skip
         self._apply(task, data)
         self.tasks[list_id][task_id] = task
-        return copy.deepcopy(task)
+        return clone(task)
 
     def _apply(self, task: dict[str, Any], changes: dict[str, Any]) -> None:
         for key in EDITABLE:
@@ -126,7 +126,7 @@ class TasksApi:
         """Every task (of one list, or of all), each with a `tasklist` field naming its list."""
         chosen = [tasklist_id] if tasklist_id else list(self.tasks)
         return [
-            {**copy.deepcopy(t), "tasklist": lid}
+            {**clone(t), "tasklist": lid}
             for lid in chosen
             for t in self.tasks.get(lid, {}).values()
         ]
@@ -134,7 +134,7 @@ class TasksApi:
     def snapshot(self) -> dict[str, Any]:
         """Task lists and their tasks."""
         return {
-            "lists": [copy.deepcopy(v) for v in self.lists.values()],
+            "lists": [clone(v) for v in self.lists.values()],
             "tasks": self.stored_tasks(),
         }
 
@@ -187,13 +187,13 @@ class TasksApi:
 
     def get_task(self, request: Request) -> Response:
         """tasks.get."""
-        return Response(200, copy.deepcopy(self._task(request)))
+        return Response(200, clone(self._task(request)))
 
     def patch_task(self, request: Request) -> Response:
         """tasks.patch: change only the fields given."""
         task = self._task(request)
         self._apply(task, self._body(request))
-        return Response(200, copy.deepcopy(task))
+        return Response(200, clone(task))
 
 
 def _page(
@@ -213,7 +213,7 @@ def _page(
     body: dict[str, Any] = {
         "kind": kind,
         "etag": f'"{len(items)}"',
-        "items": [copy.deepcopy(i) for i in items[offset : offset + max(size, 1)]],
+        "items": [clone(i) for i in items[offset : offset + max(size, 1)]],
     }
     if offset + size < len(items):
         body["nextPageToken"] = encode_token({"o": offset + size})
