@@ -1,34 +1,36 @@
-"""A completed informational interview: its Airtable rows, thank-you draft and follow-ups.
+"""Completed informational interviews: their Airtable rows, thank-you drafts and follow-ups.
 
-`complete(runtime, meeting_id)` runs when the meeting's end plus grace has passed. Every
-step is idempotent (upserts keyed on Email, Event ID and Key; the draft and Google tasks
-through the effects ledger), so the whole function may run again after any failure and
-still leave exactly one of everything. History (meetings that ended well before the first
-sync) gets its rows and the contact's dates, but no draft and no follow-ups.
+`complete_many(runtime, meeting_ids)` runs for meetings whose end plus grace has passed.
+Airtable writes are batched across the meetings (contacts, then meetings, then follow-ups,
+ten rows a request), drafts are one request each. Every step is idempotent (upserts keyed on
+Email, Event ID and Key; drafts and Google tasks through the effects ledger), so the whole
+batch may run again after any failure and still leave exactly one of everything. History
+(meetings that ended well before the first sync) gets its rows and the contact's dates, but
+no draft and no follow-ups.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import structlog
 from sqlalchemy.orm import selectinload
 
 from connectors.airtable.writes import ContactWrite, MeetingWrite, upsert
-from connectors.errors import SkipRecord
 from connectors.records import DraftMessage, DraftRef
 from workflows.effects import apply_once
 from workflows.facts import CALENDAR_ZONE, first_sync_at, get_fact
-from workflows.followup_sync import write_followups
+from workflows.followup_sync import Owed, write_followups
 from workflows.rules.clock import local_date
 from workflows.rules.draft import ThankYouInput, compose_thank_you
 from workflows.rules.followups import plan_followups
 from workflows.rules.keys import draft_key
-from workflows.rules.lifecycle import MeetingStatus, completion_due, effects_for
+from workflows.rules.lifecycle import EffectPlan, MeetingStatus, completion_due, effects_for
 from workflows.rules.notes import ParsedNotes, parse_notes
 from workflows.rules.people import PersonView
-from workflows.rules.reminders import after_meeting, cadence_days
+from workflows.rules.reminders import ContactUpdate, after_meeting, cadence_days
 from workflows.runtime import Runtime
 from workflows.store.meetings import complete_meeting
 from workflows.store.models import Meeting, Person
@@ -53,15 +55,31 @@ class Outcome:
     due_at: dt.datetime | None = None
 
 
+@dataclass
+class _Job:
+    """One meeting being completed, and what each step produced for it."""
+
+    meeting: Meeting
+    view: PersonView
+    plan: EffectPlan
+    notes: ParsedNotes
+    update: ContactUpdate | None = None
+    contact_id: str | None = None
+    draft: DraftRef | None = None
+    subject: str = ""
+    record_id: str | None = None
+    followups: tuple[str, ...] = ()
+    skipped: str | None = None
+
+
 def load_meeting(runtime: Runtime, meeting_id: int) -> Meeting | None:
     """The meeting with its person and their emails, detached and safe to read."""
     with runtime.db.read() as session:
-        meeting = session.get(
+        return session.get(
             Meeting,
             meeting_id,
             options=[selectinload(Meeting.person).selectinload(Person.emails)],
         )
-        return meeting
 
 
 def user_zone_of(runtime: Runtime) -> dt.tzinfo:
@@ -72,7 +90,29 @@ def user_zone_of(runtime: Runtime) -> dt.tzinfo:
 
 
 def complete(runtime: Runtime, meeting_id: int) -> Outcome:
-    """Apply every effect a completed meeting owes, once; a no-op for one already settled."""
+    """Apply every effect one completed meeting owes, once."""
+    return complete_many(runtime, [meeting_id])[0]
+
+
+def complete_many(runtime: Runtime, meeting_ids: Sequence[int]) -> list[Outcome]:
+    """Apply every effect each completed meeting owes, once; settled ones are left alone."""
+    outcomes: dict[int, Outcome] = {}
+    jobs: list[_Job] = []
+    with runtime.db.read() as session:
+        first = first_sync_at(session, account=runtime.account) or runtime.now()
+    for meeting_id in meeting_ids:
+        found = _prepare(runtime, meeting_id, first)
+        if isinstance(found, Outcome):
+            outcomes[meeting_id] = found
+        else:
+            jobs.append(found)
+    if jobs:
+        _run(runtime, jobs)
+        outcomes.update((job.meeting.id, _outcome(job)) for job in jobs)
+    return [outcomes[meeting_id] for meeting_id in meeting_ids]
+
+
+def _prepare(runtime: Runtime, meeting_id: int, first: dt.datetime) -> _Job | Outcome:
     meeting = load_meeting(runtime, meeting_id)
     if meeting is None or meeting.status != "scheduled":
         status = meeting.status if meeting else "gone"
@@ -80,89 +120,66 @@ def complete(runtime: Runtime, meeting_id: int) -> Outcome:
     due_at = completion_due(meeting.end, runtime.config.grace)
     if runtime.now() < due_at:
         return Outcome(meeting_id, "not_due", "the meeting has not ended yet", due_at=due_at)
-    person = meeting.person
-    view = person_view(person) if person is not None else None
+    view = person_view(meeting.person) if meeting.person is not None else None
     if view is None or not view.email:
-        _settle(runtime, meeting_id, None, None, None)
+        _settle(runtime, _Job(meeting, PersonView(name=""), EffectPlan(), ParsedNotes()))
         return Outcome(meeting_id, "skipped", "no contact with an email address for this meeting")
-    return _apply(runtime, meeting, view)
-
-
-def _apply(runtime: Runtime, meeting: Meeting, view: PersonView) -> Outcome:
-    zone = user_zone_of(runtime)
-    with runtime.db.read() as session:
-        first = first_sync_at(session, account=runtime.account) or runtime.now()
     plan = effects_for(meeting.end, first_sync_at=first, history_days=runtime.config.history_days)
-    notes = parse_notes(meeting.notes)
-    contact_id, update = _write_contact(runtime, meeting, view, zone)
-    draft, subject = _write_draft(runtime, meeting, view, notes, zone) if plan.draft else (None, "")
-    record_id = write_meeting_row(runtime, meeting, contact_id, MeetingStatus.COMPLETED, draft)
-    plans = plan_followups(
-        event_id=meeting.event_id,
-        original_start=meeting.original_start,
-        meeting_start=meeting.start,
-        zone=zone,
-        first_name=view.first_name,
-        todos=notes.todos,
-        thank_you=plan.thank_you,
-        action_items=plan.action_items,
-    )
-    titles = write_followups(runtime, plans, meeting.person_id, contact_id, meeting.id, record_id)
-    _settle(runtime, meeting.id, contact_id, record_id, draft, update)
-    log.info(
-        "meeting.completed",
-        meeting_id=meeting.id,
-        history=not plan.draft,
-        draft=bool(draft),
-        followups=len(titles),
-    )
-    return Outcome(
-        meeting.id,
-        "completed",
-        title=meeting.title,
-        contact=view.name or view.email or "",
-        draft=draft,
-        draft_subject=subject,
-        followups=titles,
-        history=not plan.draft,
-    )
+    return _Job(meeting, view, plan, parse_notes(meeting.notes))
 
 
-@dataclass(frozen=True)
-class _ContactDates:
-    last_met: dt.date
-    next_update_due: dt.date
-    stage: str
+def _run(runtime: Runtime, jobs: list[_Job]) -> None:
+    zone = user_zone_of(runtime)
+    _write_contacts(runtime, jobs, zone)
+    live = [job for job in jobs if job.skipped is None]
+    for job in live:
+        if job.plan.draft:
+            job.draft, job.subject = _write_draft(runtime, job, zone)
+    _write_meeting_rows(runtime, live)
+    _write_owed_followups(runtime, [job for job in live if job.skipped is None], zone)
+    for job in jobs:
+        _settle(runtime, job)
+        log.info(
+            "meeting.completed",
+            meeting_id=job.meeting.id,
+            history=not job.plan.draft,
+            draft=bool(job.draft),
+            followups=len(job.followups),
+            skipped=job.skipped,
+        )
 
 
-def _write_contact(
-    runtime: Runtime, meeting: Meeting, view: PersonView, zone: dt.tzinfo
-) -> tuple[str, _ContactDates]:
-    """The contact's Airtable row, created when new: Last Met, Stage, Next Update Due."""
-    cadence = cadence_days(view.update_every_days, runtime.config.update_every_days)
-    update = after_meeting(
-        stage=view.stage,
-        last_met=view.last_met,
-        meeting_date=local_date(meeting.start, zone),
-        cadence=cadence,
-    )
-    new = not view.in_airtable
-    row = ContactWrite(
-        email=view.email or "",
-        name=view.name or view.email if new else None,
-        company=view.company if new else None,
-        role=view.role if new else None,
-        google_contact=view.google_resource if new else None,
-        stage=update.stage,
-        last_met=update.last_met,
-        next_update_due=update.next_update_due,
-    )
-    result = upsert(runtime.need_airtable(), [row])
-    if row.key not in result.record_ids:
-        reason = result.skipped[0].reason if result.skipped else "Airtable refused the row"
-        raise SkipRecord(f"cannot write contact {view.email} to Airtable: {reason}")
-    dates = _ContactDates(update.last_met, update.next_update_due, update.stage)
-    return result.record_ids[row.key], dates
+def _write_contacts(runtime: Runtime, jobs: list[_Job], zone: dt.tzinfo) -> None:
+    """Each contact's row once (the latest meeting wins): Last Met, Stage, Next Update Due."""
+    rows: dict[str, ContactWrite] = {}
+    for job in sorted(jobs, key=lambda j: j.meeting.start):
+        view = job.view
+        previous = rows.get(view.email or "")
+        job.update = after_meeting(
+            stage=previous.stage if previous else view.stage,
+            last_met=previous.last_met if previous else view.last_met,
+            meeting_date=local_date(job.meeting.start, zone),
+            cadence=cadence_days(view.update_every_days, runtime.config.update_every_days),
+        )
+        new = not view.in_airtable
+        rows[view.email or ""] = ContactWrite(
+            email=view.email or "",
+            name=(view.name or view.email) if new else None,
+            company=view.company if new else None,
+            role=view.role if new else None,
+            google_contact=view.google_resource if new else None,
+            stage=job.update.stage,
+            last_met=job.update.last_met,
+            next_update_due=job.update.next_update_due,
+        )
+    result = upsert(runtime.need_airtable(), list(rows.values()))
+    reasons = {s.record_id: s.reason for s in result.skipped}
+    for job in jobs:
+        email = job.view.email or ""
+        job.contact_id = result.record_ids.get(email)
+        if job.contact_id is None:
+            why = reasons.get(email, "Airtable refused the row")
+            job.skipped = f"cannot write contact {email} to Airtable: {why}"
 
 
 def compose_draft(
@@ -187,11 +204,10 @@ def compose_draft(
     )
 
 
-def _write_draft(
-    runtime: Runtime, meeting: Meeting, view: PersonView, notes: ParsedNotes, zone: dt.tzinfo
-) -> tuple[DraftRef, str]:
+def _write_draft(runtime: Runtime, job: _Job, zone: dt.tzinfo) -> tuple[DraftRef, str]:
     """The thank-you draft in Gmail, once (found again, never duplicated, after a lost reply)."""
-    message = compose_draft(runtime, meeting, view, notes, zone)
+    meeting = job.meeting
+    message = compose_draft(runtime, meeting, job.view, job.notes, zone)
     gmail = runtime.need_google().gmail
     applied = apply_once(
         runtime,
@@ -213,15 +229,11 @@ def _draft_detail(ref: DraftRef) -> dict[str, str]:
     return {"message_id": ref.message_id, "gmail_message_id": ref.gmail_message_id or ""}
 
 
-def write_meeting_row(
-    runtime: Runtime,
-    meeting: Meeting,
-    contact_id: str | None,
-    status: MeetingStatus,
-    draft: DraftRef | None = None,
-) -> str:
-    """The meeting's Airtable row, upserted on Event ID; returns its record id."""
-    row = MeetingWrite(
+def meeting_row(
+    meeting: Meeting, contact_id: str | None, status: MeetingStatus, draft: DraftRef | None = None
+) -> MeetingWrite:
+    """The meeting's Airtable row (upserted on Event ID)."""
+    return MeetingWrite(
         event_id=meeting.event_id,
         title=meeting.title or "(untitled meeting)",
         contact_ids=(contact_id,) if contact_id else None,
@@ -231,34 +243,75 @@ def write_meeting_row(
         notes=meeting.notes or None,
         thank_you_draft=draft.url if draft else None,
     )
-    result = upsert(runtime.need_airtable(), [row])
-    if row.key not in result.record_ids:
-        reason = result.skipped[0].reason if result.skipped else "Airtable refused the row"
-        raise SkipRecord(f"cannot write meeting {meeting.event_id} to Airtable: {reason}")
-    return result.record_ids[row.key]
 
 
-def _settle(
-    runtime: Runtime,
-    meeting_id: int,
-    contact_id: str | None,
-    record_id: str | None,
-    draft: DraftRef | None,
-    dates: _ContactDates | None = None,
-) -> None:
+def _write_meeting_rows(runtime: Runtime, jobs: list[_Job]) -> None:
+    rows = [
+        meeting_row(job.meeting, job.contact_id, MeetingStatus.COMPLETED, job.draft) for job in jobs
+    ]
+    result = upsert(runtime.need_airtable(), rows)
+    reasons = {s.record_id: s.reason for s in result.skipped}
+    for job in jobs:
+        job.record_id = result.record_ids.get(job.meeting.event_id)
+        if job.record_id is None:
+            why = reasons.get(job.meeting.event_id, "Airtable refused the row")
+            job.skipped = f"cannot write meeting {job.meeting.event_id} to Airtable: {why}"
+
+
+def _write_owed_followups(runtime: Runtime, jobs: list[_Job], zone: dt.tzinfo) -> None:
+    owed: list[Owed] = []
+    for job in jobs:
+        meeting = job.meeting
+        plans = plan_followups(
+            event_id=meeting.event_id,
+            original_start=meeting.original_start,
+            meeting_start=meeting.start,
+            zone=zone,
+            first_name=job.view.first_name,
+            todos=job.notes.todos,
+            thank_you=job.plan.thank_you,
+            action_items=job.plan.action_items,
+        )
+        job.followups = tuple(plan.title for plan in plans)
+        owed += [
+            Owed(plan, meeting.person_id, job.contact_id, meeting.id, job.record_id)
+            for plan in plans
+        ]
+    write_followups(runtime, owed)
+
+
+def _settle(runtime: Runtime, job: _Job) -> None:
     """Record in the store what now exists outside, and that the meeting is completed."""
     with runtime.db.transaction() as session:
-        meeting = session.get(Meeting, meeting_id)
+        meeting = session.get(Meeting, job.meeting.id)
         if meeting is None:
             return
         complete_meeting(meeting, at=runtime.now())
-        meeting.airtable_record_id = record_id or meeting.airtable_record_id
-        if draft is not None:
-            meeting.draft_id, meeting.draft_message_id = draft.draft_id, draft.message_id
-            meeting.draft_url = draft.url
+        meeting.airtable_record_id = job.record_id or meeting.airtable_record_id
+        if job.draft is not None:
+            meeting.draft_id, meeting.draft_message_id = job.draft.draft_id, job.draft.message_id
+            meeting.draft_url = job.draft.url
         person = session.get(Person, meeting.person_id) if meeting.person_id else None
-        if person is not None and dates is not None:
-            person.airtable_record_id = contact_id or person.airtable_record_id
+        if person is not None and job.update is not None and job.contact_id is not None:
+            person.airtable_record_id = job.contact_id
             person.airtable_deleted = False
-            person.last_met, person.next_update_due = dates.last_met, dates.next_update_due
-            person.stage = dates.stage
+            person.last_met, person.next_update_due = (
+                job.update.last_met,
+                job.update.next_update_due,
+            )
+            person.stage = job.update.stage
+
+
+def _outcome(job: _Job) -> Outcome:
+    if job.skipped is not None:
+        return Outcome(job.meeting.id, "skipped", job.skipped, title=job.meeting.title)
+    return Outcome(
+        job.meeting.id,
+        "completed",
+        title=job.meeting.title,
+        contact=job.view.name or job.view.email or "",
+        draft=job.draft,
+        draft_subject=job.subject,
+        followups=job.followups,
+        history=not job.plan.draft,
+    )

@@ -1,13 +1,15 @@
 """Follow-ups into the store, Airtable's Follow-ups table and (optionally) Google Tasks.
 
-A follow-up is created once per key: the store row first, then one batched upsert on Key,
-then the Google Tasks mirror through the effects ledger. A follow-up that already has its
-Airtable record is not written again, so a status the user changed there is never reset.
+A follow-up is created once per key: the store rows first, then upserts on Key in batches
+of ten (however many meetings or contacts the follow-ups belong to), then the Google Tasks
+mirror through the effects ledger. A follow-up that already has its Airtable record is not
+written again, so a status the user changed there is never reset.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import structlog
 
@@ -17,7 +19,6 @@ from workflows.effects import apply_once
 from workflows.rules.followups import FollowUpKind, FollowUpPlan, FollowUpStatus
 from workflows.runtime import Runtime
 from workflows.store.followups import add_followup, get_followup
-from workflows.store.models import Followup
 
 log = structlog.get_logger(__name__)
 
@@ -29,65 +30,62 @@ STORE_KINDS = {
 TASK_LIST_KEY = "tasks:list"
 
 
-def write_followups(
-    runtime: Runtime,
-    plans: Sequence[FollowUpPlan],
-    person_id: int | None,
-    contact_record_id: str | None,
-    meeting_id: int | None = None,
-    meeting_record_id: str | None = None,
-) -> tuple[str, ...]:
-    """Create each planned follow-up once everywhere it belongs; returns their titles."""
-    if not plans:
+@dataclass(frozen=True)
+class Owed:
+    """A planned follow-up and whom it belongs to (store ids and Airtable record ids)."""
+
+    plan: FollowUpPlan
+    person_id: int | None
+    contact_record_id: str | None
+    meeting_id: int | None = None
+    meeting_record_id: str | None = None
+
+
+def write_followups(runtime: Runtime, owed: Sequence[Owed]) -> tuple[str, ...]:
+    """Create each follow-up once everywhere it belongs; returns their titles."""
+    if not owed:
         return ()
-    pending = _store(runtime, plans, person_id, meeting_id)
+    pending = _store(runtime, owed)
     if pending:
-        _to_airtable(runtime, pending, contact_record_id, meeting_record_id)
+        _to_airtable(runtime, pending)
     if runtime.config.mirror_to_google:
-        for plan in plans:
-            _to_google_tasks(runtime, plan)
-    return tuple(plan.title for plan in plans)
+        for item in owed:
+            _to_google_tasks(runtime, item.plan)
+    return tuple(item.plan.title for item in owed)
 
 
-def _store(
-    runtime: Runtime, plans: Sequence[FollowUpPlan], person_id: int | None, meeting_id: int | None
-) -> list[FollowUpPlan]:
-    """Add the rows; return the plans whose Airtable record does not exist yet."""
-    pending: list[FollowUpPlan] = []
+def _store(runtime: Runtime, owed: Sequence[Owed]) -> list[Owed]:
+    """Add the rows; return those whose Airtable record does not exist yet."""
+    pending: list[Owed] = []
     with runtime.db.transaction() as session:
-        for plan in plans:
+        for item in owed:
             row, _ = add_followup(
                 session,
-                key=plan.key,
-                kind=STORE_KINDS[plan.kind],
-                title=plan.title,
-                due=plan.due,
-                person_id=person_id,
-                meeting_id=meeting_id,
+                key=item.plan.key,
+                kind=STORE_KINDS[item.plan.kind],
+                title=item.plan.title,
+                due=item.plan.due,
+                person_id=item.person_id,
+                meeting_id=item.meeting_id,
                 account=runtime.account,
             )
             if row.airtable_record_id is None:
-                pending.append(plan)
+                pending.append(item)
     return pending
 
 
-def _to_airtable(
-    runtime: Runtime,
-    plans: Sequence[FollowUpPlan],
-    contact_record_id: str | None,
-    meeting_record_id: str | None,
-) -> None:
+def _to_airtable(runtime: Runtime, owed: Sequence[Owed]) -> None:
     rows = [
         FollowUpWrite(
-            key=plan.key,
-            title=plan.title,
-            contact_ids=(contact_record_id,) if contact_record_id else None,
-            meeting_ids=(meeting_record_id,) if meeting_record_id else None,
-            kind=plan.kind.value,
-            due=plan.due,
+            key=item.plan.key,
+            title=item.plan.title,
+            contact_ids=(item.contact_record_id,) if item.contact_record_id else None,
+            meeting_ids=(item.meeting_record_id,) if item.meeting_record_id else None,
+            kind=item.plan.kind.value,
+            due=item.plan.due,
             status=FollowUpStatus.OPEN.value,
         )
-        for plan in plans
+        for item in owed
     ]
     result = upsert(runtime.need_airtable(), rows)
     with runtime.db.transaction() as session:
@@ -117,6 +115,6 @@ def _to_google_tasks(runtime: Runtime, plan: FollowUpPlan) -> None:
         lambda task: (task.task_id or "", {"tasklist": tasklist}),
     )
     with runtime.db.transaction() as session:
-        row: Followup | None = get_followup(session, plan.key, account=runtime.account)
+        row = get_followup(session, plan.key, account=runtime.account)
         if row is not None and row.task_id is None:
             row.task_id = applied.external_id

@@ -14,7 +14,7 @@ import structlog
 from connectors.errors import FollowthroughError
 from workflows.progress import create_reminders
 from workflows.runtime import Runtime
-from workflows.sweep import Done, claim, run_item
+from workflows.sweep import Done, claim, run_batch
 from workflows.sync import SOURCES, SyncReport, sync_source
 
 log = structlog.get_logger(__name__)
@@ -52,11 +52,12 @@ def run_due(runtime: Runtime, report: PassReport) -> None:
         items = claim(runtime)
         if not items:
             break
-        for item in items:
+        for kind in dict.fromkeys(item.kind for item in items):
+            batch = [item for item in items if item.kind == kind]
             try:
-                report.done.append(run_item(runtime, item))
-            except Exception as exc:  # recorded on the item and the status page; goes on
-                report.failures[f"{item.kind}:{item.key}"] = f"{type(exc).__name__}: {exc}"
+                report.done.extend(run_batch(runtime, batch))
+            except Exception as exc:  # recorded on the items and the status page; goes on
+                report.failures[f"{kind} ({len(batch)} items)"] = f"{type(exc).__name__}: {exc}"
     try:
         report.reminders = create_reminders(runtime)
     except FollowthroughError as exc:

@@ -14,7 +14,7 @@ import structlog
 
 from connectors.airtable.writes import ContactWrite, upsert
 from workflows.completion import user_zone_of
-from workflows.followup_sync import write_followups
+from workflows.followup_sync import Owed, write_followups
 from workflows.rules.followups import FollowUpKind, FollowUpPlan
 from workflows.rules.people import first_name_of
 from workflows.rules.reminders import (
@@ -63,16 +63,17 @@ def create_reminders(runtime: Runtime) -> tuple[str, ...]:
         occupied=occupied,
     )
     by_contact = {p.airtable_record_id or str(p.id): p for p in people}
-    titles: list[str] = []
+    owed = []
     for reminder in placed:
         person = by_contact[reminder.contact]
         plan = FollowUpPlan(
             reminder.key, FollowUpKind.PROGRESS_UPDATE, reminder.title, reminder.due
         )
-        titles += write_followups(runtime, [plan], person.id, person.airtable_record_id)
+        owed.append(Owed(plan, person.id, person.airtable_record_id))
+    titles = write_followups(runtime, owed)
     if titles:
         log.info("reminders.created", count=len(titles), today=today.isoformat())
-    return tuple(titles)
+    return titles
 
 
 def progress_done(runtime: Runtime, followup_id: int) -> dt.date | None:

@@ -8,11 +8,14 @@ items (existing ones are never duplicated: their keys already exist).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import structlog
 
+from connectors.airtable.writes import upsert
 from connectors.records import DraftMessage
-from workflows.completion import compose_draft, load_meeting, user_zone_of, write_meeting_row
-from workflows.followup_sync import write_followups
+from workflows.completion import compose_draft, load_meeting, meeting_row, user_zone_of
+from workflows.followup_sync import Owed, write_followups
 from workflows.rules.followups import plan_followups
 from workflows.rules.lifecycle import MeetingStatus
 from workflows.rules.notes import parse_notes
@@ -24,19 +27,34 @@ log = structlog.get_logger(__name__)
 
 
 def record_meeting(runtime: Runtime, meeting_id: int) -> str | None:
-    """Write a scheduled or cancelled meeting's row to Airtable; completed ones write their own."""
-    meeting = load_meeting(runtime, meeting_id)
-    if meeting is None or meeting.status == "completed":
-        return None
-    status = MeetingStatus(meeting.status.capitalize())
-    person = meeting.person
-    contact_id = person.airtable_record_id if person and not person.airtable_deleted else None
-    record_id = write_meeting_row(runtime, meeting, contact_id, status)
+    """Write one scheduled or cancelled meeting's row to Airtable."""
+    return record_meetings(runtime, [meeting_id]).get(meeting_id)
+
+
+def record_meetings(runtime: Runtime, meeting_ids: Sequence[int]) -> dict[int, str]:
+    """Write scheduled or cancelled meetings' rows to Airtable, ten a request.
+
+    Completed meetings are left alone: their completion writes their row.
+    """
+    meetings = [m for m in (load_meeting(runtime, i) for i in meeting_ids) if m is not None]
+    meetings = [m for m in meetings if m.status != "completed"]
+    if not meetings:
+        return {}
+    rows = [meeting_row(m, _contact_id(m), MeetingStatus(m.status.capitalize())) for m in meetings]
+    result = upsert(runtime.need_airtable(), rows)
+    written: dict[int, str] = {}
     with runtime.db.transaction() as session:
-        row = session.get(Meeting, meeting_id)
-        if row is not None:
-            row.airtable_record_id = record_id
-    return record_id
+        for meeting in meetings:
+            record_id = result.record_ids.get(meeting.event_id)
+            row = session.get(Meeting, meeting.id)
+            if row is not None and record_id is not None:
+                row.airtable_record_id = written[meeting.id] = record_id
+    return written
+
+
+def _contact_id(meeting: Meeting) -> str | None:
+    person = meeting.person
+    return person.airtable_record_id if person and not person.airtable_deleted else None
 
 
 def notes_changed(runtime: Runtime, meeting_id: int) -> bool:
@@ -59,14 +77,12 @@ def notes_changed(runtime: Runtime, meeting_id: int) -> bool:
         todos=notes.todos,
         thank_you=False,
     )
-    write_followups(
-        runtime,
-        plans,
-        meeting.person_id,
-        meeting.person.airtable_record_id,
-        meeting.id,
-        meeting.airtable_record_id,
-    )
+    contact_id = meeting.person.airtable_record_id
+    owed = [
+        Owed(p, meeting.person_id, contact_id, meeting.id, meeting.airtable_record_id)
+        for p in plans
+    ]
+    write_followups(runtime, owed)
     return updated
 
 

@@ -8,7 +8,7 @@ claim's lease, and never loses it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +16,9 @@ import structlog
 
 from connectors.errors import SkipRecord, UserActionRequired
 from workflows import work
-from workflows.completion import Outcome, complete
+from workflows.completion import Outcome, complete_many
 from workflows.progress import progress_done
-from workflows.revisions import notes_changed, record_meeting
+from workflows.revisions import notes_changed, record_meetings
 from workflows.runtime import Runtime
 from workflows.store import due
 from workflows.store.due import DueItem
@@ -41,12 +41,26 @@ def _meeting_id(item: DueItem) -> int:
     return int(item.payload["meeting_id"])
 
 
-HANDLERS: dict[str, Callable[[Runtime, DueItem], Any]] = {
-    work.COMPLETE_MEETING: lambda rt, item: complete(rt, _meeting_id(item)),
-    work.RECORD_MEETING: lambda rt, item: record_meeting(rt, _meeting_id(item)),
-    work.NOTES_CHANGED: lambda rt, item: notes_changed(rt, _meeting_id(item)),
-    work.PROGRESS_DONE: lambda rt, item: progress_done(rt, int(item.payload["followup_id"])),
+def _record_meetings(runtime: Runtime, items: Sequence[DueItem]) -> list[Any]:
+    written = record_meetings(runtime, [_meeting_id(i) for i in items])
+    return [written.get(_meeting_id(i)) for i in items]
+
+
+def _one_by_one(handler: Callable[[Runtime, DueItem], Any]) -> BatchHandler:
+    return lambda runtime, items: [handler(runtime, item) for item in items]
+
+
+BatchHandler = Callable[[Runtime, Sequence[DueItem]], list[Any]]
+
+HANDLERS: dict[str, BatchHandler] = {
+    work.COMPLETE_MEETING: lambda rt, items: complete_many(rt, [_meeting_id(i) for i in items]),
+    work.RECORD_MEETING: _record_meetings,
+    work.NOTES_CHANGED: _one_by_one(lambda rt, item: notes_changed(rt, _meeting_id(item))),
+    work.PROGRESS_DONE: _one_by_one(
+        lambda rt, item: progress_done(rt, int(item.payload["followup_id"]))
+    ),
 }
+"""Each kind's handler takes a batch of items (Airtable writes are batched across them)."""
 
 
 def claim(runtime: Runtime, *, limit: int = 100) -> list[DueItem]:
@@ -64,33 +78,58 @@ def find(runtime: Runtime, kind: str, key: str) -> DueItem | None:
 
 
 def run_item(runtime: Runtime, item: DueItem, *, release_on_failure: bool = True) -> Done:
-    """Run one claimed item and record the result; transient failures re-raise for a retry.
+    """Run one claimed item and record the result (see `run_batch`)."""
+    return run_batch(runtime, [item], release_on_failure=release_on_failure)[0]
 
-    A record that cannot be used is logged and settled (trying again cannot help); an error
-    that needs the user leaves the work due again later, visible on the status page.
+
+def run_batch(
+    runtime: Runtime, items: Sequence[DueItem], *, release_on_failure: bool = True
+) -> list[Done]:
+    """Run claimed items of one kind together and record each result.
+
+    Transient failures re-raise for a retry (the items released at once, or, for an actor
+    that dramatiq retries itself, left claimed until their lease lapses). A record that
+    cannot be used is logged and settled, since trying again cannot help; an error that
+    needs the user leaves the work due again later, visible on the status page.
     """
-    if item.done_at is not None:
-        return Done(item, None)
-    handler = HANDLERS[item.kind]
+    todo = [item for item in items if item.done_at is None]
+    kinds = {item.kind for item in todo}
+    if len(kinds) > 1:
+        raise ValueError(f"run_batch takes items of one kind, got {sorted(kinds)}")
+    results: list[Any] = []
+    if todo:
+        results = _handle(runtime, todo, release_on_failure)
+    by_key = {item.key: result for item, result in zip(todo, results, strict=True)}
+    return [Done(item, by_key.get(item.key)) for item in items]
+
+
+def _handle(runtime: Runtime, items: list[DueItem], release_on_failure: bool) -> list[Any]:
     try:
-        result = handler(runtime, item)
+        results = HANDLERS[items[0].kind](runtime, items)
     except SkipRecord as exc:
-        _settle(runtime, item, error=str(exc))
-        return Done(item, exc)
+        for item in items:
+            _settle(runtime, item, error=str(exc))
+        return [exc for _ in items]
     except UserActionRequired as exc:
-        _give_back(runtime, item, str(exc), runtime.now() + USER_ACTION_RETRY)
+        for item in items:
+            _give_back(runtime, item, str(exc), runtime.now() + USER_ACTION_RETRY)
         raise
     except Exception as exc:
-        if release_on_failure:
-            _give_back(runtime, item, f"{type(exc).__name__}: {exc}", None)
-        else:
-            _note(runtime, item, f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        for item in items:
+            if release_on_failure:
+                _give_back(runtime, item, error, None)
+            else:
+                _note(runtime, item, error)
         raise
-    if isinstance(result, Outcome) and result.status == "not_due" and result.due_at:
-        _give_back(runtime, item, None, result.due_at)
-    else:
-        _settle(runtime, item)
-    return Done(item, result)
+    for item, result in zip(items, results, strict=True):
+        if isinstance(result, Outcome) and result.status == "not_due" and result.due_at:
+            _give_back(runtime, item, None, result.due_at)
+        elif isinstance(result, Outcome) and result.status == "skipped":
+            _settle(runtime, item, error=result.reason)
+        else:
+            _settle(runtime, item)
+    return results
 
 
 def _settle(runtime: Runtime, item: DueItem, *, error: str | None = None) -> None:
