@@ -50,7 +50,7 @@ class SandboxControl:
             return self.requests.counts()
 
     def requests_log(self) -> list[dict[str, Any]]:
-        """Every request served: method, path, route name, status (0: dropped)."""
+        """Every request: method, path, route name, status (None: in flight, 0: dropped)."""
         with self.lock:
             return [_entry(e) for e in self.requests.entries]
 

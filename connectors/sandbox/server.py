@@ -51,14 +51,14 @@ DEFAULT_AIRTABLE_TOKEN = "patSandbox.token0000000000000000000000000000"
 DEFAULT_AIRTABLE_BASE = "appSandboxBase001"
 
 
-@dataclass(frozen=True)
+@dataclass
 class LoggedRequest:
-    """One served request, as the request log keeps it."""
+    """One request, logged when it arrives (so slow requests count at once)."""
 
     method: str
     path: str
     route: str  # route name, or "unmatched"
-    status: int  # 0 when the response was dropped (ambiguous write)
+    status: int | None = None  # None while in flight; 0 when the response was dropped
 
 
 @dataclass
@@ -233,7 +233,9 @@ class Sandbox(SandboxControl):
                 self.requests.add(LoggedRequest(request.method, request.path, "unmatched", 404))
             return _not_found(request), False
         route, request.params = matched
+        entry = LoggedRequest(request.method, request.path, route.name)
         with self.lock:
+            self.requests.add(entry)
             delay = self.faults.delay_for(route)
             injected = self.faults.status_for(route)
         if delay:
@@ -243,11 +245,7 @@ class Sandbox(SandboxControl):
         else:
             response, drop = self._handle(route, request)
         with self.lock:
-            self.requests.add(
-                LoggedRequest(
-                    request.method, request.path, route.name, 0 if drop else response.status
-                )
-            )
+            entry.status = 0 if drop else response.status
         return response, drop
 
     def _handle(self, route: Any, request: Request) -> tuple[Response, bool]:
