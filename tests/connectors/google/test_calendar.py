@@ -135,20 +135,24 @@ def test_get_event_reads_one_event(
     assert [a.email for a in found.attendees][1] == "guest3@example.com"
 
 
-def test_watch_opens_a_channel_that_can_be_stopped_twice(
+def test_watch_channel_notifications_verify_and_the_channel_stops_twice(
     box: Sandbox, google_client: Callable[..., GoogleClient]
 ) -> None:
     client = google_client(box)
-
     channel = client.calendar.watch(
         "primary", f"{box.url}/_nowhere", "chan-1", "s3cret-token", dt.timedelta(hours=1)
     )
+    box.add_event(event(102, days=2))
+
+    notifications = [n["headers"] for n in box.push_log()]
     client.calendar.stop_channel(channel.channel_id, channel.resource_id)
     client.calendar.stop_channel(channel.channel_id, channel.resource_id)
 
     assert channel.channel_id == "chan-1" and channel.resource_id
     assert channel.expiration is not None and channel.expiration > dt.datetime.now(dt.UTC)
     assert "s3cret-token" not in repr(channel)
+    assert notifications and all(verify_channel(h, "chan-1", "s3cret-token") for h in notifications)
+    assert not any(verify_channel(h, "chan-1", "guessed") for h in notifications)
 
 
 def test_verify_channel_accepts_only_our_channel_and_token() -> None:
