@@ -162,12 +162,13 @@ def _write_contacts(runtime: Runtime, jobs: list[_Job], zone: dt.tzinfo) -> None
             cadence=cadence_days(view.update_every_days, runtime.config.update_every_days),
         )
         new = not view.in_airtable
+        # The view holds Airtable's values where it has them: Google's only fill its gaps.
         rows[view.email or ""] = ContactWrite(
             email=view.email or "",
-            name=(view.name or view.email) if new else None,
-            company=view.company if new else None,
-            role=view.role if new else None,
-            google_contact=view.google_resource if new else None,
+            name=(view.name or view.email) if new else (view.name or None),
+            company=view.company,
+            role=view.role,
+            google_contact=view.google_resource,
             stage=job.update.stage,
             last_met=job.update.last_met,
             next_update_due=job.update.next_update_due,

@@ -104,6 +104,34 @@ def test_an_airtable_contact_and_a_google_contact_with_one_email_are_one_person(
     assert meetings_by_event(sandbox)["evt1"]["Contact"] == ["recAda0000000001"]
 
 
+def test_google_fills_what_airtable_lacks(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Ada in Airtable with no company or role, and in Google with both
+    ada_airtable = airtable_contact(
+        "recAda0000000001", Name="Ada King", Email="ada@engines.example", Stage="Met"
+    )
+    ada_google = google_person(
+        "people/c1", "Ada Lovelace", "ada@engines.example", company="Engines", title="Analyst"
+    )
+    event = meeting(
+        "evt1", "Catch-up", at(2026, 3, 2, 10), attendees=[guest("ada@engines.example")]
+    )
+
+    sandbox = _run(
+        sandbox_factory,
+        make_runtime,
+        events=[event],
+        contacts=[ada_google],
+        airtable=[ada_airtable],
+    )
+
+    ada = contact(sandbox, "ada@engines.example")
+    assert ada["Name"] == "Ada King"
+    assert ada.get("Company") == "Engines"
+    assert ada.get("Role") == "Analyst"
+
+
 def test_self_and_colleagues_are_never_contacts(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
