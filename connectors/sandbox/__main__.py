@@ -24,16 +24,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
-    parser.add_argument(
-        "--airtable-penalty", type=float, default=30.0, help="seconds of Airtable 429 penalty"
-    )
+    parser.add_argument("--airtable-rate-limit", type=float, default=5.0, help="requests/s")
+    parser.add_argument("--airtable-penalty", type=float, default=30.0, help="429 penalty (s)")
     args = parser.parse_args(argv)
-    structlog.configure(
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr)
-    )  # stdout: the JSON only
+    # stdout carries the connection info only; logs go to stderr
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     sandbox = Sandbox(
         args.fixture, host=args.host, port=args.port, latency=args.latency,
-        airtable_penalty_seconds=args.airtable_penalty,
+        airtable_rate_limit=args.airtable_rate_limit, airtable_penalty_seconds=args.airtable_penalty,
     )  # fmt: skip
     with sandbox:
         print(json.dumps(connection_info(sandbox), indent=2), flush=True)

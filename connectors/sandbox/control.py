@@ -22,6 +22,7 @@ WRITES = frozenset(
     {
         "reset_requests", "set_latency", "set_error_rate", "fail_next", "drop_next_writes",
         "set_ambiguous_rate", "clear_faults", "expire_access_tokens", "expire_sync_tokens",
+        "set_access_token_lifetime",
         "add_event", "update_event", "move_event", "cancel_event", "set_page_limits",
         "add_contact", "update_contact", "delete_contact", "rename_contact", "mark_draft_sent",
     }
@@ -99,12 +100,19 @@ class SandboxControl:
         with self.lock:
             self.oauth.expire_access_tokens()
 
-    def expire_sync_tokens(self) -> None:
-        """Invalidate every Calendar and People sync token issued so far."""
+    def set_access_token_lifetime(self, seconds: float) -> None:
+        """Make access tokens issued from now on live `seconds` (Google: about an hour)."""
         with self.lock:
-            for part in (getattr(self, "calendar_api", None), getattr(self, "people_api", None)):
-                if part is not None:
-                    part.expire_sync_tokens()
+            self.oauth.lifetime = float(seconds)
+
+    def expire_sync_tokens(self, api: str | None = None) -> None:
+        """Invalidate the sync tokens issued so far by "calendar", "people", or (None) both."""
+        if api not in (None, "calendar", "people"):
+            raise ValueError(f"sync tokens belong to calendar or people, not {api!r}")
+        with self.lock:
+            for name in ("calendar", "people"):
+                if api in (None, name):
+                    getattr(self, f"{name}_api").expire_sync_tokens()
 
     # --- Calendar --------------------------------------------------------------------------
 

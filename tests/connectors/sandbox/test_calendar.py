@@ -218,3 +218,44 @@ def test_stopping_an_unknown_channel_is_404(cal: Any) -> None:
     with pytest.raises(HttpError) as caught:
         cal.channels().stop(body={"id": "nope", "resourceId": "x"}).execute()
     assert caught.value.resp.status == 404
+
+
+def test_moving_one_instance_makes_an_exception_that_keeps_its_original_start(
+    cal: Any, sandbox: Sandbox
+) -> None:
+    sandbox.move_event(
+        "evtstandup01_20260304T140000Z",
+        {"dateTime": "2026-03-05T09:00:00-05:00"},
+        {"dateTime": "2026-03-05T09:15:00-05:00"},
+    )
+    items = cal.events().list(calendarId="primary", singleEvents=True).execute()["items"]
+    moved = next(e for e in items if e["id"] == "evtstandup01_20260304T140000Z")
+    assert moved["start"]["dateTime"] == "2026-03-05T09:00:00-05:00"
+    assert moved["originalStartTime"]["dateTime"] == "2026-03-04T09:00:00-05:00"
+    assert len([e for e in items if e.get("recurringEventId") == "evtstandup01"]) == 4
+
+
+def test_all_day_series_instances_have_date_ids(sandbox_factory: Callable[..., Sandbox]) -> None:
+    fixture = small_fixture()
+    fixture["google"]["calendars"]["primary"]["events"] = [
+        {
+            "id": "fair",
+            "summary": "Career fair",
+            "start": {"date": "2026-03-10"},
+            "end": {"date": "2026-03-11"},
+            "recurrence": ["RRULE:FREQ=DAILY;INTERVAL=7;UNTIL=20260324"],
+        }
+    ]
+    cal = service(sandbox_factory(fixture), "calendar")
+    items = cal.events().list(calendarId="primary", singleEvents=True).execute()["items"]
+    assert [(e["id"], e["start"]) for e in items] == [
+        ("fair_20260310", {"date": "2026-03-10"}),
+        ("fair_20260317", {"date": "2026-03-17"}),
+        ("fair_20260324", {"date": "2026-03-24"}),
+    ]
+
+
+def test_sync_tokens_of_one_api_expire_alone(cal: Any, sandbox: Sandbox) -> None:
+    token = cal.events().list(calendarId="primary").execute()["nextSyncToken"]
+    sandbox.expire_sync_tokens("people")
+    assert cal.events().list(calendarId="primary", syncToken=token).execute()["items"] == []
