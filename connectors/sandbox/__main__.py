@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> None:
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
     sandbox = Sandbox(
         args.fixture, host=args.host, port=args.port, latency=args.latency,
-        airtable_rate_limit=args.airtable_rate_limit, airtable_penalty_seconds=args.airtable_penalty,
+        airtable_rate_limit=args.airtable_rate_limit,
+        airtable_penalty_seconds=args.airtable_penalty,
     )  # fmt: skip
     with sandbox:
         print(json.dumps(connection_info(sandbox), indent=2), flush=True)
