@@ -1,0 +1,140 @@
+"""The distributed shape: PostgreSQL, dramatiq over Redis or RabbitMQ, a real Worker.
+
+What the user sees is the same as in the embedded shape: one thank-you draft and the
+promised follow-ups, also when a message reaches the workers twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import dramatiq
+import pytest
+
+from connectors.sandbox.fixture import small_fixture
+from connectors.sandbox.server import Sandbox
+from service.broker import make_broker, start_worker
+from service.settings import Settings
+from tests.workflows.conftest import RuntimeFactory, make_runtime  # noqa: F401 (fixture)
+from workflows.actors import Actors, declare_actors
+from workflows.passes import PassReport, sync_all
+from workflows.runtime import Runtime, install
+from workflows.store import due
+from workflows.sweep import claim
+
+pytestmark = pytest.mark.usefixtures("clean_settings_env")
+
+NOW_AFTER_ADA = dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+
+
+class Cluster:
+    """A broker with the actors on a queue of their own and a Worker consuming it."""
+
+    def __init__(self, broker: dramatiq.Broker) -> None:
+        self.broker = broker
+        self.actors: Actors = declare_actors(broker, queue_name=f"test_{uuid.uuid4().hex[:10]}")
+        self.worker = start_worker(broker, threads=4, queues={self.actors.queue_name})
+
+    def settle(self, runtime: Runtime, until: Callable[[], bool], timeout: float = 30.0) -> None:
+        """Wait until `until` holds, no due work is open and the queue is empty.
+
+        (A broker's queue looks empty while its one message is in a worker's hands, so the
+        outcome itself is awaited first.)
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if until() and not self._open_work(runtime):
+                self.broker.join(self.actors.queue_name, timeout=int(timeout * 1000))
+                time.sleep(0.5)  # a duplicate still in a worker's hands finishes meanwhile
+                return
+            time.sleep(0.1)
+        pytest.fail("the workers did not finish the due work in time")
+
+    @staticmethod
+    def _open_work(runtime: Runtime) -> bool:
+        with runtime.db.read() as session:
+            return bool(due.pending(session, account=runtime.account))
+
+    def stop(self) -> None:
+        self.worker.stop(timeout=5000)
+        if type(self.broker).__name__ == "RabbitmqBroker":
+            queue = self.actors.queue_name
+            for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
+                self.broker.channel.queue_delete(name)  # type: ignore[attr-defined]
+        self.broker.close()
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
+    """The same tests over Redis and over RabbitMQ."""
+    previous = dramatiq.broker.global_broker
+    url = request.getfixturevalue("redis_url" if request.param == "redis" else "amqp_url")
+    running = Cluster(make_broker(Settings(broker_url=url)))
+    yield running
+    running.stop()
+    dramatiq.broker.global_broker = previous
+
+
+@pytest.fixture
+def world(
+    sandbox_factory: Callable[..., Sandbox],
+    make_runtime: RuntimeFactory,  # noqa: F811
+    postgres_url: str,
+) -> tuple[Sandbox, Runtime]:
+    """The small world after Ada's interview, with its store on PostgreSQL."""
+    sandbox = sandbox_factory(small_fixture())
+    runtime = make_runtime(sandbox, now=NOW_AFTER_ADA, database_url=postgres_url)
+    install(runtime)
+    return sandbox, runtime
+
+
+def follow_up_kinds(sandbox: Sandbox) -> list[str]:
+    return sorted(r["fields"]["Kind"] for r in sandbox.airtable.records("Follow-ups"))
+
+
+def test_a_sync_through_the_broker_ends_in_one_draft_and_the_follow_ups(
+    world: tuple[Sandbox, Runtime], cluster: Cluster
+) -> None:
+    sandbox, runtime = world
+
+    cluster.actors.sync.send()
+    cluster.settle(runtime, until=lambda: len(follow_up_kinds(sandbox)) >= 2)
+
+    drafts = sandbox.drafts()
+    assert len(drafts) == 1
+    assert "Ada" in drafts[0]["subject"]
+    assert follow_up_kinds(sandbox) == ["Action item", "Thank-you"]
+    assert [r["fields"]["Status"] for r in sandbox.airtable.records("Meetings")] == ["Completed"]
+
+
+def test_the_same_message_delivered_twice_makes_one_of_everything(
+    world: tuple[Sandbox, Runtime], cluster: Cluster
+) -> None:
+    # Given the sources synced and a sweep's claim of the meeting's completion
+    sandbox, runtime = world
+    sync_all(runtime, PassReport())
+    items = claim(runtime)
+    assert items
+
+    # When every run message reaches the workers twice, and the sweep runs twice as well
+    for item in items:
+        message: Any = cluster.actors.run_due.message(item.kind, item.key)
+        cluster.broker.enqueue(message)
+        cluster.actors.run_due.send(item.kind, item.key)
+    cluster.actors.sweep.send()
+    cluster.actors.sweep.send()
+    cluster.settle(runtime, until=lambda: len(follow_up_kinds(sandbox)) >= 2)
+
+    # Then the user finds one draft and one of each follow-up
+    assert len(sandbox.drafts()) == 1
+    assert follow_up_kinds(sandbox) == ["Action item", "Thank-you"]
+    ada = next(
+        r["fields"]
+        for r in sandbox.airtable.records("Contacts")
+        if r["fields"].get("Email") == "ada@analytical.example"
+    )
+    assert (ada["Stage"], ada["Next Update Due"]) == ("Keeping in touch", "2026-04-01")
