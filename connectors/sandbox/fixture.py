@@ -95,12 +95,13 @@ def validate_fixture(data: Any) -> None:
     for cal_id, calendar in google.get("calendars", {}).items():
         for index, event in enumerate(calendar.get("events", [])):
             where = f"google.calendars.{cal_id}.events[{index}]"
-            _require(isinstance(event, dict) and "id" in event, f"{where} needs an `id`")
+            _require(isinstance(event, dict), f"{where} must be an object")
             _require("start" in event and "end" in event, f"{where} needs `start` and `end`")
     for index, person in enumerate(google.get("contacts", [])):
         _require(
-            isinstance(person, dict) and str(person.get("resourceName", "")).startswith("people/"),
-            f"google.contacts[{index}] needs a `resourceName` like people/c123",
+            isinstance(person, dict)
+            and str(person.get("resourceName", "people/")).startswith("people/"),
+            f"google.contacts[{index}]: a `resourceName` looks like people/c123",
         )
     for index, tasklist in enumerate(google.get("tasklists", [])):
         _require(
@@ -129,9 +130,9 @@ def _validate_airtable(airtable: Any) -> None:
             )
         for record in table.get("records", []):
             _require(
-                str(record.get("id", "")).startswith("rec")
+                str(record.get("id", "rec")).startswith("rec")
                 and isinstance(record.get("fields"), dict),
-                f"{where}.records entries need an `id` (rec...) and `fields`",
+                f"{where}.records entries need `fields` (and an `id`, if any, like rec...)",
             )
 
 

@@ -249,3 +249,19 @@ def test_an_access_token_from_the_credentials_is_accepted(sandbox: Sandbox) -> N
         )[0]
         == 200
     )
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"now": "not a time"},
+        {"google": {"calendars": {"primary": {"events": [{"id": "x"}]}}}},
+        {"google": {"contacts": [{"resourceName": "c1"}]}},
+        {"airtable": {"tables": [{"name": "T", "records": [{"id": "x1", "fields": {}}]}]}},
+    ],
+)
+def test_a_malformed_fixture_is_refused_with_a_message_naming_the_part(broken: Any) -> None:
+    from connectors.sandbox.fixture import FixtureError
+
+    with pytest.raises(FixtureError, match=r"invalid sandbox fixture|not an ISO datetime"):
+        load_fixture(broken)
