@@ -26,13 +26,19 @@ from workflows.rules.lifecycle import (
     decide_lifecycle,
     is_history,
 )
-from workflows.rules.notes import html_to_text
+from workflows.rules.notes import html_to_text, merge_notes
 from workflows.rules.people import Directory, PersonView
 from workflows.rules.qualify import Qualification, qualify
 from workflows.runtime import Runtime
 from workflows.store import due
 from workflows.store.cursors import get_cursor, set_cursor
-from workflows.store.meetings import cancel_meeting, meetings_for_event, save_event, upsert_meeting
+from workflows.store.meetings import (
+    cancel_meeting,
+    get_event,
+    meetings_for_event,
+    save_event,
+    upsert_meeting,
+)
 from workflows.store.models import Meeting, Person
 from workflows.store.people import person_view, save_person
 from workflows.sync.report import SyncReport
@@ -60,8 +66,9 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
             directory = directory or build_directory(session, runtime.account)
             tracker = _Tracker(runtime, session, directory, user_email, first_sync_at)
             for event in page.records:
+                earlier = _earlier_notes(session, event.id, calendar_id, runtime.account)
                 save_event(session, event, calendar_id=calendar_id, account=runtime.account)
-                tracker.track(event)
+                tracker.track(event, earlier_notes=earlier)
             if page.last and page.next_cursor:
                 set_cursor(session, cursor_name, page.next_cursor, account=runtime.account)
         report.pages += 1
@@ -69,6 +76,14 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
         report.full = report.full or page.full_sync
         report.skipped.extend(page.skipped)
     return report
+
+
+def _earlier_notes(session: Session, event_id: str, calendar_id: str, account: str) -> str | None:
+    """The notes the event's description held when last synced (None for a new event)."""
+    seen = get_event(session, event_id, calendar_id=calendar_id, account=account)
+    if seen is None:
+        return None
+    return html_to_text(seen.data.get("description") or "")
 
 
 def build_directory(session: Session, account: str) -> Directory:
@@ -125,8 +140,12 @@ class _Tracker:
         self.first_sync_at = first_sync_at
         self.account = runtime.account
 
-    def track(self, event: CalendarEvent) -> None:
-        """Record, re-time or cancel the meeting of one event occurrence."""
+    def track(self, event: CalendarEvent, *, earlier_notes: str | None = None) -> None:
+        """Record, re-time or cancel the meeting of one event occurrence.
+
+        `earlier_notes` is what the event's description said when last synced: a meeting
+        whose notes differ from it has notes the user wrote in Airtable, and keeps them.
+        """
         rows = meetings_for_event(self.session, event.id, account=self.account)
         if event.cancelled:
             for row in rows:
@@ -149,7 +168,7 @@ class _Tracker:
                 "calendar.not_interview", event_id=event.id, reason=decision_input.reason.value
             )
             return
-        self._decide(event, occurrence, current, decision_input)
+        self._decide(event, occurrence, current, decision_input, earlier_notes)
 
     def _decide(
         self,
@@ -157,6 +176,7 @@ class _Tracker:
         occurrence: dt.datetime,
         row: Meeting | None,
         found: Qualification,
+        earlier_notes: str | None,
     ) -> None:
         known = _known(row)
         emails = found.contact.emails if found.contact else _emails_of(row)
@@ -171,7 +191,8 @@ class _Tracker:
             self._cancel(row, decision.reason)
         elif decision.action in (Action.SCHEDULE, Action.RETIME, Action.UNCHANGED):
             assert decision.due_at is not None
-            self._schedule(event, occurrence, row, found.contact, decision.due_at)
+            notes = merge_notes(event.description, row.notes if row else None, earlier_notes)
+            self._schedule(event, occurrence, row, found.contact, decision.due_at, notes)
 
     def _schedule(
         self,
@@ -180,6 +201,7 @@ class _Tracker:
         row: Meeting | None,
         contact: PersonView | None,
         due_at: dt.datetime,
+        notes: str,
     ) -> None:
         assert isinstance(event.start, dt.datetime) and isinstance(event.end, dt.datetime)
         person_id = self._person_id(contact) if contact is not None else None
@@ -198,7 +220,7 @@ class _Tracker:
                 first_sync_at=self.first_sync_at,
                 history_days=self.runtime.config.history_days,
             ),
-            notes=html_to_text(event.description or "") or None,
+            notes=notes or None,
             account=self.account,
         )
         work.schedule_meeting(
