@@ -7,23 +7,35 @@ promised follow-ups, also when a message reaches the workers twice.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import dramatiq
 import pytest
 
+from connectors.airtable.client import AirtableClient
+from connectors.airtable.schema import init_schema
 from connectors.sandbox.fixture import small_fixture
 from connectors.sandbox.server import Sandbox
 from service.broker import make_broker, start_worker
 from service.settings import Settings
+from tests.service.test_embedded import GRACE_CHAT, REPO, free_port, wait_until
 from tests.workflows.conftest import RuntimeFactory, make_runtime  # noqa: F401 (fixture)
 from workflows.actors import Actors, declare_actors
+from workflows.migrations import upgrade
 from workflows.passes import PassReport, sync_all
 from workflows.runtime import Runtime, install
 from workflows.store import due
+from workflows.store.db import Database
+from workflows.store.lease import current_lease
 from workflows.sweep import claim
 
 pytestmark = pytest.mark.usefixtures("clean_settings_env")
@@ -138,3 +150,100 @@ def test_the_same_message_delivered_twice_makes_one_of_everything(
         if r["fields"].get("Email") == "ada@analytical.example"
     )
     assert (ada["Stage"], ada["Next Update Due"]) == ("Keeping in touch", "2026-04-01")
+
+
+def test_web_worker_and_two_schedulers_as_processes_serve_one_user(
+    tmp_path: Path,
+    sandbox_factory: Callable[..., Sandbox],
+    postgres_url: str,
+    redis_url: str,
+) -> None:
+    # Given the distributed shape: web, a worker and two scheduler replicas on Redis + PostgreSQL
+    sandbox = sandbox_factory(small_fixture())
+    airtable = AirtableClient(
+        sandbox.airtable_token, sandbox.airtable_base_id, endpoint=sandbox.url
+    )
+    init_schema(airtable)  # what `followthrough airtable init` does
+    port = free_port()
+    env = process_environment(tmp_path, sandbox, postgres_url, redis_url, port)
+    upgrade(postgres_url)  # as a deployment's first start would; then every process finds it done
+    commands = {"web": ["web"], "worker": ["worker", "--threads", "4"]}
+    commands |= {"scheduler-a": ["scheduler"], "scheduler-b": ["scheduler"]}
+    running = {name: spawn(tmp_path, env, name, args) for name, args in commands.items()}
+    try:
+        # Then Ada's draft is made once, and one scheduler holds the lease
+        wait_until(lambda: len(sandbox.drafts()) == 1, 60, "Ada's thank-you draft")
+        db = Database(postgres_url)
+        with db.read() as session:
+            lease = current_lease(session, "scheduler")
+        db.dispose()
+        assert lease is not None and lease.holder.split(":")[1] in {
+            str(running["scheduler-a"].pid),
+            str(running["scheduler-b"].pid),
+        }
+
+        # And a calendar change pushed to the web app reaches a worker through Redis
+        wait_until(sandbox.push_log, 30, "the calendar channel opened by a worker")
+        sandbox.add_event(GRACE_CHAT)
+        wait_until(lambda: len(sandbox.drafts()) == 2, 30, "Grace's thank-you draft")
+        thank_yous = lambda: follow_up_kinds(sandbox).count("Thank-you") == 2  # noqa: E731
+        wait_until(thank_yous, 30, "the two Thank-you follow-ups")
+        time.sleep(0.5)
+        assert follow_up_kinds(sandbox) == ["Action item", "Thank-you", "Thank-you"]
+        assert len(sandbox.drafts()) == 2
+    finally:
+        codes = {name: stop_process(process) for name, process in running.items()}
+    # And every process stops cleanly on SIGTERM
+    assert codes == dict.fromkeys(running, 0), [
+        (tmp_path / f"{name}.log").read_text()[-2000:] for name, code in codes.items() if code
+    ]
+
+
+def process_environment(
+    tmp_path: Path, sandbox: Sandbox, database_url: str, broker_url: str, port: int
+) -> dict[str, str]:
+    credentials = tmp_path / "google.json"
+    credentials.write_text(json.dumps(sandbox.google_credentials()))
+    credentials.chmod(0o600)
+    settings = {
+        "database_url": database_url,
+        "broker_url": broker_url,
+        "google_credentials_file": str(credentials),
+        "google_api_endpoint": sandbox.url,
+        "airtable_endpoint": sandbox.url,
+        "airtable_token": sandbox.airtable_token,
+        "airtable_base_id": sandbox.airtable_base_id,
+        "now": NOW_AFTER_ADA.isoformat(),
+        "http_port": str(port),
+        "public_url": f"http://127.0.0.1:{port}",
+        "poll_minutes": "60",
+        "sender_name": "Sam Seeker",
+        "log_format": "json",
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWTHROUGH_")}
+    env["PYTHONPATH"] = str(REPO)
+    env.update({f"FOLLOWTHROUGH_{name.upper()}": value for name, value in settings.items()})
+    return env
+
+
+def spawn(
+    tmp_path: Path, env: dict[str, str], name: str, args: list[str]
+) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "service.cli", *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / f"{name}.log").open("wb"),
+    )
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> int | None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+        return None

@@ -135,8 +135,8 @@ def test_the_leader_sweeps_only_when_work_is_due(
 
 def test_a_draft_follows_the_end_of_a_meeting_plus_grace_within_seconds(
     sandbox_factory: Any,
-    make_runtime: RuntimeFactory,
-    broker: StubBroker,  # noqa: F811
+    make_runtime: RuntimeFactory,  # noqa: F811
+    broker: StubBroker,
 ) -> None:
     # Given the service running (scheduler and worker), 10 minutes before Ada's effects are due
     sandbox = sandbox_factory(small_fixture())
