@@ -6,7 +6,8 @@ ten rows a request), drafts are one request each. Every step is idempotent (upse
 Email, Event ID and Key; drafts and Google tasks through the effects ledger), so the whole
 batch may run again after any failure and still leave exactly one of everything. History
 (meetings that ended well before the first sync) gets its rows and the contact's dates, but
-no draft and no follow-ups.
+no draft and no follow-ups. What each meeting owes is decided in one place, the pure
+`workflows.rules.completion.plan_completion`; this module only applies the plan.
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ from connectors.records import DraftMessage, DraftRef
 from workflows.effects import apply_once
 from workflows.facts import CALENDAR_ZONE, first_sync_at, get_fact
 from workflows.followup_sync import Owed, write_followups
-from workflows.rules.clock import local_date
-from workflows.rules.draft import ThankYouInput, compose_thank_you
-from workflows.rules.followups import plan_followups
-from workflows.rules.keys import draft_key
-from workflows.rules.lifecycle import EffectPlan, MeetingStatus, completion_due, effects_for
-from workflows.rules.notes import ParsedNotes, parse_notes
+from workflows.rules.completion import (
+    CompletedMeeting,
+    CompletionPlan,
+    CompletionSettings,
+    plan_completion,
+)
+from workflows.rules.lifecycle import MeetingStatus, completion_due
 from workflows.rules.people import PersonView
-from workflows.rules.reminders import ContactUpdate, after_meeting, cadence_days
+from workflows.rules.reminders import ContactUpdate
 from workflows.runtime import Runtime
 from workflows.store.meetings import complete_meeting
 from workflows.store.models import Meeting, Person
@@ -61,8 +63,7 @@ class _Job:
 
     meeting: Meeting
     view: PersonView
-    plan: EffectPlan
-    notes: ParsedNotes
+    plan: CompletionPlan
     update: ContactUpdate | None = None
     contact_id: str | None = None
     draft: DraftRef | None = None
@@ -89,6 +90,38 @@ def user_zone_of(runtime: Runtime) -> dt.tzinfo:
     return runtime.zone(calendar_zone)
 
 
+def completion_settings(runtime: Runtime, zone: dt.tzinfo) -> CompletionSettings:
+    """The settings every completion plan of this runtime is made with."""
+    with runtime.db.read() as session:
+        first = first_sync_at(session, account=runtime.account) or runtime.now()
+    return CompletionSettings(
+        zone=zone,
+        sender_name=runtime.config.sender_name,
+        first_sync_at=first,
+        history_days=runtime.config.history_days,
+        default_cadence=runtime.config.update_every_days,
+        title_pattern=runtime.qualify_policy().title_pattern,
+        templates=runtime.templates(),
+    )
+
+
+def plan_for(meeting: Meeting, view: PersonView, settings: CompletionSettings) -> CompletionPlan:
+    """What `meeting` owes (its notes are already the user's where they wrote any)."""
+    assert isinstance(meeting.end, dt.datetime)
+    return plan_completion(
+        CompletedMeeting(
+            event_id=meeting.event_id,
+            original_start=meeting.original_start,
+            title=meeting.title,
+            start=meeting.start,
+            end=meeting.end,
+            contact=view,
+            event_notes=meeting.notes,
+        ),
+        settings,
+    )
+
+
 def complete(runtime: Runtime, meeting_id: int) -> Outcome:
     """Apply every effect one completed meeting owes, once."""
     return complete_many(runtime, [meeting_id])[0]
@@ -98,10 +131,9 @@ def complete_many(runtime: Runtime, meeting_ids: Sequence[int]) -> list[Outcome]
     """Apply every effect each completed meeting owes, once; settled ones are left alone."""
     outcomes: dict[int, Outcome] = {}
     jobs: list[_Job] = []
-    with runtime.db.read() as session:
-        first = first_sync_at(session, account=runtime.account) or runtime.now()
+    settings = completion_settings(runtime, user_zone_of(runtime))
     for meeting_id in meeting_ids:
-        found = _prepare(runtime, meeting_id, first)
+        found = _prepare(runtime, meeting_id, settings)
         if isinstance(found, Outcome):
             outcomes[meeting_id] = found
         else:
@@ -112,7 +144,7 @@ def complete_many(runtime: Runtime, meeting_ids: Sequence[int]) -> list[Outcome]
     return [outcomes[meeting_id] for meeting_id in meeting_ids]
 
 
-def _prepare(runtime: Runtime, meeting_id: int, first: dt.datetime) -> _Job | Outcome:
+def _prepare(runtime: Runtime, meeting_id: int, settings: CompletionSettings) -> _Job | Outcome:
     meeting = load_meeting(runtime, meeting_id)
     if meeting is None or meeting.status != "scheduled":
         status = meeting.status if meeting else "gone"
@@ -122,45 +154,41 @@ def _prepare(runtime: Runtime, meeting_id: int, first: dt.datetime) -> _Job | Ou
         return Outcome(meeting_id, "not_due", "the meeting has not ended yet", due_at=due_at)
     view = person_view(meeting.person) if meeting.person is not None else None
     if view is None or not view.email:
-        _settle(runtime, _Job(meeting, PersonView(name=""), EffectPlan(), ParsedNotes()))
+        _settle(runtime, meeting_id)
         return Outcome(meeting_id, "skipped", "no contact with an email address for this meeting")
-    plan = effects_for(meeting.end, first_sync_at=first, history_days=runtime.config.history_days)
-    return _Job(meeting, view, plan, parse_notes(meeting.notes))
+    plan = plan_for(meeting, view, settings)
+    for reason in plan.skipped:
+        log.warning("meeting.draft_skipped", meeting_id=meeting_id, reason=reason)
+    return _Job(meeting, view, plan)
 
 
 def _run(runtime: Runtime, jobs: list[_Job]) -> None:
-    zone = user_zone_of(runtime)
-    _write_contacts(runtime, jobs, zone)
+    _write_contacts(runtime, jobs)
     live = [job for job in jobs if job.skipped is None]
     for job in live:
-        if job.plan.draft:
-            job.draft, job.subject = _write_draft(runtime, job, zone)
+        if job.plan.draft is not None:
+            job.draft, job.subject = _write_draft(runtime, job, job.plan.draft)
     _write_meeting_rows(runtime, live)
-    _write_owed_followups(runtime, [job for job in live if job.skipped is None], zone)
+    _write_owed_followups(runtime, [job for job in live if job.skipped is None])
     for job in jobs:
-        _settle(runtime, job)
+        _settle(runtime, job.meeting.id, job)
         log.info(
             "meeting.completed",
             meeting_id=job.meeting.id,
-            history=not job.plan.draft,
+            history=job.plan.history,
             draft=bool(job.draft),
             followups=len(job.followups),
             skipped=job.skipped,
         )
 
 
-def _write_contacts(runtime: Runtime, jobs: list[_Job], zone: dt.tzinfo) -> None:
+def _write_contacts(runtime: Runtime, jobs: list[_Job]) -> None:
     """Each contact's row once (the latest meeting wins): Last Met, Stage, Next Update Due."""
     rows: dict[str, ContactWrite] = {}
-    for job in sorted(jobs, key=lambda j: j.meeting.start):
+    latest: dict[str, ContactUpdate] = {}
+    for job in sorted(jobs, key=lambda j: j.plan.contact_update.last_met):
         view = job.view
-        previous = rows.get(view.email or "")
-        job.update = after_meeting(
-            stage=previous.stage if previous else view.stage,
-            last_met=previous.last_met if previous else view.last_met,
-            meeting_date=local_date(job.meeting.start, zone),
-            cadence=cadence_days(view.update_every_days, runtime.config.update_every_days),
-        )
+        update = latest[view.email or ""] = job.plan.contact_update
         new = not view.in_airtable
         # The view holds Airtable's values where it has them: Google's only fill its gaps.
         rows[view.email or ""] = ContactWrite(
@@ -169,50 +197,27 @@ def _write_contacts(runtime: Runtime, jobs: list[_Job], zone: dt.tzinfo) -> None
             company=view.company,
             role=view.role,
             google_contact=view.google_resource,
-            stage=job.update.stage,
-            last_met=job.update.last_met,
-            next_update_due=job.update.next_update_due,
+            stage=update.stage,
+            last_met=update.last_met,
+            next_update_due=update.next_update_due,
         )
     result = upsert(runtime.need_airtable(), list(rows.values()))
     reasons = {s.record_id: s.reason for s in result.skipped}
     for job in jobs:
         email = job.view.email or ""
+        job.update = latest[email]
         job.contact_id = result.record_ids.get(email)
         if job.contact_id is None:
             why = reasons.get(email, "Airtable refused the row")
             job.skipped = f"cannot write contact {email} to Airtable: {why}"
 
 
-def compose_draft(
-    runtime: Runtime, meeting: Meeting, view: PersonView, notes: ParsedNotes, zone: dt.tzinfo
-) -> DraftMessage:
-    """The thank-you message for a meeting, from the user's templates and the meeting's notes."""
-    return compose_thank_you(
-        ThankYouInput(
-            key=draft_key(meeting.event_id, meeting.original_start),
-            contact_email=view.email or "",
-            contact_name=view.name,
-            first_name=view.first_name,
-            meeting_title=meeting.title,
-            meeting_start=meeting.start,
-            zone=zone,
-            sender_name=runtime.config.sender_name,
-            insights=notes.insights,
-            todos=notes.todos,
-        ),
-        env=runtime.templates(),
-        title_pattern=runtime.qualify_policy().title_pattern,
-    )
-
-
-def _write_draft(runtime: Runtime, job: _Job, zone: dt.tzinfo) -> tuple[DraftRef, str]:
+def _write_draft(runtime: Runtime, job: _Job, message: DraftMessage) -> tuple[DraftRef, str]:
     """The thank-you draft in Gmail, once (found again, never duplicated, after a lost reply)."""
-    meeting = job.meeting
-    message = compose_draft(runtime, meeting, job.view, job.notes, zone)
     gmail = runtime.need_google().gmail
     applied = apply_once(
         runtime,
-        draft_key(meeting.event_id, meeting.original_start),
+        job.plan.draft_key,
         "gmail.draft",
         lambda unknown: gmail.create_draft(message, outcome_unknown=unknown),
         lambda ref: (ref.draft_id, _draft_detail(ref)),
@@ -231,9 +236,13 @@ def _draft_detail(ref: DraftRef) -> dict[str, str]:
 
 
 def meeting_row(
-    meeting: Meeting, contact_id: str | None, status: MeetingStatus, draft: DraftRef | None = None
+    meeting: Meeting,
+    contact_id: str | None,
+    status: MeetingStatus,
+    draft: DraftRef | None = None,
+    notes: str | None = None,
 ) -> MeetingWrite:
-    """The meeting's Airtable row (upserted on Event ID)."""
+    """The meeting's Airtable row (upserted on Event ID); `notes` default to the meeting's."""
     return MeetingWrite(
         event_id=meeting.event_id,
         title=meeting.title or "(untitled meeting)",
@@ -241,14 +250,15 @@ def meeting_row(
         start=meeting.start,
         end=meeting.end,
         status=status.value,
-        notes=meeting.notes or None,
+        notes=(meeting.notes if notes is None else notes) or None,
         thank_you_draft=draft.url if draft else None,
     )
 
 
 def _write_meeting_rows(runtime: Runtime, jobs: list[_Job]) -> None:
     rows = [
-        meeting_row(job.meeting, job.contact_id, MeetingStatus.COMPLETED, job.draft) for job in jobs
+        meeting_row(job.meeting, job.contact_id, MeetingStatus.COMPLETED, job.draft, job.plan.notes)
+        for job in jobs
     ]
     result = upsert(runtime.need_airtable(), rows)
     reasons = {s.record_id: s.reason for s in result.skipped}
@@ -259,20 +269,11 @@ def _write_meeting_rows(runtime: Runtime, jobs: list[_Job]) -> None:
             job.skipped = f"cannot write meeting {job.meeting.event_id} to Airtable: {why}"
 
 
-def _write_owed_followups(runtime: Runtime, jobs: list[_Job], zone: dt.tzinfo) -> None:
+def _write_owed_followups(runtime: Runtime, jobs: list[_Job]) -> None:
     owed: list[Owed] = []
     for job in jobs:
         meeting = job.meeting
-        plans = plan_followups(
-            event_id=meeting.event_id,
-            original_start=meeting.original_start,
-            meeting_start=meeting.start,
-            zone=zone,
-            first_name=job.view.first_name,
-            todos=job.notes.todos,
-            thank_you=job.plan.thank_you,
-            action_items=job.plan.action_items,
-        )
+        plans = job.plan.followups
         job.followups = tuple(plan.title for plan in plans)
         owed += [
             Owed(plan, meeting.person_id, job.contact_id, meeting.id, job.record_id)
@@ -281,13 +282,16 @@ def _write_owed_followups(runtime: Runtime, jobs: list[_Job], zone: dt.tzinfo) -
     write_followups(runtime, owed)
 
 
-def _settle(runtime: Runtime, job: _Job) -> None:
+def _settle(runtime: Runtime, meeting_id: int, job: _Job | None = None) -> None:
     """Record in the store what now exists outside, and that the meeting is completed."""
     with runtime.db.transaction() as session:
-        meeting = session.get(Meeting, job.meeting.id)
+        meeting = session.get(Meeting, meeting_id)
         if meeting is None:
             return
         complete_meeting(meeting, at=runtime.now())
+        if job is None:
+            return
+        meeting.notes = job.plan.notes or None  # as written to Airtable: not an edit later
         meeting.airtable_record_id = job.record_id or meeting.airtable_record_id
         if job.draft is not None:
             meeting.draft_id, meeting.draft_message_id = job.draft.draft_id, job.draft.message_id
@@ -314,5 +318,5 @@ def _outcome(job: _Job) -> Outcome:
         draft=job.draft,
         draft_subject=job.subject,
         followups=job.followups,
-        history=not job.plan.draft,
+        history=job.plan.history,
     )

@@ -14,11 +14,16 @@ import structlog
 
 from connectors.airtable.writes import upsert
 from connectors.records import DraftMessage
-from workflows.completion import compose_draft, load_meeting, meeting_row, user_zone_of
+from workflows.completion import (
+    completion_settings,
+    load_meeting,
+    meeting_row,
+    plan_for,
+    user_zone_of,
+)
 from workflows.followup_sync import Owed, write_followups
-from workflows.rules.followups import plan_followups
+from workflows.rules.followups import FollowUpKind
 from workflows.rules.lifecycle import MeetingStatus
-from workflows.rules.notes import parse_notes
 from workflows.runtime import Runtime
 from workflows.store.models import Meeting
 from workflows.store.people import person_view
@@ -62,21 +67,11 @@ def notes_changed(runtime: Runtime, meeting_id: int) -> bool:
     meeting = load_meeting(runtime, meeting_id)
     if meeting is None or meeting.status != "completed" or meeting.person is None:
         return False
-    view = person_view(meeting.person)
-    notes = parse_notes(meeting.notes)
-    zone = user_zone_of(runtime)
-    updated = _regenerate_draft(
-        runtime, meeting, compose_draft(runtime, meeting, view, notes, zone)
+    plan = plan_for(
+        meeting, person_view(meeting.person), completion_settings(runtime, user_zone_of(runtime))
     )
-    plans = plan_followups(
-        event_id=meeting.event_id,
-        original_start=meeting.original_start,
-        meeting_start=meeting.start,
-        zone=zone,
-        first_name=view.first_name,
-        todos=notes.todos,
-        thank_you=False,
-    )
+    updated = plan.draft is not None and _regenerate_draft(runtime, meeting, plan.draft)
+    plans = [p for p in plan.followups if p.kind is FollowUpKind.ACTION_ITEM]
     contact_id = meeting.person.airtable_record_id
     owed = [
         Owed(p, meeting.person_id, contact_id, meeting.id, meeting.airtable_record_id)
