@@ -1,0 +1,167 @@
+"""Progress-update reminders through whole passes: when they come, how often, and what ends them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from connectors.sandbox.server import Sandbox
+from tests.workflows.conftest import RuntimeFactory
+from tests.workflows.world import (
+    FAST_AIRTABLE,
+    airtable_contact,
+    at,
+    contact,
+    fast,
+    followups,
+    guest,
+    meeting,
+    set_now,
+    world,
+)
+from workflows.passes import PassReport, run_once
+from workflows.runtime import Runtime
+
+ADA = "ada@analytical.example"
+ADA_ID = "recAda0000000001"
+PROGRESS = "Progress update"
+
+
+def _ada_met_on_march_2(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, **ada: Any
+) -> tuple[Sandbox, Runtime]:
+    fields = {"Name": "Ada Lovelace", "Email": ADA, "Stage": "Met", "Update_Every_days": 14}
+    row = airtable_contact(ADA_ID, **{**fields, **ada})
+    event = meeting("evt1", "Chat", at(2026, 3, 2, 10), attendees=[guest(ADA)])
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], airtable=[row]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12)), sandbox)
+    _pass(runtime)
+    assert contact(sandbox, ADA)["Next Update Due"] == "2026-03-16"
+    return sandbox, runtime
+
+
+def _pass(runtime: Runtime, when: dt.datetime | None = None) -> PassReport:
+    if when is not None:
+        set_now(runtime, when)
+    report = run_once(runtime)
+    assert report.ok, report.failures
+    return report
+
+
+def _mark_done(sandbox: Sandbox, title_part: str) -> None:
+    record = next(
+        r
+        for r in sandbox.airtable.records("Follow-ups")
+        if title_part in r["fields"]["Title"] and r["fields"]["Status"] == "Open"
+    )
+    sandbox.airtable.update_record("Follow-ups", record["id"], {"Status": "Done"})
+
+
+def test_one_reminder_when_the_update_is_due_and_none_while_it_is_open(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime = _ada_met_on_march_2(sandbox_factory, make_runtime)
+
+    _pass(runtime, at(2026, 3, 15, 9))
+    assert followups(sandbox, PROGRESS) == []
+
+    _pass(runtime, at(2026, 3, 16, 9))
+    (reminder,) = followups(sandbox, PROGRESS)
+    assert reminder["Title"] == "Send Ada an update on your progress"
+    assert (reminder["Due"], reminder["Status"]) == ("2026-03-16", "Open")
+    assert reminder["Contact"] == [ADA_ID]
+
+    _pass(runtime, at(2026, 3, 17, 9))
+    _pass(runtime, at(2026, 3, 25, 9))
+    assert len(followups(sandbox, PROGRESS)) == 1
+
+
+def test_a_progress_update_done_moves_the_next_one_by_the_cadence(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime = _ada_met_on_march_2(sandbox_factory, make_runtime)
+    _pass(runtime, at(2026, 3, 16, 9))
+
+    # When the user marks it Done on March 18
+    _mark_done(sandbox, "update on your progress")
+    _pass(runtime, at(2026, 3, 18, 20))
+
+    # Then Ada's next update is due 14 days later, and comes then (not before)
+    assert contact(sandbox, ADA)["Next Update Due"] == "2026-04-01"
+    _pass(runtime, at(2026, 3, 31, 9))
+    assert len(followups(sandbox, PROGRESS)) == 1
+    _pass(runtime, at(2026, 4, 1, 9))
+    reminders = followups(sandbox, PROGRESS)
+    assert sorted(r["Due"] for r in reminders) == ["2026-03-16", "2026-04-01"]
+
+
+def test_a_changed_cadence_applies_from_the_next_update(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime = _ada_met_on_march_2(sandbox_factory, make_runtime)
+
+    # When the user changes Ada's cadence to a week
+    sandbox.airtable.update_record("Contacts", ADA_ID, {"Update Every (days)": 7})
+    _pass(runtime, at(2026, 3, 10, 9))
+    assert followups(sandbox, PROGRESS) == []  # the due date already set stands
+
+    _pass(runtime, at(2026, 3, 16, 9))
+    _mark_done(sandbox, "update on your progress")
+    _pass(runtime, at(2026, 3, 16, 18))
+    assert contact(sandbox, ADA)["Next Update Due"] == "2026-03-23"
+
+
+def test_an_inactive_contact_gets_no_reminders(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime = _ada_met_on_march_2(sandbox_factory, make_runtime)
+
+    sandbox.airtable.update_record("Contacts", ADA_ID, {"Stage": "Inactive"})
+    _pass(runtime, at(2026, 3, 16, 9))
+    _pass(runtime, at(2026, 4, 20, 9))
+
+    assert followups(sandbox, PROGRESS) == []
+
+
+def test_a_new_meeting_resets_the_clock(sandbox_factory: Any, make_runtime: RuntimeFactory) -> None:
+    sandbox, runtime = _ada_met_on_march_2(sandbox_factory, make_runtime)
+
+    sandbox.add_event(meeting("evt2", "Chat", at(2026, 3, 12, 10), attendees=[guest(ADA)]))
+    _pass(runtime, at(2026, 3, 12, 12))
+    _pass(runtime, at(2026, 3, 16, 9))
+
+    assert contact(sandbox, ADA)["Next Update Due"] == "2026-03-26"
+    assert followups(sandbox, PROGRESS) == []
+
+
+def test_at_most_three_reminders_a_day_and_the_rest_roll_forward(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given five contacts kept in touch with, all due an update on March 10
+    people = [
+        airtable_contact(
+            f"recPerson00000{n:02d}",
+            Name=f"Person{n} Example",
+            Email=f"p{n}@people.example",
+            Stage="Keeping in touch",
+            Last_Met="2026-02-08",
+            Next_Update_Due="2026-03-10",
+        )
+        for n in range(5)
+    ]
+    sandbox: Sandbox = sandbox_factory(world(airtable=people), airtable_rate_limit=FAST_AIRTABLE)
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 9, 9)), sandbox)
+    _pass(runtime)
+    assert followups(sandbox, PROGRESS) == []
+
+    # When March 10 comes (and the passes run again)
+    _pass(runtime, at(2026, 3, 10, 9))
+    _pass(runtime, at(2026, 3, 11, 9))
+
+    # Then three are due that day and two the next, one for each contact
+    reminders = followups(sandbox, PROGRESS)
+    days = sorted(r["Due"] for r in reminders)
+    assert days == ["2026-03-10"] * 3 + ["2026-03-11"] * 2
+    assert len({r["Title"] for r in reminders}) == 5
