@@ -91,33 +91,15 @@ class CalendarApi:
     def register(self, router: Router) -> None:
         """Serve Calendar's paths."""
         cal = BASE + "/calendars/{calendarId}"
-        router.add("GET", cal, self.get_calendar, name="calendar.calendars.get", api="google")
-        router.add(
-            "GET", cal + "/events", self.list_events, name="calendar.events.list", api="google"
-        )
-        router.add(
-            "POST",
-            cal + "/events/watch",
-            self.watch,
-            name="calendar.events.watch",
-            api="google",
-            write=True,
-        )
-        router.add(
-            "GET",
-            cal + "/events/{eventId}",
-            self.get_event,
-            name="calendar.events.get",
-            api="google",
-        )
-        router.add(
-            "POST",
-            BASE + "/channels/stop",
-            self.stop_channel,
-            name="calendar.channels.stop",
-            api="google",
-            write=True,
-        )
+        routes = [
+            ("GET", cal, self.get_calendar, "calendar.calendars.get", False),
+            ("GET", cal + "/events", self.list_events, "calendar.events.list", False),
+            ("POST", cal + "/events/watch", self.watch, "calendar.events.watch", True),
+            ("GET", cal + "/events/{eventId}", self.get_event, "calendar.events.get", False),
+            ("POST", BASE + "/channels/stop", self.stop_channel, "calendar.channels.stop", True),
+        ]
+        for method, path, handler, name, write in routes:
+            router.add(method, path, handler, name=name, api="google", write=write)
 
     # --- state changes (the control API calls these under the world lock) -----------------
 
