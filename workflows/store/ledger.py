@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
 import structlog
@@ -41,6 +41,7 @@ log = structlog.get_logger(__name__)
 Action = Literal["run", "reconcile", "wait", "skip"]
 DEFAULT_HOLD = dt.timedelta(minutes=5)
 _MAX_ERROR = 2000
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -271,7 +272,10 @@ def apply_once(
         return state
     if state.action == "wait":
         raise RetryLater(f"effect {key!r} is being applied by another worker; retry shortly")
-    found = reconcile() if state.action == "reconcile" and reconcile is not None else None
+    found = None
+    if state.action == "reconcile" and reconcile is not None:
+        # A failing look-up must release the key too (its outcome stays unknown).
+        found = _attempt(db, state, reconcile, account, still_unknown=True)
     outcome = found or _attempt(db, state, apply, account)
     with db.transaction() as session:
         return finish_effect(
@@ -280,12 +284,21 @@ def apply_once(
 
 
 def _attempt(
-    db: Database, state: EffectState, apply: Callable[[], Outcome], account: str
-) -> Outcome:
+    db: Database,
+    state: EffectState,
+    apply: Callable[[], _T],
+    account: str,
+    *,
+    still_unknown: bool = False,
+) -> _T:
     try:
         return apply()
     except Exception as error:
-        unknown = isinstance(error, AmbiguousWrite) or not isinstance(error, FollowthroughError)
+        unknown = (
+            still_unknown
+            or isinstance(error, AmbiguousWrite)
+            or not isinstance(error, FollowthroughError)
+        )
         with db.transaction() as session:
             fail_effect(
                 session,

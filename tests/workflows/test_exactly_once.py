@@ -1,0 +1,159 @@
+"""Exactly once under faults: errors, dropped connections, lost replies and passes run twice."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from connectors.sandbox.server import Sandbox
+from tests.workflows.conftest import RuntimeFactory
+from tests.workflows.test_tasks_mirror import google_tasks
+from tests.workflows.world import (
+    FAST_AIRTABLE,
+    airtable_contact,
+    at,
+    drafts,
+    fast,
+    followups,
+    guest,
+    meeting,
+    meetings_by_event,
+    world,
+)
+from workflows.passes import PassReport, run_once
+from workflows.runtime import Runtime
+
+ADA = "ada@analytical.example"
+BOB = "bob@builder.example"
+AFTER = at(2026, 3, 2, 12)
+EXPECTED_FOLLOW_UPS = [
+    ("Action item", "send the notes link"),
+    ("Action item", "send the notes link"),
+    ("Thank-you", "Send Ada a thank-you"),
+    ("Thank-you", "Send Bob a thank-you"),
+]
+
+
+def _world(sandbox_factory: Any) -> Sandbox:
+    ada = airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Met")
+    notes = "Insight: start with the data model\nTODO: send the notes link"
+    events = [
+        meeting("evtada", "Chat", at(2026, 3, 2, 10), attendees=[guest(ADA)], description=notes),
+        meeting(
+            "evtbob",
+            "Coffee chat",
+            at(2026, 3, 2, 11),
+            attendees=[guest(BOB, "Bob Builder")],
+            description=notes,
+        ),
+    ]
+    sandbox: Sandbox = sandbox_factory(
+        world(events=events, airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    return sandbox
+
+
+def _assert_exactly_once(sandbox: Sandbox, *, tasks: bool = False) -> None:
+    assert sorted(str(d["to"]).lower().count("@") for d in drafts(sandbox)) == [1, 1]
+    recipients = sorted(str(d["to"]).lower() for d in drafts(sandbox))
+    assert ADA in recipients[0] and BOB in recipients[1]
+    kinds = sorted((f["Kind"], f["Title"]) for f in followups(sandbox))
+    assert kinds == EXPECTED_FOLLOW_UPS
+    assert len({f["Key"] for f in followups(sandbox)}) == 4
+    meetings = meetings_by_event(sandbox)
+    assert sorted(meetings) == ["evtada", "evtbob"]
+    assert all(m["Status"] == "Completed" and m["Thank-you Draft"] for m in meetings.values())
+    contacts = [r["fields"]["Email"] for r in sandbox.airtable.records("Contacts")]
+    assert sorted(contacts) == [ADA, BOB]
+    if tasks:
+        titles = sorted(t["title"] for t in google_tasks(sandbox)["Followthrough"])
+        assert titles == sorted(title for _, title in EXPECTED_FOLLOW_UPS)
+
+
+def _until_ok(runtime: Runtime, limit: int = 12) -> list[PassReport]:
+    reports = []
+    for _ in range(limit):
+        reports.append(run_once(runtime))
+        if reports[-1].ok:
+            return reports
+    raise AssertionError(f"no clean pass in {limit}: {reports[-1].failures}")
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["gmail.drafts.create", "airtable.records.update", "tasks.tasks.insert", "tasks.tasklists"],
+)
+def test_writes_whose_replies_are_lost_are_not_repeated(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, target: str
+) -> None:
+    # Given the reply to the next writes of one kind is lost (the write itself happened)
+    sandbox = _world(sandbox_factory)
+    runtime = fast(make_runtime(sandbox, now=AFTER, tasks_sink="both"), sandbox)
+    sandbox.drop_next_writes(target, times=2)
+
+    # When passes run until one is clean
+    _until_ok(runtime)
+    run_once(runtime)
+
+    # Then there is one of everything
+    _assert_exactly_once(sandbox, tasks=True)
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_transient_errors_are_retried_and_leave_one_of_everything(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, status: int
+) -> None:
+    sandbox = _world(sandbox_factory)
+    runtime = fast(make_runtime(sandbox, now=AFTER, tasks_sink="both"), sandbox)
+    for target in ("gmail.drafts.create", "airtable.records.update", "tasks.tasks.insert"):
+        sandbox.fail_next(target, status, times=2)
+
+    _until_ok(runtime)
+
+    _assert_exactly_once(sandbox, tasks=True)
+
+
+def test_a_flaky_world_still_ends_with_one_of_everything(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given every API fails a fifth of the time and loses a fifth of the write replies
+    sandbox = _world(sandbox_factory)
+    runtime = fast(make_runtime(sandbox, now=AFTER, tasks_sink="both"), sandbox)
+    sandbox.set_error_rate("*", 503, 0.2)
+    sandbox.set_ambiguous_rate("*", 0.2)
+
+    # When passes keep running through it, and then once more in calm weather
+    for _ in range(8):
+        run_once(runtime)
+    sandbox.clear_faults()
+    _until_ok(runtime)
+
+    # Then nothing was made twice and nothing was lost
+    _assert_exactly_once(sandbox, tasks=True)
+
+
+def test_two_passes_at_once_make_one_of_everything(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given two runs of the service on one database (a second `run --once` by mistake)
+    sandbox = _world(sandbox_factory)
+    first = fast(make_runtime(sandbox, now=AFTER, tasks_sink="both"), sandbox)
+    second = fast(make_runtime(sandbox, now=AFTER, tasks_sink="both", init=False), sandbox)
+    run_once(first, ["airtable"])  # the first sync made the webhook; both read from it after
+
+    # When both make a whole pass at the same time
+    reports: list[PassReport] = []
+    threads = [
+        threading.Thread(target=lambda rt=rt: reports.append(run_once(rt)))
+        for rt in (first, second)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # Then, once any retries have run, there is one of everything
+    _until_ok(first)
+    _assert_exactly_once(sandbox, tasks=True)
