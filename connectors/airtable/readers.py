@@ -22,6 +22,8 @@ from connectors.records import AirtableContact, AirtableFollowUp, AirtableMeetin
 
 log = structlog.get_logger(__name__)
 
+V = TypeVar("V")
+
 T = TypeVar("T")
 PAGE_SIZE = 100
 """The largest page Airtable's list-records allows."""
@@ -104,18 +106,21 @@ def parse_contact(raw: RecordDict) -> AirtableContact:
     name, email = f.text(Contacts.NAME), f.text(Contacts.EMAIL)
     if not name and not email:
         raise SkipRecord("a contact needs a Name or an Email; this record has neither")
+    # The rest is optional: an unreadable cell is ignored, not the person (skipping the whole
+    # row would let a later write by email overwrite the user's Name with an address).
+    optional = f.optional(raw.get("id"))
     return AirtableContact(
         record_id=raw["id"],
         name=name or "",
         email=email,
-        company=f.text(Contacts.COMPANY),
-        role=f.text(Contacts.ROLE),
-        stage=f.text(Contacts.STAGE),
-        last_met=f.date(Contacts.LAST_MET),
-        next_update_due=f.date(Contacts.NEXT_UPDATE_DUE),
-        update_every_days=f.integer(Contacts.UPDATE_EVERY_DAYS),
-        google_contact=f.text(Contacts.GOOGLE_CONTACT),
-        notes=f.text(Contacts.NOTES),
+        company=optional(f.text, Contacts.COMPANY),
+        role=optional(f.text, Contacts.ROLE),
+        stage=optional(f.text, Contacts.STAGE),
+        last_met=optional(f.date, Contacts.LAST_MET),
+        next_update_due=optional(f.date, Contacts.NEXT_UPDATE_DUE),
+        update_every_days=optional(f.integer, Contacts.UPDATE_EVERY_DAYS),
+        google_contact=optional(f.text, Contacts.GOOGLE_CONTACT),
+        notes=optional(f.text, Contacts.NOTES),
     )
 
 
@@ -164,6 +169,20 @@ class _Fields:
         raise SkipRecord(
             f"field {name!r} holds a {type(value).__name__} where {expected} was expected"
         )
+
+    def optional(self, record_id: Any) -> Callable[[Callable[[str], V], str], V | None]:
+        """A reader that turns an unreadable cell into None, logging why (`read(name)`)."""
+
+        def read_or_none(read: Callable[[str], V], name: str) -> V | None:
+            try:
+                return read(name)
+            except SkipRecord as exc:
+                log.warning(
+                    "airtable.field_ignored", record_id=record_id, field=name, reason=str(exc)
+                )
+                return None
+
+        return read_or_none
 
     def text(self, name: str) -> str | None:
         """A text field, stripped; None when empty."""

@@ -50,8 +50,12 @@ class Calendar:
         return ZoneInfo(name)
 
     def bounds(self, event: dict[str, Any]) -> tuple[dt.datetime, dt.datetime]:
-        """Start and end of an event as aware datetimes (all-day: local midnights)."""
-        return self._moment(event["start"], event), self._moment(event["end"], event)
+        """Start and end of an event as aware datetimes (all-day: local midnights).
+
+        An event stored without an end (odd data a test serves) ends when it starts.
+        """
+        start = self._moment(event["start"], event)
+        return start, self._moment(event["end"], event) if event.get("end") else start
 
     def _moment(self, when: dict[str, Any], event: dict[str, Any]) -> dt.datetime:
         if "date" in when:

@@ -196,7 +196,15 @@ def _attach_emails(session: Session, person: Person, view: PersonView, account: 
         if mine is None:
             owner = _email_row(session, account, folded)
             if owner is not None:
-                log.warning("store.email_taken", person=owner.person_id, account=account)
+                log.warning(
+                    "store.email_taken",
+                    person=owner.person_id,
+                    account=account,
+                    email=folded,
+                    airtable_id=view.airtable_id,
+                    reason="another contact already has this email; merge or correct the "
+                    "duplicate in Airtable",
+                )
                 continue
             mine = PersonEmail(account=account, email=folded, original=address)
             person.emails.append(mine)

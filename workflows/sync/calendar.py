@@ -28,7 +28,7 @@ from workflows.rules.lifecycle import (
 )
 from workflows.rules.notes import html_to_text, merge_notes
 from workflows.rules.people import Directory, PersonView
-from workflows.rules.qualify import Qualification, qualify
+from workflows.rules.qualify import Qualification, Reason, qualify
 from workflows.runtime import Runtime
 from workflows.store import due
 from workflows.store.cursors import get_cursor, set_cursor
@@ -153,7 +153,9 @@ class _Tracker:
             return
         occurrence = occurrence_start(event)
         if not isinstance(occurrence, dt.datetime):
-            return  # all-day or timeless: never an interview, and never was one
+            # all-day or timeless: never an interview, and never was one
+            log.debug("calendar.not_interview", event_id=event.id, reason=Reason.ALL_DAY.value)
+            return
         current = _current_row(rows, event, occurrence)
         if current is not None:
             occurrence = current.original_start

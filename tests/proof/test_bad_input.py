@@ -1,0 +1,276 @@
+"""Hostile and odd input, end to end: each case is skipped or refused with a reason a user can
+read, nothing else is lost (the good interview in the same pass still gets its draft), and the
+service keeps running.
+
+The pure rules already have property tests (tests/workflows/rules: qualification, email
+folding, reminder scheduling, draft rendering with no header injection); an Airtable name
+with header syntax is tested in tests/workflows/test_draft_and_dates.py. Here the same kinds of
+input come in through the sandbox's APIs and a whole `run_once` pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from connectors.sandbox.fixture import CONTACT_FIELDS
+from connectors.sandbox.server import Sandbox
+from tests.proof.conftest import CapturedLog
+from tests.workflows.conftest import RuntimeFactory
+from tests.workflows.world import (
+    FAST_AIRTABLE,
+    airtable_contact,
+    at,
+    contact,
+    drafts,
+    fast,
+    guest,
+    me,
+    meeting,
+    meetings_by_event,
+    rows,
+    world,
+)
+from workflows.passes import PassReport, run_once
+from workflows.rules.qualify import Reason
+
+ADA = "ada@analytical.example"
+AFTER = at(2026, 3, 2, 11)
+MEGABYTE = 1_000_000
+INJECTED = "Bcc: victim@else.example"
+
+
+def _pass(
+    sandbox_factory: Any,
+    make_runtime: RuntimeFactory,
+    fixture: dict[str, Any],
+    added: list[dict[str, Any]] = (),  # type: ignore[assignment]
+) -> tuple[Sandbox, Any, PassReport]:
+    """A sandbox on `fixture`, `added` events put in through its control API, and one pass."""
+    sandbox: Sandbox = sandbox_factory(fixture, airtable_rate_limit=FAST_AIRTABLE)
+    for event in added:  # events a fixture may not hold (the fixture check refuses them)
+        sandbox.add_event(event)
+    runtime = fast(make_runtime(sandbox, now=AFTER), sandbox)
+    return sandbox, runtime, run_once(runtime)
+
+
+def _odd_pass(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> tuple[Sandbox, Any, PassReport]:
+    """One pass over the odd calendar (and the event with no end)."""
+    return _pass(sandbox_factory, make_runtime, world(events=_odd_events()), [_no_end()])
+
+
+def _draft_to(sandbox: Sandbox, address: str) -> Any:
+    """The one draft (as Gmail parsed the raw message) addressed to `address`."""
+    found = [d.parsed for d in sandbox.gmail_api.drafts.values() if address in str(d.parsed["To"])]
+    assert len(found) == 1, (
+        address,
+        [str(d.parsed["To"]) for d in sandbox.gmail_api.drafts.values()],
+    )
+    return found[0]
+
+
+def _good_interview() -> dict[str, Any]:
+    return meeting(
+        "evtgood",
+        "Coffee chat",
+        at(2026, 3, 2, 9),
+        attendees=[guest(ADA, "Ada Lovelace")],
+        description="Insight: start with the data model",
+    )
+
+
+def _no_end() -> dict[str, Any]:
+    event = meeting(
+        "evtnoend", "Informational interview", at(2026, 3, 2, 9), attendees=[guest("x@a.example")]
+    )
+    del event["end"]
+    return event
+
+
+def _odd_events() -> list[dict[str, Any]]:
+    """One calendar's worth of odd events, all titled like interviews, beside a good one."""
+    nine = at(2026, 3, 2, 9)
+    return [
+        _good_interview(),
+        meeting("evtnoattendees", "Informational interview", nine, attendees=[]),
+        meeting(
+            "evtnoemail",
+            "Informational interview",
+            nine,
+            attendees=[{"displayName": "Nobody", "responseStatus": "accepted"}],
+        ),
+        {
+            "id": "evtallday",
+            "summary": "Informational interview",
+            "start": {"date": "2026-03-01"},
+            "end": {"date": "2026-03-02"},
+            "attendees": [me(), guest("day@b.example", "Day Person")],
+        },
+        meeting(
+            "evtbig",
+            "Coffee chat",
+            nine,
+            attendees=[guest("big@c.example", "Bea Big")],
+            description="Insight: " + "x" * MEGABYTE,
+        ),
+        meeting("evtrtl", "Coffee chat", nine, attendees=[guest("maryam@d.example", "مريم الحسن")]),
+        meeting("evtemoji", "Coffee chat", nine, attendees=[guest("zoe@e.example", "Zoë 🚀 Chen")]),
+        meeting(
+            "evtcrlf",
+            f"Coffee chat\r\n{INJECTED}",
+            nine,
+            attendees=[guest("mal@f.example", f"Mallory\r\n{INJECTED}")],
+            description=f"Insight: a\r\nTo: x@else.example\r\nTODO: send the link\r\n{INJECTED}",
+        ),
+    ]
+
+
+def test_odd_calendar_events_are_skipped_with_reasons_and_the_rest_get_drafts(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, captured_log: CapturedLog
+) -> None:
+    # Given a calendar holding a good interview among odd and hostile events
+    # When one pass runs after they ended
+    sandbox, _, report = _odd_pass(sandbox_factory, make_runtime)
+
+    # Then the pass went through and says what it skipped and why
+    assert report.ok, report.failures
+    (calendar,) = [s for s in report.syncs if s.source == "google_calendar"]
+    skipped = {(s.record_id, s.reason) for s in calendar.skipped}
+    assert ("evtnoend", "event has no end") in skipped
+    assert any(r == "evtnoemail" and "has no email address" in why for r, why in skipped)
+    not_interviews = {
+        e["event_id"]: e["reason"] for e in captured_log.events("calendar.not_interview")
+    }
+    assert not_interviews["evtnoattendees"] == Reason.NO_CONTACT.value
+    assert not_interviews["evtnoemail"] == Reason.NO_CONTACT.value
+    assert not_interviews["evtallday"] == Reason.ALL_DAY.value
+    # and the good interview, and every odd one that is still an interview, got one draft
+    assert set(meetings_by_event(sandbox)) == {"evtgood", "evtbig", "evtrtl", "evtemoji", "evtcrlf"}
+    assert len(drafts(sandbox)) == 5
+    assert _draft_to(sandbox, ADA)["Subject"] == "Thank you, Ada!"
+
+
+def test_names_in_any_script_and_header_syntax_make_well_formed_drafts(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, _, report = _odd_pass(sandbox_factory, make_runtime)
+
+    assert report.ok, report.failures
+    rtl, emoji = _draft_to(sandbox, "maryam@d.example"), _draft_to(sandbox, "zoe@e.example")
+    assert str(rtl["Subject"]) == "Thank you, مريم!"
+    assert str(rtl["To"]) == "مريم الحسن <maryam@d.example>"
+    assert str(emoji["Subject"]) == "Thank you, Zoë!"
+    assert str(emoji["To"]) == "Zoë 🚀 Chen <zoe@e.example>"
+    # CR LF and header syntax in the name, the title and the notes add no header
+    evil = _draft_to(sandbox, "mal@f.example")
+    assert len(evil.get_all("To")) == 1
+    assert str(evil["To"]).endswith("<mal@f.example>") and "\n" not in str(evil["To"])
+    assert evil.get_all("Bcc") is None and evil.get_all("Cc") is None
+    assert evil.get_all("Subject") == ["Thank you, Mallory!"]
+    assert "send the link" in evil.get_content()
+
+
+def test_a_megabyte_of_notes_makes_a_short_draft_and_slows_nothing(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime, report = _odd_pass(sandbox_factory, make_runtime)
+
+    assert report.ok, report.failures
+    body = _draft_to(sandbox, "big@c.example").get_content()
+    assert body.startswith("Hi Bea,") and len(body) < 5_000  # the insight is cut short
+    # and the service keeps running: a second pass is clean and changes nothing
+    again = run_once(runtime)
+    assert again.ok and again.done == []
+    assert len(drafts(sandbox)) == 5
+
+
+def _loose_contact_fields() -> list[dict[str, Any]]:
+    """The Contacts fields as a user might have retyped two (text instead of a date, a number)."""
+    retyped = ("Update Every (days)", "Last Met")
+    return [
+        {"name": f["name"], "type": "singleLineText"} if f["name"] in retyped else dict(f)
+        for f in CONTACT_FIELDS
+    ]
+
+
+def test_duplicate_emails_and_odd_airtable_rows_lose_nothing(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, captured_log: CapturedLog
+) -> None:
+    # Given Airtable rows: Grace twice (one email, two spellings), an empty row, a row with an
+    # email only, and a row whose retyped fields hold text where a date and a number belong
+    grace = airtable_contact(
+        "recGrace0000001", Name="Grace Hopper", Email="grace@navy.example", Stage="Met"
+    )
+    old_grace = airtable_contact(
+        "recGrace0000002", Name="G. Hopper (old)", Email="Grace@Navy.example", Stage="Inactive"
+    )
+    weird = airtable_contact(
+        "recWeird0000001",
+        Name="Wanda Weird",
+        Email="wanda@w.example",
+        Update_Every_days="monthly",
+        Last_Met="last tuesday",
+    )
+    empty, email_only = (
+        airtable_contact("recEmpty0000001"),
+        airtable_contact("recEmail0000001", Email="only@o.example"),
+    )
+    events = [
+        meeting(
+            "evtgrace", "Coffee chat", at(2026, 3, 2, 9), attendees=[guest("grace@navy.example")]
+        ),
+        meeting("evtwanda", "Coffee chat", at(2026, 3, 2, 9), attendees=[guest("wanda@w.example")]),
+    ]
+    fixture = world(
+        events=events,
+        airtable=[grace, old_grace, empty, email_only, weird],
+        contact_fields=_loose_contact_fields(),
+    )
+
+    sandbox, _, report = _pass(sandbox_factory, make_runtime, fixture)
+
+    # Then the pass is clean and says what it could not use, and why
+    assert report.ok, report.failures
+    (airtable,) = [s for s in report.syncs if s.source == "airtable"]
+    reasons = {s.record_id: s.reason for s in airtable.skipped}
+    assert "needs a Name or an Email" in reasons["recEmpty0000001"]
+    [taken] = captured_log.events("store.email_taken")
+    assert taken["airtable_id"] == "recGrace0000002" and "duplicate" in str(taken["reason"])
+    ignored = {e["field"]: e["reason"] for e in captured_log.events("airtable.field_ignored")}
+    assert "not a date" in str(ignored["Last Met"])
+    assert "number" in str(ignored["Update Every (days)"])
+    # and each interview got its draft, with the name the user wrote
+    assert str(_draft_to(sandbox, "grace@navy.example")["Subject"]) == "Thank you, Grace!"
+    assert str(_draft_to(sandbox, "wanda@w.example")["Subject"]) == "Thank you, Wanda!"
+    # and no row the user wrote was lost or renamed: the first Grace moved on, the old one kept
+    names = sorted(str(r.get("Name")) for r in rows(sandbox, "Contacts"))
+    assert names == ["G. Hopper (old)", "Grace Hopper", "None", "None", "Wanda Weird"]
+    assert contact(sandbox, "grace@navy.example")["Stage"] == "Keeping in touch"
+    assert contact(sandbox, "Grace@Navy.example")["Stage"] == "Inactive"
+    assert contact(sandbox, "wanda@w.example")["Update Every (days)"] == "monthly"
+
+
+def test_the_pass_after_bad_input_still_picks_up_new_work(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime, report = _odd_pass(sandbox_factory, make_runtime)
+    assert report.ok, report.failures
+
+    # When a new interview ends later that day
+    sandbox.add_event(
+        meeting(
+            "evtlater",
+            "Coffee chat",
+            at(2026, 3, 2, 14),
+            attendees=[guest("late@l.example", "Lee Late")],
+        )
+    )
+    runtime.clock = type(runtime.clock).frozen_at(at(2026, 3, 2, 16))
+    later = run_once(runtime)
+
+    assert later.ok, later.failures
+    assert str(_draft_to(sandbox, "late@l.example")["Subject"]) == "Thank you, Lee!"
+    assert len(drafts(sandbox)) == 6
+    assert dt.date(2026, 3, 2).isoformat() == meetings_by_event(sandbox)["evtlater"]["Start"][:10]
