@@ -1,0 +1,112 @@
+"""Bad data is skipped with a reason, and nothing else is lost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.sandbox.fixture import CONTACT_FIELDS
+from connectors.sandbox.server import Sandbox
+from tests.workflows.conftest import RuntimeFactory
+from tests.workflows.world import (
+    FAST_AIRTABLE,
+    airtable_contact,
+    at,
+    contact,
+    drafts,
+    fast,
+    followups,
+    guest,
+    me,
+    meeting,
+    meetings_by_event,
+    rows,
+    world,
+)
+from workflows.passes import PassReport, run_once
+
+ADA = "ada@analytical.example"
+BOB = "bob@builder.example"
+AFTER = at(2026, 3, 2, 12)
+
+
+def _pass(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, **fixture: Any
+) -> tuple[Sandbox, PassReport]:
+    sandbox: Sandbox = sandbox_factory(world(**fixture), airtable_rate_limit=FAST_AIRTABLE)
+    runtime = fast(make_runtime(sandbox, now=AFTER), sandbox)
+    return sandbox, run_once(runtime)
+
+
+def _skipped(report: PassReport) -> list[str]:
+    return [f"{s.record_id}: {s.reason}" for sync in report.syncs for s in sync.skipped]
+
+
+def test_a_contact_field_of_the_wrong_type_costs_only_that_value(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given the user made Update Every (days) a text field, and typed words into it for Ada
+    fields = [
+        {"name": f["name"], "type": "singleLineText"} if f["name"] == "Update Every (days)" else f
+        for f in CONTACT_FIELDS
+    ]
+    people = [
+        airtable_contact(
+            "recAda0000000001", Name="Ada", Email=ADA, Stage="Met", Update_Every_days="two weeks"
+        ),
+        airtable_contact("recBob0000000001", Name="Bob", Email=BOB, Stage="Met"),
+    ]
+    events = [
+        meeting("evtada", "Chat", at(2026, 3, 2, 9), attendees=[guest(ADA)]),
+        meeting("evtbob", "Chat", at(2026, 3, 2, 10), attendees=[guest(BOB)]),
+    ]
+
+    sandbox, report = _pass(
+        sandbox_factory, make_runtime, events=events, airtable=people, contact_fields=fields
+    )
+
+    # Then both interviews got their drafts, Ada on the default cadence
+    assert report.ok, report.failures
+    assert len(drafts(sandbox)) == 2
+    assert contact(sandbox, ADA)["Next Update Due"] == "2026-04-01"
+    assert contact(sandbox, BOB)["Next Update Due"] == "2026-04-01"
+
+
+def test_two_contacts_with_one_email_do_not_lose_the_meeting(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    people = [
+        airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Met"),
+        airtable_contact("recAda0000000002", Name="Ada L.", Email=ADA.upper(), Stage="Met"),
+        airtable_contact("recBob0000000001", Name="Bob", Email=BOB, Stage="Met"),
+    ]
+    events = [
+        meeting("evtada", "Chat", at(2026, 3, 2, 9), attendees=[guest(ADA)]),
+        meeting("evtbob", "Chat", at(2026, 3, 2, 10), attendees=[guest(BOB)]),
+    ]
+
+    sandbox, report = _pass(sandbox_factory, make_runtime, events=events, airtable=people)
+
+    assert report.ok, report.failures
+    assert len(drafts(sandbox)) == 2
+    assert len(rows(sandbox, "Contacts")) == 3
+    assert sorted(meetings_by_event(sandbox)) == ["evtada", "evtbob"]
+    assert len(followups(sandbox, "Thank-you")) == 2
+
+
+def test_an_event_without_an_end_and_an_attendee_without_an_email_are_skipped(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    no_end = meeting("evtnoend", "Coffee chat", at(2026, 3, 2, 9), attendees=[guest(ADA)])
+    del no_end["end"]
+    nameless = meeting("evtbob", "Coffee chat", at(2026, 3, 2, 10), attendees=[guest(BOB)])
+    nameless["attendees"] = [me(), {"displayName": "Someone on the phone"}, guest(BOB)]
+
+    sandbox: Sandbox = sandbox_factory(world(events=[nameless]), airtable_rate_limit=FAST_AIRTABLE)
+    sandbox.add_event(no_end)
+    report = run_once(fast(make_runtime(sandbox, now=AFTER), sandbox))
+
+    assert report.ok, report.failures
+    assert any("evtnoend" in line for line in _skipped(report)), _skipped(report)
+    assert list(meetings_by_event(sandbox)) == ["evtbob"]
+    (draft,) = drafts(sandbox)
+    assert BOB in str(draft["to"]).lower()
