@@ -118,3 +118,34 @@ def test_the_control_api_works_over_http(sandbox: Sandbox) -> None:
 def test_airtable_control_methods_are_reachable_over_http(sandbox: Sandbox) -> None:
     records = _control(sandbox, "airtable/records", {"table": "Contacts"})
     assert any(r["fields"].get("Name") == "Ada Lovelace" for r in records)
+
+
+def test_concurrent_clients_and_world_changes_never_fail(sandbox: Sandbox) -> None:
+    import threading
+
+    token = sandbox.google_credentials()["token"]
+    statuses: list[int] = []
+
+    def read() -> None:
+        for _ in range(15):
+            statuses.append(
+                call(
+                    sandbox,
+                    "GET",
+                    "/calendar/v3/calendars/primary/events?singleEvents=true&maxResults=2",
+                    token=token,
+                )[0]
+            )
+
+    def write() -> None:
+        for n in range(30):
+            start = f"2026-03-{1 + n % 28:02d}T12:00:00Z"
+            sandbox.add_event({"start": {"dateTime": start}, "end": {"dateTime": start}})
+
+    threads = [threading.Thread(target=read) for _ in range(6)] + [threading.Thread(target=write)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [200] * 90
+    assert len(sandbox.events()) == 2 + 30

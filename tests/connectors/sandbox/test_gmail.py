@@ -124,3 +124,18 @@ def test_a_draft_without_a_valid_raw_message_is_400(sandbox: Sandbox, body: dict
 def test_a_malformed_json_body_is_400(sandbox: Sandbox) -> None:
     status, answer = call(sandbox, "POST", "/gmail/v1/users/me/drafts", b"{not json")
     assert status == 400 and answer["error"]["code"] == 400
+
+
+def test_drafts_list_pages_newest_first(gmail: Any) -> None:
+    for n in range(5):
+        raw = _raw(f"Draft {n}", "a@b.example", "x")
+        gmail.users().drafts().create(userId="me", body={"message": {"raw": raw}}).execute()
+    first = gmail.users().drafts().list(userId="me", maxResults=3).execute()
+    rest = (
+        gmail.users()
+        .drafts()
+        .list(userId="me", maxResults=3, pageToken=first["nextPageToken"])
+        .execute()
+    )
+    assert (len(first["drafts"]), len(rest["drafts"]), first["resultSizeEstimate"]) == (3, 2, 5)
+    assert "nextPageToken" not in rest
