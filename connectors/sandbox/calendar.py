@@ -334,8 +334,10 @@ class CalendarApi:
         for event in calendar.events.values():
             is_exception = "recurringEventId" in event
             if single and "recurrence" in event:
-                if event.get("status") != "cancelled":
-                    out.extend(calendar.instances(event, horizon))
+                instances = calendar.instances(event, horizon)
+                if event.get("status") == "cancelled":  # a deleted series: deleted instances
+                    instances = [{**i, "status": "cancelled"} for i in instances]
+                out.extend(instances)
             elif not (single and is_exception and event["recurringEventId"] in calendar.events):
                 out.append(event)
         return out

@@ -259,3 +259,12 @@ def test_sync_tokens_of_one_api_expire_alone(cal: Any, sandbox: Sandbox) -> None
     token = cal.events().list(calendarId="primary").execute()["nextSyncToken"]
     sandbox.expire_sync_tokens("people")
     assert cal.events().list(calendarId="primary", syncToken=token).execute()["items"] == []
+
+
+def test_a_deleted_series_shows_as_deleted_instances(cal: Any, sandbox: Sandbox) -> None:
+    sandbox.cancel_event("evtstandup01")
+    visible = cal.events().list(calendarId="primary", singleEvents=True).execute()["items"]
+    assert [e["id"] for e in visible] == ["evtinterviewada01"]
+    shown = cal.events().list(calendarId="primary", singleEvents=True, showDeleted=True).execute()
+    deleted = [e for e in shown["items"] if e.get("recurringEventId") == "evtstandup01"]
+    assert len(deleted) == 4 and {e["status"] for e in deleted} == {"cancelled"}
