@@ -172,7 +172,7 @@ def test_web_worker_and_two_schedulers_as_processes_serve_one_user(
     running = {name: spawn(tmp_path, env, name, args) for name, args in commands.items()}
     try:
         # Then Ada's draft is made once, and one scheduler holds the lease
-        wait_until(lambda: len(sandbox.drafts()) == 1, 60, "Ada's thank-you draft")
+        wait_until(lambda: len(sandbox.drafts()) == 1, 90, "Ada's thank-you draft")
         db = Database(postgres_url)
         with db.read() as session:
             lease = current_lease(session, "scheduler")
@@ -192,6 +192,8 @@ def test_web_worker_and_two_schedulers_as_processes_serve_one_user(
         assert follow_up_kinds(sandbox) == ["Action item", "Thank-you", "Thank-you"]
         assert len(sandbox.drafts()) == 2
     finally:
+        for process in running.values():
+            process.send_signal(signal.SIGTERM)
         codes = {name: stop_process(process) for name, process in running.items()}
     # And every process stops cleanly on SIGTERM
     assert codes == dict.fromkeys(running, 0), [
@@ -239,8 +241,7 @@ def spawn(
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> int | None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+    """The exit code after SIGTERM (sent already); None when it had to be killed."""
     try:
         return process.wait(timeout=30)
     except subprocess.TimeoutExpired:
