@@ -1,0 +1,124 @@
+"""A whole flow on PostgreSQL: interview, late notes, reminder, Done, and two passes at once."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from connectors.sandbox.server import Sandbox
+from tests.workflows.conftest import RuntimeFactory
+from tests.workflows.test_tasks_mirror import google_tasks
+from tests.workflows.world import (
+    FAST_AIRTABLE,
+    airtable_contact,
+    at,
+    contact,
+    drafts,
+    fast,
+    followups,
+    guest,
+    meeting,
+    meetings_by_event,
+    set_now,
+    world,
+)
+from workflows.passes import PassReport, run_once
+from workflows.runtime import Runtime
+
+pytestmark = pytest.mark.services
+
+ADA = "ada@analytical.example"
+ZOE = "zoe@mentor.example"
+
+
+def _clean(runtime: Runtime) -> PassReport:
+    report = run_once(runtime)
+    assert report.ok, report.failures
+    return report
+
+
+def test_an_interview_from_first_sync_to_the_next_update_on_postgres(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, postgres_url: str
+) -> None:
+    # Given Ada in Airtable, a coffee chat with Zoe (known to nobody), both on March 2
+    ada = airtable_contact(
+        "recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Met", Update_Every_days=10
+    )
+    events = [
+        meeting(
+            "evtada",
+            "Chat",
+            at(2026, 3, 2, 10),
+            attendees=[guest(ADA)],
+            description="Insight: model first\nTODO: send the link",
+        ),
+        meeting("evtzoe", "Coffee chat", at(2026, 3, 2, 14), attendees=[guest(ZOE, "Zoe Mentor")]),
+    ]
+    sandbox: Sandbox = sandbox_factory(
+        world(events=events, airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    first = fast(
+        make_runtime(sandbox, now=at(2026, 3, 2, 9), database_url=postgres_url, tasks_sink="both"),
+        sandbox,
+    )
+    second = fast(
+        make_runtime(
+            sandbox,
+            now=at(2026, 3, 2, 9),
+            database_url=postgres_url,
+            tasks_sink="both",
+            init=False,
+        ),
+        sandbox,
+    )
+    _clean(first)
+    assert {m["Status"] for m in meetings_by_event(sandbox).values()} == {"Scheduled"}
+
+    # When both interviews are over and two passes run at the same moment
+    for runtime in (first, second):
+        set_now(runtime, at(2026, 3, 2, 15))
+    threads = [threading.Thread(target=run_once, args=(rt,)) for rt in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    _clean(first)
+
+    # Then there is one draft for each, and one of each follow-up, here and in Google Tasks
+    recipients = sorted(str(d["to"]).lower() for d in drafts(sandbox))
+    assert len(recipients) == 2
+    assert ADA in recipients[0] and ZOE in recipients[1]
+    titles = sorted(f["Title"] for f in followups(sandbox))
+    assert titles == ["Send Ada a thank-you", "Send Zoe a thank-you", "send the link"]
+    assert sorted(t["title"] for t in google_tasks(sandbox)["Followthrough"]) == titles
+    assert contact(sandbox, ZOE)["Name"] == "Zoe Mentor"
+
+    # When the user adds a promise to Ada's notes
+    record = next(
+        r for r in sandbox.airtable.records("Meetings") if r["fields"]["Event ID"] == "evtada"
+    )
+    notes = "Insight: model first\nTODO: send the link\nTODO: read her paper"
+    sandbox.airtable.update_record("Meetings", record["id"], {"Notes": notes})
+    set_now(first, at(2026, 3, 3, 9))
+    _clean(first)
+
+    # Then the draft says so and one new Action item exists
+    ada_draft = next(d for d in drafts(sandbox) if ADA in str(d["to"]).lower())
+    assert "read her paper" in ada_draft["body"]
+    assert len(followups(sandbox, "Action item")) == 2
+
+    # When Ada's update falls due (10 days) and the user marks the reminder Done
+    set_now(first, at(2026, 3, 12, 9))
+    _clean(first)
+    (reminder,) = [
+        r for r in sandbox.airtable.records("Follow-ups") if "progress" in r["fields"]["Title"]
+    ]
+    sandbox.airtable.update_record("Follow-ups", reminder["id"], {"Status": "Done"})
+    set_now(first, at(2026, 3, 13, 9))
+    _clean(first)
+
+    # Then the next one is due ten days after that
+    assert contact(sandbox, ADA)["Next Update Due"] == "2026-03-23"
+    assert len(followups(sandbox, "Progress update")) == 1
