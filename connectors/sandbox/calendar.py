@@ -134,7 +134,21 @@ class CalendarApi:
         if "start" in changes or "end" in changes:
             updated["sequence"] = int(current.get("sequence", 0)) + 1
         updated["updated"] = rfc3339(dt.datetime.now(dt.UTC))
-        return clone(self._store(calendar, updated))
+        before = calendar.instances(current) if "recurrence" in current else []
+        stored = self._store(calendar, updated)
+        self._cancel_vanished(calendar, before, stored)
+        return clone(stored)
+
+    def _cancel_vanished(
+        self, calendar: Calendar, before: list[dict[str, Any]], series: dict[str, Any]
+    ) -> None:
+        """Instances a series change removed become cancelled, so incremental syncs drop them."""
+        if not before or "recurrence" not in series:
+            return
+        now_ids = {i["id"] for i in calendar.instances(series)}
+        for instance in before:
+            if instance["id"] not in now_ids and instance["id"] not in calendar.events:
+                self._store(calendar, {**instance, "status": "cancelled"})
 
     def expire_sync_tokens(self) -> None:
         """Invalidate every sync token issued so far (they answer 410 from now on)."""

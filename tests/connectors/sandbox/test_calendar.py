@@ -268,3 +268,18 @@ def test_a_deleted_series_shows_as_deleted_instances(cal: Any, sandbox: Sandbox)
     shown = cal.events().list(calendarId="primary", singleEvents=True, showDeleted=True).execute()
     deleted = [e for e in shown["items"] if e.get("recurringEventId") == "evtstandup01"]
     assert len(deleted) == 4 and {e["status"] for e in deleted} == {"cancelled"}
+
+
+def test_moving_a_series_cancels_the_instances_it_no_longer_has(cal: Any, sandbox: Sandbox) -> None:
+    token = cal.events().list(calendarId="primary", singleEvents=True).execute()["nextSyncToken"]
+    sandbox.move_event(
+        "evtstandup01",
+        {"dateTime": "2026-03-02T10:00:00-05:00", "timeZone": TZ},
+        {"dateTime": "2026-03-02T10:15:00-05:00", "timeZone": TZ},
+    )
+    changes = cal.events().list(calendarId="primary", singleEvents=True, syncToken=token).execute()
+    states = {e["id"]: e["status"] for e in changes["items"]}
+    assert states["evtstandup01_20260302T140000Z"] == "cancelled"
+    assert states["evtstandup01_20260302T150000Z"] == "confirmed"
+    listed = cal.events().list(calendarId="primary", singleEvents=True).execute()["items"]
+    assert len([e for e in listed if e.get("recurringEventId") == "evtstandup01"]) == 4
