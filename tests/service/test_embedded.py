@@ -6,6 +6,7 @@ middle of a meeting's effects loses nothing and doubles nothing once it runs aga
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -19,12 +20,21 @@ from typing import Any
 
 import pytest
 import requests
+from dramatiq.brokers.stub import StubBroker
 
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.ratelimit import LocalRateLimiter
 from connectors.airtable.schema import init_schema
 from connectors.policy import FAST_POLICY
 from connectors.sandbox.fixture import small_fixture
+from service.embedded import hand_back_queued
+from workflows.actors import declare_actors
+from workflows.migrations import upgrade
+from workflows.rules.clock import Clock
+from workflows.runtime import Runtime, WorkflowConfig
+from workflows.store import due
+from workflows.store.db import Database
+from workflows.sweep import claim
 
 REPO = Path(__file__).resolve().parents[2]
 NOW = "2026-03-02T11:00:00-05:00"  # Ada's interview ended at 10:30
@@ -229,3 +239,28 @@ def test_a_sigkill_in_the_middle_then_a_restart_ends_with_the_same_totals(
     ada = next(c for c in sandbox.records("Contacts") if c.get("Email") == "ada@analytical.example")
     assert (ada["Stage"], ada["Last Met"]) == ("Keeping in touch", "2026-03-02")
     assert stop(second) == 0
+
+
+def test_work_still_queued_at_shutdown_is_handed_back_to_the_next_sweep(tmp_path: Path) -> None:
+    # Given a sweep claimed two items and queued their messages, and the worker stopped
+    url = f"sqlite:///{tmp_path / 'handback.db'}"
+    upgrade(url)
+    runtime = Runtime(db=Database(url), config=WorkflowConfig())
+    runtime.clock = Clock.frozen_at(dt.datetime(2026, 3, 2, 16, 0, tzinfo=dt.UTC))
+    broker = StubBroker()
+    actors = declare_actors(broker)
+    with runtime.db.transaction() as session:
+        for key in ("m1", "m2"):
+            due.schedule(session, "complete_meeting", key, dt.datetime(2026, 3, 2, tzinfo=dt.UTC))
+    claimed = claim(runtime)
+    for item in claimed:
+        actors.run_due.send(item.kind, item.key)
+    assert claim(runtime) == []  # claimed: nobody else may take them for a while
+
+    # When the embedded service hands back what never ran
+    handed_back = hand_back_queued(broker, actors, runtime)
+
+    # Then the next sweep gets both at once
+    assert handed_back == 2
+    assert sorted(i.key for i in claim(runtime)) == ["m1", "m2"]
+    runtime.db.dispose()
