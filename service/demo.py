@@ -30,11 +30,12 @@ from pydantic import SecretStr
 from rich.console import Console
 
 from connectors.airtable.schema import init_schema
+from connectors.errors import ConfigurationError
 from connectors.sandbox.fixture import DEMO_FIXTURE, fixture_now
 from connectors.sandbox.server import Sandbox
 from service.demo_account import Account, DemoTotals, Step, skipped_events
 from service.demo_script import UserAction, demo_actions
-from service.settings import Settings
+from service.settings import Settings, env_name
 from service.snapshot import status_snapshot
 from service.web.context import BasicContext
 from service.wiring import build_runtime
@@ -233,7 +234,14 @@ class Demo:
         app = create_app(status_context(self.runtime))
         chosen_host = host or self.settings.http_host
         chosen_port = self.settings.http_port if port is None else port
-        with WebServer(app, chosen_host, chosen_port) as server:
+        try:
+            server = WebServer(app, chosen_host, chosen_port)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot serve the status page on {chosen_host}:{chosen_port} ({exc.strerror}); "
+                f"set {env_name('http_port')} to a free port"
+            ) from None
+        with server:
             self.console.print(
                 f"Status page: [bold]{server.url}/[/bold] (sandbox at {self.sandbox.url}); "
                 "Ctrl-C to stop."

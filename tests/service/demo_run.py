@@ -64,6 +64,8 @@ def _run(base: Path) -> DemoRun:
         for name, value in os.environ.items()
         if not name.startswith("FOLLOWTHROUGH_") or name in KEPT_VARIABLES
     }
+    # A user's own store named in the environment must stay untouched by the demo.
+    env["FOLLOWTHROUGH_DATABASE_URL"] = f"sqlite:///{workdir / 'mine.db'}"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env["COLUMNS"] = "160"  # names stay on one line of the account
     done = subprocess.run(

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import socket
 import stat
+import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
+from connectors.errors import ConfigurationError
+from service.demo import Demo
+from service.settings import load_settings
 from tests.service.demo_run import DemoRun, demo_run
 
 # Interviews of the demo fixture that end after Followthrough's first sync: one draft each.
@@ -49,8 +57,9 @@ def test_the_demo_succeeds_and_leaves_its_store_and_dump(run: DemoRun) -> None:
     assert run.database.is_file()
     credentials = run.output / "google-credentials.json"
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
-    # and the user's own store in the working directory was never created
+    # and the user's own store (the default one, and the one the environment names) is untouched
     assert not (run.workdir / "followthrough.db").exists()
+    assert not (run.workdir / "mine.db").exists()
 
 
 def test_each_completed_interview_gets_exactly_one_thank_you_draft(run: DemoRun) -> None:
@@ -90,3 +99,18 @@ def test_the_account_names_the_drafts_and_the_skipped_events(run: DemoRun) -> No
     assert "history" in account and "Elena Petrova" in account
     assert "reminder" in account and "Send Laura an update on your progress" in account
     assert "Totals" in account and "failures" in account
+
+
+def test_serving_on_a_taken_port_names_the_setting_to_change(
+    clean_settings_env: Path, tmp_path: Path
+) -> None:
+    # Given something already listens on the status page's port
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        quiet = Console(file=io.StringIO())
+        with Demo(load_settings(), tmp_path / "out", console=quiet) as demo:
+            # When the demo is asked to serve there
+            refused = pytest.raises(ConfigurationError, match="FOLLOWTHROUGH_HTTP_PORT")
+            # Then the user is told which setting to change
+            with refused:
+                demo.serve(threading.Event(), "127.0.0.1", port)
