@@ -20,6 +20,7 @@ from connectors.sandbox.calendar_store import (
 from connectors.sandbox.calendar_watch import Channels
 from connectors.sandbox.http import HttpError, Request, Response, Router, google_error
 from connectors.sandbox.push import Outbox
+from connectors.sandbox.recurrence import parse_rule
 from connectors.sandbox.tokens import PageLimits, decode_token, encode_token
 from connectors.sandbox.values import clone, json_response
 
@@ -118,6 +119,8 @@ class CalendarApi:
     def add_event(self, cal_id: str, event: dict[str, Any]) -> dict[str, Any]:
         """Store a new event (or replace one with the same id)."""
         calendar = self.calendar(cal_id)
+        if "recurrence" in event:
+            parse_rule(event["recurrence"])  # refuse what cannot be expanded, before storing it
         now = dt.datetime.now(dt.UTC)
         stored = normalize_event(
             clone(event), calendar=calendar, user_email=self.user_email, now=now

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from connectors.errors import FollowthroughError
 from connectors.sandbox.faults import FAULT_STATUSES, Countdown, Faults
 from connectors.sandbox.http import HttpError, Request, Response, Router, google_error
 
@@ -292,7 +293,7 @@ def _call(method: Callable[..., Any], request: Request) -> Response:
         raise HttpError(_control_error(400, "the body must be a JSON object of keyword arguments"))
     try:
         result = method(**kwargs)
-    except (TypeError, ValueError, KeyError, LookupError) as exc:
+    except (TypeError, ValueError, LookupError, FollowthroughError) as exc:
         raise HttpError(_control_error(400, f"{type(exc).__name__}: {exc}")) from exc
     return Response(200, {"result": result})
 

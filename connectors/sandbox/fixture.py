@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.errors import ConfigurationError
+from connectors.sandbox.recurrence import parse_rule
 from connectors.sandbox.values import clone
 
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
@@ -97,6 +98,8 @@ def validate_fixture(data: Any) -> None:
             where = f"google.calendars.{cal_id}.events[{index}]"
             _require(isinstance(event, dict), f"{where} must be an object")
             _require("start" in event and "end" in event, f"{where} needs `start` and `end`")
+            if "recurrence" in event:
+                parse_rule(event["recurrence"])
     for index, person in enumerate(google.get("contacts", [])):
         _require(
             isinstance(person, dict)

@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from connectors.errors import ConfigurationError
+
 WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 MAX_INSTANCES = 730  # a bound for open-ended series (Google expands them lazily)
 
 
-class RecurrenceError(ValueError):
-    """A recurrence rule outside the supported subset."""
+class RecurrenceError(ConfigurationError):
+    """A recurrence rule outside the subset the sandbox expands."""
 
 
 def parse_rule(lines: list[str]) -> tuple[dict[str, str], set[dt.date | dt.datetime]]:
@@ -28,7 +30,9 @@ def parse_rule(lines: list[str]) -> tuple[dict[str, str], set[dt.date | dt.datet
         elif name.startswith("EXDATE"):
             exdates.update(_parse_stamp(v) for v in value.split(",") if v)
     if rule.get("FREQ") not in ("DAILY", "WEEKLY"):
-        raise RecurrenceError(f"unsupported recurrence {lines!r}: only FREQ=DAILY or WEEKLY")
+        raise RecurrenceError(
+            f"the sandbox cannot expand recurrence {lines!r}: use FREQ=DAILY or FREQ=WEEKLY"
+        )
     return rule, exdates
 
 

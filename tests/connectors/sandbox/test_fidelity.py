@@ -265,3 +265,18 @@ def test_a_malformed_fixture_is_refused_with_a_message_naming_the_part(broken: A
 
     with pytest.raises(FixtureError, match=r"invalid sandbox fixture|not an ISO datetime"):
         load_fixture(broken)
+
+
+def test_an_unsupported_recurrence_is_refused_up_front(sandbox: Sandbox) -> None:
+    from connectors.sandbox.fixture import FixtureError
+    from connectors.sandbox.recurrence import RecurrenceError
+
+    monthly = {
+        "start": {"dateTime": "2026-03-02T10:00:00Z"},
+        "end": {"dateTime": "2026-03-02T11:00:00Z"},
+        "recurrence": ["RRULE:FREQ=MONTHLY"],
+    }
+    with pytest.raises((FixtureError, RecurrenceError)):
+        load_fixture({"google": {"calendars": {"primary": {"events": [monthly]}}}})
+    with pytest.raises(RecurrenceError):
+        sandbox.add_event(monthly)
