@@ -1,0 +1,121 @@
+"""Whole passes across resyncs and series changes: nothing twice, nothing lost, nothing undone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.sandbox.server import Sandbox
+from tests.workflows.conftest import RuntimeFactory
+from tests.workflows.world import (
+    FAST_AIRTABLE,
+    airtable_contact,
+    at,
+    drafts,
+    fast,
+    followups,
+    guest,
+    meeting,
+    meetings_by_event,
+    rows,
+    set_now,
+    world,
+)
+from workflows.passes import PassReport, run_once
+from workflows.runtime import Runtime
+
+ADA = "ada@analytical.example"
+ZOE = "zoe@mentor.example"
+
+
+def _clean(runtime: Runtime) -> PassReport:
+    report = run_once(runtime)
+    assert report.ok, report.failures
+    return report
+
+
+def _ada_world(sandbox_factory: Any, make_runtime: RuntimeFactory) -> tuple[Sandbox, Runtime]:
+    ada = airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Met")
+    event = meeting(
+        "evt1", "Chat", at(2026, 3, 2, 10), attendees=[guest(ADA)], description="TODO: send it"
+    )
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12)), sandbox)
+    _clean(runtime)
+    assert len(drafts(sandbox)) == 1
+    return sandbox, runtime
+
+
+def test_expired_sync_tokens_make_a_full_sync_that_repeats_nothing(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime = _ada_world(sandbox_factory, make_runtime)
+
+    sandbox.expire_sync_tokens()
+    sandbox.airtable.expire_webhook_payloads()
+    set_now(runtime, at(2026, 3, 3, 9))
+    _clean(runtime)
+    _clean(runtime)
+
+    assert len(drafts(sandbox)) == 1
+    assert len(followups(sandbox)) == 2
+    assert [m["Status"] for m in rows(sandbox, "Meetings")] == ["Completed"]
+
+
+def test_a_notes_edit_is_not_lost_when_the_webhook_must_be_made_again(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime = _ada_world(sandbox_factory, make_runtime)
+
+    record = sandbox.airtable.records("Meetings")[0]
+    sandbox.airtable.update_record("Meetings", record["id"], {"Notes": "TODO: send it\nTODO: call"})
+    sandbox.airtable.expire_webhooks()
+    set_now(runtime, at(2026, 3, 3, 9))
+    _clean(runtime)
+
+    assert sorted(f["Title"] for f in followups(sandbox, "Action item")) == ["call", "send it"]
+    assert "call" in drafts(sandbox)[0]["body"]
+
+
+def test_a_completed_meeting_cancelled_later_stays_completed(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime = _ada_world(sandbox_factory, make_runtime)
+
+    sandbox.cancel_event("evt1")
+    set_now(runtime, at(2026, 3, 3, 9))
+    _clean(runtime)
+
+    assert meetings_by_event(sandbox)["evt1"]["Status"] == "Completed"
+    assert len(drafts(sandbox)) == 1 and len(followups(sandbox)) == 2
+
+
+def test_a_cancelled_series_cancels_its_future_interviews_only(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given a weekly coffee chat with Zoe, three weeks long; the first has happened
+    series = meeting(
+        "evtweekly",
+        "Weekly coffee chat",
+        at(2026, 3, 2, 10),
+        attendees=[guest(ZOE, "Zoe Mentor")],
+        recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
+    )
+    sandbox: Sandbox = sandbox_factory(world(events=[series]), airtable_rate_limit=FAST_AIRTABLE)
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12)), sandbox)
+    _clean(runtime)
+    assert len(drafts(sandbox)) == 1
+
+    # When Zoe cancels the rest of the series, and the weeks go by
+    sandbox.cancel_event("evtweekly")
+    set_now(runtime, at(2026, 3, 3, 9))
+    _clean(runtime)
+    set_now(runtime, at(2026, 3, 20, 9))
+    _clean(runtime)
+
+    # Then the first stays Completed, the others say Cancelled, and no more drafts came
+    statuses = sorted(m["Status"] for m in rows(sandbox, "Meetings"))
+    assert statuses == ["Cancelled", "Cancelled", "Completed"]
+    assert len(drafts(sandbox)) == 1
+    assert len(followups(sandbox, "Thank-you")) == 1
