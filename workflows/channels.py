@@ -47,8 +47,8 @@ def calendar_webhook_url(public_url: str) -> str:
 def ensure_calendar_channel(runtime: Runtime, *, now: dt.datetime | None = None) -> str | None:
     """Make sure a live Calendar channel exists; returns its id (None without a public URL).
 
-    A channel with more than RENEW_BEFORE left is kept; otherwise a new one is opened and
-    the older ones are stopped and forgotten.
+    A channel on the configured calendar with more than RENEW_BEFORE left is kept; otherwise
+    a new one is opened and the older ones are stopped and forgotten.
     """
     public_url = runtime.config.public_url
     if not public_url:
@@ -56,13 +56,20 @@ def ensure_calendar_channel(runtime: Runtime, *, now: dt.datetime | None = None)
     wall = now or utcnow()
     with runtime.db.read() as session:
         existing = channels(session, CALENDAR_PROVIDER, account=runtime.account)
-    live = [c for c in existing if c.expires_at is not None and c.expires_at - wall > RENEW_BEFORE]
+    live = [c for c in existing if _serves(c, runtime.config.calendar_id, wall)]
     if live:
         return live[0].channel_id
     channel_id = _open(runtime, calendar_webhook_url(public_url))
     for old in existing:
         _stop(runtime, old)
     return channel_id
+
+
+def _serves(channel: WebhookChannel, calendar_id: str, wall: dt.datetime) -> bool:
+    """True for a channel on the configured calendar with more than RENEW_BEFORE to live."""
+    expires_at = channel.expires_at
+    young = expires_at is not None and expires_at - wall > RENEW_BEFORE
+    return young and channel.target == calendar_id
 
 
 def _open(runtime: Runtime, address: str) -> str:
