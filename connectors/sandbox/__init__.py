@@ -20,28 +20,29 @@ Known differences from the real Google APIs (the Airtable part lists its own in 
   (every access token may call every API); http:// push addresses are accepted.
 - Errors: Calendar, Gmail and Tasks errors carry the legacy `errors` array and a `status`;
   People errors carry `status` and ErrorInfo `details`. Messages for rarely seen bad requests
-  are close paraphrases, with the right status and reason. Unknown query parameters are
-  ignored (the One Platform APIs reject some with 400). Faults answer 429 without Retry-After.
+  are close paraphrases, with the right status and reason. Unknown query parameters are ignored
+  (the One Platform APIs reject some with 400). Faults answer 429 without Retry-After.
 - Calendar: one calendar per fixture entry, no ACLs, no events.insert/patch (the world changes
-  through the control API, as a user would); `q`, `iCalUID`, `updatedMin`, `privateExtended
-  Property` and `sharedExtendedProperty` are accepted but do not filter (beside a syncToken they
-  are rejected as Google rejects them); maxResults above 2500 is capped, not refused. The
-  RRULE subset is FREQ=DAILY|WEEKLY with INTERVAL, COUNT, UNTIL, BYDAY and EXDATE; open-ended
-  series expand for two years (730 instances at most). The default order is by start time. A
-  page token is an offset into the result computed afresh, so events cancelled while paging
-  may shift a page (their changes still arrive with the next sync token). A change to a series
-  master reports every instance in an incremental sync with singleEvents=true. Sync tokens
+  through the control API, as a user would); `q`, `iCalUID`, `updatedMin`,
+  `privateExtendedProperty` and `sharedExtendedProperty` are accepted but do not filter (beside
+  a syncToken they are rejected as Google rejects them); maxResults above 2500 is capped, not
+  refused. The RRULE subset is FREQ=DAILY|WEEKLY with INTERVAL, COUNT, UNTIL, BYDAY and EXDATE;
+  open-ended series expand for two years (730 instances at most). The default order is by start
+  time. A page token is an offset into the result computed afresh, so events cancelled while
+  paging may shift a page (their changes still arrive with the next sync token). A change to a
+  series master reports every instance in an incremental sync with singleEvents=true (instances
+  it removed come as cancelled). Unsupported recurrences are refused when loaded. Sync tokens
   never expire on their own (only through `expire_sync_tokens`). Push messages are sent once,
   never retried; channels expire at their `expiration` (default one week) only when a change
   happens.
-- People: only people/me/connections; `sortOrder`, `sources` and `requestMask` are ignored;
-  full listings sort by display name; totalPeople/totalItems count the items of this listing.
-  As in Google, nextSyncToken comes only when requestSyncToken=true (on the last page).
-  Sync tokens expire only through `expire_sync_tokens` (Google: after seven days).
+- People: only people/me/connections; `sortOrder`, `sources` and `requestMask` are ignored; full
+  listings sort by display name; totalPeople/totalItems count the items of this listing. As in
+  Google, nextSyncToken comes only when requestSyncToken=true (on the last page). Sync tokens
+  expire only through `expire_sync_tokens` (Google: after seven days).
 - Gmail: drafts only (no messages.* or send; the control API marks a draft sent); `q` knows
-  rfc822msgid:, subject:, to: and bare words; resultSizeEstimate is exact; no attachments
-  upload (media upload and batch go to Google's host in google-api-python-client anyway).
-  A draft without a Message-ID header gets one. historyId is global, not per message.
+  rfc822msgid:, subject:, to: and bare words; resultSizeEstimate is exact; no attachments upload
+  (media upload and batch go to Google's host in google-api-python-client anyway). A draft
+  without a Message-ID header gets one. historyId is global, not per message.
 - Tasks: tasklists list/insert and tasks list/get/insert/patch only; no `move`, `parent`
   ordering or `dueMin/dueMax/updatedMin` filters; the default list is "My Tasks" (`@default`).
 """
