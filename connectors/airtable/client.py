@@ -91,6 +91,7 @@ class AirtableClient:
         self.api.session.mount("http://", adapter)
         self.base: Base = self.api.base(base_id)
         self._id_names: IdNames | None = None
+        self._user_id: str | None = None
 
     def __repr__(self) -> str:
         return f"AirtableClient(base_id={self.base_id!r})"
@@ -129,6 +130,13 @@ class AirtableClient:
             fields = {f.id: f.name for t in schema.tables for f in t.fields}
             self._id_names = IdNames(tables=tables, fields=fields)
         return self._id_names
+
+    def user_id(self) -> str:
+        """The id of the Airtable user the token acts for (one request, then cached)."""
+        if self._user_id is None:
+            info = self.call("read which user the token belongs to", self.api.whoami)
+            self._user_id = str(info.get("id", ""))
+        return self._user_id
 
 
 def map_http_error(

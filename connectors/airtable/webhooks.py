@@ -229,11 +229,12 @@ def _check_continuity(webhook_id: str, cursor: int, page: WebhookPayloads) -> No
 def _to_changes(
     client: AirtableClient, payloads: Sequence[WebhookPayload]
 ) -> tuple[AirtableChange, ...]:
-    if not payloads:
-        return ()  # nothing changed: no schema request either, so the pass costs one request
+    theirs = [p for p in payloads if not _written_by_us(client, p)]
+    if not theirs:
+        return ()  # nothing changed but our own writes: no schema request either
     merged: dict[tuple[str, str], AirtableChange] = {}
     names = client.id_names()
-    for payload in payloads:
+    for payload in theirs:
         for table_id, table in payload.changed_tables_by_id.items():
             names = _known(client, names, table_id, table)
             table_name = names.tables.get(table_id, table_id)
@@ -243,6 +244,20 @@ def _to_changes(
                 key = (change.table, change.record_id)
                 merged[key] = _merge(merged.get(key), change)
     return tuple(merged.values())
+
+
+def _written_by_us(client: AirtableClient, payload: WebhookPayload) -> bool:
+    """True for a change Followthrough itself made: through the API, as the token's user.
+
+    Reading back the rows it has just written would cost every pass after a write as many
+    record reads as there were writes. A person's own edits come from Airtable's apps
+    (source `client`), forms, automations or syncs, and are always read.
+    """
+    metadata = payload.action_metadata
+    if metadata is None or metadata.source != "publicApi":
+        return False
+    user = (metadata.source_metadata or {}).get("user") or {}
+    return isinstance(user, dict) and user.get("id") == client.user_id()
 
 
 def _known(

@@ -20,6 +20,7 @@ from connectors.airtable.webhooks import (
     verify_notification,
     webhook_expiry,
 )
+from connectors.airtable.writes import ContactWrite, upsert
 from connectors.errors import ResyncRequired
 from connectors.records import AirtableChange
 from connectors.sandbox.server import Sandbox
@@ -221,3 +222,38 @@ def test_the_records_a_change_names_are_read_by_id(airtable_box: Callable[..., S
     assert set(read) == set(ids) and len(ids) == 121
     assert read[ADA["id"]].role == "Countess"  # type: ignore[union-attr]
     assert [p.last for p in pages].count(True) == 1 and pages[-1].last
+
+
+def test_our_own_writes_are_not_read_back_but_the_users_edits_are(
+    airtable_box: Callable[..., Sandbox],
+) -> None:
+    box = world(airtable_box)
+    client = make_client(box)
+    hook = create_webhook(client)
+    ours = [ContactWrite(email=f"c{i}@example.com", name=f"C {i}") for i in range(30)]
+    upsert(client, ours)  # Followthrough's own rows: three write requests
+    box.airtable.update_record("Contacts", ADA["id"], {"Role": "Countess"})  # the user, in the app
+    box.reset_requests()
+
+    batch = read_changes(client, hook.webhook_id, hook.cursor)
+
+    assert batch.changes == (AirtableChange("Contacts", ADA["id"], "changed", ("Role",)),)
+    assert box.request_counts().get("airtable.records.list") is None
+    again = read_changes(client, hook.webhook_id, hook.cursor)  # whoami is asked once
+    assert again.changes == batch.changes
+    assert box.request_counts()["airtable.meta.whoami"] == 1
+
+
+def test_a_poll_after_only_our_own_writes_reads_no_schema(
+    airtable_box: Callable[..., Sandbox],
+) -> None:
+    box = world(airtable_box)
+    client = make_client(box)
+    hook = create_webhook(client)
+    upsert(client, [ContactWrite(email="new@example.com", name="New")])
+    box.reset_requests()
+
+    batch = read_changes(make_client(box), hook.webhook_id, hook.cursor)  # a fresh process
+
+    assert batch.changes == ()
+    assert box.request_counts() == {"airtable.webhooks.payloads": 1, "airtable.meta.whoami": 1}
