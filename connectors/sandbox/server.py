@@ -259,9 +259,7 @@ class Sandbox(SandboxControl):
                 response = exc.response
             except Exception:  # a sandbox bug: say so loudly, in the API's shape
                 log.exception("sandbox.handler_failed", route=route.name)
-                response = google_error(
-                    500, "Sandbox handler failed", reason="backendError", grpc_status="INTERNAL"
-                )
+                response = fault_response(route, 500)
             drop = response.status < 400 and self.faults.drop_response(route)
         return response, drop
 
