@@ -87,8 +87,11 @@ def test_two_contacts_with_one_email_do_not_lose_the_meeting(
     sandbox, report = _pass(sandbox_factory, make_runtime, events=events, airtable=people)
 
     assert report.ok, report.failures
+    assert [line.split(":")[0] for line in _skipped(report)] == ["recAda0000000002"]
+    assert "same email" in _skipped(report)[0]
     assert len(drafts(sandbox)) == 2
     assert len(rows(sandbox, "Contacts")) == 3
+    assert contact(sandbox, ADA)["Last Met"] == "2026-03-02"
     assert sorted(meetings_by_event(sandbox)) == ["evtada", "evtbob"]
     assert len(followups(sandbox, "Thank-you")) == 2
 

@@ -35,6 +35,7 @@ from connectors.records import (
     AirtableFollowUp,
     AirtableMeeting,
     Page,
+    Skipped,
 )
 from workflows.rules.people import merge_person
 from workflows.runtime import Runtime
@@ -43,7 +44,7 @@ from workflows.store.cursors import clear_cursor, get_cursor, set_cursor
 from workflows.store.followups import followup_by_airtable_id, set_status
 from workflows.store.meetings import meeting_by_airtable_id
 from workflows.store.models import WebhookChannel
-from workflows.store.people import forget_airtable_record, save_person
+from workflows.store.people import find_person, forget_airtable_record, save_person
 from workflows.store.webhooks import channels, delete_channel, save_channel
 from workflows.sync.report import SyncReport
 from workflows.work import NOTES_CHANGED, PROGRESS_DONE
@@ -169,6 +170,11 @@ def _apply(
         report.skipped.extend(page.skipped)
     for page in contacts:
         for contact in page.records:
+            duplicate = _duplicate(session, contact, runtime.account)
+            if duplicate is not None:
+                report.skipped.append(duplicate)
+                log.warning("airtable.contact.duplicate", record_id=contact.record_id)
+                continue
             save_person(session, merge_person(contact, None), account=runtime.account)
     for page in meetings:
         for meeting in page.records:
@@ -176,6 +182,19 @@ def _apply(
     for page in follow_ups:
         for follow_up in page.records:
             _follow_up_status(runtime, session, follow_up)
+
+
+def _duplicate(session: Session, contact: AirtableContact, account: str) -> Skipped | None:
+    """A reason to skip a Contacts record whose email another record already has."""
+    holder = find_person(session, contact.email, account=account) if contact.email else None
+    kept = holder.airtable_record_id if holder and not holder.airtable_deleted else None
+    if kept is None or kept == contact.record_id:
+        return None
+    reason = (
+        f"Contacts record {contact.record_id} has the same email as {kept}; using {kept}. "
+        "Merge or correct the duplicate in Airtable."
+    )
+    return Skipped(source=f"airtable.{Contacts.TABLE}", record_id=contact.record_id, reason=reason)
 
 
 def _meeting_notes(runtime: Runtime, session: Session, record: AirtableMeeting) -> None:
