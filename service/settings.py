@@ -113,6 +113,23 @@ class Settings(BaseSettings):
         default=15, ge=0, description="Minutes after a meeting's end before its effects run."
     )
     poll_minutes: float = Field(default=5.0, gt=0, description="Minutes between sweeps and polls.")
+    due_claim_seconds: float = Field(
+        default=300.0,
+        ge=1,
+        description="Seconds a worker's claim on due work lasts; a crashed worker's work is "
+        "offered again after this.",
+    )
+    effect_hold_seconds: float = Field(
+        default=300.0,
+        ge=1,
+        description="Seconds one attempt holds an external effect before another attempt "
+        "reconciles it; longer than one call with its retries can take.",
+    )
+    airtable_penalty_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="Seconds no request goes to the base after an Airtable 429 (Airtable: 30).",
+    )
     history_days: int = Field(
         default=3, ge=0, description="On a first sync, meetings that ended longer ago are history."
     )

@@ -39,6 +39,8 @@ def workflow_config(settings: Settings) -> WorkflowConfig:
         templates_dir=settings.templates_dir,
         title_pattern=settings.interview_title_pattern,
         public_url=settings.public_url,
+        claim_for=dt.timedelta(seconds=settings.due_claim_seconds),
+        effect_hold=dt.timedelta(seconds=settings.effect_hold_seconds),
     )
 
 
@@ -91,6 +93,7 @@ def airtable_client(
         endpoint=settings.airtable_endpoint,
         policy=policy,
         limiter=limiter or rate_limiter(settings),
+        penalty_seconds=settings.airtable_penalty_seconds,
     )
 
 

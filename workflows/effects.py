@@ -48,5 +48,6 @@ def apply_once(
         lambda: attempt(False),
         lambda: attempt(True),
         account=runtime.account,
+        hold=runtime.config.effect_hold,
     )
     return Applied(state.external_id or "", dict(state.detail or {}))

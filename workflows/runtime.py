@@ -24,6 +24,8 @@ from workflows.rules.draft import template_environment
 from workflows.rules.qualify import DEFAULT_TITLE_TERMS, QualifyPolicy
 from workflows.store.base import DEFAULT_ACCOUNT
 from workflows.store.db import Database
+from workflows.store.due import DEFAULT_CLAIM
+from workflows.store.ledger import DEFAULT_HOLD
 
 TASKS_SINKS = ("airtable", "google", "both")
 
@@ -45,6 +47,8 @@ class WorkflowConfig:
     templates_dir: Path | None = None
     title_pattern: str | None = None  # a case-insensitive regex; None: the default terms
     public_url: str | None = None
+    claim_for: dt.timedelta = DEFAULT_CLAIM  # a claim on due work (a crashed claimer's lapses)
+    effect_hold: dt.timedelta = DEFAULT_HOLD  # an attempt's hold on an effect's ledger key
 
     def __post_init__(self) -> None:
         if self.tasks_sink not in TASKS_SINKS:

@@ -67,7 +67,12 @@ def claim(runtime: Runtime, *, limit: int = 100) -> list[DueItem]:
     """Claim the work due now (each item goes to exactly one claimer for a lease)."""
     with runtime.db.transaction() as session:
         return due.claim_due(
-            session, runtime.now(), limit=limit, kinds=work.KINDS, account=runtime.account
+            session,
+            runtime.now(),
+            limit=limit,
+            kinds=work.KINDS,
+            account=runtime.account,
+            claim_for=runtime.config.claim_for,
         )
 
 
