@@ -41,7 +41,11 @@ SOURCE_NOUNS = {
     "google_contacts": "Google contacts",
     "google_calendar": "calendar events",
 }
-KIND_NOUNS = {"thank_you": "thank-you", "action_item": "action item", "progress_update": "update"}
+KIND_NOUNS = {
+    "thank_you": "thank-you",
+    "action_item": "action item",
+    "progress_update": "progress update",
+}
 
 
 @dataclass
