@@ -193,11 +193,3 @@ def test_auth_google_says_where_to_save_the_credentials(tmp_path: Path) -> None:
 
     assert result.returncode == 3
     assert "FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE is not set" in result.stderr
-
-
-def test_a_command_not_wired_yet_says_so_with_exit_code_2(tmp_path: Path) -> None:
-    result = followthrough(tmp_path, "demo")
-
-    assert result.returncode == 2
-    [line] = result.stderr.splitlines()
-    assert "not available" in line
