@@ -120,8 +120,8 @@ def hand_back_queued(broker: dramatiq.Broker, actors: Actors, runtime: Runtime) 
             message = Message.decode(queue.get_nowait())
             queue.task_done()
             if message.actor_name == actors.run_due.actor_name:
-                kind, key = message.args
-                keys.append((kind, key))
+                kind, batch = message.args
+                keys.extend((kind, key) for key in batch)
     with runtime.db.transaction() as session:
         for kind, key in keys:
             due.release(session, kind, key, account=runtime.account)

@@ -6,8 +6,9 @@ use. Every actor reads the process's runtime with `workflows.runtime.current()`.
 
     sync(sources)        sync the named sources (all by default, in order), then sweep
     fetch_airtable(id)   read an Airtable webhook's new payloads (a sync of `airtable`)
-    sweep()              claim what is due and enqueue one `run_due` per item; reminders
-    run_due(kind, key)   run one due item; a duplicate or late message finds it done
+    sweep()              claim what is due, enqueue `run_due` per kind in batches; reminders
+    run_due(kind, keys)  run due items of one kind together (their Airtable writes batched);
+                         a duplicate or late message finds them done
     renew_channels()     open or renew the Calendar push channel before it expires
 
 The database is the source of truth (DESIGN.md, "Reliability model"): a lost message
@@ -17,6 +18,7 @@ work done, or runs effects that the ledger makes happen once.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,13 +30,14 @@ from connectors.errors import FollowthroughError
 from workflows import channels
 from workflows.progress import create_reminders
 from workflows.runtime import current
-from workflows.sweep import claim, find, run_item
+from workflows.sweep import claim, find, run_batch
 from workflows.sync import SOURCES, sync_source
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_QUEUE = "followthrough"
 SWEEP_LIMIT = 100  # items claimed per sweep; the next sweep takes the rest
+BATCH = 10  # items per run_due message: Airtable takes ten rows a request
 RUN_TIME_LIMIT_MS = 10 * 60_000  # one due item or one sync pass; a stuck call is cut off
 
 AnyActor = dramatiq.Actor[Any, Any]
@@ -74,27 +77,33 @@ def do_sync(sources: Sequence[str] | None, sweep: AnyActor) -> None:
 
 
 def do_sweep(run_due: AnyActor) -> int:
-    """Claim the work due now, enqueue one message per item, create due reminders."""
+    """Claim the work due now, enqueue it in batches of one kind, create due reminders."""
     runtime = current()
     items = claim(runtime, limit=SWEEP_LIMIT)
+    by_kind: dict[str, list[str]] = defaultdict(list)
     for item in items:
-        run_due.send(item.kind, item.key)
+        by_kind[item.kind].append(item.key)
+    for kind, keys in by_kind.items():
+        for start in range(0, len(keys), BATCH):
+            run_due.send(kind, keys[start : start + BATCH])
     create_reminders(runtime)
     if items:
         log.info("sweep.enqueued", count=len(items))
     return len(items)
 
 
-def do_run_due(kind: str, key: str) -> None:
-    """Run one due item; one already done (a duplicate message) or unknown is a no-op."""
+def do_run_due(kind: str, keys: Sequence[str]) -> None:
+    """Run due items of one kind; those already done (a duplicate message) or unknown are left."""
     runtime = current()
-    item = find(runtime, kind, key)
-    if item is None or item.done_at is not None:
-        log.info("due.already_done", kind=kind, key=key, known=item is not None)
+    found = [find(runtime, kind, key) for key in keys]
+    todo = [item for item in found if item is not None and item.done_at is None]
+    if len(todo) < len(keys):
+        log.info("due.already_done", kind=kind, count=len(keys) - len(todo))
+    if not todo:
         return
     # A failure stays claimed: the broker's retry runs it again, and if that message is lost
     # the claim runs out and the sweep offers the work again.
-    run_item(runtime, item, release_on_failure=False)
+    run_batch(runtime, todo, release_on_failure=False)
 
 
 def do_renew_channels() -> None:
@@ -111,8 +120,8 @@ def declare_actors(broker: dramatiq.Broker, *, queue_name: str = DEFAULT_QUEUE) 
         )
         return declare(fn)
 
-    def run_due(kind: str, key: str) -> None:
-        do_run_due(kind, key)
+    def run_due(kind: str, keys: list[str]) -> None:
+        do_run_due(kind, keys)
 
     due_actor = actor(run_due, "run_due")
 

@@ -134,9 +134,9 @@ def test_the_same_message_delivered_twice_makes_one_of_everything(
 
     # When every run message reaches the workers twice, and the sweep runs twice as well
     for item in items:
-        message: Any = cluster.actors.run_due.message(item.kind, item.key)
+        message: Any = cluster.actors.run_due.message(item.kind, [item.key])
         cluster.broker.enqueue(message)
-        cluster.actors.run_due.send(item.kind, item.key)
+        cluster.actors.run_due.send(item.kind, [item.key])
     cluster.actors.sweep.send()
     cluster.actors.sweep.send()
     cluster.settle(runtime, until=lambda: len(follow_up_kinds(sandbox)) >= 2)

@@ -90,7 +90,7 @@ def test_every_message_delivered_twice_still_makes_one_of_everything(
 
     # When each run message reaches the broker twice (a redelivery), and two sweeps run too
     for item in items:
-        message = actors.run_due.message(item.kind, item.key)
+        message = actors.run_due.message(item.kind, [item.key])
         broker.enqueue(message)
         broker.enqueue(message)
     actors.sweep.send()
@@ -115,8 +115,8 @@ def test_a_run_message_for_work_already_done_changes_nothing(
     requests_before = sum(sandbox.request_counts().values())
 
     # A message that arrives late, after a sweep's copy did the work, and one for unknown work
-    actors.run_due.send(work.COMPLETE_MEETING, "evtinterviewada01@2026-03-02T15:00:00+00:00")
-    actors.run_due.send(work.COMPLETE_MEETING, "no-such-key")
+    actors.run_due.send(work.COMPLETE_MEETING, ["evtinterviewada01@2026-03-02T15:00:00+00:00"])
+    actors.run_due.send(work.COMPLETE_MEETING, ["no-such-key"])
     settle(broker, actors)
 
     assert len(sandbox.drafts()) == 1
