@@ -119,3 +119,38 @@ def test_a_cancelled_series_cancels_its_future_interviews_only(
     assert statuses == ["Cancelled", "Cancelled", "Completed"]
     assert len(drafts(sandbox)) == 1
     assert len(followups(sandbox, "Thank-you")) == 1
+
+
+def test_one_moved_instance_of_a_series_completes_at_its_new_time(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given a weekly coffee chat with Zoe across the DST change (10:00 New York each week)
+    series = meeting(
+        "evtweekly",
+        "Weekly coffee chat",
+        at(2026, 3, 2, 10),
+        attendees=[guest(ZOE, "Zoe Mentor")],
+        recurrence=["RRULE:FREQ=WEEKLY;COUNT=2"],
+    )
+    sandbox: Sandbox = sandbox_factory(world(events=[series]), airtable_rate_limit=FAST_AIRTABLE)
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 1, 9)), sandbox)
+    _clean(runtime)
+
+    # When the second one (March 9, after DST began) moves to the next day
+    sandbox.move_event(
+        "evtweekly_20260309T140000Z",
+        {"dateTime": at(2026, 3, 10, 16).isoformat()},
+        {"dateTime": at(2026, 3, 10, 16, 30).isoformat()},
+    )
+    set_now(runtime, at(2026, 3, 9, 12))
+    _clean(runtime)
+    assert len(drafts(sandbox)) == 1  # only the first week's
+    set_now(runtime, at(2026, 3, 10, 17))
+    _clean(runtime)
+
+    # Then the moved one got its draft then, dated its new day
+    assert len(drafts(sandbox)) == 2
+    assert any("March 10" in d["body"] for d in drafts(sandbox))
+    due = sorted(f["Due"] for f in followups(sandbox, "Thank-you"))
+    assert due == ["2026-03-03", "2026-03-11"]
+    assert sorted(m["Status"] for m in rows(sandbox, "Meetings")) == ["Completed", "Completed"]
