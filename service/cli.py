@@ -28,6 +28,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_USER_ACTION = 3
 EXIT_TEMPORARY = 75
+WORKER_STOP_GRACE_MS = 90_000  # in-flight messages may finish; within the chart's 120 s grace
 
 app = typer.Typer(
     name="followthrough",
@@ -404,7 +405,6 @@ def worker(
     settings.require_for("worker")
     _require_broker_url(settings, "worker")
     from service.broker import start_worker
-    from service.embedded import STOP_GRACE_MS
 
     stop = _stop_on_signals()
     runtime, broker, _ = _distributed_part(settings)
@@ -413,7 +413,7 @@ def worker(
         while not stop.wait(0.5):
             pass
     finally:
-        running.stop(timeout=STOP_GRACE_MS)  # unfinished messages go back to the broker
+        running.stop(timeout=WORKER_STOP_GRACE_MS)  # what is not done goes back to the broker
         runtime.db.dispose()
 
 
