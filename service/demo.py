@@ -152,6 +152,7 @@ class Demo:
         console: Console | None = None,
     ) -> None:
         self.base_settings = settings
+        self.settings = settings  # pointed at the sandbox once it runs (see __enter__)
         self.files = DemoFiles(output)
         self.step = step
         self.console = console or Console()
@@ -193,12 +194,8 @@ class Demo:
         end = _last_meeting_end(self.sandbox.fixture, start) + TAIL
         account.opening(self.settings, self.sandbox.url, start, end)
         account.setup(init_schema(self.runtime.need_airtable()).lines())
-        failures: dict[str, str] = {}
         times = _timeline(start, end, self.step, demo_actions(self.sandbox, start))
-        for at, actions in times:
-            step = self._step(at, actions)
-            account.step(step)
-            failures.update({f"{at.isoformat()} {k}": v for k, v in step.report.failures.items()})
+        failures = self._run(times, account)
         account.zone = user_zone_of(self.runtime)
         seen = {event["id"]: event for event in self.sandbox.events()}
         account.skipped(skipped_events(self.runtime, seen))
@@ -208,6 +205,17 @@ class Demo:
         account.closing(self.files, time.monotonic() - started)
         log.info("demo.done", passes=len(times), failures=len(failures))
         return DemoResult(self.files, totals, failures)
+
+    def _run(
+        self, times: list[tuple[dt.datetime, list[UserAction]]], account: Account
+    ) -> dict[str, str]:
+        """One pass per instant, after the user's actions at it; returns every failure."""
+        failures: dict[str, str] = {}
+        for at, actions in times:
+            step = self._step(at, actions)
+            account.step(step)
+            failures.update({f"{at.isoformat()} {k}": v for k, v in step.report.failures.items()})
+        return failures
 
     def _step(self, at: dt.datetime, actions: list[UserAction]) -> Step:
         said = [text for text in (action.act(self.sandbox) for action in actions) if text]
