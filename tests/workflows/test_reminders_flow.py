@@ -165,3 +165,28 @@ def test_at_most_three_reminders_a_day_and_the_rest_roll_forward(
     days = sorted(r["Due"] for r in reminders)
     assert days == ["2026-03-10"] * 3 + ["2026-03-11"] * 2
     assert len({r["Title"] for r in reminders}) == 5
+
+
+def test_two_meetings_completed_together_count_from_the_later(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given two chats with Ada that both end before the first pass (neither is history)
+    row = airtable_contact(ADA_ID, Name="Ada Lovelace", Email=ADA, Stage="Met")
+    events = [
+        meeting("evtlater", "Chat", at(2026, 3, 1, 10), attendees=[guest(ADA)]),
+        meeting("evtearlier", "Chat", at(2026, 2, 27, 10), attendees=[guest(ADA)]),
+    ]
+    sandbox: Sandbox = sandbox_factory(
+        world(events=events, airtable=[row]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9)), sandbox)
+    _pass(runtime)
+
+    # Then Ada was last met on the later day, and her update comes 30 days after it
+    assert len(followups(sandbox, "Thank-you")) == 2
+    assert contact(sandbox, ADA)["Last Met"] == "2026-03-01"
+    assert contact(sandbox, ADA)["Next Update Due"] == "2026-03-31"
+    _pass(runtime, at(2026, 3, 29, 9))
+    assert followups(sandbox, PROGRESS) == []
+    _pass(runtime, at(2026, 3, 31, 9))
+    assert [r["Due"] for r in followups(sandbox, PROGRESS)] == ["2026-03-31"]
