@@ -374,6 +374,14 @@ def web(
     from service.web.server import serve_forever
 
     runtime, broker, actors = _distributed_part(settings)
+    if settings.embedded_broker and settings.public_url:
+        from service.logging import get_logger
+
+        get_logger("followthrough.web").warning(
+            "web.webhooks_not_processed",
+            reason=f"{env_name('broker_url')} is not set, so no worker receives what webhooks "
+            "enqueue; set it, or run everything in one process with `followthrough run`",
+        )
     context = LiveContext(runtime, actors, broker)
     application = create_app(context, max_body_bytes=settings.max_body_bytes)
     serve_forever(application, host or settings.http_host, port or settings.http_port)
