@@ -70,7 +70,9 @@ def _register_google_secrets(path: Path) -> None:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return  # the client reports an unreadable file with a clear message
-    register_secret(data.get("token"), data.get("refresh_token"), data.get("client_secret"))
+    if isinstance(data, dict):  # odd values too: the client names what is wrong with them
+        keys = ("token", "refresh_token", "client_secret")
+        register_secret(*(v for v in map(data.get, keys) if isinstance(v, str)))
 
 
 def rate_limiter(settings: Settings) -> RateLimiter:

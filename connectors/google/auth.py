@@ -54,7 +54,7 @@ def read_credentials_file(path: Path) -> GoogleCredentials:
         raise ConfigurationError(
             f"Google credentials file {path} does not exist. {REAUTHORIZE}"
         ) from exc
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # (the JSON not an object)
         raise ConfigurationError(
             f"Google credentials file {path} is not usable ({exc!r}). {REAUTHORIZE}"
         ) from exc

@@ -99,7 +99,7 @@ def _webhook_id(body: bytes) -> str:
     try:
         payload: Any = json.loads(body)
         webhook_id = payload["webhook"]["id"]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):  # RecursionError: nested too deep
         raise HTTPException(400, "body is not an Airtable webhook ping") from None
     if not isinstance(webhook_id, str) or not webhook_id:
         raise HTTPException(400, "body is not an Airtable webhook ping")
