@@ -3,8 +3,9 @@
 Each tick it takes or renews the `scheduler` lease in the database (workflows.store.lease).
 A replica without the lease stands by and tries again each tick; the leader:
 
-- enqueues a sweep as soon as due work's `due_at` has arrived (ticks are a couple of
-  seconds apart, so a meeting's draft follows its end plus grace within seconds);
+- enqueues a sweep as soon as due work's `due_at` has arrived and nobody has claimed it
+  (ticks are a couple of seconds apart, so a meeting's draft follows its end plus grace
+  within seconds);
 - enqueues a sync of every source every POLL_MINUTES (the sync then sweeps, which also
   creates the day's progress reminders);
 - enqueues a renewal of the Calendar push channel hourly, when a public URL is set.
@@ -23,9 +24,10 @@ import time
 import uuid
 
 from service.logging import get_logger
-from workflows.actors import Actors
+from workflows.actors import SWEEP_LIMIT, Actors
 from workflows.runtime import Runtime
-from workflows.store.due import next_due_at
+from workflows.store.base import utcnow
+from workflows.store.due import next_due_at, pending
 from workflows.store.lease import acquire_lease, release_lease
 
 LEASE_NAME = "scheduler"
@@ -118,6 +120,15 @@ class Scheduler:
             )
 
     def _work_is_due(self) -> bool:
+        """True when some work is due and not claimed (work in a worker's hands is not news)."""
+        now = self.runtime.now()
         with self.runtime.db.read() as session:
             due_at = next_due_at(session, account=self.runtime.account)
-        return due_at is not None and due_at <= self.runtime.now()
+            if due_at is None or due_at > now:
+                return False
+            waiting = pending(session, account=self.runtime.account, limit=SWEEP_LIMIT)
+        wall = utcnow()
+        return any(
+            item.due_at <= now and (item.claimed_until is None or item.claimed_until < wall)
+            for item in waiting
+        )

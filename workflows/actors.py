@@ -86,7 +86,10 @@ def do_sweep(run_due: AnyActor) -> int:
     for kind, keys in by_kind.items():
         for start in range(0, len(keys), BATCH):
             run_due.send(kind, keys[start : start + BATCH])
-    create_reminders(runtime)
+    try:
+        create_reminders(runtime)
+    except FollowthroughError as exc:  # the next sweep tries again; the items are sent already
+        log.warning("reminders.failed", error=type(exc).__name__, reason=str(exc))
     if items:
         log.info("sweep.enqueued", count=len(items))
     return len(items)
@@ -114,9 +117,13 @@ def do_renew_channels() -> None:
 def declare_actors(broker: dramatiq.Broker, *, queue_name: str = DEFAULT_QUEUE) -> Actors:
     """Declare the actors on `broker` (set it first) and return them for sending."""
 
-    def actor(fn: Callable[..., None], name: str) -> AnyActor:
+    def actor(fn: Callable[..., None], name: str, **options: Any) -> AnyActor:
         declare = dramatiq.actor(
-            broker=broker, actor_name=name, queue_name=queue_name, time_limit=RUN_TIME_LIMIT_MS
+            broker=broker,
+            actor_name=name,
+            queue_name=queue_name,
+            time_limit=RUN_TIME_LIMIT_MS,
+            **options,
         )
         return declare(fn)
 
@@ -128,7 +135,7 @@ def declare_actors(broker: dramatiq.Broker, *, queue_name: str = DEFAULT_QUEUE) 
     def sweep() -> None:
         do_sweep(due_actor)
 
-    sweep_actor = actor(sweep, "sweep")
+    sweep_actor = actor(sweep, "sweep", max_retries=0)  # the scheduler sends the next one
 
     def sync(sources: list[str] | None = None) -> None:
         do_sync(sources, sweep_actor)

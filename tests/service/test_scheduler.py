@@ -132,6 +132,12 @@ def test_the_leader_sweeps_only_when_work_is_due(
     scheduler.tick()
     assert sent(broker, actors) == ["sweep"]
 
+    # Once the sweep claimed the work, it is in a worker's hands: no more sweeps for it
+    with runtime.db.transaction() as session:
+        assert due.claim_due(session, runtime.now())
+    scheduler.tick()
+    assert sent(broker, actors) == []
+
 
 def test_a_draft_follows_the_end_of_a_meeting_plus_grace_within_seconds(
     sandbox_factory: Any,
