@@ -29,7 +29,7 @@ import structlog
 from pydantic import SecretStr
 from rich.console import Console
 
-from connectors.airtable.schema import init_schema
+from connectors.airtable.schema import Contacts, init_schema
 from connectors.errors import ConfigurationError
 from connectors.sandbox.fixture import DEMO_FIXTURE, fixture_now
 from connectors.sandbox.server import Sandbox
@@ -221,12 +221,16 @@ class Demo:
         said = [text for text in (action.act(self.sandbox) for action in actions) if text]
         self.runtime.clock = Clock.frozen_at(at)
         before = _follow_up_keys(self.runtime)
+        contacts = _contact_rows(self.sandbox)
         report = run_once(self.runtime)
         return Step(
             at=at.astimezone(user_zone_of(self.runtime)),
             said=said,
             report=report,
             drafts={d["id"]: d for d in self.sandbox.drafts()},
+            new_contacts=[
+                name for key, name in _contact_rows(self.sandbox).items() if key not in contacts
+            ],
             new_follow_ups=_new_follow_ups(self.runtime, before),
             progress=_progress_done(self.runtime, report),
             notes=_notes_changed(self.runtime, report),
@@ -281,6 +285,15 @@ def _timeline(
     instants = {start + step * n for n in range(int((end - start) / step) + 1)}
     instants |= {a.at for a in actions if start <= a.at <= end}
     return [(t, [a for a in actions if a.at == t]) for t in sorted(instants)]
+
+
+def _contact_rows(sandbox: Sandbox) -> dict[str, str]:
+    """The Airtable Contacts rows by record id: their names (or emails)."""
+    rows = sandbox.airtable.records(Contacts.TABLE)
+    return {
+        r["id"]: str(r["fields"].get(Contacts.NAME) or r["fields"].get(Contacts.EMAIL))
+        for r in rows
+    }
 
 
 def _follow_up_keys(runtime: Runtime) -> set[str]:

@@ -56,6 +56,7 @@ class Step:
     said: list[str]
     report: PassReport
     drafts: dict[str, dict[str, Any]]
+    new_contacts: list[str] = field(default_factory=list)
     new_follow_ups: list[Followup] = field(default_factory=list)
     progress: list[tuple[str, dt.date]] = field(default_factory=list)
     notes: list[tuple[Meeting, bool]] = field(default_factory=list)
@@ -64,7 +65,8 @@ class Step:
     def eventful(self) -> bool:
         """True when there is something to tell about this pass."""
         report = self.report
-        return bool(self.said or self.new_follow_ups or report.failures or self.progress) or any(
+        told = (self.said, self.new_follow_ups, self.new_contacts, self.progress, report.failures)
+        return any(told) or any(
             isinstance(d.result, Outcome) and d.result.status in ("completed", "skipped")
             for d in report.done
         )
@@ -205,6 +207,8 @@ class Account:
                 )
             for record in sync.skipped:
                 self._line("skipped", f"{record.record_id}: {record.reason}", "yellow")
+        for name in step.new_contacts:
+            self._line("contact", f"{name} added to your Airtable Contacts", "green")
         self._outcomes(step)
         for meeting, rewritten in step.notes:
             what = (

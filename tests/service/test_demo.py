@@ -97,6 +97,8 @@ def test_the_account_names_the_drafts_and_the_skipped_events(run: DemoRun) -> No
     assert "NYC Tech Career Fair" in skipped and "all-day" in skipped
     assert "Team sync" in skipped and "recurring" in skipped
     assert "history" in account and "Elena Petrova" in account
+    # Hannah was only in Google Contacts; her interview put her in Airtable
+    assert "Hannah Kim added to your Airtable Contacts" in account
     assert "reminder" in account and "Send Laura an update on your progress" in account
     assert "Totals" in account and "failures" in account
 
