@@ -1,0 +1,314 @@
+"""What the failure suite drives: service processes, a webhook relay, faults, the broker's loss.
+
+relay = TripleRelay(target_port).start()   # every webhook reaches the web app three times
+fleet = Fleet(tmp_path, env)               # named `followthrough` processes; kill, stop
+faults_on(sandbox) / sandbox.clear_faults()
+lose_broker(broker_url)                    # the queues and their messages are gone
+totals(sandbox, world.expected())          # what the user finds, compared with the plan
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+from connectors.sandbox.server import Sandbox
+from tests.proof.failure_world import NOW, Expected
+
+REPO = Path(__file__).resolve().parents[2]
+DELIVERIES = 3
+QUEUE = "followthrough"  # the service's queue (workflows.actors.DEFAULT_QUEUE)
+REDIS_NAMESPACE = "followthrough"  # service.broker's RedisBroker namespace
+
+ERROR_RATES = {429: 0.07, 500: 0.07, 503: 0.06}
+"""20% of API calls fail: Google's and Airtable's alike, the OAuth token endpoint included."""
+AMBIGUOUS_RATE = 0.05
+"""5% of writes are applied and their response lost (the connection closes unanswered)."""
+
+SHORT_TIMES = {
+    "due_claim_seconds": "15",  # a killed worker's claims lapse after this
+    "effect_hold_seconds": "20",  # longer than one call with its retries takes here
+    "airtable_penalty_seconds": "0.5",  # the sandbox's penalty after a 429
+    "poll_minutes": "0.5",  # the safety-net poll; pushes do the rest
+}
+
+
+def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll `check` until it returns something truthy; fail naming `what`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+class TripleRelay:
+    """Stands at the public URL and delivers every POST to the web app three times."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target = f"http://127.0.0.1:{target_port}"
+        self.deliveries: Counter[int | None] = Counter()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The public URL to configure (FOLLOWTHROUGH_PUBLIC_URL)."""
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> TripleRelay:
+        """Start relaying."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop relaying."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def forward(self, path: str, headers: dict[str, str], body: bytes) -> int:
+        """POST the notification three times; answer with the first delivery's status."""
+        statuses = [self._post(path, headers, body) for _ in range(DELIVERIES)]
+        self.deliveries.update(statuses)
+        return next((s for s in statuses if s is not None), 502)
+
+    def _post(self, path: str, headers: dict[str, str], body: bytes) -> int | None:
+        try:
+            reply = requests.post(self.target + path, data=body, headers=headers, timeout=10)
+        except requests.RequestException:
+            return None
+        return reply.status_code
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        relay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                skip = {"host", "content-length", "connection"}
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
+                status = relay.forward(self.path, headers, body)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+def service_env(
+    tmp_path: Path,
+    sandbox: Sandbox,
+    *,
+    database_url: str,
+    broker_url: str,
+    http_port: int,
+    public_url: str,
+) -> dict[str, str]:
+    """The environment of every `followthrough` process of one scenario."""
+    credentials = tmp_path / "google.json"
+    credentials.write_text(json.dumps(sandbox.google_credentials()))
+    credentials.chmod(0o600)
+    settings = {
+        "database_url": database_url,
+        "broker_url": broker_url,
+        "google_credentials_file": str(credentials),
+        "google_api_endpoint": sandbox.url,
+        "airtable_endpoint": sandbox.url,
+        "airtable_token": sandbox.airtable_token,
+        "airtable_base_id": sandbox.airtable_base_id,
+        "now": NOW.isoformat(),
+        "http_port": str(http_port),
+        "public_url": public_url,
+        "sender_name": "Sam Seeker",
+        "log_format": "json",
+        **SHORT_TIMES,
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWTHROUGH_")}
+    env["PYTHONPATH"] = str(REPO)
+    env.update({f"FOLLOWTHROUGH_{name.upper()}": value for name, value in settings.items()})
+    return env
+
+
+@dataclass
+class Fleet:
+    """The scenario's `followthrough` processes by name; logs go to `<tmp>/<name>.log`."""
+
+    tmp_path: Path
+    env: dict[str, str]
+
+    def __post_init__(self) -> None:
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        """Start `python -m service.cli <args>` as `name`."""
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", *args],
+            cwd=self.tmp_path,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=(self.tmp_path / f"{name}.log").open("wb"),
+        )
+        self.running[name] = process
+        return process
+
+    def kill(self, name: str) -> None:
+        """SIGKILL `name`: no clean-up of any kind."""
+        process = self.running.pop(name)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop_all(self) -> dict[str, int | None]:
+        """SIGTERM every process still running; their exit codes (None: had to be killed)."""
+        for process in self.running.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        codes = {name: _wait(process) for name, process in self.running.items()}
+        self.running.clear()
+        return codes
+
+    def log_tail(self, name: str, chars: int = 3000) -> str:
+        """The end of a process's log, for failure messages."""
+        path = self.tmp_path / f"{name}.log"
+        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+
+
+def _wait(process: subprocess.Popen[bytes]) -> int | None:
+    try:
+        return process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+        return None
+
+
+def faults_on(sandbox: Sandbox) -> None:
+    """20% of calls fail with 429, 500 or 503; 5% of writes lose their response."""
+    for status, rate in ERROR_RATES.items():
+        sandbox.set_error_rate("*", status, rate)
+    sandbox.set_ambiguous_rate("*", AMBIGUOUS_RATE)
+
+
+def lose_broker(broker_url: str) -> int:
+    """The broker loses every queued message, as a restart without persistence would.
+
+    A real restart of the shared server would disturb other tests, so the service's queues
+    are deleted instead: for Redis every key of the dramatiq namespace (queues, delayed
+    queues, acks and heartbeats), for RabbitMQ the three queues, purged. Returns how many
+    messages (or keys) were lost.
+    """
+    if urlsplit(broker_url).scheme.startswith("redis"):
+        import redis
+
+        client = redis.Redis.from_url(broker_url)
+        try:
+            keys = list(client.scan_iter(f"{REDIS_NAMESPACE}:*"))
+            keys = [
+                k for k in keys if b"airtable-rate" not in k
+            ]  # the rate limit is not the broker
+            return int(client.delete(*keys)) if keys else 0
+        finally:
+            client.close()
+    import pika
+
+    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
+    try:
+        channel = connection.channel()
+        lost = 0
+        for name in (QUEUE, f"{QUEUE}.DQ", f"{QUEUE}.XQ"):
+            lost += channel.queue_purge(name).method.message_count
+        return lost
+    finally:
+        connection.close()
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What the user finds in Gmail and Airtable, as counts and keys."""
+
+    drafts: Counter[str]
+    thank_yous: Counter[str]
+    actions: Counter[str]
+    other_followups: int
+    contacts: Counter[str]
+    meetings: Counter[str]
+
+    def done(self, expected: Expected) -> bool:
+        """True once every expected effect exists (duplicates are checked separately)."""
+        return (
+            set(self.drafts) >= expected.draft_message_ids
+            and set(self.thank_yous) >= expected.thank_you_keys
+            and set(self.actions) >= expected.action_keys
+        )
+
+    def problems(self, expected: Expected) -> dict[str, Any]:
+        """Every difference from the plan: missing, unexpected and doubled effects."""
+        found = {
+            "drafts": (self.drafts, expected.draft_message_ids),
+            "thank_yous": (self.thank_yous, expected.thank_you_keys),
+            "actions": (self.actions, expected.action_keys),
+            "contacts": (self.contacts, expected.contact_emails),
+        }
+        report: dict[str, Any] = {}
+        for name, (counts, wanted) in found.items():
+            missing = sorted(wanted - set(counts))
+            extra = sorted(set(counts) - wanted)
+            doubled = sorted(k for k, c in counts.items() if c > 1)
+            if missing or extra or doubled:
+                report[name] = {"missing": missing[:5], "extra": extra[:5], "doubled": doubled[:5]}
+                report[name]["counts"] = (len(missing), len(extra), len(doubled))
+        doubled_meetings = sorted(k for k, c in self.meetings.items() if c > 1)
+        if len(self.meetings) != len(expected.thank_you_keys) or doubled_meetings:
+            report["meetings"] = {"rows": sum(self.meetings.values()), "doubled": doubled_meetings}
+        if self.other_followups:
+            report["other_followups"] = self.other_followups
+        return report
+
+
+def totals(sandbox: Sandbox) -> Totals:
+    """Read the user's Gmail drafts and Airtable tables from the sandbox."""
+    followups = [r["fields"] for r in sandbox.airtable.records("Follow-ups")]
+    by_kind: dict[str, Counter[str]] = {"Thank-you": Counter(), "Action item": Counter()}
+    other = 0
+    for row in followups:
+        if row.get("Kind") in by_kind:
+            by_kind[row["Kind"]][row.get("Key", "")] += 1
+        else:
+            other += 1
+    contacts = Counter(r["fields"].get("Email", "") for r in sandbox.airtable.records("Contacts"))
+    meetings = Counter(
+        r["fields"].get("Event ID", "") for r in sandbox.airtable.records("Meetings")
+    )
+    return Totals(
+        drafts=Counter(d["rfc822_message_id"] for d in sandbox.drafts()),
+        thank_yous=by_kind["Thank-you"],
+        actions=by_kind["Action item"],
+        other_followups=other,
+        contacts=contacts,
+        meetings=meetings,
+    )
+
+
+def add_events(sandbox: Sandbox, events: list[dict[str, Any]]) -> None:
+    """The user puts interviews on the calendar (each change is pushed to the service)."""
+    for event in events:
+        sandbox.add_event(event)
