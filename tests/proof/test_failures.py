@@ -199,13 +199,6 @@ def test_distributed_shape_survives_every_fault_with_exact_totals(
         story.assert_exact()
     finally:
         codes = fleet.stop_all()
-    log.info(
-        "failures.converged",
-        shape=broker_url.split(":")[0],
-        n=N,
-        seconds=converged,
-        total=time.monotonic() - started,
-    )
     assert relay_port[0].deliveries[200] >= 3 * (LATE + 1)  # pushes reached the app, thrice each
     assert set(codes.values()) == {0}, codes
     print(
