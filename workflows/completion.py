@@ -71,6 +71,7 @@ class _Job:
     record_id: str | None = None
     followups: tuple[str, ...] = ()
     skipped: str | None = None
+    error: Exception | None = None  # this meeting waits for a retry; the others go on
 
 
 def load_meeting(runtime: Runtime, meeting_id: int) -> Meeting | None:
@@ -128,19 +129,33 @@ def complete(runtime: Runtime, meeting_id: int) -> Outcome:
 
 
 def complete_many(runtime: Runtime, meeting_ids: Sequence[int]) -> list[Outcome]:
-    """Apply every effect each completed meeting owes, once; settled ones are left alone."""
+    """Apply every effect each completed meeting owes, once; settled ones are left alone.
+
+    A meeting that fails (e.g. the user's template cannot render it, Gmail refuses its
+    draft) does not hold back the others: they complete, then its error is raised so the
+    batch is retried (the completed ones are settled by then).
+    """
     outcomes: dict[int, Outcome] = {}
     jobs: list[_Job] = []
+    errors: list[Exception] = []
     settings = completion_settings(runtime, user_zone_of(runtime))
     for meeting_id in meeting_ids:
-        found = _prepare(runtime, meeting_id, settings)
+        try:
+            found = _prepare(runtime, meeting_id, settings)
+        except Exception as exc:  # raised below, once the other meetings are done
+            log.warning("meeting.failed", meeting_id=meeting_id, error=type(exc).__name__)
+            errors.append(exc)
+            continue
         if isinstance(found, Outcome):
             outcomes[meeting_id] = found
         else:
             jobs.append(found)
     if jobs:
         _run(runtime, jobs)
+        errors += [job.error for job in jobs if job.error is not None]
         outcomes.update((job.meeting.id, _outcome(job)) for job in jobs)
+    if errors:
+        raise errors[0]
     return [outcomes[meeting_id] for meeting_id in meeting_ids]
 
 
@@ -167,10 +182,17 @@ def _run(runtime: Runtime, jobs: list[_Job]) -> None:
     live = [job for job in jobs if job.skipped is None]
     for job in live:
         if job.plan.draft is not None:
-            job.draft, job.subject = _write_draft(runtime, job, job.plan.draft)
+            try:
+                job.draft, job.subject = _write_draft(runtime, job, job.plan.draft)
+            except Exception as exc:  # this meeting is retried; the others go on
+                log.warning("meeting.failed", meeting_id=job.meeting.id, error=type(exc).__name__)
+                job.error = exc
+    live = [job for job in live if job.error is None]
     _write_meeting_rows(runtime, live)
     _write_owed_followups(runtime, [job for job in live if job.skipped is None])
     for job in jobs:
+        if job.error is not None:
+            continue
         _settle(runtime, job.meeting.id, job)
         log.info(
             "meeting.completed",

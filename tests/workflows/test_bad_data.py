@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from typing import Any
 
 from connectors.sandbox.fixture import CONTACT_FIELDS
@@ -20,6 +22,7 @@ from tests.workflows.world import (
     meeting,
     meetings_by_event,
     rows,
+    set_now,
     world,
 )
 from workflows.passes import PassReport, run_once
@@ -113,3 +116,46 @@ def test_an_event_without_an_end_and_an_attendee_without_an_email_are_skipped(
     assert list(meetings_by_event(sandbox)) == ["evtbob"]
     (draft,) = drafts(sandbox)
     assert BOB in str(draft["to"]).lower()
+
+
+def test_a_template_that_fails_for_one_meeting_holds_back_only_that_one(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Any
+) -> None:
+    # Given the user's template quotes the first insight, and Bob's chat has none
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "thank_you_body.txt.j2").write_text("You said: {{ insights[0] }}\n")
+    people = [
+        airtable_contact("recAda0000000001", Name="Ada", Email=ADA, Stage="Met"),
+        airtable_contact("recBob0000000001", Name="Bob", Email=BOB, Stage="Met"),
+    ]
+    events = [
+        meeting(
+            "evtada", "Chat", at(2026, 3, 2, 9), attendees=[guest(ADA)], description="Insight: x"
+        ),
+        meeting("evtbob", "Chat", at(2026, 3, 2, 10), attendees=[guest(BOB)]),
+    ]
+    sandbox: Sandbox = sandbox_factory(
+        world(events=events, airtable=people), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=AFTER, templates_dir=templates), sandbox)
+
+    # When a pass runs
+    report = run_once(runtime)
+
+    # Then Ada's interview got everything, and the failure names the template
+    assert "template" in " ".join(report.failures.values())
+    (draft,) = drafts(sandbox)
+    assert ADA in str(draft["to"]).lower()
+    assert meetings_by_event(sandbox)["evtada"]["Status"] == "Completed"
+    assert [f["Title"] for f in followups(sandbox, "Thank-you")] == ["Send Ada a thank-you"]
+
+    # When the user fixes the template, Bob's thank-you follows (after the retry delay)
+    body = templates / "thank_you_body.txt.j2"
+    body.write_text("Thanks! {% for i in insights %}{{ i }}{% endfor %}\n")
+    os.utime(body, (body.stat().st_atime + 5, body.stat().st_mtime + 5))
+    set_now(runtime, AFTER + dt.timedelta(minutes=20))
+    report = run_once(runtime)
+    assert report.ok, report.failures
+    assert len(drafts(sandbox)) == 2
+    assert len(followups(sandbox, "Thank-you")) == 2
