@@ -53,9 +53,9 @@ class Service:
         """Stop scheduling, finish or hand back in-flight work, stop serving."""
         self.stopping.set()
         self.scheduler_thread.join(timeout=10)
+        self.web.stop()  # no new webhooks enqueue work that nobody would run
         self.worker.stop(timeout=STOP_GRACE_MS)
         released = hand_back_queued(self.broker, self.actors, self.runtime)
-        self.web.stop()
         self.runtime.db.dispose()
         log.info("service.stopped", handed_back=released)
 
