@@ -356,7 +356,7 @@ def test_values_in_formulas_match_exactly_themselves(sandbox_factory: Any) -> No
 
     def names(formula: str) -> list[str]:
         return [
-            r["fields"].get("Name")
+            str(r["fields"].get("Name"))
             for page in client.pages("Contacts", formula=formula)
             for r in page
         ]
