@@ -47,17 +47,24 @@ def sync_all(runtime: Runtime, report: PassReport, sources: list[str] | None = N
 
 
 def run_due(runtime: Runtime, report: PassReport) -> None:
-    """Run everything due now, inline, until nothing is left (bounded)."""
+    """Run everything due now, inline, until nothing is left (bounded).
+
+    A round that failed ends the pass's work: what failed is due again at once, and
+    running it again in the same breath would only hammer a service that is down.
+    """
     for _ in range(MAX_ROUNDS):
         items = claim(runtime)
         if not items:
             break
+        failures_before = len(report.failures)
         for kind in dict.fromkeys(item.kind for item in items):
             batch = [item for item in items if item.kind == kind]
             try:
                 report.done.extend(run_batch(runtime, batch))
             except Exception as exc:  # recorded on the items and the status page; goes on
                 report.failures[f"{kind} ({len(batch)} items)"] = f"{type(exc).__name__}: {exc}"
+        if len(report.failures) > failures_before:
+            break
     try:
         report.reminders = create_reminders(runtime)
     except FollowthroughError as exc:

@@ -157,3 +157,27 @@ def test_two_passes_at_once_make_one_of_everything(
     # Then, once any retries have run, there is one of everything
     _until_ok(first)
     _assert_exactly_once(sandbox, tasks=True)
+
+
+def test_an_outage_is_not_hammered_within_one_pass(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Gmail answers every request with 503
+    sandbox = _world(sandbox_factory)
+    runtime = fast(make_runtime(sandbox, now=AFTER), sandbox)
+    sandbox.set_error_rate("gmail", 503, 1.0)
+
+    # When one pass runs
+    report = run_once(runtime)
+
+    # Then it gave up after the connector's own retries, and says why
+    assert not report.ok
+    counts = sandbox.request_counts()
+    assert counts["gmail.drafts.create"] <= 2 * 6, counts  # each meeting: 1 try + 5 retries
+    assert counts.get("gmail.drafts.list", 0) <= 2 * 6, counts
+    assert counts["airtable.records.update"] <= 3, counts
+
+    # and once Gmail is back, the next pass does everything once
+    sandbox.clear_faults()
+    _until_ok(runtime)
+    _assert_exactly_once(sandbox)
