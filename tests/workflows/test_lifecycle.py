@@ -122,6 +122,9 @@ def test_a_meeting_moved_earlier_completes_at_its_new_end(
     row = meetings_by_event(sandbox)["evt1"]
     assert row["Status"] == "Completed"
     assert row["Start"].startswith("2026-03-03T13:00")  # 08:00 in New York, in UTC
+    # and its follow-up keeps the key of the occurrence as first seen (stable across moves)
+    (thanks,) = followups(sandbox, "Thank-you")
+    assert (thanks["Key"], thanks["Due"]) == ("thank-you:evt1:2026-03-04T20:00:00Z", "2026-03-04")
 
 
 def _cancelled_flow(sandbox_factory: Any, make_runtime: RuntimeFactory, change: Any) -> Any:
