@@ -52,6 +52,7 @@ _BODY_NEWLINES = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
 _BODY_UNSAFE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _TOPIC_SPLIT = re.compile(r"\s*(?::|\s[-\u2013\u2014|]\s)\s*")
 _TOPIC_PHRASE = re.compile(r"\s(?:about|on|re|regarding)\s+(?P<topic>.+)$", re.IGNORECASE)
+_PARENTHETICAL = re.compile(r"\([^()]*\)")
 _TRAILING_WITH = re.compile(r"\s+(?:with|w/)\s+[^,;]+$", re.IGNORECASE)
 
 
@@ -91,7 +92,8 @@ def date_text(day: dt.date) -> str:
 
 
 def _only_names(topic: str, names: Iterable[str]) -> bool:
-    rest = topic.casefold()
+    """True when the topic is just the people (and, in brackets, their company)."""
+    rest = _PARENTHETICAL.sub(" ", topic.casefold())
     for name in sorted((n.casefold() for n in names if n.strip()), key=len, reverse=True):
         rest = rest.replace(name, " ")
     return not any(c.isalnum() for c in rest.replace(" and ", " ").replace(" x ", " "))

@@ -83,6 +83,8 @@ def test_without_notes_or_topic_the_letter_still_reads_well() -> None:
         ("Career chat \u2014 UX research", "UX research"),
         ("Coffee chat", None),
         ("Info interview - Jane Doe", None),
+        ("Informational interview: Jane Doe (Cloudflare)", None),
+        ("Coffee chat: observability (Cloudflare)", "observability (Cloudflare)"),
         ("Lunch: burgers", None),
     ],
 )
