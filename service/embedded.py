@@ -26,10 +26,11 @@ from service.web.app import create_app
 from service.web.live import LiveContext
 from service.web.server import WebServer
 from service.wiring import build_runtime
-from workflows.actors import Actors, declare_actors
+from workflows.actors import Actors, declare_actors, sync_lease
 from workflows.runtime import Runtime, install
 from workflows.store import due, ledger
 from workflows.store.lease import current_lease, release_lease
+from workflows.sync import SOURCES
 
 STOP_GRACE_MS = 20_000  # how long in-flight messages may take to finish on stop
 
@@ -93,18 +94,20 @@ def hand_back_after_crash(runtime: Runtime) -> None:
     """An embedded start: whatever the last run claimed or held died with its in-process queue.
 
     Its due work is offered again at once, its unfinished effects are reconciled (looked up
-    before being tried again) and its scheduler lease is taken over, instead of waiting for
-    claims, holds and lease to lapse.
+    before being tried again) and its scheduler and sync leases are taken over, instead of
+    waiting for claims, holds and leases to lapse.
     Only one embedded process may use a database, as only one can own its SQLite file.
     """
+    leases = [LEASE_NAME, *(sync_lease(source) for source in SOURCES)]
     with runtime.db.transaction() as session:
         claims = due.release_claims(session, account=runtime.account)
         holds = ledger.release_holds(session, account=runtime.account)
-        stale = current_lease(session, LEASE_NAME, account=runtime.account)
-        if stale is not None:
-            release_lease(session, LEASE_NAME, stale.holder, account=runtime.account)
-    if claims or holds or stale:
-        log.info("service.handed_back", claims=claims, effects=holds, scheduler=bool(stale))
+        stale = [current_lease(session, name, account=runtime.account) for name in leases]
+        for lease in filter(None, stale):
+            release_lease(session, lease.name, lease.holder, account=runtime.account)
+    released = [lease.name for lease in stale if lease is not None]
+    if claims or holds or released:
+        log.info("service.handed_back", claims=claims, effects=holds, leases=released)
 
 
 def hand_back_queued(broker: dramatiq.Broker, actors: Actors, runtime: Runtime) -> int:

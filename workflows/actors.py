@@ -18,6 +18,8 @@ work done, or runs effects that the ledger makes happen once.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,10 +28,11 @@ from typing import Any
 import dramatiq
 import structlog
 
-from connectors.errors import FollowthroughError
+from connectors.errors import FollowthroughError, RetryLater
 from workflows import channels
 from workflows.progress import create_reminders
-from workflows.runtime import current
+from workflows.runtime import Runtime, current
+from workflows.store.lease import acquire_lease, release_lease
 from workflows.sweep import claim, find, run_batch
 from workflows.sync import SOURCES, sync_source
 
@@ -38,6 +41,7 @@ log = structlog.get_logger(__name__)
 DEFAULT_QUEUE = "followthrough"
 SWEEP_LIMIT = 100  # items claimed per sweep; the next sweep takes the rest
 BATCH = 10  # items per run_due message: Airtable takes ten rows a request
+SYNC_LEASE_TTL = dt.timedelta(minutes=5)  # one source's sync at a time, for this long at most
 RUN_TIME_LIMIT_MS = 10 * 60_000  # one due item or one sync pass; a stuck call is cut off
 
 AnyActor = dramatiq.Actor[Any, Any]
@@ -63,17 +67,47 @@ def do_sync(sources: Sequence[str] | None, sweep: AnyActor) -> None:
     """Sync each source in order, then ask for a sweep; the first failure re-raises (a retry).
 
     A failing source does not stop the others: nothing due waits for an unrelated outage.
+    A source another worker is syncing right now is retried later (RetryLater), so two
+    syncs of one source never overlap (two first Airtable syncs would make two webhooks).
     """
     runtime = current()
     first_error: FollowthroughError | None = None
+    busy: list[str] = []
     for name in sources or list(SOURCES):
         try:
-            sync_source(runtime, name)
+            if not sync_alone(runtime, name):
+                busy.append(name)
         except FollowthroughError as exc:  # recorded on the status page by sync_source
             first_error = first_error or exc
     sweep.send()
     if first_error is not None:
         raise first_error
+    if busy:
+        raise RetryLater(f"{', '.join(busy)} is being synced by another worker; trying again")
+
+
+def sync_lease(source: str) -> str:
+    """The name of the lease held while `source` is being synced."""
+    return f"sync:{source}"
+
+
+def sync_alone(runtime: Runtime, source: str) -> bool:
+    """Sync `source` unless another worker is syncing it (then False, nothing done).
+
+    The lease lapses after SYNC_LEASE_TTL, so a worker killed mid-sync delays that source's
+    next sync by at most that long.
+    """
+    holder, lease = uuid.uuid4().hex, sync_lease(source)
+    with runtime.db.transaction() as session:
+        if not acquire_lease(session, lease, holder, SYNC_LEASE_TTL, account=runtime.account):
+            log.info("sync.busy", source=source)
+            return False
+    try:
+        sync_source(runtime, source)
+    finally:
+        with runtime.db.transaction() as session:
+            release_lease(session, lease, holder, account=runtime.account)
+    return True
 
 
 def do_sweep(run_due: AnyActor) -> int:

@@ -23,6 +23,7 @@ import pytest
 
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.schema import init_schema
+from connectors.airtable.webhooks import list_webhooks
 from connectors.sandbox.fixture import small_fixture
 from connectors.sandbox.server import Sandbox
 from service.broker import make_broker, start_worker
@@ -248,3 +249,19 @@ def stop_process(process: subprocess.Popen[bytes]) -> int | None:
         process.kill()
         process.wait(timeout=10)
         return None
+
+
+def test_syncs_running_at_once_on_postgresql_still_make_one_of_everything(
+    world: tuple[Sandbox, Runtime], cluster: Cluster
+) -> None:
+    # Given a push arriving while the periodic poll runs: four syncs on four worker threads
+    sandbox, runtime = world
+    for sources in (None, ["google_calendar"], None, ["google_calendar"]):
+        cluster.actors.sync.send(sources)
+    cluster.settle(runtime, until=lambda: len(follow_up_kinds(sandbox)) >= 2)
+
+    # Then the user still finds one draft, one Meetings row and one of each follow-up
+    assert len(sandbox.drafts()) == 1
+    assert follow_up_kinds(sandbox) == ["Action item", "Thank-you"]
+    assert len(sandbox.airtable.records("Meetings")) == 1
+    assert len(list_webhooks(runtime.need_airtable())) == 1  # one change feed, not one per sync

@@ -11,6 +11,7 @@ import pytest
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Retries, default_middleware
 
+from connectors.airtable.webhooks import list_webhooks
 from connectors.sandbox.fixture import small_fixture
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
@@ -121,3 +122,26 @@ def test_a_run_message_for_work_already_done_changes_nothing(
 
     assert len(sandbox.drafts()) == 1
     assert sum(sandbox.request_counts().values()) == requests_before
+
+
+def test_syncs_running_at_once_still_make_one_of_everything(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, broker: StubBroker
+) -> None:
+    # Given a push arriving while the periodic poll runs: four syncs on four worker threads
+    sandbox = sandbox_factory(small_fixture())
+    runtime = make_runtime(sandbox, now=NOW_AFTER_ADA)
+    install(runtime)
+    actors = declare_actors(broker)
+
+    actors.sync.send()
+    actors.sync.send(["google_calendar"])
+    actors.sync.send()
+    actors.sync.send(["google_calendar"])
+    settle(broker, actors)
+
+    # Then the user still finds one draft and one of each follow-up
+    assert len(sandbox.drafts()) == 1
+    assert kinds_of_follow_ups(sandbox) == ["Action item", "Thank-you"]
+    assert len(sandbox.airtable.records("Meetings")) == 1
+    assert len(list_webhooks(runtime.need_airtable())) == 1  # one change feed, not one per sync
+    assert open_work(runtime) == []
