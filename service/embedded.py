@@ -17,11 +17,13 @@ from dataclasses import dataclass
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.message import Message
+from fastapi import FastAPI
 
+from connectors.errors import ConfigurationError
 from service.broker import EMBEDDED_WORKER_THREADS, broker_kind, make_broker, start_worker
 from service.logging import get_logger
 from service.scheduler import LEASE_NAME, Scheduler
-from service.settings import Settings
+from service.settings import Settings, env_name
 from service.web.app import create_app
 from service.web.live import LiveContext
 from service.web.server import WebServer
@@ -69,15 +71,27 @@ def start_service(settings: Settings, *, threads: int = EMBEDDED_WORKER_THREADS)
     install(runtime)
     if isinstance(broker, StubBroker):
         hand_back_after_crash(runtime)
-    worker = start_worker(broker, threads=threads)
     app = create_app(LiveContext(runtime, actors, broker), max_body_bytes=settings.max_body_bytes)
-    web = WebServer(app, settings.http_host, settings.http_port).start()
+    web = listen(app, settings)
+    worker = start_worker(broker, threads=threads)
+    web.start()
     scheduler = Scheduler(runtime, actors, poll_every=dt.timedelta(minutes=settings.poll_minutes))
     stopping = threading.Event()
     thread = threading.Thread(target=scheduler.run, args=(stopping,), name="scheduler", daemon=True)
     thread.start()
     log.info("service.started", url=web.url, broker=broker_kind(broker), threads=threads)
     return Service(runtime, broker, actors, worker, web, scheduler, thread, stopping)
+
+
+def listen(app: FastAPI, settings: Settings) -> WebServer:
+    """The web server bound to HTTP_HOST:HTTP_PORT; a clear error when the port is taken."""
+    try:
+        return WebServer(app, settings.http_host, settings.http_port)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot listen on {settings.http_host}:{settings.http_port} ({exc.strerror}); "
+            f"set {env_name('http_port')} to a free port"
+        ) from exc
 
 
 def run_embedded(settings: Settings, stop: threading.Event) -> None:
