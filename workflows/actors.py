@@ -18,7 +18,6 @@ work done, or runs effects that the ledger makes happen once.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -41,7 +40,6 @@ log = structlog.get_logger(__name__)
 DEFAULT_QUEUE = "followthrough"
 SWEEP_LIMIT = 100  # items claimed per sweep; the next sweep takes the rest
 BATCH = 10  # items per run_due message: Airtable takes ten rows a request
-SYNC_LEASE_TTL = dt.timedelta(minutes=5)  # one source's sync at a time, for this long at most
 RUN_TIME_LIMIT_MS = 10 * 60_000  # one due item or one sync pass; a stuck call is cut off
 
 AnyActor = dramatiq.Actor[Any, Any]
@@ -94,12 +92,12 @@ def sync_lease(source: str) -> str:
 def sync_alone(runtime: Runtime, source: str) -> bool:
     """Sync `source` unless another worker is syncing it (then False, nothing done).
 
-    The lease lapses after SYNC_LEASE_TTL, so a worker killed mid-sync delays that source's
-    next sync by at most that long.
+    The lease lasts as long as a claim on due work (`claim_for`), so a worker killed
+    mid-sync delays that source's next sync by at most that long.
     """
-    holder, lease = uuid.uuid4().hex, sync_lease(source)
+    holder, lease, ttl = uuid.uuid4().hex, sync_lease(source), runtime.config.claim_for
     with runtime.db.transaction() as session:
-        if not acquire_lease(session, lease, holder, SYNC_LEASE_TTL, account=runtime.account):
+        if not acquire_lease(session, lease, holder, ttl, account=runtime.account):
             log.info("sync.busy", source=source)
             return False
     try:

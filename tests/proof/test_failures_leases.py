@@ -1,0 +1,39 @@
+"""A worker killed in the middle of a sync holds that source no longer than a claim lasts.
+
+Found by the failure suite: the sync lease outlived a SIGKILLed worker by five minutes
+whatever FOLLOWTHROUGH_DUE_CLAIM_SECONDS said, so the Calendar and Airtable syncs (and the
+interviews only they reveal) stalled long after the faults stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from connectors.sandbox.server import Sandbox
+from tests.workflows.conftest import RuntimeFactory, make_runtime  # noqa: F401 (fixture)
+from workflows.actors import sync_alone, sync_lease
+from workflows.store.lease import acquire_lease
+
+NOW = dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+
+
+def test_a_killed_syncers_lease_lapses_after_the_claim_time(
+    sandbox: Sandbox,
+    make_runtime: RuntimeFactory,  # noqa: F811
+) -> None:
+    # Given a worker that took the Calendar's sync lease and was killed (it never releases it)
+    runtime = make_runtime(sandbox, now=NOW, claim_for=dt.timedelta(seconds=1))
+    with runtime.db.transaction() as session:
+        assert acquire_lease(
+            session, sync_lease("google_calendar"), "killed-worker", runtime.config.claim_for
+        )
+
+    # When another worker tries at once, then after the claim time
+    at_once = sync_alone(runtime, "google_calendar")
+    time.sleep(1.2)
+    later = sync_alone(runtime, "google_calendar")
+
+    # Then it stands back at first, and then syncs: the calendar is read
+    assert (at_once, later) == (False, True)
+    assert sandbox.request_counts().get("calendar.events.list", 0) >= 1
