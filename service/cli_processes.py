@@ -1,0 +1,153 @@
+"""The service's processes: `run` (embedded, all in one), and `web`, `worker`, `scheduler`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from service.cli_base import EXIT_FAILED, app, reports_errors, state_of, stop_on_signals
+from service.settings import Settings, env_name
+
+WORKER_STOP_GRACE_MS = 90_000  # in-flight messages may finish; within the chart's 120 s grace
+
+
+@app.command()
+@reports_errors
+def run(
+    ctx: typer.Context,
+    once: Annotated[
+        bool, typer.Option("--once", help="Do one full pass (sync, run what is due), then exit.")
+    ] = False,
+) -> None:
+    """Run the whole service in one process: web app, worker threads and scheduler.
+
+    The embedded shape: SQLite and an in-process broker by default. SIGTERM finishes in-flight
+    work; due work lives in the database, so a crash loses nothing.
+    """
+    settings = state_of(ctx).settings()
+    settings.require_for("run")
+    if once:
+        run_once(settings)
+        return
+    from service.embedded import run_embedded
+
+    run_embedded(settings, stop_on_signals())
+
+
+@app.command()
+@reports_errors
+def web(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default: FOLLOWTHROUGH_HTTP_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port to listen on (default: FOLLOWTHROUGH_HTTP_PORT).")
+    ] = None,
+) -> None:
+    """Serve the web app only: webhooks, /healthz, /readyz, /metrics and the status page."""
+    settings = state_of(ctx).settings()
+    from service.web.app import create_app
+    from service.web.live import LiveContext
+    from service.web.server import serve_forever
+
+    runtime, broker, actors = _distributed_part(settings)
+    if settings.embedded_broker and settings.public_url:
+        from service.logging import get_logger
+
+        get_logger("followthrough.web").warning(
+            "web.webhooks_not_processed",
+            reason=f"{env_name('broker_url')} is not set, so no worker receives what webhooks "
+            "enqueue; set it, or run everything in one process with `followthrough run`",
+        )
+    context = LiveContext(runtime, actors, broker)
+    application = create_app(context, max_body_bytes=settings.max_body_bytes)
+    serve_forever(application, host or settings.http_host, port or settings.http_port)
+
+
+@app.command()
+@reports_errors
+def worker(
+    ctx: typer.Context,
+    threads: Annotated[int, typer.Option(min=1, help="Worker threads in this process.")] = 8,
+) -> None:
+    """Process queued work from the broker (distributed shape: Redis or RabbitMQ)."""
+    settings = state_of(ctx).settings()
+    settings.require_for("worker")
+    _require_broker_url(settings, "worker")
+    from service.broker import start_worker
+
+    stop = stop_on_signals()
+    runtime, broker, _ = _distributed_part(settings)
+    running = start_worker(broker, threads=threads)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        running.stop(timeout=WORKER_STOP_GRACE_MS)  # what is not done goes back to the broker
+        runtime.db.dispose()
+
+
+@app.command()
+@reports_errors
+def scheduler(ctx: typer.Context) -> None:
+    """Enqueue due work and periodic syncs; a second replica stands by (database lease)."""
+    settings = state_of(ctx).settings()
+    settings.require_for("scheduler")
+    _require_broker_url(settings, "scheduler")
+    import datetime as dt
+
+    from service.scheduler import Scheduler
+
+    stop = stop_on_signals()
+    runtime, _, actors = _distributed_part(settings)
+    try:
+        Scheduler(runtime, actors, poll_every=dt.timedelta(minutes=settings.poll_minutes)).run(stop)
+    finally:
+        runtime.db.dispose()
+
+
+def _require_broker_url(settings: Settings, command: str) -> None:
+    """The distributed commands need a shared broker; one process is `followthrough run`."""
+    if settings.embedded_broker:
+        from connectors.errors import ConfigurationError
+
+        raise ConfigurationError(
+            f"`followthrough {command}` needs {env_name('broker_url')} (redis://... or "
+            "amqp://...); to run everything in one process use `followthrough run`"
+        )
+
+
+def _distributed_part(settings: Settings) -> tuple[Any, Any, Any]:
+    """The broker (set first), then the actors declared on it, then the installed runtime."""
+    from service.broker import make_broker
+    from service.wiring import build_runtime
+    from workflows.actors import declare_actors
+    from workflows.runtime import install
+
+    broker = make_broker(settings)
+    actors = declare_actors(broker)
+    runtime = build_runtime(settings)
+    install(runtime)
+    return runtime, broker, actors
+
+
+def run_once(settings: Settings, sources: list[str] | None = None) -> None:
+    """One pass: sync (all or `sources`), run what is due, print a summary; exit 1 on failures."""
+    from service.console import print_pass
+    from service.wiring import build_runtime
+    from workflows.passes import PassReport, run_once, sync_all
+
+    runtime = build_runtime(settings)
+    try:
+        if sources is None:
+            report = run_once(runtime)
+        else:
+            report = PassReport()
+            sync_all(runtime, report, sources)
+    finally:
+        runtime.db.dispose()
+    print_pass(report)
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILED)

@@ -1,0 +1,209 @@
+"""Set-up and one-shot commands: demo, sandbox, auth google, airtable init, sync, status."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from service.cli_base import (
+    EXIT_FAILED,
+    airtable_app,
+    app,
+    auth_app,
+    reports_errors,
+    state_of,
+    stop_on_signals,
+)
+from service.cli_processes import run_once
+from service.settings import env_name
+
+
+@app.command()
+@reports_errors
+def demo(
+    ctx: typer.Context,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Keep serving the status page after the demo.")
+    ] = False,
+    output: Annotated[
+        Path, typer.Option("--output", metavar="DIR", help="Where to leave the database and dump.")
+    ] = Path("followthrough-demo"),
+) -> None:
+    """Run the service against the sandbox's demo data and tell what it did.
+
+    Steps the clock through the fixture's weeks and prints each thank-you draft, follow-up
+    and reminder, and what it skipped and why. Nothing touches your own followthrough.db or
+    accounts: the demo's store is an SQLite file in DIR. With --serve, the status page stays
+    up at FOLLOWTHROUGH_HTTP_HOST:FOLLOWTHROUGH_HTTP_PORT until Ctrl-C.
+    """
+    settings = state_of(ctx).settings()
+    from service.logging import configure_logging
+
+    # The account is the demo's output; routine INFO events would drown it.
+    quiet = "WARNING" if settings.log_level == "INFO" else settings.log_level
+    configure_logging(settings.log_format, quiet)
+    from service.demo import Demo
+
+    with Demo(settings, output) as running:
+        result = running.play()
+        if serve:
+            running.serve(stop_on_signals())
+    if not result.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+@reports_errors
+def sandbox(
+    fixture: Annotated[
+        Path | None,
+        typer.Option(help="Fixture JSON to serve (default: the demo's).", dir_okay=False),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 8765,
+    latency: Annotated[float, typer.Option(help="Seconds added to every request.")] = 0.0,
+    credentials_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--credentials-out",
+            metavar="FILE",
+            help="Write the sandbox's Google credentials here (mode 0600).",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Serve the local stand-in for the Google and Airtable APIs until interrupted.
+
+    Prints the settings that point Followthrough at it.
+    """
+    from connectors.sandbox.fixture import DEMO_FIXTURE
+    from connectors.sandbox.server import Sandbox
+    from service.logging import configure_logging
+
+    configure_logging()
+    stop = stop_on_signals()
+    with Sandbox(fixture or DEMO_FIXTURE, host=host, port=port, latency=latency) as running:
+        _print_sandbox_settings(running, credentials_out)
+        stop.wait()
+
+
+def _print_sandbox_settings(running: Any, credentials_out: Path | None) -> None:
+    settings = {
+        env_name("google_api_endpoint"): running.url,
+        env_name("airtable_endpoint"): running.url,
+        env_name("airtable_token"): running.airtable_token,
+        env_name("airtable_base_id"): running.airtable_base_id,
+    }
+    if credentials_out is not None:
+        _write_private(credentials_out, json.dumps(running.google_credentials(), indent=2))
+        settings[env_name("google_credentials_file")] = str(credentials_out.resolve())
+    typer.echo(f"Sandbox serving at {running.url} (Ctrl-C to stop). Settings to use it:")
+    for name, value in settings.items():
+        typer.echo(f"export {name}={value}")
+    sys.stdout.flush()
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(text, encoding="utf-8")
+
+
+@auth_app.command("google")
+@reports_errors
+def auth_google(
+    ctx: typer.Context,
+    client_secrets: Annotated[
+        Path,
+        typer.Option(
+            "--client-secrets",
+            metavar="FILE",
+            help="The OAuth client JSON (type Desktop app) from the Google Cloud console.",
+            dir_okay=False,
+        ),
+    ],
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
+    ] = False,
+) -> None:
+    """Authorize Followthrough with Google and save the credentials file.
+
+    Writes FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE (mode 0600), asking for the narrowest scopes:
+    contacts (read), calendar events (read), Gmail drafts, Tasks.
+    """
+    from connectors.google.auth import run_installed_app_flow
+
+    settings = state_of(ctx).settings()
+    settings.require("google_credentials_file", command="auth google")
+    target = settings.google_credentials_file
+    assert target is not None  # checked just above
+    run_installed_app_flow(client_secrets, target, open_browser=not no_browser)
+    typer.echo(f"Authorized; credentials saved to {target}")
+
+
+@airtable_app.command("init")
+@reports_errors
+def airtable_init(ctx: typer.Context) -> None:
+    """Create the Contacts, Meetings and Follow-ups tables and fields Followthrough needs.
+
+    Never deletes or renames a field of yours; reports what it created.
+    """
+    settings = state_of(ctx).settings()
+    settings.require_for("airtable init")
+    from connectors.airtable.schema import init_schema
+    from service.wiring import airtable_client
+
+    client = airtable_client(settings)
+    assert client is not None  # require_for checked the token and base
+    for line in init_schema(client).lines():
+        typer.echo(line)
+
+
+class Source(enum.StrEnum):
+    """What `sync` can read."""
+
+    all = "all"
+    calendar = "calendar"
+    contacts = "contacts"
+    airtable = "airtable"
+
+
+SOURCE_NAMES = {
+    Source.airtable: "airtable",
+    Source.contacts: "google_contacts",
+    Source.calendar: "google_calendar",
+}
+
+
+@app.command()
+@reports_errors
+def sync(
+    ctx: typer.Context,
+    source: Annotated[Source, typer.Argument(help="Which source to sync.")] = Source.all,
+) -> None:
+    """Sync one source (or all) now, incrementally from the stored cursors, then exit."""
+    settings = state_of(ctx).settings()
+    settings.require_for("sync")
+    chosen = None if source is Source.all else [SOURCE_NAMES[source]]
+    run_once(settings, chosen or list(SOURCE_NAMES.values()))
+
+
+@app.command()
+@reports_errors
+def status(ctx: typer.Context) -> None:
+    """Print each connector's health, meetings waiting for effects and follow-ups due soon."""
+    settings = state_of(ctx).settings()
+    from service.console import print_status
+    from service.snapshot import status_snapshot
+    from service.wiring import build_runtime
+
+    runtime = build_runtime(settings)
+    try:
+        print_status(status_snapshot(runtime))
+    finally:
+        runtime.db.dispose()
