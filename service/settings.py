@@ -116,8 +116,8 @@ class Settings(BaseSettings):
     due_claim_seconds: float = Field(
         default=300.0,
         ge=1,
-        description="Seconds a worker's claim on due work lasts; a crashed worker's work is "
-        "offered again after this.",
+        description="Seconds a worker's claim on due work or on a source's sync lasts; a "
+        "crashed worker's work is offered again after this.",
     )
     effect_hold_seconds: float = Field(
         default=300.0,
