@@ -41,7 +41,13 @@ class Write(Protocol):
         """The fields to send (the key included; None values left out)."""
 
 
+MAX_TEXT_LENGTH = 100_000
+"""Airtable refuses a text cell longer than this (characters): longer text is cut to it."""
+
+
 def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[:MAX_TEXT_LENGTH]
     if isinstance(value, dt.datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
         return aware.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")

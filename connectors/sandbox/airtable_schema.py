@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _ALPHABET = string.ascii_letters + string.digits
+MAX_TEXT_LENGTH = 100_000
+"""Airtable's limit for single line and long text cells, in characters."""
+
 TEXT_TYPES = {
     "singleLineText",
     "email",
@@ -252,6 +255,12 @@ class CellWriter:
 
     def _text(self, target: Field, value: Any) -> str:
         if isinstance(value, str):
+            if len(value) > MAX_TEXT_LENGTH:
+                raise CellError(
+                    "INVALID_VALUE_FOR_COLUMN",
+                    f'Field "{target.name}" cannot accept a text of {len(value)} characters '
+                    f"(at most {MAX_TEXT_LENGTH})",
+                )
             return value
         if self.typecast and isinstance(value, (int, float)) and not isinstance(value, bool):
             return str(value)

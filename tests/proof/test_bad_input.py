@@ -180,6 +180,11 @@ def test_a_megabyte_of_notes_makes_a_short_draft_and_slows_nothing(
     assert report.ok, report.failures
     body = _draft_to(sandbox, "big@c.example").get_content()
     assert body.startswith("Hi Bea,") and len(body) < 5_000  # the insight is cut short
+    # and the Meetings row holds as much of the notes as Airtable takes (100,000 characters;
+    # more is refused, which cost the row and its follow-ups), with the thank-you follow-up
+    big = meetings_by_event(sandbox)["evtbig"]
+    assert big["Status"] == "Completed" and len(big["Notes"]) == 100_000
+    assert any(f["Title"] == "Send Bea a thank-you" for f in rows(sandbox, "Follow-ups"))
     # and the service keeps running: a second pass is clean and changes nothing
     again = run_once(runtime)
     assert again.ok and again.done == []
