@@ -3,7 +3,8 @@
 The credentials file holds token, refresh_token, token_uri, client_id, client_secret, scopes and
 expiry. Credentials are built directly (google-auth's `from_authorized_user_info` would replace
 `token_uri` with Google's), so the sandbox or any stand-in named there is honoured. A token that
-is still valid is reused; a refreshed one is written back atomically with mode 0600.
+is still valid is reused; a refreshed one is written back atomically with mode 0600, or kept
+in memory with a warning when the file cannot be written.
 """
 
 from __future__ import annotations
@@ -159,7 +160,25 @@ class CredentialStore:
             raise _refresh_failure(exc) from exc
         except google.auth.exceptions.TransportError as exc:
             raise RetryLater("Could not reach Google's token endpoint; try again later.") from exc
-        write_credentials_file(self.path, from_google_credentials(self._credentials))
+        self._save()
+
+    def _save(self) -> None:
+        """Write the refreshed token back; a file that cannot be written keeps it in memory only.
+
+        A read-only credentials file (e.g. mounted from a secret) must not fail every call once
+        an hour: the token works from memory, and other processes refresh their own.
+        """
+        try:
+            write_credentials_file(self.path, from_google_credentials(self._credentials))
+        except OSError as exc:
+            log.warning(
+                "google.token_not_saved",
+                credentials_file=str(self.path),
+                reason=exc.strerror or type(exc).__name__,
+                fix="make the credentials file and its directory writable by this process, so "
+                "restarts and other processes reuse the refreshed token",
+            )
+            return
         log.info("google.token_refreshed", credentials_file=str(self.path))
 
 

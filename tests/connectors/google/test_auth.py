@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from connectors.errors import AuthorizationError, ConfigurationError
 from connectors.google.auth import CredentialStore, read_credentials_file, write_credentials_file
@@ -108,3 +109,23 @@ def test_a_token_another_process_refreshed_is_reused_not_refreshed_again(
 
     assert worker.access_token() == refreshed
     assert sandbox.request_counts()["oauth.token"] == 1
+
+
+def test_a_refreshed_token_that_cannot_be_saved_is_kept_in_memory_with_a_warning(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # Permissions cannot make a file unwritable for root (tests may run as root); a name too
+    # long for the temporary file written beside it fails the write just the same.
+    path = tmp_path / ("c" * 240 + ".json")
+    path.write_text(json.dumps({**sandbox.google_credentials(), "expiry": EXPIRED}))
+    store = CredentialStore(path, timeout=5)
+
+    with capture_logs() as logs:
+        token = store.access_token()
+        again = store.access_token()
+
+    assert token == again
+    assert sandbox.request_counts()["oauth.token"] == 1
+    assert read_credentials_file(path).expiry == dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    warnings = [e for e in logs if e["event"] == "google.token_not_saved"]
+    assert warnings and "writable" in warnings[0]["fix"]
