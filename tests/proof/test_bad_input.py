@@ -24,6 +24,7 @@ from tests.workflows.world import (
     contact,
     drafts,
     fast,
+    google_person,
     guest,
     me,
     meeting,
@@ -58,7 +59,11 @@ def _odd_pass(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> tuple[Sandbox, Any, PassReport]:
     """One pass over the odd calendar (and the event with no end)."""
-    return _pass(sandbox_factory, make_runtime, world(events=_odd_events()), [_no_end()])
+    # a Google contact whose name carries header syntax (the People API name wins over the
+    # calendar's display name)
+    gia = google_person("people/c1", f"Gia\r\n{INJECTED}\r\nSubject: Win", "gia@g.example")
+    fixture = world(events=_odd_events(), contacts=[gia])
+    return _pass(sandbox_factory, make_runtime, fixture, [_no_end()])
 
 
 def _draft_to(sandbox: Sandbox, address: str) -> Any:
@@ -124,6 +129,7 @@ def _odd_events() -> list[dict[str, Any]]:
             attendees=[guest("mal@f.example", f"Mallory\r\n{INJECTED}")],
             description=f"Insight: a\r\nTo: x@else.example\r\nTODO: send the link\r\n{INJECTED}",
         ),
+        meeting("evtgia", "Coffee chat", nine, attendees=[guest("gia@g.example", "Gia G")]),
     ]
 
 
@@ -147,8 +153,9 @@ def test_odd_calendar_events_are_skipped_with_reasons_and_the_rest_get_drafts(
     assert not_interviews["evtnoemail"] == Reason.NO_CONTACT.value
     assert not_interviews["evtallday"] == Reason.ALL_DAY.value
     # and the good interview, and every odd one that is still an interview, got one draft
-    assert set(meetings_by_event(sandbox)) == {"evtgood", "evtbig", "evtrtl", "evtemoji", "evtcrlf"}
-    assert len(drafts(sandbox)) == 5
+    interviews = {"evtgood", "evtbig", "evtrtl", "evtemoji", "evtcrlf", "evtgia"}
+    assert set(meetings_by_event(sandbox)) == interviews
+    assert len(drafts(sandbox)) == 6
     assert _draft_to(sandbox, ADA)["Subject"] == "Thank you, Ada!"
 
 
@@ -170,6 +177,9 @@ def test_names_in_any_script_and_header_syntax_make_well_formed_drafts(
     assert evil.get_all("Bcc") is None and evil.get_all("Cc") is None
     assert evil.get_all("Subject") == ["Thank you, Mallory!"]
     assert "send the link" in evil.get_content()
+    gia = _draft_to(sandbox, "gia@g.example")
+    assert len(gia.get_all("To")) == 1 and gia.get_all("Bcc") is None
+    assert gia.get_all("Subject") == ["Thank you, Gia!"]
 
 
 def test_a_megabyte_of_notes_makes_a_short_draft_and_slows_nothing(
@@ -188,7 +198,7 @@ def test_a_megabyte_of_notes_makes_a_short_draft_and_slows_nothing(
     # and the service keeps running: a second pass is clean and changes nothing
     again = run_once(runtime)
     assert again.ok and again.done == []
-    assert len(drafts(sandbox)) == 5
+    assert len(drafts(sandbox)) == 6
 
 
 def _loose_contact_fields() -> list[dict[str, Any]]:
@@ -280,5 +290,5 @@ def test_the_pass_after_bad_input_still_picks_up_new_work(
 
     assert later.ok, later.failures
     assert str(_draft_to(sandbox, "late@l.example")["Subject"]) == "Thank you, Lee!"
-    assert len(drafts(sandbox)) == 6
+    assert len(drafts(sandbox)) == 7
     assert dt.date(2026, 3, 2).isoformat() == meetings_by_event(sandbox)["evtlater"]["Start"][:10]
