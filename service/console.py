@@ -9,7 +9,8 @@ from service.web.status import StatusSnapshot
 from workflows.completion import Outcome
 from workflows.passes import PassReport
 
-console = Console()
+console = Console(markup=False)
+"""Markup off: titles and names are the user's text, and `[/]` in one must print, not crash."""
 
 
 def print_pass(report: PassReport) -> None:

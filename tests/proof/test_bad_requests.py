@@ -24,10 +24,12 @@ import requests
 from dramatiq.brokers.stub import StubBroker
 
 from connectors.sandbox.fixture import small_fixture
+from connectors.sandbox.server import Sandbox
 from service.web.app import create_app
 from service.web.live import LiveContext
 from service.web.server import WebServer
 from tests.workflows.conftest import RuntimeFactory
+from tests.workflows.world import FAST_AIRTABLE, at, guest, meeting, world
 from workflows import channels
 from workflows.actors import declare_actors
 from workflows.store.webhooks import channels as stored_channels
@@ -221,3 +223,40 @@ def test_an_unusable_credentials_file_says_to_authorize_again(tmp_path: Path) ->
         assert result.returncode == 3, result.stderr
         [line] = result.stderr.splitlines()
         assert str(tmp_path / name) in line and "followthrough auth google" in line
+
+
+def test_markup_syntax_in_titles_and_names_is_printed_as_written(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
+    # Given an interview whose title and guest name look like terminal markup
+    title, name = "Coffee chat [/] [bold red]", "Mark [link=https://evil.example]Up[/link]"
+    event = meeting(
+        "evtmarkup", title, at(2026, 3, 2, 9), attendees=[guest("mark@m.example", name)]
+    )
+    sandbox: Sandbox = sandbox_factory(world(events=[event]), airtable_rate_limit=FAST_AIRTABLE)
+    credentials = tmp_path / "google.json"
+    credentials.write_text(json.dumps(sandbox.google_credentials()))
+    credentials.chmod(0o600)
+    settings = {
+        "NOW": at(2026, 3, 2, 11).isoformat(),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'ft.db'}",
+        "GOOGLE_CREDENTIALS_FILE": str(credentials),
+        "GOOGLE_API_ENDPOINT": sandbox.url,
+        "AIRTABLE_ENDPOINT": sandbox.url,
+        "AIRTABLE_TOKEN": sandbox.airtable_token,
+        "AIRTABLE_BASE_ID": sandbox.airtable_base_id,
+        "LOG_LEVEL": "WARNING",
+    }
+    assert followthrough(tmp_path, "airtable", "init", **settings).returncode == 0
+
+    # When the pass runs and the user asks for the status
+    ran = followthrough(tmp_path, "run", "--once", **settings)
+    status = followthrough(tmp_path, "status", **settings)
+
+    # Then both print the title as written (lines wrap at the terminal's width), and the
+    # draft was made
+    assert ran.returncode == 0, ran.stderr[-1500:]
+    assert f"completed: {title} with {name}" in " ".join(ran.stdout.split())
+    assert status.returncode == 0, status.stderr[-1500:]
+    assert "Send Mark a thank-you" in " ".join(status.stdout.split())
+    assert len(sandbox.drafts()) == 1
