@@ -7,14 +7,8 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
+from connectors.google.auth import SCOPES  # what a user grants Followthrough, granted here
 from connectors.sandbox.http import HttpError, Request, Response, Router, google_error
-
-SCOPES = (
-    "https://www.googleapis.com/auth/calendar.readonly",
-    "https://www.googleapis.com/auth/contacts.readonly",
-    "https://www.googleapis.com/auth/gmail.compose",
-    "https://www.googleapis.com/auth/tasks",
-)
 
 _UNAUTHENTICATED = (
     "Request had invalid authentication credentials. Expected OAuth 2 access token, login "

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import gc
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -130,8 +131,7 @@ class Sandbox(SandboxControl):
     def start(self) -> Sandbox:
         """Listen on the port (0: a free one) and serve from a daemon thread."""
         handler = type("SandboxRequestHandler", (_RequestHandler,), {"sandbox": self})
-        self._httpd = ThreadingHTTPServer((self.host, self.port), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server((self.host, self.port), handler)
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -276,12 +276,24 @@ def _not_found(request: Request) -> Response:
     )
 
 
+class _Server(ThreadingHTTPServer):
+    """http.server's threading server, quiet about clients that hang up before their answer."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that dropped the connection (a timeout, a test) is expected: no traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("sandbox.client_disconnected", error=type(sys.exc_info()[1]).__name__)
+            return
+        super().handle_error(request, client_address)
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     """Adapts http.server to `Sandbox.dispatch`."""
 
     sandbox: Sandbox
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go in separate writes; don't wait for ACKs
     # Headers and body go out in separate writes: without TCP_NODELAY every response waits
     # on the client's delayed ACK (about 40 ms), which would swamp the latency we inject.
     disable_nagle_algorithm = True

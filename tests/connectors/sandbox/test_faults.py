@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import http.client
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -149,3 +150,16 @@ def test_concurrent_clients_and_world_changes_never_fail(sandbox: Sandbox) -> No
         thread.join(timeout=60)
     assert statuses == [200] * 90
     assert len(sandbox.events()) == 2 + 30
+
+
+def test_a_client_that_hangs_up_before_its_answer_leaves_no_traceback(
+    sandbox: Sandbox, capfd: pytest.CaptureFixture[str]
+) -> None:
+    sandbox.set_latency(0.1)
+    for _ in range(3):
+        with socket.create_connection((sandbox.host, sandbox.port)) as client:
+            client.sendall(b"GET /v1/people/me/connections HTTP/1.1\r\nHost: sandbox\r\n\r\n")
+    time.sleep(0.4)  # the server answers into closed connections
+
+    assert sandbox.request_counts()["people.connections.list"] == 3
+    assert "Traceback" not in capfd.readouterr().err

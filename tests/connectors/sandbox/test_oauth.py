@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import urllib.parse
+import urllib.request
 
 import google.auth.transport.requests
 import pytest
 from google.auth.exceptions import RefreshError
 
+from connectors.google.auth import SCOPES
 from connectors.sandbox.server import Sandbox
 from tests.connectors.sandbox.helpers import call, credentials
 
@@ -66,3 +69,20 @@ def test_expired_access_tokens_are_refused_until_refreshed(sandbox: Sandbox) -> 
     sandbox.expire_access_tokens()
     assert call(sandbox, "GET", "/calendar/v3/calendars/primary", token=token)[0] == 401
     assert call(sandbox, "GET", "/calendar/v3/calendars/primary")[0] == 200
+
+
+def test_the_sandbox_grants_the_scopes_followthrough_asks_for(sandbox: Sandbox) -> None:
+    info = sandbox.google_credentials()
+    reply = urllib.request.urlopen(
+        f"{sandbox.url}/token",
+        data=_form(
+            grant_type="refresh_token",
+            refresh_token=info["refresh_token"],
+            client_id=info["client_id"],
+            client_secret=info["client_secret"],
+        ),
+    )
+    granted = json.loads(reply.read())["scope"].split()
+
+    assert sorted(granted) == sorted(info["scopes"]) == sorted(SCOPES)
+    assert "https://www.googleapis.com/auth/calendar.events.readonly" in granted
