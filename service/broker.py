@@ -7,11 +7,14 @@ actor module imported earlier would bind to dramatiq's default RabbitMQ broker o
 
 In the embedded shape, the broker is dramatiq's `StubBroker` and `start_worker` runs a real
 dramatiq `Worker` with a few threads in this process. Every broker gets `TaskLogging`, which
-logs each message's start, finish or failure as structured events and records queue lag.
+logs each message's start, finish or failure as structured events and records queue lag. An
+expected, retried failure (RetryLater, ResyncRequired) is that warning only: dramatiq's own
+ERROR line with a traceback is dropped for it (`ExpectedFailureFilter`).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +33,8 @@ WORKER_IDLE_TIMEOUT_MS = 200  # how soon an idle worker notices a stop or a dela
 MAX_RETRIES = 10
 MIN_BACKOFF_MS = 1_000
 MAX_BACKOFF_MS = 5 * 60_000  # beyond this the database sweep picks the work up again anyway
+
+WORKER_LOGGER = "dramatiq.worker.WorkerThread"  # where dramatiq logs a failed message
 
 log = get_logger("followthrough.broker")
 
@@ -78,6 +83,26 @@ class TaskLogging(Middleware):
         self._started.pop(message.message_id, None)
         TASKS.labels(actor=message.actor_name, outcome="skipped").inc()
         log.info("task.skipped", **_fields(message))
+
+
+class ExpectedFailureFilter(logging.Filter):
+    """Drops dramatiq's traceback for a failure that is expected and retried (task.failed says it).
+
+    dramatiq's worker logs every exception an actor raises at ERROR with a traceback unless the
+    actor declares it in `throws`, which would also stop its retries.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False (drop the record) when it carries a RetryLater or ResyncRequired."""
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, RetryLater | ResyncRequired)
+
+
+def quiet_expected_failures() -> None:
+    """Install `ExpectedFailureFilter` on dramatiq's worker logger (once per process)."""
+    logger = logging.getLogger(WORKER_LOGGER)
+    if not any(isinstance(f, ExpectedFailureFilter) for f in logger.filters):
+        logger.addFilter(ExpectedFailureFilter())
 
 
 def _fields(message: Any) -> dict[str, Any]:
@@ -173,6 +198,7 @@ def start_worker(
     queues: set[str] | None = None,
 ) -> dramatiq.Worker:
     """Start a dramatiq Worker in this process (the embedded shape, or tests); stop() it after."""
+    quiet_expected_failures()
     worker = dramatiq.Worker(
         broker, queues=queues, worker_threads=threads, worker_timeout=WORKER_IDLE_TIMEOUT_MS
     )

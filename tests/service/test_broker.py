@@ -101,6 +101,7 @@ def test_a_failing_message_is_logged_with_its_reason(log_stream: io.StringIO) ->
     failed = [e for e in events(log_stream) if e["event"] == "task.failed"]
     assert failed[0]["error"] == "ValueError"
     assert failed[0]["reason"] == "the sandbox is down"
+    assert "Traceback" in log_stream.getvalue()  # an unexpected failure keeps its traceback
 
 
 @pytest.mark.services
@@ -168,3 +169,29 @@ def test_transient_failures_are_retried_and_user_action_failures_are_not(
 
     assert len(calls) == attempts
     assert len(broker.dead_letters_by_queue[queue]) == 2 - attempts
+
+
+def test_a_retried_transient_failure_is_a_warning_without_a_traceback(
+    log_stream: io.StringIO,
+) -> None:
+    broker = make_broker(Settings(broker_url=""))
+    queue = f"test_{uuid.uuid4().hex[:10]}"
+
+    def rate_limited() -> None:
+        raise RetryLater("Airtable answered 429; try again later")
+
+    actor = dramatiq.actor(broker=broker, queue_name=queue, max_retries=0)(rate_limited)
+    worker = start_worker(broker, threads=1, queues={queue})
+    try:
+        actor.send()
+        assert isinstance(broker, StubBroker)
+        broker.join(queue, timeout=10_000, fail_fast=False)
+        worker.join()
+    finally:
+        worker.stop(timeout=5000)
+
+    lines = [json.loads(line) for line in log_stream.getvalue().splitlines() if line]
+    failed = [e for e in lines if e.get("event") == "task.failed"]
+    assert failed and failed[0]["level"] == "warning" and failed[0]["error"] == "RetryLater"
+    assert not [e for e in lines if e.get("level") == "error"]
+    assert "Traceback" not in log_stream.getvalue()
