@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +36,20 @@ def save_event(
 ) -> Event:
     """Store the event as the sync saw it (replacing the previous copy); flushed."""
     row = get_event(session, event.id, calendar_id=calendar_id, account=account)
+    row = replace_event(session, row, event, calendar_id=calendar_id, account=account)
+    session.flush()
+    return row
+
+
+def replace_event(
+    session: Session,
+    row: Event | None,
+    event: CalendarEvent,
+    *,
+    calendar_id: str = "primary",
+    account: str = DEFAULT_ACCOUNT,
+) -> Event:
+    """Store the event in `row`, its stored copy (None: a new one is added); not flushed."""
     if row is None:
         row = Event(account=account, calendar_id=calendar_id, event_id=event.id)
         session.add(row)
@@ -44,8 +59,45 @@ def save_event(
     row.updated = event.updated
     row.data = event_to_json(event)
     row.synced_at = utcnow()
-    session.flush()
     return row
+
+
+def stored_events(
+    session: Session,
+    event_ids: Iterable[str],
+    *,
+    calendar_id: str = "primary",
+    account: str = DEFAULT_ACCOUNT,
+) -> dict[str, Event]:
+    """The stored copies of these events by id, read in a few queries (for a whole page)."""
+    found: dict[str, Event] = {}
+    for chunk in _chunks(list(dict.fromkeys(event_ids))):
+        query = sa.select(Event).where(
+            Event.account == account,
+            Event.calendar_id == calendar_id,
+            Event.event_id.in_(chunk),
+        )
+        found.update((row.event_id, row) for row in session.execute(query).scalars())
+    return found
+
+
+def meetings_by_event(
+    session: Session, event_ids: Iterable[str], *, account: str = DEFAULT_ACCOUNT
+) -> dict[str, list[Meeting]]:
+    """Every meeting of each event id (an empty list for none), read in a few queries."""
+    ids = list(dict.fromkeys(event_ids))
+    found: dict[str, list[Meeting]] = {event_id: [] for event_id in ids}
+    for chunk in _chunks(ids):
+        query = sa.select(Meeting).where(Meeting.account == account, Meeting.event_id.in_(chunk))
+        for meeting in session.execute(query.order_by(Meeting.original_start)).scalars():
+            found[meeting.event_id].append(meeting)
+    return found
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    """Slices small enough for any backend's limit on bound parameters."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def get_event(

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 import structlog
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from workflows.rules.emails import fold_email
 from workflows.rules.people import PersonView
@@ -63,18 +63,98 @@ def person_by_google_resource(
 
 def save_person(session: Session, view: PersonView, *, account: str = DEFAULT_ACCOUNT) -> Person:
     """Create or update the person `view` describes and attach its addresses; flushed."""
-    person = _match(session, view, account)
-    if person is None:
-        person = Person(account=account)
-        session.add(person)
-    if view.in_airtable:
-        _take_airtable_fields(person, view)
-    else:
-        _fill_from_google(person, view)
-    _take_google_resource(session, person, view, account)
-    _attach_emails(session, person, view, account)
+    return save_people(session, [view], account=account)[0]
+
+
+def save_people(
+    session: Session, views: Iterable[PersonView], *, account: str = DEFAULT_ACCOUNT
+) -> list[Person]:
+    """`save_person` for each view in turn, the people they may match read in a few queries."""
+    listed = list(views)
+    batch = PeopleBatch.load(session, listed, account=account)
+    saved = [batch.save(view) for view in listed]
     session.flush()
-    return person
+    return saved
+
+
+class PeopleBatch:
+    """The stored people a batch of views may match, by Airtable id, Google resource and email.
+
+    Read in a few queries before the batch is saved and kept current while it is, so that
+    saving thousands of contacts costs a handful of statements instead of several each.
+    Flush the session after the last `save`.
+    """
+
+    def __init__(self, session: Session, account: str, people: Iterable[Person]) -> None:
+        self.session, self.account = session, account
+        self.by_airtable: dict[str, Person] = {}
+        self.by_google: dict[str, Person] = {}
+        self.by_email: dict[str, PersonEmail] = {}
+        for person in people:
+            if person.airtable_record_id:
+                self.by_airtable.setdefault(person.airtable_record_id, person)
+            if person.google_resource_name:
+                self.by_google.setdefault(person.google_resource_name, person)
+            for row in person.emails:
+                self.by_email[row.email] = row
+
+    @classmethod
+    def load(
+        cls, session: Session, views: list[PersonView], *, account: str = DEFAULT_ACCOUNT
+    ) -> PeopleBatch:
+        """Everyone owning an Airtable id, a Google resource or an address of `views`."""
+        airtable = sorted({v.airtable_id for v in views if v.airtable_id})
+        google = sorted({v.google_resource for v in views if v.google_resource})
+        emails = sorted({fold_email(e) for v in views for e in v.emails if e})
+        found: dict[int, Person] = {}
+        for column, values in (
+            (Person.airtable_record_id, airtable),
+            (Person.google_resource_name, google),
+        ):
+            for chunk in _chunks(values):
+                found.update(_load(session, account, column.in_(chunk)))
+        for chunk in _chunks(emails):
+            owners = sa.select(PersonEmail.person_id).where(
+                PersonEmail.account == account, PersonEmail.email.in_(chunk)
+            )
+            found.update(_load(session, account, Person.id.in_(owners)))
+        return cls(session, account, found.values())
+
+    def find(self, email: str | None) -> Person | None:
+        """The person owning `email` (folded), as stored or saved in this batch so far."""
+        row = self.by_email.get(fold_email(email)) if email else None
+        return row.person if row is not None else None
+
+    def save(self, view: PersonView) -> Person:
+        """Create or update the person `view` describes and attach its addresses (no flush)."""
+        person = _match(self, view)
+        if person is None:
+            person = Person(account=self.account)
+            self.session.add(person)
+        if view.in_airtable:
+            _take_airtable_fields(person, view)
+            self.by_airtable[view.airtable_id or ""] = person
+        else:
+            _fill_from_google(person, view)
+        _take_google_resource(self, person, view)
+        _attach_emails(self, person, view, self.account)
+        return person
+
+
+def _load(
+    session: Session, account: str, condition: sa.ColumnElement[bool]
+) -> Iterable[tuple[int, Person]]:
+    query = (
+        sa.select(Person)
+        .where(Person.account == account, condition)
+        .options(selectinload(Person.emails))
+    )
+    return ((p.id, p) for p in session.execute(query).scalars())
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterable[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def forget_airtable_record(
@@ -133,23 +213,18 @@ def _one(session: Session, account: str, condition: sa.ColumnElement[bool]) -> P
     return session.execute(query).scalar_one_or_none()
 
 
-def _email_row(session: Session, account: str, folded: str) -> PersonEmail | None:
-    query = sa.select(PersonEmail).where(
-        PersonEmail.account == account, PersonEmail.email == folded
-    )
-    return session.execute(query).scalar_one_or_none()
-
-
-def _match(session: Session, view: PersonView, account: str) -> Person | None:
+def _match(index: PeopleBatch, view: PersonView) -> Person | None:
     if view.airtable_id:
-        person = person_by_airtable_id(session, view.airtable_id, account=account)
+        person = index.by_airtable.get(view.airtable_id)
         if person is not None:
             return person
     if view.google_resource:
-        person = person_by_google_resource(session, view.google_resource, account=account)
+        person = index.by_google.get(view.google_resource)
         if person is not None and _compatible(person, view):
             return person
-    person = find_person_by_emails(session, view.emails, account=account)
+    found = (index.by_email.get(fold_email(e)) for e in view.emails if e)
+    row = next((r for r in found if r is not None), None)
+    person = row.person if row is not None else None
     return person if person is not None and _compatible(person, view) else None
 
 
@@ -178,23 +253,24 @@ def _fill_from_google(person: Person, view: PersonView) -> None:
     person.role = person.role or view.role
 
 
-def _take_google_resource(session: Session, person: Person, view: PersonView, account: str) -> None:
+def _take_google_resource(index: PeopleBatch, person: Person, view: PersonView) -> None:
     if not view.google_resource or person.google_resource_name == view.google_resource:
         return
-    holder = person_by_google_resource(session, view.google_resource, account=account)
+    holder = index.by_google.get(view.google_resource)
     if holder is not None and holder is not person:
         log.warning("store.google_contact_taken", resource=view.google_resource, person=holder.id)
         return
     person.google_resource_name = view.google_resource
     person.google_deleted = False
+    index.by_google[view.google_resource] = person
 
 
-def _attach_emails(session: Session, person: Person, view: PersonView, account: str) -> None:
+def _attach_emails(known: PeopleBatch, person: Person, view: PersonView, account: str) -> None:
     for index, address in enumerate(view.emails):
         folded = fold_email(address)
         mine = next((e for e in person.emails if e.email == folded), None)
         if mine is None:
-            owner = _email_row(session, account, folded)
+            owner = known.by_email.get(folded)
             if owner is not None:
                 log.warning(
                     "store.email_taken",
@@ -208,6 +284,7 @@ def _attach_emails(session: Session, person: Person, view: PersonView, account: 
                 continue
             mine = PersonEmail(account=account, email=folded, original=address)
             person.emails.append(mine)
+            known.by_email[folded] = mine
         elif view.in_airtable:
             mine.original = address  # Airtable's spelling is the one its upserts match on
         if index == 0 and (view.in_airtable or not any(e.is_primary for e in person.emails)):

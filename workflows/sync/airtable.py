@@ -43,8 +43,8 @@ from workflows.store import due
 from workflows.store.cursors import clear_cursor, get_cursor, set_cursor
 from workflows.store.followups import followup_by_airtable_id, set_status
 from workflows.store.meetings import meeting_by_airtable_id
-from workflows.store.models import WebhookChannel
-from workflows.store.people import find_person, forget_airtable_record, save_person
+from workflows.store.models import Person, WebhookChannel
+from workflows.store.people import PeopleBatch, forget_airtable_record
 from workflows.store.webhooks import channels, delete_channel, save_channel
 from workflows.sync.report import SyncReport
 from workflows.work import NOTES_CHANGED, PROGRESS_DONE
@@ -168,14 +168,16 @@ def _apply(
     for page in pages:
         report.pages += 1
         report.skipped.extend(page.skipped)
-    for page in contacts:
-        for contact in page.records:
-            duplicate = _duplicate(session, contact, runtime.account)
-            if duplicate is not None:
-                report.skipped.append(duplicate)
-                log.warning("airtable.contact.duplicate", record_id=contact.record_id)
-                continue
-            save_person(session, merge_person(contact, None), account=runtime.account)
+    rows = [(contact, merge_person(contact, None)) for page in contacts for contact in page.records]
+    people = PeopleBatch.load(session, [view for _, view in rows], account=runtime.account)
+    for contact, view in rows:
+        duplicate = _duplicate(people.find(contact.email), contact)
+        if duplicate is not None:
+            report.skipped.append(duplicate)
+            log.warning("airtable.contact.duplicate", record_id=contact.record_id)
+            continue
+        people.save(view)
+    session.flush()
     for page in meetings:
         for meeting in page.records:
             _meeting_notes(runtime, session, meeting)
@@ -184,9 +186,8 @@ def _apply(
             _follow_up_status(runtime, session, follow_up)
 
 
-def _duplicate(session: Session, contact: AirtableContact, account: str) -> Skipped | None:
-    """A reason to skip a Contacts record whose email another record already has."""
-    holder = find_person(session, contact.email, account=account) if contact.email else None
+def _duplicate(holder: Person | None, contact: AirtableContact) -> Skipped | None:
+    """A reason to skip a Contacts record whose email another record (`holder`) already has."""
     kept = holder.airtable_record_id if holder and not holder.airtable_deleted else None
     if kept is None or kept == contact.record_id:
         return None

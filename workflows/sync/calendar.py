@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from connectors.records import CalendarEvent, CalendarPage
 from workflows import work
 from workflows.facts import CALENDAR_ZONE, USER_EMAIL, ensure_first_sync_at, get_fact, set_fact
+from workflows.rules.emails import fold_email
 from workflows.rules.keys import occurrence_start
 from workflows.rules.lifecycle import (
     Action,
@@ -34,12 +35,13 @@ from workflows.store import due
 from workflows.store.cursors import get_cursor, set_cursor
 from workflows.store.meetings import (
     cancel_meeting,
-    get_event,
+    meetings_by_event,
     meetings_for_event,
-    save_event,
+    replace_event,
+    stored_events,
     upsert_meeting,
 )
-from workflows.store.models import Meeting, Person
+from workflows.store.models import Event, Meeting, Person, PersonEmail
 from workflows.store.people import person_view, save_person
 from workflows.sync.report import SyncReport
 
@@ -58,17 +60,13 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
     with runtime.db.read() as session:
         cursor = get_cursor(session, cursor_name, account=runtime.account)
     window_start = now - dt.timedelta(days=runtime.config.first_sync_days)
-    directory: Directory | None = None
     for page in google.calendar.sync(calendar_id, cursor, window_start=window_start):
         with runtime.db.transaction() as session:
             first_sync_at = ensure_first_sync_at(session, now, account=runtime.account)
             user_email = _learn_facts(runtime, session, page)
-            directory = directory or build_directory(session, runtime.account)
-            tracker = _Tracker(runtime, session, directory, user_email, first_sync_at)
-            for event in page.records:
-                earlier = _earlier_notes(session, event.id, calendar_id, runtime.account)
-                save_event(session, event, calendar_id=calendar_id, account=runtime.account)
-                tracker.track(event, earlier_notes=earlier)
+            _track_page(
+                runtime, session, page, _Tracker(runtime, session, user_email, first_sync_at)
+            )
             if page.last and page.next_cursor:
                 set_cursor(session, cursor_name, page.next_cursor, account=runtime.account)
         report.pages += 1
@@ -78,24 +76,56 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
     return report
 
 
-def _earlier_notes(session: Session, event_id: str, calendar_id: str, account: str) -> str | None:
+def _track_page(runtime: Runtime, session: Session, page: CalendarPage, tracker: _Tracker) -> None:
+    """Store and track each event of a page; stored copies, meetings and people read at once."""
+    if not page.records:
+        return
+    calendar_id, account = runtime.config.calendar_id, runtime.account
+    ids = [event.id for event in page.records]
+    stored = stored_events(session, ids, calendar_id=calendar_id, account=account)
+    tracker.directory = build_directory(session, account, emails=_attendee_emails(page.records))
+    tracker.known = meetings_by_event(session, ids, account=account)
+    for event in page.records:
+        earlier = _notes_of(stored.get(event.id))
+        stored[event.id] = replace_event(
+            session, stored.get(event.id), event, calendar_id=calendar_id, account=account
+        )
+        tracker.track(event, earlier_notes=earlier)
+
+
+def _notes_of(seen: Event | None) -> str | None:
     """The notes the event's description held when last synced (None for a new event)."""
-    seen = get_event(session, event_id, calendar_id=calendar_id, account=account)
     if seen is None:
         return None
     return html_to_text(seen.data.get("description") or "")
 
 
-def build_directory(session: Session, account: str) -> Directory:
-    """Everyone the store knows, Airtable contacts first, looked up by any email."""
-    query = (
-        sa.select(Person)
-        .where(Person.account == account)
-        .options(selectinload(Person.emails))
-        .order_by(Person.airtable_record_id.is_(None), Person.id)
-    )
-    people = [person_view(p) for p in session.execute(query).scalars()]
-    return Directory.of(people)
+def _attendee_emails(events: Iterable[CalendarEvent]) -> set[str]:
+    return {a.email for event in events for a in event.attendees if a.email}
+
+
+def build_directory(
+    session: Session, account: str, *, emails: Iterable[str] | None = None
+) -> Directory:
+    """Everyone the store knows (or only the owners of `emails`), Airtable contacts first."""
+    people: dict[int, Person] = {}
+    if emails is None:
+        query = sa.select(Person).where(Person.account == account)
+        people.update((p.id, p) for p in session.execute(_with_emails(query)).scalars())
+    else:
+        folded = sorted({fold_email(e) for e in emails})
+        for start in range(0, len(folded), 500):
+            owners = sa.select(PersonEmail.person_id).where(
+                PersonEmail.account == account, PersonEmail.email.in_(folded[start : start + 500])
+            )
+            query = sa.select(Person).where(Person.id.in_(owners))
+            people.update((p.id, p) for p in session.execute(_with_emails(query)).scalars())
+    ordered = sorted(people.values(), key=lambda p: (p.airtable_record_id is None, p.id))
+    return Directory.of(person_view(p) for p in ordered)
+
+
+def _with_emails(query: sa.Select[Person]) -> sa.Select[Person]:
+    return query.options(selectinload(Person.emails))
 
 
 def _learn_facts(runtime: Runtime, session: Session, page: CalendarPage) -> str:
@@ -126,16 +156,12 @@ class _Tracker:
     """Applies the lifecycle rules to each event of one page, inside its transaction."""
 
     def __init__(
-        self,
-        runtime: Runtime,
-        session: Session,
-        directory: Directory,
-        user_email: str,
-        first_sync_at: dt.datetime,
+        self, runtime: Runtime, session: Session, user_email: str, first_sync_at: dt.datetime
     ) -> None:
         self.runtime = runtime
         self.session = session
-        self.directory = directory
+        self.directory = Directory()
+        self.known: dict[str, list[Meeting]] = {}  # meetings by event id, read for a whole page
         self.user_email = user_email
         self.first_sync_at = first_sync_at
         self.account = runtime.account
@@ -146,7 +172,9 @@ class _Tracker:
         `earlier_notes` is what the event's description said when last synced: a meeting
         whose notes differ from it has notes the user wrote in Airtable, and keeps them.
         """
-        rows = meetings_for_event(self.session, event.id, account=self.account)
+        rows = self.known.pop(event.id, None)
+        if rows is None:  # not read with the page (or its id came twice in one page)
+            rows = meetings_for_event(self.session, event.id, account=self.account)
         if event.cancelled:
             for row in rows:
                 self._cancel(row, "the event was cancelled or deleted")

@@ -9,7 +9,11 @@ from connectors.records import GoogleContact, Page
 from workflows.rules.people import merge_person
 from workflows.runtime import Runtime
 from workflows.store.cursors import get_cursor, set_cursor
-from workflows.store.people import forget_google_contact, person_by_google_resource, save_person
+from workflows.store.people import (
+    forget_google_contact,
+    person_by_google_resource,
+    save_people,
+)
 from workflows.sync.report import SyncReport
 
 log = structlog.get_logger(__name__)
@@ -36,12 +40,15 @@ def sync_contacts(runtime: Runtime) -> SyncReport:
 
 
 def _apply_page(session: Session, page: Page[GoogleContact], account: str) -> None:
+    """Deletions and renames first, then every other contact of the page saved together."""
+    live: list[GoogleContact] = []
     for contact in page.records:
         if contact.deleted:
             forget_google_contact(session, contact.resource_name, account=account)
             continue
         _follow_rename(session, contact, account)
-        save_person(session, merge_person(None, contact), account=account)
+        live.append(contact)
+    save_people(session, [merge_person(None, contact) for contact in live], account=account)
 
 
 def _follow_rename(session: Session, contact: GoogleContact, account: str) -> None:
