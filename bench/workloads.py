@@ -1,0 +1,210 @@
+"""The four workloads of issue 6, driven through the real code: settings -> runtime -> passes.
+
+    Bench(workdir, sizes, latency).run() -> [Result W1, W2, W3, W4]
+
+One world is built once; the workloads follow each other on it as a user's days would:
+W1 the first sync, W2 a pass a minute later with nothing changed, W3 a pass after 50 events
+changed, W4 the pass after 200 meetings ended at once (the pass that first saw them, an hour
+earlier, is set-up and not measured).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import datetime as dt
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.measure import Floor, Result, count_requests, pages, peak_rss, reset_peak, writes
+from bench.remote import RemoteSandbox
+from bench.worlds import Sizes, w3_changes, w4_meetings, world_fixture
+from connectors.airtable.schema import init_schema
+from service.logging import configure_logging
+from service.settings import Settings
+from service.wiring import build_runtime
+from workflows.passes import PassReport, run_once
+from workflows.rules.clock import Clock
+from workflows.runtime import Runtime
+
+NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
+GRACE_MINUTES = 15
+TABLES = ("Contacts", "Meetings", "Follow-ups")
+
+
+class Bench:
+    """The sandboxed account, the runtime the service would build on it, and the workloads."""
+
+    def __init__(
+        self,
+        workdir: Path,
+        sizes: Sizes,
+        latency: float,
+        *,
+        upto: str = "W4",
+        profile: Path | None = None,
+    ) -> None:
+        self.workdir, self.sizes, self.latency = workdir, sizes, latency
+        self.upto, self.profile = upto, profile
+        self.box: RemoteSandbox | None = None
+        self.runtime: Runtime | None = None
+
+    def run(self) -> list[Result]:
+        """Build the world, then run W1 to W4 in order."""
+        configure_logging("json", "INFO", stream=(self.workdir / "followthrough.log").open("w"))
+        fixture = world_fixture(NOW, self.sizes)
+        with RemoteSandbox(fixture, self.workdir, latency=self.latency) as box:
+            self.box = box
+            self.runtime = self._runtime(box)
+            init_schema(self.runtime.airtable)  # type: ignore[arg-type]  # set-up: `airtable init`
+            steps = {"W1": self.w1, "W2": self.w2, "W3": self.w3, "W4": self.w4}
+            results = []
+            for name, step in steps.items():
+                results.append(step())
+                if name == self.upto:
+                    break
+            return results
+
+    def _runtime(self, box: RemoteSandbox) -> Runtime:
+        credentials = self.workdir / "google.json"
+        credentials.write_text(json.dumps(box.google_credentials))
+        credentials.chmod(0o600)
+        settings = Settings(
+            database_url=f"sqlite:///{self.workdir / 'followthrough.db'}",
+            google_credentials_file=credentials,
+            google_api_endpoint=box.url,
+            airtable_token=box.airtable_token,
+            airtable_base_id=box.airtable_base_id,
+            airtable_endpoint=box.url,
+            sender_name="Sam Seeker",
+            thank_you_grace_minutes=GRACE_MINUTES,
+            now=NOW,
+        )
+        return build_runtime(settings)
+
+    # --- the workloads ----------------------------------------------------------------------
+
+    def w1(self) -> Result:
+        """First sync of the whole account; the 30 recent interviews get their full effects."""
+        s = self.sizes
+        floor = Floor()
+        floor.add("calendar", pages(s.events, "calendar"), f"{s.events:,} events")
+        floor.add("people", pages(s.google_contacts, "people"), f"{s.google_contacts:,} contacts")
+        floor.add("airtable", 1, "create the base's webhook (the change feed)")
+        floor.add("airtable", pages(s.airtable_contacts, "airtable"), "read Contacts")
+        floor.add("airtable", 2, "read the empty Meetings and Follow-ups tables")
+        floor.add("gmail", s.recent_interviews, "one thank-you draft per recent interview")
+        interviews = s.history_interviews + s.recent_interviews
+        return self._measure("W1", f"first sync ({interviews} interviews)", NOW, floor)
+
+    def w2(self) -> Result:
+        """A minute later, nothing changed anywhere."""
+        floor = self._incremental_floor()
+        return self._measure("W2", "incremental, nothing changed", NOW + _minutes(1), floor)
+
+    def w3(self) -> Result:
+        """50 events changed (moved, renamed, some now interviews with a contact)."""
+        changes = w3_changes(NOW, self.sizes)
+        for event_id, change in changes:
+            self._box().call("update_event", event_id=event_id, changes=change)
+        floor = self._incremental_floor()
+        return self._measure("W3", f"{len(changes)} changed events", NOW + _minutes(2), floor)
+
+    def w4(self) -> Result:
+        """200 meetings end at the same minute; the pass after their grace does all their work."""
+        end = NOW + _minutes(60)
+        for event in w4_meetings(end, self.sizes):
+            self._box().call("add_event", event=event)
+        self._set_clock(NOW + _minutes(3))
+        run_once(self._runtime_())  # set-up: the pass that learns of them (writes Scheduled rows)
+        floor = self._incremental_floor()
+        floor.add("gmail", self.sizes.ending_meetings, "one thank-you draft each")
+        when = end + _minutes(GRACE_MINUTES + 1)
+        return self._measure("W4", f"{self.sizes.ending_meetings} meetings end", when, floor)
+
+    # --- measuring ----------------------------------------------------------------------------
+
+    def _incremental_floor(self) -> Floor:
+        floor = Floor()
+        for api, why in (
+            ("calendar", "the events sync token"),
+            ("people", "the contacts sync token"),
+            ("airtable", "the webhook's payloads from the cursor"),
+        ):
+            floor.add(api, 1, why)
+        return floor
+
+    def _measure(self, name: str, title: str, when: dt.datetime, floor: Floor) -> Result:
+        box, runtime = self._box(), self._runtime_()
+        self._set_clock(when)
+        time.sleep(1.2)  # Airtable's rate window from set-up requests has passed
+        before = box.airtable("snapshot")
+        box.call("reset_requests")
+        reset_peak()
+        profiler = cProfile.Profile() if self.profile else None
+        started = time.monotonic()
+        if profiler:
+            profiler.enable()
+        report = run_once(runtime)
+        wall = time.monotonic() - started
+        if profiler and self.profile:
+            profiler.disable()
+            profiler.dump_stats(self.profile / f"{name}.prof")
+        peak = peak_rss()
+        log = box.request_log()
+        requests, penalties = count_requests(log)
+        rows = _rows_written(before, box.airtable("snapshot"))
+        for table, count in rows.items():
+            if count:
+                floor.add("airtable", writes(count), f"write {count} {table} rows")
+        return Result(
+            name, title, wall, requests, penalties, peak, floor, self.latency,
+            extra={"rows": rows, "routes": _routes(log), **_summary(report)},
+        )  # fmt: skip
+
+    def _set_clock(self, when: dt.datetime) -> None:
+        self._runtime_().clock = Clock.frozen_at(when)
+
+    def _box(self) -> RemoteSandbox:
+        assert self.box is not None
+        return self.box
+
+    def _runtime_(self) -> Runtime:
+        assert self.runtime is not None
+        return self.runtime
+
+
+def _minutes(n: int) -> dt.timedelta:
+    return dt.timedelta(minutes=n)
+
+
+def _records(snapshot: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        f"{t['name']}/{r['id']}": {"table": t["name"], "fields": r["fields"]}
+        for t in snapshot["tables"]
+        for r in t["records"]
+    }
+
+
+def _rows_written(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]:
+    """Rows created or changed per table between two snapshots of the base."""
+    old, new = _records(before), _records(after)
+    counts = dict.fromkeys(TABLES, 0)
+    for key, record in new.items():
+        if key not in old or old[key]["fields"] != record["fields"]:
+            counts[record["table"]] = counts.get(record["table"], 0) + 1
+    return counts
+
+
+def _routes(log: list[dict[str, Any]]) -> dict[str, int]:
+    """Requests per sandbox route (control calls left out)."""
+    return dict(Counter(e["route"] for e in log if not e["route"].startswith("control.")))
+
+
+def _summary(report: PassReport) -> dict[str, Any]:
+    drafts = sum(1 for d in report.done if getattr(d.result, "draft", None) is not None)
+    failures: Callable[[], int] = lambda: len(report.failures)  # noqa: E731
+    return {"drafts": drafts, "done": len(report.done), "failures": failures()}
