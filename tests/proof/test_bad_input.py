@@ -292,3 +292,54 @@ def test_the_pass_after_bad_input_still_picks_up_new_work(
     assert str(_draft_to(sandbox, "late@l.example")["Subject"]) == "Thank you, Lee!"
     assert len(drafts(sandbox)) == 7
     assert dt.date(2026, 3, 2).isoformat() == meetings_by_event(sandbox)["evtlater"]["Start"][:10]
+
+
+def test_odd_cadences_and_dates_in_airtable_cost_no_thank_you(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given contacts whose cadence is 0, negative, a billion days or a fraction, one whose
+    # update was due in 1900, and one whose Last Met the user typed as 9999-12-30
+    def keeping(record_id: str, name: str, email: str, **fields: Any) -> dict[str, Any]:
+        return airtable_contact(
+            record_id, Name=name, Email=email, Stage="Keeping in touch", **fields
+        )
+
+    contacts = [
+        keeping("recZero0000001", "Zed Zero", "zero@z.example", Update_Every_days=0),
+        keeping("recNeg00000001", "Ned Neg", "neg@n.example", Update_Every_days=-5),
+        keeping("recHuge0000001", "Hugh Huge", "huge@h.example", Update_Every_days=10**9),
+        keeping("recFrac0000001", "Fran Frac", "frac@f.example", Update_Every_days=2.5),
+        keeping("recOld00000001", "Olga Old", "old@o.example", Next_Update_Due="1900-01-01"),
+        keeping("recFar00000001", "Fay Far", "far@f.example", Last_Met="9999-12-30"),
+    ]
+    nine = at(2026, 3, 2, 9)
+    events = [
+        meeting(f"evt{name}", "Coffee chat", nine, attendees=[guest(email)])
+        for name, email in (
+            ("zero", "zero@z.example"),
+            ("huge", "huge@h.example"),
+            ("far", "far@f.example"),
+        )
+    ]
+
+    # When the interviews end, and again forty days later
+    sandbox, runtime, first = _pass(
+        sandbox_factory, make_runtime, world(events=[_good_interview(), *events], airtable=contacts)
+    )
+    runtime.clock = type(runtime.clock).frozen_at(AFTER + dt.timedelta(days=40))
+    later = run_once(runtime)
+
+    # Then every interview got its thank-you, Fay's included (her date overflowed a year 9999)
+    assert first.ok and later.ok, (first.failures, later.failures)
+    assert len(drafts(sandbox)) == 4
+    assert contact(sandbox, "far@f.example")["Last Met"] == "9999-12-30"  # the user's value kept
+    # and unusable cadences fall back to the default (30 days)
+    assert contact(sandbox, "zero@z.example")["Next Update Due"] == "2026-04-01"
+    assert contact(sandbox, "huge@h.example")["Next Update Due"] == "2026-04-01"
+    # and reminders come when due: Olga's at once, the others after their 30 days
+    assert first.reminders == ("Send Olga an update on your progress",)
+    assert set(later.reminders) == {
+        "Send Zed an update on your progress",
+        "Send Hugh an update on your progress",
+        "Send Ada an update on your progress",
+    }

@@ -46,8 +46,15 @@ def cadence_days(update_every: int | float | None, default: int = DEFAULT_CADENC
 
 
 def next_update_due(last_met: dt.date, cadence: int) -> dt.date:
-    """When the next progress update is due: the last meeting plus the cadence."""
-    return last_met + dt.timedelta(days=cadence)
+    """When the next progress update is due: the last meeting plus the cadence.
+
+    A Last Met typed far in the future (9999-12-30) saturates at the last date instead of
+    failing the meeting's completion.
+    """
+    try:
+        return last_met + dt.timedelta(days=cadence)
+    except OverflowError:
+        return dt.date.max
 
 
 @dataclass(frozen=True)
