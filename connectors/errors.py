@@ -11,7 +11,7 @@ class FollowthroughError(Exception):
 
 
 class RetryLater(FollowthroughError):
-    """A transient failure (429, 5xx, timeout, dropped connection): try the same call again later."""
+    """A transient failure (429, 5xx, timeout, dropped connection): try the same call later."""
 
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)

@@ -1,4 +1,4 @@
-"""One retry policy for every outbound call: timeouts, exponential backoff with jitter, Retry-After."""
+"""One retry policy for every outbound call: timeouts, backoff with jitter, Retry-After."""
 
 from __future__ import annotations
 
@@ -30,5 +30,7 @@ class RetryPolicy:
         return random.uniform(window / 2, window)
 
 
-FAST_POLICY = RetryPolicy(timeout=10.0, attempts=6, base_delay=0.01, max_delay=0.2, max_retry_after=2.0)
+FAST_POLICY = RetryPolicy(
+    timeout=10.0, attempts=6, base_delay=0.01, max_delay=0.2, max_retry_after=2.0
+)
 """A policy for tests and the demo against the sandbox: same logic, tiny waits."""

@@ -1,4 +1,4 @@
-"""Plain, typed records that connectors return and effects take: the only shapes crossing layers."""
+"""Plain, typed records that connectors return and effects take: the shapes crossing layers."""
 
 from __future__ import annotations
 
@@ -204,7 +204,8 @@ class DraftRef:
     @property
     def url(self) -> str:
         """The link that opens the draft in Gmail."""
-        return f"https://mail.google.com/mail/u/0/#drafts?compose={self.gmail_message_id or self.draft_id}"
+        compose = self.gmail_message_id or self.draft_id
+        return f"https://mail.google.com/mail/u/0/#drafts?compose={compose}"
 
 
 @dataclass(frozen=True)
@@ -232,4 +233,7 @@ class GoogleCredentials:
     expiry: dt.datetime | None = None
 
     def __repr__(self) -> str:
-        return f"GoogleCredentials(client_id={self.client_id!r}, token_uri={self.token_uri!r}, secrets=***)"
+        return (
+            f"GoogleCredentials(client_id={self.client_id!r}, token_uri={self.token_uri!r}, "
+            "secrets=***)"
+        )

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 
 class HttpError(Exception):
@@ -60,7 +60,12 @@ class Request:
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise HttpError(Response(400, {"error": {"code": 400, "message": f"Invalid JSON payload received. {exc}", "status": "INVALID_ARGUMENT"}})) from exc
+            error = {
+                "code": 400,
+                "message": f"Invalid JSON payload received. {exc}",
+                "status": "INVALID_ARGUMENT",
+            }
+            raise HttpError(Response(400, {"error": error})) from exc
 
     @property
     def bearer(self) -> str | None:
@@ -108,23 +113,27 @@ class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
-    def add(self, method: str, path: str, handler: Handler, *, name: str, api: str, write: bool = False) -> None:
-        """Register `handler` for `method` on `path` (e.g. "/calendar/v3/calendars/{calendarId}/events")."""
+    def add(
+        self, method: str, path: str, handler: Handler, *, name: str, api: str, write: bool = False
+    ) -> None:
+        """Register `handler` for `method` on `path` ("/v0/{baseId}/{table}": placeholders)."""
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path)
-        self.routes.append(Route(method.upper(), re.compile(f"^{regex}$"), handler, name, api, write))
+        self.routes.append(
+            Route(method.upper(), re.compile(f"^{regex}$"), handler, name, api, write)
+        )
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         """The route and path parameters for a request, or None when nothing matches."""
         for route in self.routes:
             found = route.pattern.match(path)
             if found and route.method == method.upper():
-                from urllib.parse import unquote
-
                 return route, {k: unquote(v) for k, v in found.groupdict().items()}
         return None
 
 
-def google_error(status: int, message: str, *, reason: str, grpc_status: str, domain: str = "global") -> Response:
+def google_error(
+    status: int, message: str, *, reason: str, grpc_status: str, domain: str = "global"
+) -> Response:
     """An error in Google's JSON shape (as Calendar, People, Gmail and Tasks answer)."""
     return Response(
         status,
