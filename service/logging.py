@@ -13,7 +13,7 @@ import logging
 import re
 import sys
 import threading
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TextIO
 
 import structlog
@@ -170,13 +170,3 @@ def get_logger(name: str | None = None, **fields: Any) -> structlog.stdlib.Bound
     """A structlog logger, optionally bound to `fields`."""
     logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)
     return logger.bind(**fields) if fields else logger
-
-
-def bind_context(**fields: Any) -> None:
-    """Add fields (account, request id...) to every event logged from this context."""
-    structlog.contextvars.bind_contextvars(**fields)
-
-
-def redact_mapping(values: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    """Scrub a mapping as a log event would be scrubbed (for text shown outside the logs)."""
-    return redactor(None, "", values)
