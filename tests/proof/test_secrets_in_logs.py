@@ -121,8 +121,9 @@ def test_a_whole_run_at_debug_level_logs_no_secret(
         runtime.clock = Clock.frozen_at(NOW + dt.timedelta(days=40))  # reminders come due
         assert run_once(runtime).ok
         _ping(runtime, server.url)
+        shown = requests.get(f"{server.url}/", timeout=5).text  # the status page, errors and all
 
-    # Then no secret, given or minted, is in any log line or anything else written
+    # Then no secret, given or minted, is in any log line, on the status page, or anywhere else
     secrets = {**CANARIES, **_minted(runtime, credentials)}
     assert secrets["refreshed access token"] != CANARIES["google access token"]
     assert len(secrets) == len(CANARIES) + 4
@@ -130,6 +131,7 @@ def test_a_whole_run_at_debug_level_logs_no_secret(
     assert "sync.done" in captured_log.text and "gmail.draft_created" in captured_log.text
     assert _leaks(captured_log.text, secrets) == []
     assert _leaks(written.out + written.err, secrets) == []
+    assert "Followthrough" in shown and _leaks(shown, secrets) == []
 
 
 def _notify(url: str, channel: str, token: str) -> None:
