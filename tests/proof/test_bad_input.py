@@ -343,3 +343,38 @@ def test_odd_cadences_and_dates_in_airtable_cost_no_thank_you(
         "Send Hugh an update on your progress",
         "Send Ada an update on your progress",
     }
+
+
+def test_rows_the_user_made_or_emptied_in_airtable_are_left_alone(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Ada's interview was followed through
+    fixture = world(events=[_good_interview()], airtable=[])
+    sandbox, runtime, first = _pass(sandbox_factory, make_runtime, fixture)
+    assert first.ok, first.failures
+    # When the user adds empty and hand-made rows, and clears the Key and Event ID of ours
+    base = sandbox.airtable
+    for table in ("Meetings", "Follow-ups", "Contacts"):
+        base.create_record(table, {})
+    base.create_record(
+        "Meetings", {"Title": "lunch", "Event ID": "evtNotOurs", "Status": "Completed"}
+    )
+    base.create_record(
+        "Follow-ups", {"Title": "my own todo", "Kind": "Action item", "Status": "Done"}
+    )
+    (ours,) = base.records("Meetings")[:1]
+    base.update_record("Meetings", ours["id"], {"Event ID": None, "Notes": "TODO: a new promise"})
+    (thanks,) = [r for r in base.records("Follow-ups") if r["fields"].get("Kind") == "Thank-you"]
+    base.update_record("Follow-ups", thanks["id"], {"Key": None, "Status": "Done"})
+    runtime.clock = type(runtime.clock).frozen_at(AFTER + dt.timedelta(hours=2))
+    second = run_once(runtime)
+
+    # Then the pass is clean, says which row it could not use, and keeps every row
+    assert second.ok, second.failures
+    (airtable,) = [s for s in second.syncs if s.source == "airtable"]
+    assert any("needs a Name or an Email" in s.reason for s in airtable.skipped)
+    titles = sorted(str(r.get("Title")) for r in rows(sandbox, "Follow-ups"))
+    assert titles == ["None", "Send Ada a thank-you", "a new promise", "my own todo"]
+    assert {str(r.get("Title")) for r in rows(sandbox, "Meetings")} >= {"None", "lunch"}
+    assert len(drafts(sandbox)) == 1
+    assert run_once(runtime).done == []
