@@ -19,6 +19,7 @@ from tests.workflows.world import (
     meeting,
     meetings_by_event,
     rows,
+    set_now,
     world,
 )
 from workflows.passes import run_once
@@ -156,3 +157,51 @@ def test_self_and_colleagues_are_never_contacts(
     assert "bob@builder.example" in str(draft["to"]).lower()
     assert "pat" not in str(draft["to"]).lower()
     assert len(followups(sandbox, "Thank-you")) == 1
+
+
+def test_an_airtable_outage_on_the_first_pass_loses_no_interview(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Ada's chat qualifies only because she is an Airtable contact
+    ada = airtable_contact("recAda0000000001", Name="Ada", Email="ada@x.example", Stage="Met")
+    event = meeting("evt1", "Chat", at(2026, 3, 2, 10), attendees=[guest("ada@x.example")])
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime: Runtime = fast(make_runtime(sandbox, now=AFTER), sandbox)
+
+    # When Airtable is down for the first pass, and back for the second
+    sandbox.set_error_rate("airtable", 503, 1.0)
+    assert not run_once(runtime).ok
+    sandbox.clear_faults()
+    report = run_once(runtime)
+
+    # Then the chat was recognised all the same
+    assert report.ok, report.failures
+    assert len(drafts(sandbox)) == 1
+    assert list(meetings_by_event(sandbox)) == ["evt1"]
+
+
+def test_a_contact_added_to_airtable_after_the_invite_makes_it_an_interview(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given a chat with Ada, who is not a contact yet when Followthrough first sees it
+    event = meeting("evt1", "Chat", at(2026, 3, 2, 15), attendees=[guest("ada@x.example")])
+    sandbox: Sandbox = sandbox_factory(world(events=[event]), airtable_rate_limit=FAST_AIRTABLE)
+    runtime: Runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9)), sandbox)
+    assert run_once(runtime).ok
+    assert rows(sandbox, "Meetings") == []
+
+    # When the user adds her to Contacts before the chat, and it then ends
+    sandbox.airtable.create_record(
+        "Contacts", {"Name": "Ada", "Email": "ada@x.example", "Stage": "Scheduled"}
+    )
+    set_now(runtime, at(2026, 3, 2, 10))
+    assert run_once(runtime).ok
+    set_now(runtime, at(2026, 3, 2, 16))
+    report = run_once(runtime)
+
+    # Then it got its draft like any other interview with a contact
+    assert report.ok, report.failures
+    assert len(drafts(sandbox)) == 1
+    assert meetings_by_event(sandbox)["evt1"]["Status"] == "Completed"

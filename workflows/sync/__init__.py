@@ -18,6 +18,7 @@ from workflows.store.status import record_failure, record_success
 from workflows.sync.airtable import sync_airtable
 from workflows.sync.calendar import sync_calendar
 from workflows.sync.contacts import sync_contacts
+from workflows.sync.reconsider import reconsider_events
 from workflows.sync.report import SyncReport
 
 log = structlog.get_logger(__name__)
@@ -37,6 +38,8 @@ def sync_source(runtime: Runtime, name: str) -> SyncReport:
         raise ValueError(f"unknown source {name!r}; use one of {', '.join(SOURCES)}")
     try:
         report = run(runtime)
+        if name == "google_calendar":
+            reconsider_events(runtime, full=report.full)
     except FollowthroughError as exc:
         with runtime.db.transaction() as session:
             record_failure(session, name, str(exc), account=runtime.account)

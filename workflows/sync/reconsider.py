@@ -1,0 +1,93 @@
+"""Events judged again when the contacts change: an interview is noticed whenever its contact is.
+
+An event qualifies by an attendee who is an active Airtable contact, but the calendar's
+change feed reports an event when the event changes, not when the contacts do. A contact
+the user adds after the invite arrived, or contacts that could not be read when the event
+was first seen (an Airtable outage on the first pass), would leave that interview unnoticed.
+So after each calendar pass, when the active Airtable contacts differ from the ones the
+stored events were last judged by, the recent and upcoming stored events that are not
+meetings are judged again (older ones stay as they were: no surprise drafts for last
+month's meetings because someone was added to the CRM today).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.orm import Session, selectinload
+
+from connectors.records import CalendarEvent
+from workflows.facts import USER_EMAIL, first_sync_at, get_fact, set_fact
+from workflows.runtime import Runtime
+from workflows.store.meetings import event_from_json
+from workflows.store.models import Event, Meeting, Person
+from workflows.sync.calendar import _Tracker, build_directory
+
+log = structlog.get_logger(__name__)
+
+CONTACTS_FINGERPRINT = "fact:contacts_fingerprint"
+
+
+def reconsider_events(runtime: Runtime, *, full: bool = False) -> int:
+    """Judge recent stored events again if the active contacts changed; returns how many.
+
+    `full` says the calendar pass just judged every event against the current contacts,
+    so only the fingerprint is recorded.
+    """
+    account = runtime.account
+    with runtime.db.transaction() as session:
+        fingerprint = contacts_fingerprint(session, account)
+        if get_fact(session, CONTACTS_FINGERPRINT, account=account) == fingerprint:
+            return 0
+        set_fact(session, CONTACTS_FINGERPRINT, fingerprint, account=account)
+        first = first_sync_at(session, account=account)
+        if full or first is None:
+            return 0
+        events = _recent_unmatched(session, runtime, runtime.now())
+        tracker = _Tracker(
+            runtime, session, get_fact(session, USER_EMAIL, account=account) or "", first
+        )
+        tracker.directory = build_directory(session, account)
+        for event in events:
+            tracker.track(event)
+    log.info("calendar.reconsidered", events=len(events))
+    return len(events)
+
+
+def contacts_fingerprint(session: Session, account: str) -> str:
+    """A digest of who the active Airtable contacts are (ids, emails, Inactive or not)."""
+    query = (
+        sa.select(Person)
+        .where(
+            Person.account == account,
+            Person.airtable_record_id.is_not(None),
+            Person.airtable_deleted.is_(False),
+        )
+        .options(selectinload(Person.emails))
+        .order_by(Person.airtable_record_id)
+    )
+    digest = hashlib.sha256()
+    for person in session.execute(query).scalars():
+        emails = ",".join(sorted(e.email for e in person.emails))
+        digest.update(f"{person.airtable_record_id}|{person.inactive}|{emails}\n".encode())
+    return digest.hexdigest()
+
+
+def _recent_unmatched(session: Session, runtime: Runtime, now: dt.datetime) -> list[CalendarEvent]:
+    """Stored events that are not meetings and end within the history window or later."""
+    since = now - dt.timedelta(days=runtime.config.history_days)
+    meetings = sa.select(Meeting.event_id).where(Meeting.account == runtime.account)
+    query = sa.select(Event).where(
+        Event.account == runtime.account,
+        Event.calendar_id == runtime.config.calendar_id,
+        Event.status != "cancelled",
+        Event.event_id.not_in(meetings),
+        sa.or_(
+            Event.original_start.is_(None), Event.original_start >= since - dt.timedelta(days=2)
+        ),
+    )
+    events = [event_from_json(row.data) for row in session.execute(query).scalars()]
+    return [e for e in events if isinstance(e.end, dt.datetime) and e.end >= since]
