@@ -205,3 +205,18 @@ def test_a_contact_added_to_airtable_after_the_invite_makes_it_an_interview(
     assert report.ok, report.failures
     assert len(drafts(sandbox)) == 1
     assert meetings_by_event(sandbox)["evt1"]["Status"] == "Completed"
+
+
+def test_an_inactive_contact_makes_no_interview_unless_the_title_says_so(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    ina = airtable_contact("recIna0000000001", Name="Ina", Email="ina@x.example", Stage="Inactive")
+    events = [
+        meeting("evtplain", "Chat", at(2026, 3, 2, 9), attendees=[guest("ina@x.example")]),
+        meeting("evtcoffee", "Coffee chat", at(2026, 3, 2, 10), attendees=[guest("ina@x.example")]),
+    ]
+
+    sandbox = _run(sandbox_factory, make_runtime, events=events, airtable=[ina])
+
+    assert list(meetings_by_event(sandbox)) == ["evtcoffee"]
+    assert contact(sandbox, "ina@x.example")["Stage"] == "Inactive"
