@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import Floor, Result, count_requests, pages, peak_rss, reset_peak, writes
-from bench.remote import RemoteSandbox
 from bench.worlds import Sizes, w3_changes, w4_meetings, world_fixture
 from connectors.airtable.schema import init_schema
+from connectors.sandbox.remote import RemoteSandbox
 from service.logging import configure_logging
 from service.settings import Settings
 from service.wiring import build_runtime

@@ -11,19 +11,17 @@ import contextlib
 import ctypes
 import gc
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from connectors.google.client import GoogleClient
 from connectors.policy import RetryPolicy
 from connectors.records import Page
+from connectors.sandbox.remote import RemoteSandbox
 from tests.connectors.google.worlds import WINDOW_START, event, person, world
 
 STATUS_PATH = Path("/proc/self/status")
@@ -40,47 +38,6 @@ CONTACTS_BOUND = 32 * 2**20
 POLICY = RetryPolicy(timeout=120.0, attempts=3, base_delay=0.01, max_delay=0.1)
 
 
-class RemoteSandbox:
-    """A sandbox serving a fixture from a child process, reached over HTTP only."""
-
-    def __init__(self, fixture: dict[str, Any], directory: Path) -> None:
-        path = directory / "fixture.json"
-        path.write_text(json.dumps(fixture))
-        command = [
-            sys.executable,
-            "-m",
-            "connectors.sandbox",
-            "--fixture",
-            str(path),
-            "--port",
-            "0",
-        ]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        info = _connection_info(self.process)
-        self.url: str = info["url"]
-        self.credentials: dict[str, Any] = info["google_credentials"]
-
-    def request_counts(self) -> dict[str, int]:
-        """Requests served per route, through the control API."""
-        return requests.get(f"{self.url}/_sandbox/request_counts", timeout=10).json()["result"]
-
-    def stop(self) -> None:
-        """End the child process."""
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
-def _connection_info(process: subprocess.Popen[str]) -> dict[str, Any]:
-    assert process.stdout is not None
-    lines: list[str] = []
-    for line in process.stdout:
-        if line.rstrip() == "{" or lines:
-            lines.append(line)
-        if line.rstrip() == "}":
-            return json.loads("".join(lines))  # type: ignore[no-any-return]
-    raise RuntimeError("the sandbox process ended before printing its connection info")
-
-
 @pytest.fixture
 def remote(
     tmp_path: Path,
@@ -91,7 +48,7 @@ def remote(
         box = RemoteSandbox(fixture, tmp_path)
         started.append(box)
         credentials = tmp_path / "credentials.json"
-        credentials.write_text(json.dumps(box.credentials))
+        credentials.write_text(json.dumps(box.google_credentials))
         return box, GoogleClient(credentials, box.url, POLICY)
 
     yield start
