@@ -20,6 +20,7 @@ from tests.workflows.world import (
     guest,
     meeting,
     meetings_by_event,
+    set_now,
     world,
 )
 from workflows.passes import PassReport, run_once
@@ -181,3 +182,18 @@ def test_an_outage_is_not_hammered_within_one_pass(
     sandbox.clear_faults()
     _until_ok(runtime)
     _assert_exactly_once(sandbox)
+
+
+def test_expired_google_tokens_are_refreshed_mid_flow(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox = _world(sandbox_factory)
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9), tasks_sink="both"), sandbox)
+    run_once(runtime)
+
+    sandbox.expire_access_tokens()
+    sandbox.expire_sync_tokens()
+    set_now(runtime, AFTER)
+    _until_ok(runtime, limit=1)
+
+    _assert_exactly_once(sandbox, tasks=True)
