@@ -210,17 +210,14 @@ class SandboxControl:
     def state(self) -> dict[str, Any]:
         """The whole world: events, contacts, drafts, tasks, and the Airtable snapshot if any."""
         with self.lock:
-            snapshot: dict[str, Any] = {
-                name: part.snapshot() for name, part in self._parts().items()
+            parts = {
+                "calendar": self.calendar_api,
+                "people": self.people_api,
+                "gmail": self.gmail_api,
+                "tasks": self.tasks_api,
+                "airtable": self.airtable,
             }
-            if self.airtable is not None and hasattr(self.airtable, "snapshot"):
-                snapshot["airtable"] = self.airtable.snapshot()
-            return snapshot
-
-    def _parts(self) -> dict[str, Any]:
-        names = ("calendar", "people", "gmail", "tasks")
-        parts = {n: getattr(self, f"{n}_api", None) for n in names}
-        return {n: p for n, p in parts.items() if hasattr(p, "snapshot")}
+            return {name: part.snapshot() for name, part in parts.items()}
 
 
 def _entry(entry: Any) -> dict[str, Any]:
@@ -276,7 +273,7 @@ def _airtable_dispatcher(sandbox: SandboxControl) -> Callable[[Request], Respons
     def handle(request: Request) -> Response:
         action = request.params["action"]
         method = getattr(sandbox.airtable, action, None) if not action.startswith("_") else None
-        if sandbox.airtable is None or action in ("register",) or not callable(method):
+        if action == "register" or not callable(method):
             raise HttpError(
                 _control_error(404, f"the Airtable part offers no control method {action!r}")
             )

@@ -23,6 +23,7 @@ from typing import Any
 
 import structlog
 
+from connectors.sandbox.airtable import AirtableSandbox
 from connectors.sandbox.calendar import CalendarApi
 from connectors.sandbox.control import SandboxControl, register_control
 from connectors.sandbox.faults import Faults, fault_response
@@ -42,11 +43,6 @@ from connectors.sandbox.push import Outbox
 from connectors.sandbox.tasks import TasksApi
 
 log = structlog.get_logger(__name__)
-
-try:  # the Airtable part is written alongside; the Google side works without it
-    from connectors.sandbox.airtable import AirtableSandbox
-except ImportError:  # pragma: no cover - only while the Airtable module does not exist yet
-    AirtableSandbox = None  # type: ignore[assignment,misc]
 
 DEFAULT_AIRTABLE_TOKEN = "patSandbox.token0000000000000000000000000000"
 DEFAULT_AIRTABLE_BASE = "appSandboxBase001"
@@ -151,8 +147,7 @@ class Sandbox(SandboxControl):
             self._httpd.server_close()
             self._httpd = None
         self.outbox.stop()
-        if self.airtable is not None and hasattr(self.airtable, "close"):
-            self.airtable.close()
+        self.airtable.close()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -210,10 +205,7 @@ class Sandbox(SandboxControl):
             part.register(self.router)
 
     def _build_airtable(self, rate_limit: float, penalty_seconds: float) -> None:
-        """Create the Airtable part, when its module exists, and register its routes."""
-        self.airtable: Any = None
-        if AirtableSandbox is None:
-            return
+        """Create the Airtable part and register its routes."""
         self.airtable = AirtableSandbox(
             base_id=self.airtable_base_id,
             token=self.airtable_token,
@@ -299,6 +291,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
+        """Serve any method the same way: `Sandbox.dispatch` routes by method and path."""
         self._serve()
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
