@@ -22,9 +22,9 @@ from connectors.records import AirtableContact, AirtableFollowUp, AirtableMeetin
 
 log = structlog.get_logger(__name__)
 
+T = TypeVar("T")
 V = TypeVar("V")
 
-T = TypeVar("T")
 PAGE_SIZE = 100
 """The largest page Airtable's list-records allows."""
 
