@@ -80,17 +80,3 @@ class BasicContext:
     def status_snapshot(self) -> StatusSnapshot:
         """The snapshot the caller's function gathers."""
         return self._snapshot()
-
-
-def database_reachable(database_url: str) -> Callable[[], bool]:
-    """A readiness check that runs SELECT 1 on the database."""
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(database_url, pool_pre_ping=True)
-
-    def check() -> bool:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-        return True
-
-    return check

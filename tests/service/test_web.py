@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from service.web.app import create_app
-from service.web.context import BasicContext, database_reachable
+from service.web.context import BasicContext
 from service.web.metrics import SYNCS
 from service.web.server import WebServer
 from service.web.status import (
@@ -23,6 +23,7 @@ from service.web.status import (
     StatusSnapshot,
     WaitingMeeting,
 )
+from workflows.store.db import Database
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 CHANNEL, CHANNEL_TOKEN = "chan-1", "channel-token-0123456789"
@@ -207,6 +208,17 @@ def test_readyz_says_what_is_down(url: str, context: RecordingContext):
 
     assert response.status_code == 503
     assert response.json()["down"] == ["broker"]
+
+
+def database_reachable(url: str) -> Callable[[], bool]:
+    """A readiness check as the service makes one: the store answers SELECT 1."""
+    database = Database(url)
+
+    def check() -> bool:
+        database.ping()
+        return True
+
+    return check
 
 
 def test_readyz_checks_a_real_database(tmp_path: Path):
