@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from workflows.store import due
+from workflows.store.base import utcnow
 from workflows.store.models import Meeting
 
 COMPLETE_MEETING = "complete_meeting"
@@ -46,9 +47,13 @@ def schedule_meeting(
 def record_meeting_later(
     session: Session, meeting: Meeting, when: dt.datetime, *, account: str
 ) -> None:
-    """Have the sweep write the meeting's current state (Scheduled, Cancelled) to Airtable."""
+    """Have the sweep write the meeting's current state (Scheduled, Cancelled) to Airtable.
+
+    Each call is new work (its key carries the wall-clock instant): a state the meeting had
+    before (moved back, cancelled then restored) is written again, not taken for done.
+    """
     session.flush()
-    key = f"{meeting.id}:{meeting.status}:{meeting.start.isoformat()}"
+    key = f"{meeting.id}:{meeting.status}:{meeting.start.isoformat()}@{utcnow().isoformat()}"
     due.schedule(
         session, RECORD_MEETING, key, when, payload={"meeting_id": meeting.id}, account=account
     )

@@ -232,3 +232,39 @@ def test_a_recurring_series_qualifies_only_by_its_title(
     assert titles == ["Weekly coffee chat", "Weekly coffee chat"]
     thanks = sorted(f["Due"] for f in followups(sandbox, "Thank-you"))
     assert thanks == ["2026-03-03", "2026-03-10"]
+
+
+def test_the_meetings_row_follows_moves_and_a_restored_cancellation(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    events = [meeting("evt1", "Chat", at(2026, 3, 4, 15), attendees=[guest(ADA)])]
+    sandbox, runtime = _start(sandbox_factory, make_runtime, at(2026, 3, 2, 9), events=events)
+    run_once(runtime)
+
+    def move(hour: int) -> None:
+        sandbox.move_event(
+            "evt1",
+            {"dateTime": at(2026, 3, 4, hour).isoformat()},
+            {"dateTime": at(2026, 3, 4, hour, 30).isoformat()},
+        )
+        run_once(runtime)
+
+    # When it moves to 16:00 and back to 15:00
+    move(16)
+    assert meetings_by_event(sandbox)["evt1"]["Start"].startswith("2026-03-04T21:00")
+    move(15)
+    assert meetings_by_event(sandbox)["evt1"]["Start"].startswith("2026-03-04T20:00")
+
+    # When it is cancelled and then restored
+    sandbox.cancel_event("evt1")
+    run_once(runtime)
+    assert meetings_by_event(sandbox)["evt1"]["Status"] == "Cancelled"
+    sandbox.update_event("evt1", {"status": "confirmed"})
+    run_once(runtime)
+    assert meetings_by_event(sandbox)["evt1"]["Status"] == "Scheduled"
+
+    # Then it completes as usual
+    set_now(runtime, at(2026, 3, 4, 16))
+    assert run_once(runtime).ok
+    assert meetings_by_event(sandbox)["evt1"]["Status"] == "Completed"
+    assert len(drafts(sandbox)) == 1
