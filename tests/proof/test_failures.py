@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +97,18 @@ class Scenario:
         assert len(found.drafts) == self.world.n
         assert sum(found.thank_yous.values()) == self.world.n
         assert sum(found.actions.values()) == len(self.world.expected().action_keys)
+
+    def assert_faults_struck(self) -> None:
+        """The sandbox really refused, dropped and expired what the story says."""
+        served = Counter(
+            (e["route"].split(".")[0], e["status"]) for e in self.sandbox.requests_log()
+        )
+        statuses = Counter[int | None]()
+        for (_, status), count in served.items():
+            statuses[status] += count
+        assert all(statuses[s] > 0 for s in (429, 500, 503)), statuses
+        assert statuses[0] > 0, "no write lost its response"  # 0: applied, response dropped
+        assert served[("calendar", 410)] > 0, "the Calendar sync token never expired"
 
     def _problems(self) -> dict[str, object]:
         return totals(self.sandbox).problems(self.world.expected())
@@ -197,6 +210,7 @@ def test_distributed_shape_survives_every_fault_with_exact_totals(
         # Then, once the faults stop, everything is done within a bounded time
         converged = story.converge()
         story.assert_exact()
+        story.assert_faults_struck()
     finally:
         codes = fleet.stop_all()
     assert relay_port[0].deliveries[200] >= 3 * (LATE + 1)  # pushes reached the app, thrice each
@@ -238,6 +252,7 @@ def test_embedded_shape_killed_twice_and_restarted_ends_with_exact_totals(
         # Then the totals are exactly those of an undisturbed run
         converged = story.converge()
         story.assert_exact()
+        story.assert_faults_struck()
     finally:
         codes = fleet.stop_all()
     assert relay_port[0].deliveries[200] >= 3 * (LATE + 1)
