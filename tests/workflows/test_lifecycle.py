@@ -268,3 +268,32 @@ def test_the_meetings_row_follows_moves_and_a_restored_cancellation(
     assert run_once(runtime).ok
     assert meetings_by_event(sandbox)["evt1"]["Status"] == "Completed"
     assert len(drafts(sandbox)) == 1
+
+
+def test_the_title_pattern_and_grace_are_the_users_to_choose(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    zoe = guest("zoe@mentor.example", "Zoe Mentor")
+    events = [
+        meeting("evtmentor", "Mentoring session", at(2026, 3, 2, 10), attendees=[zoe]),
+        meeting("evtcoffee", "Coffee chat", at(2026, 3, 2, 10), attendees=[zoe]),
+    ]
+    sandbox = sandbox_factory(world(events=events, airtable=[]), airtable_rate_limit=FAST_AIRTABLE)
+    runtime = fast(
+        make_runtime(
+            sandbox,
+            now=at(2026, 3, 2, 9),
+            title_pattern=r"\bmentor",
+            grace=dt.timedelta(hours=1),
+        ),
+        sandbox,
+    )
+    run_once(runtime)
+    set_now(runtime, at(2026, 3, 2, 11, 20))
+    run_once(runtime)
+    assert drafts(sandbox) == []  # ended 10:30, grace one hour
+
+    set_now(runtime, at(2026, 3, 2, 11, 30))
+    assert run_once(runtime).ok
+    assert list(meetings_by_event(sandbox)) == ["evtmentor"]
+    assert len(drafts(sandbox)) == 1
