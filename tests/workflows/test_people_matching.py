@@ -16,6 +16,7 @@ from tests.workflows.world import (
     followups,
     google_person,
     guest,
+    me,
     meeting,
     meetings_by_event,
     rows,
@@ -220,3 +221,22 @@ def test_an_inactive_contact_makes_no_interview_unless_the_title_says_so(
 
     assert list(meetings_by_event(sandbox)) == ["evtcoffee"]
     assert contact(sandbox, "ina@x.example")["Stage"] == "Inactive"
+
+
+def test_on_a_public_mail_domain_only_the_user_is_self(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given the user is on gmail.com, and so is the person they have coffee with
+    user = "sam.seeker@gmail.com"
+    event = meeting("evt1", "Coffee chat", at(2026, 3, 2, 10))
+    event["attendees"] = [
+        me(email=user),
+        guest("SamSeeker+alias@gmail.com", "Sam again"),  # the user under another spelling
+        guest("dana.friend@gmail.com", "Dana Friend"),
+    ]
+
+    sandbox = _run(sandbox_factory, make_runtime, events=[event], user=user)
+
+    assert [c["Email"] for c in rows(sandbox, "Contacts")] == ["dana.friend@gmail.com"]
+    (draft,) = drafts(sandbox)
+    assert "dana.friend@gmail.com" in str(draft["to"]).lower()

@@ -32,9 +32,9 @@ def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dt.d
     return dt.datetime(year, month, day, hour, minute, tzinfo=NY)
 
 
-def me(response: str = "accepted") -> dict[str, Any]:
+def me(response: str = "accepted", email: str = USER) -> dict[str, Any]:
     """The user's own attendee entry."""
-    return {"email": USER, "self": True, "organizer": True, "responseStatus": response}
+    return {"email": email, "self": True, "organizer": True, "responseStatus": response}
 
 
 def guest(email: str, name: str = "", response: str = "accepted") -> dict[str, Any]:
@@ -106,11 +106,12 @@ def world(
     airtable: list[dict[str, Any]] = (),  # type: ignore[assignment]
     time_zone: str = NEW_YORK,
     contact_fields: list[dict[str, Any]] | None = None,
+    user: str = USER,
 ) -> dict[str, Any]:
     """A sandbox fixture: the user, a calendar of `events`, Google `contacts`, Airtable Contacts."""
     return {
         "google": {
-            "user": {"email": USER, "name": "Sam Seeker", "timeZone": time_zone},
+            "user": {"email": user, "name": "Sam Seeker", "timeZone": time_zone},
             "calendars": {"primary": {"timeZone": time_zone, "events": list(events)}},
             "contacts": list(contacts),
             "tasklists": [],
