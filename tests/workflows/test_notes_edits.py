@@ -6,6 +6,7 @@ from typing import Any
 
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
+from tests.workflows.test_tasks_mirror import google_tasks
 from tests.workflows.world import (
     FAST_AIRTABLE,
     airtable_contact,
@@ -120,3 +121,23 @@ def test_notes_the_user_wrote_before_the_meeting_ended_are_kept_and_used(
     assert '"my own words"' in draft["body"] and "start with the data model" not in draft["body"]
     assert [f["Title"] for f in followups(sandbox, "Action item")] == ["read her paper"]
     assert meetings_by_event(sandbox)["evt1"]["Notes"] == mine
+
+
+def test_a_promise_added_later_is_mirrored_to_google_tasks_once(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    ada = airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Met")
+    event = meeting("evt1", "Chat", at(2026, 3, 2, 10), attendees=[guest(ADA)], description=NOTES)
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 11), tasks_sink="google"), sandbox)
+    assert run_once(runtime).ok
+
+    _edit_notes(sandbox, MORE)
+    for hour in (12, 13):
+        set_now(runtime, at(2026, 3, 2, hour))
+        assert run_once(runtime).ok
+
+    titles = sorted(t["title"] for t in google_tasks(sandbox)["Followthrough"])
+    assert titles == ["Send Ada a thank-you", "send the notes link", "share the deck"]
