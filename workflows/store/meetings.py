@@ -25,6 +25,8 @@ from workflows.store.models import Event, Meeting
 from workflows.store.sql import insert_ignore
 
 _DATE_FIELDS = ("start", "end", "original_start", "updated")
+_EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(CalendarEvent))
+_ATTENDEE_FIELDS = tuple(f.name for f in dataclasses.fields(Attendee))
 
 
 def save_event(
@@ -53,13 +55,37 @@ def replace_event(
     if row is None:
         row = Event(account=account, calendar_id=calendar_id, event_id=event.id)
         session.add(row)
-    original = event.original_start or event.start
-    row.original_start = original if isinstance(original, dt.datetime) else None
-    row.status = event.status
-    row.updated = event.updated
-    row.data = event_to_json(event)
-    row.synced_at = utcnow()
+    for name, value in event_values(event).items():
+        setattr(row, name, value)
     return row
+
+
+def event_values(event: CalendarEvent) -> dict[str, Any]:
+    """The stored columns of an event (besides its account, calendar and id)."""
+    original = event.original_start or event.start
+    return {
+        "original_start": original if isinstance(original, dt.datetime) else None,
+        "status": event.status,
+        "updated": event.updated,
+        "data": event_to_json(event),
+        "synced_at": utcnow(),
+    }
+
+
+def insert_events(
+    session: Session,
+    events: Iterable[CalendarEvent],
+    *,
+    calendar_id: str = "primary",
+    account: str = DEFAULT_ACCOUNT,
+) -> None:
+    """Store events seen for the first time, in one statement (none may be stored already)."""
+    rows = [
+        {"account": account, "calendar_id": calendar_id, "event_id": e.id, **event_values(e)}
+        for e in events
+    ]
+    if rows:
+        session.execute(sa.insert(Event), rows)
 
 
 def stored_events(
@@ -116,7 +142,9 @@ def get_event(
 
 def event_to_json(event: CalendarEvent) -> dict[str, Any]:
     """A JSON-safe dict of the event (dates and datetimes as ISO strings)."""
-    data = dataclasses.asdict(event)
+    # Field by field: dataclasses.asdict deep-copies every value, a third of a first sync's time.
+    data = {name: getattr(event, name) for name in _EVENT_FIELDS}
+    data["attendees"] = [{n: getattr(a, n) for n in _ATTENDEE_FIELDS} for a in event.attendees]
     for name in _DATE_FIELDS:
         data[name] = _when_json(data.get(name))
     return data

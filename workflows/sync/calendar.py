@@ -35,6 +35,7 @@ from workflows.store import due
 from workflows.store.cursors import get_cursor, set_cursor
 from workflows.store.meetings import (
     cancel_meeting,
+    insert_events,
     meetings_by_event,
     meetings_for_event,
     replace_event,
@@ -42,7 +43,7 @@ from workflows.store.meetings import (
     upsert_meeting,
 )
 from workflows.store.models import Event, Meeting, Person, PersonEmail
-from workflows.store.people import person_view, save_person
+from workflows.store.people import PeopleBatch, person_view, save_person
 from workflows.sync.report import SyncReport
 
 log = structlog.get_logger(__name__)
@@ -85,12 +86,19 @@ def _track_page(runtime: Runtime, session: Session, page: CalendarPage, tracker:
     stored = stored_events(session, ids, calendar_id=calendar_id, account=account)
     tracker.directory = build_directory(session, account, emails=_attendee_emails(page.records))
     tracker.known = meetings_by_event(session, ids, account=account)
+    tracker.people = PeopleBatch.load(session, list(tracker.directory.people), account=account)
+    new: dict[str, CalendarEvent] = {}  # first seen: inserted together after the page
     for event in page.records:
-        earlier = _notes_of(stored.get(event.id))
-        stored[event.id] = replace_event(
-            session, stored.get(event.id), event, calendar_id=calendar_id, account=account
-        )
+        row = stored.get(event.id)
+        if row is not None:
+            earlier = _notes_of(row)
+            replace_event(session, row, event, calendar_id=calendar_id, account=account)
+        else:
+            seen = new.get(event.id)  # the same id twice in one page: the last copy is kept
+            earlier = html_to_text(seen.description or "") if seen is not None else None
+            new[event.id] = event
         tracker.track(event, earlier_notes=earlier)
+    insert_events(session, new.values(), calendar_id=calendar_id, account=account)
 
 
 def _notes_of(seen: Event | None) -> str | None:
@@ -162,6 +170,7 @@ class _Tracker:
         self.session = session
         self.directory = Directory()
         self.known: dict[str, list[Meeting]] = {}  # meetings by event id, read for a whole page
+        self.people: PeopleBatch | None = None  # the page's people, when read for a whole page
         self.user_email = user_email
         self.first_sync_at = first_sync_at
         self.account = runtime.account
@@ -260,7 +269,12 @@ class _Tracker:
 
     def _person_id(self, contact: PersonView) -> int:
         """The stored person (an attendee known only to Google is added to Contacts later)."""
-        return save_person(self.session, contact, account=self.account).id
+        if self.people is None:
+            return save_person(self.session, contact, account=self.account).id
+        person = self.people.save(contact)
+        if person.id is None:
+            self.session.flush()
+        return person.id
 
     def _cancel(self, row: Meeting, reason: str) -> None:
         if cancel_meeting(row, at=self.runtime.now()):
