@@ -98,7 +98,7 @@ class ExpectedFailureFilter(logging.Filter):
         return not isinstance(error, RetryLater | ResyncRequired)
 
 
-def quiet_expected_failures() -> None:
+def _quiet_expected_failures() -> None:
     """Install `ExpectedFailureFilter` on dramatiq's worker logger (once per process)."""
     logger = logging.getLogger(WORKER_LOGGER)
     if not any(isinstance(f, ExpectedFailureFilter) for f in logger.filters):
@@ -198,7 +198,7 @@ def start_worker(
     queues: set[str] | None = None,
 ) -> dramatiq.Worker:
     """Start a dramatiq Worker in this process (the embedded shape, or tests); stop() it after."""
-    quiet_expected_failures()
+    _quiet_expected_failures()
     worker = dramatiq.Worker(
         broker, queues=queues, worker_threads=threads, worker_timeout=WORKER_IDLE_TIMEOUT_MS
     )
