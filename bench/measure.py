@@ -64,6 +64,7 @@ class Result:
     name: str
     title: str
     wall: float
+    cpu: float  # seconds of this process's CPU (the sandbox runs in another)
     requests: dict[str, int]
     penalties: int
     peak_rss: int  # bytes

@@ -32,17 +32,18 @@ def row(result: Result) -> str:
         f"| {result.name} | {result.title} | {_per_api(result)} | "
         f"{result.total}/{result.floor_total} = {ratio:.2f}x{_mark(ratio <= REQUESTS_TARGET)} | "
         f"{result.wall:.1f} s / {result.wall_floor:.1f} s = "
-        f"{wall_ratio:.2f}x{_mark(wall_ratio <= WALL_TARGET)} | "
+        f"{wall_ratio:.2f}x{_mark(wall_ratio <= WALL_TARGET)} | {result.cpu:.1f} s | "
         f"{memory:.0f} MiB{_mark(memory_ok)} | {result.penalties}{_mark(result.penalties == 0)} |"
     )
 
 
-def markdown(results: list[Result]) -> str:
+def markdown(results: list[Result], machine: str = "") -> str:
     """The table, then how each floor was counted."""
     lines = [
+        *([machine, ""] if machine else []),
         "| Workload | | Requests used/floor per API | Requests vs floor | Wall vs floor "
-        "| Peak RSS | 429s |",
-        "|---|---|---|---|---|---|---|",
+        "| Client CPU | Peak RSS | 429s |",
+        "|---|---|---|---|---|---|---|---|",
         *(row(r) for r in results),
         "",
         f"Targets: requests ≤ {REQUESTS_TARGET}x floor, wall ≤ {WALL_TARGET}x floor, "

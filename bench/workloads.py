@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from bench.measure import Floor, Result, count_requests, pages, peak_rss, reset_peak, writes
 from bench.worlds import Sizes, w3_changes, w4_meetings, world_fixture
 from connectors.airtable.schema import init_schema
@@ -76,7 +78,7 @@ class Bench:
             database_url=f"sqlite:///{self.workdir / 'followthrough.db'}",
             google_credentials_file=credentials,
             google_api_endpoint=box.url,
-            airtable_token=box.airtable_token,
+            airtable_token=SecretStr(box.airtable_token),
             airtable_base_id=box.airtable_base_id,
             airtable_endpoint=box.url,
             sender_name="Sam Seeker",
@@ -145,11 +147,11 @@ class Bench:
         box.call("reset_requests")
         reset_peak()
         profiler = cProfile.Profile() if self.profile else None
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.process_time()
         if profiler:
             profiler.enable()
         report = run_once(runtime)
-        wall = time.monotonic() - started
+        wall, cpu = time.monotonic() - started, time.process_time() - cpu
         if profiler and self.profile:
             profiler.disable()
             profiler.dump_stats(self.profile / f"{name}.prof")
@@ -161,7 +163,7 @@ class Bench:
             if count:
                 floor.add("airtable", writes(count), f"write {count} {table} rows")
         return Result(
-            name, title, wall, requests, penalties, peak, floor, self.latency,
+            name, title, wall, cpu, requests, penalties, peak, floor, self.latency,
             extra={"rows": rows, "routes": _routes(log), **_summary(report)},
         )  # fmt: skip
 
