@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from connectors.airtable.webhooks import create_webhook, list_webhooks
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.test_tasks_mirror import google_tasks
@@ -197,3 +198,27 @@ def test_expired_google_tokens_are_refreshed_mid_flow(
     _until_ok(runtime, limit=1)
 
     _assert_exactly_once(sandbox, tasks=True)
+
+
+@pytest.mark.parametrize("fault", ["lost create reply", "failed first read"])
+def test_an_unfinished_first_airtable_sync_leaves_no_stray_webhook(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, fault: str
+) -> None:
+    # Given the base already has a webhook of another tool, and the first sync is interrupted
+    sandbox = _world(sandbox_factory)
+    runtime = fast(make_runtime(sandbox, now=AFTER), sandbox)
+    other = create_webhook(runtime.need_airtable(), "https://other-tool.example/hook")
+    if fault == "lost create reply":
+        sandbox.drop_next_writes("airtable.webhooks.create")
+    else:
+        sandbox.fail_next("airtable.records.list", 503, times=20)
+
+    # When passes run until one is clean
+    _until_ok(runtime)
+    _until_ok(runtime)
+
+    # Then the base holds the other tool's webhook and one of ours, and nothing was lost
+    hooks = list_webhooks(runtime.need_airtable())
+    assert len(hooks) == 2
+    assert other.webhook_id in {h.webhook_id for h in hooks}
+    _assert_exactly_once(sandbox)

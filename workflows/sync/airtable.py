@@ -10,6 +10,7 @@ work, so it is done by the sweep with the same guarantees as everything else.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -22,8 +23,10 @@ from connectors.airtable.formula import record_id_in
 from connectors.airtable.readers import read_contacts, read_follow_ups, read_meetings
 from connectors.airtable.schema import Contacts, FollowUps, Meetings
 from connectors.airtable.webhooks import (
+    WebhookRegistration,
     create_webhook,
     delete_webhook,
+    list_webhooks,
     needs_refresh,
     read_changes,
     refresh_webhook,
@@ -54,7 +57,10 @@ log = structlog.get_logger(__name__)
 SOURCE = "airtable"
 PROVIDER = "airtable"
 _STATUS_CODES = {"Open": "open", "Done": "done", "Snoozed": "snoozed"}
-_RECORD_IDS_PER_READ = 50  # keeps the filterByFormula well under URL length limits
+_RECORD_IDS_PER_READ = 50
+WEBHOOKS_BEFORE = (
+    "fact:airtable_webhooks_before_create"  # keeps the filterByFormula well under URL length limits
+)
 
 
 def sync_airtable(runtime: Runtime) -> SyncReport:
@@ -114,7 +120,7 @@ def _incremental(
 
 def _full(runtime: Runtime, client: AirtableClient, report: SyncReport) -> None:
     """Create the webhook first, so that changes made while reading are read again later."""
-    registration = create_webhook(client, webhook_url(runtime))
+    registration = _create_webhook(runtime, client)
     contacts = _all(read_contacts(client))
     meetings = _all(read_meetings(client))
     follow_ups = _all(read_follow_ups(client))
@@ -129,6 +135,7 @@ def _full(runtime: Runtime, client: AirtableClient, report: SyncReport) -> None:
             account=runtime.account,
         )
         _apply(runtime, session, contacts, meetings, follow_ups, report)
+        clear_cursor(session, WEBHOOKS_BEFORE, account=runtime.account)
         set_cursor(
             session,
             _cursor_name(registration.webhook_id),
@@ -137,6 +144,28 @@ def _full(runtime: Runtime, client: AirtableClient, report: SyncReport) -> None:
         )
     report.full = True
     report.records = sum(len(p.records) for p in (*contacts, *meetings, *follow_ups))
+
+
+def _create_webhook(runtime: Runtime, client: AirtableClient) -> WebhookRegistration:
+    """Create the base's webhook, first deleting any an unfinished earlier full sync left.
+
+    A full sync that failed after its create (or whose create reply was lost) leaves a
+    webhook nobody reads, and a base holds at most ten. The ids present before the first
+    attempt are remembered until a full sync completes; a webhook made since then with our
+    notification URL (none when polling) is such a leftover.
+    """
+    url = webhook_url(runtime)
+    existing = list_webhooks(client)
+    with runtime.db.read() as session:
+        remembered = get_cursor(session, WEBHOOKS_BEFORE, account=runtime.account)
+    before = set(json.loads(remembered)) if remembered else {h.webhook_id for h in existing}
+    for hook in existing:
+        if hook.webhook_id not in before and hook.notification_url == url:
+            delete_webhook(client, hook.webhook_id)
+            log.warning("airtable.webhook.leftover_deleted", webhook_id=hook.webhook_id)
+    with runtime.db.transaction() as session:
+        set_cursor(session, WEBHOOKS_BEFORE, json.dumps(sorted(before)), account=runtime.account)
+    return create_webhook(client, url)
 
 
 def _all(pages: Iterator[Page]) -> list[Page]:  # type: ignore[type-arg]
