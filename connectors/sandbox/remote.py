@@ -3,7 +3,9 @@
     with RemoteSandbox(fixture, workdir, latency=0.03) as box:
         box.url, box.google_credentials, box.call("add_event", event=...), box.request_log()
 
-The child is `python -m connectors.sandbox`; it prints its connection info on stdout.
+The child is `python -m connectors.sandbox` (more of its options in `args`), started beside the
+`connectors` package whatever the caller's working directory; it prints its connection info on
+stdout.
 """
 
 from __future__ import annotations
@@ -11,27 +13,41 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 import requests
 
 CONTROL_TIMEOUT = 600.0
 """Seconds a control call may take (changing a world of 50,000 events is slow)."""
 
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+"""The directory holding the `connectors` package: the child's working directory."""
+
 
 class RemoteSandbox:
     """`python -m connectors.sandbox` serving `fixture`, driven through its control API."""
 
-    def __init__(self, fixture: dict[str, Any], workdir: Path, *, latency: float = 0.0) -> None:
-        path = workdir / "fixture.json"
+    def __init__(
+        self,
+        fixture: dict[str, Any],
+        workdir: Path,
+        *,
+        latency: float = 0.0,
+        args: Sequence[str] = (),
+        stderr: IO[bytes] | None = None,
+    ) -> None:
+        path = (workdir / "fixture.json").resolve()
         path.write_text(json.dumps(fixture))
         command = [
             sys.executable, "-m", "connectors.sandbox", "--fixture", str(path),
-            "--port", "0", "--latency", str(latency),
+            "--port", "0", "--latency", str(latency), *args,
         ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            command, cwd=PACKAGE_ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True
+        )
         info = _connection_info(self.process)
         self.url: str = info["url"]
         self.google_credentials: dict[str, Any] = info["google_credentials"]

@@ -27,6 +27,7 @@ from connectors.airtable.ratelimit import LocalRateLimiter
 from connectors.airtable.schema import init_schema
 from connectors.policy import FAST_POLICY
 from connectors.sandbox.fixture import small_fixture
+from connectors.sandbox.remote import RemoteSandbox
 from service.embedded import hand_back_queued
 from workflows.actors import declare_actors
 from workflows.migrations import upgrade
@@ -68,33 +69,10 @@ def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
     pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
-class RemoteSandbox:
-    """The sandbox process, driven through its HTTP control API."""
-
-    def __init__(self, info: dict[str, Any]) -> None:
-        self.info = info
-        self.url: str = info["url"]
-
-    def call(self, action: str, **kwargs: Any) -> Any:
-        reply = requests.post(f"{self.url}/_sandbox/{action}", json=kwargs, timeout=10)
-        reply.raise_for_status()
-        return reply.json()["result"]
-
-    def records(self, table: str) -> list[dict[str, Any]]:
-        reply = requests.post(
-            f"{self.url}/_sandbox/airtable/records", json={"table": table}, timeout=10
-        )
-        reply.raise_for_status()
-        return [r["fields"] for r in reply.json()["result"]]
-
-    def drafts(self) -> list[dict[str, Any]]:
-        return list(self.call("drafts"))
-
-
 @pytest.fixture
-def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+def processes() -> Iterator[list[subprocess.Popen[Any]]]:
     """Processes started by a test; any still running at the end is killed."""
-    started: list[subprocess.Popen[bytes]] = []
+    started: list[subprocess.Popen[Any]] = []
     yield started
     for process in started:
         if process.poll() is None:
@@ -103,34 +81,19 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 
 def start_sandbox(
-    tmp_path: Path, processes: list[subprocess.Popen[bytes]], *args: str
+    tmp_path: Path, processes: list[subprocess.Popen[Any]], *, latency: float = 0.0
 ) -> RemoteSandbox:
-    fixture = tmp_path / "fixture.json"
-    fixture.write_text(json.dumps(small_fixture()))
-    command = [sys.executable, "-m", "connectors.sandbox", "--fixture", str(fixture)]
-    process = subprocess.Popen(
-        [*command, "--port", "0", "--airtable-penalty", "0.5", *args],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
+    sandbox = RemoteSandbox(
+        small_fixture(),
+        tmp_path,
+        latency=latency,
+        args=["--airtable-penalty", "0.5"],
         stderr=(tmp_path / "sandbox.log").open("wb"),
-        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
-    processes.append(process)
-    assert process.stdout is not None
-    text = b""
-    while True:
-        line = process.stdout.readline()
-        assert line, f"the sandbox stopped: {(tmp_path / 'sandbox.log').read_text()}"
-        text += line
-        try:
-            info = json.loads(text)
-            break
-        except ValueError:
-            continue
-    sandbox = RemoteSandbox(info)
+    processes.append(sandbox.process)
     airtable = AirtableClient(
-        info["airtable_token"],
-        info["airtable_base_id"],
+        sandbox.airtable_token,
+        sandbox.airtable_base_id,
         endpoint=sandbox.url,
         policy=FAST_POLICY,
         limiter=LocalRateLimiter(),
@@ -139,17 +102,27 @@ def start_sandbox(
     return sandbox
 
 
+def records(sandbox: RemoteSandbox, table: str) -> list[dict[str, Any]]:
+    """The cells of every record of an Airtable table."""
+    return [r["fields"] for r in sandbox.airtable("records", table=table)]
+
+
+def drafts(sandbox: RemoteSandbox) -> list[dict[str, Any]]:
+    """Every Gmail draft in the sandbox."""
+    return list(sandbox.call("drafts"))
+
+
 def service_environment(tmp_path: Path, sandbox: RemoteSandbox, port: int) -> dict[str, str]:
     credentials = tmp_path / "google.json"
-    credentials.write_text(json.dumps(sandbox.info["google_credentials"]))
+    credentials.write_text(json.dumps(sandbox.google_credentials))
     credentials.chmod(0o600)
     settings = {
         "database_url": f"sqlite:///{tmp_path / 'followthrough.db'}",
         "google_credentials_file": str(credentials),
         "google_api_endpoint": sandbox.url,
         "airtable_endpoint": sandbox.url,
-        "airtable_token": sandbox.info["airtable_token"],
-        "airtable_base_id": sandbox.info["airtable_base_id"],
+        "airtable_token": sandbox.airtable_token,
+        "airtable_base_id": sandbox.airtable_base_id,
         "now": NOW,
         "http_port": str(port),
         "public_url": f"http://127.0.0.1:{port}",
@@ -164,7 +137,7 @@ def service_environment(tmp_path: Path, sandbox: RemoteSandbox, port: int) -> di
 
 
 def start_service(
-    tmp_path: Path, env: dict[str, str], processes: list[subprocess.Popen[bytes]], name: str
+    tmp_path: Path, env: dict[str, str], processes: list[subprocess.Popen[Any]], name: str
 ) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "run"],
@@ -183,26 +156,26 @@ def stop(process: subprocess.Popen[bytes]) -> int:
 
 
 def follow_up_kinds(sandbox: RemoteSandbox) -> list[str]:
-    return sorted(f["Kind"] for f in sandbox.records("Follow-ups"))
+    return sorted(f["Kind"] for f in records(sandbox, "Follow-ups"))
 
 
 def test_a_calendar_push_leads_to_a_sync_and_sigterm_exits_0(
-    tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+    tmp_path: Path, processes: list[subprocess.Popen[Any]]
 ) -> None:
     # Given the embedded service running against the sandbox, with a public URL for pushes
     sandbox = start_sandbox(tmp_path, processes)
     port = free_port()
     env = service_environment(tmp_path, sandbox, port)
     service = start_service(tmp_path, env, processes, "run")
-    wait_until(lambda: len(sandbox.drafts()) == 1, 30, "Ada's thank-you draft")
+    wait_until(lambda: len(drafts(sandbox)) == 1, 30, "Ada's thank-you draft")
     wait_until(lambda: sandbox.call("push_log"), 10, "the calendar channel's first message")
 
     # When a coffee chat that ended at 10:40 shows up in the calendar (no poll is due for an hour)
     sandbox.call("add_event", event=GRACE_CHAT)
 
     # Then the push makes the service sync the calendar and draft Grace's thank-you
-    wait_until(lambda: len(sandbox.drafts()) == 2, 20, "Grace's thank-you draft")
-    assert any("Grace" in d["subject"] for d in sandbox.drafts())
+    wait_until(lambda: len(drafts(sandbox)) == 2, 20, "Grace's thank-you draft")
+    assert any("Grace" in d["subject"] for d in drafts(sandbox))
     pushes = sandbox.call("push_log")
     assert [p["headers"]["X-Goog-Resource-State"] for p in pushes] == ["sync", "exists"]
     assert all(p["status"] == 200 for p in pushes)
@@ -213,18 +186,18 @@ def test_a_calendar_push_leads_to_a_sync_and_sigterm_exits_0(
 
 
 def test_a_sigkill_in_the_middle_then_a_restart_ends_with_the_same_totals(
-    tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+    tmp_path: Path, processes: list[subprocess.Popen[Any]]
 ) -> None:
     # Given a slow world (every sandbox request takes 50 ms), so the effects take a while
-    sandbox = start_sandbox(tmp_path, processes, "--latency", "0.05")
+    sandbox = start_sandbox(tmp_path, processes, latency=0.05)
     env = service_environment(tmp_path, sandbox, free_port())
     first = start_service(tmp_path, env, processes, "first")
 
     # When the service is killed as soon as the draft exists, before the rest is written
-    wait_until(sandbox.drafts, 60, "the draft")
+    wait_until(lambda: drafts(sandbox), 60, "the draft")
     first.kill()
     first.wait(timeout=10)
-    killed_with = (len(sandbox.drafts()), follow_up_kinds(sandbox))
+    killed_with = (len(drafts(sandbox)), follow_up_kinds(sandbox))
 
     # and started again
     second = start_service(tmp_path, env, processes, "second")
@@ -233,10 +206,12 @@ def test_a_sigkill_in_the_middle_then_a_restart_ends_with_the_same_totals(
 
     # Then the totals are exactly those of an uninterrupted run
     assert killed_with[0] == 1
-    assert len(sandbox.drafts()) == 1
+    assert len(drafts(sandbox)) == 1
     assert follow_up_kinds(sandbox) == ["Action item", "Thank-you"]
-    assert [m["Status"] for m in sandbox.records("Meetings")] == ["Completed"]
-    ada = next(c for c in sandbox.records("Contacts") if c.get("Email") == "ada@analytical.example")
+    assert [m["Status"] for m in records(sandbox, "Meetings")] == ["Completed"]
+    ada = next(
+        c for c in records(sandbox, "Contacts") if c.get("Email") == "ada@analytical.example"
+    )
     assert (ada["Stage"], ada["Last Met"]) == ("Keeping in touch", "2026-03-02")
     assert stop(second) == 0
 
