@@ -63,6 +63,18 @@ def deliver_through_worker(broker: dramatiq.Broker) -> tuple[list[str], str]:
     return received, queue
 
 
+def run_to_the_end(broker: dramatiq.Broker, actor: dramatiq.Actor[..., None], queue: str) -> None:
+    """When one message is sent, a real worker runs it (and its retries) until the queue is idle."""
+    worker = start_worker(broker, threads=1, queues={queue})
+    try:
+        actor.send()
+        assert isinstance(broker, StubBroker)
+        broker.join(queue, timeout=10_000, fail_fast=False)
+        worker.join()
+    finally:
+        worker.stop(timeout=5000)
+
+
 def test_no_broker_url_is_the_in_process_broker_and_becomes_global(
     log_stream: io.StringIO,
 ) -> None:
@@ -158,16 +170,11 @@ def test_transient_failures_are_retried_and_user_action_failures_are_not(
             raise error
 
     actor = dramatiq.actor(broker=broker, queue_name=queue, min_backoff=10, max_backoff=20)(flaky)
-    worker = start_worker(broker, threads=1, queues={queue})
-    try:
-        actor.send()
-        assert isinstance(broker, StubBroker)
-        broker.join(queue, timeout=10_000, fail_fast=False)
-        worker.join()
-    finally:
-        worker.stop(timeout=5000)
+
+    run_to_the_end(broker, actor, queue)
 
     assert len(calls) == attempts
+    assert isinstance(broker, StubBroker)
     assert len(broker.dead_letters_by_queue[queue]) == 2 - attempts
 
 
@@ -181,14 +188,8 @@ def test_a_retried_transient_failure_is_a_warning_without_a_traceback(
         raise RetryLater("Airtable answered 429; try again later")
 
     actor = dramatiq.actor(broker=broker, queue_name=queue, max_retries=0)(rate_limited)
-    worker = start_worker(broker, threads=1, queues={queue})
-    try:
-        actor.send()
-        assert isinstance(broker, StubBroker)
-        broker.join(queue, timeout=10_000, fail_fast=False)
-        worker.join()
-    finally:
-        worker.stop(timeout=5000)
+
+    run_to_the_end(broker, actor, queue)
 
     lines = [json.loads(line) for line in log_stream.getvalue().splitlines() if line]
     failed = [e for e in lines if e.get("event") == "task.failed"]
