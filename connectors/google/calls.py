@@ -87,7 +87,10 @@ def translate(exc: HttpError, *, operation: str) -> FollowthroughError:
         )
     if status in (404, 410):
         return NotFound(f"{what}: it does not exist (any more).")
-    return FollowthroughError(f"{what}: {_message(exc.content)}")
+    return FollowthroughError(
+        f"{what}: {_message(exc.content)}; Google refuses the request as sent, so it is not "
+        "retried: the message names what to change"
+    )
 
 
 def error_reasons(content: bytes) -> frozenset[str]:
