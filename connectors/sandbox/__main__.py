@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import sys
 import threading
 from pathlib import Path
@@ -27,8 +28,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--airtable-rate-limit", type=float, default=5.0, help="requests/s")
     parser.add_argument("--airtable-penalty", type=float, default=30.0, help="429 penalty (s)")
     args = parser.parse_args(argv)
-    # stdout carries the connection info only; logs go to stderr
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+    # stdout carries the connection info only; logs (INFO and up) go to stderr
+    structlog.configure(
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+    )
     sandbox = Sandbox(
         args.fixture, host=args.host, port=args.port, latency=args.latency,
         airtable_rate_limit=args.airtable_rate_limit,
