@@ -1,4 +1,7 @@
-"""Shared fixtures: real servers (PostgreSQL, Redis, RabbitMQ) that skip without them, or fail on CI."""
+"""Shared fixtures: real servers (PostgreSQL, Redis, RabbitMQ) that skip without them (fail on CI).
+
+And the sandbox, in-process on a free port.
+"""
 
 from __future__ import annotations
 
@@ -80,7 +83,10 @@ def amqp_url() -> str:
 
 @pytest.fixture
 def sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
-    """Start sandboxes with any fixture and settings (`sandbox_factory(fixture, latency=...)`); all stop afterwards."""
+    """Start sandboxes with any fixture and settings (`sandbox_factory(fixture, latency=...)`).
+
+    All of them stop after the test.
+    """
     from connectors.sandbox.server import Sandbox
 
     started: list[Sandbox] = []
@@ -100,5 +106,5 @@ def sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
 
 @pytest.fixture
 def sandbox(sandbox_factory: Callable[..., Sandbox]) -> Sandbox:
-    """A running sandbox seeded with the small default fixture (connectors.sandbox.fixture.small_fixture)."""
+    """A running sandbox seeded with the small default fixture (`fixture.small_fixture`)."""
     return sandbox_factory()

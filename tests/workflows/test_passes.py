@@ -46,7 +46,8 @@ def test_a_finished_interview_gets_one_draft_followups_and_a_contact_update(
     assert [m["Status"] for m in meetings] == ["Completed"]
     assert meetings[0]["Thank-you Draft"].startswith("https://mail.google.com/")
     # and Ada's contact row moved on
-    ada = next(c for c in _records(sandbox, "Contacts") if c.get("Email") == "ada@analytical.example")
+    contacts = _records(sandbox, "Contacts")
+    ada = next(c for c in contacts if c.get("Email") == "ada@analytical.example")
     assert ada["Last Met"] == "2026-03-02"
     assert ada["Stage"] == "Keeping in touch"
     assert ada["Next Update Due"] == "2026-04-01"
