@@ -88,3 +88,23 @@ def test_contacts_pages_cost_a_few_statements_whatever_their_size(
 
     assert report.records == 600
     assert len(lookups(seen)) < 60, f"{len(lookups(seen))} look-ups for 600 contacts"
+
+
+def test_judging_recent_events_again_costs_a_few_statements_whatever_their_number(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    events = [
+        meeting(f"evt{i:05d}", f"Team sync {i}", at(2026, 3, 3 + i % 20, 9), attendees=COLLEAGUES)
+        for i in range(300)
+    ]
+    sandbox: Sandbox = sandbox_factory(world(events=events), airtable_rate_limit=FAST_AIRTABLE)
+    runtime = fast(make_runtime(sandbox, now=NOW), sandbox)
+    for source in ("airtable", "google_contacts", "google_calendar"):
+        sync_source(runtime, source)
+    sandbox.airtable.create_record("Contacts", {"Name": "Ada", "Email": "ada@x.example"})
+    sync_source(runtime, "airtable")  # the active contacts changed: recent events judged again
+
+    with statements(runtime) as seen:
+        sync_source(runtime, "google_calendar")
+
+    assert len(lookups(seen)) < 60, f"{len(lookups(seen))} look-ups to judge 300 events again"

@@ -9,7 +9,7 @@ that was meant to do so is lost. This pass itself writes nothing outside the sto
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 import structlog
@@ -84,9 +84,7 @@ def _track_page(runtime: Runtime, session: Session, page: CalendarPage, tracker:
     calendar_id, account = runtime.config.calendar_id, runtime.account
     ids = [event.id for event in page.records]
     stored = stored_events(session, ids, calendar_id=calendar_id, account=account)
-    tracker.directory = build_directory(session, account, emails=_attendee_emails(page.records))
-    tracker.known = meetings_by_event(session, ids, account=account)
-    tracker.people = PeopleBatch.load(session, list(tracker.directory.people), account=account)
+    tracker.prepare(page.records)
     new: dict[str, CalendarEvent] = {}  # first seen: inserted together after the page
     for event in page.records:
         row = stored.get(event.id)
@@ -174,6 +172,13 @@ class _Tracker:
         self.user_email = user_email
         self.first_sync_at = first_sync_at
         self.account = runtime.account
+
+    def prepare(self, events: Sequence[CalendarEvent]) -> None:
+        """Read at once what tracking `events` needs: their attendees, meetings and people."""
+        directory = build_directory(self.session, self.account, emails=_attendee_emails(events))
+        self.directory = directory
+        self.known = meetings_by_event(self.session, [e.id for e in events], account=self.account)
+        self.people = PeopleBatch.load(self.session, list(directory.people), account=self.account)
 
     def track(self, event: CalendarEvent, *, earlier_notes: str | None = None) -> None:
         """Record, re-time or cancel the meeting of one event occurrence.

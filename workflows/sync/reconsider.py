@@ -24,7 +24,7 @@ from workflows.facts import USER_EMAIL, first_sync_at, get_fact, set_fact
 from workflows.runtime import Runtime
 from workflows.store.meetings import event_from_json
 from workflows.store.models import Event, Meeting, Person
-from workflows.sync.calendar import _Tracker, build_directory
+from workflows.sync.calendar import _Tracker
 
 log = structlog.get_logger(__name__)
 
@@ -50,7 +50,7 @@ def reconsider_events(runtime: Runtime, *, full: bool = False) -> int:
         tracker = _Tracker(
             runtime, session, get_fact(session, USER_EMAIL, account=account) or "", first
         )
-        tracker.directory = build_directory(session, account)
+        tracker.prepare(events)  # their people and meetings read at once, not event by event
         for event in events:
             tracker.track(event)
     log.info("calendar.reconsidered", events=len(events))
