@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
@@ -208,37 +209,75 @@ def faults_on(sandbox: Sandbox) -> None:
     sandbox.set_ambiguous_rate("*", AMBIGUOUS_RATE)
 
 
-def lose_broker(broker_url: str) -> int:
-    """The broker loses every queued message, as a restart without persistence would.
+def tagged(broker_url: str, tag: str) -> str:
+    """The broker URL with every connection of the service named `tag` (to drop them later)."""
+    if urlsplit(broker_url).scheme.startswith("redis"):
+        return f"{broker_url}?client_name={tag}"
+    return f"{broker_url}?client_properties=" + quote(repr({"connection_name": tag}))
 
-    A real restart of the shared server would disturb other tests, so the service's queues
-    are deleted instead: for Redis every key of the dramatiq namespace (queues, delayed
-    queues, acks and heartbeats), for RabbitMQ the three queues, purged. Returns how many
-    messages (or keys) were lost.
+
+def restart_broker(broker_url: str, tag: str) -> int:
+    """The broker restarts without its data: connections drop, every queued message is lost.
+
+    The shared server is not really restarted (that would disturb other tests): the
+    connections named `tag` are closed by the server and the service's queues emptied. For
+    Redis every key of the dramatiq namespace goes (queues, delayed queues, acks,
+    heartbeats); for RabbitMQ the three queues are purged (messages a worker holds unacked
+    survive, as they would a real restart) and the connections are closed with
+    `rabbitmqctl`, when it is at hand. Returns how many keys or messages were lost.
     """
     if urlsplit(broker_url).scheme.startswith("redis"):
-        import redis
+        return _restart_redis(broker_url, tag)
+    lost = _purge_rabbitmq(broker_url)
+    _close_rabbitmq_connections(tag)
+    return lost
 
-        client = redis.Redis.from_url(broker_url)
-        try:
-            keys = list(client.scan_iter(f"{REDIS_NAMESPACE}:*"))
-            keys = [
-                k for k in keys if b"airtable-rate" not in k
-            ]  # the rate limit is not the broker
-            return int(client.delete(*keys)) if keys else 0
-        finally:
-            client.close()
+
+def _restart_redis(broker_url: str, tag: str) -> int:
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    try:
+        _kill_redis_clients(client, tag)
+        keys = [k for k in client.scan_iter(f"{REDIS_NAMESPACE}:*") if b"airtable-rate" not in k]
+        lost = int(client.delete(*keys)) if keys else 0
+        _kill_redis_clients(client, tag)  # any that reconnected meanwhile
+        return lost
+    finally:
+        client.close()
+
+
+def _kill_redis_clients(client: Any, tag: str) -> None:
+    for entry in client.client_list():
+        if entry.get("name") == tag:
+            client.client_kill_filter(_id=entry["id"])
+
+
+def _purge_rabbitmq(broker_url: str) -> int:
     import pika
 
     connection = pika.BlockingConnection(pika.URLParameters(broker_url))
     try:
         channel = connection.channel()
-        lost = 0
-        for name in (QUEUE, f"{QUEUE}.DQ", f"{QUEUE}.XQ"):
-            lost += channel.queue_purge(name).method.message_count
-        return lost
+        names = (QUEUE, f"{QUEUE}.DQ", f"{QUEUE}.XQ")
+        return sum(channel.queue_purge(name).method.message_count for name in names)
     finally:
         connection.close()
+
+
+def _close_rabbitmq_connections(tag: str) -> None:
+    if shutil.which("rabbitmqctl") is None:
+        return
+    columns = ["pid", "client_properties", "--quiet", "--no-table-headers"]
+    listing = subprocess.run(
+        ["rabbitmqctl", "list_connections", *columns], capture_output=True, text=True, timeout=60
+    )
+    marker = f'{{"connection_name","{tag}"}}'
+    for line in listing.stdout.splitlines():
+        if marker in line:
+            pid = line.split("\t", 1)[0]
+            reason = "broker restart (failure suite)"
+            subprocess.run(["rabbitmqctl", "close_connection", pid, reason], timeout=60)
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,21 @@
 N informational interviews complete while 20% of API calls fail with 429 or 5xx, 5% of
 writes are applied with their response lost, every webhook reaches the web app three times,
 the process doing the work is killed with SIGKILL twice in the middle of its batches, the
-broker loses its queues once, and the Calendar sync token expires once. Once the faults stop,
-the user finds, within a bounded time, exactly one draft and one Thank-you per interview and
-one Action item per promise: nothing missing, nothing doubled.
+broker restarts once without its data (connections dropped, queued messages lost), and the
+Calendar sync token expires once. Once the faults stop, the user finds, within a bounded
+time, exactly one draft and one Thank-you per interview and one Action item per promise:
+nothing missing, nothing doubled.
 
 Run in the distributed shape (web, scheduler and workers on PostgreSQL, over Redis and over
 RabbitMQ) and in the embedded shape (`followthrough run` on SQLite, where the process killed
-is the whole service, then started again).
+is the whole service, then started again; its in-process broker dies with it).
 """
 
 from __future__ import annotations
 
 import socket
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,8 +35,9 @@ from tests.proof.failure_harness import (
     TripleRelay,
     add_events,
     faults_on,
-    lose_broker,
+    restart_broker,
     service_env,
+    tagged,
     totals,
     wait_until,
 )
@@ -180,8 +183,10 @@ def test_distributed_shape_survives_every_fault_with_exact_totals(
     broker_url: str,
 ) -> None:
     # Given web, scheduler and a worker on PostgreSQL and the broker, with every fault on
+    tag = f"ftproof-{uuid.uuid4().hex[:8]}"  # names the service's broker connections
+    service_broker = tagged(broker_url, tag)
     story = prepare(
-        tmp_path, sandbox_factory, relay_port, database_url=postgres_url, broker_url=broker_url
+        tmp_path, sandbox_factory, relay_port, database_url=postgres_url, broker_url=service_broker
     )
     upgrade(postgres_url)
     fleet = story.fleet
@@ -197,9 +202,9 @@ def test_distributed_shape_survives_every_fault_with_exact_totals(
         fleet.kill("worker-1")
         fleet.start("worker-2", "worker", "--threads", "4")
         add_events(story.sandbox, late[: len(late) // 2])
-        # and the broker loses its queues, the Calendar sync token expires
+        # and the broker restarts without its data, the Calendar sync token expires
         story.drafts_reach(0.4)
-        lose_broker(broker_url)
+        restart_broker(broker_url, tag)
         story.sandbox.expire_sync_tokens("calendar")
         add_events(story.sandbox, late[len(late) // 2 :])
         # and the second worker is killed mid-batch too
