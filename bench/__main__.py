@@ -8,6 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.latency import measure
 from bench.report import markdown
 from bench.workloads import Bench
 from bench.worlds import Sizes
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.03, help="seconds per request")
     parser.add_argument("--small", action="store_true", help="a tenth of the sizes (a smoke run)")
     parser.add_argument("--upto", default="W4", help="stop after this workload (W1..W4)")
+    parser.add_argument("--no-latency", action="store_true", help="skip the end-to-draft run")
     parser.add_argument("--profile", type=Path, help="write a cProfile of each workload here")
     args = parser.parse_args(argv)
     sizes = SMALL if args.small else Sizes()
@@ -32,9 +34,12 @@ def main(argv: list[str] | None = None) -> None:
         results = Bench(
             Path(workdir), sizes, args.latency, upto=args.upto, profile=args.profile
         ).run()
+        end_to_draft = None if args.no_latency else measure(Path(workdir), args.latency)
     for result in results:
         print(result.name, f"{result.wall:.2f}s", result.extra, file=sys.stderr)
     table = markdown(results, _machine(args.latency))
+    if end_to_draft is not None:
+        table += "\n" + end_to_draft.line() + "\n"
     print(table)
     if not args.small and args.upto == "W4":
         args.out.write_text(table)
