@@ -277,7 +277,8 @@ def _close_rabbitmq_connections(tag: str) -> None:
         if marker in line:
             pid = line.split("\t", 1)[0]
             reason = "broker restart (failure suite)"
-            subprocess.run(["rabbitmqctl", "close_connection", pid, reason], timeout=60)
+            command = ["rabbitmqctl", "close_connection", pid, reason]
+            subprocess.run(command, capture_output=True, timeout=60, check=True)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ import pytest
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.ratelimit import LocalRateLimiter
 from connectors.airtable.schema import init_schema
+from connectors.airtable.webhooks import list_webhooks
 from connectors.policy import FAST_POLICY
 from connectors.sandbox.server import Sandbox
 from tests.proof.failure_harness import (
@@ -69,6 +70,7 @@ class Scenario:
     sandbox: Sandbox
     fleet: Fleet
     database_url: str
+    airtable: AirtableClient
     timings: dict[str, float] = field(default_factory=dict)
 
     def drafts_reach(self, fraction: float) -> None:
@@ -100,6 +102,8 @@ class Scenario:
         assert len(found.drafts) == self.world.n
         assert sum(found.thank_yous.values()) == self.world.n
         assert sum(found.actions.values()) == len(self.world.expected().action_keys)
+        webhooks = list_webhooks(self.airtable)
+        assert len(webhooks) == 1, webhooks  # no stray webhook left behind (a base holds ten)
 
     def assert_faults_struck(self) -> None:
         """The sandbox really refused, dropped and expired what the story says."""
@@ -166,7 +170,7 @@ def prepare(
         http_port=port,
         public_url=relay.url,
     )
-    return Scenario(world, sandbox, Fleet(tmp_path, env), database_url)
+    return Scenario(world, sandbox, Fleet(tmp_path, env), database_url, airtable)
 
 
 @pytest.fixture(params=["redis", "rabbitmq"])
