@@ -19,6 +19,8 @@ from typing import Any, Literal, TextIO
 import structlog
 from structlog.typing import EventDict, Processor
 
+from service.web.metrics import count_events
+
 REDACTED = "[REDACTED]"
 SECRET_KEY_PARTS = ("token", "secret", "authorization", "password", "passwd", "api_key", "cookie")
 MIN_SECRET_LENGTH = 6  # shorter values would redact ordinary words
@@ -120,6 +122,7 @@ def configure_logging(
     stream = stream or sys.stderr
     structlog.configure(
         processors=[
+            count_events,  # before the level filter: metrics do not depend on LOG_LEVEL
             structlog.stdlib.filter_by_level,
             *_shared_processors(),
             structlog.processors.StackInfoRenderer(),

@@ -6,6 +6,9 @@ records into one registry; `/metrics` serves that registry in Prometheus' text f
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any
+
 from fastapi import APIRouter, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -55,6 +58,43 @@ QUEUE_LAG = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900),
     registry=REGISTRY,
 )
+
+
+def count_events(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Any:
+    """A structlog processor that counts the workflows' events into the metrics above.
+
+    The workflows know nothing of Prometheus; they log structured events (`sync.done`,
+    `meeting.completed`, ...) and this processor, first in the chain so that the log level
+    cannot hide them, turns those into counts.
+    """
+    name = event.get("event")
+    if name == "sync.done":
+        source = str(event.get("source", ""))
+        SYNCS.labels(source=source, outcome="ok").inc()
+        RECORDS.labels(source=source, outcome="read").inc(_number(event.get("records")))
+        RECORDS.labels(source=source, outcome="skipped").inc(_number(event.get("skipped")))
+    elif name == "sync.failed":
+        source = str(event.get("source", ""))
+        SYNCS.labels(source=source, outcome="failed").inc()
+        ERRORS.labels(where=source, error=str(event.get("error", ""))).inc()
+    elif name == "meeting.completed":
+        _count_completion(event)
+    elif name in ("due.skipped", "followup.skipped", "meeting.failed"):
+        ERRORS.labels(where=name, error=str(event.get("error", "skipped"))).inc()
+    return event
+
+
+def _count_completion(event: MutableMapping[str, Any]) -> None:
+    outcome = "skipped" if event.get("skipped") else "applied"
+    EFFECTS.labels(kind="meeting", outcome=outcome).inc()
+    if event.get("draft"):
+        EFFECTS.labels(kind="draft", outcome="applied").inc()
+    EFFECTS.labels(kind="follow_up", outcome="applied").inc(_number(event.get("followups")))
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and value > 0 else 0.0
+
 
 router = APIRouter(tags=["operations"])
 

@@ -17,3 +17,4 @@ def clean_settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
         monkeypatch.delenv(env_name(name), raising=False)
     monkeypatch.chdir(tmp_path)
     yield tmp_path
+from tests.workflows.conftest import make_runtime  # noqa: E402,F401 (the fixture, for tests that run whole passes)
