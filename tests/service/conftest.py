@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from service.settings import Settings, env_name
+from tests.workflows.conftest import make_runtime  # noqa: F401 (fixture for whole-pass tests)
 
 
 @pytest.fixture
@@ -17,4 +18,3 @@ def clean_settings_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
         monkeypatch.delenv(env_name(name), raising=False)
     monkeypatch.chdir(tmp_path)
     yield tmp_path
-from tests.workflows.conftest import make_runtime  # noqa: E402,F401 (the fixture, for tests that run whole passes)
