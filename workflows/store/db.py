@@ -9,8 +9,11 @@ a deferred (read-only) transaction that never waits for writers.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +34,18 @@ def create_engine(
     )
 
 
+def _create_private(path: Path) -> None:
+    """Create a new database file readable by its owner only: it holds webhook secrets.
+
+    SQLite gives its -wal and -shm files the database file's permissions.
+    """
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def _sqlite_engine(url: str, *, busy_timeout: float, pool_size: int, echo: bool) -> Engine:
     connect_args = {"timeout": busy_timeout, "check_same_thread": False}
     if sa.make_url(url).database in (None, "", ":memory:"):
@@ -39,6 +54,7 @@ def _sqlite_engine(url: str, *, busy_timeout: float, pool_size: int, echo: bool)
             url, connect_args=connect_args, poolclass=sa.pool.StaticPool, echo=echo
         )
     else:
+        _create_private(Path(str(sa.make_url(url).database)))
         engine = sa.create_engine(
             url, connect_args=connect_args, pool_size=pool_size, max_overflow=pool_size, echo=echo
         )

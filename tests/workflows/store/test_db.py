@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -57,3 +58,14 @@ def test_a_reader_does_not_wait_for_a_writer(db: Database) -> None:
         # When a reader reads, Then it answers at once with what was committed
         (elapsed,) = race(1, read)
     assert elapsed < 2.0
+
+
+def test_a_new_sqlite_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    # The store keeps Airtable MAC secrets and Calendar channel tokens.
+    path = tmp_path / "nested" / "followthrough.db"
+    db = Database(f"sqlite:///{path}")
+    try:
+        db.ping()
+    finally:
+        db.dispose()
+    assert path.stat().st_mode & 0o777 == 0o600
