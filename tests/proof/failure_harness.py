@@ -348,6 +348,35 @@ def totals(sandbox: Sandbox) -> Totals:
     )
 
 
+def loose_ends(sandbox: Sandbox) -> dict[str, list[str]]:
+    """Rows a correct run completes but that are not: unlinked follow-ups, unfinished
+    meetings, contacts whose stage and last meeting were not written back."""
+    records = sandbox.airtable.records
+    followups = [r["fields"] for r in records("Follow-ups")]
+    meetings = [r["fields"] for r in records("Meetings")]
+    contacts = [r["fields"] for r in records("Contacts")]
+    found = {
+        "unlinked follow-ups": [f.get("Key", "") for f in followups if not _linked(f)],
+        "unfinished meetings": [
+            m.get("Event ID", "")
+            for m in meetings
+            if m.get("Status") != "Completed"
+            or not m.get("Thank-you Draft")
+            or not m.get("Contact")
+        ],
+        "contacts not met": [
+            c.get("Email", "")
+            for c in contacts
+            if c.get("Stage") != "Keeping in touch" or not c.get("Last Met")
+        ],
+    }
+    return {name: sorted(items)[:5] for name, items in found.items() if items}
+
+
+def _linked(followup: dict[str, Any]) -> bool:
+    return bool(followup.get("Contact")) and bool(followup.get("Meeting"))
+
+
 def add_events(sandbox: Sandbox, events: list[dict[str, Any]]) -> None:
     """The user puts interviews on the calendar (each change is pushed to the service)."""
     for event in events:

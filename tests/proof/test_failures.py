@@ -36,6 +36,7 @@ from tests.proof.failure_harness import (
     TripleRelay,
     add_events,
     faults_on,
+    loose_ends,
     restart_broker,
     service_env,
     tagged,
@@ -102,6 +103,7 @@ class Scenario:
         assert len(found.drafts) == self.world.n
         assert sum(found.thank_yous.values()) == self.world.n
         assert sum(found.actions.values()) == len(self.world.expected().action_keys)
+        assert loose_ends(self.sandbox) == {}
         webhooks = list_webhooks(self.airtable)
         assert len(webhooks) == 1, webhooks  # no stray webhook left behind (a base holds ten)
 
