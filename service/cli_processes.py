@@ -135,17 +135,19 @@ def _distributed_part(settings: Settings) -> tuple[Any, Any, Any]:
 
 def run_once(settings: Settings, sources: list[str] | None = None) -> None:
     """One pass: sync (all or `sources`), run what is due, print a summary; exit 1 on failures."""
-    from service.console import print_pass
+    from service.console import print_pass, sync_progress
     from service.wiring import build_runtime
     from workflows.passes import PassReport, run_once, sync_all
 
     runtime = build_runtime(settings)
     try:
-        if sources is None:
-            report = run_once(runtime)
-        else:
-            report = PassReport()
-            sync_all(runtime, report, sources)
+        with sync_progress() as on_page:
+            runtime.on_sync_page = on_page
+            if sources is None:
+                report = run_once(runtime)
+            else:
+                report = PassReport()
+                sync_all(runtime, report, sources)
     finally:
         runtime.db.dispose()
     print_pass(report)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import structlog
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
 from service.web.status import StatusSnapshot
 from workflows.completion import Outcome
 from workflows.passes import PassReport
+from workflows.sync.report import SyncReport
+
+log = structlog.get_logger(__name__)
 
 console = Console(markup=False)
 """Markup off: titles and names are the user's text, and `[/]` in one must print, not crash."""
@@ -72,3 +80,29 @@ def print_status(snapshot: StatusSnapshot) -> None:
         console.print(
             f"error {error.at:%Y-%m-%d %H:%M} {error.where}: {error.message}", style="red"
         )
+
+
+@contextmanager
+def sync_progress() -> Iterator[Callable[[SyncReport], None]]:
+    """A callback for each page a sync reads: a live progress line in a terminal, else a log event.
+
+    Sources report no totals up front (a sync token says nothing of how much changed), so
+    the bar counts records as they come.
+    """
+    if not console.is_terminal:
+        yield lambda report: log.info("sync.page", **report.fields())
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,.0f} records"),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def on_page(report: SyncReport) -> None:
+            if report.source not in tasks:
+                tasks[report.source] = progress.add_task(f"syncing {report.source}", total=None)
+            progress.update(tasks[report.source], completed=report.records)
+
+        yield on_page

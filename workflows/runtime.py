@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -26,6 +28,9 @@ from workflows.store.base import DEFAULT_ACCOUNT
 from workflows.store.db import Database
 from workflows.store.due import DEFAULT_CLAIM
 from workflows.store.ledger import DEFAULT_HOLD
+
+if TYPE_CHECKING:
+    from workflows.sync.report import SyncReport
 
 TASKS_SINKS = ("airtable", "google", "both")
 
@@ -72,6 +77,7 @@ class Runtime:
     google: GoogleClient | None = None
     airtable: AirtableClient | None = None
     clock: Clock = field(default_factory=Clock)
+    on_sync_page: Callable[[SyncReport], None] | None = None  # e.g. a progress bar
     _templates: jinja2.Environment | None = field(default=None, repr=False)
     _policy: QualifyPolicy | None = field(default=None, repr=False)
 

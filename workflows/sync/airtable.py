@@ -66,7 +66,7 @@ WEBHOOKS_BEFORE = (
 def sync_airtable(runtime: Runtime) -> SyncReport:
     """One pass: read the webhook's changes, or create it and read everything the first time."""
     client = runtime.need_airtable()
-    report = SyncReport(SOURCE)
+    report = SyncReport(SOURCE, progress=runtime.on_sync_page)
     channel = _channel(runtime)
     if channel is not None:
         try:

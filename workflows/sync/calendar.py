@@ -56,7 +56,7 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
     google = runtime.need_google()
     calendar_id = runtime.config.calendar_id
     cursor_name = f"{SOURCE}:{calendar_id}"
-    report = SyncReport(SOURCE)
+    report = SyncReport(SOURCE, progress=runtime.on_sync_page)
     now = runtime.now()
     with runtime.db.read() as session:
         cursor = get_cursor(session, cursor_name, account=runtime.account)
@@ -70,10 +70,7 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
             )
             if page.last and page.next_cursor:
                 set_cursor(session, cursor_name, page.next_cursor, account=runtime.account)
-        report.pages += 1
-        report.records += len(page.records)
-        report.full = report.full or page.full_sync
-        report.skipped.extend(page.skipped)
+        report.add_page(page)
     return report
 
 

@@ -24,7 +24,7 @@ SOURCE = "google_contacts"
 def sync_contacts(runtime: Runtime) -> SyncReport:
     """One incremental pass over Google Contacts (a full one when there is no valid cursor)."""
     google = runtime.need_google()
-    report = SyncReport(SOURCE)
+    report = SyncReport(SOURCE, progress=runtime.on_sync_page)
     with runtime.db.read() as session:
         cursor = get_cursor(session, SOURCE, account=runtime.account)
     for page in google.contacts.sync(cursor):
@@ -32,10 +32,7 @@ def sync_contacts(runtime: Runtime) -> SyncReport:
             _apply_page(session, page, runtime.account)
             if page.last and page.next_cursor:
                 set_cursor(session, SOURCE, page.next_cursor, account=runtime.account)
-        report.pages += 1
-        report.records += len(page.records)
-        report.full = report.full or page.full_sync
-        report.skipped.extend(page.skipped)
+        report.add_page(page)
     return report
 
 

@@ -17,13 +17,13 @@ import hashlib
 
 import sqlalchemy as sa
 import structlog
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from connectors.records import CalendarEvent
 from workflows.facts import USER_EMAIL, first_sync_at, get_fact, set_fact
 from workflows.runtime import Runtime
 from workflows.store.meetings import event_from_json
-from workflows.store.models import Event, Meeting, Person
+from workflows.store.models import Event, Meeting, Person, PersonEmail
 from workflows.sync.calendar import _Tracker
 
 log = structlog.get_logger(__name__)
@@ -60,19 +60,23 @@ def reconsider_events(runtime: Runtime, *, full: bool = False) -> int:
 def contacts_fingerprint(session: Session, account: str) -> str:
     """A digest of who the active Airtable contacts are (ids, emails, Inactive or not)."""
     query = (
-        sa.select(Person)
+        sa.select(Person.id, Person.airtable_record_id, Person.inactive, PersonEmail.email)
+        .outerjoin(PersonEmail, PersonEmail.person_id == Person.id)
         .where(
             Person.account == account,
             Person.airtable_record_id.is_not(None),
             Person.airtable_deleted.is_(False),
         )
-        .options(selectinload(Person.emails))
-        .order_by(Person.airtable_record_id)
-    )
+        .order_by(Person.airtable_record_id, Person.id)
+    )  # plain rows, not people: this runs after every calendar pass
+    people: dict[int, tuple[str | None, bool, list[str]]] = {}
+    for person_id, record_id, inactive, email in session.execute(query):
+        entry = people.setdefault(person_id, (record_id, inactive, []))
+        if email is not None:
+            entry[2].append(email)
     digest = hashlib.sha256()
-    for person in session.execute(query).scalars():
-        emails = ",".join(sorted(e.email for e in person.emails))
-        digest.update(f"{person.airtable_record_id}|{person.inactive}|{emails}\n".encode())
+    for record_id, inactive, emails in people.values():
+        digest.update(f"{record_id}|{inactive}|{','.join(sorted(emails))}\n".encode())
     return digest.hexdigest()
 
 

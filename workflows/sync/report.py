@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from connectors.records import Skipped
+from connectors.records import Page, Skipped
 
 
 @dataclass
@@ -17,6 +19,16 @@ class SyncReport:
     full: bool = False
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    progress: Callable[[SyncReport], None] | None = field(default=None, repr=False)
+
+    def add_page(self, page: Page[Any]) -> None:
+        """Count one page read and applied, and tell whoever follows the progress."""
+        self.pages += 1
+        self.records += len(page.records)
+        self.full = self.full or page.full_sync
+        self.skipped.extend(page.skipped)
+        if self.progress is not None:
+            self.progress(self)
 
     def fields(self) -> dict[str, object]:
         """The report as structured log fields."""
