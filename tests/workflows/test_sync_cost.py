@@ -17,13 +17,16 @@ from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.world import (
     FAST_AIRTABLE,
+    airtable_contact,
     at,
     fast,
+    followups,
     google_person,
     guest,
     meeting,
     world,
 )
+from workflows.passes import run_once
 from workflows.runtime import Runtime
 from workflows.sync import sync_source
 
@@ -108,3 +111,27 @@ def test_judging_recent_events_again_costs_a_few_statements_whatever_their_numbe
         sync_source(runtime, "google_calendar")
 
     assert len(lookups(seen)) < 60, f"{len(lookups(seen))} look-ups to judge 300 events again"
+
+
+def test_a_pass_with_every_due_contact_reminded_costs_a_few_statements(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    due = [
+        airtable_contact(
+            f"recDue{i:010d}",
+            Name=f"Due {i}",
+            Email=f"due{i}@x.example",
+            Next_Update_Due="2026-02-01",
+        )
+        for i in range(120)
+    ]
+    sandbox: Sandbox = sandbox_factory(world(airtable=due), airtable_rate_limit=FAST_AIRTABLE)
+    runtime = fast(make_runtime(sandbox, now=NOW), sandbox)
+    run_once(runtime)
+    assert len(followups(sandbox, "Progress update")) == 120  # each due contact reminded once
+
+    with statements(runtime) as seen:
+        run_once(runtime)
+
+    assert len(followups(sandbox, "Progress update")) == 120
+    assert len(seen) < 60, f"{len(seen)} statements for a pass with 120 contacts reminded"
