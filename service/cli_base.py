@@ -33,10 +33,17 @@ app = typer.Typer(
     "Exit codes: 0 done, 1 failed, 2 bad usage, 3 you must act, 75 try again later.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # docstring paragraphs are re-wrapped, not shown ragged
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-auth_app = typer.Typer(help="Authorize Followthrough to use your accounts.", no_args_is_help=True)
-airtable_app = typer.Typer(help="Set up the Airtable base.", no_args_is_help=True)
+auth_app = typer.Typer(
+    help="Authorize Followthrough to use your accounts.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
+airtable_app = typer.Typer(
+    help="Set up the Airtable base.", no_args_is_help=True, rich_markup_mode="markdown"
+)
 app.add_typer(auth_app, name="auth")
 app.add_typer(airtable_app, name="airtable")
 
