@@ -36,8 +36,9 @@ DELIVERIES = 3
 QUEUE = "followthrough"  # the service's queue (workflows.actors.DEFAULT_QUEUE)
 REDIS_NAMESPACE = "followthrough"  # service.broker's RedisBroker namespace
 
-ERROR_RATES = {429: 0.07, 500: 0.07, 503: 0.06}
-"""20% of API calls fail: Google's and Airtable's alike, the OAuth token endpoint included."""
+ERROR_RATES = {429: 0.075, 500: 0.075, 503: 0.065}
+"""20% of API calls fail (the sandbox draws each status on its own: 1 - .925 * .925 * .935),
+Google's and Airtable's alike, the OAuth token endpoint included."""
 AMBIGUOUS_RATE = 0.05
 """5% of writes are applied and their response lost (the connection closes unanswered)."""
 
@@ -49,15 +50,16 @@ SHORT_TIMES = {
 }
 
 
-def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll `check` until it returns something truthy; fail naming `what`."""
+def wait_until(check: Callable[[], Any], timeout: float, what: str | Callable[[], str]) -> Any:
+    """Poll `check` until it returns something truthy; fail naming `what` (called if callable,
+    so that the message tells the state at the time of failure)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = check()
         if result:
             return result
         time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+    pytest.fail(f"timed out after {timeout}s waiting for {what() if callable(what) else what}")
 
 
 class TripleRelay:
