@@ -67,17 +67,21 @@ def do_sync(sources: Sequence[str] | None, sweep: AnyActor) -> None:
     A failing source does not stop the others: nothing due waits for an unrelated outage.
     A source another worker is syncing right now is retried later (RetryLater), so two
     syncs of one source never overlap (two first Airtable syncs would make two webhooks).
+    When every source was busy there is no sweep: the syncs running now sweep when done
+    (duplicate webhooks would otherwise send a sweep each, thousands in a busy minute).
     """
     runtime = current()
     first_error: FollowthroughError | None = None
+    names = list(sources or SOURCES)
     busy: list[str] = []
-    for name in sources or list(SOURCES):
+    for name in names:
         try:
             if not sync_alone(runtime, name):
                 busy.append(name)
         except FollowthroughError as exc:  # recorded on the status page by sync_source
             first_error = first_error or exc
-    sweep.send()
+    if len(busy) < len(names):
+        sweep.send()
     if first_error is not None:
         raise first_error
     if busy:

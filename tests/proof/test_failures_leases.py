@@ -10,9 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import pytest
+from dramatiq.brokers.stub import StubBroker
+
+from connectors.errors import RetryLater
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory, make_runtime  # noqa: F401 (fixture)
-from workflows.actors import sync_alone, sync_lease
+from workflows.actors import declare_actors, do_sync, sync_alone, sync_lease
+from workflows.runtime import install
 from workflows.store.lease import acquire_lease
 
 NOW = dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
@@ -37,3 +42,25 @@ def test_a_killed_syncers_lease_lapses_after_the_claim_time(
     # Then it stands back at first, and then syncs: the calendar is read
     assert (at_once, later) == (False, True)
     assert sandbox.request_counts().get("calendar.events.list", 0) >= 1
+
+
+def test_a_sync_that_finds_its_source_busy_sends_no_sweep(
+    sandbox: Sandbox,
+    make_runtime: RuntimeFactory,  # noqa: F811
+) -> None:
+    # Given another worker syncing the calendar right now
+    runtime = make_runtime(sandbox, now=NOW)
+    install(runtime)
+    broker = StubBroker()
+    actors = declare_actors(broker, queue_name="busy_sync_test")
+    with runtime.db.transaction() as session:
+        holder_ttl = dt.timedelta(minutes=1)
+        assert acquire_lease(session, sync_lease("google_calendar"), "busy-worker", holder_ttl)
+
+    # When a push's sync of the calendar arrives meanwhile
+    with pytest.raises(RetryLater):
+        do_sync(["google_calendar"], actors.sweep)
+
+    # Then it is retried later, and leaves the sweep to the sync under way (none queued)
+    assert broker.queues["busy_sync_test"].qsize() == 0
+    assert sandbox.request_counts().get("calendar.events.list", 0) == 0
