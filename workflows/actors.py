@@ -68,7 +68,7 @@ def do_sync(sources: Sequence[str] | None, sweep: AnyActor) -> None:
     A source another worker is syncing right now is retried later (RetryLater), so two
     syncs of one source never overlap (two first Airtable syncs would make two webhooks).
     When every source was busy there is no sweep: the syncs running now sweep when done
-    (duplicate webhooks would otherwise send a sweep each, thousands in a busy minute).
+    (duplicate webhooks would otherwise each send a sweep: over a thousand in one run).
     """
     runtime = current()
     first_error: FollowthroughError | None = None
