@@ -175,6 +175,7 @@ class AirtableChange:
     record_id: str
     kind: str  # created | changed | destroyed
     changed_fields: tuple[str, ...] = ()
+    changed_at: dt.datetime | None = None  # when the latest change to it was made
 
 
 # --- Effects ----------------------------------------------------------------------------------

@@ -240,7 +240,7 @@ def _to_changes(
             table_name = names.tables.get(table_id, table_id)
             if table_name not in WATCHED_TABLES:
                 continue
-            for change in _table_changes(table_name, table, names):
+            for change in _table_changes(table_name, table, names, payload.timestamp):
                 key = (change.table, change.record_id)
                 merged[key] = _merge(merged.get(key), change)
     return tuple(merged.values())
@@ -273,19 +273,19 @@ def _known(
 
 
 def _table_changes(
-    table_name: str, table: WebhookPayload.TableChanged, names: IdNames
+    table_name: str, table: WebhookPayload.TableChanged, names: IdNames, at: dt.datetime
 ) -> list[AirtableChange]:
     out = [
-        AirtableChange(table_name, record_id, "created")
+        AirtableChange(table_name, record_id, "created", changed_at=at)
         for record_id in table.created_records_by_id
     ]
     for record_id, changed in table.changed_records_by_id.items():
         fields = tuple(
             sorted(names.fields.get(f, f) for f in changed.current.cell_values_by_field_id)
         )
-        out.append(AirtableChange(table_name, record_id, "changed", fields))
+        out.append(AirtableChange(table_name, record_id, "changed", fields, changed_at=at))
     out += [
-        AirtableChange(table_name, record_id, "destroyed")
+        AirtableChange(table_name, record_id, "destroyed", changed_at=at)
         for record_id in table.destroyed_record_ids
     ]
     return out
@@ -299,7 +299,13 @@ def _merge(before: AirtableChange | None, after: AirtableChange) -> AirtableChan
         return after if after.kind == "created" else before
     kind = "created" if before.kind == "created" or after.kind == "created" else "changed"
     fields = tuple(sorted(set(before.changed_fields) | set(after.changed_fields)))
-    return AirtableChange(after.table, after.record_id, kind, () if kind == "created" else fields)
+    return AirtableChange(
+        after.table,
+        after.record_id,
+        kind,
+        () if kind == "created" else fields,
+        changed_at=after.changed_at,
+    )
 
 
 def _webhook_gone(webhook_id: str) -> ResyncRequired:

@@ -97,6 +97,22 @@ def test_a_progress_update_done_moves_the_next_one_by_the_cadence(
     assert sorted(r["Due"] for r in reminders) == ["2026-03-16", "2026-04-01"]
 
 
+def test_done_counts_from_the_day_it_was_marked_however_late_the_pass_sees_it(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime = _ada_met_on_march_2(sandbox_factory, make_runtime)
+    _pass(runtime, at(2026, 3, 16, 9))
+
+    # When the user marks it Done on March 18 while Followthrough is not running...
+    sandbox.airtable.webhooks.clock = lambda: at(2026, 3, 18, 9)  # when Airtable records it
+    _mark_done(sandbox, "update on your progress")
+    # ...and the laptop is opened three days later
+    _pass(runtime, at(2026, 3, 21, 9))
+
+    # Then the next update is due 14 days after March 18, not after March 21
+    assert contact(sandbox, ADA)["Next Update Due"] == "2026-04-01"
+
+
 def test_a_changed_cadence_applies_from_the_next_update(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:

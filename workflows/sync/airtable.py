@@ -9,10 +9,11 @@ work, so it is done by the sweep with the same guarantees as everything else.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import structlog
@@ -108,8 +109,9 @@ def _incremental(
     contacts = _fetch(client, read_contacts, _live_ids(by_table[Contacts.TABLE]))
     meetings = _fetch(client, read_meetings, _live_ids(by_table[Meetings.TABLE]))
     follow_ups = _fetch(client, read_follow_ups, _live_ids(by_table[FollowUps.TABLE]))
+    changed_at = {c.record_id: c.changed_at for c in batch.changes if c.changed_at}
     with runtime.db.transaction() as session:
-        _apply(runtime, session, contacts, meetings, follow_ups, report)
+        _apply(runtime, session, contacts, meetings, follow_ups, report, changed_at)
         for change in by_table[Contacts.TABLE]:
             if change.kind == "destroyed":
                 forget_airtable_record(session, change.record_id, account=runtime.account)
@@ -192,6 +194,7 @@ def _apply(
     meetings: list[Page[AirtableMeeting]],
     follow_ups: list[Page[AirtableFollowUp]],
     report: SyncReport,
+    changed_at: Mapping[str, dt.datetime] | None = None,
 ) -> None:
     pages: list[Page[Any]] = [*contacts, *meetings, *follow_ups]
     for page in pages:
@@ -212,7 +215,8 @@ def _apply(
             _meeting_notes(runtime, session, meeting)
     for page in follow_ups:
         for follow_up in page.records:
-            _follow_up_status(runtime, session, follow_up)
+            when = (changed_at or {}).get(follow_up.record_id)
+            _follow_up_status(runtime, session, follow_up, when)
 
 
 def _duplicate(holder: Person | None, contact: AirtableContact) -> Skipped | None:
@@ -246,13 +250,20 @@ def _meeting_notes(runtime: Runtime, session: Session, record: AirtableMeeting) 
         )
 
 
-def _follow_up_status(runtime: Runtime, session: Session, record: AirtableFollowUp) -> None:
-    """A follow-up the user marked Done (or reopened) in Airtable."""
+def _follow_up_status(
+    runtime: Runtime, session: Session, record: AirtableFollowUp, when: dt.datetime | None
+) -> None:
+    """A follow-up the user marked Done (or reopened) in Airtable, at `when` if known.
+
+    The change's own time counts (a Done progress update moves Next Update Due from the day
+    it was done, however late this pass sees it), never later than the clock's now.
+    """
     follow_up = followup_by_airtable_id(session, record.record_id, account=runtime.account)
     status = _STATUS_CODES.get(record.status or "")
     if follow_up is None or status is None:
         return
-    changed = set_status(follow_up, status, at=runtime.now())
+    at = min(when, runtime.now()) if when is not None else runtime.now()
+    changed = set_status(follow_up, status, at=at)
     if changed and status == "done" and follow_up.kind == "progress_update":
         due.schedule(
             session,
