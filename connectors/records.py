@@ -175,7 +175,8 @@ class AirtableChange:
     record_id: str
     kind: str  # created | changed | destroyed
     changed_fields: tuple[str, ...] = ()
-    changed_at: dt.datetime | None = None  # when the latest change to it was made
+    # When the latest change to it was made; not part of what the change is.
+    changed_at: dt.datetime | None = field(default=None, compare=False)
 
 
 # --- Effects ----------------------------------------------------------------------------------
