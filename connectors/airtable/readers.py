@@ -30,31 +30,58 @@ PAGE_SIZE = 100
 
 
 def read_contacts(
-    client: AirtableClient, *, formula: str | None = None
+    client: AirtableClient,
+    *,
+    formula: str | None = None,
+    record_ids: Sequence[str] | None = None,
 ) -> Iterator[Page[AirtableContact]]:
-    """Every Contacts record (or those matching `formula`), a page at a time."""
-    return _read(client, Contacts.TABLE, parse_contact, formula)
+    """Every Contacts record (or those matching `formula`, or with `record_ids`), by page."""
+    return _read_some(client, Contacts.TABLE, parse_contact, formula, record_ids)
 
 
 def read_meetings(
-    client: AirtableClient, *, formula: str | None = None
+    client: AirtableClient,
+    *,
+    formula: str | None = None,
+    record_ids: Sequence[str] | None = None,
 ) -> Iterator[Page[AirtableMeeting]]:
-    """Every Meetings record (or those matching `formula`), a page at a time."""
-    return _read(client, Meetings.TABLE, parse_meeting, formula)
+    """Every Meetings record (or those matching `formula`, or with `record_ids`), by page."""
+    return _read_some(client, Meetings.TABLE, parse_meeting, formula, record_ids)
 
 
 def read_follow_ups(
-    client: AirtableClient, *, formula: str | None = None
+    client: AirtableClient,
+    *,
+    formula: str | None = None,
+    record_ids: Sequence[str] | None = None,
 ) -> Iterator[Page[AirtableFollowUp]]:
-    """Every Follow-ups record (or those matching `formula`), a page at a time."""
-    return _read(client, FollowUps.TABLE, parse_follow_up, formula)
+    """Every Follow-ups record (or those matching `formula`, or with `record_ids`), by page."""
+    return _read_some(client, FollowUps.TABLE, parse_follow_up, formula, record_ids)
 
 
 def read_by_ids(
     client: AirtableClient, table: str, record_ids: Sequence[str]
 ) -> Iterator[Page[AirtableContact] | Page[AirtableMeeting] | Page[AirtableFollowUp]]:
     """The records of `table` with these ids (e.g. those a change feed named), 100 ids a query."""
-    parse = _PARSERS[table]
+    return _read_some(client, table, _PARSERS[table], None, record_ids)  # type: ignore[arg-type]
+
+
+def _read_some(
+    client: AirtableClient,
+    table: str,
+    parse: Callable[[RecordDict], T],
+    formula: str | None,
+    record_ids: Sequence[str] | None,
+) -> Iterator[Page[T]]:
+    if record_ids is None:
+        return _read(client, table, parse, formula)
+    return _read_ids(client, table, parse, record_ids)
+
+
+def _read_ids(
+    client: AirtableClient, table: str, parse: Callable[[RecordDict], T], record_ids: Sequence[str]
+) -> Iterator[Page[T]]:
+    """No request for no ids; otherwise one query per 100 ids, the last page marked last."""
     if not record_ids:
         yield Page(records=(), last=True)
         return

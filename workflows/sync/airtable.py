@@ -20,7 +20,6 @@ import structlog
 from sqlalchemy.orm import Session
 
 from connectors.airtable.client import AirtableClient
-from connectors.airtable.formula import record_id_in
 from connectors.airtable.readers import read_contacts, read_follow_ups, read_meetings
 from connectors.airtable.schema import Contacts, FollowUps, Meetings
 from connectors.airtable.webhooks import (
@@ -58,10 +57,7 @@ log = structlog.get_logger(__name__)
 SOURCE = "airtable"
 PROVIDER = "airtable"
 _STATUS_CODES = {"Open": "open", "Done": "done", "Snoozed": "snoozed"}
-_RECORD_IDS_PER_READ = 50
-WEBHOOKS_BEFORE = (
-    "fact:airtable_webhooks_before_create"  # keeps the filterByFormula well under URL length limits
-)
+WEBHOOKS_BEFORE = "fact:airtable_webhooks_before_create"
 
 
 def sync_airtable(runtime: Runtime) -> SyncReport:
@@ -106,9 +102,9 @@ def _incremental(
     by_table: dict[str, list[AirtableChange]] = defaultdict(list)
     for change in batch.changes:
         by_table[change.table].append(change)
-    contacts = _fetch(client, read_contacts, _live_ids(by_table[Contacts.TABLE]))
-    meetings = _fetch(client, read_meetings, _live_ids(by_table[Meetings.TABLE]))
-    follow_ups = _fetch(client, read_follow_ups, _live_ids(by_table[FollowUps.TABLE]))
+    contacts = list(read_contacts(client, record_ids=_live_ids(by_table[Contacts.TABLE])))
+    meetings = list(read_meetings(client, record_ids=_live_ids(by_table[Meetings.TABLE])))
+    follow_ups = list(read_follow_ups(client, record_ids=_live_ids(by_table[FollowUps.TABLE])))
     changed_at = {c.record_id: c.changed_at for c in batch.changes if c.changed_at}
     with runtime.db.transaction() as session:
         _apply(runtime, session, contacts, meetings, follow_ups, report, changed_at)
@@ -176,15 +172,6 @@ def _all(pages: Iterator[Page]) -> list[Page]:  # type: ignore[type-arg]
 
 def _live_ids(changes: Iterable[AirtableChange]) -> list[str]:
     return [c.record_id for c in changes if c.kind != "destroyed"]
-
-
-def _fetch(client: AirtableClient, reader, record_ids: list[str]) -> list[Page]:  # type: ignore[no-untyped-def, type-arg]
-    """The current state of the named records (one request per 50 ids; none for no ids)."""
-    pages: list[Page] = []  # type: ignore[type-arg]
-    for start in range(0, len(record_ids), _RECORD_IDS_PER_READ):
-        chunk = record_ids[start : start + _RECORD_IDS_PER_READ]
-        pages.extend(reader(client, formula=record_id_in(chunk)))
-    return pages
 
 
 def _apply(
