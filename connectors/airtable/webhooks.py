@@ -185,6 +185,11 @@ def verify_notification(raw_body: bytes, mac_header: str, mac_secret_base64: str
         secret = base64.b64decode(mac_secret_base64, validate=True)
     except (binascii.Error, ValueError):
         return False
+    return mac_matches(raw_body, mac_header, secret)
+
+
+def mac_matches(raw_body: bytes, mac_header: str | None, secret: bytes) -> bool:
+    """The same check with the secret already decoded; compares in constant time."""
     expected = "hmac-sha256=" + hmac.new(secret, raw_body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), (mac_header or "").strip().encode())
 

@@ -7,14 +7,14 @@ harmless: the read starts from the stored cursor.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from connectors.airtable.webhooks import mac_matches
+from connectors.google.calendar import verify_channel
 from service.logging import get_logger
 from service.web.context import WebContext
 
@@ -51,7 +51,7 @@ async def calendar_notification(
     if not channel_id or expected is None:
         log.warning("webhook.rejected", source="calendar", reason="unknown channel")
         raise HTTPException(404, "unknown channel")
-    if not _same(channel_token or "", expected):
+    if not verify_channel(request.headers, channel_id, expected):
         log.warning("webhook.rejected", source="calendar", channel=channel_id, reason="bad token")
         raise HTTPException(403, "bad channel token")
     if resource_state != "sync":
@@ -85,8 +85,7 @@ async def airtable_ping(
     if secret is None:
         log.warning("webhook.rejected", source="airtable", reason="unknown webhook")
         raise HTTPException(404, "unknown webhook")
-    expected = MAC_PREFIX + hmac.new(secret, body, hashlib.sha256).hexdigest()
-    if not _same(content_mac.lower(), expected):
+    if not mac_matches(body, content_mac, secret):
         log.warning("webhook.rejected", source="airtable", webhook=webhook_id, reason="bad MAC")
         raise HTTPException(401, "bad MAC")
     await run_in_threadpool(context.enqueue_airtable_fetch, webhook_id)
@@ -104,8 +103,3 @@ def _webhook_id(body: bytes) -> str:
     if not isinstance(webhook_id, str) or not webhook_id:
         raise HTTPException(400, "body is not an Airtable webhook ping")
     return webhook_id
-
-
-def _same(given: str, expected: str) -> bool:
-    """Constant-time comparison of two strings."""
-    return hmac.compare_digest(given.encode(), expected.encode())

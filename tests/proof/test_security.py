@@ -36,7 +36,7 @@ from dramatiq.middleware import Retries, default_middleware
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.formula import any_equals, equals, record_id_in
 from connectors.airtable.ratelimit import LocalRateLimiter
-from connectors.airtable.webhooks import verify_notification
+from connectors.airtable.webhooks import mac_matches
 from connectors.google.calendar import verify_channel
 from connectors.google.client import GoogleClient
 from connectors.policy import FAST_POLICY
@@ -89,14 +89,19 @@ def test_no_secret_is_compared_with_equals_anywhere_in_the_service() -> None:
 
 
 def test_webhook_checks_compare_in_constant_time() -> None:
-    for receiver in (webhooks.calendar_notification, webhooks.airtable_ping):
-        assert "_same(" in inspect.getsource(receiver)
-    for check in (webhooks._same, verify_channel, verify_notification):
+    assert "verify_channel(" in inspect.getsource(webhooks.calendar_notification)
+    assert "mac_matches(" in inspect.getsource(webhooks.airtable_ping)
+    for check in (verify_channel, mac_matches):
         assert "compare_digest(" in inspect.getsource(check), check.__name__
-    # and the helper behaves: equal only for the same bytes, any length, no exception
-    assert webhooks._same("token-é", "token-é")
-    assert not webhooks._same("token", "token-longer")
-    assert not webhooks._same("", "token")
+    # and the checks behave: equal only for the same bytes, any length, no exception
+    headers = {"X-Goog-Channel-ID": "chan", "X-Goog-Channel-Token": "token-é"}
+    assert verify_channel(headers, "chan", "token-é")
+    assert not verify_channel(headers, "chan", "token-é-longer")
+    assert not verify_channel({"X-Goog-Channel-ID": "chan"}, "chan", "token")
+    mac = "hmac-sha256=" + hmac.new(b"key", b"body", hashlib.sha256).hexdigest()
+    assert mac_matches(b"body", mac, b"key")
+    assert not mac_matches(b"body", mac + "0", b"key")
+    assert not mac_matches(b"body", "", b"key")
 
 
 # --- the live app, a real worker ------------------------------------------------------------
