@@ -10,7 +10,7 @@ Each module is one concept and documents its entry points at the top:
 - `lifecycle`  completion time, the history rule, moved/cancelled/declined decisions
 - `followups`  `plan_followups`: Thank-you and Action items with stable keys
 - `reminders`  cadence, next update due, `schedule_reminders` (at most N a day)
-- `draft`      `compose_thank_you` (Jinja2 templates) and `as_mime`
+- `draft`      `compose_thank_you` (Jinja2 templates; the Gmail connector builds the MIME)
 - `keys`       the deterministic idempotency keys
 - `completion` `plan_completion`: all of a completed meeting's effects in one plan
 """

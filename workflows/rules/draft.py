@@ -2,7 +2,6 @@
 
     env = template_environment(user_dir)          # user's templates first, then the defaults
     compose_thank_you(ThankYouInput(...), env=env) -> connectors.records.DraftMessage
-    as_mime(draft) -> email.message.EmailMessage    # what the Gmail connector can send as raw
     topic_of(title, pattern) -> str | None          # "Coffee chat: data eng at Acme" -> topic
 
 Templates `thank_you_subject.txt.j2` and `thank_you_body.txt.j2` live in
@@ -15,12 +14,10 @@ and tabs. The Message-ID derives from the idempotency key, so the draft can be f
 from __future__ import annotations
 
 import datetime as dt
-import email.policy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.headerregistry import Address
-from email.message import EmailMessage
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,10 +33,6 @@ from workflows.rules.qualify import DEFAULT_TITLE_TERMS, title_pattern_from
 SUBJECT_TEMPLATE = "thank_you_subject.txt.j2"
 BODY_TEMPLATE = "thank_you_body.txt.j2"
 MAX_HEADER_CHARS = 100
-# Fold only at RFC 5322's hard limit: the stdlib's folding of shorter lines can leave specials in
-# a display name unquoted (turning "A: B" into a group) and a leading space in the subject.
-# Headers capped at MAX_HEADER_CHARS never reach 998 octets, even fully RFC 2047-encoded.
-MIME_POLICY = email.policy.default.clone(max_line_length=998)
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = (
@@ -74,8 +67,13 @@ class ThankYouInput:
 
 
 def header_text(text: str, limit: int = MAX_HEADER_CHARS) -> str:
-    """`text` made safe for a header: one line, no control characters, at most `limit` chars."""
-    line = " ".join(_HEADER_UNSAFE.sub(" ", text).split())
+    """`text` made safe for a header: one line, printable characters only, at most `limit`.
+
+    The Gmail connector drops what is not printable too, so the subject a user sees in Gmail is
+    exactly the one composed here.
+    """
+    visible = "".join(c if c.isprintable() else " " for c in _HEADER_UNSAFE.sub(" ", text))
+    line = " ".join(visible.split())
     # Literal "=?...?=" would be decoded by mail readers as an RFC 2047 encoded word.
     line = line.replace("=?", "= ?")
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
@@ -206,15 +204,3 @@ def compose_thank_you(
         to_name=header_text(item.contact_name) or None,
         sender=sender,
     )
-
-
-def as_mime(draft: DraftMessage) -> EmailMessage:
-    """The draft as a MIME message; its `as_bytes()`, base64url-encoded, is Gmail's `raw`."""
-    message = EmailMessage(policy=MIME_POLICY)
-    message["To"] = Address(display_name=header_text(draft.to_name or ""), addr_spec=draft.to)
-    if draft.sender:
-        message["From"] = Address(addr_spec=draft.sender)
-    message["Subject"] = header_text(draft.subject)
-    message["Message-ID"] = draft.message_id
-    message.set_content(body_text(draft.body), charset="utf-8")
-    return message

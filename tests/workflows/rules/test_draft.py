@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
@@ -12,10 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.errors import ConfigurationError, SkipRecord
+from connectors.google.gmail import encode_message
+from connectors.records import DraftMessage
 from tests.workflows.rules.builders import BERLIN, NEW_YORK
 from workflows.rules.draft import (
     ThankYouInput,
-    as_mime,
     compose_thank_you,
     template_environment,
     topic_of,
@@ -29,6 +32,14 @@ NOTES = parse_notes(
     "Insight: start with SQL, not Spark\nTakeaway: the data team hires juniors in spring\n"
     "TODO: send my portfolio\n- [ ] read DDIA"
 )
+
+
+def as_sent(draft: DraftMessage) -> EmailMessage:
+    """The message exactly as the Gmail connector sends it (its base64url `raw`), parsed back."""
+    # As a mail reader shows it: the wire's CRLF line ends read as plain line breaks.
+    raw = base64.urlsafe_b64decode(encode_message(draft)).replace(b"\r\n", b"\n")
+    parsed: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)  # type: ignore[assignment]
+    return parsed
 
 
 def thank_you(**changes: object) -> ThankYouInput:
@@ -122,7 +133,7 @@ def test_right_to_left_names_and_emoji_round_trip_through_mime() -> None:
     draft = compose_thank_you(
         thank_you(contact_name=name, first_name="\u05e9\u05e8\u05d4 \U0001f680")
     )
-    parsed = BytesParser(policy=policy.default).parsebytes(as_mime(draft).as_bytes())
+    parsed = as_sent(draft)
     assert parsed["Subject"] == "Thank you, \u05e9\u05e8\u05d4 \U0001f680!"
     assert parsed["To"].addresses[0].display_name == name
     assert parsed.get_content().startswith("Hi \u05e9\u05e8\u05d4 \U0001f680,")
@@ -131,7 +142,7 @@ def test_right_to_left_names_and_emoji_round_trip_through_mime() -> None:
 def test_a_name_with_header_syntax_cannot_add_a_header() -> None:
     evil = "Jane\r\nBcc: everyone@example.com\r\n\r\nfake body"
     draft = compose_thank_you(thank_you(contact_name=evil, first_name=evil, meeting_title=evil))
-    parsed = BytesParser(policy=policy.default).parsebytes(as_mime(draft).as_bytes())
+    parsed = as_sent(draft)
     assert parsed["Bcc"] is None
     assert parsed["Subject"] == "Thank you, Jane Bcc: everyone@example.com fake body!"
     assert [a.addr_spec for a in parsed["To"].addresses] == ["jane.doe@acme.com"]
@@ -195,7 +206,7 @@ def test_no_input_ever_injects_a_header_or_breaks_the_message(
     for header in (draft.subject, draft.to_name or ""):
         assert not any(ord(c) < 32 or c in "\x7f\u2028\u2029\x85" for c in header)
     assert all(c in "\n\t" or ord(c) >= 32 for c in draft.body)
-    parsed = BytesParser(policy=policy.default).parsebytes(as_mime(draft).as_bytes())
+    parsed = as_sent(draft)
     assert {k.lower() for k in parsed} <= ALLOWED_HEADERS
     assert len(parsed.get_all("To") or []) == 1 and len(parsed.get_all("Subject") or []) == 1
     assert [a.addr_spec for a in parsed["To"].addresses] == ["jane.doe@acme.com"]
@@ -208,7 +219,7 @@ def test_long_names_with_colons_stay_one_quoted_address() -> None:
     # Found by hypothesis: the stdlib's folding left a long "A:B:" display name unquoted (a group).
     name = "0" * 56 + ":" + "0" * 18 + ":"
     draft = compose_thank_you(thank_you(contact_name=name, first_name="0" * 58))
-    parsed = BytesParser(policy=policy.default).parsebytes(as_mime(draft).as_bytes())
+    parsed = as_sent(draft)
     assert [a.addr_spec for a in parsed["To"].addresses] == ["jane.doe@acme.com"]
     assert parsed["Subject"] == draft.subject == "Thank you, " + "0" * 58 + "!"
     assert "=?" not in compose_thank_you(thank_you(first_name="=?utf-8?B?SGk=?=")).subject
