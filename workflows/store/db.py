@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +48,25 @@ def _create_private(path: Path) -> None:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
+def _use_wal(cursor: Any, busy_timeout: float) -> None:
+    """Put the database in WAL mode (kept in the file: only its first connections switch it).
+
+    Switching needs the database to itself, and SQLite answers "database is locked" at once,
+    without waiting, when processes opening a new database at the same time collide; so
+    this waits and tries again, up to the busy timeout.
+    """
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _sqlite_engine(url: str, *, busy_timeout: float, pool_size: int, echo: bool) -> Engine:
     connect_args = {"timeout": busy_timeout, "check_same_thread": False}
     if sa.make_url(url).database in (None, "", ":memory:"):
@@ -65,9 +86,9 @@ def _sqlite_engine(url: str, *, busy_timeout: float, pool_size: int, echo: bool)
         # Take transaction control from the driver so that "begin" below decides how to begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        _use_wal(cursor, busy_timeout)
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
