@@ -1,12 +1,15 @@
 """One full pass, as `followthrough run --once` and the demo make it: sync, then do what is due.
 
-Sources are synced in order (Airtable and Google Contacts before the calendar, so that the
-calendar's attendees are matched against everyone known). A failing source is recorded and
-the pass goes on with the others: nothing due waits for an unrelated outage.
+Sources sync at the same time, each waiting on its own API (`workflows.sync.stages`: on the
+calendar's first pass Airtable and Google Contacts go first, so that its attendees are
+matched against everyone known). A failing source is recorded and the pass goes on with the
+others: nothing due waits for an unrelated outage.
 """
 
 from __future__ import annotations
 
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import structlog
@@ -15,7 +18,8 @@ from connectors.errors import FollowthroughError
 from workflows.progress import create_reminders
 from workflows.runtime import Runtime
 from workflows.sweep import Done, claim, run_batch
-from workflows.sync import SOURCES, SyncReport, sync_source
+from workflows.sync import CALENDAR, SOURCES, SyncReport, stages, sync_source
+from workflows.sync.reconsider import reconsider_events
 
 log = structlog.get_logger(__name__)
 
@@ -38,12 +42,42 @@ class PassReport:
 
 
 def sync_all(runtime: Runtime, report: PassReport, sources: list[str] | None = None) -> None:
-    """Sync each source once, recording failures instead of stopping at the first."""
-    for name in sources or list(SOURCES):
+    """Sync each source once, together where they may, recording failures as they come.
+
+    The calendar judges its events again at the end when a source that synced beside it
+    changed the contacts after its own pass had looked.
+    """
+    names = sources or list(SOURCES)
+    beside_calendar = False
+    for stage in stages(runtime, names):
+        beside_calendar = beside_calendar or (CALENDAR in stage and len(stage) > 1)
+        for name, outcome in zip(stage, _together(runtime, stage), strict=True):
+            if isinstance(outcome, SyncReport):
+                report.syncs.append(outcome)
+            else:
+                report.failures[name] = str(outcome)
+    if beside_calendar and CALENDAR not in report.failures:
         try:
-            report.syncs.append(sync_source(runtime, name))
+            reconsider_events(runtime)
         except FollowthroughError as exc:
-            report.failures[name] = str(exc)
+            report.failures[CALENDAR] = str(exc)
+
+
+def _together(runtime: Runtime, names: list[str]) -> list[SyncReport | FollowthroughError]:
+    """Sync `names` at once, one thread each (the first in this one); results in order."""
+
+    def one(name: str) -> SyncReport | FollowthroughError:
+        try:
+            return sync_source(runtime, name)
+        except FollowthroughError as exc:
+            return exc
+
+    if len(names) < 2:
+        return [one(name) for name in names]
+    with ThreadPoolExecutor(len(names) - 1, thread_name_prefix="sync") as pool:
+        others = [pool.submit(contextvars.copy_context().run, one, n) for n in names[1:]]
+        first = one(names[0])
+        return [first, *(future.result() for future in others)]
 
 
 def run_due(runtime: Runtime, report: PassReport) -> None:

@@ -7,6 +7,9 @@
 A view that comes from Airtable (has `airtable_id`) overwrites what Airtable owns; a
 Google-only view only fills the name, company and role the person lacks (Airtable wins).
 An address already owned by another person is not moved (logged as `store.email_taken`).
+
+Writers of one account's people take turns (`lock_people`, taken by `PeopleBatch.load`), so
+two sources syncing at once never both create the person for one new address.
 """
 
 from __future__ import annotations
@@ -61,6 +64,17 @@ def person_by_google_resource(
     return _one(session, account, Person.google_resource_name == resource_name)
 
 
+def lock_people(session: Session, *, account: str = DEFAULT_ACCOUNT) -> None:
+    """Hold the account's people until the transaction ends; the next writer waits for it.
+
+    On PostgreSQL a transaction-scoped advisory lock (taking it twice is fine); on SQLite
+    every writing transaction holds the whole database already (`BEGIN IMMEDIATE`).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = f"followthrough.people:{account}"
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
 def save_person(session: Session, view: PersonView, *, account: str = DEFAULT_ACCOUNT) -> Person:
     """Create or update the person `view` describes and attach its addresses; flushed."""
     return save_people(session, [view], account=account)[0]
@@ -102,7 +116,12 @@ class PeopleBatch:
     def load(
         cls, session: Session, views: list[PersonView], *, account: str = DEFAULT_ACCOUNT
     ) -> PeopleBatch:
-        """Everyone owning an Airtable id, a Google resource or an address of `views`."""
+        """Everyone owning an Airtable id, a Google resource or an address of `views`.
+
+        Takes the account's people lock first (`lock_people`): what is read here stays true
+        until the transaction that saves the batch ends.
+        """
+        lock_people(session, account=account)
         airtable = sorted({v.airtable_id for v in views if v.airtable_id})
         google = sorted({v.google_resource for v in views if v.google_resource})
         emails = sorted({fold_email(e) for v in views for e in v.emails if e})

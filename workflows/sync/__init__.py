@@ -4,21 +4,26 @@
 `google_calendar`, records the connector's health for the status page, and returns a
 `SyncReport`. Each pass reads from its stored cursor and writes the next cursor in the
 same transaction as the last page it covers.
+
+`stages(runtime, names)` says which sources may sync at the same time: all of them once the
+calendar has synced before, else Airtable and Google Contacts first and the calendar after
+them, so that its first pass judges every past event against every contact.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import structlog
 
 from connectors.errors import FollowthroughError
 from workflows.runtime import Runtime
+from workflows.store.cursors import get_cursor
 from workflows.store.status import record_failure, record_success
 from workflows.sync.airtable import sync_airtable
-from workflows.sync.calendar import sync_calendar
+from workflows.sync.calendar import calendar_cursor_name, sync_calendar
 from workflows.sync.contacts import sync_contacts
-from workflows.sync.reconsider import reconsider_events
+from workflows.sync.reconsider import contacts_fingerprint_now, reconsider_events
 from workflows.sync.report import SyncReport
 
 log = structlog.get_logger(__name__)
@@ -30,6 +35,8 @@ SOURCES: dict[str, Callable[[Runtime], SyncReport]] = {
 }
 """Every source, in the order a full pass runs them (contacts before the calendar)."""
 
+CALENDAR = "google_calendar"
+
 
 def sync_source(runtime: Runtime, name: str) -> SyncReport:
     """One pass of source `name`; its health is recorded whether it succeeds or fails."""
@@ -37,9 +44,10 @@ def sync_source(runtime: Runtime, name: str) -> SyncReport:
     if run is None:
         raise ValueError(f"unknown source {name!r}; use one of {', '.join(SOURCES)}")
     try:
+        judged_by = contacts_fingerprint_now(runtime) if name == CALENDAR else None
         report = run(runtime)
-        if name == "google_calendar":
-            reconsider_events(runtime, full=report.full)
+        if name == CALENDAR:
+            reconsider_events(runtime, full=report.full, judged_by=judged_by)
     except FollowthroughError as exc:
         with runtime.db.transaction() as session:
             record_failure(session, name, str(exc), account=runtime.account)
@@ -51,4 +59,22 @@ def sync_source(runtime: Runtime, name: str) -> SyncReport:
     return report
 
 
-__all__ = ["SOURCES", "SyncReport", "sync_source"]
+def stages(runtime: Runtime, names: Sequence[str]) -> list[list[str]]:
+    """`names` in groups that may sync at the same time, group after group.
+
+    Sources wait on different APIs, so they sync together. Only the calendar's first pass
+    waits for the others: it judges every event of the window once, against the contacts
+    known then. Later passes need no order: a contact that arrives while the calendar syncs
+    gets its recent events judged again (`reconsider_events`, after the pass).
+    """
+    ordered = [name for name in SOURCES if name in names]
+    if CALENDAR not in ordered or len(ordered) == 1:
+        return [ordered] if ordered else []
+    with runtime.db.read() as session:
+        synced = get_cursor(session, calendar_cursor_name(runtime), account=runtime.account)
+    if synced is not None:
+        return [ordered]
+    return [[name for name in ordered if name != CALENDAR], [CALENDAR]]
+
+
+__all__ = ["SOURCES", "SyncReport", "stages", "sync_source"]

@@ -55,7 +55,7 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
     """One incremental pass over the calendar (the first covers the configured window)."""
     google = runtime.need_google()
     calendar_id = runtime.config.calendar_id
-    cursor_name = f"{SOURCE}:{calendar_id}"
+    cursor_name = calendar_cursor_name(runtime)
     report = SyncReport(SOURCE, progress=runtime.on_sync_page)
     now = runtime.now()
     with runtime.db.read() as session:
@@ -72,6 +72,11 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
                 set_cursor(session, cursor_name, page.next_cursor, account=runtime.account)
         report.add_page(page)
     return report
+
+
+def calendar_cursor_name(runtime: Runtime) -> str:
+    """The name of the configured calendar's sync-token cursor (absent before its first pass)."""
+    return f"{SOURCE}:{runtime.config.calendar_id}"
 
 
 def _track_page(runtime: Runtime, session: Session, page: CalendarPage, tracker: _Tracker) -> None:

@@ -11,6 +11,7 @@ from workflows.runtime import Runtime
 from workflows.store.cursors import get_cursor, set_cursor
 from workflows.store.people import (
     forget_google_contact,
+    lock_people,
     person_by_google_resource,
     save_people,
 )
@@ -38,6 +39,7 @@ def sync_contacts(runtime: Runtime) -> SyncReport:
 
 def _apply_page(session: Session, page: Page[GoogleContact], account: str) -> None:
     """Deletions and renames first, then every other contact of the page saved together."""
+    lock_people(session, account=account)
     live: list[GoogleContact] = []
     for contact in page.records:
         if contact.deleted:

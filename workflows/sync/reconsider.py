@@ -31,11 +31,15 @@ log = structlog.get_logger(__name__)
 CONTACTS_FINGERPRINT = "fact:contacts_fingerprint"
 
 
-def reconsider_events(runtime: Runtime, *, full: bool = False) -> int:
+def reconsider_events(
+    runtime: Runtime, *, full: bool = False, judged_by: str | None = None
+) -> int:
     """Judge recent stored events again if the active contacts changed; returns how many.
 
-    `full` says the calendar pass just judged every event against the current contacts,
-    so only the fingerprint is recorded.
+    `full` says the calendar pass just judged every event, against the contacts whose
+    fingerprint was `judged_by` when it began: if they are still the same, only the
+    fingerprint is recorded; if they changed meanwhile (a source syncing at the same time),
+    the recent events are judged again like after any other pass.
     """
     account = runtime.account
     with runtime.db.transaction() as session:
@@ -44,7 +48,7 @@ def reconsider_events(runtime: Runtime, *, full: bool = False) -> int:
             return 0
         set_fact(session, CONTACTS_FINGERPRINT, fingerprint, account=account)
         first = first_sync_at(session, account=account)
-        if full or first is None:
+        if first is None or (full and judged_by in (None, fingerprint)):
             return 0
         events = _recent_unmatched(session, runtime, runtime.now())
         tracker = _Tracker(
@@ -55,6 +59,12 @@ def reconsider_events(runtime: Runtime, *, full: bool = False) -> int:
             tracker.track(event)
     log.info("calendar.reconsidered", events=len(events))
     return len(events)
+
+
+def contacts_fingerprint_now(runtime: Runtime) -> str:
+    """`contacts_fingerprint` in a transaction of its own."""
+    with runtime.db.read() as session:
+        return contacts_fingerprint(session, runtime.account)
 
 
 def contacts_fingerprint(session: Session, account: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 from connectors.records import AirtableContact, GoogleContact
 from workflows.rules.people import merge_person
@@ -119,3 +121,31 @@ def test_a_person_read_in_a_transaction_can_be_viewed_after_it(db: Database) -> 
         "Jane.Doe@gmail.com",
         "jane@acme.example",
     }
+
+
+def test_two_writers_saving_one_new_person_at_once_make_one_person(db: Database) -> None:
+    # Airtable's sync and Google's both meet Jane for the first time; Airtable's transaction
+    # has read the people and saved her, and is still open when Google's begins
+    saved = threading.Event()
+
+    def airtable() -> None:
+        with db.transaction() as s:
+            save_person(s, merge_person(JANE_AIRTABLE, None))
+            saved.set()
+            time.sleep(0.3)
+
+    def google() -> None:
+        saved.wait(5)
+        with db.transaction() as s:
+            save_person(s, merge_person(None, JANE_GOOGLE))
+
+    first = threading.Thread(target=airtable)
+    first.start()
+    google()  # raises on a second person refused by the unique email index
+    first.join()
+
+    with db.read() as s:
+        jane = find_person(s, "jane@acme.example")
+        assert jane is not None
+        assert find_person(s, "Jane.Doe@gmail.com") is jane
+        assert (jane.airtable_record_id, jane.google_resource_name) == ("recJane", "people/c1")
