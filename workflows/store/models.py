@@ -36,6 +36,9 @@ class Person(AccountMixin, TimestampMixin, Base):
     name: Mapped[str | None] = mapped_column(sa.String(300))
     company: Mapped[str | None] = mapped_column(sa.String(300))
     role: Mapped[str | None] = mapped_column(sa.String(300))
+    # Google's own, kept so that Airtable emptying its value lets Google's show again.
+    google_company: Mapped[str | None] = mapped_column(sa.String(300))
+    google_role: Mapped[str | None] = mapped_column(sa.String(300))
     stage: Mapped[str | None] = mapped_column(sa.String(64))
     notes: Mapped[str | None] = mapped_column(sa.Text)
     update_every_days: Mapped[int | None]

@@ -257,8 +257,8 @@ def _take_airtable_fields(person: Person, view: PersonView) -> None:
     person.airtable_record_id = view.airtable_id
     person.airtable_deleted = False
     person.name = view.name or person.name
-    person.company = view.company
-    person.role = view.role
+    person.company = view.company or person.google_company
+    person.role = view.role or person.google_role
     person.stage = view.stage
     person.inactive = view.inactive
     person.last_met = view.last_met
@@ -267,9 +267,21 @@ def _take_airtable_fields(person: Person, view: PersonView) -> None:
 
 
 def _fill_from_google(person: Person, view: PersonView) -> None:
+    """Google (or an invite) fills what Airtable lacks, whichever source is read first.
+
+    A Google contact's company and role are also kept apart: they replace an earlier value
+    of Google's, and show again when Airtable's is emptied.
+    """
     person.name = person.name or view.name or None
-    person.company = person.company or view.company
-    person.role = person.role or view.role
+    if not view.google_resource:
+        person.company = person.company or view.company
+        person.role = person.role or view.role
+        return
+    if person.company is None or person.company == person.google_company:
+        person.company = view.company
+    if person.role is None or person.role == person.google_role:
+        person.role = view.role
+    person.google_company, person.google_role = view.company, view.role
 
 
 def _take_google_resource(index: PeopleBatch, person: Person, view: PersonView) -> None:

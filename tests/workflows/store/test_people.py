@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from dataclasses import replace
+
+import pytest
 
 from connectors.records import AirtableContact, GoogleContact
 from workflows.rules.people import merge_person
@@ -68,6 +71,36 @@ def test_a_later_google_change_does_not_override_airtable(db: Database) -> None:
     with db.read() as s:
         person = person_by_google_resource(s, "people/c1")
         assert person is not None and person.name == "Jane Doe" and person.stage == "Met"
+
+
+@pytest.mark.parametrize("google_first", [True, False])
+def test_google_fills_the_company_airtable_lacks_whichever_is_read_first(
+    db: Database, google_first: bool
+) -> None:
+    # Jane's Airtable row has no company or role; Google knows both
+    sources = [merge_person(None, JANE_GOOGLE), merge_person(JANE_AIRTABLE, None)]
+    for view in sources if google_first else sources[::-1]:
+        with db.transaction() as s:
+            save_person(s, view)
+
+    def company_and_role() -> tuple[str | None, str | None]:
+        with db.read() as s:
+            view = person_view(find_person(s, "jane@acme.example"))  # type: ignore[arg-type]
+        return view.company, view.role
+
+    assert company_and_role() == ("Acme", "Engineer")
+    # The user types a company into Airtable: theirs wins over Google's
+    with db.transaction() as s:
+        save_person(s, merge_person(replace(JANE_AIRTABLE, company="Initech"), None))
+    assert company_and_role() == ("Initech", "Engineer")
+    # Google's changes later: Airtable's still wins; the user empties it: Google's shows again
+    moved = replace(JANE_GOOGLE, company="Globex")
+    with db.transaction() as s:
+        save_person(s, merge_person(None, moved))
+    assert company_and_role() == ("Initech", "Engineer")
+    with db.transaction() as s:
+        save_person(s, merge_person(JANE_AIRTABLE, None))
+    assert company_and_role() == ("Globex", "Engineer")
 
 
 def test_two_airtable_contacts_with_one_email_stay_two_people(db: Database) -> None:
