@@ -12,8 +12,10 @@ no draft and no follow-ups. What each meeting owes is decided in one place, the 
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import structlog
@@ -178,16 +180,9 @@ def _prepare(runtime: Runtime, meeting_id: int, settings: CompletionSettings) ->
 
 
 def _run(runtime: Runtime, jobs: list[_Job]) -> None:
-    _write_contacts(runtime, jobs)
-    live = [job for job in jobs if job.skipped is None]
-    for job in live:
-        if job.plan.draft is not None:
-            try:
-                job.draft, job.subject = _write_draft(runtime, job, job.plan.draft)
-            except Exception as exc:  # this meeting is retried; the others go on
-                log.warning("meeting.failed", meeting_id=job.meeting.id, error=type(exc).__name__)
-                job.error = exc
-    live = [job for job in live if job.error is None]
+    with _DraftWriter(runtime) as drafts:
+        _write_contacts(runtime, jobs, on_written=drafts.start)
+    live = [job for job in jobs if job.skipped is None and job.error is None]
     _write_meeting_rows(runtime, live)
     _write_owed_followups(runtime, [job for job in live if job.skipped is None])
     for job in jobs:
@@ -204,8 +199,52 @@ def _run(runtime: Runtime, jobs: list[_Job]) -> None:
         )
 
 
-def _write_contacts(runtime: Runtime, jobs: list[_Job]) -> None:
-    """Each contact's row once (the latest meeting wins): Last Met, Stage, Next Update Due."""
+class _DraftWriter:
+    """Writes thank-you drafts on a thread of its own, one after another, as contacts are written.
+
+    Gmail answers while Airtable's rate limit keeps the next contact rows waiting, so the
+    drafts cost the batch no time of their own. A draft is written only once its contact's
+    row is (as before: a contact Airtable refuses gets neither); leaving the block waits for
+    every draft started. One thread keeps Gmail's pace what it was (a draft at a time).
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="drafts")
+        self.futures: list[Future[None]] = []
+
+    def __enter__(self) -> _DraftWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True)
+        for future in self.futures:
+            future.result()  # _draft records a meeting's failure on its job; anything else raises
+
+    def start(self, jobs: Sequence[_Job]) -> None:
+        """Write the drafts `jobs` owe, after those already started."""
+        for job in jobs:
+            if job.plan.draft is not None:
+                run = contextvars.copy_context().run
+                self.futures.append(self.pool.submit(run, self._draft, job))
+
+    def _draft(self, job: _Job) -> None:
+        assert job.plan.draft is not None
+        try:
+            job.draft, job.subject = _write_draft(self.runtime, job, job.plan.draft)
+        except Exception as exc:  # this meeting is retried; the others go on
+            log.warning("meeting.failed", meeting_id=job.meeting.id, error=type(exc).__name__)
+            job.error = exc
+
+
+def _write_contacts(
+    runtime: Runtime, jobs: list[_Job], *, on_written: Callable[[Sequence[_Job]], None]
+) -> None:
+    """Each contact's row once (the latest meeting wins): Last Met, Stage, Next Update Due.
+
+    Contacts owed a draft are written first, and `on_written` hears of each batch's
+    meetings as soon as their contacts' rows exist.
+    """
     rows: dict[str, ContactWrite] = {}
     latest: dict[str, ContactUpdate] = {}
     for job in sorted(jobs, key=lambda j: j.plan.contact_update.last_met):
@@ -223,7 +262,16 @@ def _write_contacts(runtime: Runtime, jobs: list[_Job]) -> None:
             last_met=update.last_met,
             next_update_due=update.next_update_due,
         )
-    result = upsert(runtime.need_airtable(), list(rows.values()))
+    by_email: dict[str, list[_Job]] = {}
+    for job in jobs:
+        by_email.setdefault(job.view.email or "", []).append(job)
+    drafted = {email for email, owed in by_email.items() if any(j.plan.draft for j in owed)}
+    ordered = sorted(rows.values(), key=lambda row: row.email not in drafted)
+
+    def written(ids: Mapping[str, str]) -> None:
+        on_written([job for email in ids for job in by_email[email]])
+
+    result = upsert(runtime.need_airtable(), ordered, on_batch=written)
     reasons = {s.record_id: s.reason for s in result.skipped}
     for job in jobs:
         email = job.view.email or ""
