@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from connectors.errors import FollowthroughError
+from connectors.errors import FollowthroughError, ResyncRequired
 from workflows.progress import create_reminders
 from workflows.runtime import Runtime
 from workflows.sweep import Done, claim, run_batch
 from workflows.sync import CALENDAR, SOURCES, SyncReport, stages, sync_source
+from workflows.sync.airtable import read_back_own_writes
 from workflows.sync.reconsider import reconsider_events
 
 log = structlog.get_logger(__name__)
@@ -106,10 +107,22 @@ def run_due(runtime: Runtime, report: PassReport) -> None:
 
 
 def run_once(runtime: Runtime, sources: list[str] | None = None) -> PassReport:
-    """Sync every source, then run everything due; the report says what happened."""
+    """Sync every source, then run everything due; the report says what happened.
+
+    A pass that wrote pages' worth of rows to Airtable then reads the change feed past them
+    (`read_back_own_writes`), so that the next pass starts where the user's edits do.
+    """
     report = PassReport()
+    writes_before = runtime.airtable.stats.writes if runtime.airtable is not None else 0
     sync_all(runtime, report, sources)
     run_due(runtime, report)
+    if runtime.airtable is not None and "airtable" not in report.failures:
+        try:
+            read_back_own_writes(runtime, runtime.airtable.stats.writes - writes_before)
+        except ResyncRequired as exc:  # the next pass reads the base in full
+            log.warning("airtable.read_back_skipped", reason=str(exc))
+        except FollowthroughError as exc:  # the next pass reads them instead
+            report.failures["airtable (reading back this pass's writes)"] = str(exc)
     log.info(
         "pass.done",
         synced=len(report.syncs),

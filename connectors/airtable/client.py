@@ -6,6 +6,7 @@ requests/pyairtable exceptions into the project's error hierarchy by what the ca
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -92,6 +93,8 @@ class AirtableClient:
         self.base: Base = self.api.base(base_id)
         self._id_names: IdNames | None = None
         self._user_id: str | None = None
+        self.token_fingerprint = hashlib.sha256(token.encode()).hexdigest()[:16]
+        """Tells tokens apart without holding them (a digest: the token cannot be read back)."""
 
     def __repr__(self) -> str:
         return f"AirtableClient(base_id={self.base_id!r})"
@@ -137,6 +140,15 @@ class AirtableClient:
             info = self.call("read which user the token belongs to", self.api.whoami)
             self._user_id = str(info.get("id", ""))
         return self._user_id
+
+    @property
+    def known_user_id(self) -> str | None:
+        """The token's user id if known already (read, or adopted), without a request."""
+        return self._user_id
+
+    def adopt_user_id(self, user_id: str) -> None:
+        """Take the token's user id as stored by an earlier process, saving the request."""
+        self._user_id = user_id
 
 
 def map_http_error(

@@ -31,14 +31,16 @@ log = structlog.get_logger(__name__)
 AIRTABLE_PENALTY_SECONDS = 30.0
 """How long Airtable refuses a base's requests after its rate limit was exceeded."""
 
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass
 class TransportStats:
-    """Counters of what the transport did (thread-safe): requests sent, retries, 429 penalties."""
+    """What the transport did (thread-safe): requests sent, writes among them, retries, 429s."""
 
     requests: int = 0
+    writes: int = 0  # requests that may change the base (every method but GET, HEAD, OPTIONS)
     retries: int = 0
     penalties: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -147,5 +149,7 @@ class ThrottledAdapter(HTTPAdapter):
 
     def send(self, request: PreparedRequest, *args: Any, **kwargs: Any) -> Response:  # type: ignore[override]
         """Send once a slot is free (retries wait for theirs in `AirtableRetry.sleep`)."""
+        if request.method not in READ_METHODS:
+            self._retry.stats.count("writes")
         self._retry.take_slot()
         return super().send(request, *args, **kwargs)

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from connectors.airtable.writes import FollowUpWrite, upsert
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.world import (
@@ -28,7 +29,9 @@ from tests.workflows.world import (
 )
 from workflows.passes import run_once
 from workflows.runtime import Runtime
+from workflows.store.people import find_person
 from workflows.sync import sync_source
+from workflows.sync.airtable import read_back_own_writes
 
 NOW = at(2026, 3, 2, 9)
 COLLEAGUES = [guest(f"colleague{i}@example.com") for i in range(5)]
@@ -135,3 +138,36 @@ def test_a_pass_with_every_due_contact_reminded_costs_a_few_statements(
 
     assert len(followups(sandbox, "Progress update")) == 120
     assert len(seen) < 60, f"{len(seen)} statements for a pass with 120 contacts reminded"
+
+
+def test_a_pass_reads_past_its_own_writes_so_the_next_quiet_pass_costs_one_request_each(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    ada = airtable_contact("recAda0000000001", Name="Ada", Email="ada@x.example", Stage="Met")
+    sandbox: Sandbox = sandbox_factory(world(airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE)
+    runtime = fast(make_runtime(sandbox, now=NOW), sandbox)
+    assert run_once(runtime).ok  # the first pass: the change feed starts
+    # A big pass's 120 write requests fill the feed; the user edits Ada in the middle of them
+    client = runtime.need_airtable()
+    rows = [FollowUpWrite(key=f"key-{i}", title=f"Follow-up {i}") for i in range(120)]
+    for row in rows[:60]:
+        upsert(client, [row])
+    sandbox.airtable.update_record("Contacts", "recAda0000000001", {"Stage": "Keeping in touch"})
+    for row in rows[60:]:
+        upsert(client, [row])
+
+    read = read_back_own_writes(runtime, writes=120)
+
+    assert read is not None and read.records == 1  # only Ada's edit, among 121 payloads
+    with runtime.db.read() as session:
+        person = find_person(session, "ada@x.example", account=runtime.account)
+        assert person is not None and person.stage == "Keeping in touch"
+    # The next pass, even in a new process, costs one request per source (no `whoami`)
+    fresh = fast(make_runtime(sandbox, now=NOW, init=False), sandbox)
+    sandbox.reset_requests()
+    assert run_once(fresh).ok
+    assert sandbox.request_counts() == {
+        "airtable.webhooks.payloads": 1,
+        "calendar.events.list": 1,
+        "people.connections.list": 1,
+    }

@@ -23,6 +23,7 @@ from connectors.airtable.client import AirtableClient
 from connectors.airtable.readers import read_contacts, read_follow_ups, read_meetings
 from connectors.airtable.schema import Contacts, FollowUps, Meetings
 from connectors.airtable.webhooks import (
+    PAYLOADS_PER_REQUEST,
     WebhookRegistration,
     create_webhook,
     delete_webhook,
@@ -40,6 +41,7 @@ from connectors.records import (
     Page,
     Skipped,
 )
+from workflows.facts import get_fact, set_fact
 from workflows.rules.people import merge_person
 from workflows.runtime import Runtime
 from workflows.store import due
@@ -58,6 +60,9 @@ SOURCE = "airtable"
 PROVIDER = "airtable"
 _STATUS_CODES = {"Open": "open", "Done": "done", "Snoozed": "snoozed"}
 WEBHOOKS_BEFORE = "fact:airtable_webhooks_before_create"
+USER_ID = "fact:airtable_user_id"
+"""The id of the Airtable user a token acts for, by token fingerprint: its own writes are
+told apart in the feed without a `whoami` request in every process."""
 
 
 def sync_airtable(runtime: Runtime) -> SyncReport:
@@ -73,6 +78,25 @@ def sync_airtable(runtime: Runtime) -> SyncReport:
             log.warning("airtable.resync", reason=str(exc))
             _forget_channel(runtime, client, channel)
     _full(runtime, client, report)
+    return report
+
+
+def read_back_own_writes(runtime: Runtime, writes: int) -> SyncReport | None:
+    """After a pass that sent `writes` write requests, read the feed past the pages they filled.
+
+    Each write the pass made is a payload in the webhook's feed. Left there, they would make
+    the next pass (usually the one a person's edit triggers) read them first, a request per
+    fifty; read now, whole pages only, the next pass costs one request again. The payloads
+    read are applied like any others: a person's edit among them is not lost. None when
+    there is no feed yet or the writes fill no page.
+    """
+    pages = writes // PAYLOADS_PER_REQUEST
+    channel = _channel(runtime)
+    if channel is None or pages == 0:
+        return None
+    report = SyncReport(SOURCE)
+    _incremental(runtime, runtime.need_airtable(), channel, report, max_pages=pages)
+    log.info("airtable.read_back", writes=writes, pages=pages, changes=report.records)
     return report
 
 
@@ -93,12 +117,21 @@ def _cursor_name(webhook_id: str) -> str:
 
 
 def _incremental(
-    runtime: Runtime, client: AirtableClient, channel: WebhookChannel, report: SyncReport
+    runtime: Runtime,
+    client: AirtableClient,
+    channel: WebhookChannel,
+    report: SyncReport,
+    *,
+    max_pages: int | None = None,
 ) -> None:
     webhook_id = channel.channel_id
+    user_fact = f"{USER_ID}:{client.token_fingerprint}"
     with runtime.db.read() as session:
         cursor = get_cursor(session, _cursor_name(webhook_id), account=runtime.account)
-    batch = read_changes(client, webhook_id, cursor)
+        user_id = get_fact(session, user_fact, account=runtime.account)
+    if user_id and client.known_user_id is None:
+        client.adopt_user_id(user_id)  # no `whoami` request in every new process
+    batch = read_changes(client, webhook_id, cursor, max_pages=max_pages)
     by_table: dict[str, list[AirtableChange]] = defaultdict(list)
     for change in batch.changes:
         by_table[change.table].append(change)
@@ -112,6 +145,8 @@ def _incremental(
             if change.kind == "destroyed":
                 forget_airtable_record(session, change.record_id, account=runtime.account)
         set_cursor(session, _cursor_name(webhook_id), batch.next_cursor, account=runtime.account)
+        if client.known_user_id and client.known_user_id != user_id:
+            set_fact(session, user_fact, client.known_user_id, account=runtime.account)
     report.records = len(batch.changes)
     _keep_alive(runtime, client, channel)
 
