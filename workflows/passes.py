@@ -45,31 +45,39 @@ class PassReport:
 def sync_all(runtime: Runtime, report: PassReport, sources: list[str] | None = None) -> None:
     """Sync each source once, together where they may, recording failures as they come.
 
-    The calendar judges its events again at the end when a source that synced beside it
-    changed the contacts after its own pass had looked.
+    A calendar that synced beside other sources judges its recent events again once they
+    are all done, if the contacts changed (whichever finished first).
     """
     names = sources or list(SOURCES)
     beside_calendar = False
     for stage in stages(runtime, names):
-        beside_calendar = beside_calendar or (CALENDAR in stage and len(stage) > 1)
-        for name, outcome in zip(stage, _together(runtime, stage), strict=True):
+        beside = CALENDAR in stage and len(stage) > 1
+        beside_calendar = beside_calendar or beside
+        for name, outcome in zip(stage, _together(runtime, stage, beside), strict=True):
             if isinstance(outcome, SyncReport):
                 report.syncs.append(outcome)
             else:
                 report.failures[name] = str(outcome)
     if beside_calendar and CALENDAR not in report.failures:
-        try:
-            reconsider_events(runtime)
-        except FollowthroughError as exc:
-            report.failures[CALENDAR] = str(exc)
+        _judge_again(runtime, report)
 
 
-def _together(runtime: Runtime, names: list[str]) -> list[SyncReport | FollowthroughError]:
+def _judge_again(runtime: Runtime, report: PassReport) -> None:
+    """The calendar's recent events judged again if the active contacts changed."""
+    try:
+        reconsider_events(runtime)
+    except FollowthroughError as exc:
+        report.failures[CALENDAR] = str(exc)
+
+
+def _together(
+    runtime: Runtime, names: list[str], beside: bool
+) -> list[SyncReport | FollowthroughError]:
     """Sync `names` at once, one thread each (the first in this one); results in order."""
 
     def one(name: str) -> SyncReport | FollowthroughError:
         try:
-            return sync_source(runtime, name)
+            return sync_source(runtime, name, judge_again=not beside)
         except FollowthroughError as exc:
             return exc
 
@@ -109,13 +117,17 @@ def run_due(runtime: Runtime, report: PassReport) -> None:
 def run_once(runtime: Runtime, sources: list[str] | None = None) -> PassReport:
     """Sync every source, then run everything due; the report says what happened.
 
-    A pass that wrote pages' worth of rows to Airtable then reads the change feed past them
+    A pass that completed meetings judges the calendar's recent events again when that made
+    new Airtable contacts (their other meetings are interviews now). A pass that wrote
+    pages' worth of rows to Airtable then reads the change feed past them
     (`read_back_own_writes`), so that the next pass starts where the user's edits do.
     """
     report = PassReport()
     writes_before = runtime.airtable.stats.writes if runtime.airtable is not None else 0
     sync_all(runtime, report, sources)
     run_due(runtime, report)
+    if report.done and CALENDAR not in report.failures:
+        _judge_again(runtime, report)  # completed meetings may have made new Airtable contacts
     if runtime.airtable is not None and "airtable" not in report.failures:
         try:
             read_back_own_writes(runtime, runtime.airtable.stats.writes - writes_before)

@@ -27,6 +27,7 @@ from tests.workflows.world import (
 )
 from workflows.passes import run_once
 from workflows.runtime import Runtime
+from workflows.store.meetings import scheduled_meetings
 from workflows.sync import stages
 
 ADA = "ada@analytical.example"
@@ -89,3 +90,27 @@ def test_a_contact_and_their_interview_arriving_in_one_pass_get_the_thank_you(
     assert report.ok, report.failures
     assert [BEA in str(d["to"]) for d in drafts(sandbox)] == [True]
     assert [f["Title"] for f in followups(sandbox, "Thank-you")] == ["Send Bea a thank-you"]
+
+
+def test_a_contact_made_by_a_thank_you_has_their_next_meeting_noticed_in_the_same_pass(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # A coffee chat with Zoe, known to nobody, qualifies by its title; a lunch with her next
+    # week does not, until the chat's completion makes her an Airtable contact
+    zoe = guest("zoe@mentor.example", "Zoe Mentor")
+    events = [
+        meeting("evtcoffee", "Coffee chat", at(2026, 3, 2, 10), attendees=[zoe]),
+        meeting("evtlunch", "Lunch", at(2026, 3, 9, 12), attendees=[zoe]),
+    ]
+    sandbox, runtime = _runtime(sandbox_factory, make_runtime, world(events=events))
+    set_now(runtime, at(2026, 3, 2, 8))
+    assert run_once(runtime).ok  # before the chat: only the chat is an interview
+    set_now(runtime, at(2026, 3, 2, 11))
+
+    report = run_once(runtime)
+
+    assert report.ok, report.failures
+    with runtime.db.read() as session:
+        interviews = {m.event_id for m in scheduled_meetings(session, account=runtime.account)}
+    assert interviews == {"evtlunch"}
+    assert len(drafts(sandbox)) == 1

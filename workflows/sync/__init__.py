@@ -38,15 +38,21 @@ SOURCES: dict[str, Callable[[Runtime], SyncReport]] = {
 CALENDAR = "google_calendar"
 
 
-def sync_source(runtime: Runtime, name: str) -> SyncReport:
-    """One pass of source `name`; its health is recorded whether it succeeds or fails."""
+def sync_source(runtime: Runtime, name: str, *, judge_again: bool = True) -> SyncReport:
+    """One pass of source `name`; its health is recorded whether it succeeds or fails.
+
+    After the calendar's pass, its recent events are judged again if the contacts changed
+    (`reconsider_events`); `judge_again=False` leaves that to a caller that syncs other
+    sources beside it and judges once they are all done.
+    """
     run = SOURCES.get(name)
     if run is None:
         raise ValueError(f"unknown source {name!r}; use one of {', '.join(SOURCES)}")
+    judge = judge_again and name == CALENDAR
     try:
-        judged_by = contacts_fingerprint_now(runtime) if name == CALENDAR else None
+        judged_by = contacts_fingerprint_now(runtime) if judge else None
         report = run(runtime)
-        if name == CALENDAR:
+        if judge:
             reconsider_events(runtime, full=report.full, judged_by=judged_by)
     except FollowthroughError as exc:
         with runtime.db.transaction() as session:
