@@ -222,3 +222,37 @@ def test_an_unfinished_first_airtable_sync_leaves_no_stray_webhook(
     assert len(hooks) == 2
     assert other.webhook_id in {h.webhook_id for h in hooks}
     _assert_exactly_once(sandbox)
+
+
+def test_airtable_going_down_mid_batch_keeps_the_drafts_already_written_and_repeats_none(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Twelve coffee chats with people nobody knows yet ended this morning
+    people = [guest(f"p{i:02d}@guests.example", f"Guest {i:02d}") for i in range(12)]
+    events = [
+        meeting(f"evt{i:02d}", "Coffee chat", at(2026, 3, 2, 9), attendees=[person])
+        for i, person in enumerate(people)
+    ]
+    sandbox: Sandbox = sandbox_factory(world(events=events), airtable_rate_limit=FAST_AIRTABLE)
+    runtime = make_runtime(sandbox, now=AFTER)
+    # Airtable answers the first write slowly, then goes down before the second
+    sandbox.faults.latency["airtable.records.update"] = 0.3
+    passing = threading.Thread(target=lambda: reports.append(run_once(runtime)))
+    reports: list[PassReport] = []
+    passing.start()
+    while sandbox.request_counts().get("airtable.records.update", 0) < 1:
+        assert passing.is_alive()
+        threading.Event().wait(0.01)
+    sandbox.fail_next("airtable.records.update", 503, times=1000)
+    passing.join()
+
+    # The pass failed, but the ten contacts written first have their thank-you drafts
+    assert not reports[0].ok
+    assert len(drafts(sandbox)) == 10
+    # Airtable is back: every chat ends with exactly one draft and one Thank-you
+    sandbox.faults.clear()
+    _until_ok(runtime)
+    recipients = sorted(str(d["to"]).lower() for d in drafts(sandbox))
+    assert len(recipients) == 12
+    assert all(f"p{i:02d}@guests.example" in recipients[i] for i in range(12))
+    assert len(followups(sandbox, "Thank-you")) == 12
