@@ -168,7 +168,7 @@ def read_changes(
     is where the next read goes on.
     """
     position = _cursor(cursor)
-    payloads: list[WebhookPayload] = []
+    payloads: list[dict[str, Any]] = []
     pages = 0
     while True:
         page = _payload_page(client, webhook_id, position)
@@ -177,7 +177,8 @@ def read_changes(
         position, pages = page.cursor, pages + 1
         if not (page.might_have_more and page.payloads) or pages == max_pages:
             break
-    changes = _to_changes(client, payloads)
+    theirs = [raw for raw in payloads if not _written_by_us(client, raw)]
+    changes = _to_changes(client, [WebhookPayload.from_api(raw, client.api) for raw in theirs])
     log.info(
         "airtable.changes.read", webhook_id=webhook_id, payloads=len(payloads), changes=len(changes)
     )
@@ -213,22 +214,39 @@ def _cursor(cursor: str | None) -> int:
     return value
 
 
-def _payload_page(client: AirtableClient, webhook_id: str, cursor: int) -> WebhookPayloads:
+@dataclass(frozen=True)
+class _PayloadPage:
+    """One page of payloads as listed; each payload stays raw until it is known to be theirs.
+
+    Building pyairtable's model of a payload is most of the cost of a page (a few ms for
+    fifty), and after a pass that wrote, a page is mostly Followthrough's own writes.
+    """
+
+    payloads: list[dict[str, Any]]
+    cursor: int
+    might_have_more: bool
+
+
+def _payload_page(client: AirtableClient, webhook_id: str, cursor: int) -> _PayloadPage:
     url = client.base.urls.webhooks / webhook_id / "payloads"
     params = {"cursor": cursor, "limit": PAYLOADS_PER_REQUEST}
     try:
         data = client.call("list webhook payloads", lambda: client.api.get(url, params=params))
     except NotFound as exc:
         raise _webhook_gone(webhook_id) from exc
-    return WebhookPayloads.from_api(data, client.api)
+    envelope = WebhookPayloads.model_validate({**data, "payloads": []})  # the fields checked
+    payloads = data.get("payloads")
+    if not isinstance(payloads, list) or not all(isinstance(p, dict) for p in payloads):
+        raise ResyncRequired(f"Airtable webhook {webhook_id} listed payloads of an unknown shape")
+    return _PayloadPage(payloads, envelope.cursor, envelope.might_have_more)
 
 
-def _check_continuity(webhook_id: str, cursor: int, page: WebhookPayloads) -> None:
+def _check_continuity(webhook_id: str, cursor: int, page: _PayloadPage) -> None:
     """Payloads from `cursor` must follow on without a gap (older ones expire after 7 days)."""
     first = page.cursor - len(page.payloads)
-    broken = [p for p in page.payloads if p.error]
+    broken = [p for p in page.payloads if p.get("error")]
     if first > cursor or page.cursor < cursor or broken:
-        reason = broken[0].error_code if broken else "payloads missing"
+        reason = str(broken[0].get("code")) if broken else "payloads missing"
         raise ResyncRequired(
             f"Airtable webhook {webhook_id} cannot tell every change since cursor {cursor} "
             f"({reason}); "
@@ -239,12 +257,11 @@ def _check_continuity(webhook_id: str, cursor: int, page: WebhookPayloads) -> No
 def _to_changes(
     client: AirtableClient, payloads: Sequence[WebhookPayload]
 ) -> tuple[AirtableChange, ...]:
-    theirs = [p for p in payloads if not _written_by_us(client, p)]
-    if not theirs:
+    if not payloads:
         return ()  # nothing changed but our own writes: no schema request either
     merged: dict[tuple[str, str], AirtableChange] = {}
     names = client.id_names()
-    for payload in theirs:
+    for payload in payloads:
         for table_id, table in payload.changed_tables_by_id.items():
             names = _known(client, names, table_id, table)
             table_name = names.tables.get(table_id, table_id)
@@ -256,17 +273,18 @@ def _to_changes(
     return tuple(merged.values())
 
 
-def _written_by_us(client: AirtableClient, payload: WebhookPayload) -> bool:
+def _written_by_us(client: AirtableClient, payload: dict[str, Any]) -> bool:
     """True for a change Followthrough itself made: through the API, as the token's user.
 
     Reading back the rows it has just written would cost every pass after a write as many
     record reads as there were writes. A person's own edits come from Airtable's apps
     (source `client`), forms, automations or syncs, and are always read.
     """
-    metadata = payload.action_metadata
-    if metadata is None or metadata.source != "publicApi":
+    metadata = payload.get("actionMetadata")
+    if not isinstance(metadata, dict) or metadata.get("source") != "publicApi":
         return False
-    user = (metadata.source_metadata or {}).get("user") or {}
+    source = metadata.get("sourceMetadata")
+    user = source.get("user") if isinstance(source, dict) else None
     return isinstance(user, dict) and user.get("id") == client.user_id()
 
 
