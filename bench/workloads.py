@@ -3,8 +3,8 @@
     Bench(workdir, sizes, latency).run() -> [Result W1, W2, W3, W4]
 
 One world is built once; the workloads follow each other on it as a user's days would:
-W1 the first sync, W2 a pass a minute later with nothing changed (W2b one more: the pass
-after W1 still reads the feed's record of W1's own writes), W3 a pass after 50 events
+W1 the first sync, W2 a pass a minute later with nothing changed (W2b one more: W2 still
+finds the last page of W1's own writes in the Airtable feed, W2b none), W3 a pass after 50 events
 changed, W4 the pass after 200 meetings ended at once (the pass that first saw them, an hour
 earlier, is set-up and not measured).
 """
@@ -114,7 +114,7 @@ class Bench:
         return self._measure("W2", "incremental, nothing changed", NOW + _minutes(1), floor)
 
     def w2_again(self) -> Result:
-        """Another minute later: the steady state, once W1's own writes have gone by the feed."""
+        """Another minute later: the steady state, with none of W1's own writes left in the feed."""
         floor = self._incremental_floor()
         return self._measure("W2b", "the same, one pass later", NOW + _minutes(2), floor)
 
