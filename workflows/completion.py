@@ -261,6 +261,7 @@ def _write_contacts(
             stage=update.stage,
             last_met=update.last_met,
             next_update_due=update.next_update_due,
+            record_id=None if new else view.airtable_id,
         )
     by_email: dict[str, list[_Job]] = {}
     for job in jobs:

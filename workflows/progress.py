@@ -93,7 +93,13 @@ def progress_done(runtime: Runtime, followup_id: int) -> dt.date | None:
     if person.airtable_record_id and emails:
         upsert(
             runtime.need_airtable(),
-            [ContactWrite(email=emails[0].original, next_update_due=next_due)],
+            [
+                ContactWrite(
+                    email=emails[0].original,
+                    next_update_due=next_due,
+                    record_id=person.airtable_record_id,
+                )
+            ],
         )
     with runtime.db.transaction() as session:
         row = session.get(Person, person.id)

@@ -127,10 +127,17 @@ def _parse_page(
     return Page(records=tuple(records), skipped=tuple(skipped), full_sync=full)
 
 
+def _address(text: str | None) -> str | None:
+    """The address in an Email cell: a pasted `mailto:` link counts as its address."""
+    if text and text[:7].lower() == "mailto:":
+        return text[7:].strip() or None
+    return text
+
+
 def parse_contact(raw: RecordDict) -> AirtableContact:
     """A Contacts record as an `AirtableContact`; SkipRecord when it cannot be used."""
     f = _Fields(raw)
-    name, email = f.text(Contacts.NAME), f.text(Contacts.EMAIL)
+    name, email = f.text(Contacts.NAME), _address(f.text(Contacts.EMAIL))
     if not name and not email:
         raise SkipRecord("a contact needs a Name or an Email; this record has neither")
     # The rest is optional: an unreadable cell is ignored, not the person (skipping the whole

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, Protocol
 
 import structlog
@@ -39,6 +39,11 @@ class Write(Protocol):
 
     def to_fields(self) -> dict[str, Any]:
         """The fields to send (the key included; None values left out)."""
+
+
+def _target(row: Write) -> str | None:
+    """The record a row updates by id, when it names one (else it is matched on its key)."""
+    return getattr(row, "record_id", None)
 
 
 MAX_TEXT_LENGTH = 100_000
@@ -80,18 +85,21 @@ class ContactWrite:
     update_every_days: int | None = None
     google_contact: str | None = None
     notes: str | None = None
+    record_id: str | None = None
+    """The row itself when it is known: updated by id, its Email cell left as the user typed
+    it (with spaces, other capitals, `mailto:`); a row by that id gone, it is matched on Email."""
 
     @property
     def key(self) -> str:
-        """The Email this row is matched on."""
+        """The Email this row is matched on (and reported under)."""
         return self.email
 
     def to_fields(self) -> dict[str, Any]:
-        """The fields to send."""
+        """The fields to send (Email only when the row is matched on it)."""
         return _to_fields(
             self,
             {
-                "email": Contacts.EMAIL,
+                **({} if self.record_id else {"email": Contacts.EMAIL}),
                 "name": Contacts.NAME,
                 "company": Contacts.COMPANY,
                 "role": Contacts.ROLE,
@@ -230,6 +238,11 @@ def _apply(
     try:
         response = _send(client, table, key_field, batch)
     except SkipRecord as exc:
+        if len(batch) == 1 and _target(batch[0]) is not None:  # the row may have been deleted
+            log.info("airtable.upsert.by_key", table=table, record_id=_target(batch[0]))
+            by_key = replace(batch[0], record_id=None)  # type: ignore[type-var]
+            _apply(client, table, key_field, [by_key], ids, created, skipped)
+            return
         if len(batch) == 1:
             skipped.append(
                 Skipped(source=f"airtable.{table}", record_id=batch[0].key, reason=str(exc))
@@ -246,11 +259,17 @@ def _apply(
             created.add(row.key)
 
 
+def _record(row: Write) -> dict[str, Any]:
+    record_id = _target(row)
+    fields = row.to_fields()
+    return {"id": record_id, "fields": fields} if record_id else {"fields": fields}
+
+
 def _send(
     client: AirtableClient, table: str, key_field: str, batch: Sequence[Write]
 ) -> dict[str, Any]:
     body = {
-        "records": [{"fields": row.to_fields()} for row in batch],
+        "records": [_record(row) for row in batch],
         "typecast": False,
         "performUpsert": {"fieldsToMergeOn": [key_field]},
     }

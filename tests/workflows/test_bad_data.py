@@ -25,7 +25,7 @@ from tests.workflows.world import (
     set_now,
     world,
 )
-from workflows.passes import PassReport, run_once
+from workflows.passes import PassReport, run_due, run_once, sync_all
 
 ADA = "ada@analytical.example"
 BOB = "bob@builder.example"
@@ -159,3 +159,54 @@ def test_a_template_that_fails_for_one_meeting_holds_back_only_that_one(
     assert report.ok, report.failures
     assert len(drafts(sandbox)) == 2
     assert len(followups(sandbox, "Thank-you")) == 2
+
+
+def test_an_email_typed_with_spaces_capitals_or_mailto_updates_the_users_own_row(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    spellings = {
+        "recAda0000000001": f"  {ADA.title()} ",
+        "recBob0000000001": f"mailto:{BOB}",
+    }
+    people = [
+        airtable_contact(record_id, Name=record_id[3:6], Email=email, Stage="Met")
+        for record_id, email in spellings.items()
+    ]
+    events = [
+        meeting("evtada", "Chat", at(2026, 3, 2, 9), attendees=[guest(ADA)]),
+        meeting("evtbob", "Chat", at(2026, 3, 2, 10), attendees=[guest(BOB)]),
+    ]
+
+    sandbox, report = _pass(sandbox_factory, make_runtime, events=events, airtable=people)
+
+    # Both are recognised, thanked at their plain address, and their own rows move on:
+    # no second row, and the Email cells still read as the user typed them
+    assert report.ok, report.failures
+    assert sorted(str(d["to"]).lower() for d in drafts(sandbox)) == [f"['{ADA}']", f"['{BOB}']"]
+    contacts = {r["id"]: r["fields"] for r in sandbox.airtable.records("Contacts")}
+    assert sorted(contacts) == sorted(spellings)
+    for record_id, email in spellings.items():
+        assert contacts[record_id]["Email"] == email
+        assert contacts[record_id]["Last Met"] == "2026-03-02"
+
+
+def test_a_contact_row_deleted_since_the_last_pass_is_written_again(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    ada = airtable_contact("recAda0000000001", Name="Ada", Email=ADA, Stage="Met")
+    events = [meeting("evtada", "Chat", at(2026, 3, 2, 9), attendees=[guest(ADA)])]
+    sandbox: Sandbox = sandbox_factory(
+        world(events=events, airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=AFTER), sandbox)
+    report = PassReport()
+    sync_all(runtime, report)  # Ada is known, with her row's id
+    # The user deletes Ada's row just after the pass has read the base
+    sandbox.airtable.delete_record("Contacts", "recAda0000000001")
+
+    run_due(runtime, report)
+
+    assert report.ok, report.failures
+    assert len(drafts(sandbox)) == 1
+    assert contact(sandbox, ADA)["Last Met"] == "2026-03-02"
+    assert sorted(meetings_by_event(sandbox)) == ["evtada"]
