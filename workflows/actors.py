@@ -27,10 +27,12 @@ from typing import Any
 import dramatiq
 import structlog
 
-from connectors.errors import FollowthroughError, RetryLater
+from connectors.errors import FollowthroughError
 from workflows import channels
+from workflows.facts import get_fact, set_fact
 from workflows.progress import create_reminders
 from workflows.runtime import Runtime, current
+from workflows.store.cursors import clear_cursor
 from workflows.store.lease import acquire_lease, release_lease
 from workflows.sweep import claim, find, run_batch
 from workflows.sync import SOURCES, sync_source
@@ -65,10 +67,11 @@ def do_sync(sources: Sequence[str] | None, sweep: AnyActor) -> None:
     """Sync each source in order, then ask for a sweep; the first failure re-raises (a retry).
 
     A failing source does not stop the others: nothing due waits for an unrelated outage.
-    A source another worker is syncing right now is retried later (RetryLater), so two
-    syncs of one source never overlap (two first Airtable syncs would make two webhooks).
-    When every source was busy there is no sweep: the syncs running now sweep when done
-    (duplicate webhooks would otherwise each send a sweep: over a thousand in one run).
+    A source another worker is syncing right now is left to that worker, which syncs it
+    once more (`sync_alone`): two syncs of one source never overlap (two first Airtable
+    syncs would make two webhooks), and a burst of pings makes one more sync, not a retried
+    message each. When every source was busy there is no sweep: the syncs running now sweep
+    when done (duplicate webhooks would otherwise each send a sweep).
     """
     runtime = current()
     first_error: FollowthroughError | None = None
@@ -84,8 +87,6 @@ def do_sync(sources: Sequence[str] | None, sweep: AnyActor) -> None:
         sweep.send()
     if first_error is not None:
         raise first_error
-    if busy:
-        raise RetryLater(f"{', '.join(busy)} is being synced by another worker; trying again")
 
 
 def sync_lease(source: str) -> str:
@@ -93,23 +94,49 @@ def sync_lease(source: str) -> str:
     return f"sync:{source}"
 
 
+def sync_request(source: str) -> str:
+    """The name of the stored request that `source` be synced (again)."""
+    return f"fact:sync_requested:{source}"
+
+
 def sync_alone(runtime: Runtime, source: str) -> bool:
-    """Sync `source` unless another worker is syncing it (then False, nothing done).
+    """Have `source` synced after this call began: here, or by the worker syncing it now.
+
+    The request is stored first, then the source's lease tried. Whoever holds the lease
+    takes the request before each sync and syncs again while one came meanwhile; after
+    releasing the lease it looks once more, so a request is never left behind. False when
+    another worker holds the lease: it does this sync.
 
     The lease lasts as long as a claim on due work (`claim_for`), so a worker killed
-    mid-sync delays that source's next sync by at most that long.
+    mid-sync delays that source's next sync by at most that long (its request waits there).
     """
     holder, lease, ttl = uuid.uuid4().hex, sync_lease(source), runtime.config.claim_for
+    request, account = sync_request(source), runtime.account
     with runtime.db.transaction() as session:
-        if not acquire_lease(session, lease, holder, ttl, account=runtime.account):
-            log.info("sync.busy", source=source)
-            return False
-    try:
-        sync_source(runtime, source)
-    finally:
+        set_fact(session, request, holder, account=account)
+    while True:
         with runtime.db.transaction() as session:
-            release_lease(session, lease, holder, account=runtime.account)
-    return True
+            if not acquire_lease(session, lease, holder, ttl, account=account):
+                log.info("sync.busy", source=source)
+                return False
+        try:
+            while _take(runtime, request):
+                sync_source(runtime, source)
+        finally:
+            with runtime.db.transaction() as session:
+                release_lease(session, lease, holder, account=account)
+        with runtime.db.read() as session:
+            if get_fact(session, request, account=account) is None:
+                return True
+
+
+def _take(runtime: Runtime, request: str) -> bool:
+    """Take the stored sync request: True when there was one."""
+    with runtime.db.transaction() as session:
+        if get_fact(session, request, account=runtime.account) is None:
+            return False
+        clear_cursor(session, request, account=runtime.account)
+        return True
 
 
 def do_sweep(run_due: AnyActor) -> int:

@@ -8,17 +8,18 @@ interviews only they reveal) stalled long after the faults stopped.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 
-import pytest
 from dramatiq.brokers.stub import StubBroker
 
-from connectors.errors import RetryLater
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory, make_runtime  # noqa: F401 (fixture)
+from tests.workflows.world import at, guest, meeting
 from workflows.actors import declare_actors, do_sync, sync_alone, sync_lease
 from workflows.runtime import install
 from workflows.store.lease import acquire_lease
+from workflows.store.meetings import meetings_by_event
 
 NOW = dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
 
@@ -44,7 +45,7 @@ def test_a_killed_syncers_lease_lapses_after_the_claim_time(
     assert sandbox.request_counts().get("calendar.events.list", 0) >= 1
 
 
-def test_a_sync_that_finds_its_source_busy_sends_no_sweep(
+def test_a_sync_that_finds_its_source_busy_leaves_it_to_that_worker_and_sends_no_sweep(
     sandbox: Sandbox,
     make_runtime: RuntimeFactory,  # noqa: F811
 ) -> None:
@@ -58,9 +59,34 @@ def test_a_sync_that_finds_its_source_busy_sends_no_sweep(
         assert acquire_lease(session, sync_lease("google_calendar"), "busy-worker", holder_ttl)
 
     # When a push's sync of the calendar arrives meanwhile
-    with pytest.raises(RetryLater):
-        do_sync(["google_calendar"], actors.sweep)
+    do_sync(["google_calendar"], actors.sweep)
 
-    # Then it is retried later, and leaves the sweep to the sync under way (none queued)
+    # Then it is not retried: the sync under way does it, and sweeps (none queued here)
     assert broker.queues["busy_sync_test"].qsize() == 0
     assert sandbox.request_counts().get("calendar.events.list", 0) == 0
+
+
+def test_pings_during_a_sync_make_one_more_sync_that_reads_what_they_announced(
+    sandbox: Sandbox,
+    make_runtime: RuntimeFactory,  # noqa: F811
+) -> None:
+    runtime = make_runtime(sandbox, now=NOW)
+    sync_alone(runtime, "google_calendar")  # the first, full pass
+    sandbox.faults.latency["calendar.events.list"] = 0.5
+    sandbox.reset_requests()
+    holder = threading.Thread(target=sync_alone, args=(runtime, "google_calendar"))
+    holder.start()
+    while not sandbox.request_counts().get("calendar.events.list"):
+        time.sleep(0.01)
+    # While a worker reads the calendar, an interview is added and five pushes arrive
+    sandbox.add_event(
+        meeting("evtnew", "Chat", at(2026, 3, 2, 14), attendees=[guest("ada@analytical.example")])
+    )
+    others = [sync_alone(runtime, "google_calendar") for _ in range(5)]
+    holder.join()
+
+    # Then they all leave it to that worker, which reads the calendar once more, not five times
+    assert others == [False] * 5
+    assert sandbox.request_counts()["calendar.events.list"] == 2
+    with runtime.db.read() as session:
+        assert "evtnew" in meetings_by_event(session, ["evtnew"], account=runtime.account)
