@@ -72,7 +72,7 @@ def test_pings_during_a_sync_make_one_more_sync_that_reads_what_they_announced(
 ) -> None:
     runtime = make_runtime(sandbox, now=NOW)
     sync_alone(runtime, "google_calendar")  # the first, full pass
-    sandbox.faults.latency["calendar.events.list"] = 0.5
+    sandbox.faults.latency["calendar.events.list"] = 1.0
     sandbox.reset_requests()
     holder = threading.Thread(target=sync_alone, args=(runtime, "google_calendar"))
     holder.start()
