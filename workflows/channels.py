@@ -1,9 +1,10 @@
 """Push channels: the Calendar watch channel's life, and the secrets the web app verifies with.
 
 A Calendar watch channel exists only when a public URL is configured (otherwise the calendar
-is polled). `ensure_calendar_channel` opens one, renews it before it expires by opening a
-new one, and stops the old one once the new one is stored. The channel's row is stored
-before the watch call, so the channel's first notification can already be verified.
+is polled). `ensure_calendar_channel` opens one, renews it before it expires (or when the
+public URL changed) by opening a new one, and stops the old one once the new one is stored.
+The channel's row is stored before the watch call, so the channel's first notification can
+already be verified.
 
 The Airtable webhook (and its MAC secret) is created by the Airtable sync
 (workflows.sync.airtable); this module only looks its secret up for the web app.
@@ -47,29 +48,30 @@ def calendar_webhook_url(public_url: str) -> str:
 def ensure_calendar_channel(runtime: Runtime, *, now: dt.datetime | None = None) -> str | None:
     """Make sure a live Calendar channel exists; returns its id (None without a public URL).
 
-    A channel on the configured calendar with more than RENEW_BEFORE left is kept; otherwise
-    a new one is opened and the older ones are stopped and forgotten.
+    A channel on the configured calendar, notifying the configured public URL, with more
+    than RENEW_BEFORE left is kept; otherwise a new one is opened and the older ones are
+    stopped and forgotten.
     """
     public_url = runtime.config.public_url
     if not public_url:
         return None
-    wall = now or utcnow()
+    wall, address = now or utcnow(), calendar_webhook_url(public_url)
     with runtime.db.read() as session:
         existing = channels(session, CALENDAR_PROVIDER, account=runtime.account)
-    live = [c for c in existing if _serves(c, runtime.config.calendar_id, wall)]
+    live = [c for c in existing if _serves(c, runtime.config.calendar_id, address, wall)]
     if live:
         return live[0].channel_id
-    channel_id = _open(runtime, calendar_webhook_url(public_url))
+    channel_id = _open(runtime, address)
     for old in existing:
         _stop(runtime, old)
     return channel_id
 
 
-def _serves(channel: WebhookChannel, calendar_id: str, wall: dt.datetime) -> bool:
-    """True for a channel on the configured calendar with more than RENEW_BEFORE to live."""
+def _serves(channel: WebhookChannel, calendar_id: str, address: str, wall: dt.datetime) -> bool:
+    """True for a channel on the calendar, notifying `address`, with RENEW_BEFORE to live."""
     expires_at = channel.expires_at
     young = expires_at is not None and expires_at - wall > RENEW_BEFORE
-    return young and channel.target == calendar_id
+    return young and channel.target == calendar_id and channel.address == address
 
 
 def _open(runtime: Runtime, address: str) -> str:
@@ -82,6 +84,7 @@ def _open(runtime: Runtime, address: str) -> str:
             channel_id=channel_id,
             target=calendar_id,
             token=token,
+            address=address,
             account=runtime.account,
         )
     try:
@@ -101,6 +104,7 @@ def _open(runtime: Runtime, address: str) -> str:
             token=token,
             resource_id=opened.resource_id,
             expires_at=opened.expiration or utcnow() + CHANNEL_TTL,
+            address=address,
             account=runtime.account,
         )
     log.info("calendar.channel_opened", channel_id=channel_id, expires_at=opened.expiration)

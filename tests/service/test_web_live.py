@@ -171,3 +171,17 @@ def test_readiness_reports_the_database_and_the_broker(live: Live) -> None:
         "broker": True,
     }
     assert "Followthrough" in requests.get(f"{live.url}/", timeout=5).text
+
+
+def test_a_new_public_url_gets_a_new_channel_and_the_old_one_stopped(live: Live) -> None:
+    first = channels.ensure_calendar_channel(live.runtime)
+    moved = "http://127.0.0.1:9/followthrough"  # the service now answers elsewhere
+    live.runtime.config = dataclasses.replace(live.runtime.config, public_url=moved)
+
+    second = channels.ensure_calendar_channel(live.runtime)
+
+    assert second not in (None, first)
+    open_now = live.sandbox.calendar_api.channels.open_channels
+    assert list(open_now) == [second]
+    assert open_now[str(second)].address == f"{moved}/webhooks/google/calendar"
+    assert channels.ensure_calendar_channel(live.runtime) == second  # and it is kept

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ from tests.workflows.world import (
 )
 from workflows.passes import run_once
 from workflows.runtime import Runtime
+from workflows.store.models import WebhookChannel
 from workflows.store.people import find_person
 from workflows.sync import sync_source
 from workflows.sync.airtable import read_back_own_writes
@@ -171,3 +173,51 @@ def test_a_pass_reads_past_its_own_writes_so_the_next_quiet_pass_costs_one_reque
         "calendar.events.list": 1,
         "people.connections.list": 1,
     }
+
+
+def test_a_new_public_url_moves_the_airtable_webhook_without_reading_the_base_again(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    ada = airtable_contact("recAda0000000001", Name="Ada", Email="ada@x.example", Stage="Met")
+    sandbox: Sandbox = sandbox_factory(world(airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE)
+    old, new = "http://127.0.0.1:9/old", "http://127.0.0.1:9/new"  # nothing answers: no matter
+    runtime = fast(make_runtime(sandbox, now=NOW, public_url=old), sandbox)
+    assert run_once(runtime).ok
+    # The service moves; meanwhile the user edits Ada
+    runtime.config = replace(runtime.config, public_url=new)
+    sandbox.airtable.update_record("Contacts", "recAda0000000001", {"Stage": "Keeping in touch"})
+    sandbox.reset_requests()
+
+    assert run_once(runtime).ok
+
+    hooks = sandbox.airtable.webhooks.listing()
+    assert [h["notificationUrl"] for h in hooks] == [f"{new}/webhooks/airtable"]
+    with runtime.db.read() as session:
+        person = find_person(session, "ada@x.example", account=runtime.account)
+        assert person is not None and person.stage == "Keeping in touch"
+    assert sandbox.request_counts().get("airtable.records.list") == 1  # Ada's row, not the base
+    # and the pass after is an ordinary one on the new webhook
+    sandbox.reset_requests()
+    assert run_once(runtime).ok
+    assert sandbox.request_counts().get("airtable.webhooks.payloads") == 1
+    assert "airtable.webhooks.create" not in sandbox.request_counts()
+
+
+def test_a_webhook_stored_before_addresses_were_is_looked_up_once_and_kept(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox: Sandbox = sandbox_factory(world(), airtable_rate_limit=FAST_AIRTABLE)
+    url = "http://127.0.0.1:9/followthrough"
+    runtime = fast(make_runtime(sandbox, now=NOW, public_url=url), sandbox)
+    assert run_once(runtime).ok
+    with runtime.db.transaction() as session:  # as a database from before migration 0003
+        session.execute(sa.update(WebhookChannel).values(address=None))
+    sandbox.reset_requests()
+
+    assert run_once(runtime).ok
+    assert run_once(runtime).ok
+
+    counts = sandbox.request_counts()
+    assert counts.get("airtable.webhooks.list") == 1
+    assert "airtable.webhooks.create" not in counts
+    assert counts.get("airtable.webhooks.payloads") == 2

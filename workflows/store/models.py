@@ -279,5 +279,6 @@ class WebhookChannel(AccountMixin, Base):
     token: Mapped[str | None] = mapped_column(sa.String(512))  # Calendar channel token (secret)
     resource_id: Mapped[str | None] = mapped_column(sa.String(256))
     mac_secret: Mapped[str | None] = mapped_column(sa.String(512))  # Airtable, base64 (secret)
+    address: Mapped[str | None] = mapped_column(sa.String(1024))  # where it notifies (None: polled)
     expires_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]

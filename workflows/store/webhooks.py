@@ -27,9 +27,13 @@ def save_channel(
     resource_id: str | None = None,
     mac_secret: str | None = None,
     expires_at: dt.datetime | None = None,
+    address: str | None = None,
     account: str = DEFAULT_ACCOUNT,
 ) -> WebhookChannel:
-    """Record a channel just registered (or update its expiry after a renewal); flushed."""
+    """Record a channel just registered (or update its expiry after a renewal); flushed.
+
+    `address` is where it sends its notifications (None: none, its feed is polled).
+    """
     row = find_channel(session, provider, channel_id)
     if row is None:
         row = WebhookChannel(
@@ -37,7 +41,7 @@ def save_channel(
         )
         session.add(row)
     row.target, row.token, row.resource_id = target, token, resource_id
-    row.mac_secret, row.expires_at = mac_secret, expires_at
+    row.mac_secret, row.expires_at, row.address = mac_secret, expires_at, address
     session.flush()
     return row
 

@@ -72,7 +72,10 @@ def sync_airtable(runtime: Runtime) -> SyncReport:
     channel = _channel(runtime)
     if channel is not None:
         try:
-            _incremental(runtime, client, channel, report)
+            if _notifies_elsewhere(runtime, client, channel):
+                _move(runtime, client, channel, report)
+            else:
+                _incremental(runtime, client, channel, report)
             return report
         except ResyncRequired as exc:
             log.warning("airtable.resync", reason=str(exc))
@@ -151,6 +154,72 @@ def _incremental(
     _keep_alive(runtime, client, channel)
 
 
+def _notifies_elsewhere(runtime: Runtime, client: AirtableClient, channel: WebhookChannel) -> bool:
+    """True when the webhook pings another address than the public URL now configured.
+
+    A webhook stored before addresses were (address None) is looked up once to tell.
+    """
+    url = webhook_url(runtime)
+    if channel.address == url:
+        return False
+    if channel.address is None:
+        found = [h for h in list_webhooks(client) if h.webhook_id == channel.channel_id]
+        if found and found[0].notification_url == url:
+            with runtime.db.transaction() as session:
+                row = session.get(WebhookChannel, channel.id)
+                if row is not None:
+                    row.address = url
+            return False
+    return True
+
+
+def _move(
+    runtime: Runtime, client: AirtableClient, channel: WebhookChannel, report: SyncReport
+) -> None:
+    """Replace the webhook by one that pings the configured public URL, reading nothing twice.
+
+    The new webhook's feed starts when it is made; the old one's is read up to then (and a
+    little past: changes made meanwhile are read from both, which applying allows). No full
+    read of the base is needed.
+    """
+    registration = _create_webhook(runtime, client)
+    _incremental(runtime, client, channel, report)
+    with runtime.db.transaction() as session:
+        _save(runtime, session, registration, client.base_id)
+        delete_channel(session, PROVIDER, channel.channel_id)
+        clear_cursor(session, _cursor_name(channel.channel_id), account=runtime.account)
+        clear_cursor(session, WEBHOOKS_BEFORE, account=runtime.account)
+    delete_webhook(client, channel.channel_id)
+    log.info(
+        "airtable.webhook.moved",
+        old=channel.channel_id,
+        new=registration.webhook_id,
+        notifications=bool(registration.notification_url),
+    )
+
+
+def _save(
+    runtime: Runtime, session: Session, registration: WebhookRegistration, base_id: str
+) -> None:
+    """Store a webhook just made, and the cursor its feed starts at."""
+    save_channel(
+        session,
+        provider=PROVIDER,
+        channel_id=registration.webhook_id,
+        target=base_id,
+        mac_secret=registration.mac_secret_base64,
+        expires_at=registration.expiration_time,
+        address=registration.notification_url,
+        account=runtime.account,
+    )
+    set_cursor(
+        session,
+        _cursor_name(registration.webhook_id),
+        registration.cursor,
+        account=runtime.account,
+    )
+
+
 def _full(runtime: Runtime, client: AirtableClient, report: SyncReport) -> None:
     """Create the webhook first, so that changes made while reading are read again later."""
     registration = _create_webhook(runtime, client)
@@ -158,23 +227,9 @@ def _full(runtime: Runtime, client: AirtableClient, report: SyncReport) -> None:
     meetings = _all(read_meetings(client))
     follow_ups = _all(read_follow_ups(client))
     with runtime.db.transaction() as session:
-        save_channel(
-            session,
-            provider=PROVIDER,
-            channel_id=registration.webhook_id,
-            target=client.base_id,
-            mac_secret=registration.mac_secret_base64,
-            expires_at=registration.expiration_time,
-            account=runtime.account,
-        )
+        _save(runtime, session, registration, client.base_id)
         _apply(runtime, session, contacts, meetings, follow_ups, report)
         clear_cursor(session, WEBHOOKS_BEFORE, account=runtime.account)
-        set_cursor(
-            session,
-            _cursor_name(registration.webhook_id),
-            registration.cursor,
-            account=runtime.account,
-        )
     report.full = True
     report.records = sum(len(p.records) for p in (*contacts, *meetings, *follow_ups))
 
