@@ -43,6 +43,7 @@ DEFAULT_QUEUE = "followthrough"
 SWEEP_LIMIT = 100  # items claimed per sweep; the next sweep takes the rest
 BATCH = 10  # items per run_due message: Airtable takes ten rows a request
 RUN_TIME_LIMIT_MS = 10 * 60_000  # one due item or one sync pass; a stuck call is cut off
+MAX_SYNCS_IN_A_ROW = 5  # syncs one worker makes of a source asked for again meanwhile
 
 AnyActor = dramatiq.Actor[Any, Any]
 
@@ -120,8 +121,13 @@ def sync_alone(runtime: Runtime, source: str) -> bool:
                 log.info("sync.busy", source=source)
                 return False
         try:
-            while _take(runtime, request):
+            for _ in range(MAX_SYNCS_IN_A_ROW):
+                if not _take(runtime, request, lease, holder):
+                    break
                 sync_source(runtime, source)
+            else:  # asked again and again: the next message or poll goes on from here
+                log.info("sync.requests_left", source=source)
+                return True
         finally:
             with runtime.db.transaction() as session:
                 release_lease(session, lease, holder, account=account)
@@ -130,12 +136,19 @@ def sync_alone(runtime: Runtime, source: str) -> bool:
                 return True
 
 
-def _take(runtime: Runtime, request: str) -> bool:
-    """Take the stored sync request: True when there was one."""
+def _take(runtime: Runtime, request: str, lease: str, holder: str) -> bool:
+    """Take the stored sync request, renewing the lease for the sync it asks for.
+
+    False when there is none, or when the lease was lost (another worker took it after it
+    ran out): that worker takes the request instead.
+    """
+    account, ttl = runtime.account, runtime.config.claim_for
     with runtime.db.transaction() as session:
-        if get_fact(session, request, account=runtime.account) is None:
+        if get_fact(session, request, account=account) is None:
             return False
-        clear_cursor(session, request, account=runtime.account)
+        if not acquire_lease(session, lease, holder, ttl, account=account):
+            return False
+        clear_cursor(session, request, account=account)
         return True
 
 

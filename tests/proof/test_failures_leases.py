@@ -90,3 +90,29 @@ def test_pings_during_a_sync_make_one_more_sync_that_reads_what_they_announced(
     assert sandbox.request_counts()["calendar.events.list"] == 2
     with runtime.db.read() as session:
         assert "evtnew" in meetings_by_event(session, ["evtnew"], account=runtime.account)
+
+
+def test_a_worker_syncing_again_and_again_keeps_its_lease_past_the_claim_time(
+    sandbox: Sandbox,
+    make_runtime: RuntimeFactory,  # noqa: F811
+) -> None:
+    # Claims last a second; each read of the calendar takes 0.7 s
+    runtime = make_runtime(sandbox, now=NOW, claim_for=dt.timedelta(seconds=1))
+    sync_alone(runtime, "google_calendar")
+    sandbox.faults.latency["calendar.events.list"] = 0.7
+    sandbox.reset_requests()
+    started = time.monotonic()
+    holder = threading.Thread(target=sync_alone, args=(runtime, "google_calendar"))
+    holder.start()
+    while not sandbox.request_counts().get("calendar.events.list"):
+        time.sleep(0.01)
+
+    asked = sync_alone(runtime, "google_calendar")  # a push: the holder reads once more
+    time.sleep(max(0.0, started + 1.2 - time.monotonic()))
+    asked_again = sync_alone(runtime, "google_calendar")  # past the first claim's end
+    holder.join()
+
+    # Then both leave it to the holder, whose lease was renewed with each sync it took on:
+    # never two readers of one calendar at once
+    assert (asked, asked_again) == (False, False)
+    assert sandbox.request_counts()["calendar.events.list"] == 3
