@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
@@ -26,6 +28,9 @@ from tests.workflows.world import (
 )
 from workflows.passes import PassReport, run_once
 from workflows.runtime import Runtime
+from workflows.store.models import Meeting
+from workflows.store.people import find_person
+from workflows.sync import sync_source
 
 pytestmark = pytest.mark.services
 
@@ -122,3 +127,41 @@ def test_an_interview_from_first_sync_to_the_next_update_on_postgres(
     # Then the next one is due ten days after that
     assert contact(sandbox, ADA)["Next Update Due"] == "2026-03-23"
     assert len(followups(sandbox, "Progress update")) == 1
+
+
+def test_a_calendar_pass_does_not_undo_what_another_worker_stored_meanwhile(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, postgres_url: str
+) -> None:
+    ada = airtable_contact("recAda0000000001", Name="Ada", Email=ADA, Stage="Met")
+    sandbox: Sandbox = sandbox_factory(world(airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE)
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9), database_url=postgres_url), sandbox)
+    _clean(runtime)
+    sandbox.add_event(meeting("evtada", "Chat", at(2026, 3, 9, 10), attendees=[guest(ADA)]))
+    # While the calendar's pass has read who Ada is but not yet written her meeting, another
+    # worker stores her next update (as completing an earlier meeting does)
+    stored: list[bool] = []
+
+    def another_worker() -> None:
+        with runtime.db.transaction() as session:
+            person = find_person(session, ADA, account=runtime.account)
+            assert person is not None
+            person.next_update_due = dt.date(2026, 5, 1)
+
+    def meanwhile(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "pg_advisory_xact_lock" in statement and not stored:
+            stored.append(True)
+            worker = threading.Thread(target=another_worker)
+            worker.start()
+            worker.join()
+
+    sa.event.listen(runtime.db.engine, "before_cursor_execute", meanwhile)
+    try:
+        sync_source(runtime, "google_calendar")
+    finally:
+        sa.event.remove(runtime.db.engine, "before_cursor_execute", meanwhile)
+
+    assert stored == [True]
+    with runtime.db.read() as session:
+        person = find_person(session, ADA, account=runtime.account)
+        assert person is not None and person.next_update_due == dt.date(2026, 5, 1)
+        assert session.query(Meeting).filter(Meeting.event_id == "evtada").count() == 1

@@ -43,7 +43,7 @@ from workflows.store.meetings import (
     upsert_meeting,
 )
 from workflows.store.models import Event, Meeting, Person, PersonEmail
-from workflows.store.people import PeopleBatch, person_view, save_person
+from workflows.store.people import PeopleBatch, find_person, person_view, save_person
 from workflows.sync.report import SyncReport
 
 log = structlog.get_logger(__name__)
@@ -275,7 +275,19 @@ class _Tracker:
         log.info("calendar.meeting_scheduled", event_id=event.id, due_at=due_at.isoformat())
 
     def _person_id(self, contact: PersonView) -> int:
-        """The stored person (an attendee known only to Google is added to Contacts later)."""
+        """The stored person; an attendee nobody knows yet is stored first.
+
+        A person already stored is not saved again: the view was read before this
+        transaction took the people lock, and writing it back could undo what a sync running
+        beside this one stored since (PostgreSQL).
+        """
+        known = (
+            self.people.find(contact.email)
+            if self.people is not None
+            else find_person(self.session, contact.email or "", account=self.account)
+        )
+        if known is not None and known.id is not None:
+            return known.id
         if self.people is None:
             return save_person(self.session, contact, account=self.account).id
         person = self.people.save(contact)
