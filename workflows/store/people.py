@@ -269,19 +269,19 @@ def _take_airtable_fields(person: Person, view: PersonView) -> None:
 def _fill_from_google(person: Person, view: PersonView) -> None:
     """Google (or an invite) fills what Airtable lacks, whichever source is read first.
 
-    A Google contact's company and role are also kept apart: they replace an earlier value
-    of Google's, and show again when Airtable's is emptied.
+    A Google contact's company and role are also kept apart, to show again when Airtable's
+    are emptied. A person in Airtable keeps Airtable's (Google only fills a gap); for anyone
+    else Google's are the only ones, and a change at Google replaces them.
     """
     person.name = person.name or view.name or None
-    if not view.google_resource:
+    in_airtable = person.airtable_record_id is not None and not person.airtable_deleted
+    if not view.google_resource or in_airtable:
         person.company = person.company or view.company
         person.role = person.role or view.role
-        return
-    if person.company is None or person.company == person.google_company:
-        person.company = view.company
-    if person.role is None or person.role == person.google_role:
-        person.role = view.role
-    person.google_company, person.google_role = view.company, view.role
+    else:
+        person.company, person.role = view.company, view.role
+    if view.google_resource:
+        person.google_company, person.google_role = view.company, view.role
 
 
 def _take_google_resource(index: PeopleBatch, person: Person, view: PersonView) -> None:

@@ -182,3 +182,16 @@ def test_two_writers_saving_one_new_person_at_once_make_one_person(db: Database)
         assert jane is not None
         assert find_person(s, "Jane.Doe@gmail.com") is jane
         assert (jane.airtable_record_id, jane.google_resource_name) == ("recJane", "people/c1")
+
+
+def test_a_google_only_contact_follows_googles_company_even_from_before_migration_0002(
+    db: Database,
+) -> None:
+    with db.transaction() as s:
+        jane = save_person(s, merge_person(None, JANE_GOOGLE))
+        jane.google_company = jane.google_role = None  # as stored before Google's were kept
+    with db.transaction() as s:
+        save_person(s, merge_person(None, replace(JANE_GOOGLE, company="Globex", role="CTO")))
+    with db.read() as s:
+        view = person_view(find_person(s, "jane@acme.example"))  # type: ignore[arg-type]
+    assert (view.company, view.role) == ("Globex", "CTO")
