@@ -73,6 +73,9 @@ def stages(runtime: Runtime, names: Sequence[str]) -> list[list[str]]:
     known then. Later passes need no order: a contact that arrives while the calendar syncs
     gets its recent events judged again (`reconsider_events`, after the pass).
     """
+    unknown = [name for name in names if name not in SOURCES]
+    if unknown:
+        raise ValueError(f"unknown source {unknown[0]!r}; use one of {', '.join(SOURCES)}")
     ordered = [name for name in SOURCES if name in names]
     if CALENDAR not in ordered or len(ordered) == 1:
         return [ordered] if ordered else []

@@ -31,9 +31,7 @@ log = structlog.get_logger(__name__)
 CONTACTS_FINGERPRINT = "fact:contacts_fingerprint"
 
 
-def reconsider_events(
-    runtime: Runtime, *, full: bool = False, judged_by: str | None = None
-) -> int:
+def reconsider_events(runtime: Runtime, *, full: bool = False, judged_by: str | None = None) -> int:
     """Judge recent stored events again if the active contacts changed; returns how many.
 
     `full` says the calendar pass just judged every event, against the contacts whose
