@@ -157,25 +157,20 @@ def refresh_webhook(client: AirtableClient, webhook_id: str) -> dt.datetime | No
     return expiry
 
 
-def read_changes(
-    client: AirtableClient, webhook_id: str, cursor: str | None, *, max_pages: int | None = None
-) -> ChangeBatch:
+def read_changes(client: AirtableClient, webhook_id: str, cursor: str | None) -> ChangeBatch:
     """Every record change in the watched tables since `cursor`, and the cursor to store after them.
 
     Costs one request when nothing changed. ResyncRequired when the webhook is gone or its
     payloads from `cursor` on are no longer all there: read the tables in full and start over.
-    `max_pages` stops after that many pages (of `PAYLOADS_PER_REQUEST`); the cursor returned
-    is where the next read goes on.
     """
     position = _cursor(cursor)
     payloads: list[dict[str, Any]] = []
-    pages = 0
     while True:
         page = _payload_page(client, webhook_id, position)
         _check_continuity(webhook_id, position, page)
         payloads.extend(page.payloads)
-        position, pages = page.cursor, pages + 1
-        if not (page.might_have_more and page.payloads) or pages == max_pages:
+        position = page.cursor
+        if not (page.might_have_more and page.payloads):
             break
     theirs = [raw for raw in payloads if not _written_by_us(client, raw)]
     changes = _to_changes(client, [WebhookPayload.from_api(raw, client.api) for raw in theirs])

@@ -85,21 +85,21 @@ def sync_airtable(runtime: Runtime) -> SyncReport:
 
 
 def read_back_own_writes(runtime: Runtime, writes: int) -> SyncReport | None:
-    """After a pass that sent `writes` write requests, read the feed past the pages they filled.
+    """After a pass that sent `writes` write requests, read the change feed past them.
 
     Each write the pass made is a payload in the webhook's feed. Left there, they would make
     the next pass (usually the one a person's edit triggers) read them first, a request per
-    fifty; read now, whole pages only, the next pass costs one request again. The payloads
-    read are applied like any others: a person's edit among them is not lost. None when
-    there is no feed yet or the writes fill no page.
+    fifty; read now, the next pass costs one request again. Fewer than a page's worth are
+    left to the next pass, whose one request reads them anyway. The payloads read are
+    applied like any others: a person's edit among them is not lost. None when nothing was
+    read (no feed yet, or too few writes).
     """
-    pages = writes // PAYLOADS_PER_REQUEST
     channel = _channel(runtime)
-    if channel is None or pages == 0:
+    if channel is None or writes < PAYLOADS_PER_REQUEST:
         return None
     report = SyncReport(SOURCE)
-    _incremental(runtime, runtime.need_airtable(), channel, report, max_pages=pages)
-    log.info("airtable.read_back", writes=writes, pages=pages, changes=report.records)
+    _incremental(runtime, runtime.need_airtable(), channel, report)
+    log.info("airtable.read_back", writes=writes, changes=report.records)
     return report
 
 
@@ -124,8 +124,6 @@ def _incremental(
     client: AirtableClient,
     channel: WebhookChannel,
     report: SyncReport,
-    *,
-    max_pages: int | None = None,
 ) -> None:
     webhook_id = channel.channel_id
     user_fact = f"{USER_ID}:{client.token_fingerprint}"
@@ -134,7 +132,7 @@ def _incremental(
         user_id = get_fact(session, user_fact, account=runtime.account)
     if user_id and client.known_user_id is None:
         client.adopt_user_id(user_id)  # no `whoami` request in every new process
-    batch = read_changes(client, webhook_id, cursor, max_pages=max_pages)
+    batch = read_changes(client, webhook_id, cursor)
     by_table: dict[str, list[AirtableChange]] = defaultdict(list)
     for change in batch.changes:
         by_table[change.table].append(change)
