@@ -24,7 +24,7 @@ from workflows.rules.reminders import (
     schedule_reminders,
 )
 from workflows.runtime import Runtime
-from workflows.store.followups import count_due_on, people_with_open_followup
+from workflows.store.followups import count_due_on
 from workflows.store.models import Followup, Person
 from workflows.store.people import people_due_for_update
 
@@ -38,11 +38,7 @@ def create_reminders(runtime: Runtime) -> tuple[str, ...]:
     zone = user_zone_of(runtime)
     today = runtime.clock.today(zone)
     with runtime.db.read() as session:
-        candidates = people_due_for_update(session, today, account=runtime.account)
-        reminded = people_with_open_followup(
-            session, [p.id for p in candidates], KIND, account=runtime.account
-        )
-        people = [p for p in candidates if p.id not in reminded]
+        people = people_due_for_update(session, today, account=runtime.account, unless_open=KIND)
         if not people:
             return ()
         horizon = [today + dt.timedelta(days=n) for n in range(len(people) + 1)]

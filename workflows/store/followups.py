@@ -8,7 +8,7 @@ count_due_on(s, day, kind="progress_update")          # the per-day reminder cap
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -87,23 +87,6 @@ def has_open_followup(
         Followup.status != "done",
     )
     return session.execute(query.limit(1)).first() is not None
-
-
-def people_with_open_followup(
-    session: Session, person_ids: Iterable[int], kind: str, *, account: str = DEFAULT_ACCOUNT
-) -> set[int]:
-    """Which of these people have a follow-up of `kind` that is not done (one query a 500)."""
-    ids = sorted(set(person_ids))
-    found: set[int] = set()
-    for start in range(0, len(ids), 500):
-        query = sa.select(Followup.person_id).where(
-            Followup.account == account,
-            Followup.person_id.in_(ids[start : start + 500]),
-            Followup.kind == kind,
-            Followup.status != "done",
-        )
-        found.update(pid for pid in session.execute(query.distinct()).scalars() if pid is not None)
-    return found
 
 
 def count_due_on(

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from workflows.rules.emails import fold_email
 from workflows.rules.people import PersonView
 from workflows.store.base import DEFAULT_ACCOUNT
-from workflows.store.models import Person, PersonEmail
+from workflows.store.models import Followup, Person, PersonEmail
 
 log = structlog.get_logger(__name__)
 
@@ -197,9 +197,17 @@ def forget_google_contact(
 
 
 def people_due_for_update(
-    session: Session, today: dt.date, *, account: str = DEFAULT_ACCOUNT
+    session: Session,
+    today: dt.date,
+    *,
+    account: str = DEFAULT_ACCOUNT,
+    unless_open: str | None = None,
 ) -> list[Person]:
-    """Active Airtable contacts whose Next Update Due is today or earlier, soonest first."""
+    """Active Airtable contacts whose Next Update Due is today or earlier, soonest first.
+
+    `unless_open` leaves out those with a follow-up of that kind not yet done (in the query:
+    most due contacts have theirs already, and each loaded person costs).
+    """
     query = sa.select(Person).where(
         Person.account == account,
         Person.airtable_record_id.is_not(None),
@@ -207,6 +215,14 @@ def people_due_for_update(
         Person.inactive.is_(False),
         Person.next_update_due <= today,
     )
+    if unless_open is not None:
+        open_one = sa.select(Followup.id).where(
+            Followup.account == account,
+            Followup.person_id == Person.id,
+            Followup.kind == unless_open,
+            Followup.status != "done",
+        )
+        query = query.where(~open_one.exists())
     return list(session.execute(query.order_by(Person.next_update_due, Person.id)).scalars())
 
 

@@ -12,6 +12,7 @@ import pytest
 from connectors.records import AirtableContact, GoogleContact
 from workflows.rules.people import merge_person
 from workflows.store.db import Database
+from workflows.store.followups import add_followup, set_status
 from workflows.store.people import (
     find_person,
     forget_airtable_record,
@@ -131,6 +132,19 @@ def test_people_due_for_update_are_active_airtable_contacts(db: Database) -> Non
         forget_airtable_record(s, "recJane")
     with db.read() as s:
         assert people_due_for_update(s, dt.date(2026, 3, 1)) == []
+
+
+def test_people_with_an_open_progress_update_are_not_due_another(db: Database) -> None:
+    with db.transaction() as s:
+        jane = save_person(s, merge_person(JANE_AIRTABLE, None))
+        update, _ = add_followup(
+            s, key="k1", kind="progress_update", title="Update Jane", due=None, person_id=jane.id
+        )
+        assert people_due_for_update(s, dt.date(2026, 3, 1), unless_open="progress_update") == []
+        set_status(update, "done", at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    with db.read() as s:
+        due = people_due_for_update(s, dt.date(2026, 3, 1), unless_open="progress_update")
+        assert [p.name for p in due] == ["Jane Doe"]
 
 
 def test_accounts_do_not_see_each_others_people(db: Database) -> None:
