@@ -29,10 +29,9 @@ import structlog
 
 from connectors.errors import FollowthroughError
 from workflows import channels
-from workflows.facts import get_fact, set_fact
+from workflows.facts import clear_fact, get_fact, set_fact
 from workflows.progress import create_reminders
 from workflows.runtime import Runtime, current
-from workflows.store.cursors import clear_cursor
 from workflows.store.lease import acquire_lease, release_lease
 from workflows.sweep import claim, find, run_batch
 from workflows.sync import SOURCES, sync_source
@@ -148,7 +147,7 @@ def _take(runtime: Runtime, request: str, lease: str, holder: str) -> bool:
             return False
         if not acquire_lease(session, lease, holder, ttl, account=account):
             return False
-        clear_cursor(session, request, account=account)
+        clear_fact(session, request, account=account)
         return True
 
 

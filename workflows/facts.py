@@ -10,7 +10,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from workflows.store.cursors import get_cursor, set_cursor
+from workflows.store.cursors import clear_cursor, get_cursor, set_cursor
 
 FIRST_SYNC_AT = "fact:first_sync_at"
 CALENDAR_ZONE = "fact:calendar_time_zone"
@@ -25,6 +25,11 @@ def get_fact(session: Session, name: str, *, account: str) -> str | None:
 def set_fact(session: Session, name: str, value: str, *, account: str) -> None:
     """Store the fact `name` inside the caller's transaction."""
     set_cursor(session, name, value, account=account)
+
+
+def clear_fact(session: Session, name: str, *, account: str) -> None:
+    """Forget the fact `name` inside the caller's transaction."""
+    clear_cursor(session, name, account=account)
 
 
 def first_sync_at(session: Session, *, account: str) -> dt.datetime | None:

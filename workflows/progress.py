@@ -84,14 +84,14 @@ def progress_done(runtime: Runtime, followup_id: int) -> dt.date | None:
             return None
         done_on = followup.done_at.astimezone(zone).date()
         cadence = cadence_days(person.update_every_days, runtime.config.update_every_days)
-        emails = sorted(person.emails, key=lambda e: (not e.is_primary, e.id))
+        email = person.primary_email
     next_due = after_progress_done(done_on, cadence)
-    if person.airtable_record_id and emails:
+    if person.airtable_record_id and email:
         upsert(
             runtime.need_airtable(),
             [
                 ContactWrite(
-                    email=emails[0].original,
+                    email=email,
                     next_update_due=next_due,
                     record_id=person.airtable_record_id,
                 )

@@ -59,7 +59,7 @@ def record_meetings(runtime: Runtime, meeting_ids: Sequence[int]) -> dict[int, s
 
 def _contact_id(meeting: Meeting) -> str | None:
     person = meeting.person
-    return person.airtable_record_id if person and not person.airtable_deleted else None
+    return person.live_airtable_id if person else None
 
 
 def notes_changed(runtime: Runtime, meeting_id: int) -> bool:
@@ -72,7 +72,7 @@ def notes_changed(runtime: Runtime, meeting_id: int) -> bool:
     )
     updated = plan.draft is not None and _regenerate_draft(runtime, meeting, plan.draft)
     plans = [p for p in plan.followups if p.kind is FollowUpKind.ACTION_ITEM]
-    contact_id = meeting.person.airtable_record_id
+    contact_id = _contact_id(meeting)
     owed = [
         Owed(p, meeting.person_id, contact_id, meeting.id, meeting.airtable_record_id)
         for p in plans

@@ -82,11 +82,6 @@ def find(runtime: Runtime, kind: str, key: str) -> DueItem | None:
         return due.get_due(session, kind, key, account=runtime.account)
 
 
-def run_item(runtime: Runtime, item: DueItem, *, release_on_failure: bool = True) -> Done:
-    """Run one claimed item and record the result (see `run_batch`)."""
-    return run_batch(runtime, [item], release_on_failure=release_on_failure)[0]
-
-
 def run_batch(
     runtime: Runtime, items: Sequence[DueItem], *, release_on_failure: bool = True
 ) -> list[Done]:

@@ -5,8 +5,8 @@
         set_cursor(s, "google.calendar:primary", page.next_cursor)
     # if anything above raised, neither the records nor the cursor were committed
 
-Sources are free-form names; the workflows use e.g. `google.calendar:<calendar id>`,
-`google.contacts` and `airtable.payloads:<webhook id>`.
+Sources are free-form names; the workflows use `google_calendar:<calendar id>`,
+`google_contacts` and `airtable:<webhook id>` (and `fact:` names, workflows.facts).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The database handle: one engine per process, sessions and transactions, backend tuning.
 
 SQLite (the embedded shape) runs worker threads against one file, so every writing
-transaction starts with `BEGIN IMMEDIATE`: writers queue on SQLite's busy handler (up to
-`busy_timeout` seconds) instead of failing with "database is locked" when a reader tries to
-upgrade to a writer. WAL lets readers go on while one writer writes; `Database.read()` opens
+transaction starts with `BEGIN IMMEDIATE`, and the writing transactions of one process take
+turns on a lock: no reader upgrading to a writer fails with "database is locked", and no
+thread waits on SQLite's polling busy handler (which still covers other processes, up to
+`busy_timeout` seconds). WAL lets readers go on while one writer writes; `Database.read()` opens
 a deferred (read-only) transaction that never waits for writers.
 """
 

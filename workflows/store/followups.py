@@ -76,16 +76,26 @@ def set_status(followup: Followup, status: str, *, at: dt.datetime) -> bool:
     return True
 
 
-def has_open_followup(
-    session: Session, person_id: int, kind: str, *, account: str = DEFAULT_ACCOUNT
-) -> bool:
-    """True while the person has a follow-up of `kind` that is not done."""
-    query = sa.select(Followup.id).where(
+def open_of_kind(
+    person_id: int | sa.orm.InstrumentedAttribute[int],
+    kind: str,
+    *,
+    account: str = DEFAULT_ACCOUNT,
+) -> sa.Select[int]:
+    """The person's follow-ups of `kind` not done yet (`person_id` may be a column: a subquery)."""
+    return sa.select(Followup.id).where(
         Followup.account == account,
         Followup.person_id == person_id,
         Followup.kind == kind,
         Followup.status != "done",
     )
+
+
+def has_open_followup(
+    session: Session, person_id: int, kind: str, *, account: str = DEFAULT_ACCOUNT
+) -> bool:
+    """True while the person has a follow-up of `kind` that is not done."""
+    query = open_of_kind(person_id, kind, account=account)
     return session.execute(query.limit(1)).first() is not None
 
 

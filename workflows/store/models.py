@@ -67,9 +67,9 @@ class Person(AccountMixin, TimestampMixin, Base):
         return chosen.original if chosen else None
 
     @property
-    def is_airtable_contact(self) -> bool:
-        """True when the person is a row of the user's Airtable Contacts table."""
-        return self.airtable_record_id is not None and not self.airtable_deleted
+    def live_airtable_id(self) -> str | None:
+        """The person's row in the user's Airtable Contacts table, unless it was deleted."""
+        return self.airtable_record_id if not self.airtable_deleted else None
 
 
 class PersonEmail(AccountMixin, Base):

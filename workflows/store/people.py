@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session, selectinload
 from workflows.rules.emails import fold_email
 from workflows.rules.people import PersonView
 from workflows.store.base import DEFAULT_ACCOUNT
-from workflows.store.models import Followup, Person, PersonEmail
+from workflows.store.followups import open_of_kind
+from workflows.store.models import Person, PersonEmail
 
 log = structlog.get_logger(__name__)
 
@@ -216,13 +217,7 @@ def people_due_for_update(
         Person.next_update_due <= today,
     )
     if unless_open is not None:
-        open_one = sa.select(Followup.id).where(
-            Followup.account == account,
-            Followup.person_id == Person.id,
-            Followup.kind == unless_open,
-            Followup.status != "done",
-        )
-        query = query.where(~open_one.exists())
+        query = query.where(~open_of_kind(Person.id, unless_open, account=account).exists())
     return list(session.execute(query.order_by(Person.next_update_due, Person.id)).scalars())
 
 
@@ -234,7 +229,7 @@ def person_view(person: Person) -> PersonView:
         emails=tuple(e.original for e in emails),
         company=person.company,
         role=person.role,
-        airtable_id=person.airtable_record_id if not person.airtable_deleted else None,
+        airtable_id=person.live_airtable_id,
         google_resource=person.google_resource_name,
         stage=person.stage,
         last_met=person.last_met,
@@ -265,7 +260,7 @@ def _match(index: PeopleBatch, view: PersonView) -> Person | None:
 
 def _compatible(person: Person, view: PersonView) -> bool:
     """False when both are live Airtable rows with different ids (two contacts, one email)."""
-    other = person.airtable_record_id if not person.airtable_deleted else None
+    other = person.live_airtable_id
     return not (view.airtable_id and other and other != view.airtable_id)
 
 
@@ -290,7 +285,7 @@ def _fill_from_google(person: Person, view: PersonView) -> None:
     else Google's are the only ones, and a change at Google replaces them.
     """
     person.name = person.name or view.name or None
-    in_airtable = person.airtable_record_id is not None and not person.airtable_deleted
+    in_airtable = person.live_airtable_id is not None
     if not view.google_resource or in_airtable:
         person.company = person.company or view.company
         person.role = person.role or view.role

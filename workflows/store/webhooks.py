@@ -3,7 +3,7 @@
 An incoming notification names only its channel, so `find_channel` looks across accounts
 and the row says which account it serves. Secrets (`token`, `mac_secret`) are stored here
 and must never be logged. The Airtable payload cursor lives in `cursors`
-(source `airtable.payloads:<webhook id>`), so it advances with what it covers.
+(source `airtable:<webhook id>`), so it advances with what it covers.
 """
 
 from __future__ import annotations

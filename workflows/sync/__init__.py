@@ -45,9 +45,8 @@ def sync_source(runtime: Runtime, name: str, *, judge_again: bool = True) -> Syn
     (`reconsider_events`); `judge_again=False` leaves that to a caller that syncs other
     sources beside it and judges once they are all done.
     """
-    run = SOURCES.get(name)
-    if run is None:
-        raise ValueError(f"unknown source {name!r}; use one of {', '.join(SOURCES)}")
+    _known([name])
+    run = SOURCES[name]
     judge = judge_again and name == CALENDAR
     try:
         judged_by = contacts_fingerprint_now(runtime) if judge else None
@@ -73,9 +72,7 @@ def stages(runtime: Runtime, names: Sequence[str]) -> list[list[str]]:
     known then. Later passes need no order: a contact that arrives while the calendar syncs
     gets its recent events judged again (`reconsider_events`, after the pass).
     """
-    unknown = [name for name in names if name not in SOURCES]
-    if unknown:
-        raise ValueError(f"unknown source {unknown[0]!r}; use one of {', '.join(SOURCES)}")
+    _known(names)
     ordered = [name for name in SOURCES if name in names]
     if CALENDAR not in ordered or len(ordered) == 1:
         return [ordered] if ordered else []
@@ -84,6 +81,13 @@ def stages(runtime: Runtime, names: Sequence[str]) -> list[list[str]]:
     if synced is not None:
         return [ordered]
     return [[name for name in ordered if name != CALENDAR], [CALENDAR]]
+
+
+def _known(names: Sequence[str]) -> None:
+    """ValueError naming the first of `names` that is not a source."""
+    unknown = [name for name in names if name not in SOURCES]
+    if unknown:
+        raise ValueError(f"unknown source {unknown[0]!r}; use one of {', '.join(SOURCES)}")
 
 
 __all__ = ["SOURCES", "SyncReport", "stages", "sync_source"]

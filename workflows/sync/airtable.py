@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import structlog
@@ -221,15 +221,16 @@ def _save(
 def _full(runtime: Runtime, client: AirtableClient, report: SyncReport) -> None:
     """Create the webhook first, so that changes made while reading are read again later."""
     registration = _create_webhook(runtime, client)
-    contacts = _all(read_contacts(client))
-    meetings = _all(read_meetings(client))
-    follow_ups = _all(read_follow_ups(client))
+    contacts = list(read_contacts(client))
+    meetings = list(read_meetings(client))
+    follow_ups = list(read_follow_ups(client))
     with runtime.db.transaction() as session:
         _save(runtime, session, registration, client.base_id)
         _apply(runtime, session, contacts, meetings, follow_ups, report)
         clear_cursor(session, WEBHOOKS_BEFORE, account=runtime.account)
     report.full = True
-    report.records = sum(len(p.records) for p in (*contacts, *meetings, *follow_ups))
+    pages: list[Page[Any]] = [*contacts, *meetings, *follow_ups]
+    report.records = sum(len(page.records) for page in pages)
 
 
 def _create_webhook(runtime: Runtime, client: AirtableClient) -> WebhookRegistration:
@@ -252,10 +253,6 @@ def _create_webhook(runtime: Runtime, client: AirtableClient) -> WebhookRegistra
     with runtime.db.transaction() as session:
         set_cursor(session, WEBHOOKS_BEFORE, json.dumps(sorted(before)), account=runtime.account)
     return create_webhook(client, url)
-
-
-def _all(pages: Iterator[Page]) -> list[Page]:  # type: ignore[type-arg]
-    return list(pages)
 
 
 def _live_ids(changes: Iterable[AirtableChange]) -> list[str]:
@@ -296,7 +293,7 @@ def _apply(
 
 def _duplicate(holder: Person | None, contact: AirtableContact) -> Skipped | None:
     """A reason to skip a Contacts record whose email another record (`holder`) already has."""
-    kept = holder.airtable_record_id if holder and not holder.airtable_deleted else None
+    kept = holder.live_airtable_id if holder else None
     if kept is None or kept == contact.record_id:
         return None
     reason = (

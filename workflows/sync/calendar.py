@@ -66,7 +66,7 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
             first_sync_at = ensure_first_sync_at(session, now, account=runtime.account)
             user_email = _learn_facts(runtime, session, page)
             _track_page(
-                runtime, session, page, _Tracker(runtime, session, user_email, first_sync_at)
+                runtime, session, page, Tracker(runtime, session, user_email, first_sync_at)
             )
             if page.last and page.next_cursor:
                 set_cursor(session, cursor_name, page.next_cursor, account=runtime.account)
@@ -79,7 +79,7 @@ def calendar_cursor_name(runtime: Runtime) -> str:
     return f"{SOURCE}:{runtime.config.calendar_id}"
 
 
-def _track_page(runtime: Runtime, session: Session, page: CalendarPage, tracker: _Tracker) -> None:
+def _track_page(runtime: Runtime, session: Session, page: CalendarPage, tracker: Tracker) -> None:
     """Store and track each event of a page; stored copies, meetings and people read at once."""
     if not page.records:
         return
@@ -160,7 +160,7 @@ def _self_email(events: Iterable[CalendarEvent]) -> str | None:
     return None
 
 
-class _Tracker:
+class Tracker:
     """Applies the lifecycle rules to each event of one page, inside its transaction."""
 
     def __init__(

@@ -24,7 +24,7 @@ from workflows.facts import USER_EMAIL, first_sync_at, get_fact, set_fact
 from workflows.runtime import Runtime
 from workflows.store.meetings import event_from_json
 from workflows.store.models import Event, Meeting, Person, PersonEmail
-from workflows.sync.calendar import _Tracker
+from workflows.sync.calendar import Tracker
 
 log = structlog.get_logger(__name__)
 
@@ -49,7 +49,7 @@ def reconsider_events(runtime: Runtime, *, full: bool = False, judged_by: str | 
         if first is None or (full and judged_by in (None, fingerprint)):
             return 0
         events = _recent_unmatched(session, runtime, runtime.now())
-        tracker = _Tracker(
+        tracker = Tracker(
             runtime, session, get_fact(session, USER_EMAIL, account=account) or "", first
         )
         tracker.prepare(events)  # their people and meetings read at once, not event by event
