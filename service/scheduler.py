@@ -24,10 +24,9 @@ import time
 import uuid
 
 from service.logging import get_logger
-from workflows.actors import SWEEP_LIMIT, Actors
+from workflows.actors import Actors
 from workflows.runtime import Runtime
-from workflows.store.base import utcnow
-from workflows.store.due import next_due_at, pending
+from workflows.store.due import has_claimable
 from workflows.store.lease import acquire_lease, release_lease
 
 LEASE_NAME = "scheduler"
@@ -121,14 +120,5 @@ class Scheduler:
 
     def _work_is_due(self) -> bool:
         """True when some work is due and not claimed (work in a worker's hands is not news)."""
-        now = self.runtime.now()
         with self.runtime.db.read() as session:
-            due_at = next_due_at(session, account=self.runtime.account)
-            if due_at is None or due_at > now:
-                return False
-            waiting = pending(session, account=self.runtime.account, limit=SWEEP_LIMIT)
-        wall = utcnow()
-        return any(
-            item.due_at <= now and (item.claimed_until is None or item.claimed_until < wall)
-            for item in waiting
-        )
+            return has_claimable(session, self.runtime.now(), account=self.runtime.account)

@@ -192,6 +192,18 @@ def pending(
     return [_item(row) for row in rows]
 
 
+def has_claimable(
+    session: Session,
+    now: dt.datetime,
+    *,
+    account: str | None = None,
+    wall_now: dt.datetime | None = None,
+) -> bool:
+    """True when some item is due by `now` and nobody holds a live claim on it (one query)."""
+    query = sa.select(_claimable(now, wall_now or utcnow(), None, account).exists())
+    return bool(session.execute(query).scalar())
+
+
 def next_due_at(session: Session, *, account: str | None = None) -> dt.datetime | None:
     """When the earliest work not done falls due (lets a scheduler sleep until then)."""
     query = sa.select(sa.func.min(DueWork.due_at)).where(DueWork.done_at.is_(None))

@@ -11,6 +11,7 @@ from workflows.store.due import (
     cancel,
     claim_due,
     get_due,
+    has_claimable,
     mark_done,
     next_due_at,
     pending,
@@ -48,6 +49,23 @@ def test_only_work_that_is_due_is_claimed(db: Database) -> None:
         claimed = claim_due(s, NOW, wall_now=WALL)
     assert [i.key for i in claimed] == ["past"]
     assert claimed[0].attempts == 1
+
+
+def test_work_waiting_behind_a_hundred_claimed_items_is_news_to_the_scheduler(
+    db: Database,
+) -> None:
+    with db.transaction() as s:
+        for n in range(101):
+            schedule(s, "complete_meeting", f"m{n:03d}", NOW - dt.timedelta(minutes=200 - n))
+        schedule(s, "complete_meeting", "later", NOW + HOUR)
+        claim_due(s, NOW, limit=100, wall_now=WALL)  # a worker holds the oldest hundred
+    with db.read() as s:
+        assert has_claimable(s, NOW, wall_now=WALL)
+    with db.transaction() as s:
+        assert [i.key for i in claim_due(s, NOW, wall_now=WALL)] == ["m100"]
+    with db.read() as s:
+        assert not has_claimable(s, NOW, wall_now=WALL)  # all in hand; "later" is not due
+        assert has_claimable(s, NOW, wall_now=WALL + HOUR)  # the claims ran out
 
 
 def test_concurrent_claimers_each_get_distinct_items_and_together_all(db: Database) -> None:
