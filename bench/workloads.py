@@ -119,7 +119,7 @@ class Bench:
         return self._measure("W2b", "the same, one pass later", NOW + _minutes(2), floor)
 
     def w3(self) -> Result:
-        """50 events changed (moved, renamed, some now interviews with a contact)."""
+        """50 events changed (renamed, some now interviews with a contact)."""
         changes = w3_changes(NOW, self.sizes)
         for event_id, change in changes:
             self._box().call("update_event", event_id=event_id, changes=change)

@@ -164,7 +164,7 @@ def future_internal_ids(now: dt.datetime, sizes: Sizes) -> list[str]:
 
 
 def w3_changes(now: dt.datetime, sizes: Sizes) -> list[tuple[str, dict[str, Any]]]:
-    """(event id, changes): internal meetings moved an hour, some turned into interviews."""
+    """(event id, changes): internal meetings renamed, some turned into interviews."""
     ids = future_internal_ids(now, sizes)[: sizes.changed_events]
     changes: list[tuple[str, dict[str, Any]]] = []
     for n, event_id in enumerate(ids):

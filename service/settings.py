@@ -112,7 +112,11 @@ class Settings(BaseSettings):
     thank_you_grace_minutes: int = Field(
         default=15, ge=0, description="Minutes after a meeting's end before its effects run."
     )
-    poll_minutes: float = Field(default=5.0, gt=0, description="Minutes between sweeps and polls.")
+    poll_minutes: float = Field(
+        default=5.0,
+        gt=0,
+        description="Minutes between syncs of every source (due work is swept when due).",
+    )
     due_claim_seconds: float = Field(
         default=300.0,
         ge=1,
