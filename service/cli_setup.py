@@ -93,6 +93,8 @@ def sandbox(
 
 
 def _print_sandbox_settings(running: Any, credentials_out: Path | None) -> None:
+    from service.demo import write_private
+
     settings = {
         env_name("google_api_endpoint"): running.url,
         env_name("airtable_endpoint"): running.url,
@@ -100,18 +102,12 @@ def _print_sandbox_settings(running: Any, credentials_out: Path | None) -> None:
         env_name("airtable_base_id"): running.airtable_base_id,
     }
     if credentials_out is not None:
-        _write_private(credentials_out, json.dumps(running.google_credentials(), indent=2))
+        write_private(credentials_out, json.dumps(running.google_credentials(), indent=2))
         settings[env_name("google_credentials_file")] = str(credentials_out.resolve())
     typer.echo(f"Sandbox serving at {running.url} (Ctrl-C to stop). Settings to use it:")
     for name, value in settings.items():
         typer.echo(f"export {name}={value}")
     sys.stdout.flush()
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
-    path.write_text(text, encoding="utf-8")
 
 
 @auth_app.command("google")

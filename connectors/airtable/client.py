@@ -182,7 +182,7 @@ def map_http_error(
             f"Airtable refused to {action} on {where}: {detail or kind}; run `{INIT_COMMAND}` "
             "to create the fields and select choices Followthrough writes"
         )
-    if status == 429 or status in RETRIABLE_STATUSES:
+    if status in RETRIABLE_STATUSES:  # 429 among them
         return RetryLater(
             f"Airtable answered {status} ({kind}) to {action} on {where} after all retries; "
             "try again later",

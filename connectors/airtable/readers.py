@@ -59,13 +59,6 @@ def read_follow_ups(
     return _read_some(client, FollowUps.TABLE, parse_follow_up, formula, record_ids)
 
 
-def read_by_ids(
-    client: AirtableClient, table: str, record_ids: Sequence[str]
-) -> Iterator[Page[AirtableContact] | Page[AirtableMeeting] | Page[AirtableFollowUp]]:
-    """The records of `table` with these ids (e.g. those a change feed named), 100 ids a query."""
-    return _read_some(client, table, _PARSERS[table], None, record_ids)  # type: ignore[arg-type]
-
-
 def _read_some(
     client: AirtableClient,
     table: str,
@@ -261,10 +254,3 @@ class _Fields:
         if not all(isinstance(item, str) for item in value):
             raise SkipRecord(f"field {name!r} holds something other than record ids")
         return tuple(value)
-
-
-_PARSERS: dict[str, Callable[[RecordDict], Any]] = {
-    Contacts.TABLE: parse_contact,
-    Meetings.TABLE: parse_meeting,
-    FollowUps.TABLE: parse_follow_up,
-}

@@ -130,14 +130,6 @@ def list_webhooks(client: AirtableClient) -> tuple[WebhookInfo, ...]:
     )
 
 
-def webhook_expiry(client: AirtableClient, webhook_id: str) -> dt.datetime | None:
-    """When the webhook expires; ResyncRequired when it no longer exists (its changes are lost)."""
-    for hook in list_webhooks(client):
-        if hook.webhook_id == webhook_id:
-            return hook.expiration_time
-    raise _webhook_gone(webhook_id)
-
-
 def needs_refresh(
     expiration_time: dt.datetime | None, now: dt.datetime, margin: dt.timedelta = REFRESH_MARGIN
 ) -> bool:
