@@ -24,7 +24,7 @@ from workflows.rules.reminders import (
     schedule_reminders,
 )
 from workflows.runtime import Runtime
-from workflows.store.followups import count_due_on
+from workflows.store.followups import count_due_between
 from workflows.store.models import Followup, Person
 from workflows.store.people import people_due_for_update
 
@@ -41,10 +41,8 @@ def create_reminders(runtime: Runtime) -> tuple[str, ...]:
         people = people_due_for_update(session, today, account=runtime.account, unless_open=KIND)
         if not people:
             return ()
-        horizon = [today + dt.timedelta(days=n) for n in range(len(people) + 1)]
-        occupied = {
-            day: count_due_on(session, day, kind=KIND, account=runtime.account) for day in horizon
-        }
+        last = today + dt.timedelta(days=len(people))
+        occupied = count_due_between(session, today, last, kind=KIND, account=runtime.account)
     due = [
         DueContact(
             p.airtable_record_id or str(p.id), first_name_of(p.name or ""), p.next_update_due

@@ -56,7 +56,7 @@ Modules:
   `get_meeting`, `meetings_for_event`, `meeting_by_airtable_id`, `complete_meeting`,
   `cancel_meeting`, `scheduled_meetings` (waiting for effects).
 - `followups`: `add_followup(s, key=, kind=, ...) -> (Followup, created)`, `get_followup`,
-  `followup_by_airtable_id`, `set_status`, `has_open_followup`, `count_due_on` (the per-day
+  `followup_by_airtable_id`, `set_status`, `has_open_followup`, `count_due_between` (the per-day
   reminder cap), `open_followups`, `followups_for_meeting`.
 - `status`: `record_success(s, source, records=)`, `record_failure(s, source, error)` (in its
   own transaction), `log_error`, `source_health(s) -> list[SourceHealth]`, `recent_errors`.

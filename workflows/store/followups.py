@@ -2,7 +2,7 @@
 
 followup, created = add_followup(s, key=..., kind="action_item", title=..., due=...)
 has_open_followup(s, person_id, "progress_update")   # "while one is open no second one comes"
-count_due_on(s, day, kind="progress_update")          # the per-day reminder cap
+count_due_between(s, first, last, kind="progress_update")   # the per-day reminder cap
 """
 
 from __future__ import annotations
@@ -99,14 +99,22 @@ def has_open_followup(
     return session.execute(query.limit(1)).first() is not None
 
 
-def count_due_on(
-    session: Session, day: dt.date, *, kind: str, account: str = DEFAULT_ACCOUNT
-) -> int:
-    """How many follow-ups of `kind` fall due on `day` (done or not)."""
-    query = sa.select(sa.func.count(Followup.id)).where(
-        Followup.account == account, Followup.kind == kind, Followup.due == day
+def count_due_between(
+    session: Session, first: dt.date, last: dt.date, *, kind: str, account: str = DEFAULT_ACCOUNT
+) -> dict[dt.date, int]:
+    """How many follow-ups of `kind` fall due on each day from `first` to `last` (done or not;
+    days with none are left out), in one query."""
+    query = (
+        sa.select(Followup.due, sa.func.count(Followup.id))
+        .where(
+            Followup.account == account,
+            Followup.kind == kind,
+            Followup.due >= first,
+            Followup.due <= last,
+        )
+        .group_by(Followup.due)
     )
-    return int(session.execute(query).scalar_one())
+    return {day: int(count) for day, count in session.execute(query) if day is not None}
 
 
 def open_followups(

@@ -9,7 +9,7 @@ from workflows.rules.people import PersonView
 from workflows.store.db import Database
 from workflows.store.followups import (
     add_followup,
-    count_due_on,
+    count_due_between,
     followups_for_meeting,
     has_open_followup,
     open_followups,
@@ -51,7 +51,7 @@ def test_an_open_progress_update_blocks_a_second_until_done(db: Database) -> Non
             person_id=jane,
         )
         assert has_open_followup(s, jane, "progress_update")
-        assert count_due_on(s, DAY, kind="progress_update") == 1
+        assert count_due_between(s, DAY, DAY, kind="progress_update") == {DAY: 1}
     with db.transaction() as s:
         s.add(update)
         assert set_status(update, "done", at=AT)
