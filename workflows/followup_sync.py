@@ -49,8 +49,9 @@ def write_followups(runtime: Runtime, owed: Sequence[Owed]) -> tuple[str, ...]:
     if pending:
         _to_airtable(runtime, pending)
     if runtime.config.mirror_to_google:
+        tasklist = _task_list(runtime)
         for item in owed:
-            _to_google_tasks(runtime, item.plan)
+            _to_google_tasks(runtime, tasklist, item.plan)
     return tuple(item.plan.title for item in owed)
 
 
@@ -97,15 +98,20 @@ def _to_airtable(runtime: Runtime, owed: Sequence[Owed]) -> None:
         log.warning("followup.skipped", key=skipped.record_id, reason=skipped.reason)
 
 
-def _to_google_tasks(runtime: Runtime, plan: FollowUpPlan) -> None:
+def _task_list(runtime: Runtime) -> str:
+    """The Followthrough task list's id (made once, found through the ledger after that)."""
     tasks = runtime.need_google().tasks
-    tasklist = apply_once(
+    return apply_once(
         runtime,
         TASK_LIST_KEY,
         "tasks.list",
         lambda unknown: tasks.ensure_task_list(),
         lambda list_id: (list_id, {}),
     ).external_id
+
+
+def _to_google_tasks(runtime: Runtime, tasklist: str, plan: FollowUpPlan) -> None:
+    tasks = runtime.need_google().tasks
     item = TaskItem(title=plan.title, key=plan.key, due=plan.due)
     applied = apply_once(
         runtime,
