@@ -21,6 +21,7 @@ from rich.text import Text
 from connectors.records import CalendarEvent
 from workflows.completion import Outcome
 from workflows.facts import USER_EMAIL, get_fact
+from workflows.followup_sync import STORE_KINDS
 from workflows.passes import PassReport
 from workflows.rules.lifecycle import declined_by_contact
 from workflows.rules.qualify import qualify
@@ -41,11 +42,7 @@ SOURCE_NOUNS = {
     "google_contacts": "Google contacts",
     "google_calendar": "calendar events",
 }
-KIND_NOUNS = {
-    "thank_you": "thank-you",
-    "action_item": "action item",
-    "progress_update": "progress update",
-}
+KIND_NOUNS = {stored: kind.value.lower() for kind, stored in STORE_KINDS.items()}
 
 
 @dataclass

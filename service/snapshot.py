@@ -14,6 +14,7 @@ from service.web.status import (
     StatusSnapshot,
     WaitingMeeting,
 )
+from workflows.followup_sync import STORE_KINDS
 from workflows.rules.followups import FollowUpKind
 from workflows.runtime import Runtime
 from workflows.store.followups import open_followups
@@ -21,11 +22,8 @@ from workflows.store.meetings import scheduled_meetings
 from workflows.store.models import Followup, Meeting, Person
 from workflows.store.status import SourceHealth, recent_errors, source_health
 
-KIND_LABELS = {
-    "thank_you": FollowUpKind.THANK_YOU.value,
-    "action_item": FollowUpKind.ACTION_ITEM.value,
-    "progress_update": FollowUpKind.PROGRESS_UPDATE.value,
-}
+KIND_LABELS = {stored: kind.value for kind, stored in STORE_KINDS.items()}
+PROGRESS = FollowUpKind.PROGRESS_UPDATE.value
 SOURCE_LABELS = {
     "airtable": "Airtable",
     "google_contacts": "Google Contacts",
@@ -51,8 +49,8 @@ def status_snapshot(runtime: Runtime, *, stale_after: dt.timedelta | None = None
         account=runtime.account,
         connectors=tuple(_connector(h) for h in health),
         waiting_meetings=tuple(_waiting(m, names) for m in waiting),
-        open_follow_ups=tuple(i for i in items if i.kind != "Progress update"),
-        reminders_due=tuple(i for i in items if i.kind == "Progress update" and i.due <= soon),
+        open_follow_ups=tuple(i for i in items if i.kind != PROGRESS),
+        reminders_due=tuple(i for i in items if i.kind == PROGRESS and i.due <= soon),
         recent_errors=tuple(RecentError(e.occurred_at, e.source, e.message) for e in errors),
         **({"stale_after": stale_after} if stale_after else {}),
     )
