@@ -53,7 +53,6 @@ class Scheduler:
         poll_every: dt.timedelta,
         tick: dt.timedelta = TICK,
         lease_ttl: dt.timedelta = LEASE_TTL,
-        renew_every: dt.timedelta = RENEW_CHANNELS_EVERY,
         holder: str | None = None,
     ) -> None:
         self.runtime = runtime
@@ -63,7 +62,7 @@ class Scheduler:
         self._poll_every = poll_every.total_seconds()
         self._tick = tick.total_seconds()
         self._lease_ttl = lease_ttl
-        self._renew_every = renew_every.total_seconds()
+        self._renew_every = RENEW_CHANNELS_EVERY.total_seconds()
         self._next_poll = 0.0
         self._next_renew = 0.0
 

@@ -44,10 +44,9 @@ def workflow_config(settings: Settings) -> WorkflowConfig:
     )
 
 
-def open_database(settings: Settings, *, migrate: bool = True) -> Database:
+def open_database(settings: Settings) -> Database:
     """The store at DATABASE_URL, migrated to the current schema."""
-    if migrate:
-        upgrade(settings.database_url)
+    upgrade(settings.database_url)
     return Database(settings.database_url)
 
 
