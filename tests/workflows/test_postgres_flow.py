@@ -16,6 +16,7 @@ from tests.workflows.world import (
     FAST_AIRTABLE,
     airtable_contact,
     at,
+    clean_pass,
     contact,
     drafts,
     fast,
@@ -26,8 +27,7 @@ from tests.workflows.world import (
     set_now,
     world,
 )
-from workflows.passes import PassReport, run_once
-from workflows.runtime import Runtime
+from workflows.passes import run_once
 from workflows.store.models import Meeting
 from workflows.store.people import find_person
 from workflows.sync import sync_source
@@ -36,12 +36,6 @@ pytestmark = pytest.mark.services
 
 ADA = "ada@analytical.example"
 ZOE = "zoe@mentor.example"
-
-
-def _clean(runtime: Runtime) -> PassReport:
-    report = run_once(runtime)
-    assert report.ok, report.failures
-    return report
 
 
 def test_an_interview_from_first_sync_to_the_next_update_on_postgres(
@@ -78,7 +72,7 @@ def test_an_interview_from_first_sync_to_the_next_update_on_postgres(
         ),
         sandbox,
     )
-    _clean(first)
+    clean_pass(first)
     assert {m["Status"] for m in meetings_by_event(sandbox).values()} == {"Scheduled"}
 
     # When both interviews are over and two passes run at the same moment
@@ -89,7 +83,7 @@ def test_an_interview_from_first_sync_to_the_next_update_on_postgres(
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    _clean(first)
+    clean_pass(first)
 
     # Then there is one draft for each, and one of each follow-up, here and in Google Tasks
     recipients = sorted(str(d["to"]).lower() for d in drafts(sandbox))
@@ -107,7 +101,7 @@ def test_an_interview_from_first_sync_to_the_next_update_on_postgres(
     notes = "Insight: model first\nTODO: send the link\nTODO: read her paper"
     sandbox.airtable.update_record("Meetings", record["id"], {"Notes": notes})
     set_now(first, at(2026, 3, 3, 9))
-    _clean(first)
+    clean_pass(first)
 
     # Then the draft says so and one new Action item exists
     ada_draft = next(d for d in drafts(sandbox) if ADA in str(d["to"]).lower())
@@ -116,13 +110,13 @@ def test_an_interview_from_first_sync_to_the_next_update_on_postgres(
 
     # When Ada's update falls due (10 days) and the user marks the reminder Done
     set_now(first, at(2026, 3, 12, 9))
-    _clean(first)
+    clean_pass(first)
     (reminder,) = [
         r for r in sandbox.airtable.records("Follow-ups") if "progress" in r["fields"]["Title"]
     ]
     sandbox.airtable.update_record("Follow-ups", reminder["id"], {"Status": "Done"})
     set_now(first, at(2026, 3, 13, 9))
-    _clean(first)
+    clean_pass(first)
 
     # Then the next one is due ten days after that
     assert contact(sandbox, ADA)["Next Update Due"] == "2026-03-23"
@@ -135,7 +129,7 @@ def test_a_calendar_pass_does_not_undo_what_another_worker_stored_meanwhile(
     ada = airtable_contact("recAda0000000001", Name="Ada", Email=ADA, Stage="Met")
     sandbox: Sandbox = sandbox_factory(world(airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE)
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9), database_url=postgres_url), sandbox)
-    _clean(runtime)
+    clean_pass(runtime)
     sandbox.add_event(meeting("evtada", "Chat", at(2026, 3, 9, 10), attendees=[guest(ADA)]))
     # While the calendar's pass has read who Ada is but not yet written her meeting, another
     # worker stores her next update (as completing an earlier meeting does)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from connectors.sandbox.server import Sandbox
@@ -11,15 +10,14 @@ from tests.workflows.world import (
     FAST_AIRTABLE,
     airtable_contact,
     at,
+    clean_pass,
     contact,
     fast,
     followups,
     guest,
     meeting,
-    set_now,
     world,
 )
-from workflows.passes import PassReport, run_once
 from workflows.runtime import Runtime
 
 ADA = "ada@analytical.example"
@@ -37,17 +35,9 @@ def _ada_met_on_march_2(
         world(events=[event], airtable=[row]), airtable_rate_limit=FAST_AIRTABLE
     )
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12)), sandbox)
-    _pass(runtime)
+    clean_pass(runtime)
     assert contact(sandbox, ADA)["Next Update Due"] == "2026-03-16"
     return sandbox, runtime
-
-
-def _pass(runtime: Runtime, when: dt.datetime | None = None) -> PassReport:
-    if when is not None:
-        set_now(runtime, when)
-    report = run_once(runtime)
-    assert report.ok, report.failures
-    return report
 
 
 def _mark_done(sandbox: Sandbox, title_part: str) -> None:
@@ -64,17 +54,17 @@ def test_one_reminder_when_the_update_is_due_and_none_while_it_is_open(
 ) -> None:
     sandbox, runtime = _ada_met_on_march_2(sandbox_factory, make_runtime)
 
-    _pass(runtime, at(2026, 3, 15, 9))
+    clean_pass(runtime, at(2026, 3, 15, 9))
     assert followups(sandbox, PROGRESS) == []
 
-    _pass(runtime, at(2026, 3, 16, 9))
+    clean_pass(runtime, at(2026, 3, 16, 9))
     (reminder,) = followups(sandbox, PROGRESS)
     assert reminder["Title"] == "Send Ada an update on your progress"
     assert (reminder["Due"], reminder["Status"]) == ("2026-03-16", "Open")
     assert reminder["Contact"] == [ADA_ID]
 
-    _pass(runtime, at(2026, 3, 17, 9))
-    _pass(runtime, at(2026, 3, 25, 9))
+    clean_pass(runtime, at(2026, 3, 17, 9))
+    clean_pass(runtime, at(2026, 3, 25, 9))
     assert len(followups(sandbox, PROGRESS)) == 1
 
 
@@ -82,17 +72,17 @@ def test_a_progress_update_done_moves_the_next_one_by_the_cadence(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
     sandbox, runtime = _ada_met_on_march_2(sandbox_factory, make_runtime)
-    _pass(runtime, at(2026, 3, 16, 9))
+    clean_pass(runtime, at(2026, 3, 16, 9))
 
     # When the user marks it Done on March 18
     _mark_done(sandbox, "update on your progress")
-    _pass(runtime, at(2026, 3, 18, 20))
+    clean_pass(runtime, at(2026, 3, 18, 20))
 
     # Then Ada's next update is due 14 days later, and comes then (not before)
     assert contact(sandbox, ADA)["Next Update Due"] == "2026-04-01"
-    _pass(runtime, at(2026, 3, 31, 9))
+    clean_pass(runtime, at(2026, 3, 31, 9))
     assert len(followups(sandbox, PROGRESS)) == 1
-    _pass(runtime, at(2026, 4, 1, 9))
+    clean_pass(runtime, at(2026, 4, 1, 9))
     reminders = followups(sandbox, PROGRESS)
     assert sorted(r["Due"] for r in reminders) == ["2026-03-16", "2026-04-01"]
 
@@ -101,13 +91,13 @@ def test_done_counts_from_the_day_it_was_marked_however_late_the_pass_sees_it(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
     sandbox, runtime = _ada_met_on_march_2(sandbox_factory, make_runtime)
-    _pass(runtime, at(2026, 3, 16, 9))
+    clean_pass(runtime, at(2026, 3, 16, 9))
 
     # When the user marks it Done on March 18 while Followthrough is not running...
     sandbox.airtable.webhooks.clock = lambda: at(2026, 3, 18, 9)  # when Airtable records it
     _mark_done(sandbox, "update on your progress")
     # ...and the laptop is opened three days later
-    _pass(runtime, at(2026, 3, 21, 9))
+    clean_pass(runtime, at(2026, 3, 21, 9))
 
     # Then the next update is due 14 days after March 18, not after March 21
     assert contact(sandbox, ADA)["Next Update Due"] == "2026-04-01"
@@ -120,12 +110,12 @@ def test_a_changed_cadence_applies_from_the_next_update(
 
     # When the user changes Ada's cadence to a week
     sandbox.airtable.update_record("Contacts", ADA_ID, {"Update Every (days)": 7})
-    _pass(runtime, at(2026, 3, 10, 9))
+    clean_pass(runtime, at(2026, 3, 10, 9))
     assert followups(sandbox, PROGRESS) == []  # the due date already set stands
 
-    _pass(runtime, at(2026, 3, 16, 9))
+    clean_pass(runtime, at(2026, 3, 16, 9))
     _mark_done(sandbox, "update on your progress")
-    _pass(runtime, at(2026, 3, 16, 18))
+    clean_pass(runtime, at(2026, 3, 16, 18))
     assert contact(sandbox, ADA)["Next Update Due"] == "2026-03-23"
 
 
@@ -135,8 +125,8 @@ def test_an_inactive_contact_gets_no_reminders(
     sandbox, runtime = _ada_met_on_march_2(sandbox_factory, make_runtime)
 
     sandbox.airtable.update_record("Contacts", ADA_ID, {"Stage": "Inactive"})
-    _pass(runtime, at(2026, 3, 16, 9))
-    _pass(runtime, at(2026, 4, 20, 9))
+    clean_pass(runtime, at(2026, 3, 16, 9))
+    clean_pass(runtime, at(2026, 4, 20, 9))
 
     assert followups(sandbox, PROGRESS) == []
 
@@ -145,8 +135,8 @@ def test_a_new_meeting_resets_the_clock(sandbox_factory: Any, make_runtime: Runt
     sandbox, runtime = _ada_met_on_march_2(sandbox_factory, make_runtime)
 
     sandbox.add_event(meeting("evt2", "Chat", at(2026, 3, 12, 10), attendees=[guest(ADA)]))
-    _pass(runtime, at(2026, 3, 12, 12))
-    _pass(runtime, at(2026, 3, 16, 9))
+    clean_pass(runtime, at(2026, 3, 12, 12))
+    clean_pass(runtime, at(2026, 3, 16, 9))
 
     assert contact(sandbox, ADA)["Next Update Due"] == "2026-03-26"
     assert followups(sandbox, PROGRESS) == []
@@ -169,12 +159,12 @@ def test_at_most_three_reminders_a_day_and_the_rest_roll_forward(
     ]
     sandbox: Sandbox = sandbox_factory(world(airtable=people), airtable_rate_limit=FAST_AIRTABLE)
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 9, 9)), sandbox)
-    _pass(runtime)
+    clean_pass(runtime)
     assert followups(sandbox, PROGRESS) == []
 
     # When March 10 comes (and the passes run again)
-    _pass(runtime, at(2026, 3, 10, 9))
-    _pass(runtime, at(2026, 3, 11, 9))
+    clean_pass(runtime, at(2026, 3, 10, 9))
+    clean_pass(runtime, at(2026, 3, 11, 9))
 
     # Then three are due that day and two the next, one for each contact
     reminders = followups(sandbox, PROGRESS)
@@ -196,13 +186,13 @@ def test_two_meetings_completed_together_count_from_the_later(
         world(events=events, airtable=[row]), airtable_rate_limit=FAST_AIRTABLE
     )
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9)), sandbox)
-    _pass(runtime)
+    clean_pass(runtime)
 
     # Then Ada was last met on the later day, and her update comes 30 days after it
     assert len(followups(sandbox, "Thank-you")) == 2
     assert contact(sandbox, ADA)["Last Met"] == "2026-03-01"
     assert contact(sandbox, ADA)["Next Update Due"] == "2026-03-31"
-    _pass(runtime, at(2026, 3, 29, 9))
+    clean_pass(runtime, at(2026, 3, 29, 9))
     assert followups(sandbox, PROGRESS) == []
-    _pass(runtime, at(2026, 3, 31, 9))
+    clean_pass(runtime, at(2026, 3, 31, 9))
     assert [r["Due"] for r in followups(sandbox, PROGRESS)] == ["2026-03-31"]

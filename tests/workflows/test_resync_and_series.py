@@ -10,6 +10,7 @@ from tests.workflows.world import (
     FAST_AIRTABLE,
     airtable_contact,
     at,
+    clean_pass,
     drafts,
     fast,
     followups,
@@ -20,17 +21,10 @@ from tests.workflows.world import (
     set_now,
     world,
 )
-from workflows.passes import PassReport, run_once
 from workflows.runtime import Runtime
 
 ADA = "ada@analytical.example"
 ZOE = "zoe@mentor.example"
-
-
-def _clean(runtime: Runtime) -> PassReport:
-    report = run_once(runtime)
-    assert report.ok, report.failures
-    return report
 
 
 def _ada_world(sandbox_factory: Any, make_runtime: RuntimeFactory) -> tuple[Sandbox, Runtime]:
@@ -42,7 +36,7 @@ def _ada_world(sandbox_factory: Any, make_runtime: RuntimeFactory) -> tuple[Sand
         world(events=[event], airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
     )
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12)), sandbox)
-    _clean(runtime)
+    clean_pass(runtime)
     assert len(drafts(sandbox)) == 1
     return sandbox, runtime
 
@@ -55,8 +49,8 @@ def test_expired_sync_tokens_make_a_full_sync_that_repeats_nothing(
     sandbox.expire_sync_tokens()
     sandbox.airtable.expire_webhook_payloads()
     set_now(runtime, at(2026, 3, 3, 9))
-    _clean(runtime)
-    _clean(runtime)
+    clean_pass(runtime)
+    clean_pass(runtime)
 
     assert len(drafts(sandbox)) == 1
     assert len(followups(sandbox)) == 2
@@ -72,7 +66,7 @@ def test_a_notes_edit_is_not_lost_when_the_webhook_must_be_made_again(
     sandbox.airtable.update_record("Meetings", record["id"], {"Notes": "TODO: send it\nTODO: call"})
     sandbox.airtable.expire_webhooks()
     set_now(runtime, at(2026, 3, 3, 9))
-    _clean(runtime)
+    clean_pass(runtime)
 
     assert sorted(f["Title"] for f in followups(sandbox, "Action item")) == ["call", "send it"]
     assert "call" in drafts(sandbox)[0]["body"]
@@ -85,7 +79,7 @@ def test_a_completed_meeting_cancelled_later_stays_completed(
 
     sandbox.cancel_event("evt1")
     set_now(runtime, at(2026, 3, 3, 9))
-    _clean(runtime)
+    clean_pass(runtime)
 
     assert meetings_by_event(sandbox)["evt1"]["Status"] == "Completed"
     assert len(drafts(sandbox)) == 1 and len(followups(sandbox)) == 2
@@ -104,15 +98,15 @@ def test_a_cancelled_series_cancels_its_future_interviews_only(
     )
     sandbox: Sandbox = sandbox_factory(world(events=[series]), airtable_rate_limit=FAST_AIRTABLE)
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12)), sandbox)
-    _clean(runtime)
+    clean_pass(runtime)
     assert len(drafts(sandbox)) == 1
 
     # When Zoe cancels the rest of the series, and the weeks go by
     sandbox.cancel_event("evtweekly")
     set_now(runtime, at(2026, 3, 3, 9))
-    _clean(runtime)
+    clean_pass(runtime)
     set_now(runtime, at(2026, 3, 20, 9))
-    _clean(runtime)
+    clean_pass(runtime)
 
     # Then the first stays Completed, the others say Cancelled, and no more drafts came
     statuses = sorted(m["Status"] for m in rows(sandbox, "Meetings"))
@@ -134,7 +128,7 @@ def test_one_moved_instance_of_a_series_completes_at_its_new_time(
     )
     sandbox: Sandbox = sandbox_factory(world(events=[series]), airtable_rate_limit=FAST_AIRTABLE)
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 1, 9)), sandbox)
-    _clean(runtime)
+    clean_pass(runtime)
 
     # When the second one (March 9, after DST began) moves to the next day
     sandbox.move_event(
@@ -143,10 +137,10 @@ def test_one_moved_instance_of_a_series_completes_at_its_new_time(
         {"dateTime": at(2026, 3, 10, 16, 30).isoformat()},
     )
     set_now(runtime, at(2026, 3, 9, 12))
-    _clean(runtime)
+    clean_pass(runtime)
     assert len(drafts(sandbox)) == 1  # only the first week's
     set_now(runtime, at(2026, 3, 10, 17))
-    _clean(runtime)
+    clean_pass(runtime)
 
     # Then the moved one got its draft then, dated its new day
     assert len(drafts(sandbox)) == 2

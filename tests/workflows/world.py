@@ -1,9 +1,9 @@
 """Small sandbox worlds for whole-pass workflow tests, and what a user would look at in them.
 
-fixture = world(events=[meeting("evt1", "Coffee chat", at(2026, 3, 2, 10), with_=[guest])])
+fixture = world(events=[meeting("evt1", "Coffee chat", at(2026, 3, 2, 10), attendees=[guest(...)])])
 sandbox = sandbox_factory(fixture, airtable_rate_limit=FAST_AIRTABLE)
-runtime = fast(make_runtime(sandbox, now=...))
-run_once(runtime); step(runtime, hours=2); run_once(runtime)
+runtime = fast(make_runtime(sandbox, now=...), sandbox)
+clean_pass(runtime); clean_pass(runtime, at(2026, 3, 2, 12))   # a pass, then one at noon
 rows(sandbox, "Follow-ups"), drafts(sandbox), contact(sandbox, "ada@x.example")
 """
 
@@ -18,6 +18,7 @@ from connectors.airtable.ratelimit import LocalRateLimiter
 from connectors.policy import FAST_POLICY
 from connectors.sandbox.fixture import CONTACT_FIELDS
 from connectors.sandbox.server import Sandbox
+from workflows.passes import PassReport, run_once
 from workflows.rules.clock import Clock
 from workflows.runtime import Runtime
 
@@ -146,6 +147,15 @@ def fast(runtime: Runtime, sandbox: Sandbox) -> Runtime:
 def set_now(runtime: Runtime, when: dt.datetime) -> None:
     """Step the one clock to `when`."""
     runtime.clock = Clock.frozen_at(when)
+
+
+def clean_pass(runtime: Runtime, when: dt.datetime | None = None) -> PassReport:
+    """One pass (at `when`, if given) that must go through without a failure."""
+    if when is not None:
+        set_now(runtime, when)
+    report = run_once(runtime)
+    assert report.ok, report.failures
+    return report
 
 
 def rows(sandbox: Sandbox, table: str) -> list[dict[str, Any]]:
