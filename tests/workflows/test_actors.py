@@ -15,6 +15,7 @@ from connectors.airtable.webhooks import list_webhooks
 from connectors.sandbox.fixture import small_fixture
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
+from tests.workflows.world import followups
 from workflows import work
 from workflows.actors import Actors, declare_actors
 from workflows.passes import PassReport, sync_all
@@ -40,13 +41,25 @@ def broker() -> Iterator[StubBroker]:
     stub.close()
 
 
+AfterAda = tuple[Sandbox, Runtime, Actors]
+
+
+@pytest.fixture
+def after_ada(sandbox_factory: Any, make_runtime: RuntimeFactory, broker: StubBroker) -> AfterAda:
+    """Ada's interview ended at 10:30; at 11:00 a worker runs the actors on `broker`."""
+    sandbox = sandbox_factory(small_fixture())
+    runtime = make_runtime(sandbox, now=NOW_AFTER_ADA)
+    install(runtime)
+    return sandbox, runtime, declare_actors(broker)
+
+
 def settle(broker: StubBroker, actors: Actors) -> None:
     """Wait until every message, and every message those sent, has been processed."""
     broker.join(actors.queue_name, timeout=30_000)
 
 
 def kinds_of_follow_ups(sandbox: Sandbox) -> list[str]:
-    return sorted(r["fields"]["Kind"] for r in sandbox.airtable.records("Follow-ups"))
+    return sorted(f["Kind"] for f in followups(sandbox))
 
 
 def open_work(runtime: Runtime) -> list[str]:
@@ -55,13 +68,10 @@ def open_work(runtime: Runtime) -> list[str]:
 
 
 def test_a_sync_message_ends_in_one_draft_and_the_promised_follow_ups(
-    sandbox_factory: Any, make_runtime: RuntimeFactory, broker: StubBroker
+    after_ada: AfterAda, broker: StubBroker
 ) -> None:
     # Given Ada's interview ended at 10:30 and a worker runs the actors at 11:00
-    sandbox = sandbox_factory(small_fixture())
-    runtime = make_runtime(sandbox, now=NOW_AFTER_ADA)
-    install(runtime)
-    actors = declare_actors(broker)
+    sandbox, runtime, actors = after_ada
 
     # When one sync message is sent (the scheduler's periodic poll)
     actors.sync.send()
@@ -78,13 +88,10 @@ def test_a_sync_message_ends_in_one_draft_and_the_promised_follow_ups(
 
 
 def test_every_message_delivered_twice_still_makes_one_of_everything(
-    sandbox_factory: Any, make_runtime: RuntimeFactory, broker: StubBroker
+    after_ada: AfterAda, broker: StubBroker
 ) -> None:
     # Given the sources synced and the meeting's completion claimed by a sweep
-    sandbox = sandbox_factory(small_fixture())
-    runtime = make_runtime(sandbox, now=NOW_AFTER_ADA)
-    install(runtime)
-    actors = declare_actors(broker)
+    sandbox, runtime, actors = after_ada
     sync_all(runtime, PassReport())
     items = claim(runtime)
     assert work.COMPLETE_MEETING in [i.kind for i in items]
@@ -105,12 +112,9 @@ def test_every_message_delivered_twice_still_makes_one_of_everything(
 
 
 def test_a_run_message_for_work_already_done_changes_nothing(
-    sandbox_factory: Any, make_runtime: RuntimeFactory, broker: StubBroker
+    after_ada: AfterAda, broker: StubBroker
 ) -> None:
-    sandbox = sandbox_factory(small_fixture())
-    runtime = make_runtime(sandbox, now=NOW_AFTER_ADA)
-    install(runtime)
-    actors = declare_actors(broker)
+    sandbox, _, actors = after_ada
     actors.sync.send()
     settle(broker, actors)
     requests_before = sum(sandbox.request_counts().values())
@@ -125,13 +129,10 @@ def test_a_run_message_for_work_already_done_changes_nothing(
 
 
 def test_syncs_running_at_once_still_make_one_of_everything(
-    sandbox_factory: Any, make_runtime: RuntimeFactory, broker: StubBroker
+    after_ada: AfterAda, broker: StubBroker
 ) -> None:
     # Given a push arriving while the periodic poll runs: four syncs on four worker threads
-    sandbox = sandbox_factory(small_fixture())
-    runtime = make_runtime(sandbox, now=NOW_AFTER_ADA)
-    install(runtime)
-    actors = declare_actors(broker)
+    sandbox, runtime, actors = after_ada
 
     actors.sync.send()
     actors.sync.send(["google_calendar"])
