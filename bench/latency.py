@@ -28,6 +28,7 @@ from bench.worlds import Sizes, airtable_email, world_fixture
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.schema import init_schema
 from connectors.sandbox.remote import RemoteSandbox
+from service.settings import child_environment
 
 REPO = Path(__file__).resolve().parent.parent
 MEETINGS = 20
@@ -139,9 +140,8 @@ def _environment(workdir: Path, box: RemoteSandbox, port: int) -> dict[str, str]
         "sender_name": "Sam Seeker",
         "log_format": "json",
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWTHROUGH_")}
+    env = child_environment(os.environ, settings)
     env["PYTHONPATH"] = str(REPO)
-    env.update({f"FOLLOWTHROUGH_{name.upper()}": value for name, value in settings.items()})
     return env
 
 

@@ -34,6 +34,14 @@ def env_name(field_name: str) -> str:
     return f"{ENV_PREFIX}{field_name.upper()}"
 
 
+def child_environment(base: Mapping[str, str], settings: Mapping[str, str]) -> dict[str, str]:
+    """The environment for a child `followthrough` process: `base` without any setting of its
+    own (FOLLOWTHROUGH_*), plus `settings` (field name -> value) under their variable names."""
+    env = {name: value for name, value in base.items() if not name.startswith(ENV_PREFIX)}
+    env.update({env_name(field): value for field, value in settings.items()})
+    return env
+
+
 def _default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'followthrough.db'}"
 

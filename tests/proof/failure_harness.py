@@ -9,8 +9,6 @@ totals(sandbox, world.expected())          # what the user finds, compared with 
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import signal
 import subprocess
@@ -29,9 +27,9 @@ import pytest
 import requests
 
 from connectors.sandbox.server import Sandbox
+from tests.processes import sandbox_environment
 from tests.proof.failure_world import NOW, Expected
 
-REPO = Path(__file__).resolve().parents[2]
 DELIVERIES = 3
 QUEUE = "followthrough"  # the service's queue (workflows.actors.DEFAULT_QUEUE)
 REDIS_NAMESPACE = "followthrough"  # service.broker's RedisBroker namespace
@@ -128,28 +126,19 @@ def service_env(
     public_url: str,
 ) -> dict[str, str]:
     """The environment of every `followthrough` process of one scenario."""
-    credentials = tmp_path / "google.json"
-    credentials.write_text(json.dumps(sandbox.google_credentials()))
-    credentials.chmod(0o600)
-    settings = {
-        "database_url": database_url,
-        "broker_url": broker_url,
-        "google_credentials_file": str(credentials),
-        "google_api_endpoint": sandbox.url,
-        "airtable_endpoint": sandbox.url,
-        "airtable_token": sandbox.airtable_token,
-        "airtable_base_id": sandbox.airtable_base_id,
-        "now": NOW.isoformat(),
-        "http_port": str(http_port),
-        "public_url": public_url,
-        "sender_name": "Sam Seeker",
-        "log_format": "json",
+    return sandbox_environment(
+        tmp_path,
+        url=sandbox.url,
+        airtable_token=sandbox.airtable_token,
+        airtable_base_id=sandbox.airtable_base_id,
+        google_credentials=sandbox.google_credentials(),
+        database_url=database_url,
+        broker_url=broker_url,
+        now=NOW.isoformat(),
+        http_port=str(http_port),
+        public_url=public_url,
         **SHORT_TIMES,
-    }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWTHROUGH_")}
-    env["PYTHONPATH"] = str(REPO)
-    env.update({f"FOLLOWTHROUGH_{name.upper()}": value for name, value in settings.items()})
-    return env
+    )
 
 
 @dataclass

@@ -15,7 +15,6 @@ is the whole service, then started again; its in-process broker dies with it).
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 from collections import Counter
@@ -31,6 +30,7 @@ from connectors.airtable.schema import init_schema
 from connectors.airtable.webhooks import list_webhooks
 from connectors.policy import FAST_POLICY
 from connectors.sandbox.server import Sandbox
+from tests.processes import free_port
 from tests.proof.failure_harness import (
     Fleet,
     TripleRelay,
@@ -55,12 +55,6 @@ LATE = 24
 CONVERGE_WITHIN = 90.0
 """Seconds after the faults stop by which everything must be done."""
 PROGRESS_TIMEOUT = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

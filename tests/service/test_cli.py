@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import requests
 from typer.testing import CliRunner
 
 from service.cli import app
+from tests.processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 COMMANDS = [
@@ -91,12 +91,6 @@ def test_missing_settings_for_run_are_named_in_one_line(tmp_path: Path) -> None:
     assert "FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE" in line
     assert "FOLLOWTHROUGH_AIRTABLE_TOKEN" in line
     assert "FOLLOWTHROUGH_AIRTABLE_BASE_ID" not in line
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ promised follow-ups, also when a message reaches the workers twice.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import signal
 import subprocess
 import sys
@@ -28,7 +26,8 @@ from connectors.sandbox.fixture import small_fixture
 from connectors.sandbox.server import Sandbox
 from service.broker import make_broker, start_worker
 from service.settings import Settings
-from tests.service.test_embedded import GRACE_CHAT, REPO, free_port, wait_until
+from tests.processes import sandbox_environment
+from tests.service.test_embedded import GRACE_CHAT, free_port, wait_until
 from tests.workflows.conftest import RuntimeFactory, make_runtime  # noqa: F401 (fixture)
 from workflows.actors import Actors, declare_actors
 from workflows.migrations import upgrade
@@ -205,28 +204,19 @@ def test_web_worker_and_two_schedulers_as_processes_serve_one_user(
 def process_environment(
     tmp_path: Path, sandbox: Sandbox, database_url: str, broker_url: str, port: int
 ) -> dict[str, str]:
-    credentials = tmp_path / "google.json"
-    credentials.write_text(json.dumps(sandbox.google_credentials()))
-    credentials.chmod(0o600)
-    settings = {
-        "database_url": database_url,
-        "broker_url": broker_url,
-        "google_credentials_file": str(credentials),
-        "google_api_endpoint": sandbox.url,
-        "airtable_endpoint": sandbox.url,
-        "airtable_token": sandbox.airtable_token,
-        "airtable_base_id": sandbox.airtable_base_id,
-        "now": NOW_AFTER_ADA.isoformat(),
-        "http_port": str(port),
-        "public_url": f"http://127.0.0.1:{port}",
-        "poll_minutes": "60",
-        "sender_name": "Sam Seeker",
-        "log_format": "json",
-    }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWTHROUGH_")}
-    env["PYTHONPATH"] = str(REPO)
-    env.update({f"FOLLOWTHROUGH_{name.upper()}": value for name, value in settings.items()})
-    return env
+    return sandbox_environment(
+        tmp_path,
+        url=sandbox.url,
+        airtable_token=sandbox.airtable_token,
+        airtable_base_id=sandbox.airtable_base_id,
+        google_credentials=sandbox.google_credentials(),
+        database_url=database_url,
+        broker_url=broker_url,
+        now=NOW_AFTER_ADA.isoformat(),
+        http_port=str(port),
+        public_url=f"http://127.0.0.1:{port}",
+        poll_minutes="60",
+    )
 
 
 def spawn(

@@ -7,10 +7,7 @@ middle of a meeting's effects loses nothing and doubles nothing once it runs aga
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +26,7 @@ from connectors.policy import FAST_POLICY
 from connectors.sandbox.fixture import small_fixture
 from connectors.sandbox.remote import RemoteSandbox
 from service.embedded import hand_back_queued
+from tests.processes import free_port, sandbox_environment
 from workflows.actors import declare_actors
 from workflows.migrations import upgrade
 from workflows.rules.clock import Clock
@@ -37,7 +35,6 @@ from workflows.store import due
 from workflows.store.db import Database
 from workflows.sweep import claim
 
-REPO = Path(__file__).resolve().parents[2]
 NOW = "2026-03-02T11:00:00-05:00"  # Ada's interview ended at 10:30
 GRACE_CHAT = {
     "id": "evtcoffeegrace01",
@@ -50,12 +47,6 @@ GRACE_CHAT = {
         {"email": "grace.hopper@gmail.com", "responseStatus": "accepted"},
     ],
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
@@ -113,27 +104,18 @@ def drafts(sandbox: RemoteSandbox) -> list[dict[str, Any]]:
 
 
 def service_environment(tmp_path: Path, sandbox: RemoteSandbox, port: int) -> dict[str, str]:
-    credentials = tmp_path / "google.json"
-    credentials.write_text(json.dumps(sandbox.google_credentials))
-    credentials.chmod(0o600)
-    settings = {
-        "database_url": f"sqlite:///{tmp_path / 'followthrough.db'}",
-        "google_credentials_file": str(credentials),
-        "google_api_endpoint": sandbox.url,
-        "airtable_endpoint": sandbox.url,
-        "airtable_token": sandbox.airtable_token,
-        "airtable_base_id": sandbox.airtable_base_id,
-        "now": NOW,
-        "http_port": str(port),
-        "public_url": f"http://127.0.0.1:{port}",
-        "poll_minutes": "60",  # no poll during the test: only pushes and due work drive it
-        "sender_name": "Sam Seeker",
-        "log_format": "json",
-    }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWTHROUGH_")}
-    env["PYTHONPATH"] = str(REPO)
-    env.update({f"FOLLOWTHROUGH_{name.upper()}": value for name, value in settings.items()})
-    return env
+    return sandbox_environment(
+        tmp_path,
+        url=sandbox.url,
+        airtable_token=sandbox.airtable_token,
+        airtable_base_id=sandbox.airtable_base_id,
+        google_credentials=sandbox.google_credentials,
+        database_url=f"sqlite:///{tmp_path / 'followthrough.db'}",
+        now=NOW,
+        http_port=str(port),
+        public_url=f"http://127.0.0.1:{port}",
+        poll_minutes="60",  # no poll during the test: only pushes and due work drive it
+    )
 
 
 def start_service(
