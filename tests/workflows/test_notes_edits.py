@@ -141,3 +141,20 @@ def test_a_promise_added_later_is_mirrored_to_google_tasks_once(
 
     titles = sorted(t["title"] for t in google_tasks(sandbox)["Followthrough"])
     assert titles == ["Send Ada a thank-you", "send the notes link", "share the deck"]
+
+
+def test_a_promise_added_after_the_contact_row_was_deleted_links_no_stale_contact(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime, at(2026, 3, 2, 11))
+    # The user deletes Ada's Contacts row, then adds a promise to the meeting's notes
+    sandbox.airtable.delete_record("Contacts", "recAda0000000001")
+    set_now(runtime, at(2026, 3, 2, 12))
+    assert run_once(runtime).ok
+    _edit_notes(sandbox, MORE)
+
+    report = run_once(runtime)
+
+    assert report.ok, report.failures
+    (added,) = [f for f in followups(sandbox, "Action item") if f["Title"] == "share the deck"]
+    assert "recAda0000000001" not in added.get("Contact", [])
