@@ -20,30 +20,23 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def sandbox_environment(
-    tmp_path: Path,
-    *,
-    url: str,
-    airtable_token: str,
-    airtable_base_id: str,
-    google_credentials: dict[str, Any],
-    **settings: str,
-) -> dict[str, str]:
-    """The environment of a `followthrough` process pointed at a sandbox at `url`.
+def sandbox_environment(tmp_path: Path, sandbox: Any, **settings: str) -> dict[str, str]:
+    """The environment of a `followthrough` process pointed at `sandbox`.
 
-    This process's environment without its own settings, the sandbox's (its Google
-    credentials written 0600 to `tmp_path/google.json`), JSON logs, then `settings`; and
-    PYTHONPATH for this checkout.
+    `sandbox` is a `Sandbox` or a `RemoteSandbox`. This process's environment without its
+    own settings, the sandbox's (its Google credentials written 0600 to
+    `tmp_path/google.json`), JSON logs, then `settings`; and PYTHONPATH for this checkout.
     """
+    google = sandbox.google_credentials  # a method on Sandbox, a property on RemoteSandbox
     credentials = tmp_path / "google.json"
-    credentials.write_text(json.dumps(google_credentials))
+    credentials.write_text(json.dumps(google() if callable(google) else google))
     credentials.chmod(0o600)
     values = {
         "google_credentials_file": str(credentials),
-        "google_api_endpoint": url,
-        "airtable_endpoint": url,
-        "airtable_token": airtable_token,
-        "airtable_base_id": airtable_base_id,
+        "google_api_endpoint": sandbox.url,
+        "airtable_endpoint": sandbox.url,
+        "airtable_token": sandbox.airtable_token,
+        "airtable_base_id": sandbox.airtable_base_id,
         "sender_name": "Sam Seeker",
         "log_format": "json",
         **settings,

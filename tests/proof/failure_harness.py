@@ -128,10 +128,7 @@ def service_env(
     """The environment of every `followthrough` process of one scenario."""
     return sandbox_environment(
         tmp_path,
-        url=sandbox.url,
-        airtable_token=sandbox.airtable_token,
-        airtable_base_id=sandbox.airtable_base_id,
-        google_credentials=sandbox.google_credentials(),
+        sandbox,
         database_url=database_url,
         broker_url=broker_url,
         now=NOW.isoformat(),

@@ -206,10 +206,7 @@ def process_environment(
 ) -> dict[str, str]:
     return sandbox_environment(
         tmp_path,
-        url=sandbox.url,
-        airtable_token=sandbox.airtable_token,
-        airtable_base_id=sandbox.airtable_base_id,
-        google_credentials=sandbox.google_credentials(),
+        sandbox,
         database_url=database_url,
         broker_url=broker_url,
         now=NOW_AFTER_ADA.isoformat(),

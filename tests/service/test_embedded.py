@@ -106,10 +106,7 @@ def drafts(sandbox: RemoteSandbox) -> list[dict[str, Any]]:
 def service_environment(tmp_path: Path, sandbox: RemoteSandbox, port: int) -> dict[str, str]:
     return sandbox_environment(
         tmp_path,
-        url=sandbox.url,
-        airtable_token=sandbox.airtable_token,
-        airtable_base_id=sandbox.airtable_base_id,
-        google_credentials=sandbox.google_credentials,
+        sandbox,
         database_url=f"sqlite:///{tmp_path / 'followthrough.db'}",
         now=NOW,
         http_port=str(port),
