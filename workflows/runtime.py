@@ -24,6 +24,7 @@ from connectors.google.client import GoogleClient
 from workflows.rules.clock import Clock, user_zone
 from workflows.rules.draft import template_environment
 from workflows.rules.qualify import DEFAULT_TITLE_TERMS, QualifyPolicy
+from workflows.store.airtable_writes import StoredOwnWrites
 from workflows.store.base import DEFAULT_ACCOUNT
 from workflows.store.db import Database
 from workflows.store.due import DEFAULT_CLAIM
@@ -127,6 +128,9 @@ class Runtime:
                 "Airtable is not connected: set FOLLOWTHROUGH_AIRTABLE_TOKEN and "
                 "FOLLOWTHROUGH_AIRTABLE_BASE_ID"
             )
+        if not isinstance(self.airtable.own_writes, StoredOwnWrites):
+            # What it wrote is remembered in the store, so a new process still knows its own.
+            self.airtable.own_writes = StoredOwnWrites(self.db, self.account)
         return self.airtable
 
 

@@ -6,8 +6,8 @@ requests/pyairtable exceptions into the project's error hierarchy by what the ca
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -17,6 +17,7 @@ from pyairtable import Api, Table
 from pyairtable.api.base import Base
 from pyairtable.api.types import RecordDict
 
+from connectors.airtable.own_writes import MemoryOwnWrites, OwnWrites, written_cells
 from connectors.airtable.ratelimit import LocalRateLimiter, RateLimiter
 from connectors.airtable.transport import (
     AIRTABLE_PENALTY_SECONDS,
@@ -56,6 +57,16 @@ class IdNames:
     tables: dict[str, str]
     fields: dict[str, str]
 
+    def to_json(self) -> str:
+        """The map as JSON, to keep between processes."""
+        return json.dumps({"tables": self.tables, "fields": self.fields}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> IdNames:
+        """The map kept by `to_json`."""
+        data = json.loads(text)
+        return cls(tables=dict(data["tables"]), fields=dict(data["fields"]))
+
 
 class AirtableClient:
     """One Airtable base through pyairtable: the only place that sends Airtable requests."""
@@ -69,6 +80,7 @@ class AirtableClient:
         policy: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
         penalty_seconds: float = AIRTABLE_PENALTY_SECONDS,
+        own_writes: OwnWrites | None = None,
     ) -> None:
         self.base_id = base_id
         self.policy = policy or RetryPolicy()
@@ -92,9 +104,8 @@ class AirtableClient:
         self.api.session.mount("http://", adapter)
         self.base: Base = self.api.base(base_id)
         self._id_names: IdNames | None = None
-        self._user_id: str | None = None
-        self.token_fingerprint = hashlib.sha256(token.encode()).hexdigest()[:16]
-        """Tells tokens apart without holding them (a digest: the token cannot be read back)."""
+        self.own_writes: OwnWrites = own_writes if own_writes is not None else MemoryOwnWrites()
+        """What Followthrough wrote, to tell its own changes in the feed from the user's."""
 
     def __repr__(self) -> str:
         return f"AirtableClient(base_id={self.base_id!r})"
@@ -134,21 +145,20 @@ class AirtableClient:
             self._id_names = IdNames(tables=tables, fields=fields)
         return self._id_names
 
-    def user_id(self) -> str:
-        """The id of the Airtable user the token acts for (one request, then cached)."""
-        if self._user_id is None:
-            info = self.call("read which user the token belongs to", self.api.whoami)
-            self._user_id = str(info.get("id", ""))
-        return self._user_id
-
     @property
-    def known_user_id(self) -> str | None:
-        """The token's user id if known already (read, or adopted), without a request."""
-        return self._user_id
+    def known_id_names(self) -> IdNames | None:
+        """The id-to-name map if read (or adopted) already, without a request."""
+        return self._id_names
 
-    def adopt_user_id(self, user_id: str) -> None:
-        """Take the token's user id as stored by an earlier process, saving the request."""
-        self._user_id = user_id
+    def adopt_id_names(self, names: IdNames) -> None:
+        """Take the id-to-name map as stored by an earlier process, saving the request."""
+        self._id_names = names
+
+    def remember_written(
+        self, records: Sequence[Mapping[str, Any]], sent: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Keep what one write set (its response's records, each record's sent fields)."""
+        self.own_writes.remember(written_cells(records, sent))
 
 
 def map_http_error(

@@ -26,8 +26,9 @@ from pyairtable.models.webhook import (
 )
 
 from connectors.airtable.client import AirtableClient, IdNames
+from connectors.airtable.own_writes import changed_records, is_own, record_ids
 from connectors.airtable.schema import SCHEMA
-from connectors.errors import NotFound, ResyncRequired
+from connectors.errors import NotFound, ResyncRequired, SkipRecord
 from connectors.records import AirtableChange
 
 log = structlog.get_logger(__name__)
@@ -111,6 +112,8 @@ class WebhookInfo:
     notification_url: str | None
     expiration_time: dt.datetime | None
     cursor_for_next_payload: int
+    enabled: bool = True
+    """False once it lapsed: 7 days without a refresh or a payload listing (it records nothing)."""
 
 
 def list_webhooks(client: AirtableClient) -> tuple[WebhookInfo, ...]:
@@ -122,6 +125,7 @@ def list_webhooks(client: AirtableClient) -> tuple[WebhookInfo, ...]:
             notification_url=hook.notification_url,
             expiration_time=hook.expiration_time,
             cursor_for_next_payload=hook.cursor_for_next_payload,
+            enabled=hook.is_hook_enabled,
         )
         for hook in (
             Webhook.from_api(raw, client.api, context=client.base)
@@ -144,9 +148,31 @@ def refresh_webhook(client: AirtableClient, webhook_id: str) -> dt.datetime | No
         data = client.call("refresh a webhook", lambda: client.api.post(url))
     except NotFound as exc:
         raise _webhook_gone(webhook_id) from exc
+    except SkipRecord as exc:  # refused: it lapsed and is disabled, and cannot be revived
+        raise ResyncRequired(
+            f"Airtable refused to refresh webhook {webhook_id} ({exc}): it lapsed; create a "
+            "new one and read the tables in full"
+        ) from exc
     expiry = _parse_time((data or {}).get("expirationTime"))
     log.info("airtable.webhook.refreshed", webhook_id=webhook_id, expiration_time=str(expiry))
     return expiry
+
+
+def check_enabled(client: AirtableClient, webhook_id: str) -> WebhookInfo:
+    """The webhook as listed; ResyncRequired when it is gone or lapsed (disabled).
+
+    A lapsed webhook records nothing: what changed since it lapsed is in no payload, so the
+    tables must be read in full under a new one.
+    """
+    found = [hook for hook in list_webhooks(client) if hook.webhook_id == webhook_id]
+    if not found:
+        raise _webhook_gone(webhook_id)
+    if not found[0].enabled:
+        raise ResyncRequired(
+            f"Airtable webhook {webhook_id} lapsed (7 days without a refresh or a read) and "
+            "recorded nothing since; create a new one and read the tables in full"
+        )
+    return found[0]
 
 
 def read_changes(client: AirtableClient, webhook_id: str, cursor: str | None) -> ChangeBatch:
@@ -164,7 +190,7 @@ def read_changes(client: AirtableClient, webhook_id: str, cursor: str | None) ->
         position = page.cursor
         if not (page.might_have_more and page.payloads):
             break
-    theirs = [raw for raw in payloads if not _written_by_us(client, raw)]
+    theirs = _not_own(client, payloads)
     changes = _to_changes(client, [WebhookPayload.from_api(raw, client.api) for raw in theirs])
     log.info(
         "airtable.changes.read", webhook_id=webhook_id, payloads=len(payloads), changes=len(changes)
@@ -260,19 +286,23 @@ def _to_changes(
     return tuple(merged.values())
 
 
-def _written_by_us(client: AirtableClient, payload: dict[str, Any]) -> bool:
-    """True for a change Followthrough itself made: through the API, as the token's user.
+def _not_own(client: AirtableClient, payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The payloads that are not Followthrough's own writes, judged by what they wrote.
 
-    Reading back the rows it has just written would cost every pass after a write as many
-    record reads as there were writes. A person's own edits come from Airtable's apps
-    (source `client`), forms, automations or syncs, and are always read.
+    The user's other tools write through the API as the same Airtable user, so the author
+    says nothing. The id-to-name map is needed only when a payload names a record written here.
     """
-    metadata = payload.get("actionMetadata")
-    if not isinstance(metadata, dict) or metadata.get("source") != "publicApi":
-        return False
-    source = metadata.get("sourceMetadata")
-    user = source.get("user") if isinstance(source, dict) else None
-    return isinstance(user, dict) and user.get("id") == client.user_id()
+    changed = [changed_records(raw) for raw in payloads]
+    ids = record_ids(changed)
+    digests = client.own_writes.recall(ids) if ids else {}
+    if not digests:
+        return payloads
+    names = client.id_names().fields
+    return [
+        raw
+        for raw, records in zip(payloads, changed, strict=True)
+        if records is None or not is_own(records, digests, names)
+    ]
 
 
 def _known(

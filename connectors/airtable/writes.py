@@ -252,6 +252,7 @@ def _apply(
         for row in batch:
             _apply(client, table, key_field, [row], ids, created, skipped)
         return
+    client.remember_written(response["records"], [row.to_fields() for row in batch])
     new_ids = set(response.get("createdRecords", []))
     for row, record in zip(batch, response["records"], strict=True):
         ids[row.key] = record["id"]

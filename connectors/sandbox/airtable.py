@@ -11,9 +11,12 @@ Served (with a personal access token checked as a bearer token):
   `penalty_seconds` in which every request gets 429 (see airtable_ratelimit).
 
 Control methods (also reachable as POST /_sandbox/airtable/<method> with keyword arguments):
-records, create_record, update_record, delete_record (as the user: they fire webhooks),
+records, create_record, update_record, delete_record (as the user in Airtable's app: they
+fire webhooks with source `client`). A write through the REST API, Followthrough's or the
+user's own script's with the same token, is recorded with source `publicApi` and the token's
+user, as Airtable records it: the author does not tell whose tool wrote it.
 table_id, field_id, set_rate_limit, expire_list_offsets, expire_webhooks,
-expire_webhook_payloads, snapshot.
+delete_lapsed_webhooks, expire_webhook_payloads, snapshot.
 
 Known differences from the real Airtable (the subset Followthrough needs):
 - formulas: only the functions listed in airtable_formula; anything else fails with 422;
@@ -24,8 +27,12 @@ Known differences from the real Airtable (the subset Followthrough needs):
   records, a bad pageSize, an 11th webhook, refreshing an expired webhook) the type is a close
   guess; the status (422) is Airtable's;
 - the 429 body is {"error": {"type": "RATE_LIMIT_REACHED", ...}} and carries no Retry-After;
-- webhooks expire 7 days (wall clock) after creation, refresh or payload listing, or at once
-  with `expire_webhooks()`; pings go once per change (and once on creation), never retried.
+- webhooks lapse 7 days (wall clock) after creation, refresh or payload listing, or at once
+  with `expire_webhooks()`: disabled (`isHookEnabled` false), they record no payloads and send
+  no pings, their refresh is refused (422; Airtable's error type for it is undocumented) and
+  their payloads stay readable; `delete_lapsed_webhooks()` deletes them (404 after), as
+  Airtable does at a time it does not document; pings go once per change (and once on
+  creation), never retried.
 """
 
 from __future__ import annotations
@@ -315,6 +322,11 @@ class AirtableSandbox:
         """Let every webhook expire (disabled: no payloads, no pings, refresh refused)."""
         with self.lock:
             self.webhooks.expire()
+
+    def delete_lapsed_webhooks(self) -> None:
+        """Delete every lapsed webhook, as Airtable does some time after one is disabled."""
+        with self.lock:
+            self.webhooks.delete_lapsed()
 
     def expire_webhook_payloads(self) -> None:
         """Age out every webhook payload so far (a cursor before now then finds a gap)."""

@@ -166,6 +166,11 @@ class WebhookRegistry:
         for hook in self.hooks.values():
             hook.expiration = min(hook.expiration, self.clock() - dt.timedelta(seconds=1))
 
+    def delete_lapsed(self) -> None:
+        """Delete every disabled webhook."""
+        now = self.clock()
+        self.hooks = {i: hook for i, hook in self.hooks.items() if hook.enabled(now)}
+
     def expire_payloads(self) -> None:
         """Forget every payload kept so far, as Airtable does with payloads older than 7 days."""
         for hook in self.hooks.values():

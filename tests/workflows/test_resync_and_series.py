@@ -22,6 +22,7 @@ from tests.workflows.world import (
     world,
 )
 from workflows.runtime import Runtime
+from workflows.store.people import find_person
 
 ADA = "ada@analytical.example"
 ZOE = "zoe@mentor.example"
@@ -70,6 +71,34 @@ def test_a_notes_edit_is_not_lost_when_the_webhook_must_be_made_again(
 
     assert sorted(f["Title"] for f in followups(sandbox, "Action item")) == ["call", "send it"]
     assert "call" in drafts(sandbox)[0]["body"]
+
+
+def test_edits_made_while_the_webhook_lapsed_are_applied_once_it_is_replaced(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given a first pass, then a laptop closed for ten days: the webhook lapses unread
+    sandbox, runtime = _ada_world(sandbox_factory, make_runtime)
+    bob = sandbox.airtable.create_record("Contacts", {"Name": "Bob", "Email": "bob@b.example"})
+    clean_pass(runtime)
+    sandbox.airtable.expire_webhooks()
+
+    # When the user edits the base meanwhile (a lapsed webhook records none of it)
+    record = sandbox.airtable.records("Meetings")[0]
+    sandbox.airtable.update_record("Meetings", record["id"], {"Notes": "TODO: send it\nTODO: call"})
+    sandbox.airtable.update_record("Contacts", "recAda0000000001", {"Stage": "Inactive"})
+    sandbox.airtable.delete_record("Contacts", bob["id"])
+    set_now(runtime, at(2026, 3, 12, 9))
+    clean_pass(runtime)
+
+    # Then every edit is applied, under one new webhook
+    assert sorted(f["Title"] for f in followups(sandbox, "Action item")) == ["call", "send it"]
+    with runtime.db.read() as session:
+        ada = find_person(session, ADA, account=runtime.account)
+        gone = find_person(session, "bob@b.example", account=runtime.account)
+    assert ada is not None and ada.stage == "Inactive"
+    assert gone is not None and gone.live_airtable_id is None
+    hooks = sandbox.airtable.webhooks.listing()
+    assert [h["isHookEnabled"] for h in hooks] == [True]
 
 
 def test_a_completed_meeting_cancelled_later_stays_completed(

@@ -211,6 +211,22 @@ class DueWork(AccountMixin, Base):
     created_at: Mapped[dt.datetime]
 
 
+class AirtableWrite(AccountMixin, Base):
+    """The digest of one cell Followthrough wrote to Airtable, kept until the feed has shown it."""
+
+    __tablename__ = "airtable_writes"
+    __table_args__ = (
+        sa.UniqueConstraint("account", "record_id", "field", "digest"),
+        sa.Index("ix_airtable_writes_written_at", "written_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[str] = mapped_column(sa.String(32))
+    field: Mapped[str] = mapped_column(sa.String(255))
+    digest: Mapped[str] = mapped_column(sa.String(32))
+    written_at: Mapped[dt.datetime]
+
+
 class Cursor(AccountMixin, Base):
     """Where a source's change feed resumes (a sync token, an Airtable payload cursor)."""
 
@@ -281,4 +297,5 @@ class WebhookChannel(AccountMixin, Base):
     mac_secret: Mapped[str | None] = mapped_column(sa.String(512))  # Airtable, base64 (secret)
     address: Mapped[str | None] = mapped_column(sa.String(1024))  # where it notifies (None: polled)
     expires_at: Mapped[dt.datetime | None]
+    read_at: Mapped[dt.datetime | None]  # an Airtable feed's last read (domain clock)
     created_at: Mapped[dt.datetime]

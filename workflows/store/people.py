@@ -15,7 +15,7 @@ two sources syncing at once never both create the person for one new address.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 import sqlalchemy as sa
 import structlog
@@ -185,6 +185,22 @@ def forget_airtable_record(
     if person is not None:
         person.airtable_deleted = True
     return person
+
+
+def forget_airtable_records_except(
+    session: Session, kept: Collection[str], *, account: str = DEFAULT_ACCOUNT
+) -> int:
+    """After a full read of Contacts: mark every other record as deleted; how many were."""
+    query = sa.select(Person.id, Person.airtable_record_id).where(
+        Person.account == account,
+        Person.airtable_record_id.is_not(None),
+        Person.airtable_deleted.is_(False),
+    )
+    gone = [pid for pid, record_id in session.execute(query) if record_id not in kept]
+    for start in range(0, len(gone), 500):
+        chunk = gone[start : start + 500]
+        session.execute(sa.update(Person).where(Person.id.in_(chunk)).values(airtable_deleted=True))
+    return len(gone)
 
 
 def forget_google_contact(

@@ -38,6 +38,24 @@ def insert_ignore(
     return session.connection().execute(statement).first() is not None
 
 
+def insert_all_ignore(
+    session: Session,
+    model: type[Base],
+    rows: Sequence[Mapping[str, Any]],
+    conflict: Sequence[str],
+) -> None:
+    """Insert many rows in one statement, leaving out those whose `conflict` columns exist."""
+    if not rows:
+        return
+    statement = (
+        _insert(session, model)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=list(conflict))
+    )
+    session.flush()
+    session.connection().execute(statement)
+
+
 def upsert(
     session: Session,
     model: type[Base],

@@ -19,7 +19,7 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
-from connectors.airtable.client import AirtableClient
+from connectors.airtable.client import AirtableClient, IdNames
 from connectors.airtable.readers import read_contacts, read_follow_ups, read_meetings
 from connectors.airtable.schema import Contacts, FollowUps, Meetings
 from connectors.airtable.webhooks import (
@@ -28,9 +28,7 @@ from connectors.airtable.webhooks import (
     create_webhook,
     delete_webhook,
     list_webhooks,
-    needs_refresh,
     read_changes,
-    refresh_webhook,
 )
 from connectors.errors import ResyncRequired
 from connectors.records import (
@@ -49,20 +47,33 @@ from workflows.store.cursors import clear_cursor, get_cursor, set_cursor
 from workflows.store.followups import followup_by_airtable_id, set_status
 from workflows.store.meetings import meeting_by_airtable_id
 from workflows.store.models import Person, WebhookChannel
-from workflows.store.people import PeopleBatch, forget_airtable_record
+from workflows.store.people import (
+    PeopleBatch,
+    forget_airtable_record,
+    forget_airtable_records_except,
+)
 from workflows.store.webhooks import channels, delete_channel, save_channel
+from workflows.sync.airtable_lifetime import (
+    PROVIDER,
+    cursor_name,
+    forget_channel,
+    keep_alive,
+    mark_read,
+    may_have_lapsed,
+    still_enabled,
+)
 from workflows.sync.report import SyncReport
 from workflows.work import NOTES_CHANGED, PROGRESS_DONE
 
 log = structlog.get_logger(__name__)
 
 SOURCE = "airtable"
-PROVIDER = "airtable"
 _STATUS_CODES = {"Open": "open", "Done": "done", "Snoozed": "snoozed"}
 WEBHOOKS_BEFORE = "fact:airtable_webhooks_before_create"
-USER_ID = "fact:airtable_user_id"
-"""The id of the Airtable user a token acts for, by token fingerprint: its own writes are
-told apart in the feed without a `whoami` request in every process."""
+ID_NAMES = "fact:airtable_id_names"
+"""The base's table and field names by id (JSON): the feed's payloads name fields by id, and
+telling Followthrough's own writes from the user's compares them by name, so a new process
+needs no schema request for it."""
 
 
 def sync_airtable(runtime: Runtime) -> SyncReport:
@@ -79,7 +90,7 @@ def sync_airtable(runtime: Runtime) -> SyncReport:
             return report
         except ResyncRequired as exc:
             log.warning("airtable.resync", reason=str(exc))
-            _forget_channel(runtime, client, channel)
+            forget_channel(runtime, client, channel)
     _full(runtime, client, report)
     return report
 
@@ -115,10 +126,6 @@ def _channel(runtime: Runtime) -> WebhookChannel | None:
     return rows[0] if rows else None
 
 
-def _cursor_name(webhook_id: str) -> str:
-    return f"{SOURCE}:{webhook_id}"
-
-
 def _incremental(
     runtime: Runtime,
     client: AirtableClient,
@@ -126,12 +133,13 @@ def _incremental(
     report: SyncReport,
 ) -> None:
     webhook_id = channel.channel_id
-    user_fact = f"{USER_ID}:{client.token_fingerprint}"
+    if may_have_lapsed(runtime, channel):
+        still_enabled(runtime, client, channel)
     with runtime.db.read() as session:
-        cursor = get_cursor(session, _cursor_name(webhook_id), account=runtime.account)
-        user_id = get_fact(session, user_fact, account=runtime.account)
-    if user_id and client.known_user_id is None:
-        client.adopt_user_id(user_id)  # no `whoami` request in every new process
+        cursor = get_cursor(session, cursor_name(webhook_id), account=runtime.account)
+        stored_names = get_fact(session, ID_NAMES, account=runtime.account)
+    if stored_names and client.known_id_names is None:
+        client.adopt_id_names(IdNames.from_json(stored_names))  # no schema request per process
     batch = read_changes(client, webhook_id, cursor)
     by_table: dict[str, list[AirtableChange]] = defaultdict(list)
     for change in batch.changes:
@@ -145,11 +153,13 @@ def _incremental(
         for change in by_table[Contacts.TABLE]:
             if change.kind == "destroyed":
                 forget_airtable_record(session, change.record_id, account=runtime.account)
-        set_cursor(session, _cursor_name(webhook_id), batch.next_cursor, account=runtime.account)
-        if client.known_user_id and client.known_user_id != user_id:
-            set_fact(session, user_fact, client.known_user_id, account=runtime.account)
+        set_cursor(session, cursor_name(webhook_id), batch.next_cursor, account=runtime.account)
+        mark_read(runtime, session, channel)
+        names = client.known_id_names
+        if names is not None and names.to_json() != stored_names:
+            set_fact(session, ID_NAMES, names.to_json(), account=runtime.account)
     report.records = len(batch.changes)
-    _keep_alive(runtime, client, channel)
+    keep_alive(runtime, client, channel)
 
 
 def _notifies_elsewhere(runtime: Runtime, client: AirtableClient, channel: WebhookChannel) -> bool:
@@ -185,7 +195,7 @@ def _move(
     with runtime.db.transaction() as session:
         _save(runtime, session, registration, client.base_id)
         delete_channel(session, PROVIDER, channel.channel_id)
-        clear_cursor(session, _cursor_name(channel.channel_id), account=runtime.account)
+        clear_cursor(session, cursor_name(channel.channel_id), account=runtime.account)
         clear_cursor(session, WEBHOOKS_BEFORE, account=runtime.account)
     delete_webhook(client, channel.channel_id)
     log.info(
@@ -212,7 +222,7 @@ def _save(
     )
     set_cursor(
         session,
-        _cursor_name(registration.webhook_id),
+        cursor_name(registration.webhook_id),
         registration.cursor,
         account=runtime.account,
     )
@@ -227,6 +237,8 @@ def _full(runtime: Runtime, client: AirtableClient, report: SyncReport) -> None:
     with runtime.db.transaction() as session:
         _save(runtime, session, registration, client.base_id)
         _apply(runtime, session, contacts, meetings, follow_ups, report)
+        kept = {contact.record_id for page in contacts for contact in page.records}
+        forget_airtable_records_except(session, kept, account=runtime.account)
         clear_cursor(session, WEBHOOKS_BEFORE, account=runtime.account)
     report.full = True
     pages: list[Page[Any]] = [*contacts, *meetings, *follow_ups]
@@ -345,21 +357,3 @@ def _follow_up_status(
             payload={"followup_id": follow_up.id},
             account=runtime.account,
         )
-
-
-def _keep_alive(runtime: Runtime, client: AirtableClient, channel: WebhookChannel) -> None:
-    """Refresh the webhook before its seven days run out."""
-    if not needs_refresh(channel.expires_at, runtime.now()):
-        return
-    expiry = refresh_webhook(client, channel.channel_id)
-    with runtime.db.transaction() as session:
-        row = session.get(WebhookChannel, channel.id)
-        if row is not None:
-            row.expires_at = expiry
-
-
-def _forget_channel(runtime: Runtime, client: AirtableClient, channel: WebhookChannel) -> None:
-    delete_webhook(client, channel.channel_id)
-    with runtime.db.transaction() as session:
-        delete_channel(session, PROVIDER, channel.channel_id)
-        clear_cursor(session, _cursor_name(channel.channel_id), account=runtime.account)

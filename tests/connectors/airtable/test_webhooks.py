@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 
+from pyairtable import Api
+
 from connectors.airtable.readers import read_contacts
 from connectors.airtable.webhooks import (
+    check_enabled,
     create_webhook,
     delete_webhook,
     list_webhooks,
@@ -240,9 +243,61 @@ def test_our_own_writes_are_not_read_back_but_the_users_edits_are(
 
     assert batch.changes == (AirtableChange("Contacts", ADA["id"], "changed", ("Role",)),)
     assert box.request_counts().get("airtable.records.list") is None
-    again = read_changes(client, hook.webhook_id, hook.cursor)  # whoami is asked once
-    assert again.changes == batch.changes
-    assert box.request_counts()["airtable.meta.whoami"] == 1
+    assert "airtable.meta.whoami" not in box.request_counts()  # judged by content, not author
+
+
+def _script(box: Sandbox) -> Any:
+    """The user's own script (or Zapier, or Make): the same token, so the same Airtable user."""
+    return Api(box.airtable_token, endpoint_url=box.url).table(box.airtable_base_id, "Contacts")
+
+
+def test_edits_by_the_users_other_tools_under_the_same_token_are_read(
+    airtable_box: Callable[..., Sandbox],
+) -> None:
+    box = world(airtable_box)
+    client = make_client(box)
+    hook = create_webhook(client)
+    upsert(client, [ContactWrite(email="c@example.com", name="C", role="Engineer")])
+    ours = read_changes(client, hook.webhook_id, hook.cursor)
+    script = _script(box)
+
+    added = script.create({"Name": "Lin", "Email": "lin@example.com"})
+    script.update(ADA["id"], {"Role": "Countess"})
+    script.update(ours_id(client, "c@example.com"), {"Role": "Director"})  # a row we wrote
+    script.delete(GRACE["id"])
+    batch = read_changes(client, hook.webhook_id, ours.next_cursor)
+
+    assert ours.changes == ()
+    assert {(c.record_id, c.kind) for c in batch.changes} == {
+        (added["id"], "created"),
+        (ADA["id"], "changed"),
+        (ours_id(client, "c@example.com"), "changed"),
+        (GRACE["id"], "destroyed"),
+    }
+
+
+def test_a_script_writing_the_value_followthrough_wrote_changes_nothing_worth_reading(
+    airtable_box: Callable[..., Sandbox],
+) -> None:
+    box = world(airtable_box)
+    client = make_client(box)
+    hook = create_webhook(client)
+    upsert(client, [ContactWrite(email="c@example.com", name="C", stage="Met")])
+    first = read_changes(client, hook.webhook_id, hook.cursor)
+
+    _script(box).update(ours_id(client, "c@example.com"), {"Stage": "Met", "Role": "Chef"})
+    batch = read_changes(client, hook.webhook_id, first.next_cursor)
+
+    assert batch.changes == (
+        AirtableChange("Contacts", ours_id(client, "c@example.com"), "changed", ("Role",)),
+    )
+
+
+def ours_id(client: Any, email: str) -> str:
+    """The id of the Contacts row with `email`."""
+    found = client.table("Contacts").all(formula=f"{{Email}} = '{email}'")
+    assert len(found) == 1
+    return str(found[0]["id"])
 
 
 def test_a_poll_after_only_our_own_writes_reads_no_schema(
@@ -252,9 +307,31 @@ def test_a_poll_after_only_our_own_writes_reads_no_schema(
     client = make_client(box)
     hook = create_webhook(client)
     upsert(client, [ContactWrite(email="new@example.com", name="New")])
-    box.reset_requests()
 
-    batch = read_changes(make_client(box), hook.webhook_id, hook.cursor)  # a fresh process
+    fresh = make_client(box)  # a new process: what was written is kept, so are the names
+    fresh.own_writes, fresh_names = client.own_writes, client.id_names()
+    box.reset_requests()
+    fresh.adopt_id_names(fresh_names)
+    batch = read_changes(fresh, hook.webhook_id, hook.cursor)
 
     assert batch.changes == ()
-    assert box.request_counts() == {"airtable.webhooks.payloads": 1, "airtable.meta.whoami": 1}
+    assert box.request_counts() == {"airtable.webhooks.payloads": 1}
+
+
+def test_a_lapsed_webhook_is_told_by_its_listing_and_its_refused_refresh(
+    airtable_box: Callable[..., Sandbox],
+) -> None:
+    box = world(airtable_box)
+    client = make_client(box)
+    hook = create_webhook(client)
+    assert check_enabled(client, hook.webhook_id).enabled
+
+    box.airtable.expire_webhooks()  # seven days with nothing reading or refreshing it
+
+    with pytest.raises(ResyncRequired, match="lapsed"):
+        check_enabled(client, hook.webhook_id)
+    with pytest.raises(ResyncRequired, match="lapsed"):
+        refresh_webhook(client, hook.webhook_id)
+    box.airtable.delete_lapsed_webhooks()  # and some time later Airtable deletes it
+    with pytest.raises(ResyncRequired, match="no longer exists"):
+        check_enabled(client, hook.webhook_id)
