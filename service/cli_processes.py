@@ -6,7 +6,14 @@ from typing import Annotated, Any
 
 import typer
 
-from service.cli_base import EXIT_FAILED, app, reports_errors, state_of, stop_on_signals
+from service.cli_base import (
+    EXIT_FAILED,
+    EXIT_USER_ACTION,
+    app,
+    reports_errors,
+    state_of,
+    stop_on_signals,
+)
 from service.settings import Settings, env_name
 
 WORKER_STOP_GRACE_MS = 90_000  # in-flight messages may finish; within the chart's 120 s grace
@@ -17,7 +24,12 @@ WORKER_STOP_GRACE_MS = 90_000  # in-flight messages may finish; within the chart
 def run(
     ctx: typer.Context,
     once: Annotated[
-        bool, typer.Option("--once", help="Do one full pass (sync, run what is due), then exit.")
+        bool,
+        typer.Option(
+            "--once",
+            help="Do one full pass (sync, run what is due), then exit: 3 when you must act "
+            "(an expired authorization; the other sources still sync), 1 on other failures.",
+        ),
     ] = False,
 ) -> None:
     """Run the whole service in one process: web app, worker threads and scheduler.
@@ -134,7 +146,11 @@ def _distributed_part(settings: Settings) -> tuple[Any, Any, Any]:
 
 
 def run_once(settings: Settings, sources: list[str] | None = None) -> None:
-    """One pass: sync (all or `sources`), run what is due, print a summary; exit 1 on failures."""
+    """One pass: sync (all or `sources`), run what is due, print a summary.
+
+    Exits 3 when a failure needs the user (an expired authorization: the other sources still
+    synced), 1 on other failures.
+    """
     from service.console import print_pass, sync_progress
     from service.wiring import build_runtime
     from workflows.passes import PassReport, run_once, sync_all
@@ -151,5 +167,7 @@ def run_once(settings: Settings, sources: list[str] | None = None) -> None:
     finally:
         runtime.db.dispose()
     print_pass(report)
+    if report.must_act:
+        raise typer.Exit(EXIT_USER_ACTION)
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from connectors.errors import FollowthroughError, ResyncRequired
+from connectors.errors import FollowthroughError, ResyncRequired, UserActionRequired
 from workflows.progress import create_reminders
 from workflows.runtime import Runtime
 from workflows.sweep import Done, claim, run_batch
@@ -35,11 +35,19 @@ class PassReport:
     failures: dict[str, str] = field(default_factory=dict)
     done: list[Done] = field(default_factory=list)
     reminders: tuple[str, ...] = ()
+    must_act: set[str] = field(default_factory=set)
+    """The failures only the user can mend (an authorization, a setting, the base)."""
 
     @property
     def ok(self) -> bool:
         """True when every source synced and every due item ran."""
         return not self.failures
+
+    def fail(self, name: str, error: Exception, text: str | None = None) -> None:
+        """Record that `name` failed with `error` (described as `text`, else the error)."""
+        self.failures[name] = text if text is not None else str(error)
+        if isinstance(error, UserActionRequired):
+            self.must_act.add(name)
 
 
 def sync_all(runtime: Runtime, report: PassReport, sources: list[str] | None = None) -> None:
@@ -57,7 +65,7 @@ def sync_all(runtime: Runtime, report: PassReport, sources: list[str] | None = N
             if isinstance(outcome, SyncReport):
                 report.syncs.append(outcome)
             else:
-                report.failures[name] = str(outcome)
+                report.fail(name, outcome)
     if beside_calendar and CALENDAR not in report.failures:
         _judge_again(runtime, report)
 
@@ -67,7 +75,7 @@ def _judge_again(runtime: Runtime, report: PassReport) -> None:
     try:
         reconsider_events(runtime)
     except FollowthroughError as exc:
-        report.failures[CALENDAR] = str(exc)
+        report.fail(CALENDAR, exc)
 
 
 def _together(
@@ -105,13 +113,13 @@ def run_due(runtime: Runtime, report: PassReport) -> None:
             try:
                 report.done.extend(run_batch(runtime, batch))
             except Exception as exc:  # recorded on the items and the status page; goes on
-                report.failures[f"{kind} ({len(batch)} items)"] = f"{type(exc).__name__}: {exc}"
+                report.fail(f"{kind} ({len(batch)} items)", exc, f"{type(exc).__name__}: {exc}")
         if len(report.failures) > failures_before:
             break
     try:
         report.reminders = create_reminders(runtime)
     except FollowthroughError as exc:
-        report.failures["reminders"] = str(exc)
+        report.fail("reminders", exc)
 
 
 def run_once(runtime: Runtime, sources: list[str] | None = None) -> PassReport:
@@ -134,7 +142,7 @@ def run_once(runtime: Runtime, sources: list[str] | None = None) -> PassReport:
         except ResyncRequired as exc:  # the next pass reads the base in full
             log.warning("airtable.read_back_skipped", reason=str(exc))
         except FollowthroughError as exc:  # the next pass reads them instead
-            report.failures["airtable (reading back this pass's writes)"] = str(exc)
+            report.fail("airtable (reading back this pass's writes)", exc)
     log.info(
         "pass.done",
         synced=len(report.syncs),

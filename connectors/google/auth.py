@@ -36,6 +36,10 @@ SCOPES = (
 """The narrowest scopes Followthrough works with (calendars.get is not needed: see DESIGN.md)."""
 
 REAUTHORIZE = "Run `followthrough auth google` again to authorize Followthrough."
+AUTHORIZATION_EXPIRED = (
+    "Google authorization expired: run `followthrough auth google` (the grant was revoked, or "
+    "it expired after 7 days because the OAuth app is in Testing: publish it, see the README)"
+)
 
 
 def read_credentials_file(path: Path) -> GoogleCredentials:
@@ -208,9 +212,7 @@ def _refresh_failure(exc: google.auth.exceptions.RefreshError) -> Exception:
         return RetryLater("Google's token endpoint failed for now; try again later.")
     data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
     if data.get("error") == "invalid_grant":
-        return AuthorizationError(
-            f"Google revoked or expired Followthrough's authorization. {REAUTHORIZE}"
-        )
+        return AuthorizationError(AUTHORIZATION_EXPIRED)
     return AuthorizationError(
         f"Google refused to refresh the access token ({data.get('error', exc)}). {REAUTHORIZE}"
     )

@@ -16,7 +16,9 @@ the sandbox.
 
 Known differences from the real Google APIs (the Airtable part lists its own in its module):
 
-- OAuth: only the refresh_token grant; one client, one refresh token; scopes are not checked
+- OAuth: only the refresh_token grant; one client, one refresh token, which
+  `revoke_refresh_token()` ends as a user's revoke or a Testing app's 7 days do (invalid_grant;
+  it never expires by the clock); scopes are not checked
   (every access token may call every API); http:// push addresses are accepted.
 - Errors: Calendar, Gmail and Tasks errors carry the legacy `errors` array and a `status`;
   People errors carry `status` and ErrorInfo `details`. Messages for rarely seen bad requests

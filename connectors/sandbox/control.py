@@ -22,7 +22,8 @@ READS = frozenset(
 WRITES = frozenset(
     {
         "reset_requests", "set_latency", "set_error_rate", "fail_next", "drop_next_writes",
-        "set_ambiguous_rate", "clear_faults", "expire_access_tokens", "expire_sync_tokens",
+        "set_ambiguous_rate", "clear_faults", "expire_access_tokens", "revoke_refresh_token",
+        "expire_sync_tokens",
         "set_access_token_lifetime",
         "add_event", "update_event", "move_event", "cancel_event", "set_page_limits",
         "add_contact", "update_contact", "delete_contact", "rename_contact", "mark_draft_sent",
@@ -100,6 +101,12 @@ class SandboxControl:
         """Expire every issued Google access token (clients must refresh)."""
         with self.lock:
             self.oauth.expire_access_tokens()
+
+    def revoke_refresh_token(self) -> None:
+        """Revoke (or expire, as a Testing app's 7 days do) the refresh token, and with it
+        every access token: refreshing answers invalid_grant, as Google does."""
+        with self.lock:
+            self.oauth.revoke_refresh_token()
 
     def set_access_token_lifetime(self, seconds: float) -> None:
         """Make access tokens issued from now on live `seconds` (Google: about an hour)."""

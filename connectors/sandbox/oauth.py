@@ -26,6 +26,7 @@ class OAuthServer:
     refresh_token: str = "sandbox-refresh-token"
     lifetime: float = 3600.0  # seconds an access token lives
     tokens: dict[str, float] = field(default_factory=dict)  # access token -> expiry (epoch s)
+    refresh_token_valid: bool = True  # False once revoked, or expired (a Testing app's 7 days)
 
     def register(self, router: Router) -> None:
         """Serve POST /token (application/x-www-form-urlencoded, as google-auth sends it)."""
@@ -43,6 +44,13 @@ class OAuthServer:
         past = time.time() - 1
         self.tokens = dict.fromkeys(self.tokens, past)
 
+    def revoke_refresh_token(self) -> None:
+        """The refresh token stops working: the user revoked the grant, or it expired (an
+        OAuth app left in Testing gets refresh tokens that expire after 7 days). Google
+        answers both with the same invalid_grant."""
+        self.refresh_token_valid = False
+        self.tokens.clear()
+
     def token_endpoint(self, request: Request) -> Response:
         """The refresh_token grant; other grants and bad credentials fail like Google's."""
         form = _form(request)
@@ -55,7 +63,7 @@ class OAuthServer:
             or form.get("client_secret") != self.client_secret
         ):
             return _oauth_error(401, "invalid_client", "The OAuth client was not found.")
-        if form.get("refresh_token") != self.refresh_token:
+        if form.get("refresh_token") != self.refresh_token or not self.refresh_token_valid:
             return _oauth_error(400, "invalid_grant", "Token has been expired or revoked.")
         token, expiry = self.issue()
         body = {

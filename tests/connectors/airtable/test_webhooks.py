@@ -9,7 +9,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-
 from pyairtable import Api
 
 from connectors.airtable.readers import read_contacts

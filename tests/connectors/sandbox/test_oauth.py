@@ -86,3 +86,13 @@ def test_the_sandbox_grants_the_scopes_followthrough_asks_for(sandbox: Sandbox) 
 
     assert sorted(granted) == sorted(info["scopes"]) == sorted(SCOPES)
     assert "https://www.googleapis.com/auth/calendar.events.readonly" in granted
+
+
+def test_a_revoked_or_expired_refresh_token_is_invalid_grant(sandbox: Sandbox) -> None:
+    creds = credentials(sandbox)
+    creds.refresh(google.auth.transport.requests.Request())  # works while the grant stands
+
+    sandbox.revoke_refresh_token()  # revoked by the user, or a Testing app's 7 days ran out
+
+    with pytest.raises(RefreshError, match="invalid_grant"):
+        creds.refresh(google.auth.transport.requests.Request())
