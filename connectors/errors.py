@@ -42,5 +42,9 @@ class AuthorizationError(UserActionRequired):
     """Credentials were refused or revoked; the user must authorize again."""
 
 
+class NotPermitted(UserActionRequired):
+    """The account may not do this (e.g. an Airtable Editor creating a webhook or a field)."""
+
+
 class NotFound(FollowthroughError):
     """The remote object does not exist (any more): treat it as gone."""

@@ -28,6 +28,8 @@ def print_pass(report: PassReport) -> None:
         console.print(f"synced {sync.source}: {sync.records} records ({kind})")
         for skipped in sync.skipped:
             console.print(f"  skipped {skipped.record_id}: {skipped.reason}", style="yellow")
+        for note in sync.notes:
+            console.print(f"  note: {note}", style="yellow")
     for done in report.done:
         if isinstance(done.result, Outcome):
             _print_outcome(done.result)

@@ -1,14 +1,12 @@
 """Completed informational interviews: their Airtable rows, thank-you drafts and follow-ups.
 
 `complete_many(runtime, meeting_ids)` runs for meetings whose end plus grace has passed.
-Airtable writes are batched across the meetings (contacts, then meetings, then follow-ups,
-ten rows a request), drafts are one request each. Every step is idempotent (upserts keyed on
-Email, Event ID and Key; drafts and Google tasks through the effects ledger), so the whole
-batch may run again after any failure and still leave exactly one of everything. History
-(meetings that ended well before the first sync) gets its rows and the contact's dates, but
-no draft and no follow-ups. What each meeting owes is decided in one place, the pure
-`workflows.rules.completion.plan_completion`; this module only applies the plan.
-"""
+Airtable writes are batched (ten rows a request), drafts are one request each; every step is
+idempotent (upserts on Email, Event ID and Key; drafts and Google tasks through the effects
+ledger), so a batch may run again after any failure. History gets rows and the contact's dates
+only. A meeting that ended before this store's first sync (a lost or new database) is looked
+up before anything is written, and left alone if its Meetings row says Completed. What each
+meeting owes is decided by the pure `workflows.rules.completion.plan_completion`."""
 
 from __future__ import annotations
 
@@ -24,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from connectors.airtable.writes import ContactWrite, MeetingWrite, upsert
 from connectors.records import DraftMessage, DraftRef
 from workflows.effects import apply_once
-from workflows.facts import CALENDAR_ZONE, first_sync_at, get_fact
+from workflows.facts import CALENDAR_ZONE, completed_in_airtable, first_sync_at, get_fact
 from workflows.followup_sync import Owed, write_followups
 from workflows.rules.completion import (
     CompletedMeeting,
@@ -74,6 +72,7 @@ class _Job:
     followups: tuple[str, ...] = ()
     skipped: str | None = None
     error: Exception | None = None  # this meeting waits for a retry; the others go on
+    before_store: bool = False  # it ended before this store's first sync: look before writing
 
 
 def load_meeting(runtime: Runtime, meeting_id: int) -> Meeting | None:
@@ -97,10 +96,12 @@ def completion_settings(runtime: Runtime, zone: dt.tzinfo) -> CompletionSettings
     """The settings every completion plan of this runtime is made with."""
     with runtime.db.read() as session:
         first = first_sync_at(session, account=runtime.account) or runtime.now()
+        completed_before = completed_in_airtable(session, account=runtime.account)
     return CompletionSettings(
         zone=zone,
         sender_name=runtime.config.sender_name,
         first_sync_at=first,
+        completed_before=completed_before,
         history_days=runtime.config.history_days,
         default_cadence=runtime.config.update_every_days,
         title_pattern=runtime.qualify_policy().title_pattern,
@@ -169,6 +170,10 @@ def _prepare(runtime: Runtime, meeting_id: int, settings: CompletionSettings) ->
     due_at = completion_due(meeting.end, runtime.config.grace)
     if runtime.now() < due_at:
         return Outcome(meeting_id, "not_due", "the meeting has not ended yet", due_at=due_at)
+    before_store = meeting.end <= settings.first_sync_at  # an earlier store may have done it
+    if before_store and meeting.event_id in settings.completed_before:
+        _settle(runtime, meeting_id)  # its thank-you may be sent already: nothing is redone
+        return Outcome(meeting_id, "settled", "its Meetings row in Airtable says Completed")
     view = person_view(meeting.person) if meeting.person is not None else None
     if view is None or not view.email:
         _settle(runtime, meeting_id)
@@ -176,7 +181,7 @@ def _prepare(runtime: Runtime, meeting_id: int, settings: CompletionSettings) ->
     plan = plan_for(meeting, view, settings)
     for reason in plan.skipped:
         log.warning("meeting.draft_skipped", meeting_id=meeting_id, reason=reason)
-    return _Job(meeting, view, plan)
+    return _Job(meeting, view, plan, before_store=before_store)
 
 
 def _run(runtime: Runtime, jobs: list[_Job]) -> None:
@@ -292,6 +297,7 @@ def _write_draft(runtime: Runtime, job: _Job, message: DraftMessage) -> tuple[Dr
         "gmail.draft",
         lambda unknown: gmail.create_draft(message, outcome_unknown=unknown),
         lambda ref: (ref.draft_id, _draft_detail(ref)),
+        maybe_done_before=job.before_store,  # found by its Message-ID if it exists
     )
     detail = applied.detail
     ref = DraftRef(

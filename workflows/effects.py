@@ -31,10 +31,14 @@ def apply_once(
     kind: str,
     call: Callable[[bool], T],
     describe: Callable[[T], tuple[str, dict[str, Any]]],
+    *,
+    maybe_done_before: bool = False,
 ) -> Applied:
     """Run `call(outcome_unknown)` unless the ledger says `key` was applied already.
 
     `describe` turns the call's result into the external id and the details to keep.
+    `maybe_done_before`: an earlier store may have applied it (this store began after the
+    effect fell due: a lost or new database), so even the first attempt looks it up first.
     """
 
     def attempt(outcome_unknown: bool) -> ledger.Outcome:
@@ -45,7 +49,7 @@ def apply_once(
         runtime.db,
         key,
         kind,
-        lambda: attempt(False),
+        lambda: attempt(maybe_done_before),
         lambda: attempt(True),
         account=runtime.account,
         hold=runtime.config.effect_hold,

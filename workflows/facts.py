@@ -7,6 +7,8 @@ in the same transactions as the cursors that taught them.
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +17,9 @@ from workflows.store.cursors import clear_cursor, get_cursor, set_cursor
 FIRST_SYNC_AT = "fact:first_sync_at"
 CALENDAR_ZONE = "fact:calendar_time_zone"
 USER_EMAIL = "fact:user_email"
+COMPLETED_IN_AIRTABLE = "fact:airtable_completed_events"
+"""The Event IDs of Meetings rows already Completed when a new store first read the base (a
+lost or new database on an existing account): their effects exist and are not redone."""
 
 
 def get_fact(session: Session, name: str, *, account: str) -> str | None:
@@ -45,3 +50,16 @@ def ensure_first_sync_at(session: Session, now: dt.datetime, *, account: str) ->
         return known
     set_fact(session, FIRST_SYNC_AT, now.isoformat(), account=account)
     return now
+
+
+def completed_in_airtable(session: Session, *, account: str) -> frozenset[str]:
+    """The Event IDs whose Meetings rows were Completed before this store's first sync."""
+    value = get_fact(session, COMPLETED_IN_AIRTABLE, account=account)
+    return frozenset(json.loads(value)) if value else frozenset()
+
+
+def remember_completed_in_airtable(
+    session: Session, event_ids: Iterable[str], *, account: str
+) -> None:
+    """Keep, on a new store's first read of the base, which meetings were completed before."""
+    set_fact(session, COMPLETED_IN_AIRTABLE, json.dumps(sorted(set(event_ids))), account=account)

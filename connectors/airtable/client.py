@@ -31,6 +31,7 @@ from connectors.errors import (
     ConfigurationError,
     FollowthroughError,
     NotFound,
+    NotPermitted,
     RetryLater,
     SkipRecord,
     UserActionRequired,
@@ -161,6 +162,9 @@ class AirtableClient:
         self.own_writes.remember(written_cells(records, sent))
 
 
+CREATOR = "Base creator"
+
+
 def map_http_error(
     response: requests.Response | None, *, action: str, base_id: str, table: str | None = None
 ) -> FollowthroughError:
@@ -180,6 +184,13 @@ def map_http_error(
         "TABLE_NOT_FOUND",
     ):
         return _not_found_or_forbidden(action, base_id, table, kind)
+    if status == 403 and kind == "INVALID_PERMISSIONS":
+        return NotPermitted(
+            f"Airtable did not permit the token's user to {action} on {where} ({kind}): "
+            f"creating tables, fields and webhooks needs the base's {CREATOR} permission, "
+            "and an Editor may only edit records; ask the base's creator to give you Creator "
+            "access, or to run `followthrough airtable init`"
+        )
     if status == 403:
         return AuthorizationError(
             f"Airtable did not allow the token to {action} on {where} ({kind}); give the token in "

@@ -6,6 +6,7 @@ by `literal()`, so a quote, backslash or newline can neither break the formula n
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 _ESCAPES = {
@@ -49,3 +50,9 @@ def record_id_in(record_ids: Iterable[str]) -> str:
     if not terms:
         return "FALSE()"
     return terms[0] if len(terms) == 1 else "OR(" + ",".join(terms) + ")"
+
+
+def modified_since(when: dt.datetime) -> str:
+    """Records any of whose fields changed after `when` (Airtable's LAST_MODIFIED_TIME())."""
+    stamp = when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return f"IS_AFTER(LAST_MODIFIED_TIME(),DATETIME_PARSE({literal(stamp)}))"

@@ -15,8 +15,8 @@ records, create_record, update_record, delete_record (as the user in Airtable's 
 fire webhooks with source `client`). A write through the REST API, Followthrough's or the
 user's own script's with the same token, is recorded with source `publicApi` and the token's
 user, as Airtable records it: the author does not tell whose tool wrote it.
-table_id, field_id, set_rate_limit, expire_list_offsets, expire_webhooks,
-delete_lapsed_webhooks, expire_webhook_payloads, snapshot.
+table_id, field_id, set_rate_limit, set_permission_level, expire_list_offsets,
+expire_webhooks, delete_lapsed_webhooks, expire_webhook_payloads, snapshot.
 
 Known differences from the real Airtable (the subset Followthrough needs):
 - formulas: only the functions listed in airtable_formula; anything else fails with 422;
@@ -27,6 +27,8 @@ Known differences from the real Airtable (the subset Followthrough needs):
   records, a bad pageSize, an 11th webhook, refreshing an expired webhook) the type is a close
   guess; the status (422) is Airtable's;
 - the 429 body is {"error": {"type": "RATE_LIMIT_REACHED", ...}} and carries no Retry-After;
+- permission levels are only "create" (Base creator) and "edit" (Editor); an Editor creating a
+  table, field or webhook gets 403 INVALID_PERMISSIONS (Airtable's message for it is a guess);
 - webhooks lapse 7 days (wall clock) after creation, refresh or payload listing, or at once
   with `expire_webhooks()`: disabled (`isHookEnabled` false), they record no payloads and send
   no pings, their refresh is refused (422; Airtable's error type for it is undocumented) and
@@ -81,6 +83,7 @@ class AirtableSandbox:
         self.webhooks = WebhookRegistry(self.base, clock or (lambda: dt.datetime.now(dt.UTC)))
         self.limiter = RateLimiter(rate_limit_per_second, penalty_seconds)
         self.lock = threading.RLock()
+        self.permission_level = "create"  # the token's user is the base's creator
 
     # --- HTTP -----------------------------------------------------------------------------
 
@@ -188,13 +191,30 @@ class AirtableSandbox:
         return Response(200, {"id": USER["id"], "email": USER["email"]})
 
     def _list_bases(self, request: Request) -> Outcome:
-        base = {"id": self.base_id, "name": "Followthrough sandbox", "permissionLevel": "create"}
+        base = {
+            "id": self.base_id,
+            "name": "Followthrough sandbox",
+            "permissionLevel": self.permission_level,
+        }
         return Response(200, {"bases": [base]})
 
     def _list_tables(self, request: Request) -> Outcome:
         return Response(200, {"tables": [t.to_api() for t in self.base.tables]})
 
+    def _needs_creator(self) -> None:
+        """Tables, fields and webhooks are the Base creator's to make, as on Airtable."""
+        if self.permission_level != "create":
+            raise HttpError(
+                airtable_error(
+                    403,
+                    "INVALID_PERMISSIONS",
+                    "You are not permitted to perform this operation because you do not have "
+                    "the required permission level (creator) on this base",
+                )
+            )
+
     def _create_table(self, request: Request) -> Outcome:
+        self._needs_creator()
         table = self.base.create_table(object_body(request))
         txn = Transaction()
         txn.created_tables[table.id] = {
@@ -204,6 +224,7 @@ class AirtableSandbox:
         return Response(200, table.to_api()), txn
 
     def _create_field(self, request: Request) -> Outcome:
+        self._needs_creator()
         table = self._table(request)
         created = self.base.add_field(table, body_of(request), strict=True)
         txn = Transaction()
@@ -220,6 +241,7 @@ class AirtableSandbox:
         return Response(200, {"webhooks": self.webhooks.listing()})
 
     def _create_webhook(self, request: Request) -> Outcome:
+        self._needs_creator()
         return Response(200, self.webhooks.create(body_of(request)))
 
     def _delete_webhook(self, request: Request) -> Outcome:
@@ -317,6 +339,14 @@ class AirtableSandbox:
         """Forget every list iterator (a later `offset` gets 422, as an expired one does)."""
         with self.lock:
             self.records_api.iterators.clear()
+
+    def set_permission_level(self, level: str) -> None:
+        """The token's user's access to the base: "create" (Base creator) or "edit" (Editor:
+        records only; creating tables, fields and webhooks is refused with 403)."""
+        if level not in ("create", "edit"):
+            raise ValueError(f"permission level {level!r}: use create or edit")
+        with self.lock:
+            self.permission_level = level
 
     def expire_webhooks(self) -> None:
         """Let every webhook expire (disabled: no payloads, no pings, refresh refused)."""

@@ -220,6 +220,7 @@ class AirtableBase:
             return
         previous = {k: record.cells.get(k) for k in current}
         record.cells = new
+        record.modified_time = now_iso()
         created = txn.created.get(table.id, {}).get(record.id)
         if created is not None:
             created["cellValuesByFieldId"] = dict(new)

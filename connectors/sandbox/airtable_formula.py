@@ -2,7 +2,8 @@
 
 Supported: `{Field}` references, string literals ('...' or "..." with backslash escapes),
 numbers, the comparisons `= != < > <= >=`, `&` (concatenation), and the functions AND, OR,
-NOT, LOWER, UPPER, TRIM, LEN, FIND, RECORD_ID, BLANK, TRUE, FALSE, and for dates DATETIME_PARSE
+NOT, LOWER, UPPER, TRIM, LEN, FIND, RECORD_ID, BLANK, TRUE, FALSE, LAST_MODIFIED_TIME() (of
+any field), and for dates DATETIME_PARSE
 (ISO 8601 only), IS_BEFORE, IS_AFTER and IS_SAME (exact or by 'day'). Anything else fails
 loudly with `FormulaError`, which the sandbox answers as Airtable does: 422
 INVALID_FILTER_BY_FORMULA. A formula is parsed once and evaluated per record.
@@ -29,6 +30,7 @@ class Context:
 
     record_id: str
     field: Callable[[str], Value]
+    modified_time: str = ""
 
 
 Node = Callable[[Context], Value]
@@ -267,6 +269,8 @@ class _Parser:
         self.take(")")
         if name == "RECORD_ID" and not args:
             return lambda ctx: ctx.record_id
+        if name == "LAST_MODIFIED_TIME" and not args:
+            return lambda ctx: _moment(ctx.modified_time)
         if name not in _FUNCTIONS:
             raise FormulaError(
                 f"Invalid formula: the sandbox does not support the function {name}()"

@@ -138,7 +138,9 @@ class RecordsApi:
             ) from exc
 
     def _context(self, table: Table, record: Record) -> Context:
-        return Context(record.id, lambda name: self.base.display(table, record, name))
+        return Context(
+            record.id, lambda name: self.base.display(table, record, name), record.modified_time
+        )
 
     def _sorted(self, table: Table, records: list[Record], rule: Any) -> list[Record]:
         name = rule.get("field") if isinstance(rule, dict) else None

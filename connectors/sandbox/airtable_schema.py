@@ -122,11 +122,15 @@ class Field:
 
 @dataclass
 class Record:
-    """One record: id, creation time, and non-empty cells by field id."""
+    """One record: id, creation time, last change, and non-empty cells by field id."""
 
     id: str
     created_time: str
     cells: dict[str, Any] = field(default_factory=dict)
+    modified_time: str = ""  # LAST_MODIFIED_TIME(): the creation time until a cell changes
+
+    def __post_init__(self) -> None:
+        self.modified_time = self.modified_time or self.created_time
 
 
 @dataclass

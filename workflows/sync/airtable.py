@@ -10,16 +10,17 @@ work, so it is done by the sweep with the same guarantees as everything else.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
 from sqlalchemy.orm import Session
 
 from connectors.airtable.client import AirtableClient, IdNames
+from connectors.airtable.formula import modified_since
 from connectors.airtable.readers import read_contacts, read_follow_ups, read_meetings
 from connectors.airtable.schema import Contacts, FollowUps, Meetings
 from connectors.airtable.webhooks import (
@@ -30,29 +31,30 @@ from connectors.airtable.webhooks import (
     list_webhooks,
     read_changes,
 )
-from connectors.errors import ResyncRequired
+from connectors.errors import NotPermitted, ResyncRequired
 from connectors.records import (
     AirtableChange,
-    AirtableContact,
-    AirtableFollowUp,
     AirtableMeeting,
     Page,
-    Skipped,
 )
-from workflows.facts import get_fact, set_fact
-from workflows.rules.people import merge_person
+from workflows.facts import (
+    clear_fact,
+    first_sync_at,
+    get_fact,
+    remember_completed_in_airtable,
+    set_fact,
+)
+from workflows.rules.lifecycle import MeetingStatus
 from workflows.runtime import Runtime
-from workflows.store import due
+from workflows.store.base import utcnow
 from workflows.store.cursors import clear_cursor, get_cursor, set_cursor
-from workflows.store.followups import followup_by_airtable_id, set_status
-from workflows.store.meetings import meeting_by_airtable_id
-from workflows.store.models import Person, WebhookChannel
+from workflows.store.models import WebhookChannel
 from workflows.store.people import (
-    PeopleBatch,
     forget_airtable_record,
     forget_airtable_records_except,
 )
 from workflows.store.webhooks import channels, delete_channel, save_channel
+from workflows.sync.airtable_apply import apply_read
 from workflows.sync.airtable_lifetime import (
     PROVIDER,
     cursor_name,
@@ -63,13 +65,23 @@ from workflows.sync.airtable_lifetime import (
     still_enabled,
 )
 from workflows.sync.report import SyncReport
-from workflows.work import NOTES_CHANGED, PROGRESS_DONE
 
 log = structlog.get_logger(__name__)
 
 SOURCE = "airtable"
-_STATUS_CODES = {"Open": "open", "Done": "done", "Snoozed": "snoozed"}
 WEBHOOKS_BEFORE = "fact:airtable_webhooks_before_create"
+POLLING = "fact:airtable_polling"
+"""Set while the base has no webhook (the token's user is an Editor): when it was last read."""
+POLL_OVERLAP = dt.timedelta(minutes=5)
+FULL_READ_EVERY = dt.timedelta(days=1)
+"""Without a webhook, deletions are found by reading the tables in full, at most this often
+(a webhook is tried again then, in case the user was made the base's creator)."""
+NO_WEBHOOK = (
+    "no change feed: the token's user is an Editor of this base, and creating Airtable "
+    "webhooks needs the Base creator permission; syncing by reading the three tables by "
+    "last-modified time (3 requests a pass) and in full once a day. Ask the base's creator "
+    "to give you Creator access to sync with one request a pass."
+)
 ID_NAMES = "fact:airtable_id_names"
 """The base's table and field names by id (JSON): the feed's payloads name fields by id, and
 telling Followthrough's own writes from the user's compares them by name, so a new process
@@ -91,7 +103,11 @@ def sync_airtable(runtime: Runtime) -> SyncReport:
         except ResyncRequired as exc:
             log.warning("airtable.resync", reason=str(exc))
             forget_channel(runtime, client, channel)
-    _full(runtime, client, report)
+    polled = _polling(runtime)
+    if polled is not None and runtime.now() - polled.full_at < FULL_READ_EVERY:
+        _poll(runtime, client, polled, report)
+    else:
+        _full(runtime, client, report)
     return report
 
 
@@ -149,7 +165,7 @@ def _incremental(
     follow_ups = list(read_follow_ups(client, record_ids=_live_ids(by_table[FollowUps.TABLE])))
     changed_at = {c.record_id: c.changed_at for c in batch.changes if c.changed_at}
     with runtime.db.transaction() as session:
-        _apply(runtime, session, contacts, meetings, follow_ups, report, changed_at)
+        apply_read(runtime, session, contacts, meetings, follow_ups, report, changed_at)
         for change in by_table[Contacts.TABLE]:
             if change.kind == "destroyed":
                 forget_airtable_record(session, change.record_id, account=runtime.account)
@@ -229,20 +245,90 @@ def _save(
 
 
 def _full(runtime: Runtime, client: AirtableClient, report: SyncReport) -> None:
-    """Create the webhook first, so that changes made while reading are read again later."""
-    registration = _create_webhook(runtime, client)
+    """Create the webhook first, so that changes made while reading are read again later.
+
+    On a base where the token's user is an Editor no webhook can be made: the tables are
+    then read in full now and by last-modified time on the next passes (`_poll`).
+    """
+    started = utcnow()
+    registration = _webhook_if_permitted(runtime, client, report)
     contacts = list(read_contacts(client))
     meetings = list(read_meetings(client))
     follow_ups = list(read_follow_ups(client))
     with runtime.db.transaction() as session:
-        _save(runtime, session, registration, client.base_id)
-        _apply(runtime, session, contacts, meetings, follow_ups, report)
+        if registration is not None:
+            _save(runtime, session, registration, client.base_id)
+            clear_fact(session, POLLING, account=runtime.account)
+        else:
+            _set_polling(runtime, session, Polling(since=started, full_at=runtime.now()))
+        apply_read(runtime, session, contacts, meetings, follow_ups, report)
         kept = {contact.record_id for page in contacts for contact in page.records}
         forget_airtable_records_except(session, kept, account=runtime.account)
+        if first_sync_at(session, account=runtime.account) is None:  # a new store
+            completed = [str(m.event_id) for p in meetings for m in p.records if _completed(m)]
+            remember_completed_in_airtable(session, completed, account=runtime.account)
         clear_cursor(session, WEBHOOKS_BEFORE, account=runtime.account)
     report.full = True
     pages: list[Page[Any]] = [*contacts, *meetings, *follow_ups]
     report.records = sum(len(page.records) for page in pages)
+
+
+@dataclass(frozen=True)
+class Polling:
+    """Syncing without a webhook: when the last read started (Airtable's clock, give or take
+    `POLL_OVERLAP`: the wall clock), and when the last full read was (the domain clock)."""
+
+    since: dt.datetime
+    full_at: dt.datetime
+
+
+def _polling(runtime: Runtime) -> Polling | None:
+    with runtime.db.read() as session:
+        stored = get_fact(session, POLLING, account=runtime.account)
+    if not stored:
+        return None
+    data = json.loads(stored)
+    return Polling(
+        dt.datetime.fromisoformat(data["since"]), dt.datetime.fromisoformat(data["full_at"])
+    )
+
+
+def _set_polling(runtime: Runtime, session: Session, polling: Polling) -> None:
+    value = {"since": polling.since.isoformat(), "full_at": polling.full_at.isoformat()}
+    set_fact(session, POLLING, json.dumps(value), account=runtime.account)
+
+
+def _webhook_if_permitted(
+    runtime: Runtime, client: AirtableClient, report: SyncReport
+) -> WebhookRegistration | None:
+    try:
+        return _create_webhook(runtime, client)
+    except NotPermitted as exc:
+        log.warning("airtable.no_webhook", reason=str(exc))
+        report.notes.append(NO_WEBHOOK)
+        return None
+
+
+def _poll(runtime: Runtime, client: AirtableClient, polled: Polling, report: SyncReport) -> None:
+    """The rows changed since the last read, by last-modified time (a request per table).
+
+    Reads overlap by `POLL_OVERLAP` so that a row saved while the last read ran, or a
+    clock a little off Airtable's, is read again rather than missed; applying is idempotent.
+    """
+    started = utcnow()
+    formula = modified_since(polled.since - POLL_OVERLAP)
+    contacts = list(read_contacts(client, formula=formula))
+    meetings = list(read_meetings(client, formula=formula))
+    follow_ups = list(read_follow_ups(client, formula=formula))
+    with runtime.db.transaction() as session:
+        apply_read(runtime, session, contacts, meetings, follow_ups, report)
+        _set_polling(runtime, session, replace(polled, since=started))
+    pages: list[Page[Any]] = [*contacts, *meetings, *follow_ups]
+    report.records = sum(len(page.records) for page in pages)
+
+
+def _completed(row: AirtableMeeting) -> bool:
+    return row.status == MeetingStatus.COMPLETED.value and bool(row.event_id)
 
 
 def _create_webhook(runtime: Runtime, client: AirtableClient) -> WebhookRegistration:
@@ -269,91 +355,3 @@ def _create_webhook(runtime: Runtime, client: AirtableClient) -> WebhookRegistra
 
 def _live_ids(changes: Iterable[AirtableChange]) -> list[str]:
     return [c.record_id for c in changes if c.kind != "destroyed"]
-
-
-def _apply(
-    runtime: Runtime,
-    session: Session,
-    contacts: list[Page[AirtableContact]],
-    meetings: list[Page[AirtableMeeting]],
-    follow_ups: list[Page[AirtableFollowUp]],
-    report: SyncReport,
-    changed_at: Mapping[str, dt.datetime] | None = None,
-) -> None:
-    pages: list[Page[Any]] = [*contacts, *meetings, *follow_ups]
-    for page in pages:
-        report.pages += 1
-        report.skipped.extend(page.skipped)
-    rows = [(contact, merge_person(contact, None)) for page in contacts for contact in page.records]
-    people = PeopleBatch.load(session, [view for _, view in rows], account=runtime.account)
-    for contact, view in rows:
-        duplicate = _duplicate(people.find(contact.email), contact)
-        if duplicate is not None:
-            report.skipped.append(duplicate)
-            log.warning("airtable.contact.duplicate", record_id=contact.record_id)
-            continue
-        people.save(view)
-    session.flush()
-    for page in meetings:
-        for meeting in page.records:
-            _meeting_notes(runtime, session, meeting)
-    for page in follow_ups:
-        for follow_up in page.records:
-            when = (changed_at or {}).get(follow_up.record_id)
-            _follow_up_status(runtime, session, follow_up, when)
-
-
-def _duplicate(holder: Person | None, contact: AirtableContact) -> Skipped | None:
-    """A reason to skip a Contacts record whose email another record (`holder`) already has."""
-    kept = holder.live_airtable_id if holder else None
-    if kept is None or kept == contact.record_id:
-        return None
-    reason = (
-        f"Contacts record {contact.record_id} has the same email as {kept}; using {kept}. "
-        "Merge or correct the duplicate in Airtable."
-    )
-    return Skipped(source=f"airtable.{Contacts.TABLE}", record_id=contact.record_id, reason=reason)
-
-
-def _meeting_notes(runtime: Runtime, session: Session, record: AirtableMeeting) -> None:
-    """Notes the user edited on a meeting that already has its draft: regenerate it."""
-    meeting = meeting_by_airtable_id(session, record.record_id, account=runtime.account)
-    if meeting is None or (record.notes or "") == (meeting.notes or ""):
-        return
-    meeting.notes = record.notes
-    if meeting.status == "completed" and meeting.draft_id:
-        # One due item per version of the notes: a second edit is new work, not a done one.
-        version = hashlib.sha256((record.notes or "").encode()).hexdigest()[:16]
-        due.schedule(
-            session,
-            NOTES_CHANGED,
-            f"{meeting.id}:{version}",
-            runtime.now(),
-            payload={"meeting_id": meeting.id},
-            account=runtime.account,
-        )
-
-
-def _follow_up_status(
-    runtime: Runtime, session: Session, record: AirtableFollowUp, when: dt.datetime | None
-) -> None:
-    """A follow-up the user marked Done (or reopened) in Airtable, at `when` if known.
-
-    The change's own time counts (a Done progress update moves Next Update Due from the day
-    it was done, however late this pass sees it), never later than the clock's now.
-    """
-    follow_up = followup_by_airtable_id(session, record.record_id, account=runtime.account)
-    status = _STATUS_CODES.get(record.status or "")
-    if follow_up is None or status is None:
-        return
-    at = min(when, runtime.now()) if when is not None else runtime.now()
-    changed = set_status(follow_up, status, at=at)
-    if changed and status == "done" and follow_up.kind == "progress_update":
-        due.schedule(
-            session,
-            PROGRESS_DONE,
-            follow_up.key,
-            runtime.now(),
-            payload={"followup_id": follow_up.id},
-            account=runtime.account,
-        )
