@@ -146,6 +146,17 @@ class AirtableClient:
             self._id_names = IdNames(tables=tables, fields=fields)
         return self._id_names
 
+    def token_scopes(self) -> frozenset[str]:
+        """The scopes of the access token (whoami)."""
+        info = self.call("read the token's user and scopes", self.api.whoami)
+        return frozenset(info.get("scopes") or ())
+
+    def permission_level(self) -> str | None:
+        """The token's user's access to this base ("create" for its creator, "edit"...)."""
+        data = self.call("list bases", lambda: self.api.get(self.api.urls.bases))
+        found = [b for b in data.get("bases", []) if b.get("id") == self.base_id]
+        return str(found[0].get("permissionLevel")) if found else None
+
     @property
     def known_id_names(self) -> IdNames | None:
         """The id-to-name map if read (or adopted) already, without a request."""

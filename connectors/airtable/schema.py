@@ -198,13 +198,19 @@ class _Plan:
     created_fields: list[tuple[str, str]] = field(default_factory=list)
     problems: list[SchemaProblem] = field(default_factory=list)
     table_ids: dict[str, str] = field(default_factory=dict)
+    dry_run: bool = False
 
 
-def init_schema(client: AirtableClient, schema: tuple[TableSpec, ...] = SCHEMA) -> SchemaReport:
-    """Create the missing tables and fields of `schema` in the base; report what was done."""
+def init_schema(
+    client: AirtableClient, schema: tuple[TableSpec, ...] = SCHEMA, *, dry_run: bool = False
+) -> SchemaReport:
+    """Create the missing tables and fields of `schema` in the base; report what was done.
+
+    `dry_run`: create nothing, and report what would be created (one schema read).
+    """
     base_schema = client.call("read the base schema", lambda: client.base.schema(force=True))
     existing = {table.name: table for table in base_schema.tables}
-    plan = _Plan(table_ids={name: table.id for name, table in existing.items()})
+    plan = _Plan(table_ids={name: table.id for name, table in existing.items()}, dry_run=dry_run)
     for spec in schema:
         if spec.name in existing:
             _complete_table(client, spec, existing[spec.name], plan)
@@ -226,6 +232,9 @@ def init_schema(client: AirtableClient, schema: tuple[TableSpec, ...] = SCHEMA) 
 
 
 def _create_table(client: AirtableClient, spec: TableSpec, plan: _Plan) -> None:
+    if plan.dry_run:
+        plan.created_tables.append(spec.name)
+        return
     fields = [f.to_api(plan.table_ids) for f in spec.fields]
     payload = {"name": spec.name, "fields": fields}
     created = client.call(
@@ -265,9 +274,10 @@ def _create_field(
 ) -> None:
     url = client.base.urls.tables / table_id / "fields"
     body = spec.to_api(plan.table_ids)
-    client.call(
-        "create a field", lambda: client.api.post(url, json=body), table=table_name, write=True
-    )
+    if not plan.dry_run:
+        client.call(
+            "create a field", lambda: client.api.post(url, json=body), table=table_name, write=True
+        )
     plan.created_fields.append((table_name, spec.name))
 
 

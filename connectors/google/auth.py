@@ -35,6 +35,14 @@ SCOPES = (
 )
 """The narrowest scopes Followthrough works with (calendars.get is not needed: see DESIGN.md)."""
 
+SCOPE_FEATURES = {
+    "https://www.googleapis.com/auth/calendar.events.readonly": "reading your calendar (needed)",
+    "https://www.googleapis.com/auth/gmail.compose": "thank-you drafts in Gmail",
+    "https://www.googleapis.com/auth/contacts.readonly": "names and companies from Google Contacts",
+    "https://www.googleapis.com/auth/tasks": "the Google Tasks mirror of follow-ups",
+}
+"""What each scope Followthrough asks for lets it do."""
+
 REAUTHORIZE = "Run `followthrough auth google` again to authorize Followthrough."
 AUTHORIZATION_EXPIRED = (
     "Google authorization expired: run `followthrough auth google` (the grant was revoked, or "
@@ -141,6 +149,11 @@ class CredentialStore:
             if not self._credentials.valid:
                 self._renew(rejected_token=None)
             return str(self._credentials.token)
+
+    def refresh_now(self) -> None:
+        """Refresh the access token now (a check that the grant still stands), and save it."""
+        with self._lock:
+            self._refresh()
 
     def refresh(self, rejected_token: str) -> str:
         """A new token after the server rejected `rejected_token` (one refresh for all threads)."""

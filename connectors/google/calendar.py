@@ -47,6 +47,12 @@ class CalendarClient:
             log.warning("calendar.resync", calendar_id=calendar_id, reason="sync token expired")
             yield from self._pages(calendar_id, None, window_start)
 
+    def time_zone(self, calendar_id: str) -> str:
+        """The calendar's time zone, by reading one event (a check that it can be read)."""
+        request = self._service().events().list(calendarId=calendar_id, maxResults=1)
+        reply = execute(request.execute, policy=self._policy, operation="calendar.events.list")
+        return str(reply.get("timeZone") or "")
+
     def get_event(self, calendar_id: str, event_id: str) -> CalendarEvent:
         """One event (or instance) as it is now; NotFound when it is gone or unusable."""
         request = self._service().events().get(calendarId=calendar_id, eventId=event_id)

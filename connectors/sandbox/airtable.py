@@ -12,11 +12,11 @@ Served (with a personal access token checked as a bearer token):
 
 Control methods (also reachable as POST /_sandbox/airtable/<method> with keyword arguments):
 records, create_record, update_record, delete_record (as the user in Airtable's app: they
-fire webhooks with source `client`). A write through the REST API, Followthrough's or the
-user's own script's with the same token, is recorded with source `publicApi` and the token's
-user, as Airtable records it: the author does not tell whose tool wrote it.
-table_id, field_id, set_rate_limit, set_permission_level, expire_list_offsets,
-expire_webhooks, delete_lapsed_webhooks, expire_webhook_payloads, snapshot.
+fire webhooks with source `client`), table_id, field_id, set_rate_limit, set_permission_level,
+set_token_scopes, expire_list_offsets, expire_webhooks, delete_lapsed_webhooks,
+expire_webhook_payloads, snapshot. A write through the REST API, Followthrough's or the user's
+own script's with the same token, is recorded with source `publicApi` and the token's user, as
+Airtable records it: the author does not tell whose tool wrote it.
 
 Known differences from the real Airtable (the subset Followthrough needs):
 - formulas: only the functions listed in airtable_formula; anything else fails with 422;
@@ -27,6 +27,8 @@ Known differences from the real Airtable (the subset Followthrough needs):
   records, a bad pageSize, an 11th webhook, refreshing an expired webhook) the type is a close
   guess; the status (422) is Airtable's;
 - the 429 body is {"error": {"type": "RATE_LIMIT_REACHED", ...}} and carries no Retry-After;
+- a token's scopes are checked per route (a request outside them: 403
+  INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND) and whoami lists them;
 - permission levels are only "create" (Base creator) and "edit" (Editor); an Editor creating a
   table, field or webhook gets 403 INVALID_PERMISSIONS (Airtable's message for it is a guess);
 - webhooks lapse 7 days (wall clock) after creation, refresh or payload listing, or at once
@@ -84,6 +86,7 @@ class AirtableSandbox:
         self.limiter = RateLimiter(rate_limit_per_second, penalty_seconds)
         self.lock = threading.RLock()
         self.permission_level = "create"  # the token's user is the base's creator
+        self.token_scopes = set(TOKEN_SCOPES)
 
     # --- HTTP -----------------------------------------------------------------------------
 
@@ -122,18 +125,21 @@ class AirtableSandbox:
                 router.add(
                     method,
                     path,
-                    self._guard(handler),
+                    self._guard(handler, _scope_for(name)),
                     name=f"airtable.{name}",
                     api="airtable",
                     write=write,
                 )
 
-    def _guard(self, handler: Callable[[Request], Outcome]) -> Handler:
-        """Check the token, the base and the rate limit; turn refusals into Airtable's errors."""
+    def _guard(self, handler: Callable[[Request], Outcome], scope: str | None) -> Handler:
+        """Check the token (and its scope), the base and the rate limit; turn refusals into
+        Airtable's errors."""
 
         def guarded(request: Request) -> Response:
             if request.bearer != self.token:
                 return airtable_error(401, "AUTHENTICATION_REQUIRED", "Authentication required")
+            if scope is not None and scope not in self.token_scopes:
+                return _forbidden()
             per_base = "baseId" in request.params
             if per_base and request.params["baseId"] != self.base_id:
                 return _forbidden()
@@ -188,7 +194,8 @@ class AirtableSandbox:
         return self.records_api.delete_one(table, record_id)
 
     def _whoami(self, request: Request) -> Outcome:
-        return Response(200, {"id": USER["id"], "email": USER["email"]})
+        scopes = sorted(self.token_scopes)
+        return Response(200, {"id": USER["id"], "email": USER["email"], "scopes": scopes})
 
     def _list_bases(self, request: Request) -> Outcome:
         base = {
@@ -340,6 +347,11 @@ class AirtableSandbox:
         with self.lock:
             self.records_api.iterators.clear()
 
+    def set_token_scopes(self, scopes: list[str]) -> None:
+        """The scopes the personal access token was made with (a request outside them: 403)."""
+        with self.lock:
+            self.token_scopes = set(scopes)
+
     def set_permission_level(self, level: str) -> None:
         """The token's user's access to the base: "create" (Base creator) or "edit" (Editor:
         records only; creating tables, fields and webhooks is refused with 403)."""
@@ -395,6 +407,31 @@ class AirtableSandbox:
     def close(self) -> None:
         """Stop the webhook ping thread (after sending what is queued)."""
         self.webhooks.close()
+
+
+TOKEN_SCOPES = (
+    "data.records:read",
+    "data.records:write",
+    "schema.bases:read",
+    "schema.bases:write",
+    "webhook:manage",
+)
+"""The personal access token scopes Followthrough needs (the sandbox's token has them all)."""
+
+
+def _scope_for(route: str) -> str | None:
+    """The token scope a route needs (None: whoami needs none)."""
+    if route.startswith("webhooks."):
+        return "webhook:manage"
+    if route.startswith("records."):
+        return (
+            "data.records:read"
+            if route in ("records.list", "records.get")
+            else ("data.records:write")
+        )
+    if route in ("meta.tables.create", "meta.fields.create"):
+        return "schema.bases:write"
+    return None if route == "meta.whoami" else "schema.bases:read"
 
 
 def _forbidden() -> Response:

@@ -27,6 +27,7 @@ COMMANDS = [
     ["airtable", "init"],
     ["sync"],
     ["status"],
+    ["doctor"],
     ["web"],
     ["worker"],
     ["scheduler"],
@@ -46,7 +47,7 @@ def test_the_top_level_help_lists_the_commands_and_config_option() -> None:
     result = CliRunner().invoke(app, ["--help"], prog_name="followthrough")
 
     assert result.exit_code == 0
-    for name in ("run", "demo", "sandbox", "auth", "airtable", "sync", "status", "web", "worker"):
+    for name in ("run", "demo", "sandbox", "auth", "airtable", "sync", "status", "doctor", "web"):
         assert name in result.output
     assert "--config" in result.output
 

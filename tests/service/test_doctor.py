@@ -1,0 +1,110 @@
+"""`followthrough doctor` against the sandbox, each real-world problem staged there."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.airtable.schema import init_schema
+from connectors.sandbox.server import Sandbox
+from service.doctor import run_checks
+from service.settings import load_settings
+from tests.connectors.airtable.conftest import make_client
+from tests.processes import sandbox_environment
+from tests.workflows.world import FAST_AIRTABLE, world
+
+
+@pytest.fixture
+def box(sandbox_factory: Any) -> Sandbox:
+    """A sandbox whose base has every table Followthrough needs."""
+    sandbox: Sandbox = sandbox_factory(world(), airtable_rate_limit=FAST_AIRTABLE)
+    init_schema(make_client(sandbox))
+    return sandbox
+
+
+def _doctor(tmp_path: Path, sandbox: Sandbox, **settings: str) -> subprocess.CompletedProcess[str]:
+    env = sandbox_environment(tmp_path, sandbox, log_format="console", **settings)
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", "doctor"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _fixes(tmp_path: Path, sandbox: Sandbox, **settings: str) -> dict[str, str]:
+    """What doctor says to fix, by check name (in process: the same checks as the command)."""
+    env = sandbox_environment(tmp_path, sandbox, **settings)
+    values = {k.removeprefix("FOLLOWTHROUGH_").lower(): v for k, v in env.items()}
+    chosen = {k: v for k, v in values.items() if k in ENV_SETTINGS}
+    return {c.name: c.detail for c in run_checks(load_settings(**chosen)) if not c.ok}
+
+
+ENV_SETTINGS = {
+    "google_credentials_file",
+    "google_api_endpoint",
+    "airtable_endpoint",
+    "airtable_token",
+    "airtable_base_id",
+    "public_url",
+}
+
+
+def test_a_good_setup_is_all_ok_and_exits_0(tmp_path: Path, box: Sandbox) -> None:
+    result = _doctor(tmp_path, box)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "all is well" and not [line for line in lines if line.startswith("FIX")]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_base_without_the_tables_says_to_run_airtable_init_and_exits_3(
+    tmp_path: Path, sandbox_factory: Any
+) -> None:
+    bare: Sandbox = sandbox_factory(world(), airtable_rate_limit=FAST_AIRTABLE)
+
+    result = _doctor(tmp_path, bare)
+
+    assert result.returncode == 3
+    assert "FIX Airtable tables and fields: missing table Meetings" in result.stdout
+    assert "followthrough airtable init" in result.stdout
+
+
+def test_an_editors_base_is_told_apart(tmp_path: Path, box: Sandbox) -> None:
+    box.airtable.set_permission_level("edit")
+
+    fixes = _fixes(tmp_path, box)
+
+    assert "Base creator" in fixes["Airtable base access"]
+    assert "3 requests a pass" in fixes["Airtable webhooks"]
+
+
+def test_a_token_without_some_scopes_names_them(tmp_path: Path, box: Sandbox) -> None:
+    box.airtable.set_token_scopes(["data.records:read", "data.records:write", "schema.bases:read"])
+
+    fixes = _fixes(tmp_path, box)
+
+    assert "schema.bases:write, webhook:manage" in fixes["Airtable token"]
+
+
+def test_a_revoked_google_grant_says_to_authorize_again(tmp_path: Path, box: Sandbox) -> None:
+    box.revoke_refresh_token()
+
+    fixes = _fixes(tmp_path, box)
+
+    assert "run `followthrough auth google`" in fixes["Google token refresh"]
+
+
+def test_a_public_url_must_be_https_and_answer(tmp_path: Path, box: Sandbox) -> None:
+    plain = _fixes(tmp_path, box, public_url="http://followthrough.example.org")
+    silent = _fixes(tmp_path, box, public_url="http://127.0.0.1:9")
+
+    assert "https://" in plain["Public URL"]
+    assert "not reachable" in silent["Public URL"]
