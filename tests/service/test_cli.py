@@ -47,7 +47,8 @@ def test_the_top_level_help_lists_the_commands_and_config_option() -> None:
     result = CliRunner().invoke(app, ["--help"], prog_name="followthrough")
 
     assert result.exit_code == 0
-    for name in ("run", "demo", "sandbox", "auth", "airtable", "sync", "status", "doctor", "web"):
+    names = ("run", "demo", "sandbox", "auth", "airtable", "sync", "status", "doctor", "web")
+    for name in (*names, "worker"):
         assert name in result.output
     assert "--config" in result.output
 
