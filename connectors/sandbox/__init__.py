@@ -17,7 +17,8 @@ the sandbox.
 Known differences from the real Google APIs (the Airtable part lists its own in its module):
 
 - OAuth: only the refresh_token grant; one client, one refresh token; scopes are not checked
-  (every access token may call every API); http:// push addresses are accepted.
+  (every access token may call every API); an http:// push address is accepted on a loopback
+  host (Google refuses every address that is not https://, as the sandbox does elsewhere).
 - Errors: Calendar, Gmail and Tasks errors carry the legacy `errors` array and a `status`;
   People errors carry `status` and ErrorInfo `details`. Messages for rarely seen bad requests
   are close paraphrases, with the right status and reason. Unknown query parameters are ignored

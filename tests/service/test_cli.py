@@ -93,6 +93,15 @@ def test_missing_settings_for_run_are_named_in_one_line(tmp_path: Path) -> None:
     assert "FOLLOWTHROUGH_AIRTABLE_BASE_ID" not in line
 
 
+def test_run_refuses_a_public_url_that_is_not_https_in_one_line(tmp_path: Path) -> None:
+    result = followthrough(tmp_path, "run", public_url="http://ft.example.com")
+
+    assert result.returncode == 3
+    [line] = result.stderr.splitlines()
+    assert "FOLLOWTHROUGH_PUBLIC_URL" in line and "must be https://" in line
+    assert "Traceback" not in result.stderr
+
+
 @pytest.fixture
 def started(tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
     """Processes a test starts; each is stopped with SIGTERM (then killed) afterwards."""
