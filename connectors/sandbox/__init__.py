@@ -39,7 +39,9 @@ Known differences from the real Google APIs (the Airtable part lists its own in 
 - People: only people/me/connections; `sortOrder`, `sources` and `requestMask` are ignored; full
   listings sort by display name; totalPeople/totalItems count the items of this listing. As in
   Google, nextSyncToken comes only when requestSyncToken=true (on the last page). Sync tokens
-  expire only through `expire_sync_tokens` (Google: after seven days).
+  expire only through `expire_sync_tokens` (Google: after seven days); an expired one answers
+  400 FAILED_PRECONDITION "Sync token is expired...", with the ErrorInfo reason
+  EXPIRED_SYNC_TOKEN or (`with_reason=False`) without it, both shapes Google answers.
 - Gmail: drafts only (no messages.* or send; the control API marks a draft sent); `q` knows
   rfc822msgid:, subject:, to: and bare words; resultSizeEstimate is exact; no attachments upload
   (media upload and batch go to Google's host in google-api-python-client anyway). A draft

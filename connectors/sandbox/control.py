@@ -106,14 +106,19 @@ class SandboxControl:
         with self.lock:
             self.oauth.lifetime = float(seconds)
 
-    def expire_sync_tokens(self, api: str | None = None) -> None:
-        """Invalidate the sync tokens issued so far by "calendar", "people", or (None) both."""
+    def expire_sync_tokens(self, api: str | None = None, *, with_reason: bool = True) -> None:
+        """Invalidate the sync tokens issued so far by "calendar", "people", or (None) both.
+
+        `with_reason=False`: People's error names no reason (only its 400 FAILED_PRECONDITION
+        status and message), a shape Google answers too.
+        """
         if api not in (None, "calendar", "people"):
             raise ValueError(f"sync tokens belong to calendar or people, not {api!r}")
         with self.lock:
-            for name in ("calendar", "people"):
-                if api in (None, name):
-                    getattr(self, f"{name}_api").expire_sync_tokens()
+            if api in (None, "calendar"):
+                self.calendar_api.expire_sync_tokens()
+            if api in (None, "people"):
+                self.people_api.expire_sync_tokens(with_reason=with_reason)
 
     # --- Calendar --------------------------------------------------------------------------
 
