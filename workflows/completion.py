@@ -30,13 +30,14 @@ from workflows.rules.completion import (
     CompletedMeeting,
     CompletionPlan,
     CompletionSettings,
+    invited_address,
     plan_completion,
 )
 from workflows.rules.lifecycle import MeetingStatus, completion_due
 from workflows.rules.people import PersonView
 from workflows.rules.reminders import ContactUpdate
 from workflows.runtime import Runtime
-from workflows.store.meetings import complete_meeting
+from workflows.store.meetings import complete_meeting, invited_emails
 from workflows.store.models import Meeting, Person
 from workflows.store.people import person_view
 
@@ -108,8 +109,21 @@ def completion_settings(runtime: Runtime, zone: dt.tzinfo) -> CompletionSettings
     )
 
 
-def plan_for(meeting: Meeting, view: PersonView, settings: CompletionSettings) -> CompletionPlan:
-    """What `meeting` owes (its notes are already the user's where they wrote any)."""
+def invitees(runtime: Runtime, meeting: Meeting) -> tuple[str, ...]:
+    """The addresses on the meeting's invite, as the calendar sync last stored its event."""
+    calendar_id, account = runtime.config.calendar_id, runtime.account
+    with runtime.db.read() as session:
+        return invited_emails(session, meeting.event_id, calendar_id=calendar_id, account=account)
+
+
+def plan_for(
+    meeting: Meeting,
+    view: PersonView,
+    settings: CompletionSettings,
+    invited: Sequence[str] = (),
+) -> CompletionPlan:
+    """What `meeting` owes (its notes are already the user's where they wrote any); the draft
+    goes to the address among `invited` (the invite's) that is the contact's."""
     assert isinstance(meeting.end, dt.datetime)
     return plan_completion(
         CompletedMeeting(
@@ -120,6 +134,7 @@ def plan_for(meeting: Meeting, view: PersonView, settings: CompletionSettings) -
             end=meeting.end,
             contact=view,
             event_notes=meeting.notes,
+            attendee_email=invited_address(view, invited),
         ),
         settings,
     )
@@ -173,7 +188,7 @@ def _prepare(runtime: Runtime, meeting_id: int, settings: CompletionSettings) ->
     if view is None or not view.email:
         _settle(runtime, meeting_id)
         return Outcome(meeting_id, "skipped", "no contact with an email address for this meeting")
-    plan = plan_for(meeting, view, settings)
+    plan = plan_for(meeting, view, settings, invitees(runtime, meeting))
     for reason in plan.skipped:
         log.warning("meeting.draft_skipped", meeting_id=meeting_id, reason=reason)
     return _Job(meeting, view, plan)

@@ -106,6 +106,32 @@ def test_an_airtable_contact_and_a_google_contact_with_one_email_are_one_person(
     assert meetings_by_event(sandbox)["evt1"]["Contact"] == ["recAda0000000001"]
 
 
+def test_the_thank_you_goes_to_the_address_the_contact_was_invited_at(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Ada at work in Airtable, Google Contacts knowing her home address too,
+    # and the chat's invite sent to her home address
+    ada_airtable = airtable_contact(
+        "recAda0000000001", Name="Ada Lovelace", Email="ada@work.example", Stage="Met"
+    )
+    ada_google = google_person("people/c1", "Ada Lovelace", "ada@work.example", "ada@home.example")
+    event = meeting("evt1", "Catch-up", at(2026, 3, 2, 10), attendees=[guest("ada@home.example")])
+
+    sandbox = _run(
+        sandbox_factory,
+        make_runtime,
+        events=[event],
+        contacts=[ada_google],
+        airtable=[ada_airtable],
+    )
+
+    # Then the thank-you is addressed where she was invited; Airtable keeps her work address
+    (draft,) = drafts(sandbox)
+    assert "ada@home.example" in str(draft["to"])
+    assert "ada@work.example" not in str(draft["to"])
+    assert contact(sandbox, "ada@work.example")["Name"] == "Ada Lovelace"
+
+
 def test_google_fills_what_airtable_lacks(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
