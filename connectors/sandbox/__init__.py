@@ -16,9 +16,14 @@ the sandbox.
 
 Known differences from the real Google APIs (the Airtable part lists its own in its module):
 
-- OAuth: only the refresh_token grant; one client, one refresh token; scopes are not checked
-  (every access token may call every API); an http:// push address is accepted on a loopback
-  host (Google refuses every address that is not https://, as the sandbox does elsewhere).
+- OAuth: one client. The consent screen (`/o/oauth2/auth`, see `connectors.sandbox.oauth`)
+  shows no page and consents at once, granting the requested scopes that `set_consent` leaves
+  ticked; then the authorization_code grant (PKCE S256) and the refresh_token grant. Refresh
+  tokens never expire (Google: after 7 days for an app in Testing) and a refresh's `scope`
+  parameter is ignored. Scopes are checked per API (403 insufficientPermissions), but
+  calendars.get takes calendar.events.readonly, which Google refuses, and Gmail knows no
+  gmail.metadata. An http:// push address is accepted on a loopback host (Google refuses every
+  address that is not https://, as the sandbox does elsewhere).
 - Errors: Calendar, Gmail and Tasks errors carry the legacy `errors` array and a `status`;
   People errors carry `status` and ErrorInfo `details`. Messages for rarely seen bad requests
   are close paraphrases, with the right status and reason. Unknown query parameters are ignored

@@ -23,7 +23,7 @@ WRITES = frozenset(
     {
         "reset_requests", "set_latency", "set_error_rate", "fail_next", "drop_next_writes",
         "set_ambiguous_rate", "clear_faults", "expire_access_tokens", "expire_sync_tokens",
-        "set_access_token_lifetime",
+        "set_access_token_lifetime", "set_consent",
         "add_event", "update_event", "move_event", "cancel_event", "set_page_limits",
         "add_contact", "update_contact", "delete_contact", "rename_contact", "mark_draft_sent",
     }
@@ -105,6 +105,11 @@ class SandboxControl:
         """Make access tokens issued from now on live `seconds` (Google: about an hour)."""
         with self.lock:
             self.oauth.lifetime = float(seconds)
+
+    def set_consent(self, scopes: list[str] | None = None) -> None:
+        """The scopes the user leaves ticked on Google's consent screen (None: all requested)."""
+        with self.lock:
+            self.oauth.consent = tuple(scopes) if scopes is not None else None
 
     def expire_sync_tokens(self, api: str | None = None, *, with_reason: bool = True) -> None:
         """Invalidate the sync tokens issued so far by "calendar", "people", or (None) both.
