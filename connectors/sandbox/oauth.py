@@ -59,12 +59,9 @@ class OAuthServer:
     lifetime: float = 3600.0  # seconds an access token lives
     consent: tuple[str, ...] | None = None  # scopes the user leaves ticked (None: all asked)
     tokens: dict[str, float] = field(default_factory=dict)  # access token -> expiry (epoch s)
-    token_scopes: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    grants: dict[str, tuple[str, ...]] = field(default_factory=dict)  # refresh token -> scopes
+    token_scopes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # default: SCOPES
+    grants: dict[str, tuple[str, ...]] = field(default_factory=dict)  # other refresh tokens
     codes: dict[str, _Code] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.grants.setdefault(self.refresh_token, SCOPES)
 
     def register(self, router: Router) -> None:
         """Serve the consent screen and POST /token (urlencoded, as google-auth sends it)."""
@@ -122,7 +119,8 @@ class OAuthServer:
             return _oauth_error(401, "invalid_client", "The OAuth client was not found.")
         if grant_type == "authorization_code":
             return self._exchange_code(form)
-        scopes = self.grants.get(form.get("refresh_token", ""))
+        given = form.get("refresh_token", "")
+        scopes = SCOPES if given == self.refresh_token else self.grants.get(given)
         if scopes is None:
             return _oauth_error(400, "invalid_grant", "Token has been expired or revoked.")
         return self._tokens(scopes)
@@ -159,7 +157,7 @@ class OAuthServer:
         if token is None or expiry is None or expiry <= time.time():
             raise HttpError(_unauthenticated())
         needed = API_SCOPES.get(route_name.split(".", 1)[0])
-        if needed is not None and not needed.intersection(self.token_scopes.get(token, ())):
+        if needed is not None and not needed.intersection(self.token_scopes.get(token, SCOPES)):
             raise HttpError(_insufficient_scopes())
 
 
