@@ -130,16 +130,19 @@ def auth_google(
     """Authorize Followthrough with Google and save the credentials file.
 
     Writes FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE (mode 0600), asking for the narrowest scopes:
-    contacts (read), calendar events (read), Gmail drafts, Tasks.
+    contacts (read), calendar events (read), Gmail drafts, Tasks. Contacts and Tasks may be
+    left unticked (that feature is then off); calendar events and Gmail drafts are needed.
     """
-    from connectors.google.auth import run_installed_app_flow
+    from connectors.google.consent import features_off, run_installed_app_flow
 
     settings = state_of(ctx).settings()
     settings.require("google_credentials_file", command="auth google")
     target = settings.google_credentials_file
     assert target is not None  # checked just above
-    run_installed_app_flow(client_secrets, target, open_browser=not no_browser)
+    granted = run_installed_app_flow(client_secrets, target, open_browser=not no_browser)
     typer.echo(f"Authorized; credentials saved to {target}")
+    for use in features_off(granted.scopes):
+        typer.echo(f"Off: {use.feature}, as the {use.name} scope was not granted: {use.why}.")
 
 
 @airtable_app.command("init")

@@ -40,7 +40,7 @@ from service.snapshot import status_snapshot
 from service.web.context import BasicContext
 from service.wiring import build_runtime
 from workflows import work
-from workflows.completion import user_zone_of
+from workflows.owed import user_zone_of
 from workflows.passes import PassReport, run_once
 from workflows.rules.clock import Clock
 from workflows.runtime import Runtime

@@ -7,15 +7,14 @@ base's permission level instead of trying); only the Google token it refreshes i
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import requests
 
+from connectors.addresses import push_address_problem
 from connectors.errors import FollowthroughError
 from service.settings import Settings, env_name
 
@@ -69,7 +68,8 @@ def _guarded(name: str, check: Callable[[], Check | list[Check]]) -> list[Check]
 
 
 def _google(settings: Settings) -> Iterator[Check]:
-    from connectors.google.auth import SCOPE_FEATURES, read_credentials_file
+    from connectors.google.auth import read_credentials_file
+    from connectors.google.consent import SCOPE_USES
 
     path = settings.google_credentials_file
     if path is None:
@@ -84,16 +84,15 @@ def _google(settings: Settings) -> Iterator[Check]:
     if not found[0].ok:
         return
     scopes = set(read_credentials_file(path).scopes)
-    for scope, feature in SCOPE_FEATURES.items():
-        short = scope.rsplit("/", 1)[-1]
-        if scope in scopes:
-            yield Check(f"Google scope {short}", True, f"granted: {feature}")
+    for use in SCOPE_USES:
+        name = f"Google scope {use.name}"
+        if use.scope in scopes:
+            yield Check(name, True, f"granted: {use.feature}")
+        elif use.required:
+            fix = f"not granted, and {use.why}; run `followthrough auth google` and leave it ticked"
+            yield Check(name, False, fix)
         else:
-            yield Check(
-                f"Google scope {short}",
-                False,
-                f"not granted, so no {feature}; run `followthrough auth google` and tick it",
-            )
+            yield Check(name, True, f"not granted, so {use.feature} is off ({use.why})")
     from service.wiring import google_client
 
     client = google_client(settings)
@@ -200,9 +199,9 @@ def _public_url(settings: Settings) -> Check:
     name = env_name("public_url")
     if not url:
         return Check("Public URL", True, f"{name} is not set: syncs poll the change feeds")
-    parts = urlsplit(url)
-    if parts.scheme != "https" and not is_loopback(parts.hostname or ""):
-        return Check("Public URL", False, f"{name} must be https:// (Google refuses http://)")
+    problem = push_address_problem(url)
+    if problem is not None:
+        return Check("Public URL", False, f"{name} {problem}")
     health = f"{url.rstrip('/')}/healthz"
     try:
         answer = requests.get(health, timeout=5)
@@ -216,13 +215,3 @@ def _public_url(settings: Settings) -> Check:
     if answer.status_code != 200:
         return Check("Public URL", False, f"{health} answered {answer.status_code}, not 200")
     return Check("Public URL", True, f"{health} answers")
-
-
-def is_loopback(host: str) -> bool:
-    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import AwareDatetime, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from connectors.addresses import push_address_problem
 from connectors.errors import ConfigurationError
 
 ENV_PREFIX = "FOLLOWTHROUGH_"
@@ -99,7 +100,8 @@ class Settings(BaseSettings):
     )
     public_url: str | None = Field(
         default=None,
-        description="Public base URL of the web app; webhooks are registered only when set.",
+        description="Public https:// base URL of the web app (http:// only on a loopback host); "
+        "webhooks are registered only when set.",
     )
     http_host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
     http_port: int = Field(default=8080, ge=1, le=65535, description="Port the web app listens on.")
@@ -222,10 +224,19 @@ class Settings(BaseSettings):
             raise ValueError("must be a redis:// URL")
         return value
 
-    @field_validator("google_api_endpoint", "airtable_endpoint", "public_url")
+    @field_validator("google_api_endpoint", "airtable_endpoint")
     @classmethod
     def _urls(cls, value: str | None) -> str | None:
         return _http_url(value)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        url = _http_url(value)
+        problem = push_address_problem(url) if url is not None else None
+        if problem is not None:
+            raise ValueError(f"{problem} (127.0.0.0/8, ::1, localhost)")
+        return url
 
     @field_validator("airtable_base_id")
     @classmethod

@@ -13,6 +13,7 @@ from pathlib import Path
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from connectors.errors import ConfigurationError
+from connectors.google.auth import TASKS_SCOPE
 from connectors.google.client import GoogleClient
 from connectors.policy import RetryPolicy
 from service.logging import register_secret
@@ -61,7 +62,15 @@ def google_client(settings: Settings, policy: RetryPolicy | None = None) -> Goog
             "run `followthrough auth google` to create it"
         )
     _register_google_secrets(path)
-    return GoogleClient(path, endpoint=settings.google_api_endpoint, policy=policy)
+    client = GoogleClient(path, endpoint=settings.google_api_endpoint, policy=policy)
+    if settings.tasks_sink != "airtable" and not client.allows(TASKS_SCOPE):
+        sink = env_name("tasks_sink")
+        raise ConfigurationError(
+            f"{sink}={settings.tasks_sink} mirrors follow-ups to Google Tasks, but Google did "
+            "not grant Followthrough the tasks scope; run `followthrough auth google` again and "
+            f"leave Tasks ticked, or set {sink}=airtable"
+        )
+    return client
 
 
 def _register_google_secrets(path: Path) -> None:

@@ -17,18 +17,22 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import structlog
-from sqlalchemy.orm import selectinload
 
-from connectors.airtable.writes import ContactWrite, MeetingWrite, upsert
+from connectors.airtable.writes import ContactWrite, upsert
 from connectors.records import DraftMessage, DraftRef
 from workflows.effects import apply_once
-from workflows.facts import CALENDAR_ZONE, completed_in_airtable, first_sync_at, get_fact
 from workflows.followup_sync import Owed, write_followups
+from workflows.owed import (
+    completion_settings,
+    invitees,
+    load_meeting,
+    meeting_row,
+    plan_for,
+    user_zone_of,
+)
 from workflows.rules.completion import (
-    CompletedMeeting,
     CompletionPlan,
     CompletionSettings,
-    plan_completion,
 )
 from workflows.rules.lifecycle import MeetingStatus, completion_due
 from workflows.rules.people import PersonView
@@ -73,57 +77,6 @@ class _Job:
     skipped: str | None = None
     error: Exception | None = None  # this meeting waits for a retry; the others go on
     before_store: bool = False  # it ended before this store's first sync: look before writing
-
-
-def load_meeting(runtime: Runtime, meeting_id: int) -> Meeting | None:
-    """The meeting with its person and their emails, detached and safe to read."""
-    with runtime.db.read() as session:
-        return session.get(
-            Meeting,
-            meeting_id,
-            options=[selectinload(Meeting.person).selectinload(Person.emails)],
-        )
-
-
-def user_zone_of(runtime: Runtime) -> dt.tzinfo:
-    """The user's time zone: the setting, else the calendar's (as last synced)."""
-    with runtime.db.read() as session:
-        calendar_zone = get_fact(session, CALENDAR_ZONE, account=runtime.account)
-    return runtime.zone(calendar_zone)
-
-
-def completion_settings(runtime: Runtime, zone: dt.tzinfo) -> CompletionSettings:
-    """The settings every completion plan of this runtime is made with."""
-    with runtime.db.read() as session:
-        first = first_sync_at(session, account=runtime.account) or runtime.now()
-        completed_before = completed_in_airtable(session, account=runtime.account)
-    return CompletionSettings(
-        zone=zone,
-        sender_name=runtime.config.sender_name,
-        first_sync_at=first,
-        completed_before=completed_before,
-        history_days=runtime.config.history_days,
-        default_cadence=runtime.config.update_every_days,
-        title_pattern=runtime.qualify_policy().title_pattern,
-        templates=runtime.templates(),
-    )
-
-
-def plan_for(meeting: Meeting, view: PersonView, settings: CompletionSettings) -> CompletionPlan:
-    """What `meeting` owes (its notes are already the user's where they wrote any)."""
-    assert isinstance(meeting.end, dt.datetime)
-    return plan_completion(
-        CompletedMeeting(
-            event_id=meeting.event_id,
-            original_start=meeting.original_start,
-            title=meeting.title,
-            start=meeting.start,
-            end=meeting.end,
-            contact=view,
-            event_notes=meeting.notes,
-        ),
-        settings,
-    )
 
 
 def complete(runtime: Runtime, meeting_id: int) -> Outcome:
@@ -178,7 +131,7 @@ def _prepare(runtime: Runtime, meeting_id: int, settings: CompletionSettings) ->
     if view is None or not view.email:
         _settle(runtime, meeting_id)
         return Outcome(meeting_id, "skipped", "no contact with an email address for this meeting")
-    plan = plan_for(meeting, view, settings)
+    plan = plan_for(meeting, view, settings, invitees(runtime, meeting))
     for reason in plan.skipped:
         log.warning("meeting.draft_skipped", meeting_id=meeting_id, reason=reason)
     return _Job(meeting, view, plan, before_store=before_store)
@@ -310,26 +263,6 @@ def _write_draft(runtime: Runtime, job: _Job, message: DraftMessage) -> tuple[Dr
 
 def _draft_detail(ref: DraftRef) -> dict[str, str]:
     return {"message_id": ref.message_id, "gmail_message_id": ref.gmail_message_id or ""}
-
-
-def meeting_row(
-    meeting: Meeting,
-    contact_id: str | None,
-    status: MeetingStatus,
-    draft: DraftRef | None = None,
-    notes: str | None = None,
-) -> MeetingWrite:
-    """The meeting's Airtable row (upserted on Event ID); `notes` default to the meeting's."""
-    return MeetingWrite(
-        event_id=meeting.event_id,
-        title=meeting.title or "(untitled meeting)",
-        contact_ids=(contact_id,) if contact_id else None,
-        start=meeting.start,
-        end=meeting.end,
-        status=status.value,
-        notes=(meeting.notes if notes is None else notes) or None,
-        thank_you_draft=draft.url if draft else None,
-    )
 
 
 def _write_meeting_rows(runtime: Runtime, jobs: list[_Job]) -> None:

@@ -13,8 +13,8 @@ import datetime as dt
 import structlog
 
 from connectors.airtable.writes import ContactWrite, upsert
-from workflows.completion import user_zone_of
 from workflows.followup_sync import Owed, write_followups
+from workflows.owed import user_zone_of
 from workflows.rules.followups import FollowUpKind, FollowUpPlan
 from workflows.rules.people import first_name_of
 from workflows.rules.reminders import (

@@ -14,14 +14,15 @@ import structlog
 
 from connectors.airtable.writes import upsert
 from connectors.records import DraftMessage
-from workflows.completion import (
+from workflows.followup_sync import Owed, write_followups
+from workflows.owed import (
     completion_settings,
+    invitees,
     load_meeting,
     meeting_row,
     plan_for,
     user_zone_of,
 )
-from workflows.followup_sync import Owed, write_followups
 from workflows.rules.followups import FollowUpKind
 from workflows.rules.lifecycle import MeetingStatus
 from workflows.runtime import Runtime
@@ -67,9 +68,8 @@ def notes_changed(runtime: Runtime, meeting_id: int) -> bool:
     meeting = load_meeting(runtime, meeting_id)
     if meeting is None or meeting.status != "completed" or meeting.person is None:
         return False
-    plan = plan_for(
-        meeting, person_view(meeting.person), completion_settings(runtime, user_zone_of(runtime))
-    )
+    settings = completion_settings(runtime, user_zone_of(runtime))
+    plan = plan_for(meeting, person_view(meeting.person), settings, invitees(runtime, meeting))
     updated = plan.draft is not None and _regenerate_draft(runtime, meeting, plan.draft)
     plans = [p for p in plan.followups if p.kind is FollowUpKind.ACTION_ITEM]
     contact_id = _contact_id(meeting)

@@ -1,7 +1,8 @@
-"""Google authorization: the authorized-user credentials file, token refresh, and the first consent.
+"""Google authorization: the authorized-user credentials file and token refresh.
 
-The credentials file holds token, refresh_token, token_uri, client_id, client_secret, scopes and
-expiry. Credentials are built directly (google-auth's `from_authorized_user_info` would replace
+The credentials file holds token, refresh_token, token_uri, client_id, client_secret, scopes (the
+ones the user granted: see connectors.google.consent for the first consent) and expiry.
+Credentials are built directly (google-auth's `from_authorized_user_info` would replace
 `token_uri` with Google's), so the sandbox or any stand-in named there is honoured. A token that
 is still valid is reused; a refreshed one is written back atomically with mode 0600, or kept
 in memory with a warning when the file cannot be written.
@@ -27,21 +28,13 @@ from connectors.records import GoogleCredentials
 
 log = structlog.get_logger(__name__)
 
-SCOPES = (
-    "https://www.googleapis.com/auth/contacts.readonly",
-    "https://www.googleapis.com/auth/calendar.events.readonly",
-    "https://www.googleapis.com/auth/gmail.compose",
-    "https://www.googleapis.com/auth/tasks",
-)
-"""The narrowest scopes Followthrough works with (calendars.get is not needed: see DESIGN.md)."""
-
-SCOPE_FEATURES = {
-    "https://www.googleapis.com/auth/calendar.events.readonly": "reading your calendar (needed)",
-    "https://www.googleapis.com/auth/gmail.compose": "thank-you drafts in Gmail",
-    "https://www.googleapis.com/auth/contacts.readonly": "names and companies from Google Contacts",
-    "https://www.googleapis.com/auth/tasks": "the Google Tasks mirror of follow-ups",
-}
-"""What each scope Followthrough asks for lets it do."""
+CONTACTS_SCOPE = "https://www.googleapis.com/auth/contacts.readonly"
+CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar.events.readonly"
+GMAIL_COMPOSE_SCOPE = "https://www.googleapis.com/auth/gmail.compose"
+TASKS_SCOPE = "https://www.googleapis.com/auth/tasks"
+SCOPES = (CONTACTS_SCOPE, CALENDAR_SCOPE, GMAIL_COMPOSE_SCOPE, TASKS_SCOPE)
+"""The narrowest scopes Followthrough works with (calendars.get is not needed: see DESIGN.md);
+a user may grant fewer (see connectors.google.consent)."""
 
 REAUTHORIZE = "Run `followthrough auth google` again to authorize Followthrough."
 AUTHORIZATION_EXPIRED = (
@@ -143,6 +136,11 @@ class CredentialStore:
         self._request = _TimedRequest(timeout)  # used under the lock only
         self._credentials = to_google_credentials(read_credentials_file(path))
 
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The scopes the user granted, as the credentials file says (empty: not recorded)."""
+        return tuple(self._credentials.scopes or ())
+
     def access_token(self) -> str:
         """The current token when still valid (no request made); otherwise a renewed one."""
         with self._lock:
@@ -236,26 +234,3 @@ def _parse_expiry(value: str | None) -> dt.datetime | None:
         return None
     parsed = dt.datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-def run_installed_app_flow(
-    client_secrets_file: Path, credentials_file: Path, *, open_browser: bool = True, port: int = 0
-) -> GoogleCredentials:
-    """Ask the user for consent in a browser (installed-app flow) and save the credentials file."""
-    from google_auth_oauthlib.flow import InstalledAppFlow
-
-    try:
-        flow = InstalledAppFlow.from_client_secrets_file(
-            str(client_secrets_file), scopes=list(SCOPES)
-        )
-    except (OSError, ValueError) as exc:
-        raise ConfigurationError(
-            f"Cannot read the OAuth client secrets file {client_secrets_file} ({exc}); download it "
-            "from the Google Cloud console (OAuth client of type Desktop app)."
-        ) from exc
-    result = from_google_credentials(flow.run_local_server(port=port, open_browser=open_browser))
-    write_credentials_file(credentials_file, result)
-    log.info(
-        "google.authorized", credentials_file=str(credentials_file), scopes=list(result.scopes)
-    )
-    return result

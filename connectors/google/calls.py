@@ -2,7 +2,8 @@
 
 Failures map by what the caller does next: 429, 5xx, timeouts and dropped connections ->
 RetryLater (honouring Retry-After); a stale sync token (Calendar's 410 fullSyncRequired,
-People's 400 EXPIRED_SYNC_TOKEN) -> ResyncRequired; 401 (the transport has already refreshed
+People's 400 EXPIRED_SYNC_TOKEN, or People's 400 FAILED_PRECONDITION about the sync token when
+the body names no reason) -> ResyncRequired; 401 (the transport has already refreshed
 the token once) -> AuthorizationError; 404 -> NotFound. Reads and idempotent writes are
 retried with backoff and jitter; a non-idempotent write is retried only on 429 (refused before
 being applied); anything else that might have applied it becomes AmbiguousWrite, for the caller
@@ -73,7 +74,7 @@ def translate(exc: HttpError, *, operation: str) -> FollowthroughError:
     status = exc.resp.status
     reasons = error_reasons(exc.content)
     what = f"Google {operation} failed with {status}"
-    if reasons & SYNC_TOKEN_EXPIRED or (status == 410 and operation.endswith(".list")):
+    if _sync_token_expired(status, reasons, exc.content, operation):
         return ResyncRequired(f"{what}: the sync token is no longer valid; sync from scratch.")
     if status in RETRIABLE_STATUSES or (status == 403 and reasons & RATE_LIMITED):
         return RetryLater(f"{what}; try again later.", retry_after=_retry_after(exc))
@@ -98,6 +99,20 @@ def error_reasons(content: bytes) -> frozenset[str]:
     error = _error_body(content)
     entries = [*error.get("errors", []), *error.get("details", [])]
     return frozenset(str(e["reason"]) for e in entries if isinstance(e, dict) and "reason" in e)
+
+
+def _sync_token_expired(
+    status: int, reasons: frozenset[str], content: bytes, operation: str
+) -> bool:
+    """Calendar's 410 on a listing, a known reason, or People's reasonless 400 about the token."""
+    if reasons & SYNC_TOKEN_EXPIRED or (status == 410 and operation.endswith(".list")):
+        return True
+    error = _error_body(content)
+    return (
+        status == 400
+        and error.get("status") == "FAILED_PRECONDITION"
+        and "sync token" in str(error.get("message", "")).lower()
+    )
 
 
 def _as_write_failure(error: FollowthroughError, operation: str) -> FollowthroughError:

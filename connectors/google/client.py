@@ -43,6 +43,12 @@ class GoogleClient:
         self.gmail = GmailClient(lambda: self.service("gmail"), self.policy)
         self.tasks = TasksClient(lambda: self.service("tasks"), self.policy)
 
+    def allows(self, scope: str) -> bool:
+        """True when the user granted `scope` (a file that records no scopes predates the
+        choice: everything Followthrough asks for was granted then)."""
+        granted = self.credentials.scopes
+        return not granted or scope in granted
+
     def service(self, api: str) -> Any:
         """This thread's service object for `api` (calendar, people, gmail or tasks)."""
         if not hasattr(self._local, "services"):

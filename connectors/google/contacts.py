@@ -2,7 +2,8 @@
 
 The first pass asks for a sync token; later passes return only what changed, deletions as
 tombstones (`metadata.deleted`) and renamed resources with their previous names. An expired
-token (400 EXPIRED_SYNC_TOKEN) restarts a full sync flagged `full_sync`.
+token (400 EXPIRED_SYNC_TOKEN, or a 400 FAILED_PRECONDITION about it that names no reason)
+restarts a full sync flagged `full_sync`.
 """
 
 from __future__ import annotations

@@ -16,10 +16,15 @@ the sandbox.
 
 Known differences from the real Google APIs (the Airtable part lists its own in its module):
 
-- OAuth: only the refresh_token grant; one client, one refresh token, which
-  `revoke_refresh_token()` ends as a user's revoke or a Testing app's 7 days do (invalid_grant;
-  it never expires by the clock); scopes are not checked
-  (every access token may call every API); http:// push addresses are accepted.
+- OAuth: one client. The consent screen (`/o/oauth2/auth`, see `connectors.sandbox.oauth`)
+  shows no page and consents at once, granting the requested scopes that `set_consent` leaves
+  ticked; then the authorization_code grant (PKCE S256) and the refresh_token grant. Refresh
+  tokens never expire by the clock (Google: after 7 days for an app in Testing;
+  `revoke_refresh_token()` ends them all, as a revoke or those 7 days do) and a refresh's `scope`
+  parameter is ignored. Scopes are checked per API (403 insufficientPermissions), but
+  calendars.get takes calendar.events.readonly, which Google refuses, and Gmail knows no
+  gmail.metadata. An http:// push address is accepted on a loopback host (Google refuses every
+  address that is not https://, as the sandbox does elsewhere).
 - Errors: Calendar, Gmail and Tasks errors carry the legacy `errors` array and a `status`;
   People errors carry `status` and ErrorInfo `details`. Messages for rarely seen bad requests
   are close paraphrases, with the right status and reason. Unknown query parameters are ignored
@@ -40,7 +45,9 @@ Known differences from the real Google APIs (the Airtable part lists its own in 
 - People: only people/me/connections; `sortOrder`, `sources` and `requestMask` are ignored; full
   listings sort by display name; totalPeople/totalItems count the items of this listing. As in
   Google, nextSyncToken comes only when requestSyncToken=true (on the last page). Sync tokens
-  expire only through `expire_sync_tokens` (Google: after seven days).
+  expire only through `expire_sync_tokens` (Google: after seven days); an expired one answers
+  400 FAILED_PRECONDITION "Sync token is expired...", with the ErrorInfo reason
+  EXPIRED_SYNC_TOKEN or (`with_reason=False`) without it, both shapes Google answers.
 - Gmail: drafts only (no messages.* or send; the control API marks a draft sent); `q` knows
   rfc822msgid:, subject:, to: and bare words; resultSizeEstimate is exact; no attachments upload
   (media upload and batch go to Google's host in google-api-python-client anyway). A draft

@@ -3,6 +3,10 @@
 Messages carry Google's headers: X-Goog-Channel-ID, X-Goog-Channel-Token (when set),
 X-Goog-Channel-Expiration, X-Goog-Resource-ID, X-Goog-Resource-URI, X-Goog-Resource-State
 (`sync` once when the channel opens, then `exists`) and an increasing X-Goog-Message-Number.
+
+As Google does, an address that is not https:// is refused (400 `push.webhookUrlNotHttps`,
+"WebHook callback must be HTTPS: <address>"), except on a loopback host, where tests and the
+demo receive their pushes (Google would refuse those too, and could not reach them anyway).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from typing import Any
 
+from connectors.addresses import push_address_problem
 from connectors.sandbox.http import HttpError, google_error
 from connectors.sandbox.push import Notification, Outbox
 
@@ -62,6 +67,11 @@ class Channels:
             )
         if body.get("type", "web_hook") not in ("web_hook", "webhook"):
             raise _invalid(f"Invalid channel type: {body.get('type')}.", reason="invalid")
+        if push_address_problem(str(body["address"])) is not None:
+            raise _invalid(
+                f"WebHook callback must be HTTPS: {body['address']}",
+                reason="push.webhookUrlNotHttps",
+            )
         if body["id"] in self.open_channels:
             raise _invalid(f"Channel id {body['id']} not unique", reason="channelIdNotUnique")
         now_ms = int(time.time() * 1000)

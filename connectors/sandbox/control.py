@@ -23,8 +23,7 @@ WRITES = frozenset(
     {
         "reset_requests", "set_latency", "set_error_rate", "fail_next", "drop_next_writes",
         "set_ambiguous_rate", "clear_faults", "expire_access_tokens", "revoke_refresh_token",
-        "expire_sync_tokens",
-        "set_access_token_lifetime",
+        "expire_sync_tokens", "set_access_token_lifetime", "set_consent",
         "add_event", "update_event", "move_event", "cancel_event", "set_page_limits",
         "add_contact", "update_contact", "delete_contact", "rename_contact", "mark_draft_sent",
     }
@@ -113,14 +112,24 @@ class SandboxControl:
         with self.lock:
             self.oauth.lifetime = float(seconds)
 
-    def expire_sync_tokens(self, api: str | None = None) -> None:
-        """Invalidate the sync tokens issued so far by "calendar", "people", or (None) both."""
+    def set_consent(self, scopes: list[str] | None = None) -> None:
+        """The scopes the user leaves ticked on Google's consent screen (None: all requested)."""
+        with self.lock:
+            self.oauth.consent = tuple(scopes) if scopes is not None else None
+
+    def expire_sync_tokens(self, api: str | None = None, *, with_reason: bool = True) -> None:
+        """Invalidate the sync tokens issued so far by "calendar", "people", or (None) both.
+
+        `with_reason=False`: People's error names no reason (only its 400 FAILED_PRECONDITION
+        status and message), a shape Google answers too.
+        """
         if api not in (None, "calendar", "people"):
             raise ValueError(f"sync tokens belong to calendar or people, not {api!r}")
         with self.lock:
-            for name in ("calendar", "people"):
-                if api in (None, name):
-                    getattr(self, f"{name}_api").expire_sync_tokens()
+            if api in (None, "calendar"):
+                self.calendar_api.expire_sync_tokens()
+            if api in (None, "people"):
+                self.people_api.expire_sync_tokens(with_reason=with_reason)
 
     # --- Calendar --------------------------------------------------------------------------
 

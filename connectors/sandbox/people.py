@@ -81,6 +81,7 @@ class PeopleApi:
         self.changed_at: dict[str, int] = {}
         self.seq = 0
         self.epoch = 0
+        self.expired_token_reason: str | None = "EXPIRED_SYNC_TOKEN"
         self.limits = PageLimits()
         self._cache: list[dict[str, Any]] = []
         self._cache_key: tuple[int | None, int, int] | None = None
@@ -159,9 +160,11 @@ class PeopleApi:
             raise KeyError(f"no contact {resource_name!r}")
         return person
 
-    def expire_sync_tokens(self) -> None:
-        """Invalidate every sync token issued so far (they answer EXPIRED_SYNC_TOKEN)."""
+    def expire_sync_tokens(self, *, with_reason: bool = True) -> None:
+        """Invalidate every sync token issued so far: they answer 400 FAILED_PRECONDITION with
+        the reason EXPIRED_SYNC_TOKEN, or (`with_reason=False`) with no ErrorInfo at all."""
         self.epoch += 1
+        self.expired_token_reason = "EXPIRED_SYNC_TOKEN" if with_reason else None
 
     def set_page_limits(self, max_page: int | None, empty_pages: int) -> None:
         """Page connections oddly (short pages, leading empty pages)."""
@@ -251,7 +254,9 @@ class PeopleApi:
             message = (
                 "Sync token is expired. Clear local cache and retry call without the sync token."
             )
-            raise people_error(400, message, "FAILED_PRECONDITION", reason="EXPIRED_SYNC_TOKEN")
+            raise people_error(
+                400, message, "FAILED_PRECONDITION", reason=self.expired_token_reason
+            )
         return int(state["s"])
 
     def _cursor(self, request: Request) -> dict[str, Any]:

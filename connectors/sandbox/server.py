@@ -164,17 +164,23 @@ class Sandbox(SandboxControl):
 
     # --- credentials -----------------------------------------------------------------------
 
-    def google_credentials(self) -> dict[str, Any]:
-        """Authorized-user credentials (google-auth's format) holding a valid access token."""
+    def google_credentials(self, scopes: list[str] | None = None) -> dict[str, Any]:
+        """Authorized-user credentials (google-auth's format) holding a valid access token.
+
+        `scopes`: what the user granted (default: all Followthrough asks for); the token and
+        its refresh token call only the APIs those cover.
+        """
+        granted = tuple(scopes) if scopes is not None else SCOPES
         with self.lock:
-            token, expiry = self.oauth.issue()
+            token, expiry = self.oauth.issue(granted)
+            refresh_token = self.oauth.grant(granted)
         return {
             "token": token,
-            "refresh_token": self.oauth.refresh_token,
+            "refresh_token": refresh_token,
             "token_uri": f"{self.url}/token",
             "client_id": self.oauth.client_id,
             "client_secret": self.oauth.client_secret,
-            "scopes": list(SCOPES),
+            "scopes": list(granted),
             "expiry": dt.datetime.fromtimestamp(expiry, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
 
@@ -245,7 +251,7 @@ class Sandbox(SandboxControl):
         with self.lock:
             try:
                 if route.api == "google":
-                    self.oauth.authorize(request)
+                    self.oauth.authorize(request, route.name)
                 response = route.handler(request)
             except HttpError as exc:
                 response = exc.response

@@ -15,8 +15,10 @@ import pytest
 import requests
 from typer.testing import CliRunner
 
+from connectors.google.auth import SCOPES, TASKS_SCOPE
+from connectors.sandbox.server import Sandbox
 from service.cli import app
-from tests.processes import free_port
+from tests.processes import free_port, sandbox_environment
 
 REPO = Path(__file__).resolve().parents[2]
 COMMANDS = [
@@ -93,6 +95,33 @@ def test_missing_settings_for_run_are_named_in_one_line(tmp_path: Path) -> None:
     assert "FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE" in line
     assert "FOLLOWTHROUGH_AIRTABLE_TOKEN" in line
     assert "FOLLOWTHROUGH_AIRTABLE_BASE_ID" not in line
+
+
+def test_run_refuses_a_public_url_that_is_not_https_in_one_line(tmp_path: Path) -> None:
+    result = followthrough(tmp_path, "run", public_url="http://ft.example.com")
+
+    assert result.returncode == 3
+    [line] = result.stderr.splitlines()
+    assert "FOLLOWTHROUGH_PUBLIC_URL" in line and "must be https://" in line
+    assert "Traceback" not in result.stderr
+
+
+def test_a_google_tasks_mirror_without_the_tasks_scope_stops_in_one_line(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    env = sandbox_environment(tmp_path, sandbox, tasks_sink="google")
+    granted = [scope for scope in SCOPES if scope != TASKS_SCOPE]  # the user unticked Tasks
+    (tmp_path / "google.json").write_text(json.dumps(sandbox.google_credentials(scopes=granted)))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "service.cli", "sync", "calendar"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+    assert result.returncode == 3
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("followthrough: ")]
+    assert "FOLLOWTHROUGH_TASKS_SINK=google" in line and "tasks scope" in line
+    assert "Traceback" not in result.stderr
 
 
 @pytest.fixture

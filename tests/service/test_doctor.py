@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -102,9 +103,31 @@ def test_a_revoked_google_grant_says_to_authorize_again(tmp_path: Path, box: San
     assert "run `followthrough auth google`" in fixes["Google token refresh"]
 
 
-def test_a_public_url_must_be_https_and_answer(tmp_path: Path, box: Sandbox) -> None:
-    plain = _fixes(tmp_path, box, public_url="http://followthrough.example.org")
-    silent = _fixes(tmp_path, box, public_url="http://127.0.0.1:9")
+def test_a_public_url_must_be_https(tmp_path: Path, box: Sandbox) -> None:
+    result = _doctor(tmp_path, box, public_url="http://followthrough.example.org")
 
-    assert "https://" in plain["Public URL"]
-    assert "not reachable" in silent["Public URL"]
+    assert result.returncode == 3
+    assert "must be https://" in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_public_url_must_answer(tmp_path: Path, box: Sandbox) -> None:
+    fixes = _fixes(tmp_path, box, public_url="http://127.0.0.1:9")
+
+    assert "not reachable" in fixes["Public URL"]
+
+
+def test_an_unticked_optional_scope_is_said_to_turn_its_feature_off(
+    tmp_path: Path, box: Sandbox
+) -> None:
+    from connectors.google.auth import SCOPES
+
+    env = sandbox_environment(tmp_path, box)
+    path = Path(env["FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE"])
+    kept = [s for s in SCOPES if not s.endswith("/tasks")]
+    path.write_text(json.dumps(box.google_credentials(scopes=kept)))
+
+    checks = {c.name: c for c in run_checks(load_settings(google_credentials_file=str(path)))}
+
+    assert checks["Google scope tasks"].ok
+    assert "the Google Tasks mirror is off" in checks["Google scope tasks"].detail

@@ -86,6 +86,8 @@ def test_config_option_names_another_file(tmp_path: Path) -> None:
         ("INTERVIEW_TITLE_PATTERN", "coffee (chat"),
         ("AIRTABLE_BASE_ID", "not-a-base"),
         ("PUBLIC_URL", "ftp://example.com"),
+        ("PUBLIC_URL", "http://ft.example.com"),
+        ("PUBLIC_URL", "http://192.168.1.20:8080"),
         ("LOG_FORMAT", "xml"),
         ("UPDATE_EVERY_DAYS", "0"),
         ("TEMPLATES_DIR", "/no/such/directory"),
@@ -101,6 +103,19 @@ def test_a_bad_value_names_the_environment_variable(
 
     assert f"FOLLOWTHROUGH_{name}" in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://ft.example.com", "http://127.0.0.1:8080", "http://127.8.9.10", "http://[::1]:8080",
+     "http://localhost:8080"],
+)  # fmt: skip
+def test_a_public_url_is_https_or_on_a_loopback_host(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("FOLLOWTHROUGH_PUBLIC_URL", url)
+
+    assert load_settings().public_url == url
 
 
 def test_a_misspelt_key_in_the_file_is_refused(tmp_path: Path) -> None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+from connectors.google.auth import CONTACTS_SCOPE, SCOPES
+from connectors.google.client import GoogleClient
+from connectors.policy import FAST_POLICY
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.world import (
@@ -104,6 +109,59 @@ def test_an_airtable_contact_and_a_google_contact_with_one_email_are_one_person(
     (draft,) = drafts(sandbox)
     assert "Ada" in draft["subject"] and "Augusta" not in draft["body"]
     assert meetings_by_event(sandbox)["evt1"]["Contact"] == ["recAda0000000001"]
+
+
+def test_the_thank_you_goes_to_the_address_the_contact_was_invited_at(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Ada at work in Airtable, Google Contacts knowing her home address too,
+    # and the chat's invite sent to her home address
+    ada_airtable = airtable_contact(
+        "recAda0000000001", Name="Ada Lovelace", Email="ada@work.example", Stage="Met"
+    )
+    ada_google = google_person("people/c1", "Ada Lovelace", "ada@work.example", "ada@home.example")
+    event = meeting("evt1", "Catch-up", at(2026, 3, 2, 10), attendees=[guest("ada@home.example")])
+
+    sandbox = _run(
+        sandbox_factory,
+        make_runtime,
+        events=[event],
+        contacts=[ada_google],
+        airtable=[ada_airtable],
+    )
+
+    # Then the thank-you is addressed where she was invited; Airtable keeps her work address
+    (draft,) = drafts(sandbox)
+    assert "ada@home.example" in str(draft["to"])
+    assert "ada@work.example" not in str(draft["to"])
+    assert contact(sandbox, "ada@work.example")["Name"] == "Ada Lovelace"
+
+
+def test_without_google_contacts_granted_the_interview_still_gets_its_thank_you(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    # Given a user who unticked Google Contacts on Google's consent screen
+    grace = google_person("people/c77", "Grace Hopper", "grace@navy.example", company="Navy")
+    event = meeting(
+        "evt1", "Coffee chat", at(2026, 3, 2, 10), attendees=[guest("grace@navy.example", "Grace")]
+    )
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], contacts=[grace]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=AFTER), sandbox)
+    granted = [s for s in SCOPES if s != CONTACTS_SCOPE]
+    credentials = tmp_path / "granted.json"
+    credentials.write_text(json.dumps(sandbox.google_credentials(scopes=granted)))
+    runtime.google = GoogleClient(credentials, endpoint=sandbox.url, policy=FAST_POLICY)
+
+    report = run_once(runtime)
+
+    # Then the pass works without Google Contacts: the chat is drafted, Grace added from the invite
+    assert report.ok, report.failures
+    (draft,) = drafts(sandbox)
+    assert "grace@navy.example" in str(draft["to"])
+    assert contact(sandbox, "grace@navy.example").get("Company") is None
+    assert "people.connections.list" not in sandbox.request_counts()
 
 
 def test_google_fills_what_airtable_lacks(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.world import (
@@ -11,9 +13,11 @@ from tests.workflows.world import (
     airtable_contact,
     at,
     clean_pass,
+    contact,
     drafts,
     fast,
     followups,
+    google_person,
     guest,
     meeting,
     meetings_by_event,
@@ -26,6 +30,7 @@ from workflows.store.people import find_person
 
 ADA = "ada@analytical.example"
 ZOE = "zoe@mentor.example"
+GRACE = "grace@navy.example"
 
 
 def _ada_world(sandbox_factory: Any, make_runtime: RuntimeFactory) -> tuple[Sandbox, Runtime]:
@@ -56,6 +61,34 @@ def test_expired_sync_tokens_make_a_full_sync_that_repeats_nothing(
     assert len(drafts(sandbox)) == 1
     assert len(followups(sandbox)) == 2
     assert [m["Status"] for m in rows(sandbox, "Meetings")] == ["Completed"]
+
+
+@pytest.mark.parametrize("with_reason", [True, False], ids=["reason", "status-and-message"])
+def test_an_expired_contacts_token_in_either_shape_resyncs_contacts_and_loses_no_one(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, with_reason: bool
+) -> None:
+    # Given Google Contacts read once, knowing Ada
+    ada = google_person("people/c1", "Ada Lovelace", ADA, company="Analytical Engines")
+    grace = google_person("people/c2", "Grace Hopper", GRACE, company="Navy")
+    chats = [
+        meeting("evt1", "Coffee chat", at(2026, 3, 3, 10), attendees=[guest(ADA)]),
+        meeting("evt2", "Coffee chat", at(2026, 3, 3, 14), attendees=[guest(GRACE)]),
+    ]
+    sandbox: Sandbox = sandbox_factory(
+        world(events=chats, contacts=[ada]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12)), sandbox)
+    clean_pass(runtime)
+    # When the contacts sync token expires (Google may name the reason or only the status),
+    # and Grace is added to Google Contacts meanwhile
+    sandbox.expire_sync_tokens("people", with_reason=with_reason)
+    sandbox.add_contact(grace)
+    clean_pass(runtime, at(2026, 3, 3, 16))
+
+    # Then both chats find their person as Google knows them: the one read before, and the new
+    assert contact(sandbox, ADA)["Company"] == "Analytical Engines"
+    assert contact(sandbox, GRACE)["Company"] == "Navy"
+    assert len(drafts(sandbox)) == 2
 
 
 def test_a_notes_edit_is_not_lost_when_the_webhook_must_be_made_again(

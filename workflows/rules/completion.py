@@ -2,7 +2,8 @@
 
     plan = plan_completion(CompletedMeeting(...), CompletionSettings(...))
     plan.notes            -> the Meetings record's Notes (the user's kept if they wrote any)
-    plan.draft            -> DraftMessage or None (history, or no usable email: see plan.skipped)
+    plan.draft            -> DraftMessage or None (history, or no usable email: see plan.skipped),
+                             to the address the contact was invited at
     plan.draft_key        -> the draft's idempotency key (its Message-ID derives from it)
     plan.followups        -> Thank-you and Action items, each with its key
     plan.contact_update   -> Last Met, Next Update Due, Stage
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import jinja2
@@ -23,6 +25,7 @@ from connectors.errors import SkipRecord
 from connectors.records import DraftMessage
 from workflows.rules.clock import local_date
 from workflows.rules.draft import ThankYouInput, compose_thank_you
+from workflows.rules.emails import fold_email
 from workflows.rules.followups import FollowUpPlan, plan_followups
 from workflows.rules.keys import draft_key
 from workflows.rules.lifecycle import DEFAULT_HISTORY_DAYS, effects_for
@@ -49,7 +52,7 @@ class CompletedMeeting:
     event_notes: str | None = None  # the event description (plain or Google's HTML)
     airtable_notes: str | None = None  # the Meetings record's Notes, if the record exists
     previously_synced_notes: str | None = None  # what Followthrough last wrote there
-    attendee_email: str | None = None  # the address on the invite, if the contact has none
+    attendee_email: str | None = None  # the address they were invited at: the draft goes there
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ def _draft(
 ) -> DraftMessage:
     item = ThankYouInput(
         key=key,
-        contact_email=meeting.contact.email or meeting.attendee_email or "",
+        contact_email=meeting.attendee_email or meeting.contact.email or "",
         contact_name=meeting.contact.name,
         first_name=meeting.contact.first_name,
         meeting_title=meeting.title,
@@ -98,6 +101,13 @@ def _draft(
         sender_email=settings.sender_email,
     )
     return compose_thank_you(item, env=settings.templates, title_pattern=settings.title_pattern)
+
+
+def invited_address(contact: PersonView, invitees: Iterable[str]) -> str | None:
+    """The address `contact` was invited at, as the invite writes it: the thank-you goes there,
+    not to another of their addresses (Airtable's primary, or one Google Contacts knows)."""
+    theirs = contact.folded_emails
+    return next((a.strip() for a in invitees if a and fold_email(a) in theirs), None)
 
 
 def plan_completion(meeting: CompletedMeeting, settings: CompletionSettings) -> CompletionPlan:

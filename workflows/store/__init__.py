@@ -51,7 +51,7 @@ Modules:
   `person_by_airtable_id`, `person_by_google_resource`, `save_person(s, PersonView)` (upsert
   from sources: Airtable wins, Google fills gaps), `forget_airtable_record`,
   `forget_google_contact`, `people_due_for_update(s, today)`, `person_view(person)`.
-- `meetings`: `save_event(s, CalendarEvent)`, `get_event`, `event_from_json`,
+- `meetings`: `save_event(s, CalendarEvent)`, `get_event`, `invited_emails`, `event_from_json`,
   `upsert_meeting(s, event_id=, original_start=, ...)` (re-times while scheduled),
   `get_meeting`, `meetings_for_event`, `meeting_by_airtable_id`, `complete_meeting`,
   `cancel_meeting`, `scheduled_meetings` (waiting for effects).

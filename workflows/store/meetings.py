@@ -140,6 +140,15 @@ def get_event(
     return session.execute(query).scalar_one_or_none()
 
 
+def invited_emails(
+    session: Session, event_id: str, *, calendar_id: str, account: str = DEFAULT_ACCOUNT
+) -> tuple[str, ...]:
+    """The attendee addresses of a stored event, as its invite writes them (none if unseen)."""
+    event = get_event(session, event_id, calendar_id=calendar_id, account=account)
+    attendees = event_from_json(event.data).attendees if event is not None else ()
+    return tuple(a.email for a in attendees if a.email)
+
+
 def event_to_json(event: CalendarEvent) -> dict[str, Any]:
     """A JSON-safe dict of the event (dates and datetimes as ISO strings)."""
     # Field by field: dataclasses.asdict deep-copies every value, a third of a first sync's time.

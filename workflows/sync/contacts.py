@@ -1,10 +1,14 @@
-"""Google Contacts into the store: people merged by email, deletions and renames followed."""
+"""Google Contacts into the store: people merged by email, deletions and renames followed.
+
+Off (nothing read) when the user did not grant Followthrough the contacts scope.
+"""
 
 from __future__ import annotations
 
 import structlog
 from sqlalchemy.orm import Session
 
+from connectors.google.auth import CONTACTS_SCOPE
 from connectors.records import GoogleContact, Page
 from workflows.rules.people import merge_person
 from workflows.runtime import Runtime
@@ -26,6 +30,9 @@ def sync_contacts(runtime: Runtime) -> SyncReport:
     """One incremental pass over Google Contacts (a full one when there is no valid cursor)."""
     google = runtime.need_google()
     report = SyncReport(SOURCE, progress=runtime.on_sync_page)
+    if not google.allows(CONTACTS_SCOPE):  # the user unticked it: people come from elsewhere
+        log.info("contacts.off", reason="Google Contacts access was not granted")
+        return report
     with runtime.db.read() as session:
         cursor = get_cursor(session, SOURCE, account=runtime.account)
     for page in google.contacts.sync(cursor):

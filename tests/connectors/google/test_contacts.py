@@ -83,17 +83,20 @@ def test_incremental_sync_returns_changes_deletions_and_renames(
     assert person(1)["resourceName"] not in changed and person(5)["resourceName"] not in changed
 
 
+@pytest.mark.parametrize("with_reason", [True, False], ids=["reason", "status-and-message"])
 def test_expired_cursor_restarts_a_full_sync(
-    box: Sandbox, google_client: Callable[..., GoogleClient]
+    box: Sandbox, google_client: Callable[..., GoogleClient], with_reason: bool
 ) -> None:
+    # Google names the reason EXPIRED_SYNC_TOKEN, or only says 400 FAILED_PRECONDITION
     client = google_client(box)
     first = sync(client)
-    box.expire_sync_tokens()
+    box.expire_sync_tokens("people", with_reason=with_reason)
+    added = box.add_contact({"names": [{"displayName": "Met Meanwhile"}]})
 
     again = sync(client, first[-1].next_cursor)
 
     assert all(p.full_sync for p in again)
-    assert set(by_name(again)) == set(by_name(first))
+    assert set(by_name(again)) == set(by_name(first)) | {added["resourceName"]}
     assert by_name(sync(client, again[-1].next_cursor)) == {}
 
 

@@ -214,6 +214,31 @@ def test_watch_pushes_sync_then_exists_until_stopped(cal: Any, sandbox: Sandbox)
         receiver.close()
 
 
+@pytest.mark.parametrize(
+    "address", ["http://ft.example.com/webhooks/calendar", "http://10.0.0.7/webhooks/calendar"]
+)
+def test_watch_refuses_an_address_that_is_not_https_as_google_does(cal: Any, address: str) -> None:
+    with pytest.raises(HttpError) as caught:
+        cal.events().watch(
+            calendarId="primary", body={"id": "chan-http", "type": "web_hook", "address": address}
+        ).execute()
+
+    assert caught.value.resp.status == 400
+    assert caught.value.error_details[0]["reason"] == "push.webhookUrlNotHttps"
+    assert f"WebHook callback must be HTTPS: {address}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "address", ["https://127.0.0.1:1/webhooks/calendar", "http://localhost:1/webhooks/calendar"]
+)
+def test_watch_takes_an_https_address_or_a_loopback_one(cal: Any, address: str) -> None:
+    body = {"id": "chan-ok", "type": "web_hook", "address": address}
+
+    channel = cal.events().watch(calendarId="primary", body=body).execute()
+
+    assert channel["id"] == "chan-ok"
+
+
 def test_stopping_an_unknown_channel_is_404(cal: Any) -> None:
     with pytest.raises(HttpError) as caught:
         cal.channels().stop(body={"id": "nope", "resourceId": "x"}).execute()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -115,3 +116,16 @@ def test_an_expired_sync_token_is_failed_precondition(people: Any, sandbox: Sand
     assert caught.value.resp.status == 400
     assert caught.value.error_details[0]["reason"] == "EXPIRED_SYNC_TOKEN"
     assert caught.value.reason.startswith("Sync token is expired")
+
+
+def test_an_expired_sync_token_can_answer_without_a_reason(people: Any, sandbox: Sandbox) -> None:
+    _, token, _ = _sync(people)
+    sandbox.expire_sync_tokens("people", with_reason=False)
+
+    with pytest.raises(HttpError) as caught:
+        _sync(people, syncToken=token)
+
+    body = json.loads(caught.value.content)["error"]
+    assert (body["code"], body["status"]) == (400, "FAILED_PRECONDITION")
+    assert body["message"].startswith("Sync token is expired")
+    assert "details" not in body

@@ -5,7 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from tests.workflows.rules.builders import NEW_YORK
-from workflows.rules.completion import CompletedMeeting, CompletionSettings, plan_completion
+from workflows.rules.completion import (
+    CompletedMeeting,
+    CompletionSettings,
+    invited_address,
+    plan_completion,
+)
 from workflows.rules.followups import FollowUpKind
 from workflows.rules.keys import draft_key, message_id
 from workflows.rules.people import PersonView
@@ -81,3 +86,18 @@ def test_a_contact_without_a_usable_email_gets_follow_ups_and_a_reason() -> None
     plan = plan_completion(meeting(contact=nameless, attendee_email="not an email"), SETTINGS)
     assert plan.draft is None and "fix it in Airtable" in plan.skipped[0]
     assert plan.followups[0].title == "Send Pat a thank-you"
+
+
+def test_the_invited_address_is_the_contacts_own_as_the_invite_writes_it() -> None:
+    jane = PersonView(name="Jane Doe", emails=("jane@acme.com", "jane.doe@gmail.com"))
+    invite = ["me@example.com", "Jane.Doe+x@GMail.com", "jane@acme.com"]
+
+    assert invited_address(jane, invite) == "Jane.Doe+x@GMail.com"
+    assert invited_address(jane, ["someone@else.example"]) is None
+
+
+def test_the_draft_goes_to_the_invited_address_else_the_primary_one() -> None:
+    invited = plan_completion(meeting(attendee_email="jane.doe@gmail.com"), SETTINGS)
+    assert invited.draft is not None and invited.draft.to == "jane.doe@gmail.com"
+    primary = plan_completion(meeting(), SETTINGS)
+    assert primary.draft is not None and primary.draft.to == "jane@acme.com"

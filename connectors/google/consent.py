@@ -1,0 +1,151 @@
+"""The first consent (installed-app flow), and what the scopes a user granted leave on.
+
+Google's consent screen lets a user untick scopes. oauthlib then raises `Warning("Scope has
+changed ...")` instead of returning the token; the flow here takes that token with the scopes
+actually granted. Without calendar events or gmail.compose Followthrough cannot do its work, so
+the consent is refused with a message saying why the scope is needed; without contacts or tasks
+it works with that feature off.
+
+    granted = run_installed_app_flow(client_secrets, credentials_file)  # GoogleCredentials
+    features_off(granted.scopes)  -> the ScopeUse of each optional scope not granted
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from connectors.errors import AuthorizationError, ConfigurationError
+from connectors.google.auth import (
+    CALENDAR_SCOPE,
+    CONTACTS_SCOPE,
+    GMAIL_COMPOSE_SCOPE,
+    SCOPES,
+    TASKS_SCOPE,
+    from_google_credentials,
+    write_credentials_file,
+)
+from connectors.records import GoogleCredentials
+
+log = structlog.get_logger(__name__)
+
+AGAIN = "Run `followthrough auth google` again and leave it ticked on Google's consent screen."
+
+
+@dataclass(frozen=True)
+class ScopeUse:
+    """What one scope gives Followthrough, and whether it can work without it."""
+
+    scope: str
+    feature: str
+    required: bool
+    why: str
+
+    @property
+    def name(self) -> str:
+        """The scope's short name, as the consent screen's details show it (e.g. tasks)."""
+        return self.scope.rsplit("/", 1)[-1]
+
+
+SCOPE_USES = (
+    ScopeUse(
+        CALENDAR_SCOPE, "following your calendar", True,
+        "it is how Followthrough learns when an informational interview has ended",
+    ),
+    ScopeUse(
+        GMAIL_COMPOSE_SCOPE, "thank-you drafts in Gmail", True,
+        "writing your thank-you drafts is Followthrough's work (it only writes drafts, it never "
+        "sends or reads your mail)",
+    ),
+    ScopeUse(
+        CONTACTS_SCOPE, "Google Contacts", False,
+        "names, companies and roles of the people you meet come from Airtable and invites only",
+    ),
+    ScopeUse(
+        TASKS_SCOPE, "the Google Tasks mirror", False,
+        "follow-ups go to Airtable only",
+    ),
+)  # fmt: skip
+
+
+def features_off(granted: Iterable[str]) -> list[ScopeUse]:
+    """The optional features the granted scopes leave off."""
+    have = set(granted)
+    return [use for use in SCOPE_USES if not use.required and use.scope not in have]
+
+
+def refusal(granted: Iterable[str]) -> AuthorizationError | None:
+    """The error to stop with when a scope Followthrough cannot work without was not granted."""
+    have = set(granted)
+    missing = [use for use in SCOPE_USES if use.required and use.scope not in have]
+    if not missing:
+        return None
+    reasons = "; ".join(f"{use.name} is needed because {use.why}" for use in missing)
+    return AuthorizationError(f"Google did not grant every scope needed: {reasons}. {AGAIN}")
+
+
+def run_installed_app_flow(
+    client_secrets_file: Path, credentials_file: Path, *, open_browser: bool = True, port: int = 0
+) -> GoogleCredentials:
+    """Ask the user for consent in a browser and save the credentials with the scopes granted.
+
+    Nothing is written when a needed scope was left unticked (the error says which and why).
+    """
+    flow = _flow(client_secrets_file)
+    result = _consent(flow, open_browser=open_browser, port=port)
+    refused = refusal(result.scopes)
+    if refused is not None:
+        raise refused
+    write_credentials_file(credentials_file, result)
+    log.info(
+        "google.authorized",
+        credentials_file=str(credentials_file),
+        scopes=list(result.scopes),
+        off=[use.name for use in features_off(result.scopes)],
+    )
+    return result
+
+
+def _flow(client_secrets_file: Path) -> Any:
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    try:
+        return InstalledAppFlow.from_client_secrets_file(
+            str(client_secrets_file), scopes=list(SCOPES)
+        )
+    except (OSError, ValueError) as exc:
+        raise ConfigurationError(
+            f"Cannot read the OAuth client secrets file {client_secrets_file} ({exc}); download it "
+            "from the Google Cloud console (OAuth client of type Desktop app)."
+        ) from exc
+
+
+def _consent(flow: Any, *, open_browser: bool, port: int) -> GoogleCredentials:
+    """The consent's credentials, their scopes the granted ones (some may have been unticked)."""
+    from google_auth_oauthlib.flow import WSGITimeoutError
+    from oauthlib.oauth2 import OAuth2Error
+
+    try:
+        flow.run_local_server(port=port, open_browser=open_browser)
+    except Warning as changed:  # oauthlib's "Scope has changed": fewer scopes were granted
+        token = getattr(changed, "token", None)
+        if not isinstance(token, dict):
+            raise
+        flow.oauth2session.token = token
+    except OAuth2Error as exc:
+        raise AuthorizationError(
+            f"Google refused the authorization ({exc.error}: {exc.description or exc}). "
+            "Run `followthrough auth google` again and allow access."
+        ) from exc
+    except WSGITimeoutError as exc:
+        raise AuthorizationError(
+            "No answer came from Google's consent screen. Run `followthrough auth google` again."
+        ) from exc
+    scope = flow.oauth2session.token.get("scope") or SCOPES
+    granted = tuple(scope.split() if isinstance(scope, str) else scope)
+    return dataclasses.replace(from_google_credentials(flow.credentials), scopes=granted)
