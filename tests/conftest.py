@@ -9,7 +9,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -29,14 +29,19 @@ def _port_open(host: str, port: int) -> bool:
         return False
 
 
-def require_server(name: str, host: str, port: int) -> None:
-    """Skip (or, with FOLLOWTHROUGH_REQUIRE_SERVICES=1, fail) when a server is not reachable."""
-    if _port_open(host, port):
-        return
-    message = f"{name} is not reachable on {host}:{port}; start it (see README) to run this test"
+def skip_or_fail(message: str) -> NoReturn:
+    """Skip for want of a server or package; with FOLLOWTHROUGH_REQUIRE_SERVICES=1 (CI), fail."""
     if os.environ.get("FOLLOWTHROUGH_REQUIRE_SERVICES") == "1":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def require_server(name: str, host: str, port: int) -> None:
+    """Skip (or, with FOLLOWTHROUGH_REQUIRE_SERVICES=1, fail) when a server is not reachable."""
+    if not _port_open(host, port):
+        skip_or_fail(
+            f"{name} is not reachable on {host}:{port}; start it (see README) to run this test"
+        )
 
 
 @pytest.fixture

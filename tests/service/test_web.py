@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import types
+import typing
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+from markupsafe import escape
 
 from service.web.app import create_app
 from service.web.context import BasicContext
@@ -333,3 +337,60 @@ def test_the_status_page_lists_waiting_meetings_follow_ups_reminders_and_errors(
     ):
         assert text in html
     assert "No connector has reported yet." in html
+
+
+# Texts of the snapshot the page does not show, and why (every other text must be on the page).
+NOT_SHOWN = {"snapshot.reminders_due[0].kind": "every reminder is a progress update"}
+
+
+def hostile(where: str) -> str:
+    """Text that would run a script if the page wrote it as markup; it names where it went."""
+    return f"<script>alert('{where}')</script>\"><img src=x onerror=alert('{where}')>"
+
+
+def filled(cls: type[Any], where: str, written: dict[str, str]) -> Any:
+    """Dataclass `cls` with every text in it `hostile`, each recorded in `written` by place."""
+    hints = typing.get_type_hints(cls)
+    return cls(**{f.name: _value(hints[f.name], f"{where}.{f.name}", written) for f in fields(cls)})
+
+
+def _value(hint: Any, where: str, written: dict[str, str]) -> Any:
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return _value(args[0], where, written)  # an optional field: given a value
+    if hint is str:
+        written[where] = hostile(where)
+        return written[where]
+    if typing.get_origin(hint) is tuple:
+        return (_value(args[0], f"{where}[0]", written),)
+    if is_dataclass(hint):
+        return filled(hint, where, written)  # type: ignore[arg-type]
+    known = {dt.datetime: NOW, dt.date: NOW.date(), dt.timedelta: dt.timedelta(minutes=30)}
+    if hint in known:
+        return known[hint]
+    raise TypeError(f"{where} is a {hint}: teach filled() a hostile value of that type")
+
+
+def test_the_status_page_shows_every_text_of_every_table_as_text_never_markup(
+    url: str, context: RecordingContext
+):
+    # Given a snapshot whose every text, in every table (the account, connector names and
+    # errors, titles, names, kinds, what a meeting waits for, error places and messages),
+    # is markup; a table added to the snapshot later is filled the same way
+    written: dict[str, str] = {}
+    context.snapshot = filled(StatusSnapshot, "snapshot", written)
+    tables = [
+        f.name
+        for f in fields(StatusSnapshot)
+        if isinstance(getattr(context.snapshot, f.name), tuple)
+    ]
+
+    # When the user opens the status page
+    html = requests.get(url + "/").text
+
+    # Then every table is there with its row, every text shows, escaped, and none is markup
+    assert html.count("<table") == len(tables) >= 5, tables
+    for where, text in written.items():
+        if where not in NOT_SHOWN:
+            assert str(escape(text)) in html, where
+    assert "<script" not in html and "<img" not in html

@@ -3,7 +3,7 @@
 Each module is one concept and documents its entry points at the top:
 
 - `clock`      the one clock (`Clock`) and local-date helpers (DST-correct, zoneinfo)
-- `emails`     `fold_email`, `domain_of`, `is_public_domain`
+- `emails`     `fold_email`, `plain_address`, `domain_of`, `is_public_domain`
 - `people`     `merge_person`, `Directory` (one person from Airtable + Google), `external_attendees`
 - `qualify`    `qualify(event, ...) -> Qualification`: is this an informational interview?
 - `notes`      `parse_notes`, `html_to_text`, `merge_notes`

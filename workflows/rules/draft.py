@@ -26,7 +26,7 @@ import jinja2
 from connectors.errors import ConfigurationError, SkipRecord
 from connectors.records import DraftMessage
 from workflows.rules.clock import local_date
-from workflows.rules.emails import looks_like_email
+from workflows.rules.emails import looks_like_email, plain_address
 from workflows.rules.keys import message_id
 from workflows.rules.qualify import DEFAULT_TITLE_TERMS, title_pattern_from
 
@@ -157,7 +157,7 @@ def _template_vars(item: ThankYouInput, pattern: re.Pattern[str] | None) -> dict
 
 
 def _address(email: str, what: str) -> str:
-    address = email.strip()
+    address = plain_address(email)
     if not looks_like_email(address):
         raise SkipRecord(f"{what} {email!r} is not one plain email address; fix it in Airtable")
     try:

@@ -1,11 +1,17 @@
 """Email addresses as identities: folding, domains, public mail providers.
 
     fold_email("John.Doe+work@GoogleMail.com") -> "johndoe@gmail.com"
+    fold_email("Jane.Doe+x@Acme.com.") -> "jane.doe+x@acme.com"
+    plain_address(" jane@acme.com. ") -> "jane@acme.com"
     domain_of("a@Example.ORG") -> "example.org"
     is_public_domain("gmail.com") -> True
     looks_like_email("no spaces@x") -> False
 
-Two addresses are the same person when their folded forms are equal.
+Two addresses are the same person when their folded forms are equal. Only Gmail documents
+that dots and everything after the first '+' are ignored; another domain's server decides what
+its local parts mean, so there they are kept as written (a missed match costs a duplicate
+contact, a wrong one would mix two people). A domain written with its trailing root dot
+("acme.com.") is the same domain.
 """
 
 from __future__ import annotations
@@ -93,6 +99,12 @@ def _clean(address: str) -> str:
     return unicodedata.normalize("NFC", address).strip().lower()
 
 
+def plain_address(address: str) -> str:
+    """The address as written, without surrounding space or a trailing dot on its domain."""
+    local, at, domain = address.strip().rpartition("@")
+    return f"{local}@{domain.rstrip('.')}" if at else address.strip()
+
+
 def fold_email(address: str) -> str:
     """The comparable form of an address: lower-cased; for Gmail, dots and +tags folded.
 
@@ -122,7 +134,10 @@ def is_public_domain(domain: str | None) -> bool:
 
 
 def looks_like_email(address: str | None) -> bool:
-    """True when `address` has the shape of one plain address (no names, lists or spaces)."""
+    """True when `address` has the shape of one plain address (no names, lists or spaces).
+
+    A trailing dot on the domain is allowed: `plain_address` drops it before the address is used.
+    """
     if not address:
         return False
-    return _EMAIL_SHAPE.match(address.strip()) is not None
+    return _EMAIL_SHAPE.match(plain_address(address)) is not None

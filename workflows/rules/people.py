@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from connectors.records import AirtableContact, Attendee, CalendarEvent, GoogleContact, Skipped
-from workflows.rules.emails import domain_of, fold_email, is_public_domain, looks_like_email
+from workflows.rules.emails import (
+    domain_of,
+    fold_email,
+    is_public_domain,
+    looks_like_email,
+    plain_address,
+)
 
 INACTIVE = "Inactive"
 _HONORIFICS = frozenset({"dr", "mr", "mrs", "ms", "mx", "prof", "sir", "dame"})
@@ -93,7 +99,7 @@ def _unique_emails(addresses: Iterable[str]) -> tuple[str, ...]:
         folded = fold_email(address)
         if looks_like_email(address) and folded not in seen:
             seen.add(folded)
-            kept.append(address.strip())
+            kept.append(plain_address(address))
     return tuple(kept)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from connectors.records import Attendee, CalendarEvent
+from workflows.rules.emails import plain_address
 from workflows.rules.people import (
     Directory,
     PersonView,
@@ -124,7 +125,9 @@ def _by_title(candidates: tuple[Attendee, ...], directory: Directory) -> Qualifi
     known = [(a, directory.find(a.email)) for a in candidates]
     attendee, person = next(((a, p) for a, p in known if p and p.in_airtable), known[0])
     if person is None:
-        person = PersonView(name=attendee.display_name or "", emails=(attendee.email.strip(),))
+        person = PersonView(
+            name=attendee.display_name or "", emails=(plain_address(attendee.email),)
+        )
     return Qualification(
         qualified=True,
         reason=Reason.BY_TITLE,

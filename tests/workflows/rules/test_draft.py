@@ -128,6 +128,12 @@ def test_an_unusable_contact_email_is_skipped_with_the_fix() -> None:
             compose_thank_you(thank_you(contact_email=bad))
 
 
+def test_a_contact_email_written_with_its_domains_trailing_dot_is_addressed_without_it() -> None:
+    draft = compose_thank_you(thank_you(contact_email=" Jane.Doe@Acme.com. "))
+    assert draft.to == "Jane.Doe@Acme.com"
+    assert as_sent(draft)["To"].addresses[0].addr_spec == "Jane.Doe@Acme.com"
+
+
 def test_right_to_left_names_and_emoji_round_trip_through_mime() -> None:
     name = "\u05e9\u05e8\u05d4 \u05dc\u05d5\u05d9 \U0001f680"
     draft = compose_thank_you(

@@ -7,7 +7,13 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflows.rules.emails import domain_of, fold_email, is_public_domain, looks_like_email
+from workflows.rules.emails import (
+    domain_of,
+    fold_email,
+    is_public_domain,
+    looks_like_email,
+    plain_address,
+)
 
 
 def test_gmail_dots_tags_and_case_fold_to_one_address() -> None:
@@ -16,9 +22,29 @@ def test_gmail_dots_tags_and_case_fold_to_one_address() -> None:
     assert fold_email("  JohnDoe@GMAIL.COM ") == "johndoe@gmail.com"
 
 
+def test_gmail_drops_everything_after_the_first_plus_however_many_tags() -> None:
+    assert fold_email("J.Doe+work+coffee@GoogleMail.com") == "jdoe@gmail.com"
+    assert fold_email("jdoe+a+b+c@gmail.com") == fold_email("jdoe@gmail.com")
+    assert fold_email("jdoe++@gmail.com") == "jdoe@gmail.com"
+
+
 def test_other_domains_keep_dots_and_tags() -> None:
     assert fold_email("Jane.Doe+x@Acme.com") == "jane.doe+x@acme.com"
     assert fold_email("jane.doe@acme.com") != fold_email("janedoe@acme.com")
+    assert fold_email("Jane+a+b@Acme.com") == "jane+a+b@acme.com"
+    assert fold_email("jane+a+b@acme.com") != fold_email("jane+a@acme.com")
+
+
+def test_a_domain_written_with_its_trailing_dot_is_the_same_domain() -> None:
+    assert fold_email("Jane@Acme.com.") == fold_email("jane@acme.com") == "jane@acme.com"
+    assert fold_email(" J.Doe+x@GoogleMail.com. ") == "jdoe@gmail.com"
+    assert domain_of("jane@acme.com.") == "acme.com"
+    assert is_public_domain("gmail.com.")
+    assert looks_like_email("jane@acme.com.") and looks_like_email("Ada+x+y@googlemail.com.")
+    assert plain_address(" Jane@Acme.com. ") == "Jane@Acme.com"  # the spelling kept
+    assert plain_address("no-at-sign ") == "no-at-sign"
+    for bad in ("jane@.", "jane@acme.", "jane@com."):
+        assert not looks_like_email(bad), bad
 
 
 def test_domains_and_public_providers() -> None:
@@ -72,6 +98,16 @@ def test_gmail_dots_and_tags_never_make_a_different_person(
         dotted = dotted[:position] + "." + dotted[position:]
     written = f"{dotted}{'+' + tag if tag else ''}@{domain}"
     assert fold_email(written) == f"{local}@gmail.com"
+
+
+@given(any_address, st.lists(local_chars, max_size=3))
+def test_tags_and_a_trailing_dot_never_split_a_gmail_person(address: str, tags: list[str]) -> None:
+    local, _, domain = address.rpartition("@")
+    tagged = f"{local}{''.join('+' + t for t in tags)}@{domain}."
+    if domain.lower() in ("gmail.com", "googlemail.com"):
+        assert fold_email(tagged) == fold_email(address)
+    else:
+        assert fold_email(tagged) == fold_email(f"{local}{''.join('+' + t for t in tags)}@{domain}")
 
 
 @given(st.text(max_size=60))

@@ -52,6 +52,21 @@ def test_the_same_times_in_another_offset_are_not_a_move() -> None:
     assert decide_lifecycle(same, known=SCHEDULED).action is Action.UNCHANGED
 
 
+def test_a_contact_declining_under_another_spelling_of_their_address_cancels() -> None:
+    for contact, declined_as in (
+        ("jane.doe@gmail.com", "Jane.Doe+work+coffee@GoogleMail.com."),
+        ("jane@acme.com", "JANE@acme.com."),
+    ):
+        e = event(attendees=(guest(declined_as, status="declined"),))
+        decision = decide_lifecycle(e, known=SCHEDULED, contact_emails=[contact])
+        assert decision.action is Action.CANCEL, declined_as
+        assert decision.reason == "the contact declined"
+    other = event(attendees=(guest("jane+x@acme.com", status="declined"),))
+    assert decide_lifecycle(other, known=SCHEDULED, contact_emails=["jane@acme.com"]).action is (
+        Action.UNCHANGED
+    )
+
+
 def test_cancelled_deleted_or_declined_by_the_contact_before_completion_is_cancelled() -> None:
     cancelled = dataclasses.replace(event(attendees=(JANE,)), status="cancelled")
     declined = event(attendees=(guest("JANE@acme.com", status="declined"),))

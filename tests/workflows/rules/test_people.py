@@ -37,6 +37,14 @@ def test_airtable_wins_and_google_fills_what_it_lacks() -> None:
     assert person.first_name == "Jane"
 
 
+def test_an_address_written_with_its_domains_trailing_dot_is_kept_without_it() -> None:
+    person = merge_person(
+        airtable("recA", "Jane Doe", "Jane@Acme.com."),
+        google("people/c1", "jane@acme.com", "jdoe+x+y@gmail.com."),
+    )
+    assert person.emails == ("Jane@Acme.com", "jdoe+x+y@gmail.com")
+
+
 def test_a_name_only_google_knows_uses_googles_given_name() -> None:
     person = merge_person(
         airtable("recA", "", "m@x.org"),

@@ -135,6 +135,30 @@ def test_a_contact_who_declined_still_qualifies_the_lifecycle_cancels_it() -> No
     )
 
 
+def test_a_contact_written_with_tags_or_a_trailing_dot_is_that_contact() -> None:
+    for spelling in ("Jane.Doe+work+coffee@GoogleMail.com.", "janedoe@gmail.com."):
+        result = qualify(
+            event(title="Lunch", attendees=(guest(spelling),)), user_email=USER, directory=DIRECTORY
+        )
+        assert result.reason is Reason.BY_CONTACT, spelling
+        assert result.contact is not None and result.contact.airtable_id == "recJane"
+    stranger = qualify(
+        event(title="Coffee chat", attendees=(guest("Pat@Unknown.net."),)),
+        user_email=USER,
+        directory=DIRECTORY,
+    )
+    assert stranger.contact is not None and stranger.contact.emails == ("Pat@Unknown.net",)
+
+
+def test_the_user_declining_under_another_spelling_of_their_address_is_a_decline() -> None:
+    # Google flags only the entry it knows as the user's; this one is not flagged
+    elsewhere = guest("Alex.Kim+calendar+work@GoogleMail.com.", status="declined")
+    declined = dataclasses.replace(
+        event(title="Coffee chat", attendees=(JANE,)), attendees=(elsewhere, JANE)
+    )
+    assert decide(declined) is Reason.DECLINED_BY_USER
+
+
 # --- properties -------------------------------------------------------------------------------
 
 POOL = {
