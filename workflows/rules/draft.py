@@ -7,8 +7,10 @@
 Templates `thank_you_subject.txt.j2` and `thank_you_body.txt.j2` live in
 `workflows/templates/`; a file of the same name in the user's directory replaces one.
 Whatever a name, title, note or template contains, anything that goes into a header is one
-line without control characters, and the body holds no control characters but line breaks
-and tabs. The Message-ID derives from the idempotency key, so the draft can be found again.
+line without control characters or bidirectional overrides, and the body holds neither but
+line breaks and tabs; zero-width joiners and non-joiners (emoji sequences, Persian and Indic
+words) are kept in both. The Message-ID derives from the idempotency key, so the draft can be
+found again.
 """
 
 from __future__ import annotations
@@ -42,7 +44,10 @@ _MONTHS = (
 # Control characters, Unicode line/paragraph separators and bidi overrides never reach a header.
 _HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _BODY_NEWLINES = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
-_BODY_UNSAFE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_BODY_UNSAFE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Zero-width (non-)joiners are not "printable" to Python, yet they are part of the text: emoji
+# sequences (a family, a skin tone), Persian and Indic words. They are kept wherever text goes.
+_JOINERS = "\u200c\u200d"
 _TOPIC_SPLIT = re.compile(r"\s*(?::|\s[-\u2013\u2014|]\s)\s*")
 _TOPIC_PHRASE = re.compile(r"\s(?:about|on|re|regarding)\s+(?P<topic>.+)$", re.IGNORECASE)
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
@@ -72,7 +77,8 @@ def header_text(text: str, limit: int = MAX_HEADER_CHARS) -> str:
     The Gmail connector drops what is not printable too, so the subject a user sees in Gmail is
     exactly the one composed here.
     """
-    visible = "".join(c if c.isprintable() else " " for c in _HEADER_UNSAFE.sub(" ", text))
+    safe = _HEADER_UNSAFE.sub(" ", text)
+    visible = "".join(c if c.isprintable() or c in _JOINERS else " " for c in safe)
     line = " ".join(visible.split())
     # Literal "=?...?=" would be decoded by mail readers as an RFC 2047 encoded word.
     line = line.replace("=?", "= ?")
@@ -80,7 +86,8 @@ def header_text(text: str, limit: int = MAX_HEADER_CHARS) -> str:
 
 
 def body_text(text: str) -> str:
-    """`text` made safe for a plain-text body: `\\n` line breaks, no other control characters."""
+    """`text` made safe for a plain-text body: `\\n` line breaks, no other control characters
+    and no bidirectional overrides."""
     return _BODY_UNSAFE.sub("", _BODY_NEWLINES.sub("\n", text))
 
 
