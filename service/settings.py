@@ -156,7 +156,9 @@ class Settings(BaseSettings):
         description="Regular expression (case-insensitive) for informational interview titles.",
     )
     templates_dir: Path | None = Field(
-        default=None, description="Directory of Jinja2 templates overriding the built-in drafts."
+        default=None,
+        description="Directory of Jinja2 templates overriding the built-in drafts (sandboxed: "
+        "the draft's variables only).",
     )
     max_body_bytes: int = Field(
         default=1_048_576,

@@ -19,6 +19,7 @@ from service.logging import register_secret
 from service.settings import Settings, env_name
 from workflows.migrations import upgrade
 from workflows.rules.clock import Clock
+from workflows.rules.draft import template_environment
 from workflows.runtime import Runtime, WorkflowConfig
 from workflows.store.db import Database
 
@@ -99,7 +100,11 @@ def airtable_client(
 
 
 def build_runtime(settings: Settings, *, policy: RetryPolicy | None = None) -> Runtime:
-    """Everything the workflows need, from the settings (the store migrated on the way)."""
+    """Everything the workflows need, from the settings (the store migrated on the way).
+
+    The draft templates are checked first, so a refused custom template stops start-up.
+    """
+    template_environment(settings.templates_dir)  # cached: the runtime's drafts use this one
     return Runtime(
         db=open_database(settings),
         config=workflow_config(settings),
