@@ -129,15 +129,15 @@ def auth_google(
 ) -> None:
     """Authorize Followthrough with Google and save the credentials file.
 
-    Writes FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE (mode 0600), asking for the narrowest scopes:
-    contacts (read), calendar events (read), Gmail drafts, Tasks.
+    Asks for the narrowest scopes: contacts (read), calendar events (read), Gmail drafts,
+    Tasks. Writes the credentials (mode 0600) to FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE, by
+    default ~/.config/followthrough/google-credentials.json ($XDG_CONFIG_HOME/followthrough/
+    when XDG_CONFIG_HOME is set), where every other command reads them.
     """
     from connectors.google.auth import run_installed_app_flow
 
     settings = state_of(ctx).settings()
-    settings.require("google_credentials_file", command="auth google")
     target = settings.google_credentials_file
-    assert target is not None  # checked just above
     run_installed_app_flow(client_secrets, target, open_browser=not no_browser)
     typer.echo(f"Authorized; credentials saved to {target}")
 

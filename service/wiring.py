@@ -16,7 +16,7 @@ from connectors.errors import ConfigurationError
 from connectors.google.client import GoogleClient
 from connectors.policy import RetryPolicy
 from service.logging import register_secret
-from service.settings import Settings, env_name
+from service.settings import Settings
 from workflows.migrations import upgrade
 from workflows.rules.clock import Clock
 from workflows.rules.draft import template_environment
@@ -52,15 +52,13 @@ def open_database(settings: Settings) -> Database:
 
 
 def google_client(settings: Settings, policy: RetryPolicy | None = None) -> GoogleClient | None:
-    """The Google client when credentials are configured (their secrets registered first)."""
+    """The Google client when its credentials file exists (their secrets registered first);
+    None when the default file does not (Google not authorized yet)."""
     path = settings.google_credentials_file
-    if path is None:
-        return None
     if not path.is_file():
-        raise ConfigurationError(
-            f"{env_name('google_credentials_file')}: {path} does not exist; "
-            "run `followthrough auth google` to create it"
-        )
+        if not settings.google_credentials_chosen:
+            return None  # not authorized yet: the commands that need Google say so
+        raise ConfigurationError(settings.missing_google_credentials())
     _register_google_secrets(path)
     return GoogleClient(path, endpoint=settings.google_api_endpoint, policy=policy)
 

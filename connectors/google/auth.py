@@ -19,8 +19,10 @@ from typing import Any
 
 import google.auth.exceptions
 import google.auth.transport.requests
+import requests
 import structlog
 from google.oauth2.credentials import Credentials
+from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
 from connectors.errors import AuthorizationError, ConfigurationError, RetryLater
 from connectors.records import GoogleCredentials
@@ -238,7 +240,16 @@ def run_installed_app_flow(
             f"Cannot read the OAuth client secrets file {client_secrets_file} ({exc}); download it "
             "from the Google Cloud console (OAuth client of type Desktop app)."
         ) from exc
-    result = from_google_credentials(flow.run_local_server(port=port, open_browser=open_browser))
+    try:
+        granted = flow.run_local_server(port=port, open_browser=open_browser)
+    except OAuth2Error as exc:
+        raise AuthorizationError(
+            f"Google refused the authorization ({exc.error}: {exc.description}); check the OAuth "
+            f"client in {client_secrets_file}, then run `followthrough auth google` again."
+        ) from exc
+    except requests.RequestException as exc:
+        raise RetryLater("Could not reach Google's token endpoint; try again later.") from exc
+    result = from_google_credentials(granted)
     write_credentials_file(credentials_file, result)
     log.info(
         "google.authorized", credentials_file=str(credentials_file), scopes=list(result.scopes)

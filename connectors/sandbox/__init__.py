@@ -2,7 +2,8 @@
 
 One server (`connectors.sandbox.server.Sandbox`, or `python -m connectors.sandbox --fixture
 FILE --port PORT`) serves, on one base URL, Google's paths (`/calendar/v3/...`, `/v1/people/...`,
-`/gmail/v1/...`, `/tasks/v1/...`, the OAuth token endpoint `/token`), Airtable's (`/v0/...`, see
+`/gmail/v1/...`, `/tasks/v1/...`, the OAuth consent `/o/oauth2/auth` and token endpoint
+`/token`), Airtable's (`/v0/...`, see
 `connectors.sandbox.airtable`) and a control API under `/_sandbox/` (see
 `connectors.sandbox.control`). The real clients run against it unchanged: for
 google-api-python-client pass `client_options={"api_endpoint": url + "/calendar/v3/"}` for
@@ -16,8 +17,10 @@ the sandbox.
 
 Known differences from the real Google APIs (the Airtable part lists its own in its module):
 
-- OAuth: only the refresh_token grant; one client, one refresh token; scopes are not checked
-  (every access token may call every API); http:// push addresses are accepted.
+- OAuth: the authorization_code (installed-app flow, PKCE) and refresh_token grants; consent
+  is given at once, with no page, for every scope asked (scopes other than Followthrough's are
+  refused); one client, one refresh token; scopes are not checked on API calls (every access
+  token may call every API); http:// push addresses are accepted.
 - Errors: Calendar, Gmail and Tasks errors carry the legacy `errors` array and a `status`;
   People errors carry `status` and ErrorInfo `details`. Messages for rarely seen bad requests
   are close paraphrases, with the right status and reason. Unknown query parameters are ignored
