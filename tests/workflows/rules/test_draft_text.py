@@ -1,5 +1,6 @@
 """What the draft's text keeps and drops: joiners survive, overrides and controls do not, and
-the Subject and To headers hold exactly to their length limit."""
+the Subject and To name (100 characters) and a quoted note line (1,000) hold exactly to their
+limits."""
 
 from __future__ import annotations
 
@@ -105,6 +106,15 @@ def test_a_to_name_one_past_the_limit_is_cut_to_the_limit_with_an_ellipsis() -> 
 
     assert to.display_name == "D" * (LIMIT - 1) + "\u2026"
     assert to.addr_spec == "jane.doe@acme.com"
+
+
+def test_a_note_line_is_quoted_whole_up_to_a_thousand_characters_and_cut_past_them() -> None:
+    whole, long = "w" * 1000, "x" * 1001
+
+    body = as_sent(compose_thank_you(thank_you(insights=(whole, long), todos=()))).get_content()
+
+    assert f'- "{whole}"' in body
+    assert f'- "{"x" * 999}\u2026"' in body
 
 
 words = st.lists(
