@@ -109,7 +109,7 @@ class OAuthServer:
         self.tokens = dict.fromkeys(self.tokens, past)
 
     def token_endpoint(self, request: Request) -> Response:
-        """The refresh_token grant; other grants and bad credentials fail like Google's."""
+        """The refresh_token and authorization_code grants; others fail as Google's do."""
         form = _form(request)
         grant = form.get("grant_type", "")
         if grant not in ("refresh_token", "authorization_code"):
