@@ -35,7 +35,9 @@ def run(
     """Run the whole service in one process: web app, worker threads and scheduler.
 
     The embedded shape: SQLite and an in-process broker by default. SIGTERM finishes in-flight
-    work; due work lives in the database, so a crash loses nothing.
+    work; due work lives in the database, so a crash loses nothing. Google's credentials are
+    read where `followthrough auth google` wrote them (FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE,
+    by default ~/.config/followthrough/google-credentials.json).
     """
     settings = state_of(ctx).settings()
     settings.require_for("run")

@@ -129,14 +129,16 @@ def auth_google(
 ) -> None:
     """Authorize Followthrough with Google and save the credentials file.
 
-    Writes FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE (mode 0600), asking for the narrowest scopes:
-    contacts (read), calendar events (read), Gmail drafts, Tasks. Contacts and Tasks may be
-    left unticked (that feature is then off); calendar events and Gmail drafts are needed.
+    Writes the credentials (mode 0600) to FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE, by default
+    ~/.config/followthrough/google-credentials.json ($XDG_CONFIG_HOME/followthrough/ when
+    XDG_CONFIG_HOME is set), where every other command reads them. Asks for the narrowest
+    scopes: contacts (read), calendar events (read), Gmail drafts, Tasks. Contacts and Tasks
+    may be left unticked (that feature is then off); calendar events and Gmail drafts are
+    needed.
     """
     from connectors.google.consent import features_off, run_installed_app_flow
 
     settings = state_of(ctx).settings()
-    settings.require("google_credentials_file", command="auth google")
     target = settings.google_credentials_file
     assert target is not None  # checked just above
     granted = run_installed_app_flow(client_secrets, target, open_browser=not no_browser)

@@ -72,13 +72,6 @@ def _google(settings: Settings) -> Iterator[Check]:
     from connectors.google.consent import SCOPE_USES
 
     path = settings.google_credentials_file
-    if path is None:
-        yield Check(
-            "Google credentials",
-            False,
-            f"{env_name('google_credentials_file')} is not set; run `followthrough auth google`",
-        )
-        return
     found = _guarded("Google credentials", lambda: _read(path, read_credentials_file))
     yield from found
     if not found[0].ok:

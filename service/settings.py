@@ -10,6 +10,7 @@ wins over the file, so a deployment can override one value without editing it.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import tomllib
 import zoneinfo
@@ -41,6 +42,15 @@ def child_environment(base: Mapping[str, str], settings: Mapping[str, str]) -> d
     env = {name: value for name, value in base.items() if not name.startswith(ENV_PREFIX)}
     env.update({env_name(field): value for field, value in settings.items()})
     return env
+
+
+def default_google_credentials_file() -> Path:
+    """Where `auth google` writes Google's credentials and every command reads them, unless
+    GOOGLE_CREDENTIALS_FILE says otherwise: followthrough/google-credentials.json in the user's
+    config directory ($XDG_CONFIG_HOME when it is an absolute path, else ~/.config)."""
+    config_home = Path(os.environ.get("XDG_CONFIG_HOME") or "")
+    base = config_home if config_home.is_absolute() else Path.home() / ".config"
+    return base / "followthrough" / "google-credentials.json"
 
 
 def _default_database_url() -> str:
@@ -79,9 +89,11 @@ class Settings(BaseSettings):
         description="Redis for the shared Airtable rate limit when BROKER_URL is amqp://.",
     )
     account: str = Field(default="default", description="The account this process serves.")
-    google_credentials_file: Path | None = Field(
-        default=None,
-        description="Authorized-user credentials JSON written by `followthrough auth google`.",
+    google_credentials_file: Path = Field(
+        default_factory=default_google_credentials_file,
+        description="Google's authorized-user credentials JSON: `followthrough auth google` "
+        "writes it, every command reads it (default: "
+        "~/.config/followthrough/google-credentials.json, under $XDG_CONFIG_HOME when set).",
     )
     google_api_endpoint: str | None = Field(
         default=None, description="Base URL for all Google APIs (the sandbox's URL); empty: Google."
@@ -158,7 +170,9 @@ class Settings(BaseSettings):
         description="Regular expression (case-insensitive) for informational interview titles.",
     )
     templates_dir: Path | None = Field(
-        default=None, description="Directory of Jinja2 templates overriding the built-in drafts."
+        default=None,
+        description="Directory of Jinja2 templates overriding the built-in drafts (sandboxed: "
+        "the draft's variables only).",
     )
     max_body_bytes: int = Field(
         default=1_048_576,
@@ -186,7 +200,6 @@ class Settings(BaseSettings):
 
     @field_validator(
         "redis_url",
-        "google_credentials_file",
         "google_api_endpoint",
         "airtable_token",
         "airtable_base_id",
@@ -201,6 +214,11 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("google_credentials_file", mode="before")
+    @classmethod
+    def _credentials_default(cls, value: Any) -> Any:
+        return default_google_credentials_file() if value in ("", None) else value
 
     @field_validator("database_url")
     @classmethod
@@ -292,27 +310,38 @@ class Settings(BaseSettings):
         """The secrets this object holds, for the log redactor."""
         return [self.airtable_token.get_secret_value()] if self.airtable_token else []
 
+    @property
+    def google_credentials_chosen(self) -> bool:
+        """True when GOOGLE_CREDENTIALS_FILE was set (not the default path)."""
+        return "google_credentials_file" in self.model_fields_set
+
+    def missing_google_credentials(self) -> str:
+        """What to do when the credentials file does not exist (naming the file and setting)."""
+        path, name = self.google_credentials_file, env_name("google_credentials_file")
+        if self.google_credentials_chosen:
+            return f"{name}: {path} does not exist; run `followthrough auth google` to create it"
+        return (
+            f"Google is not authorized: {path} (the default of {name}) does not exist; run "
+            f"`followthrough auth google` to write it there, or set {name} to your credentials file"
+        )
+
     def require(self, *names: str, command: str | None = None) -> None:
-        """Raise one ConfigurationError naming every setting among `names` that is not set."""
+        """Raise one ConfigurationError naming every setting among `names` that is not set
+        (the Google credentials: whose file does not exist)."""
         problems = [
             f"{env_name(name)} is not set ({_description(name)})"
             for name in names
             if getattr(self, name) is None
         ]
+        if "google_credentials_file" in names and not self.google_credentials_file.is_file():
+            problems.insert(0, self.missing_google_credentials())
         if problems:
             doing = f"`followthrough {command}` needs: " if command else ""
             raise ConfigurationError(doing + "; ".join(problems))
 
     def require_for(self, command: str) -> None:
         """Check the settings `command` (e.g. "run", "airtable init") cannot work without."""
-        names = COMMAND_REQUIREMENTS.get(command, ())
-        self.require(*names, command=command)
-        credentials = self.google_credentials_file
-        if "google_credentials_file" in names and credentials and not credentials.is_file():
-            raise ConfigurationError(
-                f"{env_name('google_credentials_file')}: {credentials} does not exist; "
-                "run `followthrough auth google` to create it"
-            )
+        self.require(*COMMAND_REQUIREMENTS.get(command, ()), command=command)
 
 
 _GOOGLE = ("google_credentials_file",)

@@ -20,6 +20,7 @@ from service.logging import register_secret
 from service.settings import Settings, env_name
 from workflows.migrations import upgrade
 from workflows.rules.clock import Clock
+from workflows.rules.draft import template_environment
 from workflows.runtime import Runtime, WorkflowConfig
 from workflows.store.db import Database
 
@@ -52,15 +53,13 @@ def open_database(settings: Settings) -> Database:
 
 
 def google_client(settings: Settings, policy: RetryPolicy | None = None) -> GoogleClient | None:
-    """The Google client when credentials are configured (their secrets registered first)."""
+    """The Google client when its credentials file exists (their secrets registered first);
+    None when the default file does not (Google not authorized yet)."""
     path = settings.google_credentials_file
-    if path is None:
-        return None
     if not path.is_file():
-        raise ConfigurationError(
-            f"{env_name('google_credentials_file')}: {path} does not exist; "
-            "run `followthrough auth google` to create it"
-        )
+        if not settings.google_credentials_chosen:
+            return None  # not authorized yet: the commands that need Google say so
+        raise ConfigurationError(settings.missing_google_credentials())
     _register_google_secrets(path)
     client = GoogleClient(path, endpoint=settings.google_api_endpoint, policy=policy)
     if settings.tasks_sink != "airtable" and not client.allows(TASKS_SCOPE):
@@ -108,7 +107,11 @@ def airtable_client(
 
 
 def build_runtime(settings: Settings, *, policy: RetryPolicy | None = None) -> Runtime:
-    """Everything the workflows need, from the settings (the store migrated on the way)."""
+    """Everything the workflows need, from the settings (the store migrated on the way).
+
+    The draft templates are checked first, so a refused custom template stops start-up.
+    """
+    template_environment(settings.templates_dir)  # cached: the runtime's drafts use this one
     return Runtime(
         db=open_database(settings),
         config=workflow_config(settings),

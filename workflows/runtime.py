@@ -116,8 +116,9 @@ class Runtime:
         """The Google client; a clear error when Google is not configured."""
         if self.google is None:
             raise ConfigurationError(
-                "Google is not connected: set FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE "
-                "(run `followthrough auth google` to create it)"
+                "Google is not connected: run `followthrough auth google` (it writes the "
+                "credentials where Followthrough reads them), or set "
+                "FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE to your credentials file"
             )
         return self.google
 

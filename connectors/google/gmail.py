@@ -27,6 +27,9 @@ log = structlog.get_logger(__name__)
 # Fold only at RFC 5322's hard limit: the stdlib's folding of shorter lines can leave specials
 # of a display name unquoted and put a stray space into a subject.
 _POLICY = SMTP.clone(max_line_length=998)
+# Zero-width (non-)joiners are not "printable" to Python but belong to emoji sequences and to
+# Persian and Indic words: a header keeps them.
+_JOINERS = "\u200c\u200d"
 
 
 class GmailClient:
@@ -120,7 +123,7 @@ def _one_line(text: str) -> str:
 
     A literal "=?" is split too: mail readers would decode it as an RFC 2047 encoded word.
     """
-    printable = "".join(c if c.isprintable() else " " for c in text)
+    printable = "".join(c if c.isprintable() or c in _JOINERS else " " for c in text)
     return " ".join(printable.split()).replace("=?", "= ?")
 
 

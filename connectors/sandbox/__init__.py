@@ -2,7 +2,8 @@
 
 One server (`connectors.sandbox.server.Sandbox`, or `python -m connectors.sandbox --fixture
 FILE --port PORT`) serves, on one base URL, Google's paths (`/calendar/v3/...`, `/v1/people/...`,
-`/gmail/v1/...`, `/tasks/v1/...`, the OAuth token endpoint `/token`), Airtable's (`/v0/...`, see
+`/gmail/v1/...`, `/tasks/v1/...`, the OAuth consent `/o/oauth2/auth` and token endpoint
+`/token`), Airtable's (`/v0/...`, see
 `connectors.sandbox.airtable`) and a control API under `/_sandbox/` (see
 `connectors.sandbox.control`). The real clients run against it unchanged: for
 google-api-python-client pass `client_options={"api_endpoint": url + "/calendar/v3/"}` for

@@ -69,6 +69,18 @@ class OAuthServer:
         router.add("GET", "/o/oauth2/auth", self.consent_screen, name="oauth.auth", api="oauth")
         router.add("POST", "/token", self.token_endpoint, name="oauth.token", api="oauth")
 
+    def client_secrets(self, base_url: str) -> dict[str, object]:
+        """The OAuth client JSON (type Desktop app) as the Google Cloud console downloads it."""
+        return {
+            "installed": {
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "auth_uri": f"{base_url}/o/oauth2/auth",
+                "token_uri": f"{base_url}/token",
+                "redirect_uris": ["http://localhost"],
+            }
+        }
+
     def issue(self, scopes: tuple[str, ...] = SCOPES) -> tuple[str, float]:
         """A fresh access token for `scopes` and its expiry (epoch seconds)."""
         token = "ya29.sandbox-" + secrets.token_urlsafe(24)

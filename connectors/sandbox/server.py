@@ -184,6 +184,10 @@ class Sandbox(SandboxControl):
             "expiry": dt.datetime.fromtimestamp(expiry, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
 
+    def google_client_secrets(self) -> dict[str, Any]:
+        """The OAuth client JSON (Desktop app) for `followthrough auth google --client-secrets`."""
+        return self.oauth.client_secrets(self.url)
+
     @property
     def airtable_token(self) -> str:
         """The personal access token the Airtable part accepts."""

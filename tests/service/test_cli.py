@@ -211,10 +211,12 @@ def test_sandbox_prints_the_settings_that_point_at_it(
     assert sandbox.wait(timeout=15) == 0
 
 
-def test_auth_google_says_where_to_save_the_credentials(tmp_path: Path) -> None:
+def test_auth_google_with_an_unusable_client_file_says_where_to_get_one(tmp_path: Path) -> None:
+    # (Where the credentials go without the setting: tests/service/test_cli_auth_google.py.)
     (tmp_path / "client.json").write_text("{}")
 
     result = followthrough(tmp_path, "auth", "google", "--client-secrets", "client.json")
 
     assert result.returncode == 3
-    assert "FOLLOWTHROUGH_GOOGLE_CREDENTIALS_FILE is not set" in result.stderr
+    [line] = result.stderr.splitlines()
+    assert "client.json" in line and "Google Cloud console" in line

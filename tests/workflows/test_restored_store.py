@@ -50,7 +50,8 @@ def _new_store(
     sandbox: Sandbox, make_runtime: RuntimeFactory, tmp_path: Path, name: str = "new.db"
 ) -> Any:
     url = f"sqlite:///{tmp_path / name}"
-    return fast(make_runtime(sandbox, now=at(2026, 3, 2, 13), database_url=url, init=False), sandbox)
+    runtime = make_runtime(sandbox, now=at(2026, 3, 2, 13), database_url=url, init=False)
+    return fast(runtime, sandbox)
 
 
 def test_a_new_database_redoes_nothing_the_base_says_is_done(

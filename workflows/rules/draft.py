@@ -5,10 +5,14 @@
     topic_of(title, pattern) -> str | None          # "Coffee chat: data eng at Acme" -> topic
 
 Templates `thank_you_subject.txt.j2` and `thank_you_body.txt.j2` live in
-`workflows/templates/`; a file of the same name in the user's directory replaces one.
+`workflows/templates/`; a file of the same name in the user's directory replaces one. They
+run in Jinja's immutable sandbox and see only the draft's variables (`TEMPLATE_VARIABLES`):
+`template_environment` refuses, naming the file, a template that asks for anything else.
 Whatever a name, title, note or template contains, anything that goes into a header is one
-line without control characters, and the body holds no control characters but line breaks
-and tabs. The Message-ID derives from the idempotency key, so the draft can be found again.
+line without control characters or bidirectional overrides, and the body holds neither but
+line breaks and tabs; zero-width joiners and non-joiners (emoji sequences, Persian and Indic
+words) are kept in both. The Message-ID derives from the idempotency key, so the draft can be
+found again.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from jinja2 import meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from connectors.errors import ConfigurationError, SkipRecord
 from connectors.records import DraftMessage
@@ -42,7 +48,10 @@ _MONTHS = (
 # Control characters, Unicode line/paragraph separators and bidi overrides never reach a header.
 _HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _BODY_NEWLINES = re.compile(r"\r\n|[\r\u2028\u2029\x85\x0b\x0c]")
-_BODY_UNSAFE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_BODY_UNSAFE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Zero-width (non-)joiners are not "printable" to Python, yet they are part of the text: emoji
+# sequences (a family, a skin tone), Persian and Indic words. They are kept wherever text goes.
+_JOINERS = "\u200c\u200d"
 _TOPIC_SPLIT = re.compile(r"\s*(?::|\s[-\u2013\u2014|]\s)\s*")
 _TOPIC_PHRASE = re.compile(r"\s(?:about|on|re|regarding)\s+(?P<topic>.+)$", re.IGNORECASE)
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
@@ -72,7 +81,8 @@ def header_text(text: str, limit: int = MAX_HEADER_CHARS) -> str:
     The Gmail connector drops what is not printable too, so the subject a user sees in Gmail is
     exactly the one composed here.
     """
-    visible = "".join(c if c.isprintable() else " " for c in _HEADER_UNSAFE.sub(" ", text))
+    safe = _HEADER_UNSAFE.sub(" ", text)
+    visible = "".join(c if c.isprintable() or c in _JOINERS else " " for c in safe)
     line = " ".join(visible.split())
     # Literal "=?...?=" would be decoded by mail readers as an RFC 2047 encoded word.
     line = line.replace("=?", "= ?")
@@ -80,7 +90,8 @@ def header_text(text: str, limit: int = MAX_HEADER_CHARS) -> str:
 
 
 def body_text(text: str) -> str:
-    """`text` made safe for a plain-text body: `\\n` line breaks, no other control characters."""
+    """`text` made safe for a plain-text body: `\\n` line breaks, no other control characters
+    and no bidirectional overrides."""
     return _BODY_UNSAFE.sub("", _BODY_NEWLINES.sub("\n", text))
 
 
@@ -120,18 +131,80 @@ def topic_of(
 
 @lru_cache(maxsize=8)
 def template_environment(user_dir: str | Path | None = None) -> jinja2.Environment:
-    """The Jinja2 environment: templates in `user_dir` first, then the packaged defaults."""
+    """The sandboxed Jinja2 environment: templates in `user_dir` first, then the defaults.
+
+    A template sees the draft's variables and Jinja's filters, nothing else: no globals
+    (range, cycler, namespace...), no attribute starting with "_". The user's templates are
+    checked here, so a bad one stops start-up (ConfigurationError naming the file).
+    """
     loaders: list[jinja2.BaseLoader] = []
     if user_dir:
         loaders.append(jinja2.FileSystemLoader(str(user_dir)))
     loaders.append(jinja2.PackageLoader("workflows", "templates"))
-    return jinja2.Environment(
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=False,  # plain-text email, not HTML
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+    )
+    env.globals.clear()
+    for name in (SUBJECT_TEMPLATE, BODY_TEMPLATE):
+        _check_template(env, name)
+    return env
+
+
+def _check_template(env: jinja2.Environment, name: str) -> None:
+    """Refuse a template that names what a draft does not have, reaches for "_" attributes,
+    or fails on a sample meeting whose every variable is filled in."""
+    try:
+        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        tree = env.parse(source, name)
+        unknown = sorted(meta.find_undeclared_variables(tree) - TEMPLATE_VARIABLES)
+        if unknown:
+            known = ", ".join(sorted(TEMPLATE_VARIABLES))
+            why = f"it uses {', '.join(unknown)}, which a draft does not have (it has {known})"
+            raise _refused(env, name, why)
+        if hidden := _hidden_names(tree):
+            why = f"it reaches for {', '.join(hidden)}, which templates may not use"
+            raise _refused(env, name, why)
+    except jinja2.TemplateError as exc:
+        raise _refused(env, name, _reason(exc)) from None
+    _render(env, name, _template_vars(SAMPLE_MEETING, None))
+
+
+def _hidden_names(tree: nodes.Template) -> list[str]:
+    """Python internals a template names: attributes starting with "_", strings with "__"."""
+    found = {node.attr for node in tree.find_all(nodes.Getattr) if node.attr.startswith("_")}
+    found |= {
+        node.value
+        for node in tree.find_all(nodes.Const)
+        if isinstance(node.value, str) and node.value.startswith("__")
+    }
+    return sorted(found)
+
+
+def _template_file(env: jinja2.Environment, name: str) -> str:
+    """The file a template name resolves to (the user's, or the packaged default)."""
+    try:
+        _, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+    except jinja2.TemplateNotFound:
+        return name
+    return filename or name
+
+
+def _reason(error: jinja2.TemplateError) -> str:
+    """What Jinja said, on one line, with the line number when it knows one."""
+    message = " ".join(str(error.message or type(error).__name__).split()).rstrip(".")
+    line = getattr(error, "lineno", None)
+    return f"line {line}: {message}" if line else message
+
+
+def _refused(env: jinja2.Environment, name: str, why: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"the thank-you template {_template_file(env, name)} is refused: {why}; fix it, or "
+        "delete it to use the default"
     )
 
 
@@ -156,6 +229,23 @@ def _template_vars(item: ThankYouInput, pattern: re.Pattern[str] | None) -> dict
     }
 
 
+SAMPLE_MEETING = ThankYouInput(
+    key="sample",
+    contact_email="ada@example.com",
+    contact_name="Ada Lovelace",
+    first_name="Ada",
+    meeting_title="Coffee chat: analytical engines",
+    meeting_start=dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC),
+    zone=dt.UTC,
+    sender_name="Sam Seeker",
+    insights=("start with the data model",),
+    todos=("send the article on engines",),
+)
+"""A meeting whose every variable is filled in: each user template is rendered once on it."""
+TEMPLATE_VARIABLES = frozenset(_template_vars(SAMPLE_MEETING, None))
+"""The only names a template can use."""
+
+
 def _address(email: str, what: str) -> str:
     address = plain_address(email)
     if not looks_like_email(address):
@@ -173,10 +263,7 @@ def _render(env: jinja2.Environment, name: str, variables: dict[str, object]) ->
     try:
         return env.get_template(name).render(variables)
     except jinja2.TemplateError as exc:
-        raise ConfigurationError(
-            f"the thank-you template {name} cannot be rendered ({exc}); fix it in your"
-            " templates directory, or delete it there to use the default"
-        ) from exc
+        raise _refused(env, name, _reason(exc)) from None
 
 
 def compose_thank_you(
