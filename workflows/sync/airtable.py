@@ -50,7 +50,7 @@ from workflows.store.followups import followup_by_airtable_id, set_status
 from workflows.store.meetings import meeting_by_airtable_id
 from workflows.store.models import Person, WebhookChannel
 from workflows.store.people import PeopleBatch, forget_airtable_record
-from workflows.store.webhooks import channels, delete_channel, save_channel
+from workflows.store.webhooks import channels, delete_channel, find_channel, save_channel
 from workflows.sync.report import SyncReport
 from workflows.work import NOTES_CHANGED, PROGRESS_DONE
 
@@ -164,7 +164,7 @@ def _notifies_elsewhere(runtime: Runtime, client: AirtableClient, channel: Webho
         found = [h for h in list_webhooks(client) if h.webhook_id == channel.channel_id]
         if found and found[0].notification_url == url:
             with runtime.db.transaction() as session:
-                row = session.get(WebhookChannel, channel.id)
+                row = find_channel(session, PROVIDER, channel.channel_id, account=runtime.account)
                 if row is not None:
                     row.address = url
             return False
@@ -184,7 +184,7 @@ def _move(
     _incremental(runtime, client, channel, report)
     with runtime.db.transaction() as session:
         _save(runtime, session, registration, client.base_id)
-        delete_channel(session, PROVIDER, channel.channel_id)
+        delete_channel(session, PROVIDER, channel.channel_id, account=runtime.account)
         clear_cursor(session, _cursor_name(channel.channel_id), account=runtime.account)
         clear_cursor(session, WEBHOOKS_BEFORE, account=runtime.account)
     delete_webhook(client, channel.channel_id)
@@ -353,7 +353,7 @@ def _keep_alive(runtime: Runtime, client: AirtableClient, channel: WebhookChanne
         return
     expiry = refresh_webhook(client, channel.channel_id)
     with runtime.db.transaction() as session:
-        row = session.get(WebhookChannel, channel.id)
+        row = find_channel(session, PROVIDER, channel.channel_id, account=runtime.account)
         if row is not None:
             row.expires_at = expiry
 
@@ -361,5 +361,5 @@ def _keep_alive(runtime: Runtime, client: AirtableClient, channel: WebhookChanne
 def _forget_channel(runtime: Runtime, client: AirtableClient, channel: WebhookChannel) -> None:
     delete_webhook(client, channel.channel_id)
     with runtime.db.transaction() as session:
-        delete_channel(session, PROVIDER, channel.channel_id)
+        delete_channel(session, PROVIDER, channel.channel_id, account=runtime.account)
         clear_cursor(session, _cursor_name(channel.channel_id), account=runtime.account)
