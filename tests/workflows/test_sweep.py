@@ -29,6 +29,7 @@ from workflows.passes import PassReport, run_due
 from workflows.rules.clock import Clock
 from workflows.runtime import Runtime, WorkflowConfig
 from workflows.store import due
+from workflows.store.base import Base
 from workflows.store.db import Database
 from workflows.store.models import DueWork
 from workflows.sweep import FINISHED_KEPT_FOR, purge_finished
@@ -37,11 +38,20 @@ ADA = "ada@analytical.example"
 DAYS = 365
 EVERY = 14  # a coffee chat a fortnight
 ROWS_PER_CHAT = 2  # its completion, and its row written to Airtable while still ahead
+PER_CHAT = {"events", "meetings", "followups", "effects"}  # what the user did: one row a chat
 
 
 def _due_rows(runtime: Runtime) -> int:
     with runtime.db.read() as session:
         return int(session.scalar(sa.select(sa.func.count()).select_from(DueWork)) or 0)
+
+
+def _table_rows(runtime: Runtime) -> dict[str, int]:
+    with runtime.db.read() as session:
+        return {
+            name: int(session.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
+            for name, table in Base.metadata.tables.items()
+        }
 
 
 def _sweep(runtime: Runtime, now: dt.datetime) -> None:
@@ -75,10 +85,17 @@ def test_a_year_of_daily_sweeps_keeps_due_work_bounded_and_redoes_nothing(
         else:
             _sweep(runtime, today)
         rows.append(_due_rows(runtime))
+        if day == DAYS // 2:
+            midyear = _table_rows(runtime)
 
     # Then the due-work table never held more than a few weeks of chats, however long it ran
     bound = ROWS_PER_CHAT * (FINISHED_KEPT_FOR.days // EVERY + 2)
     assert max(rows) <= bound < ROWS_PER_CHAT * chats, rows
+    # and every other table grew with the chats (one row each) or not at all
+    tables = _table_rows(runtime)
+    assert all(tables[name] == chats for name in PER_CHAT), tables
+    bookkeeping = set(tables) - PER_CHAT - {"due_work"}
+    assert {n: tables[n] for n in bookkeeping} == {n: midyear[n] for n in bookkeeping}
     # and every chat had one thank-you draft and one Thank-you follow-up, none made twice
     assert len(drafts(sandbox)) == chats
     assert len(followups(sandbox, "Thank-you")) == chats
