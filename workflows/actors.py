@@ -6,9 +6,10 @@ use. Every actor reads the process's runtime with `workflows.runtime.current()`.
 
     sync(sources)        sync the named sources (all by default, in order), then sweep
     fetch_airtable(id)   read an Airtable webhook's new payloads (a sync of `airtable`)
-    sweep()              claim what is due, enqueue `run_due` per kind in batches; reminders
+    sweep()              claim what is due, enqueue `run_due` per kind in batches; reminders;
+                         old finished work purged once a day
     run_due(kind, keys)  run due items of one kind together (their Airtable writes batched);
-                         a duplicate or late message finds them done
+                         a duplicate or late message finds them done (or purged)
     renew_channels()     open or renew the Calendar push channel before it expires
 
 The database is the source of truth (DESIGN.md, "Reliability model"): a lost message
@@ -33,7 +34,7 @@ from workflows.facts import clear_fact, get_fact, set_fact
 from workflows.progress import create_reminders
 from workflows.runtime import Runtime, current
 from workflows.store.lease import acquire_lease, release_lease
-from workflows.sweep import claim, find, run_batch
+from workflows.sweep import claim, find, purge_finished, run_batch
 from workflows.sync import SOURCES, sync_source
 
 log = structlog.get_logger(__name__)
@@ -152,7 +153,8 @@ def _take(runtime: Runtime, request: str, lease: str, holder: str) -> bool:
 
 
 def do_sweep(run_due: AnyActor) -> int:
-    """Claim the work due now, enqueue it in batches of one kind, create due reminders."""
+    """Claim the work due now, enqueue it in batches of one kind, create due reminders, and
+    purge old finished work once a day."""
     runtime = current()
     items = claim(runtime, limit=SWEEP_LIMIT)
     by_kind: dict[str, list[str]] = defaultdict(list)
@@ -165,6 +167,7 @@ def do_sweep(run_due: AnyActor) -> int:
         create_reminders(runtime)
     except FollowthroughError as exc:  # the next sweep tries again; the items are sent already
         log.warning("reminders.failed", error=type(exc).__name__, reason=str(exc))
+    purge_finished(runtime)
     if items:
         log.info("sweep.enqueued", count=len(items))
     return len(items)

@@ -93,7 +93,7 @@ def _open(runtime: Runtime, address: str) -> str:
         )
     except Exception:
         with runtime.db.transaction() as session:
-            delete_channel(session, CALENDAR_PROVIDER, channel_id)
+            delete_channel(session, CALENDAR_PROVIDER, channel_id, account=runtime.account)
         raise
     with runtime.db.transaction() as session:
         save_channel(
@@ -124,25 +124,25 @@ def _stop(runtime: Runtime, channel: WebhookChannel) -> None:
                 reason=str(exc),
             )
     with runtime.db.transaction() as session:
-        delete_channel(session, CALENDAR_PROVIDER, channel.channel_id)
+        delete_channel(session, CALENDAR_PROVIDER, channel.channel_id, account=runtime.account)
     log.info("calendar.channel_stopped", channel_id=channel.channel_id)
 
 
-def calendar_channel_token(db: Database, channel_id: str) -> str | None:
-    """The token of the Calendar channel `channel_id`, or None for a channel we do not know."""
+def calendar_channel_token(db: Database, channel_id: str, *, account: str) -> str | None:
+    """The token of the account's Calendar channel `channel_id` (None: not one of its own)."""
     if not channel_id:
         return None
     with db.read() as session:
-        row = find_channel(session, CALENDAR_PROVIDER, channel_id)
+        row = find_channel(session, CALENDAR_PROVIDER, channel_id, account=account)
         return row.token if row is not None and row.token else None
 
 
-def airtable_mac_secret(db: Database, webhook_id: str) -> bytes | None:
-    """The decoded MAC secret of the Airtable webhook `webhook_id`, or None when unknown."""
+def airtable_mac_secret(db: Database, webhook_id: str, *, account: str) -> bytes | None:
+    """The decoded MAC secret of the account's Airtable webhook `webhook_id` (None: unknown)."""
     if not webhook_id:
         return None
     with db.read() as session:
-        row = find_channel(session, AIRTABLE_PROVIDER, webhook_id)
+        row = find_channel(session, AIRTABLE_PROVIDER, webhook_id, account=account)
         secret = row.mac_secret if row is not None else None
     if not secret:
         return None

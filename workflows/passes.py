@@ -17,7 +17,7 @@ import structlog
 from connectors.errors import FollowthroughError, ResyncRequired, UserActionRequired
 from workflows.progress import create_reminders
 from workflows.runtime import Runtime
-from workflows.sweep import Done, claim, run_batch
+from workflows.sweep import Done, claim, purge_finished, run_batch
 from workflows.sync import CALENDAR, SOURCES, SyncReport, stages, sync_source
 from workflows.sync.airtable import read_back_own_writes
 from workflows.sync.reconsider import reconsider_events
@@ -98,7 +98,8 @@ def _together(
 
 
 def run_due(runtime: Runtime, report: PassReport) -> None:
-    """Run everything due now, inline, until nothing is left (bounded).
+    """Run everything due now, inline, until nothing is left (bounded); create the reminders
+    due, and purge old finished work once a day.
 
     A round that failed ends the pass's work: what failed is due again at once, and
     running it again in the same breath would only hammer a service that is down.
@@ -120,6 +121,7 @@ def run_due(runtime: Runtime, report: PassReport) -> None:
         report.reminders = create_reminders(runtime)
     except FollowthroughError as exc:
         report.fail("reminders", exc)
+    purge_finished(runtime)
 
 
 def run_once(runtime: Runtime, sources: list[str] | None = None) -> PassReport:

@@ -3,6 +3,14 @@
 The sweep is the safety net under every fast path (DESIGN.md, "Reliability model"): a
 restart, a lost message or a dead broker delays work by at most one sweep interval plus a
 claim's lease, and never loses it.
+
+Finished work is kept for FINISHED_KEPT_FOR after it fell due, then purged, once a day
+(`purge_finished`), so the due-work table holds what is pending plus a few weeks of history
+however long the service runs. No handler needs a purged row: each looks at the domain
+before acting (a completed meeting is settled, a draft's key is in the effects ledger), so a
+duplicate message finds nothing to do, and work scheduled again under the same key is judged
+afresh. The effects ledger is never purged: it is the exactly-once record, one row per draft,
+task or follow-up ever made, growing with what the user did, not with time or passes.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import structlog
 from connectors.errors import SkipRecord, UserActionRequired
 from workflows import work
 from workflows.completion import Outcome, complete_many
+from workflows.facts import get_fact, set_fact
 from workflows.progress import progress_done
 from workflows.revisions import notes_changed, record_meetings
 from workflows.runtime import Runtime
@@ -27,6 +36,9 @@ from workflows.store.status import log_error
 log = structlog.get_logger(__name__)
 
 USER_ACTION_RETRY = dt.timedelta(minutes=15)
+FINISHED_KEPT_FOR = dt.timedelta(days=30)
+"""Finished due work is purged this long after it fell due (on the domain clock)."""
+PURGED_ON = "fact:due_work_purged_on"
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,21 @@ def claim(runtime: Runtime, *, limit: int = 100) -> list[DueItem]:
             account=runtime.account,
             claim_for=runtime.config.claim_for,
         )
+
+
+def purge_finished(runtime: Runtime) -> int:
+    """Delete the account's work finished and due more than FINISHED_KEPT_FOR ago, at most
+    once a (domain) day; otherwise one read. Returns how many rows went."""
+    now = runtime.now()
+    today = now.date().isoformat()
+    with runtime.db.read() as session:
+        if get_fact(session, PURGED_ON, account=runtime.account) == today:
+            return 0
+    with runtime.db.transaction() as session:
+        purged = due.purge_done(session, now - FINISHED_KEPT_FOR, account=runtime.account)
+        set_fact(session, PURGED_ON, today, account=runtime.account)
+    log.info("due.purged", count=purged, kept_days=FINISHED_KEPT_FOR.days)
+    return purged
 
 
 def find(runtime: Runtime, kind: str, key: str) -> DueItem | None:

@@ -22,8 +22,8 @@ READS = frozenset(
 WRITES = frozenset(
     {
         "reset_requests", "set_latency", "set_error_rate", "fail_next", "drop_next_writes",
-        "set_ambiguous_rate", "clear_faults", "expire_access_tokens", "revoke_refresh_token",
-        "expire_sync_tokens", "set_access_token_lifetime", "set_consent",
+        "cut_next_replies", "set_ambiguous_rate", "clear_faults", "expire_access_tokens",
+        "revoke_refresh_token", "expire_sync_tokens", "set_access_token_lifetime", "set_consent",
         "add_event", "update_event", "move_event", "cancel_event", "set_page_limits",
         "add_contact", "update_contact", "delete_contact", "rename_contact", "mark_draft_sent",
     }
@@ -85,6 +85,12 @@ class SandboxControl:
         """Apply the next `times` matching writes but close the connection before answering."""
         with self.lock:
             self.faults.ambiguous.append(Countdown(target, int(times)))
+
+    def cut_next_replies(self, target: str = "*", times: int = 1) -> None:
+        """Apply the next `times` matching writes, then close the connection halfway through
+        the reply's body (the client library fails reading it, with an error of its own)."""
+        with self.lock:
+            self.faults.cut.append(Countdown(target, int(times)))
 
     def set_ambiguous_rate(self, target: str, rate: float) -> None:
         """Drop the response of a fraction `rate` of matching (applied) writes."""

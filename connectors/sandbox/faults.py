@@ -1,4 +1,8 @@
-"""Fault injection for the sandbox: latency, injected error statuses, and ambiguous writes.
+"""Fault injection for the sandbox: latency, injected error statuses, and lost replies.
+
+A write's reply can be lost two ways after the write was applied: dropped (the connection
+closes before any byte of the answer) or cut (the status line and headers arrive, then the
+connection closes mid-body, so the client library fails reading it with an error of its own).
 
 A fault `target` names what it applies to: "*" (everything), an api ("google", "airtable",
 "oauth"), a route-name prefix ("calendar", "calendar.events") or one route name
@@ -9,10 +13,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Literal
 
 from connectors.sandbox.http import Response, Route, airtable_error, google_error
 
 FAULT_STATUSES = (429, 500, 503)
+
+LostReply = Literal["drop", "cut"]
 
 
 def matches(target: str, route: Route) -> bool:
@@ -48,6 +55,7 @@ class Faults:
     forced: list[Countdown] = field(default_factory=list)
     ambiguous: list[Countdown] = field(default_factory=list)
     ambiguous_rate: dict[str, float] = field(default_factory=dict)  # target -> p
+    cut: list[Countdown] = field(default_factory=list)
     rng: random.Random = field(default_factory=lambda: random.Random(0))
 
     def clear(self) -> None:
@@ -57,6 +65,7 @@ class Faults:
         self.forced.clear()
         self.ambiguous.clear()
         self.ambiguous_rate.clear()
+        self.cut.clear()
 
     def delay_for(self, route: Route) -> float:
         """Seconds to wait before serving this route (the largest matching setting)."""
@@ -76,15 +85,17 @@ class Faults:
                 return status
         return None
 
-    def drop_response(self, route: Route) -> bool:
-        """Whether this (applied) write's response is to be lost: the connection just closes."""
+    def lost_reply(self, route: Route) -> LostReply | None:
+        """How this (applied) write's reply is to be lost, if it is: dropped or cut short."""
         if not route.write or route.api == "control":
-            return False
+            return None
         if _take(self.ambiguous, route) is not None:
-            return True
-        return any(
-            matches(t, route) and self.rng.random() < p for t, p in self.ambiguous_rate.items()
-        )
+            return "drop"
+        if _take(self.cut, route) is not None:
+            return "cut"
+        rates = self.ambiguous_rate.items()
+        dropped = any(matches(t, route) and self.rng.random() < p for t, p in rates)
+        return "drop" if dropped else None
 
 
 def fault_response(route: Route, status: int) -> Response:

@@ -2,7 +2,8 @@
 
 Every request goes through `Sandbox.dispatch`: route match, request log, latency, injected
 errors, the bearer check on Google routes, the handler (under the one world lock), and the
-ambiguous-write fault, which applies a write and then closes the connection unanswered.
+lost-reply faults, which apply a write and then close the connection unanswered (dropped) or
+halfway through the answer's body (cut).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import structlog
 from connectors.sandbox.airtable import AirtableSandbox
 from connectors.sandbox.calendar import CalendarApi
 from connectors.sandbox.control import SandboxControl, register_control
-from connectors.sandbox.faults import Faults, fault_response
+from connectors.sandbox.faults import Faults, LostReply, fault_response
 from connectors.sandbox.fixture import fixture_now, load_fixture
 from connectors.sandbox.gmail import GmailApi
 from connectors.sandbox.http import (
@@ -227,13 +228,13 @@ class Sandbox(SandboxControl):
 
     # --- serving ---------------------------------------------------------------------------
 
-    def dispatch(self, request: Request) -> tuple[Response, bool]:
-        """Serve one request: the response, and whether to drop it (ambiguous write)."""
+    def dispatch(self, request: Request) -> tuple[Response, LostReply | None]:
+        """Serve one request: the response, and how it is to be lost (an ambiguous write)."""
         matched = self.router.match(request.method, request.path)
         if matched is None:
             with self.lock:
                 self.requests.add(LoggedRequest(request.method, request.path, "unmatched", 404))
-            return _not_found(request), False
+            return _not_found(request), None
         route, request.params = matched
         entry = LoggedRequest(request.method, request.path, route.name)
         with self.lock:
@@ -243,14 +244,14 @@ class Sandbox(SandboxControl):
         if delay:
             time.sleep(delay)
         if injected is not None:
-            response, drop = fault_response(route, injected), False
+            response, lost = fault_response(route, injected), None
         else:
-            response, drop = self._handle(route, request)
+            response, lost = self._handle(route, request)
         with self.lock:
-            entry.status = 0 if drop else response.status
-        return response, drop
+            entry.status = 0 if lost else response.status
+        return response, lost
 
-    def _handle(self, route: Any, request: Request) -> tuple[Response, bool]:
+    def _handle(self, route: Any, request: Request) -> tuple[Response, LostReply | None]:
         """Run the handler under the world lock; a handler's HttpError is its answer."""
         with self.lock:
             try:
@@ -262,8 +263,8 @@ class Sandbox(SandboxControl):
             except Exception:  # a sandbox bug: say so loudly, in the API's shape
                 log.exception("sandbox.handler_failed", route=route.name)
                 response = fault_response(route, 500)
-            drop = response.status < 400 and self.faults.drop_response(route)
-        return response, drop
+            lost = self.faults.lost_reply(route) if response.status < 400 else None
+        return response, lost
 
 
 def _not_found(request: Request) -> Response:
@@ -310,8 +311,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         request = Request.parse(self.command, self.path, dict(self.headers.items()), body)
-        response, drop = self.sandbox.dispatch(request)
-        if drop:
+        response, lost = self.sandbox.dispatch(request)
+        if lost == "drop":
             self._drop_connection()
             return
         payload = response.encode()
@@ -323,7 +324,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        if payload and self.command != "HEAD":
+        if lost == "cut":
+            self.wfile.write(payload[: len(payload) // 2])
+            self.wfile.flush()
+            self._drop_connection()
+        elif payload and self.command != "HEAD":
             self.wfile.write(payload)
 
     def _drop_connection(self) -> None:

@@ -27,16 +27,20 @@ class LiveContext:
         self.broker = broker
 
     def calendar_channel_token(self, channel_id: str) -> str | None:
-        """The stored token of this Calendar channel; None for a channel we never opened."""
-        return channels.calendar_channel_token(self.runtime.db, channel_id)
+        """The stored token of this account's Calendar channel; None for any other channel."""
+        return channels.calendar_channel_token(
+            self.runtime.db, channel_id, account=self.runtime.account
+        )
 
     def enqueue_calendar_sync(self, channel_id: str) -> None:
         """Enqueue an incremental sync of the calendar (it reads from the stored cursor)."""
         self.actors.sync.send([CALENDAR_SOURCE])
 
     def airtable_mac_secret(self, webhook_id: str) -> bytes | None:
-        """The decoded MAC secret stored with this Airtable webhook; None when unknown."""
-        return channels.airtable_mac_secret(self.runtime.db, webhook_id)
+        """The decoded MAC secret of this account's Airtable webhook; None for any other."""
+        return channels.airtable_mac_secret(
+            self.runtime.db, webhook_id, account=self.runtime.account
+        )
 
     def enqueue_airtable_fetch(self, webhook_id: str) -> None:
         """Enqueue a read of the webhook's payloads from the stored cursor."""

@@ -77,8 +77,10 @@ def app(sandbox_factory: Any, make_runtime: RuntimeFactory) -> Iterator[App]:
         with runtime.db.read() as session:
             [webhook] = stored_channels(session, "airtable", account=runtime.account)
         assert channel_id is not None
-        token = channels.calendar_channel_token(runtime.db, channel_id)
-        secret = channels.airtable_mac_secret(runtime.db, webhook.channel_id)
+        token = channels.calendar_channel_token(runtime.db, channel_id, account=runtime.account)
+        secret = channels.airtable_mac_secret(
+            runtime.db, webhook.channel_id, account=runtime.account
+        )
         assert token is not None and secret is not None
         queue = broker.queues[actors.queue_name]
         while not queue.empty():  # what the set-up itself caused

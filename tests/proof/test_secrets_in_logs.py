@@ -115,7 +115,7 @@ def test_a_whole_run_at_debug_level_logs_no_secret(
         sandbox.expire_access_tokens()
         sandbox.fail_next("calendar.events.list", 503)
         sandbox.update_event("evtinterviewada01", {"summary": "Informational interview: Ada L."})
-        token = channels.calendar_channel_token(runtime.db, str(channel))
+        token = channels.calendar_channel_token(runtime.db, str(channel), account=runtime.account)
         _notify(server.url, str(channel), str(token))
         _notify(server.url, str(channel), "forged-token")
         runtime.clock = Clock.frozen_at(NOW + dt.timedelta(days=40))  # reminders come due
@@ -147,7 +147,7 @@ def _ping(runtime: Any, url: str) -> None:
     """A good and a forged Airtable ping."""
     with runtime.db.read() as session:
         [webhook] = stored_channels(session, "airtable", account=runtime.account)
-    secret = channels.airtable_mac_secret(runtime.db, webhook.channel_id)
+    secret = channels.airtable_mac_secret(runtime.db, webhook.channel_id, account=runtime.account)
     assert secret is not None
     body = json.dumps({"webhook": {"id": webhook.channel_id}}).encode()
     for key in (secret, b"forged"):

@@ -125,7 +125,9 @@ class Service:
     def mac_secret(self) -> tuple[str, bytes]:
         with self.runtime.db.read() as session:
             [webhook] = stored_channels(session, "airtable", account=self.runtime.account)
-        secret = channels.airtable_mac_secret(self.runtime.db, webhook.channel_id)
+        secret = channels.airtable_mac_secret(
+            self.runtime.db, webhook.channel_id, account=self.runtime.account
+        )
         assert secret is not None
         return webhook.channel_id, secret
 
@@ -184,7 +186,9 @@ def _effects(sandbox: Sandbox) -> dict[str, int]:
 def test_forged_notifications_change_nothing(service: Service) -> None:
     channel = channels.ensure_calendar_channel(service.runtime)
     assert channel is not None
-    token = channels.calendar_channel_token(service.runtime.db, channel)
+    token = channels.calendar_channel_token(
+        service.runtime.db, channel, account=service.runtime.account
+    )
     assert token is not None
     service.actors.sync.send(["airtable"])  # creates the base's webhook and its MAC secret
     service.settle()
@@ -215,7 +219,9 @@ def test_a_calendar_push_delivered_three_times_makes_one_of_everything(service: 
     # Given the service watches the calendar, and Ada's interview ended at 10:30
     channel = channels.ensure_calendar_channel(service.runtime)
     assert channel is not None
-    token = channels.calendar_channel_token(service.runtime.db, channel)
+    token = channels.calendar_channel_token(
+        service.runtime.db, channel, account=service.runtime.account
+    )
     assert token is not None
     service.actors.sync.send(["airtable", "google_contacts"])
     service.settle()

@@ -26,6 +26,7 @@ from workflows import channels
 from workflows.actors import Actors, declare_actors
 from workflows.runtime import Runtime
 from workflows.store.webhooks import channels as stored_channels
+from workflows.store.webhooks import find_channel, save_channel
 from workflows.sync import sync_source
 
 NOW = dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
@@ -114,6 +115,44 @@ def test_forged_calendar_notifications_are_refused_and_enqueue_nothing(live: Liv
     assert live.queued() == []
 
 
+def test_a_push_for_one_accounts_channel_routes_to_that_account_only(
+    live: Live,
+    make_runtime: RuntimeFactory,  # noqa: F811
+) -> None:
+    # Given account A's watch channel, and account B served from the same database
+    channel_id = channels.ensure_calendar_channel(live.runtime)
+    assert channel_id is not None
+    bob = make_runtime(live.sandbox, now=NOW, init=False, account="bob")
+    bob_broker = StubBroker()
+    bob_actors = declare_actors(bob_broker)
+    bob_server = WebServer(create_app(LiveContext(bob, bob_actors, bob_broker)))
+    bob_live = Live(live.sandbox, bob, bob_broker, bob_actors, bob_server.url)
+
+    # When B stores a channel with A's id (its own token), and A's calendar then changes
+    with bob.db.transaction() as session:
+        save_channel(
+            session,
+            provider="google_calendar",
+            channel_id=channel_id,
+            token="bob-token",
+            account="bob",
+        )
+    live.sandbox.update_event("evtinterviewada01", {"summary": "Informational interview: Ada L."})
+
+    # Then Google's push reached A, which asked for its sync; A's channel is still A's
+    assert [p["status"] for p in live.sandbox.push_log()] == [200, 200]  # "sync", the change
+    assert live.queued() == [("sync", (["google_calendar"],))]
+    with live.runtime.db.read() as session:
+        row = find_channel(session, "google_calendar", channel_id, account=live.runtime.account)
+        assert row is not None and row.token != "bob-token"
+        token = row.token or ""
+    # and the same notification, delivered to B, starts nothing there
+    with bob_server:
+        assert calendar_post(bob_live, channel_id, token).status_code == 403
+    assert bob_live.queued() == []
+    bob_broker.close()
+
+
 def test_an_airtable_edit_pinged_with_a_valid_mac_enqueues_a_payload_fetch(live: Live) -> None:
     # Given the first Airtable sync created the base's webhook with our public URL
     sync_source(live.runtime, "airtable")
@@ -135,7 +174,9 @@ def test_airtable_pings_with_a_bad_mac_or_unknown_webhook_are_refused(live: Live
     body = json.dumps(
         {"base": {"id": live.sandbox.airtable_base_id}, "webhook": {"id": webhook.channel_id}}
     ).encode()
-    secret = channels.airtable_mac_secret(live.runtime.db, webhook.channel_id)
+    secret = channels.airtable_mac_secret(
+        live.runtime.db, webhook.channel_id, account=live.runtime.account
+    )
     assert secret is not None
     good_mac = "hmac-sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
     forged_mac = "hmac-sha256=" + hmac.new(b"guess", body, hashlib.sha256).hexdigest()
@@ -162,7 +203,10 @@ def test_a_channel_near_its_end_is_replaced_and_the_old_one_stopped(live: Live) 
 
     assert second not in (None, first)
     assert list(live.sandbox.calendar_api.channels.open_channels) == [second]
-    assert channels.calendar_channel_token(live.runtime.db, str(first)) is None
+    assert (
+        channels.calendar_channel_token(live.runtime.db, str(first), account=live.runtime.account)
+        is None
+    )
 
 
 def test_readiness_reports_the_database_and_the_broker(live: Live) -> None:

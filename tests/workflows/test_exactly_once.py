@@ -103,6 +103,26 @@ def test_writes_whose_replies_are_lost_are_not_repeated(
     _assert_exactly_once(sandbox, tasks=True)
 
 
+def test_a_draft_reply_cut_short_is_reconciled_though_the_error_is_not_ours(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Gmail makes the next two drafts but their replies end mid-body, so the client
+    # library fails reading them with an error of its own (not one of Followthrough's)
+    sandbox = _world(sandbox_factory)
+    runtime = fast(make_runtime(sandbox, now=AFTER), sandbox)
+    sandbox.cut_next_replies("gmail.drafts.create", times=2)
+
+    # When a pass meets them, and passes run until one is clean
+    first = run_once(runtime)
+    assert not first.ok and len(drafts(sandbox)) == 2
+    _until_ok(runtime)
+    run_once(runtime)
+
+    # Then each draft was found again by its Message-ID, not written a second time
+    assert sandbox.request_counts()["gmail.drafts.create"] == 2
+    _assert_exactly_once(sandbox)
+
+
 @pytest.mark.parametrize("status", [429, 500, 503])
 def test_transient_errors_are_retried_and_leave_one_of_everything(
     sandbox_factory: Any, make_runtime: RuntimeFactory, status: int

@@ -196,3 +196,46 @@ def test_two_meetings_completed_together_count_from_the_later(
     assert followups(sandbox, PROGRESS) == []
     clean_pass(runtime, at(2026, 3, 31, 9))
     assert [r["Due"] for r in followups(sandbox, PROGRESS)] == ["2026-03-31"]
+
+
+def test_the_daily_cap_holds_across_sweeps_on_consecutive_days(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given five contacts due an update on March 10 and three more due on March 11
+    due_on = ["2026-03-10"] * 5 + ["2026-03-11"] * 3
+    people = [
+        airtable_contact(
+            f"recPerson00000{n:02d}",
+            Name=f"Person{n} Example",
+            Email=f"p{n}@people.example",
+            Stage="Keeping in touch",
+            Last_Met="2026-02-08",
+            Next_Update_Due=day,
+        )
+        for n, day in enumerate(due_on)
+    ]
+    sandbox: Sandbox = sandbox_factory(world(airtable=people), airtable_rate_limit=FAST_AIRTABLE)
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 10, 9)), sandbox)
+
+    # When March 10's sweeps place three that day and roll two to March 11, and the user
+    # marks one of those two Done at once
+    clean_pass(runtime)
+    clean_pass(runtime, at(2026, 3, 10, 18))
+    assert (
+        sorted(r["Due"] for r in followups(sandbox, PROGRESS))
+        == ["2026-03-10"] * 3 + ["2026-03-11"] * 2
+    )
+    early = next(
+        r for r in sandbox.airtable.records("Follow-ups") if r["fields"]["Due"] == "2026-03-11"
+    )
+    sandbox.airtable.update_record("Follow-ups", early["id"], {"Status": "Done"})
+    # and the sweeps of the next days run, twice a day
+    for day in (11, 12, 13):
+        clean_pass(runtime, at(2026, 3, day, 9))
+        clean_pass(runtime, at(2026, 3, day, 18))
+
+    # Then no day holds more than three: March 11 had two already, so it took one more
+    reminders = followups(sandbox, PROGRESS)
+    days = sorted(r["Due"] for r in reminders)
+    assert days == ["2026-03-10"] * 3 + ["2026-03-11"] * 3 + ["2026-03-12"] * 2
+    assert len({r["Title"] for r in reminders}) == 8

@@ -60,7 +60,7 @@ Modules:
   reminder cap), `open_followups`, `followups_for_meeting`.
 - `status`: `record_success(s, source, records=)`, `record_failure(s, source, error)` (in its
   own transaction), `log_error`, `source_health(s) -> list[SourceHealth]`, `recent_errors`.
-- `webhooks`: `save_channel`, `find_channel(s, provider, channel_id)` (any account),
+- `webhooks`: `save_channel`, `find_channel(s, provider, channel_id, account=...)`,
   `channels`, `expiring_channels`, `delete_channel`.
 - `models`: the tables; statuses and kinds are lowercase codes (`MEETING_STATUSES`,
   `FOLLOWUP_KINDS`, `FOLLOWUP_STATUSES`, `EFFECT_STATUSES`, `CHANNEL_PROVIDERS`).

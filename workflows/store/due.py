@@ -6,6 +6,7 @@
         items = claim_due(s, now, limit=50)      # each item goes to exactly one claimer
     ... enqueue / run each item, then in a new transaction:
         mark_done(s, item.kind, item.key)   or   release(s, item.kind, item.key, error=...)
+    purge_done(s, due_before)                     # finished work that fell due long ago
 
 `now` is the domain clock (what is due); claims are leases on the wall clock (`wall_now`),
 so a claimer that crashed is re-offered its items once `claim_for` has passed, even under
@@ -212,10 +213,15 @@ def next_due_at(session: Session, *, account: str | None = None) -> dt.datetime 
     return session.execute(query).scalar_one_or_none()
 
 
-def purge_done(session: Session, before: dt.datetime) -> int:
-    """Delete work done before `before` (wall clock), across accounts; returns how many."""
-    statement = sa.delete(DueWork).where(DueWork.done_at.is_not(None), DueWork.done_at < before)
-    return changed(session, statement)
+def purge_done(session: Session, due_before: dt.datetime, *, account: str = DEFAULT_ACCOUNT) -> int:
+    """Delete the account's finished work (done or cancelled) that fell due before
+    `due_before` (the domain clock, as `due_at` is); work not done stays. Returns how many."""
+    statement = sa.delete(DueWork).where(
+        DueWork.account == account,
+        DueWork.done_at.is_not(None),
+        DueWork.due_at < due_before,
+    )
+    return changed(session, statement.execution_options(synchronize_session=False))
 
 
 def _claimable(

@@ -281,12 +281,12 @@ class ErrorLog(AccountMixin, Base):
 class WebhookChannel(AccountMixin, Base):
     """A push channel: a Calendar watch channel or an Airtable webhook, with its secrets.
 
-    `channel_id` is globally unique per provider, because an incoming notification names only
-    the channel; the row tells which account it belongs to.
+    A channel belongs to one account and is found only through it: an account storing a
+    channel id that another account also uses gets a row of its own, never the other's.
     """
 
     __tablename__ = "webhook_channels"
-    __table_args__ = (sa.UniqueConstraint("provider", "channel_id"),)
+    __table_args__ = (sa.UniqueConstraint("account", "provider", "channel_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(sa.String(32))

@@ -1,9 +1,10 @@
 """Push channels: Calendar watch channels and Airtable webhooks, with their secrets.
 
-An incoming notification names only its channel, so `find_channel` looks across accounts
-and the row says which account it serves. Secrets (`token`, `mac_secret`) are stored here
-and must never be logged. The Airtable payload cursor lives in `cursors`
-(source `airtable:<webhook id>`), so it advances with what it covers.
+Every lookup names its account: a process serves one account, and a channel id that
+another account also holds is never taken for its own, so one account can neither read
+nor overwrite another's channel. Secrets (`token`, `mac_secret`) are stored here and must
+never be logged. The Airtable payload cursor lives in `cursors` (source
+`airtable:<webhook id>`), so it advances with what it covers.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def save_channel(
 
     `address` is where it sends its notifications (None: none, its feed is polled).
     """
-    row = find_channel(session, provider, channel_id)
+    row = find_channel(session, provider, channel_id, account=account)
     if row is None:
         row = WebhookChannel(
             account=account, provider=provider, channel_id=channel_id, created_at=utcnow()
@@ -46,10 +47,14 @@ def save_channel(
     return row
 
 
-def find_channel(session: Session, provider: str, channel_id: str) -> WebhookChannel | None:
-    """The channel a notification names, whatever its account (None: unknown channel)."""
+def find_channel(
+    session: Session, provider: str, channel_id: str, *, account: str = DEFAULT_ACCOUNT
+) -> WebhookChannel | None:
+    """The account's channel a notification names (None: not a channel of this account)."""
     query = sa.select(WebhookChannel).where(
-        WebhookChannel.provider == provider, WebhookChannel.channel_id == channel_id
+        WebhookChannel.account == account,
+        WebhookChannel.provider == provider,
+        WebhookChannel.channel_id == channel_id,
     )
     return session.execute(query).scalar_one_or_none()
 
@@ -64,15 +69,21 @@ def channels(
     return list(session.execute(query.order_by(WebhookChannel.id.desc())).scalars())
 
 
-def expiring_channels(session: Session, before: dt.datetime) -> list[WebhookChannel]:
-    """Channels of every account that expire before `before` (to renew them in time)."""
-    query = sa.select(WebhookChannel).where(WebhookChannel.expires_at < before)
+def expiring_channels(
+    session: Session, before: dt.datetime, *, account: str = DEFAULT_ACCOUNT
+) -> list[WebhookChannel]:
+    """The account's channels that expire before `before` (to renew them in time)."""
+    query = sa.select(WebhookChannel).where(
+        WebhookChannel.account == account, WebhookChannel.expires_at < before
+    )
     return list(session.execute(query.order_by(WebhookChannel.expires_at)).scalars())
 
 
-def delete_channel(session: Session, provider: str, channel_id: str) -> bool:
-    """Forget a channel (after stopping it or when it expired); True if it existed."""
-    row = find_channel(session, provider, channel_id)
+def delete_channel(
+    session: Session, provider: str, channel_id: str, *, account: str = DEFAULT_ACCOUNT
+) -> bool:
+    """Forget the account's channel (after stopping it or when it expired); True if it existed."""
+    row = find_channel(session, provider, channel_id, account=account)
     if row is None:
         return False
     session.delete(row)

@@ -53,7 +53,7 @@ from workflows.store.people import (
     forget_airtable_record,
     forget_airtable_records_except,
 )
-from workflows.store.webhooks import channels, delete_channel, save_channel
+from workflows.store.webhooks import channels, delete_channel, find_channel, save_channel
 from workflows.sync.airtable_apply import apply_read
 from workflows.sync.airtable_lifetime import (
     PROVIDER,
@@ -190,7 +190,7 @@ def _notifies_elsewhere(runtime: Runtime, client: AirtableClient, channel: Webho
         found = [h for h in list_webhooks(client) if h.webhook_id == channel.channel_id]
         if found and found[0].notification_url == url:
             with runtime.db.transaction() as session:
-                row = session.get(WebhookChannel, channel.id)
+                row = find_channel(session, PROVIDER, channel.channel_id, account=runtime.account)
                 if row is not None:
                     row.address = url
             return False
@@ -210,7 +210,7 @@ def _move(
     _incremental(runtime, client, channel, report)
     with runtime.db.transaction() as session:
         _save(runtime, session, registration, client.base_id)
-        delete_channel(session, PROVIDER, channel.channel_id)
+        delete_channel(session, PROVIDER, channel.channel_id, account=runtime.account)
         clear_cursor(session, cursor_name(channel.channel_id), account=runtime.account)
         clear_cursor(session, WEBHOOKS_BEFORE, account=runtime.account)
     delete_webhook(client, channel.channel_id)

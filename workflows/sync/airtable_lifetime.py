@@ -22,7 +22,7 @@ from connectors.airtable.webhooks import (
 from workflows.runtime import Runtime
 from workflows.store.cursors import clear_cursor
 from workflows.store.models import WebhookChannel
-from workflows.store.webhooks import delete_channel
+from workflows.store.webhooks import delete_channel, find_channel
 
 PROVIDER = "airtable"
 LAPSE_CHECK_AFTER = dt.timedelta(days=6)
@@ -40,7 +40,7 @@ def may_have_lapsed(runtime: Runtime, channel: WebhookChannel) -> bool:
 
 def mark_read(runtime: Runtime, session: Session, channel: WebhookChannel) -> None:
     """Note, in the caller's transaction, that the webhook's feed was read now."""
-    row = session.get(WebhookChannel, channel.id)
+    row = find_channel(session, PROVIDER, channel.channel_id, account=runtime.account)
     if row is not None:
         row.read_at = runtime.now()
 
@@ -49,7 +49,7 @@ def still_enabled(runtime: Runtime, client: AirtableClient, channel: WebhookChan
     """ResyncRequired when the webhook lapsed while nothing read it; else its expiry is stored."""
     hook = check_enabled(client, channel.channel_id)
     with runtime.db.transaction() as session:
-        row = session.get(WebhookChannel, channel.id)
+        row = find_channel(session, PROVIDER, channel.channel_id, account=runtime.account)
         if row is not None:
             row.expires_at = hook.expiration_time
 
@@ -60,7 +60,7 @@ def keep_alive(runtime: Runtime, client: AirtableClient, channel: WebhookChannel
         return
     expiry = refresh_webhook(client, channel.channel_id)
     with runtime.db.transaction() as session:
-        row = session.get(WebhookChannel, channel.id)
+        row = find_channel(session, PROVIDER, channel.channel_id, account=runtime.account)
         if row is not None:
             row.expires_at = expiry
 
@@ -69,7 +69,7 @@ def forget_channel(runtime: Runtime, client: AirtableClient, channel: WebhookCha
     """Delete the webhook (gone already is fine) and forget it and its cursor."""
     delete_webhook(client, channel.channel_id)
     with runtime.db.transaction() as session:
-        delete_channel(session, PROVIDER, channel.channel_id)
+        delete_channel(session, PROVIDER, channel.channel_id, account=runtime.account)
         clear_cursor(session, cursor_name(channel.channel_id), account=runtime.account)
 
 

@@ -59,6 +59,18 @@ def test_a_penalty_block_holds_every_caller_back() -> None:
     assert time.monotonic() - started >= 0.28
 
 
+def test_a_shorter_penalty_never_shortens_a_longer_one() -> None:
+    # Given a long 429 penalty, then a shorter one reported by another request
+    limiter = LocalRateLimiter(rate=100)
+    limiter.block("appA", 0.4)
+    limiter.block("appA", 0.05)
+    # When the next request asks for a slot
+    started = time.monotonic()
+    limiter.acquire("appA")
+    # Then it still waits out the longer penalty
+    assert time.monotonic() - started >= 0.35
+
+
 @pytest.mark.services
 def test_workers_sharing_redis_never_exceed_the_rate_together(redis_url: str) -> None:
     workers: list[RateLimiter] = [
@@ -77,6 +89,23 @@ def test_a_penalty_seen_by_one_worker_holds_back_the_others(redis_url: str) -> N
     started = time.monotonic()
     second.acquire("appShared")
     assert time.monotonic() - started >= 0.25
+    for limiter in (first, second):
+        limiter.close()
+
+
+@pytest.mark.services
+def test_a_shorter_penalty_from_another_worker_never_shortens_a_longer_one(
+    redis_url: str,
+) -> None:
+    # Given one worker waiting out a long penalty, and another reporting a shorter one
+    first, second = RedisRateLimiter(redis_url), RedisRateLimiter(redis_url)
+    first.block("appShared", 0.4)
+    second.block("appShared", 0.05)
+    # When either asks for a slot
+    started = time.monotonic()
+    first.acquire("appShared")
+    # Then the longer penalty still holds
+    assert time.monotonic() - started >= 0.35
     for limiter in (first, second):
         limiter.close()
 

@@ -70,6 +70,16 @@ def test_an_ambiguous_write_is_applied_but_never_answered(sandbox: Sandbox) -> N
     assert sandbox.requests_log()[-1]["status"] == 0
 
 
+def test_a_cut_reply_is_applied_then_ends_mid_body(sandbox: Sandbox) -> None:
+    sandbox.cut_next_replies("gmail.drafts.create")
+    with pytest.raises(http.client.IncompleteRead):
+        call(sandbox, "POST", "/gmail/v1/users/me/drafts", {"message": {"raw": RAW}})
+    assert len(sandbox.drafts()) == 1
+    assert sandbox.requests_log()[-1]["status"] == 0
+    # and only the next matching write: the one after is answered in full
+    assert call(sandbox, "POST", "/gmail/v1/users/me/drafts", {"message": {"raw": RAW}})[0] == 200
+
+
 def test_httplib2_silently_resends_a_dropped_post_so_the_write_lands_twice(
     sandbox: Sandbox,
 ) -> None:

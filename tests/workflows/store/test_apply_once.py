@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+import requests
 
 from connectors.errors import AmbiguousWrite, RetryLater
 from tests.workflows.store.conftest import race
@@ -23,12 +24,16 @@ class FakeDrafts:
         self.created: dict[str, str] = {}
         self.lock = threading.Lock()
 
-    def create(self, key: str, *, lose_response: bool = False) -> Outcome:
+    def create(
+        self, key: str, *, lose_response: bool = False, then: Exception | None = None
+    ) -> Outcome:
         with self.lock:
             draft_id = f"draft-{len(self.created) + 1}"
             self.created[draft_id] = key
         if lose_response:
             raise AmbiguousWrite("connection dropped after the request was sent")
+        if then is not None:
+            raise then
         return Outcome(draft_id, {"key": key})
 
     def find(self, key: str) -> Outcome | None:
@@ -42,6 +47,30 @@ def test_an_ambiguous_write_is_reconciled_not_repeated(db: Database) -> None:
     # Given a create whose response was lost
     with pytest.raises(AmbiguousWrite):
         apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY, lose_response=True))
+    # When the message is retried
+    state = apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY), lambda: drafts.find(KEY))
+    # Then the draft the first attempt made is found and no second one is created
+    assert list(drafts.created) == ["draft-1"]
+    assert state.applied and state.external_id == "draft-1"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionResetError(104, "Connection reset by peer"),
+        KeyError("id"),
+        requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead"),
+    ],
+    ids=lambda error: type(error).__name__,
+)
+def test_any_error_after_the_call_leaves_the_outcome_unknown_and_is_reconciled(
+    db: Database, error: Exception
+) -> None:
+    drafts = FakeDrafts()
+    # Given a create that made the draft, then failed with an error that is not ours
+    # (the connection reset, the client library tripping over the reply)
+    with pytest.raises(type(error)):
+        apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY, then=error))
     # When the message is retried
     state = apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY), lambda: drafts.find(KEY))
     # Then the draft the first attempt made is found and no second one is created

@@ -153,16 +153,29 @@ def test_accounts_see_only_their_own_work_but_the_sweep_sees_all(db: Database) -
         assert [i.account for i in claim_due(s, NOW)] == ["alice"]
 
 
-def test_old_done_work_can_be_purged(db: Database) -> None:
+def test_finished_work_that_fell_due_long_ago_is_purged_and_nothing_else(db: Database) -> None:
+    # Given done, cancelled and pending work that fell due an hour ago, and done work due now,
+    # in two accounts
     with db.transaction() as s:
-        schedule(s, "complete_meeting", "evt1", NOW)
-        schedule(s, "complete_meeting", "evt2", NOW)
-        mark_done(s, "complete_meeting", "evt1", wall_now=WALL)
+        for key in ("done", "cancelled", "pending", "recent"):
+            due_at = NOW if key == "recent" else NOW - HOUR
+            schedule(s, "complete_meeting", key, due_at)
+            schedule(s, "complete_meeting", key, due_at, account="bob")
+        for account in ("default", "bob"):
+            mark_done(s, "complete_meeting", "done", account=account, wall_now=WALL)
+            mark_done(s, "complete_meeting", "recent", account=account, wall_now=WALL)
+            cancel(s, "complete_meeting", "cancelled", account=account)
+    # When the default account's finished work due before now is purged
     with db.transaction() as s:
-        assert purge_done(s, WALL + HOUR) == 1
+        assert purge_done(s, NOW) == 2
+    # Then what was finished long ago is gone, and the rest stays
     with db.read() as s:
-        assert get_due(s, "complete_meeting", "evt1") is None
-        assert [i.key for i in pending(s)] == ["evt2"]
+        assert get_due(s, "complete_meeting", "done") is None
+        assert get_due(s, "complete_meeting", "cancelled") is None
+        assert [i.key for i in pending(s)] == ["pending"]
+        assert get_due(s, "complete_meeting", "recent") is not None
+        assert len(pending(s, account="bob")) == 1
+        assert get_due(s, "complete_meeting", "done", account="bob") is not None
 
 
 def test_a_revived_cancelled_item_is_offered_again_but_done_work_is_not(db: Database) -> None:

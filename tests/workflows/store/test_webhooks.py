@@ -1,4 +1,4 @@
-"""Push channels are found by the id a notification carries, and tell their account."""
+"""Push channels are found by the id a notification carries, within their own account."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from workflows.store.webhooks import (
 EXPIRY = dt.datetime(2026, 3, 9, tzinfo=dt.UTC)
 
 
-def test_a_notification_finds_its_channel_and_account(db: Database) -> None:
+def test_a_notification_finds_its_channel_in_its_account(db: Database) -> None:
     with db.transaction() as s:
         save_channel(
             s,
@@ -29,11 +29,37 @@ def test_a_notification_finds_its_channel_and_account(db: Database) -> None:
             account="alice",
         )
     with db.read() as s:
-        channel = find_channel(s, "google_calendar", "chan-1")
+        channel = find_channel(s, "google_calendar", "chan-1", account="alice")
         assert channel is not None
         assert (channel.account, channel.token) == ("alice", "secret-token")
-        assert find_channel(s, "google_calendar", "unknown") is None
+        assert find_channel(s, "google_calendar", "unknown", account="alice") is None
+        assert find_channel(s, "google_calendar", "chan-1") is None  # another account's
         assert channels(s, "google_calendar") == []
+
+
+def test_an_account_storing_another_accounts_channel_id_never_touches_its_row(
+    db: Database,
+) -> None:
+    # Given Alice's calendar channel
+    with db.transaction() as s:
+        save_channel(
+            s, provider="google_calendar", channel_id="chan-1", token="alice", account="alice"
+        )
+    # When Bob's account stores a channel with the same id, then forgets it
+    with db.transaction() as s:
+        save_channel(s, provider="google_calendar", channel_id="chan-1", token="bob", account="bob")
+    with db.read() as s:
+        bobs = find_channel(s, "google_calendar", "chan-1", account="bob")
+        assert bobs is not None and bobs.token == "bob"
+    with db.transaction() as s:
+        assert delete_channel(s, "google_calendar", "chan-1", account="bob")
+        assert not delete_channel(s, "google_calendar", "chan-1", account="bob")
+    # Then Alice's channel is still hers, token and all
+    with db.read() as s:
+        alices = find_channel(s, "google_calendar", "chan-1", account="alice")
+        assert alices is not None
+        assert (alices.account, alices.token) == ("alice", "alice")
+        assert find_channel(s, "google_calendar", "chan-1", account="bob") is None
 
 
 def test_channels_due_for_renewal_and_deletion(db: Database) -> None:
