@@ -12,15 +12,16 @@ from pathlib import Path
 
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
-from connectors.errors import ConfigurationError
+from connectors.errors import ConfigurationError, UserActionRequired
 from connectors.google.client import GoogleClient
 from connectors.policy import RetryPolicy
 from service.logging import register_secret
 from service.settings import Settings, env_name
-from workflows.migrations import upgrade
+from workflows.migrations import migrated, upgrade
 from workflows.rules.clock import Clock
 from workflows.runtime import Runtime, WorkflowConfig
 from workflows.store.db import Database
+from workflows.store.opening import StoreUnreachable, StoreUnusable, describe, exists, opening
 
 
 def workflow_config(settings: Settings) -> WorkflowConfig:
@@ -44,10 +45,30 @@ def workflow_config(settings: Settings) -> WorkflowConfig:
     )
 
 
-def open_database(settings: Settings) -> Database:
-    """The store at DATABASE_URL, migrated to the current schema."""
-    upgrade(settings.database_url)
-    return Database(settings.database_url)
+class NothingSetUp(UserActionRequired):
+    """No store exists where DATABASE_URL points: Followthrough never ran with these settings."""
+
+
+def open_database(settings: Settings, *, create: bool = True) -> Database:
+    """The store at DATABASE_URL, migrated to the current schema.
+
+    With `create=False` a store that does not exist yet is not created: NothingSetUp says
+    what to run first. A store that cannot be opened raises one error naming the setting.
+    """
+    url = settings.database_url
+    try:
+        with opening(url):
+            if not create and not (exists(url) and migrated(url)):
+                raise NothingSetUp(
+                    f"nothing is set up yet: no Followthrough store at {describe(url)} "
+                    f"({env_name('database_url')}). First set up your accounts (README, "
+                    '"Connecting your real accounts"), run `followthrough airtable init`, '
+                    "then `followthrough run --once`; or try `followthrough demo`"
+                )
+            upgrade(url)
+            return Database(url)
+    except (StoreUnusable, StoreUnreachable) as error:
+        raise type(error)(f"{env_name('database_url')}: {error}") from None
 
 
 def google_client(settings: Settings, policy: RetryPolicy | None = None) -> GoogleClient | None:
@@ -56,8 +77,9 @@ def google_client(settings: Settings, policy: RetryPolicy | None = None) -> Goog
     if path is None:
         return None
     if not path.is_file():
+        problem = "is not a file" if path.exists() else "does not exist"
         raise ConfigurationError(
-            f"{env_name('google_credentials_file')}: {path} does not exist; "
+            f"{env_name('google_credentials_file')}: {path} {problem}; "
             "run `followthrough auth google` to create it"
         )
     _register_google_secrets(path)
@@ -98,12 +120,20 @@ def airtable_client(
     )
 
 
-def build_runtime(settings: Settings, *, policy: RetryPolicy | None = None) -> Runtime:
-    """Everything the workflows need, from the settings (the store migrated on the way)."""
+def build_runtime(
+    settings: Settings, *, policy: RetryPolicy | None = None, create: bool = True
+) -> Runtime:
+    """Everything the workflows need, from the settings (the store migrated on the way).
+
+    `create=False`: a store that does not exist yet is not created (see `open_database`).
+    The clients come first, so that a credentials file that cannot be used creates nothing.
+    """
+    google = google_client(settings, policy)
+    airtable = airtable_client(settings, policy)
     return Runtime(
-        db=open_database(settings),
+        db=open_database(settings, create=create),
         config=workflow_config(settings),
-        google=google_client(settings, policy),
-        airtable=airtable_client(settings, policy),
+        google=google,
+        airtable=airtable,
         clock=Clock.frozen_at(settings.now) if settings.now else Clock(),
     )
