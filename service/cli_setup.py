@@ -197,13 +197,17 @@ def sync(
 @app.command()
 @reports_errors
 def status(ctx: typer.Context) -> None:
-    """Print each connector's health, meetings waiting for effects and follow-ups due soon."""
+    """Print each connector's health, meetings waiting for effects and follow-ups due soon.
+
+    Creates nothing: where no store exists yet (Followthrough never ran with these settings),
+    it says what to run first and exits with 3.
+    """
     settings = state_of(ctx).settings()
     from service.console import print_status
     from service.snapshot import status_snapshot
     from service.wiring import build_runtime
 
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, create=False)
     try:
         print_status(status_snapshot(runtime))
     finally:

@@ -32,7 +32,11 @@ SECRET_PATTERNS = re.compile(
     r"|(?i:bearer)\s+[\w.~+/\-]+=*"  # any bearer credential
 )
 """Credentials recognisable by shape, redacted even when nobody registered them (new tokens)."""
-NOISY_LIBRARIES = {"googleapiclient.discovery_cache": logging.ERROR, "urllib3": logging.INFO}
+NOISY_LIBRARIES = {
+    "googleapiclient.discovery_cache": logging.ERROR,
+    "urllib3": logging.INFO,
+    "alembic": logging.WARNING,  # its INFO lines narrate each start; store.migrated says it
+}
 
 
 class SecretRedactor:

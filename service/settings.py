@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from connectors.addresses import push_address_problem
 from connectors.errors import ConfigurationError
@@ -29,6 +31,9 @@ ENV_PREFIX = "FOLLOWTHROUGH_"
 CONFIG_FILE_NAME = "followthrough.toml"
 DEFAULT_INTERVIEW_TITLE_PATTERN = r"informational|info interview|coffee chat|career chat"
 BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps")
+NOW_FIRST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+NOW_END = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
+"""A frozen clock stays within these years, so no date computed from it can overflow."""
 
 
 def env_name(field_name: str) -> str:
@@ -75,6 +80,7 @@ class Settings(BaseSettings):
         env_ignore_empty=True,
         extra="forbid",
         validate_default=True,
+        allow_inf_nan=False,
     )
 
     database_url: str = Field(
@@ -129,41 +135,54 @@ class Settings(BaseSettings):
         default=None, description="The name that signs thank-you drafts."
     )
     update_every_days: int = Field(
-        default=30, ge=1, description="Default progress-update cadence, in days."
+        default=30, ge=1, le=3650, description="Default progress-update cadence, in days."
     )
     thank_you_grace_minutes: int = Field(
-        default=15, ge=0, description="Minutes after a meeting's end before its effects run."
+        default=15,
+        ge=0,
+        le=1440,
+        description="Minutes after a meeting's end before its effects run.",
     )
     poll_minutes: float = Field(
         default=5.0,
-        gt=0,
+        ge=0.1,
+        le=1440,
         description="Minutes between syncs of every source (due work is swept when due).",
     )
     due_claim_seconds: float = Field(
         default=300.0,
         ge=1,
+        le=86_400,
         description="Seconds a worker's claim on due work or on a source's sync lasts; a "
         "crashed worker's work is offered again after this.",
     )
     effect_hold_seconds: float = Field(
         default=300.0,
         ge=1,
+        le=86_400,
         description="Seconds one attempt holds an external effect before another attempt "
         "reconciles it; longer than one call with its retries can take.",
     )
     airtable_penalty_seconds: float = Field(
         default=30.0,
         ge=0,
+        le=3600,
         description="Seconds no request goes to the base after an Airtable 429 (Airtable: 30).",
     )
     history_days: int = Field(
-        default=3, ge=0, description="On a first sync, meetings that ended longer ago are history."
+        default=3,
+        ge=0,
+        le=3650,
+        description="On a first sync, meetings that ended longer ago are history.",
     )
     first_sync_days: int = Field(
-        default=180, ge=1, description="Days of past events read on a first sync."
+        default=180, ge=1, le=3650, description="Days of past events read on a first sync."
     )
     max_reminders_per_day: int = Field(
-        default=3, ge=1, description="At most this many progress reminders fall due on one day."
+        default=3,
+        ge=1,
+        le=1000,
+        description="At most this many progress reminders fall due on one day.",
     )
     interview_title_pattern: str = Field(
         default=DEFAULT_INTERVIEW_TITLE_PATTERN,
@@ -177,6 +196,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576,
         ge=1024,
+        le=104_857_600,
         description="Largest request body the web app accepts, in bytes.",
     )
     log_format: Literal["console", "json"] = Field(
@@ -223,9 +243,18 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
-        scheme = value.split(":", 1)[0].split("+", 1)[0]
-        if scheme not in ("sqlite", "postgresql"):
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            url = None
+        if url is None or url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
+        if url.get_backend_name() == "sqlite" and memory:
+            raise ValueError(
+                "names no file, so the store would be in memory and forget everything at exit; "
+                "name a file, e.g. sqlite:///followthrough.db"
+            )
         return value
 
     @field_validator("broker_url")
@@ -273,6 +302,13 @@ class Settings(BaseSettings):
                 raise ValueError("must be an IANA time zone name such as Europe/Paris") from None
         return value
 
+    @field_validator("now")
+    @classmethod
+    def _now(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None and not NOW_FIRST <= value < NOW_END:
+            raise ValueError(f"must fall in the years {NOW_FIRST.year} to {NOW_END.year - 1}")
+        return value
+
     @field_validator("interview_title_pattern")
     @classmethod
     def _pattern(cls, value: str) -> str:
@@ -318,6 +354,8 @@ class Settings(BaseSettings):
     def missing_google_credentials(self) -> str:
         """What to do when the credentials file does not exist (naming the file and setting)."""
         path, name = self.google_credentials_file, env_name("google_credentials_file")
+        if path.exists():
+            return f"{name}: {path} is not a file; run `followthrough auth google` to create it"
         if self.google_credentials_chosen:
             return f"{name}: {path} does not exist; run `followthrough auth google` to create it"
         return (
@@ -402,7 +440,28 @@ def describe_validation_error(
         if item["type"] == "extra_forbidden":
             problems.append(f"{source}: unknown setting {name!r}; check its spelling (see README)")
             continue
-        message = item["msg"].removeprefix("Value error, ")
         where = f" (or {name} in {source})" if name in (file_keys or ()) else ""
-        problems.append(f"{env_name(name)}{where}: {message}; expected: {_description(name)}")
+        problems.append(f"{env_name(name)}{where}{_problem(name, item)}")
     return "bad settings: " + "; ".join(problems)
+
+
+def setting_range(name: str) -> tuple[float, float] | None:
+    """The smallest and largest value a numeric setting takes (None: not a numeric setting)."""
+    field = Settings.model_fields.get(name)
+    if field is None or field.annotation not in (int, float):
+        return None
+    low = next(m.ge for m in field.metadata if hasattr(m, "ge"))
+    high = next(m.le for m in field.metadata if hasattr(m, "le"))
+    return low, high
+
+
+def _problem(name: str, item: Any) -> str:
+    """What is wrong with one setting's value, and what it should be."""
+    bounds = setting_range(name)
+    if bounds is None:
+        message = item["msg"].removeprefix("Value error, ")
+        return f": {message}; expected: {_description(name)}"
+    kind = "a whole number" if Settings.model_fields[name].annotation is int else "a number"
+    given = str(item["input"])
+    given = given if len(given) <= 40 else given[:40] + "..."
+    return f" must be {kind} from {bounds[0]} to {bounds[1]}; got {given}"

@@ -12,17 +12,18 @@ from pathlib import Path
 
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
-from connectors.errors import ConfigurationError
+from connectors.errors import ConfigurationError, UserActionRequired
 from connectors.google.auth import TASKS_SCOPE
 from connectors.google.client import GoogleClient
 from connectors.policy import RetryPolicy
 from service.logging import register_secret
 from service.settings import Settings, env_name
-from workflows.migrations import upgrade
+from workflows.migrations import migrated, upgrade
 from workflows.rules.clock import Clock
 from workflows.rules.draft import template_environment
 from workflows.runtime import Runtime, WorkflowConfig
 from workflows.store.db import Database
+from workflows.store.opening import StoreUnreachable, StoreUnusable, describe, exists, opening
 
 
 def workflow_config(settings: Settings) -> WorkflowConfig:
@@ -46,10 +47,30 @@ def workflow_config(settings: Settings) -> WorkflowConfig:
     )
 
 
-def open_database(settings: Settings) -> Database:
-    """The store at DATABASE_URL, migrated to the current schema."""
-    upgrade(settings.database_url)
-    return Database(settings.database_url)
+class NothingSetUp(UserActionRequired):
+    """No store exists where DATABASE_URL points: Followthrough never ran with these settings."""
+
+
+def open_database(settings: Settings, *, create: bool = True) -> Database:
+    """The store at DATABASE_URL, migrated to the current schema.
+
+    With `create=False` a store that does not exist yet is not created: NothingSetUp says
+    what to run first. A store that cannot be opened raises one error naming the setting.
+    """
+    url = settings.database_url
+    try:
+        with opening(url):
+            if not create and not (exists(url) and migrated(url)):
+                raise NothingSetUp(
+                    f"nothing is set up yet: no Followthrough store at {describe(url)} "
+                    f"({env_name('database_url')}). First set up your accounts (README, "
+                    '"Connecting your real accounts"), run `followthrough airtable init`, '
+                    "then `followthrough run --once`; or try `followthrough demo`"
+                )
+            upgrade(url)
+            return Database(url)
+    except (StoreUnusable, StoreUnreachable) as error:
+        raise type(error)(f"{env_name('database_url')}: {error}") from None
 
 
 def google_client(settings: Settings, policy: RetryPolicy | None = None) -> GoogleClient | None:
@@ -57,7 +78,7 @@ def google_client(settings: Settings, policy: RetryPolicy | None = None) -> Goog
     None when the default file does not (Google not authorized yet)."""
     path = settings.google_credentials_file
     if not path.is_file():
-        if not settings.google_credentials_chosen:
+        if not path.exists() and not settings.google_credentials_chosen:
             return None  # not authorized yet: the commands that need Google say so
         raise ConfigurationError(settings.missing_google_credentials())
     _register_google_secrets(path)
@@ -106,16 +127,22 @@ def airtable_client(
     )
 
 
-def build_runtime(settings: Settings, *, policy: RetryPolicy | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings, *, policy: RetryPolicy | None = None, create: bool = True
+) -> Runtime:
     """Everything the workflows need, from the settings (the store migrated on the way).
 
-    The draft templates are checked first, so a refused custom template stops start-up.
+    `create=False`: a store that does not exist yet is not created (see `open_database`).
+    The draft templates and the clients come first, so that a refused custom template or a
+    credentials file that cannot be used stops start-up and creates nothing.
     """
     template_environment(settings.templates_dir)  # cached: the runtime's drafts use this one
+    google = google_client(settings, policy)
+    airtable = airtable_client(settings, policy)
     return Runtime(
-        db=open_database(settings),
+        db=open_database(settings, create=create),
         config=workflow_config(settings),
-        google=google_client(settings, policy),
-        airtable=airtable_client(settings, policy),
+        google=google,
+        airtable=airtable,
         clock=Clock.frozen_at(settings.now) if settings.now else Clock(),
     )

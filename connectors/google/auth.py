@@ -60,6 +60,12 @@ def read_credentials_file(path: Path) -> GoogleCredentials:
         raise ConfigurationError(
             f"Google credentials file {path} does not exist. {REAUTHORIZE}"
         ) from exc
+    except OSError as exc:  # it is there, but this user may not read it (or it is a directory)
+        raise ConfigurationError(
+            f"Google credentials file {path} cannot be read ({exc.strerror}): let the user "
+            "running Followthrough read it (chown or chmod), or run `followthrough auth google` "
+            "again to write it anew"
+        ) from exc
     except (ValueError, KeyError, TypeError, AttributeError) as exc:  # (the JSON not an object)
         raise ConfigurationError(
             f"Google credentials file {path} is not usable ({exc!r}). {REAUTHORIZE}"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from connectors.errors import ConfigurationError
-from service.settings import load_settings
+from service.settings import NOW_END, NOW_FIRST, Settings, env_name, load_settings, setting_range
 
 pytestmark = pytest.mark.usefixtures("clean_settings_env")
 
@@ -183,3 +183,30 @@ def test_the_rate_limit_is_shared_through_redis_when_there_is_one(
     monkeypatch.setenv("FOLLOWTHROUGH_BROKER_URL", "amqp://guest:guest@rabbit:5672/")
     monkeypatch.setenv("FOLLOWTHROUGH_REDIS_URL", "redis://limits:6379/1")
     assert load_settings().rate_limit_redis_url == "redis://limits:6379/1"
+
+
+NUMERIC = [name for name, f in Settings.model_fields.items() if f.annotation in (int, float)]
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.mark.parametrize("name", NUMERIC)
+def test_every_numeric_setting_has_a_range_the_readme_states(name: str) -> None:
+    low, high = setting_range(name) or (None, None)
+
+    [row] = [line for line in README.read_text().splitlines() if f"`{env_name(name)}`" in line]
+    assert f"{low} to {high}" in row
+
+
+def test_the_largest_values_leave_every_date_computable() -> None:
+    # Given the latest frozen clock and every span at its largest
+    latest = NOW_END - dt.timedelta(seconds=1)
+    widest = {name: (setting_range(name) or (0, 0))[1] for name in NUMERIC}
+
+    # Then every date Followthrough derives from them is representable
+    for days in ("update_every_days", "history_days", "first_sync_days"):
+        span = dt.timedelta(days=widest[days])
+        assert (latest + span).year < 9999 and (NOW_FIRST - span).year > 1
+    for seconds in ("due_claim_seconds", "effect_hold_seconds", "airtable_penalty_seconds"):
+        assert latest + dt.timedelta(seconds=widest[seconds]) > latest
+    for minutes in ("thank_you_grace_minutes", "poll_minutes"):
+        assert latest + dt.timedelta(minutes=widest[minutes]) > latest

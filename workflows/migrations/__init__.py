@@ -52,6 +52,20 @@ def current(target: str | Engine) -> str | None:
             engine.dispose()
 
 
+def migrated(target: str | Engine) -> bool:
+    """True when the database at `target` was ever migrated (it has Alembic's version table).
+
+    Unlike `current`, it logs nothing.
+    """
+    engine, owned = _engine(target)
+    try:
+        with engine.connect() as connection:
+            return sa.inspect(connection).has_table("alembic_version")
+    finally:
+        if owned:
+            engine.dispose()
+
+
 def upgrade(target: str | Engine, revision: str = "head") -> None:
     """Bring the database at `target` (a URL or an engine) up to `revision`; safe to re-run."""
     engine, owned = _engine(target)

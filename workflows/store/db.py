@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflows.store.opening import check_sqlite_path
+
 _READ_ONLY = "followthrough_read_only"
 
 
@@ -77,7 +79,9 @@ def _sqlite_engine(url: str, *, busy_timeout: float, pool_size: int, echo: bool)
             url, connect_args=connect_args, poolclass=sa.pool.StaticPool, echo=echo
         )
     else:
-        _create_private(Path(str(sa.make_url(url).database)))
+        path = Path(str(sa.make_url(url).database))
+        check_sqlite_path(path)
+        _create_private(path)
         engine = sa.create_engine(
             url, connect_args=connect_args, pool_size=pool_size, max_overflow=pool_size, echo=echo
         )
