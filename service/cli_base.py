@@ -18,7 +18,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from connectors.errors import FollowthroughError, RetryLater, UserActionRequired
-from service.settings import Settings, load_settings
+from service.settings import Settings
+from service.settings_loading import load_settings
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2

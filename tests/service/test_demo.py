@@ -14,7 +14,7 @@ from rich.console import Console
 
 from connectors.errors import ConfigurationError
 from service.demo import Demo
-from service.settings import load_settings
+from service.settings_loading import load_settings
 from tests.service.demo_run import DemoRun, demo_run
 
 # Interviews of the demo fixture that end after Followthrough's first sync: one draft each.

@@ -13,7 +13,7 @@ import pytest
 from connectors.airtable.schema import init_schema
 from connectors.sandbox.server import Sandbox
 from service.doctor import run_checks
-from service.settings import load_settings
+from service.settings_loading import load_settings
 from tests.connectors.airtable.conftest import make_client
 from tests.processes import sandbox_environment
 from tests.workflows.world import FAST_AIRTABLE, world

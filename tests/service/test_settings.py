@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from connectors.errors import ConfigurationError
-from service.settings import NOW_END, NOW_FIRST, Settings, env_name, load_settings, setting_range
+from service.settings import NOW_END, NOW_FIRST, Settings, env_name
+from service.settings_loading import load_settings, setting_range
 
 pytestmark = pytest.mark.usefixtures("clean_settings_env")
 
