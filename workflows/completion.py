@@ -2,8 +2,9 @@
 
 `complete_many(runtime, meeting_ids)` runs for meetings whose end plus grace has passed.
 Airtable writes are batched across the meetings (contacts, then meetings, then follow-ups,
-ten rows a request), drafts are one request each. Every step is idempotent (upserts keyed on
-Email, Event ID and Key; drafts and Google tasks through the effects ledger), so the whole
+ten rows a request), drafts are one request each. Every step is idempotent (contact rows
+created once through the effects ledger and updated by id; upserts keyed on Event ID and
+Key; drafts and Google tasks through the effects ledger), so the whole
 batch may run again after any failure and still leave exactly one of everything. History
 (meetings that ended well before the first sync) gets its rows and the contact's dates, but
 no draft and no follow-ups. What each meeting owes is decided in one place, the pure
@@ -23,6 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from connectors.airtable.writes import ContactWrite, MeetingWrite, upsert
 from connectors.records import DraftMessage, DraftRef
+from workflows.contact_rows import ContactRow, write_contacts
 from workflows.effects import apply_once
 from workflows.facts import CALENDAR_ZONE, first_sync_at, get_fact
 from workflows.followup_sync import Owed, write_followups
@@ -245,14 +247,14 @@ def _write_contacts(
     Contacts owed a draft are written first, and `on_written` hears of each batch's
     meetings as soon as their contacts' rows exist.
     """
-    rows: dict[str, ContactWrite] = {}
+    rows: dict[str, ContactRow] = {}
     latest: dict[str, ContactUpdate] = {}
     for job in sorted(jobs, key=lambda j: j.plan.contact_update.last_met):
         view = job.view
         update = latest[view.email or ""] = job.plan.contact_update
         new = not view.in_airtable
         # The view holds Airtable's values where it has them: Google's only fill its gaps.
-        rows[view.email or ""] = ContactWrite(
+        write = ContactWrite(
             email=view.email or "",
             name=(view.name or view.email) if new else (view.name or None),
             company=view.company,
@@ -263,22 +265,26 @@ def _write_contacts(
             next_update_due=update.next_update_due,
             record_id=None if new else view.airtable_id,
         )
+        person = job.meeting.person
+        rows[view.email or ""] = ContactRow(write, person.airtable_record_id if person else None)
     by_email: dict[str, list[_Job]] = {}
     for job in jobs:
         by_email.setdefault(job.view.email or "", []).append(job)
     drafted = {email for email, owed in by_email.items() if any(j.plan.draft for j in owed)}
-    ordered = sorted(rows.values(), key=lambda row: row.email not in drafted)
+    ordered = sorted(rows.values(), key=lambda row: row.write.email not in drafted)
 
     def written(ids: Mapping[str, str]) -> None:
         on_written([job for email in ids for job in by_email[email]])
 
-    result = upsert(runtime.need_airtable(), ordered, on_batch=written)
+    result = write_contacts(runtime, ordered, on_batch=written)
     reasons = {s.record_id: s.reason for s in result.skipped}
     for job in jobs:
         email = job.view.email or ""
         job.update = latest[email]
         job.contact_id = result.record_ids.get(email)
-        if job.contact_id is None:
+        if email in result.errors:  # another worker is creating the row: this meeting waits
+            job.error = result.errors[email]
+        elif job.contact_id is None:
             why = reasons.get(email, "Airtable refused the row")
             job.skipped = f"cannot write contact {email} to Airtable: {why}"
 
