@@ -2,11 +2,12 @@
 
 `complete_many(runtime, meeting_ids)` runs for meetings whose end plus grace has passed.
 Airtable writes are batched (ten rows a request), drafts are one request each; every step is
-idempotent (upserts on Email, Event ID and Key; drafts and Google tasks through the effects
-ledger), so a batch may run again after any failure. History gets rows and the contact's dates
-only. A meeting that ended before this store's first sync (a lost or new database) is looked
-up before anything is written, and left alone if its Meetings row says Completed. What each
-meeting owes is decided by the pure `workflows.rules.completion.plan_completion`."""
+idempotent (contact rows created once through the effects ledger and updated by id; upserts
+on Event ID and Key; drafts and Google tasks through the effects ledger), so a batch may run
+again after any failure. History gets rows and the contact's dates only. A meeting that ended
+before this store's first sync (a lost or new database) is looked up before anything is
+written, and left alone if its Meetings row says Completed. What each meeting owes is decided
+by the pure `workflows.rules.completion.plan_completion`."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import structlog
 
 from connectors.airtable.writes import ContactWrite, upsert
 from connectors.records import DraftMessage, DraftRef
+from workflows.contact_rows import ContactRow, write_contacts
 from workflows.effects import apply_once
 from workflows.followup_sync import Owed, write_followups
 from workflows.owed import (
@@ -203,14 +205,14 @@ def _write_contacts(
     Contacts owed a draft are written first, and `on_written` hears of each batch's
     meetings as soon as their contacts' rows exist.
     """
-    rows: dict[str, ContactWrite] = {}
+    rows: dict[str, ContactRow] = {}
     latest: dict[str, ContactUpdate] = {}
     for job in sorted(jobs, key=lambda j: j.plan.contact_update.last_met):
         view = job.view
         update = latest[view.email or ""] = job.plan.contact_update
         new = not view.in_airtable
         # The view holds Airtable's values where it has them: Google's only fill its gaps.
-        rows[view.email or ""] = ContactWrite(
+        write = ContactWrite(
             email=view.email or "",
             name=(view.name or view.email) if new else (view.name or None),
             company=view.company,
@@ -221,22 +223,26 @@ def _write_contacts(
             next_update_due=update.next_update_due,
             record_id=None if new else view.airtable_id,
         )
+        person = job.meeting.person
+        rows[view.email or ""] = ContactRow(write, person.airtable_record_id if person else None)
     by_email: dict[str, list[_Job]] = {}
     for job in jobs:
         by_email.setdefault(job.view.email or "", []).append(job)
     drafted = {email for email, owed in by_email.items() if any(j.plan.draft for j in owed)}
-    ordered = sorted(rows.values(), key=lambda row: row.email not in drafted)
+    ordered = sorted(rows.values(), key=lambda row: row.write.email not in drafted)
 
     def written(ids: Mapping[str, str]) -> None:
         on_written([job for email in ids for job in by_email[email]])
 
-    result = upsert(runtime.need_airtable(), ordered, on_batch=written)
+    result = write_contacts(runtime, ordered, on_batch=written)
     reasons = {s.record_id: s.reason for s in result.skipped}
     for job in jobs:
         email = job.view.email or ""
         job.update = latest[email]
         job.contact_id = result.record_ids.get(email)
-        if job.contact_id is None:
+        if email in result.errors:  # another worker is creating the row: this meeting waits
+            job.error = result.errors[email]
+        elif job.contact_id is None:
             why = reasons.get(email, "Airtable refused the row")
             job.skipped = f"cannot write contact {email} to Airtable: {why}"
 

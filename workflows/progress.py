@@ -12,7 +12,8 @@ import datetime as dt
 
 import structlog
 
-from connectors.airtable.writes import ContactWrite, upsert
+from connectors.airtable.writes import ContactWrite
+from workflows.contact_rows import ContactRow, write_contacts
 from workflows.followup_sync import Owed, write_followups
 from workflows.owed import user_zone_of
 from workflows.rules.followups import FollowUpKind, FollowUpPlan
@@ -84,20 +85,23 @@ def progress_done(runtime: Runtime, followup_id: int) -> dt.date | None:
         cadence = cadence_days(person.update_every_days, runtime.config.update_every_days)
         email = person.primary_email
     next_due = after_progress_done(done_on, cadence)
-    if person.airtable_record_id and email:
-        upsert(
-            runtime.need_airtable(),
-            [
-                ContactWrite(
-                    email=email,
-                    next_update_due=next_due,
-                    record_id=person.airtable_record_id,
-                )
-            ],
-        )
+    record_id = person.airtable_record_id
+    if record_id and email:
+        record_id = _write_next_due(runtime, email, record_id, next_due)
     with runtime.db.transaction() as session:
         row = session.get(Person, person.id)
         if row is not None:
             row.next_update_due = next_due
+            if record_id != row.airtable_record_id:  # its row was deleted, and made again
+                row.airtable_record_id, row.airtable_deleted = record_id, False
     log.info("reminders.progress_done", person_id=person.id, next_update_due=next_due.isoformat())
     return next_due
+
+
+def _write_next_due(runtime: Runtime, email: str, record_id: str, next_due: dt.date) -> str | None:
+    """Write Next Update Due to the contact's row; returns the row's id (new if it was remade)."""
+    write = ContactWrite(email=email, next_update_due=next_due, record_id=record_id)
+    result = write_contacts(runtime, [ContactRow(write, record_id)])
+    if email in result.errors:
+        raise result.errors[email]
+    return result.record_ids.get(email, record_id)

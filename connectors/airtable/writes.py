@@ -1,17 +1,22 @@
-"""Batch upserts into Contacts, Meetings and Follow-ups, keyed on Email, Event ID and Key.
+"""The rows Followthrough writes, and batch upserts into Meetings and Follow-ups.
 
+Meetings and Follow-ups are upserted, merged on Event ID and Key (single line text fields).
 An upsert (PATCH with `performUpsert.fieldsToMergeOn`) is idempotent, so the transport may
 repeat it after a dropped connection and it still applies once. At most 10 records go in one
 request. A field left `None` in a write is not sent, so what the user typed stays as it is.
-A batch Airtable refuses for one record's sake (e.g. two records with the same Email) is
+A batch Airtable refuses for one record's sake (e.g. two records with the same Key) is
 retried a record at a time, and only the refused record is skipped, with the reason.
+
+Contacts are not upserted: Airtable merges only on number, text, long text, select and date
+fields, and Email is an `email` field. They are created and updated by record id
+(`connectors.airtable.contact_writes`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 import structlog
@@ -27,23 +32,23 @@ BATCH_SIZE = 10
 """Airtable's limit on records per write request."""
 
 
-class Write(Protocol):
-    """A row to upsert: its table, merge field and key, and its fields in Airtable's terms."""
+class Row(Protocol):
+    """A row to write: its table and key, and its fields in Airtable's terms."""
 
     TABLE: str
-    KEY_FIELD: str
 
     @property
     def key(self) -> str:
-        """The value of the merge field."""
+        """What the row is known and reported by (its merge field's value, or its Email)."""
 
     def to_fields(self) -> dict[str, Any]:
-        """The fields to send (the key included; None values left out)."""
+        """The fields to send (None values left out)."""
 
 
-def _target(row: Write) -> str | None:
-    """The record a row updates by id, when it names one (else it is matched on its key)."""
-    return getattr(row, "record_id", None)
+class Write(Row, Protocol):
+    """A row to upsert: a `Row` with the field it is merged on (which `key` is the value of)."""
+
+    KEY_FIELD: str
 
 
 MAX_TEXT_LENGTH = 100_000
@@ -70,10 +75,9 @@ def _to_fields(row: Any, names: Mapping[str, str]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class ContactWrite:
-    """A Contacts row keyed on Email."""
+    """A Contacts row, known by its Email: created, or updated by `record_id` when known."""
 
     TABLE = Contacts.TABLE
-    KEY_FIELD = Contacts.EMAIL
 
     email: str
     name: str | None = None
@@ -87,15 +91,15 @@ class ContactWrite:
     notes: str | None = None
     record_id: str | None = None
     """The row itself when it is known: updated by id, its Email cell left as the user typed
-    it (with spaces, other capitals, `mailto:`); a row by that id gone, it is matched on Email."""
+    it (with spaces, other capitals, `mailto:`)."""
 
     @property
     def key(self) -> str:
-        """The Email this row is matched on (and reported under)."""
+        """The Email this row is reported under."""
         return self.email
 
     def to_fields(self) -> dict[str, Any]:
-        """The fields to send (Email only when the row is matched on it)."""
+        """The fields to send (Email only when the row is created)."""
         return _to_fields(
             self,
             {
@@ -238,11 +242,6 @@ def _apply(
     try:
         response = _send(client, table, key_field, batch)
     except SkipRecord as exc:
-        if len(batch) == 1 and _target(batch[0]) is not None:  # the row may have been deleted
-            log.info("airtable.upsert.by_key", table=table, record_id=_target(batch[0]))
-            by_key = replace(batch[0], record_id=None)  # type: ignore[type-var]
-            _apply(client, table, key_field, [by_key], ids, created, skipped)
-            return
         if len(batch) == 1:
             skipped.append(
                 Skipped(source=f"airtable.{table}", record_id=batch[0].key, reason=str(exc))
@@ -260,17 +259,11 @@ def _apply(
             created.add(row.key)
 
 
-def _record(row: Write) -> dict[str, Any]:
-    record_id = _target(row)
-    fields = row.to_fields()
-    return {"id": record_id, "fields": fields} if record_id else {"fields": fields}
-
-
 def _send(
     client: AirtableClient, table: str, key_field: str, batch: Sequence[Write]
 ) -> dict[str, Any]:
     body = {
-        "records": [_record(row) for row in batch],
+        "records": [{"fields": row.to_fields()} for row in batch],
         "typecast": False,
         "performUpsert": {"fieldsToMergeOn": [key_field]},
     }

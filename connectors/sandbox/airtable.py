@@ -3,7 +3,8 @@
 Served (with a personal access token checked as a bearer token):
 - records: list (GET, and POST .../listRecords) with pageSize (max 100), offset, maxRecords,
   filterByFormula (see airtable_formula), fields[], sort, view; get; create, update (PATCH and
-  PUT) and upsert (performUpsert.fieldsToMergeOn) in batches of at most 10; delete;
+  PUT) and upsert (performUpsert.fieldsToMergeOn, on number, text, long text, select and date
+  fields only, as Airtable allows) in batches of at most 10; delete;
 - metadata: whoami, list bases (just this one), list tables, create table, create field;
 - webhooks: create, list, refresh, enable notifications, delete, list payloads; pings to the
   notification URL signed as Airtable signs them (see airtable_webhooks);
@@ -24,8 +25,9 @@ Known differences from the real Airtable (the subset Followthrough needs):
   cellFormat other than json is refused; timeZone and userLocale are ignored;
 - of schema changes, only new tables and new fields produce webhook payloads;
 - where Airtable's error type is undocumented (a batch over 10, an upsert matching several
-  records, a bad pageSize, an 11th webhook, refreshing an expired webhook) the type is a close
-  guess; the status (422) is Airtable's;
+  records, an upsert merging on a field of a type it cannot merge on, a bad pageSize, an 11th
+  webhook, refreshing an expired webhook) the type is a close guess (INVALID_VALUE_FOR_COLUMN
+  for the merge field); the status (422) is Airtable's;
 - the 429 body is {"error": {"type": "RATE_LIMIT_REACHED", ...}} and carries no Retry-After;
 - a token's scopes are checked per route (a request outside them: 403
   INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND) and whoami lists them;

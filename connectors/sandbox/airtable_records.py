@@ -22,6 +22,10 @@ MAX_RECORDS_PER_REQUEST = 10
 MAX_ITERATORS = 500
 _SORT_PARAM = re.compile(r"^sort\[(\d+)\]\[(field|direction)\]$")
 BAD_PARAMS = "Invalid request: parameter validation failed. Check your request data."
+MERGEABLE_TYPES = frozenset(
+    {"number", "singleLineText", "multilineText", "singleSelect", "multipleSelects", "date"}
+)
+"""The field types `performUpsert.fieldsToMergeOn` may name (Airtable's update-records docs)."""
 
 
 def not_found() -> HttpError:
@@ -274,6 +278,13 @@ class RecordsApi:
             column = table.field(name) if isinstance(name, str) else None
             if column is None:
                 raise CellError("UNKNOWN_FIELD_NAME", f'Unknown field name: "{name}"')
+            if column.type not in MERGEABLE_TYPES:
+                raise CellError(
+                    "INVALID_VALUE_FOR_COLUMN",
+                    f'Field "{name}" of type {column.type} cannot be used in fieldsToMergeOn:'
+                    " only number, single line text, long text, single select, multiple"
+                    " select and date fields can be merged on",
+                )
             ids.append(column.id)
         return ids
 

@@ -85,7 +85,13 @@ def _until_ok(runtime: Runtime, limit: int = 12) -> list[PassReport]:
 
 @pytest.mark.parametrize(
     "target",
-    ["gmail.drafts.create", "airtable.records.update", "tasks.tasks.insert", "tasks.tasklists"],
+    [
+        "gmail.drafts.create",
+        "airtable.records.create",
+        "airtable.records.update",
+        "tasks.tasks.insert",
+        "tasks.tasklists",
+    ],
 )
 def test_writes_whose_replies_are_lost_are_not_repeated(
     sandbox_factory: Any, make_runtime: RuntimeFactory, target: str
@@ -129,7 +135,12 @@ def test_transient_errors_are_retried_and_leave_one_of_everything(
 ) -> None:
     sandbox = _world(sandbox_factory)
     runtime = fast(make_runtime(sandbox, now=AFTER, tasks_sink="both"), sandbox)
-    for target in ("gmail.drafts.create", "airtable.records.update", "tasks.tasks.insert"):
+    for target in (
+        "gmail.drafts.create",
+        "airtable.records.create",
+        "airtable.records.update",
+        "tasks.tasks.insert",
+    ):
         sandbox.fail_next(target, status, times=2)
 
     _until_ok(runtime)
@@ -256,15 +267,15 @@ def test_airtable_going_down_mid_batch_keeps_the_drafts_already_written_and_repe
     ]
     sandbox: Sandbox = sandbox_factory(world(events=events), airtable_rate_limit=FAST_AIRTABLE)
     runtime = make_runtime(sandbox, now=AFTER)
-    # Airtable answers the first write slowly, then goes down before the second
-    sandbox.faults.latency["airtable.records.update"] = 0.3
+    # Airtable answers the first write (ten new contacts) slowly, then goes down
+    sandbox.faults.latency["airtable.records.create"] = 0.3
     passing = threading.Thread(target=lambda: reports.append(run_once(runtime)))
     reports: list[PassReport] = []
     passing.start()
-    while sandbox.request_counts().get("airtable.records.update", 0) < 1:
+    while sandbox.request_counts().get("airtable.records.create", 0) < 1:
         assert passing.is_alive()
         threading.Event().wait(0.01)
-    sandbox.fail_next("airtable.records.update", 503, times=1000)
+    sandbox.fail_next("airtable", 503, times=1000)
     passing.join()
 
     # The pass failed, but the ten contacts written first have their thank-you drafts

@@ -344,7 +344,7 @@ def _attach_emails(known: PeopleBatch, person: Person, view: PersonView, account
             person.emails.append(mine)
             known.by_email[folded] = mine
         elif view.in_airtable:
-            mine.original = address  # Airtable's spelling is the one its upserts match on
+            mine.original = address  # Airtable's spelling: the one a new row is written with
         if index == 0 and (view.in_airtable or not any(e.is_primary for e in person.emails)):
             for other in person.emails:
                 other.is_primary = other is mine

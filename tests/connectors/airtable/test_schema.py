@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from pyairtable.models.schema import BaseSchema
 
+from connectors.airtable.contact_writes import create_contacts
 from connectors.airtable.schema import (
     CONTACTS_SPEC,
     FOLLOW_UP_KINDS,
@@ -57,7 +58,9 @@ def test_every_choice_followthrough_writes_is_accepted_after_init(
     box = airtable_box(base_fixture(tables=[]))
     client = make_client(box)
     init_schema(client)
-    upsert(client, [ContactWrite(email=f"{i}@x.org", stage=s) for i, s in enumerate(STAGES)])
+    create_contacts(
+        client, [ContactWrite(email=f"{i}@x.org", stage=s) for i, s in enumerate(STAGES)]
+    )
     upsert(client, [FollowUpWrite(key=k, kind=k, status="Snoozed") for k in FOLLOW_UP_KINDS])
     assert len(box.airtable.records("Contacts")) == len(STAGES)
 

@@ -266,6 +266,45 @@ def test_upsert_creates_then_updates_by_key(crm: Sandbox) -> None:
     assert [r["fields"]["Status"] for r in crm.airtable.records("Follow-ups")] == ["Done"]
 
 
+@pytest.mark.parametrize(
+    ("field", "kind", "value"),
+    [
+        ("Thank-you Draft", "url", "https://mail.google.com/mail/#drafts/1"),
+        ("Contact", "multipleRecordLinks", ["recAda00000000001"]),
+    ],
+)
+def test_upsert_refuses_to_merge_on_a_field_airtable_cannot_merge_on(
+    crm: Sandbox, field: str, kind: str, value: Any
+) -> None:
+    with pytest.raises(requests.HTTPError) as refused:
+        table(crm, "Meetings").batch_upsert([{"fields": {field: value}}], key_fields=[field])
+
+    assert error_of(refused.value) == (422, "INVALID_VALUE_FOR_COLUMN")
+    message = refused.value.response.json()["error"]["message"]  # type: ignore[union-attr]
+    assert kind in message and field in message
+    assert crm.airtable.records("Meetings") == []
+
+
+def test_upsert_merges_on_email_only_where_the_user_made_it_single_line_text(
+    sandbox_factory: SandboxFactory,
+) -> None:
+    row = {"fields": {"Email": "ada@example.com", "Role": "Countess"}}
+    as_created = sandbox_factory(crm_fixture(), airtable_rate_limit=0)  # Email is `email`
+    fixture = crm_fixture()
+    [contacts] = [t for t in fixture["airtable"]["tables"] if t["name"] == "Contacts"]
+    [email] = [f for f in contacts["fields"] if f["name"] == "Email"]
+    email["type"] = "singleLineText"
+    made_text = sandbox_factory(fixture, airtable_rate_limit=0)
+
+    with pytest.raises(requests.HTTPError) as refused:
+        table(as_created, "Contacts").batch_upsert([row], key_fields=["Email"])
+    merged = table(made_text, "Contacts").batch_upsert([row], key_fields=["Email"])
+
+    assert error_of(refused.value) == (422, "INVALID_VALUE_FOR_COLUMN")
+    assert len(as_created.airtable.records("Contacts")) == 2  # nothing was created
+    assert merged["updatedRecords"] == ["recAda00000000001"] and not merged["createdRecords"]
+
+
 def test_upsert_fails_when_more_than_one_record_matches(crm: Sandbox) -> None:
     crm.airtable.create_record("Follow-ups", {"Key": "dup", "Title": "One"})
     crm.airtable.create_record("Follow-ups", {"Key": "dup", "Title": "Two"})
