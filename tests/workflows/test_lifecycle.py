@@ -277,13 +277,15 @@ def test_the_title_pattern_and_grace_are_the_users_to_choose(
     events = [
         meeting("evtmentor", "Mentoring session", at(2026, 3, 2, 10), attendees=[zoe]),
         meeting("evtcoffee", "Coffee chat", at(2026, 3, 2, 10), attendees=[zoe]),
+        # the pattern matches whole words: "mentor" inside "Tormentors" does not count
+        meeting("evttorment", "Tormentors anonymous", at(2026, 3, 2, 10), attendees=[zoe]),
     ]
     sandbox = sandbox_factory(world(events=events, airtable=[]), airtable_rate_limit=FAST_AIRTABLE)
     runtime = fast(
         make_runtime(
             sandbox,
             now=at(2026, 3, 2, 9),
-            title_pattern=r"\bmentor",
+            title_pattern=r"mentor(ing)?",
             grace=dt.timedelta(hours=1),
         ),
         sandbox,
