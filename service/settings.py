@@ -153,7 +153,10 @@ class Settings(BaseSettings):
     )
     interview_title_pattern: str = Field(
         default=DEFAULT_INTERVIEW_TITLE_PATTERN,
-        description="Regular expression (case-insensitive) for informational interview titles.",
+        description=(
+            "Regular expression (case-insensitive) for informational interview titles, "
+            "matched as whole words."
+        ),
     )
     templates_dir: Path | None = Field(
         default=None, description="Directory of Jinja2 templates overriding the built-in drafts."
