@@ -106,14 +106,18 @@ class SandboxControl:
         with self.lock:
             self.oauth.lifetime = float(seconds)
 
-    def expire_sync_tokens(self, api: str | None = None) -> None:
-        """Invalidate the sync tokens issued so far by "calendar", "people", or (None) both."""
+    def expire_sync_tokens(self, api: str | None = None, reason: bool = True) -> None:
+        """Invalidate the sync tokens issued so far by "calendar", "people", or (None) both.
+
+        Their next use answers as Google does (Calendar: 410 fullSyncRequired; People: 400
+        EXPIRED_SYNC_TOKEN), or with `reason=False` a bare 410 Gone that names no reason.
+        """
         if api not in (None, "calendar", "people"):
             raise ValueError(f"sync tokens belong to calendar or people, not {api!r}")
         with self.lock:
             for name in ("calendar", "people"):
                 if api in (None, name):
-                    getattr(self, f"{name}_api").expire_sync_tokens()
+                    getattr(self, f"{name}_api").expire_sync_tokens(bool(reason))
 
     # --- Calendar --------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from connectors.sandbox.calendar_store import rfc3339
-from connectors.sandbox.http import HttpError, Request, Response, Router
+from connectors.sandbox.http import HttpError, Request, Response, Router, bare_gone
 from connectors.sandbox.tokens import PageLimits, decode_token, encode_token
 from connectors.sandbox.values import clone, json_response
 
@@ -81,6 +81,7 @@ class PeopleApi:
         self.changed_at: dict[str, int] = {}
         self.seq = 0
         self.epoch = 0
+        self.bare_gone = False  # stale tokens answer a 410 naming no reason
         self.limits = PageLimits()
         self._cache: list[dict[str, Any]] = []
         self._cache_key: tuple[int | None, int, int] | None = None
@@ -159,9 +160,9 @@ class PeopleApi:
             raise KeyError(f"no contact {resource_name!r}")
         return person
 
-    def expire_sync_tokens(self) -> None:
-        """Invalidate every sync token issued so far (they answer EXPIRED_SYNC_TOKEN)."""
-        self.epoch += 1
+    def expire_sync_tokens(self, reason: bool = True) -> None:
+        """Invalidate every sync token issued so far (EXPIRED_SYNC_TOKEN, or a bare 410)."""
+        self.epoch, self.bare_gone = self.epoch + 1, not reason
 
     def set_page_limits(self, max_page: int | None, empty_pages: int) -> None:
         """Page connections oddly (short pages, leading empty pages)."""
@@ -248,6 +249,8 @@ class PeopleApi:
         if state is None or state.get("p") != "people" or not isinstance(state.get("s"), int):
             raise people_error(400, "Request contains an invalid argument.", "INVALID_ARGUMENT")
         if state.get("e") != self.epoch:
+            if self.bare_gone:
+                raise bare_gone()
             message = (
                 "Sync token is expired. Clear local cache and retry call without the sync token."
             )

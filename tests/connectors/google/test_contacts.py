@@ -83,12 +83,14 @@ def test_incremental_sync_returns_changes_deletions_and_renames(
     assert person(1)["resourceName"] not in changed and person(5)["resourceName"] not in changed
 
 
+@pytest.mark.parametrize("reason", [True, False], ids=["EXPIRED_SYNC_TOKEN", "bare-410"])
 def test_expired_cursor_restarts_a_full_sync(
-    box: Sandbox, google_client: Callable[..., GoogleClient]
+    box: Sandbox, google_client: Callable[..., GoogleClient], reason: bool
 ) -> None:
+    # Given a stale cursor, answered with 400 EXPIRED_SYNC_TOKEN or a 410 naming no reason
     client = google_client(box)
     first = sync(client)
-    box.expire_sync_tokens()
+    box.expire_sync_tokens("people", reason=reason)
 
     again = sync(client, first[-1].next_cursor)
 
