@@ -130,3 +130,11 @@ def test_across_the_autumn_dst_change_completion_follows_the_absolute_end() -> N
     # and the stored UTC times of the same meeting are no move
     stored = KnownMeeting(MeetingStatus.SCHEDULED, start.astimezone(dt.UTC), end.astimezone(dt.UTC))
     assert decide_lifecycle(night, known=stored).action is Action.UNCHANGED
+
+
+def test_a_meeting_moved_by_its_start_alone_is_retimed_and_completes_as_before() -> None:
+    earlier = event(start=START - dt.timedelta(minutes=20), minutes=50, attendees=(JANE,))
+    assert earlier.end == END
+    decision = decide_lifecycle(earlier, known=SCHEDULED, contact_emails=["jane@acme.com"])
+    assert decision.action is Action.RETIME
+    assert decision.due_at == END + dt.timedelta(minutes=15)
