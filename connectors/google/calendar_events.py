@@ -101,8 +101,13 @@ def parse_when(
             )
         if raw.get("date"):
             return dt.date.fromisoformat(raw["date"])
-    except (TypeError, ValueError, OverflowError) as exc:
+    except (TypeError, ValueError) as exc:
         raise SkipRecord(f"event {field} is not a readable time ({exc})") from exc
+    except OverflowError as exc:
+        raise SkipRecord(
+            f"event {field} {raw.get('dateTime')} is not a readable time: in UTC it falls "
+            "outside the years 1 to 9999"
+        ) from exc
     raise SkipRecord(f"event {field} has neither dateTime nor date")
 
 
