@@ -2,8 +2,8 @@
 
 Bad data never crashes a sync: an event that cannot be used (no id, no end, an unreadable
 time, an instant that cannot be held in UTC such as year 1 at +05:00) becomes a Skipped with
-the reason; an attendee with no email is left out of the event
-and reported as a Skipped of source "calendar.attendee".
+the reason; an attendee with no email is left out of the event and reported as a Skipped of
+source "calendar.attendee". Whether a readable time is a sensible one is for the rules.
 """
 
 from __future__ import annotations
