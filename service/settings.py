@@ -185,7 +185,10 @@ class Settings(BaseSettings):
     )
     interview_title_pattern: str = Field(
         default=DEFAULT_INTERVIEW_TITLE_PATTERN,
-        description="Regular expression (case-insensitive) for informational interview titles.",
+        description=(
+            "Regular expression (case-insensitive) for informational interview titles, "
+            "matched as whole words."
+        ),
     )
     templates_dir: Path | None = Field(
         default=None,

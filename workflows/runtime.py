@@ -8,7 +8,6 @@ the runtime as their first argument, so tests and the demo can call them directl
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,7 +50,7 @@ class WorkflowConfig:
     max_reminders_per_day: int = 3
     tasks_sink: str = "airtable"
     templates_dir: Path | None = None
-    title_pattern: str | None = None  # a case-insensitive regex; None: the default terms
+    title_pattern: str | None = None  # a case-insensitive regex of whole words; None: defaults
     public_url: str | None = None
     claim_for: dt.timedelta = DEFAULT_CLAIM  # a claim on due work (a crashed claimer's lapses)
     effect_hold: dt.timedelta = DEFAULT_HOLD  # an attempt's hold on an effect's ledger key
@@ -106,7 +105,7 @@ class Runtime:
         if self._policy is None:
             pattern = self.config.title_pattern
             self._policy = (
-                QualifyPolicy(title_pattern=re.compile(pattern, re.IGNORECASE))
+                QualifyPolicy.from_pattern(pattern)
                 if pattern
                 else QualifyPolicy.from_terms(DEFAULT_TITLE_TERMS)
             )

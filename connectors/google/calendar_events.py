@@ -1,8 +1,9 @@
 """Normalize Google Calendar event resources into CalendarEvent records.
 
 Bad data never crashes a sync: an event that cannot be used (no id, no end, an unreadable
-time) becomes a Skipped with the reason; an attendee with no email is left out of the event
-and reported as a Skipped of source "calendar.attendee".
+time, an instant that cannot be held in UTC such as year 1 at +05:00) becomes a Skipped with
+the reason; an attendee with no email is left out of the event and reported as a Skipped of
+source "calendar.attendee". Whether a readable time is a sensible one is for the rules.
 """
 
 from __future__ import annotations
@@ -102,6 +103,11 @@ def parse_when(
             return dt.date.fromisoformat(raw["date"])
     except (TypeError, ValueError) as exc:
         raise SkipRecord(f"event {field} is not a readable time ({exc})") from exc
+    except OverflowError as exc:
+        raise SkipRecord(
+            f"event {field} {raw.get('dateTime')} is not a readable time: in UTC it falls "
+            "outside the years 1 to 9999"
+        ) from exc
     raise SkipRecord(f"event {field} has neither dateTime nor date")
 
 
@@ -117,12 +123,16 @@ def parse_timestamp(value: str | None) -> dt.datetime | None:
 
 
 def _aware(value: dt.datetime, time_zone: str | None) -> dt.datetime:
+    """The instant in the event's zone; OverflowError when it has no place in UTC's years 1-9999."""
     zone = _zone(time_zone)
     if value.tzinfo is None:
         if zone is None:
             raise ValueError("a time without offset and without a time zone")
-        return value.replace(tzinfo=zone)
-    return value.astimezone(zone) if zone else value
+        value = value.replace(tzinfo=zone)
+    elif zone is not None:
+        value = value.astimezone(zone)
+    value.astimezone(dt.UTC)  # every later comparison and the store work in UTC
+    return value
 
 
 def _zone(name: str | None) -> ZoneInfo | None:

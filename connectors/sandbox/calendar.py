@@ -2,6 +2,10 @@
 
 Every change (through the control API) gets a new sequence number; a sync token remembers the
 sequence number it was issued at, so an incremental list returns what changed since then.
+
+Events added or changed through the control API are checked as events.insert checks their
+times (`calendar_store.resolve_times`, which lists what still differs); instances of a series
+keep the master's wall-clock length across a DST change.
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ from connectors.sandbox.calendar_store import (
     Calendar,
     normalize_event,
     parse_time,
+    resolve_times,
     rfc3339,
     tombstone,
 )
 from connectors.sandbox.calendar_watch import Channels
-from connectors.sandbox.http import HttpError, Request, Response, Router, google_error
+from connectors.sandbox.http import HttpError, Request, Response, Router, bare_gone, google_error
 from connectors.sandbox.push import Outbox
 from connectors.sandbox.recurrence import parse_rule
 from connectors.sandbox.tokens import PageLimits, decode_token, encode_token
@@ -71,6 +76,7 @@ class CalendarApi:
         self.now = now or dt.datetime.now(dt.UTC)
         self.seq = 0
         self.epoch = 0
+        self.bare_gone = False  # stale tokens answer a 410 naming no reason
         self.limits = PageLimits()
         self._cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         self._cache_seq = -1
@@ -84,6 +90,7 @@ class CalendarApi:
         calendar = Calendar(real_id, data.get("timeZone", "UTC"), data.get("summary", real_id))
         self.calendars[real_id] = calendar
         for event in data.get("events", []):
+            resolve_times(event)
             self._store(
                 calendar,
                 normalize_event(event, calendar=calendar, user_email=self.user_email, now=self.now),
@@ -123,7 +130,7 @@ class CalendarApi:
             parse_rule(event["recurrence"])  # refuse what cannot be expanded, before storing it
         now = dt.datetime.now(dt.UTC)
         stored = normalize_event(
-            clone(event), calendar=calendar, user_email=self.user_email, now=now
+            resolve_times(clone(event)), calendar=calendar, user_email=self.user_email, now=now
         )
         return clone(self._store(calendar, stored))
 
@@ -135,6 +142,7 @@ class CalendarApi:
             raise KeyError(f"no event {event_id!r} in calendar {cal_id!r}")
         updated = {**clone(current), **clone(changes)}
         if "start" in changes or "end" in changes:
+            resolve_times(updated)
             updated["sequence"] = int(current.get("sequence", 0)) + 1
         updated["updated"] = rfc3339(dt.datetime.now(dt.UTC))
         before = calendar.instances(current) if "recurrence" in current else []
@@ -153,9 +161,9 @@ class CalendarApi:
             if instance["id"] not in now_ids and instance["id"] not in calendar.events:
                 self._store(calendar, {**instance, "status": "cancelled"})
 
-    def expire_sync_tokens(self) -> None:
-        """Invalidate every sync token issued so far (they answer 410 from now on)."""
-        self.epoch += 1
+    def expire_sync_tokens(self, reason: bool = True) -> None:
+        """Invalidate every sync token issued so far (410 fullSyncRequired, or a bare 410)."""
+        self.epoch, self.bare_gone = self.epoch + 1, not reason
 
     def set_page_limits(self, max_page: int | None, empty_pages: int) -> None:
         """Page events.list oddly (short pages, leading empty pages) until set back."""
@@ -277,6 +285,8 @@ class CalendarApi:
             or (state.get("c"), state.get("e")) != (calendar.id, self.epoch)
             or not isinstance(state.get("s"), int)
         ):
+            if self.bare_gone:
+                raise bare_gone()
             response = google_error(
                 410,
                 "Sync token is no longer valid, a full sync is required.",

@@ -123,19 +123,23 @@ class SandboxControl:
         with self.lock:
             self.oauth.consent = tuple(scopes) if scopes is not None else None
 
-    def expire_sync_tokens(self, api: str | None = None, *, with_reason: bool = True) -> None:
+    def expire_sync_tokens(
+        self, api: str | None = None, reason: bool = True, *, with_reason: bool = True
+    ) -> None:
         """Invalidate the sync tokens issued so far by "calendar", "people", or (None) both.
 
-        `with_reason=False`: People's error names no reason (only its 400 FAILED_PRECONDITION
-        status and message), a shape Google answers too.
+        Their next use answers as Google does (Calendar: 410 fullSyncRequired; People: 400
+        FAILED_PRECONDITION with the reason EXPIRED_SYNC_TOKEN); `reason=False`: a bare 410
+        Gone that names no reason; `with_reason=False`: People's 400 with its status and
+        message but no ErrorInfo, a shape Google answers too.
         """
         if api not in (None, "calendar", "people"):
             raise ValueError(f"sync tokens belong to calendar or people, not {api!r}")
         with self.lock:
             if api in (None, "calendar"):
-                self.calendar_api.expire_sync_tokens()
+                self.calendar_api.expire_sync_tokens(bool(reason))
             if api in (None, "people"):
-                self.people_api.expire_sync_tokens(with_reason=with_reason)
+                self.people_api.expire_sync_tokens(bool(reason), with_reason=with_reason)
 
     # --- Calendar --------------------------------------------------------------------------
 

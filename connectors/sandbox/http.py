@@ -148,6 +148,11 @@ def google_error(
     )
 
 
+def bare_gone() -> HttpError:
+    """A 410 Gone whose body names no reason (a stale sync token, when so staged)."""
+    return HttpError(Response(410, {"error": {"code": 410, "message": "Gone"}}))
+
+
 def airtable_error(status: int, error_type: str, message: str | None = None) -> Response:
     """An error in Airtable's JSON shape: {"error": {"type": ..., "message": ...}}."""
     error: dict[str, str] = {"type": error_type}

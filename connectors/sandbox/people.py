@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from connectors.sandbox.calendar_store import rfc3339
-from connectors.sandbox.http import HttpError, Request, Response, Router
+from connectors.sandbox.http import HttpError, Request, Response, Router, bare_gone
 from connectors.sandbox.tokens import PageLimits, decode_token, encode_token
 from connectors.sandbox.values import clone, json_response
 
@@ -82,6 +82,7 @@ class PeopleApi:
         self.seq = 0
         self.epoch = 0
         self.expired_token_reason: str | None = "EXPIRED_SYNC_TOKEN"
+        self.bare_gone = False  # stale tokens answer a 410 naming no reason
         self.limits = PageLimits()
         self._cache: list[dict[str, Any]] = []
         self._cache_key: tuple[int | None, int, int] | None = None
@@ -160,10 +161,11 @@ class PeopleApi:
             raise KeyError(f"no contact {resource_name!r}")
         return person
 
-    def expire_sync_tokens(self, *, with_reason: bool = True) -> None:
+    def expire_sync_tokens(self, reason: bool = True, *, with_reason: bool = True) -> None:
         """Invalidate every sync token issued so far: they answer 400 FAILED_PRECONDITION with
-        the reason EXPIRED_SYNC_TOKEN, or (`with_reason=False`) with no ErrorInfo at all."""
-        self.epoch += 1
+        the reason EXPIRED_SYNC_TOKEN (`with_reason=False`: with no ErrorInfo at all), or
+        (`reason=False`) a bare 410 naming no reason."""
+        self.epoch, self.bare_gone = self.epoch + 1, not reason
         self.expired_token_reason = "EXPIRED_SYNC_TOKEN" if with_reason else None
 
     def set_page_limits(self, max_page: int | None, empty_pages: int) -> None:
@@ -251,6 +253,8 @@ class PeopleApi:
         if state is None or state.get("p") != "people" or not isinstance(state.get("s"), int):
             raise people_error(400, "Request contains an invalid argument.", "INVALID_ARGUMENT")
         if state.get("e") != self.epoch:
+            if self.bare_gone:
+                raise bare_gone()
             message = (
                 "Sync token is expired. Clear local cache and retry call without the sync token."
             )

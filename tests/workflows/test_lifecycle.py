@@ -24,6 +24,8 @@ from tests.workflows.world import (
 from workflows.passes import run_once
 
 ADA = "ada@analytical.example"
+ZOE = "zoe@mentor.example"
+BOB = "bob@builder.example"
 ADA_ROW = airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Scheduled")
 NOTES = "Insight: start with the data model\nTODO: send the notes link"
 
@@ -277,13 +279,15 @@ def test_the_title_pattern_and_grace_are_the_users_to_choose(
     events = [
         meeting("evtmentor", "Mentoring session", at(2026, 3, 2, 10), attendees=[zoe]),
         meeting("evtcoffee", "Coffee chat", at(2026, 3, 2, 10), attendees=[zoe]),
+        # the pattern matches whole words: "mentor" inside "Tormentors" does not count
+        meeting("evttorment", "Tormentors anonymous", at(2026, 3, 2, 10), attendees=[zoe]),
     ]
     sandbox = sandbox_factory(world(events=events, airtable=[]), airtable_rate_limit=FAST_AIRTABLE)
     runtime = fast(
         make_runtime(
             sandbox,
             now=at(2026, 3, 2, 9),
-            title_pattern=r"\bmentor",
+            title_pattern=r"mentor(ing)?",
             grace=dt.timedelta(hours=1),
         ),
         sandbox,
@@ -297,3 +301,46 @@ def test_the_title_pattern_and_grace_are_the_users_to_choose(
     assert run_once(runtime).ok
     assert list(meetings_by_event(sandbox)) == ["evtmentor"]
     assert len(drafts(sandbox)) == 1
+
+
+def test_a_meeting_across_the_autumn_dst_change_lasts_its_absolute_time(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given two night interviews on 2026-11-01, when New York's clocks go back at 02:00 EDT:
+    # 01:30 EDT to 01:15 EST given with offsets (45 minutes, though the wall clock goes back),
+    # and 00:30 to 02:00 given as local times in the event's zone (EDT to EST: 2.5 hours)
+    night = {
+        **meeting("evtnight", "Coffee chat", at(2026, 11, 1, 0), attendees=[guest(ZOE)]),
+        "start": {"dateTime": "2026-11-01T01:30:00-04:00", "timeZone": "America/New_York"},
+        "end": {"dateTime": "2026-11-01T01:15:00-05:00", "timeZone": "America/New_York"},
+    }
+    local = {
+        **meeting(
+            "evtlocal", "Informational interview", at(2026, 11, 1, 0), attendees=[guest(BOB)]
+        ),
+        "start": {"dateTime": "2026-11-01T00:30:00", "timeZone": "America/New_York"},
+        "end": {"dateTime": "2026-11-01T02:00:00", "timeZone": "America/New_York"},
+    }
+    sandbox, runtime = _start(
+        sandbox_factory, make_runtime, at(2026, 10, 31, 12), events=[night, local], airtable=[]
+    )
+    assert run_once(runtime).ok
+
+    # Then both are meetings, at their instants in UTC
+    rows_by_event = meetings_by_event(sandbox)
+    assert rows_by_event["evtnight"]["Start"].startswith("2026-11-01T05:30")
+    assert rows_by_event["evtnight"]["End"].startswith("2026-11-01T06:15")
+    assert rows_by_event["evtlocal"]["Start"].startswith("2026-11-01T04:30")
+    assert rows_by_event["evtlocal"]["End"].startswith("2026-11-01T07:00")
+
+    # and each completes at its absolute end plus the grace period, not before
+    def drafted_at(hour: int, minute: int) -> int:
+        set_now(runtime, dt.datetime(2026, 11, 1, hour, minute, tzinfo=dt.UTC))
+        assert run_once(runtime).ok
+        return len(drafts(sandbox))
+
+    assert drafted_at(6, 29) == 0  # 01:29 EST
+    assert drafted_at(6, 30) == 1  # 01:30 EST: the night chat ended 15 minutes ago
+    assert drafted_at(7, 14) == 1
+    assert drafted_at(7, 15) == 2  # 02:15 EST
+    assert {m["Status"] for m in rows(sandbox, "Meetings")} == {"Completed"}

@@ -42,3 +42,32 @@ def test_a_moved_interview_gets_one_draft_after_its_new_end(
     assert "March 3" in drafts[0]["body"]
     meetings = [r["fields"] for r in sandbox.airtable.records("Meetings")]
     assert [m["Status"] for m in meetings] == ["Completed"]
+
+
+def test_an_interview_moved_by_its_start_alone_follows_its_new_times_once(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Ada's interview (10:00-10:30) is known before it happens
+    sandbox = sandbox_factory(small_fixture())
+    runtime = make_runtime(sandbox, now=BEFORE_ADA)
+    assert run_once(runtime).ok
+
+    # When only its start moves, to 09:40 (same end), and the morning goes by
+    sandbox.update_event(
+        ADA_EVENT, {"start": {"dateTime": dt.datetime(2026, 3, 2, 9, 40, tzinfo=EST).isoformat()}}
+    )
+    runtime.clock = Clock.frozen_at(dt.datetime(2026, 3, 2, 9, 45, tzinfo=EST))
+    during = run_once(runtime)
+    runtime.clock = Clock.frozen_at(BEFORE_ADA + dt.timedelta(hours=4))
+    after = run_once(runtime)
+
+    # Then the Meetings row shows the new start and the same end, and nothing is doubled
+    assert during.ok and after.ok, (during.failures, after.failures)
+    meetings = [r["fields"] for r in sandbox.airtable.records("Meetings")]
+    assert len(meetings) == 1
+    assert meetings[0]["Start"].startswith("2026-03-02T14:40")  # 09:40 EST in UTC
+    assert meetings[0]["End"].startswith("2026-03-02T15:30")
+    assert meetings[0]["Status"] == "Completed"
+    assert len(sandbox.drafts()) == 1
+    kinds = [r["fields"]["Kind"] for r in sandbox.airtable.records("Follow-ups")]
+    assert kinds.count("Thank-you") == 1

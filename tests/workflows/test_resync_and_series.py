@@ -47,12 +47,14 @@ def _ada_world(sandbox_factory: Any, make_runtime: RuntimeFactory) -> tuple[Sand
     return sandbox, runtime
 
 
+@pytest.mark.parametrize("reason", [True, False], ids=["with-reason", "bare-410"])
 def test_expired_sync_tokens_make_a_full_sync_that_repeats_nothing(
-    sandbox_factory: Any, make_runtime: RuntimeFactory
+    sandbox_factory: Any, make_runtime: RuntimeFactory, reason: bool
 ) -> None:
     sandbox, runtime = _ada_world(sandbox_factory, make_runtime)
 
-    sandbox.expire_sync_tokens()
+    # When every sync token goes stale (answered by Google's reasons, or by a bare 410)
+    sandbox.expire_sync_tokens(reason=reason)
     sandbox.airtable.expire_webhook_payloads()
     set_now(runtime, at(2026, 3, 3, 9))
     clean_pass(runtime)
@@ -210,3 +212,34 @@ def test_one_moved_instance_of_a_series_completes_at_its_new_time(
     due = sorted(f["Due"] for f in followups(sandbox, "Thank-you"))
     assert due == ["2026-03-03", "2026-03-11"]
     assert sorted(m["Status"] for m in rows(sandbox, "Meetings")) == ["Completed", "Completed"]
+
+
+def test_one_cancelled_instance_of_a_series_is_cancelled_and_the_rest_still_count(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given a weekly coffee chat with Zoe, three weeks long, known before it starts
+    series = meeting(
+        "evtweekly",
+        "Weekly coffee chat",
+        at(2026, 3, 2, 10),
+        attendees=[guest(ZOE, "Zoe Mentor")],
+        recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
+    )
+    sandbox: Sandbox = sandbox_factory(world(events=[series]), airtable_rate_limit=FAST_AIRTABLE)
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 1, 9)), sandbox)
+    clean_pass(runtime)
+    assert [m["Status"] for m in rows(sandbox, "Meetings")] == ["Scheduled"] * 3
+
+    # When Zoe cancels the second week only (March 9, after DST began), and the weeks go by
+    sandbox.cancel_event("evtweekly_20260309T140000Z")
+    for day in (2, 9, 16):
+        clean_pass(runtime, at(2026, 3, day, 12))
+
+    # Then the cancelled week says Cancelled and got nothing; the first and third got theirs
+    meetings = meetings_by_event(sandbox)
+    assert meetings["evtweekly_20260309T140000Z"]["Status"] == "Cancelled"
+    assert meetings["evtweekly_20260302T150000Z"]["Status"] == "Completed"
+    assert meetings["evtweekly_20260316T140000Z"]["Status"] == "Completed"
+    assert len(drafts(sandbox)) == 2
+    due = sorted(f["Due"] for f in followups(sandbox, "Thank-you"))
+    assert due == ["2026-03-03", "2026-03-17"]

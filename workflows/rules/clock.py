@@ -7,6 +7,7 @@ Usage (the service builds one `Clock` from the settings and passes it down):
     zone = user_zone(settings.time_zone, calendar_time_zone)
     local_date(instant, zone) -> date             # DST-correct via zoneinfo
     start_of_day(day, zone) -> aware UTC datetime
+    within_reach(instant) -> bool                 # in the years every rule can compute with
 
 Rules never call `datetime.now()` themselves; they take `now` or a `Clock`.
 """
@@ -20,6 +21,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from connectors.errors import ConfigurationError
 
 UTC = dt.UTC
+# The years Followthrough computes with. Outside them a date is a placeholder (0001-01-01 from
+# an import, 9999-12-31 for "never") and adding a grace period or a cadence can overflow.
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = dt.datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def ensure_aware(instant: dt.datetime, *, what: str = "instant") -> dt.datetime:
@@ -29,6 +34,14 @@ def ensure_aware(instant: dt.datetime, *, what: str = "instant") -> dt.datetime:
             f"{what} {instant.isoformat()} has no UTC offset; give it as e.g. 2026-11-20T15:00:00Z"
         )
     return instant.astimezone(UTC)
+
+
+def within_reach(instant: dt.datetime) -> bool:
+    """True when `instant` lies between EARLIEST and LATEST (absolute time, so any offset)."""
+    try:
+        return EARLIEST <= ensure_aware(instant) < LATEST
+    except OverflowError:  # its offset puts it outside the years a datetime holds
+        return False
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from connectors.records import CalendarEvent
-from workflows.rules.clock import ensure_aware
+from workflows.rules.clock import ensure_aware, within_reach
 from workflows.rules.emails import fold_email
 
 DEFAULT_GRACE = dt.timedelta(minutes=15)
@@ -116,9 +116,13 @@ def _cancel(known: KnownMeeting | None, reason: str) -> LifecycleDecision:
 
 
 def _times(event: CalendarEvent) -> tuple[dt.datetime, dt.datetime] | None:
-    if isinstance(event.start, dt.datetime) and isinstance(event.end, dt.datetime):
-        return ensure_aware(event.start), ensure_aware(event.end)
-    return None
+    """Start and end in UTC; None when either is missing or outside the years rules reach."""
+    start, end = event.start, event.end
+    if not (isinstance(start, dt.datetime) and isinstance(end, dt.datetime)):
+        return None
+    if not (within_reach(start) and within_reach(end)):
+        return None
+    return ensure_aware(start), ensure_aware(end)
 
 
 def _cancel_reason(
@@ -145,7 +149,7 @@ def decide_lifecycle(
     reason = _cancel_reason(event, contact_emails, still_qualifies)
     times = _times(event)
     if reason is not None or times is None:
-        return _cancel(known, reason or "the event no longer has a start and end time")
+        return _cancel(known, reason or "the event no longer has a usable start and end time")
     due_at = completion_due(times[1], grace)
     if known is None or known.status is MeetingStatus.CANCELLED:
         return LifecycleDecision(Action.SCHEDULE, MeetingStatus.SCHEDULED, due_at, "scheduled")

@@ -2,12 +2,14 @@
 
     qualify(event, user_email=..., directory=..., policy=QualifyPolicy()) -> Qualification
 
-An event qualifies when it is timed (not all-day), of the default event type, not
-cancelled, not declined by the user, has at most `policy.max_other_attendees` other
-attendees, and either one of them is an Airtable contact whose Stage is not Inactive, or its
-title matches `policy.title_pattern`. An instance of a recurring series qualifies only by
-title. The decision says why, which person is the contact, and whether that person must be
-added to Airtable Contacts (`add_to_airtable`, with what Google Contacts knows of them).
+An event qualifies when it is timed (not all-day) within the years rules compute with
+(1900-8999), ends after it starts (in absolute time: across a DST change the wall clock may
+say otherwise), of the default event type, not cancelled, not declined by the user, has at
+most `policy.max_other_attendees` other attendees, and either one of them is an Airtable
+contact whose Stage is not Inactive, or its title matches `policy.title_pattern` (whole
+words only: see `whole_words`). An instance of a recurring series qualifies only by title.
+The decision says why, which person is the contact, and whether that person must be added
+to Airtable Contacts (`add_to_airtable`, with what Google Contacts knows of them).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from connectors.records import Attendee, CalendarEvent
+from workflows.rules.clock import ensure_aware, within_reach
 from workflows.rules.emails import plain_address
 from workflows.rules.people import (
     Directory,
@@ -31,13 +34,30 @@ from workflows.rules.people import (
 DEFAULT_TITLE_TERMS = ("informational", "info interview", "coffee chat", "career chat")
 
 
+_EDGE = r"(?!(?<=\w)\w)"  # a match never starts or ends between two letters of one word
+_LEADING_FLAGS = re.compile(r"(?:\(\?[aiLmsux]+\))*")  # global flags must stay in front
+
+
+def whole_words(pattern: str) -> re.Pattern[str]:
+    r"""The user's `pattern`, case-insensitive, matching only where it does not cut a word.
+
+    "informational" finds "Informational interview" but not "Disinformational meeting";
+    "coffee chat" not "coffee chatbot demo". A pattern meant to reach into words says so
+    (`mentor\w*`). re.error when `pattern` is not a regular expression.
+    """
+    flags = _LEADING_FLAGS.match(pattern).group(0)  # type: ignore[union-attr]
+    body = pattern[len(flags) :]
+    tail = "\n" if "x" in flags else ""  # a verbose pattern's last comment must not eat ")"
+    return re.compile(f"{flags}{_EDGE}(?:{body}{tail}){_EDGE}", re.IGNORECASE)
+
+
 def title_pattern_from(terms: Iterable[str]) -> re.Pattern[str]:
-    """A case-insensitive pattern matching any term; spaces in a term match spaces or dashes."""
+    """A whole-word pattern matching any term; spaces in a term match spaces or dashes."""
     parts = [r"[\s_-]+".join(re.escape(word) for word in term.split()) for term in terms]
     alternatives = "|".join(part for part in parts if part)
     if not alternatives:
         return re.compile(r"(?!)")  # no terms: nothing qualifies by title
-    return re.compile(rf"\b(?:{alternatives})", re.IGNORECASE)
+    return whole_words(alternatives)
 
 
 class Reason(enum.StrEnum):
@@ -47,6 +67,7 @@ class Reason(enum.StrEnum):
     BY_TITLE = "qualified: the title matches the interview pattern"
     CANCELLED = "skipped: the event is cancelled"
     NO_TIMES = "skipped: the event has no start or end time"
+    OUT_OF_RANGE = "skipped: the event's times are outside the years 1900 to 8999"
     END_BEFORE_START = "skipped: the event ends before it starts"
     ALL_DAY = "skipped: an all-day event"
     NOT_DEFAULT_TYPE = "skipped: not a regular event (focus time, out of office, ...)"
@@ -70,6 +91,11 @@ class QualifyPolicy:
     def from_terms(cls, terms: Iterable[str], max_other_attendees: int = 3) -> QualifyPolicy:
         """A policy whose title pattern matches any of `terms` (case-insensitive)."""
         return cls(title_pattern_from(terms), max_other_attendees)
+
+    @classmethod
+    def from_pattern(cls, pattern: str, max_other_attendees: int = 3) -> QualifyPolicy:
+        """A policy for the user's regular expression (FOLLOWTHROUGH_INTERVIEW_TITLE_PATTERN)."""
+        return cls(whole_words(pattern), max_other_attendees)
 
 
 @dataclass(frozen=True)
@@ -99,7 +125,9 @@ def _shape_problem(event: CalendarEvent, user_email: str, policy: QualifyPolicy)
         return Reason.ALL_DAY
     if not isinstance(event.start, dt.datetime) or not isinstance(event.end, dt.datetime):
         return Reason.NO_TIMES
-    if event.end < event.start:
+    if not (within_reach(event.start) and within_reach(event.end)):
+        return Reason.OUT_OF_RANGE
+    if ensure_aware(event.end) < ensure_aware(event.start):
         return Reason.END_BEFORE_START
     if event.event_type != "default":
         return Reason.NOT_DEFAULT_TYPE

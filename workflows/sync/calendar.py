@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 from connectors.records import CalendarEvent, CalendarPage
 from workflows import work
 from workflows.facts import CALENDAR_ZONE, USER_EMAIL, ensure_first_sync_at, get_fact, set_fact
+from workflows.rules.clock import ensure_aware
 from workflows.rules.emails import fold_email
 from workflows.rules.keys import occurrence_start
 from workflows.rules.lifecycle import (
@@ -210,9 +211,7 @@ class Tracker:
             policy=self.runtime.qualify_policy(),
         )
         if not decision_input.qualified and current is None:
-            log.debug(
-                "calendar.not_interview", event_id=event.id, reason=decision_input.reason.value
-            )
+            _log_not_interview(event, decision_input.reason)
             return
         self._decide(event, occurrence, current, decision_input, earlier_notes)
 
@@ -304,6 +303,14 @@ class Tracker:
             log.info("calendar.meeting_cancelled", event_id=row.event_id, reason=reason)
 
 
+def _log_not_interview(event: CalendarEvent, reason: Reason) -> None:
+    """Say why an event is no interview: at debug, or as a warning for unusable data."""
+    if reason is Reason.OUT_OF_RANGE:
+        log.warning("calendar.skipped", source="calendar", record_id=event.id, reason=reason.value)
+    else:
+        log.debug("calendar.not_interview", event_id=event.id, reason=reason.value)
+
+
 def _current_row(
     rows: list[Meeting], event: CalendarEvent, occurrence: dt.datetime
 ) -> Meeting | None:
@@ -311,10 +318,13 @@ def _current_row(
 
     Its start is its identity only until it moves (workflows.rules.keys); matching on the new
     start would make a second meeting, and a second thank-you draft, for one interview.
+    Starts are compared in UTC: Python never finds a time in a DST fold (the repeated
+    01:30) equal to the same instant in another zone.
     """
     if event.recurring_event_id is None and rows:
         return rows[0]
-    return next((r for r in rows if r.original_start == occurrence), None)
+    instant = ensure_aware(occurrence)
+    return next((r for r in rows if ensure_aware(r.original_start) == instant), None)
 
 
 def _known(row: Meeting | None) -> KnownMeeting | None:

@@ -85,12 +85,14 @@ def test_incremental_sync_returns_exactly_the_changes(
     assert ids(sync(client, pages[-1].next_cursor)) == set()
 
 
+@pytest.mark.parametrize("reason", [True, False], ids=["fullSyncRequired", "bare-410"])
 def test_expired_cursor_restarts_a_full_sync_with_the_same_ids(
-    box: Sandbox, google_client: Callable[..., GoogleClient]
+    box: Sandbox, google_client: Callable[..., GoogleClient], reason: bool
 ) -> None:
+    # Given a stale cursor, answered with 410 fullSyncRequired or a 410 that names no reason
     client = google_client(box)
     first = sync(client)
-    box.expire_sync_tokens()
+    box.expire_sync_tokens("calendar", reason=reason)
 
     again = sync(client, first[-1].next_cursor)
 

@@ -40,6 +40,7 @@ CALENDAR_410 = {
         "message": "Sync token is no longer valid, a full sync is required.",
     }
 }
+BARE_410 = {"error": {"code": 410, "message": "Gone"}}
 PEOPLE_EXPIRED = {
     "error": {
         "code": 400,
@@ -76,6 +77,10 @@ SCOPE_403 = {
     [
         (google_error(410, CALENDAR_410), "calendar.events.list", ResyncRequired),
         (google_error(400, PEOPLE_EXPIRED), "people.connections.list", ResyncRequired),
+        # a 410 on a list call is a stale sync token even when its body names no reason
+        (google_error(410, BARE_410), "calendar.events.list", ResyncRequired),
+        (google_error(410, BARE_410), "people.connections.list", ResyncRequired),
+        (google_error(410, {"error": "gone"}), "calendar.events.list", ResyncRequired),
         (
             google_error(410, {"error": {"code": 410, "message": "Resource has been deleted"}}),
             "calendar.events.get",

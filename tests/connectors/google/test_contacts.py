@@ -83,14 +83,22 @@ def test_incremental_sync_returns_changes_deletions_and_renames(
     assert person(1)["resourceName"] not in changed and person(5)["resourceName"] not in changed
 
 
-@pytest.mark.parametrize("with_reason", [True, False], ids=["reason", "status-and-message"])
+SHAPES = {
+    "EXPIRED_SYNC_TOKEN": {},
+    "status-and-message": {"with_reason": False},
+    "bare-410": {"reason": False},
+}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
 def test_expired_cursor_restarts_a_full_sync(
-    box: Sandbox, google_client: Callable[..., GoogleClient], with_reason: bool
+    box: Sandbox, google_client: Callable[..., GoogleClient], shape: str
 ) -> None:
-    # Google names the reason EXPIRED_SYNC_TOKEN, or only says 400 FAILED_PRECONDITION
+    # Google names the reason EXPIRED_SYNC_TOKEN, or only says 400 FAILED_PRECONDITION, or a
+    # bare 410 naming no reason
     client = google_client(box)
     first = sync(client)
-    box.expire_sync_tokens("people", with_reason=with_reason)
+    box.expire_sync_tokens("people", **SHAPES[shape])
     added = box.add_contact({"names": [{"displayName": "Met Meanwhile"}]})
 
     again = sync(client, first[-1].next_cursor)

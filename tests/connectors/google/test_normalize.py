@@ -135,3 +135,25 @@ def test_person_without_resource_name_is_skipped_with_a_reason() -> None:
 
     assert len(contacts) == 5
     assert [s.reason for s in skipped] == ["person has no resource name"]
+
+
+def test_an_instant_outside_utcs_years_is_skipped_with_a_reason_and_the_page_goes_on() -> None:
+    def timed(event_id: str, start: str, end: str) -> dict[str, object]:
+        return {"id": event_id, "start": {"dateTime": start}, "end": {"dateTime": end}}
+
+    reply = {
+        "timeZone": "America/New_York",
+        "items": [
+            timed("year0", "0001-01-01T01:00:00+05:00", "0001-01-01T02:00:00+05:00"),
+            timed("year10000", "9999-12-31T18:00:00-05:00", "9999-12-31T23:00:00-05:00"),
+            timed("year1", "0001-01-01T10:00:00Z", "0001-01-01T11:00:00Z"),
+            timed("good", "2026-03-02T10:00:00-05:00", "2026-03-02T10:30:00-05:00"),
+        ],
+    }
+    page = calendar_page(reply, full_sync=False, last=True)
+
+    assert [e.id for e in page.records] == ["year1", "good"]  # year 1 itself is an instant
+    reasons = {s.record_id: s.reason for s in page.skipped}
+    assert set(reasons) == {"year0", "year10000"}
+    assert "outside the years 1 to 9999" in reasons["year0"]
+    assert reasons["year10000"].startswith("event end 9999-12-31T23:00:00-05:00")

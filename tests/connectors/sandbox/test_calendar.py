@@ -163,6 +163,75 @@ def test_expired_or_unknown_sync_token_is_410_full_sync_required(
     assert cal.events().list(calendarId="primary", syncToken=fresh).execute()["items"] == []
 
 
+def test_a_bare_410_naming_no_reason_can_be_staged_over_http(cal: Any, sandbox: Sandbox) -> None:
+    token = cal.events().list(calendarId="primary").execute()["nextSyncToken"]
+    status, _ = call(
+        sandbox, "POST", "/_sandbox/expire_sync_tokens", {"api": "calendar", "reason": False}
+    )
+    assert status == 200
+    with pytest.raises(HttpError) as caught:
+        cal.events().list(calendarId="primary", syncToken=token).execute()
+    assert caught.value.resp.status == 410
+    assert b"reason" not in caught.value.content
+
+
+def test_local_times_are_read_in_the_events_zone_and_served_with_their_offset(
+    cal: Any, sandbox: Sandbox
+) -> None:
+    # 00:30 on 2026-11-01 is EDT; 02:00 is EST (New York's clocks went back at 02:00 EDT)
+    sandbox.add_event(
+        {
+            "id": "evtlocal",
+            "start": {"dateTime": "2026-11-01T00:30:00", "timeZone": TZ},
+            "end": {"dateTime": "2026-11-01T02:00:00", "timeZone": TZ},
+        }
+    )
+    served = cal.events().get(calendarId="primary", eventId="evtlocal").execute()
+    assert served["start"] == {"dateTime": "2026-11-01T00:30:00-04:00", "timeZone": TZ}
+    assert served["end"] == {"dateTime": "2026-11-01T02:00:00-05:00", "timeZone": TZ}
+
+
+def test_event_times_are_checked_as_events_insert_checks_them(sandbox: Sandbox) -> None:
+    def times(start: dict[str, str], end: dict[str, str]) -> dict[str, Any]:
+        return {"summary": "x", "start": start, "end": end}
+
+    refused = {
+        "Missing time zone definition for start time.": times(
+            {"dateTime": "2026-11-01T00:30:00"}, {"dateTime": "2026-11-01T01:00:00Z"}
+        ),
+        "Invalid time zone definition for end time.": times(
+            {"dateTime": "2026-11-01T00:30:00Z"},
+            {"dateTime": "2026-11-01T01:00:00", "timeZone": "Mars/Olympus"},
+        ),
+        "Invalid value for start.dateTime": times(
+            {"dateTime": "0000-12-31T10:00:00Z"}, {"dateTime": "2026-11-01T01:00:00Z"}
+        ),
+        "The specified time range is empty.": times(
+            {"dateTime": "2026-11-01T01:30:00-05:00"}, {"dateTime": "2026-11-01T01:15:00-05:00"}
+        ),
+    }
+    for message, event in refused.items():
+        with pytest.raises(ValueError, match=message):
+            sandbox.add_event(event)
+    # Times are compared as instants: 01:30 EDT to 01:15 EST is 45 minutes, not backwards
+    sandbox.add_event(
+        times({"dateTime": "2026-11-01T01:30:00-04:00"}, {"dateTime": "2026-11-01T01:15:00-05:00"})
+    )
+    # Placeholder years are events Google holds: Followthrough must cope with them
+    sandbox.add_event(
+        times({"dateTime": "0001-01-01T10:00:00Z"}, {"dateTime": "0001-01-01T11:00:00Z"})
+    )
+    # and moving the start alone past the end is refused like any other empty range
+    sandbox.add_event(
+        {
+            "id": "evtmove",
+            **times({"dateTime": "2026-03-04T10:00:00Z"}, {"dateTime": "2026-03-04T10:30:00Z"}),
+        }
+    )
+    with pytest.raises(ValueError, match="time range is empty"):
+        sandbox.update_event("evtmove", {"start": {"dateTime": "2026-03-04T11:00:00Z"}})
+
+
 def test_get_an_instance_and_a_missing_event(cal: Any) -> None:
     instance = (
         cal.events().get(calendarId="primary", eventId="evtstandup01_20260309T130000Z").execute()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from tests.workflows.rules.builders import BERLIN, event, guest
+from tests.workflows.rules.builders import BERLIN, NEW_YORK, event, guest
 from workflows.rules.lifecycle import (
     Action,
     EffectPlan,
@@ -119,3 +119,37 @@ def test_an_event_that_lost_its_times_is_cancelled_not_crashed() -> None:
     no_end = event(attendees=(JANE,), end=None)
     decision = decide_lifecycle(no_end, known=SCHEDULED)
     assert decision.action is Action.CANCEL and "start and end" in decision.reason
+
+
+def test_a_meeting_moved_into_an_unrepresentable_year_is_cancelled_not_crashed() -> None:
+    # Given a scheduled meeting whose event now ends minutes before the year 10000
+    last = dt.datetime(9999, 12, 31, 23, 55, tzinfo=dt.UTC)
+    placeholder = event(attendees=(JANE,), start=last - dt.timedelta(hours=1), end=last)
+
+    # Then its meeting is cancelled (end plus grace would overflow), and a new one is ignored
+    decision = decide_lifecycle(placeholder, known=SCHEDULED)
+    assert decision.action is Action.CANCEL and "usable start and end" in decision.reason
+    assert decide_lifecycle(placeholder, known=None).due_at is None
+
+
+def test_across_the_autumn_dst_change_completion_follows_the_absolute_end() -> None:
+    # Given 01:30 EDT to 01:15 EST on 2026-11-01, in New York time as the connector reads it
+    start = dt.datetime.fromisoformat("2026-11-01T01:30:00-04:00").astimezone(NEW_YORK)
+    end = dt.datetime.fromisoformat("2026-11-01T01:15:00-05:00").astimezone(NEW_YORK)
+    night = event(attendees=(JANE,), start=start, end=end)
+
+    # Then it is scheduled to complete at 01:30 EST (06:30 UTC), 45 minutes after it began
+    decision = decide_lifecycle(night, known=None)
+    assert decision.action is Action.SCHEDULE
+    assert decision.due_at == dt.datetime(2026, 11, 1, 6, 30, tzinfo=dt.UTC)
+    # and the stored UTC times of the same meeting are no move
+    stored = KnownMeeting(MeetingStatus.SCHEDULED, start.astimezone(dt.UTC), end.astimezone(dt.UTC))
+    assert decide_lifecycle(night, known=stored).action is Action.UNCHANGED
+
+
+def test_a_meeting_moved_by_its_start_alone_is_retimed_and_completes_as_before() -> None:
+    earlier = event(start=START - dt.timedelta(minutes=20), minutes=50, attendees=(JANE,))
+    assert earlier.end == END
+    decision = decide_lifecycle(earlier, known=SCHEDULED, contact_emails=["jane@acme.com"])
+    assert decision.action is Action.RETIME
+    assert decision.due_at == END + dt.timedelta(minutes=15)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from connectors.records import Attendee, CalendarEvent
-from tests.workflows.rules.builders import USER, airtable, event, google, guest, me
+from tests.workflows.rules.builders import NEW_YORK, USER, airtable, event, google, guest, me
 from workflows.rules.people import Directory
 from workflows.rules.qualify import QualifyPolicy, Reason, qualify
 
@@ -64,6 +64,76 @@ def test_titles_match_case_insensitively_and_custom_terms_replace_the_defaults()
     custom = QualifyPolicy.from_terms(["networking call"])
     assert decide(event(title="Networking  call", attendees=(STRANGER,)), custom) is Reason.BY_TITLE
     assert decide(event(title="Coffee chat", attendees=(STRANGER,)), custom) is Reason.NO_MATCH
+
+
+def test_titles_match_whole_words_only() -> None:
+    # Given the default terms, and the same as a user's regular expression (the setting)
+    setting = "informational|info interview|coffee chat|career chat"
+    policies = [QualifyPolicy(), QualifyPolicy.from_pattern(setting)]
+    for policy in policies:
+        # Then a term inside a longer word does not count, a term standing alone does
+        for title in ("Disinformational meeting", "coffee chatbot demo", "Careers chatroom"):
+            assert decide(event(title=title, attendees=(STRANGER,)), policy) is Reason.NO_MATCH
+        for title in ("Informational interview", "Coffee chat with Ada", "(career chat)"):
+            assert decide(event(title=title, attendees=(STRANGER,)), policy) is Reason.BY_TITLE
+
+
+def test_the_users_pattern_keeps_its_regular_expression_powers() -> None:
+    mentoring = QualifyPolicy.from_pattern(r"(?x) mentor (ing)?  # the suffix is optional")
+    for title, reason in [
+        ("Mentoring session", Reason.BY_TITLE),
+        ("MENTOR call", Reason.BY_TITLE),
+        ("Tormentors anonymous", Reason.NO_MATCH),
+    ]:
+        assert decide(event(title=title, attendees=(STRANGER,)), mentoring) is reason, title
+    one_on_one = QualifyPolicy.from_pattern("1:1")
+    assert decide(event(title="1:1 with Pat", attendees=(STRANGER,)), one_on_one).startswith(
+        "qualified"
+    )
+    assert decide(event(title="Sync at 21:15", attendees=(STRANGER,)), one_on_one) is (
+        Reason.NO_MATCH
+    )
+
+
+def test_an_event_across_the_autumn_dst_change_is_judged_in_absolute_time() -> None:
+    # Given 01:30 EDT to 01:15 EST on 2026-11-01, as the connector reads it (New York times)
+    start = dt.datetime.fromisoformat("2026-11-01T01:30:00-04:00").astimezone(NEW_YORK)
+    end = dt.datetime.fromisoformat("2026-11-01T01:15:00-05:00").astimezone(NEW_YORK)
+    assert end.replace(tzinfo=None) < start.replace(tzinfo=None)  # the wall clock goes back
+
+    # Then it lasts 45 minutes and is an interview, not an event that ends before it starts
+    result = qualify(
+        event(title="Coffee chat", start=start, end=end, attendees=(STRANGER,)),
+        user_email=USER,
+        directory=DIRECTORY,
+    )
+    assert result.qualified, result.reason
+    # and one that really ends before it starts, by the same wall clock, is still refused
+    backwards = event(attendees=(JANE,), start=start.replace(fold=1), end=end.replace(fold=0))
+    assert decide(backwards) is Reason.END_BEFORE_START
+
+
+def test_an_event_outside_the_years_rules_compute_with_is_skipped_not_a_crash() -> None:
+    utc = dt.UTC
+    plus_five = dt.timezone(dt.timedelta(hours=5))
+    minus_five = dt.timezone(dt.timedelta(hours=-5))
+    cases = [
+        (dt.datetime(1, 1, 1, 10, tzinfo=utc), dt.datetime(1, 1, 1, 11, tzinfo=utc)),
+        # year 1 at +05:00 begins in year 0 in UTC, which no datetime holds
+        (dt.datetime(1, 1, 1, 1, tzinfo=plus_five), dt.datetime(1, 1, 1, 2, tzinfo=plus_five)),
+        # ending minutes before 10000: the grace period would overflow
+        (dt.datetime(9999, 12, 31, 23, tzinfo=utc), dt.datetime(9999, 12, 31, 23, 55, tzinfo=utc)),
+        # in year 10000 in UTC
+        (
+            dt.datetime(9999, 12, 31, 22, tzinfo=minus_five),
+            dt.datetime(9999, 12, 31, 23, tzinfo=minus_five),
+        ),
+        # a start in year 1 and a sane end
+        (dt.datetime(1, 1, 1, tzinfo=utc), dt.datetime(2026, 3, 2, 10, tzinfo=utc)),
+    ]
+    for start, end in cases:
+        e = event(title="Coffee chat", start=start, end=end, attendees=(JANE,))
+        assert decide(e) is Reason.OUT_OF_RANGE, start
 
 
 def test_an_inactive_contact_does_not_qualify_an_event_but_a_title_still_does() -> None:
