@@ -35,17 +35,56 @@ class CalendarClient:
         self._policy = policy
 
     def sync(
-        self, calendar_id: str, cursor: str | None, *, window_start: dt.datetime
+        self,
+        calendar_id: str,
+        cursor: str | None,
+        *,
+        window_start: dt.datetime,
+        window_end: dt.datetime | None = None,
     ) -> Iterator[CalendarPage]:
-        """Pages of changed events; the last page carries the sync token to resume from."""
+        """Pages of changed events; the last page carries the sync token to resume from.
+
+        A full sync reads the events between `window_start` and `window_end` (Google expands
+        a series with no end decades ahead: the end bounds it); an incremental one cannot be
+        bounded (Google refuses timeMin/timeMax beside a sync token).
+        """
+        window = (window_start, window_end)
         if cursor is None:
-            yield from self._pages(calendar_id, None, window_start)
+            yield from self._pages(calendar_id, None, window)
             return
         try:
-            yield from self._pages(calendar_id, cursor, window_start)
+            yield from self._pages(calendar_id, cursor, window)
         except ResyncRequired:
             log.warning("calendar.resync", calendar_id=calendar_id, reason="sync token expired")
-            yield from self._pages(calendar_id, None, window_start)
+            yield from self._pages(calendar_id, None, window)
+
+    def instances(
+        self, calendar_id: str, series_id: str, start: dt.datetime, end: dt.datetime
+    ) -> Iterator[CalendarPage]:
+        """The instances of one recurring series between `start` and `end` (cancelled ones
+        included), by page; NotFound when the series is gone."""
+        page_token: str | None = None
+        while True:
+            request = (
+                self._service()
+                .events()
+                .instances(
+                    calendarId=calendar_id,
+                    eventId=series_id,
+                    timeMin=_rfc3339(start),
+                    timeMax=_rfc3339(end),
+                    showDeleted=True,
+                    maxResults=MAX_RESULTS,
+                    pageToken=page_token,
+                )
+            )
+            reply = execute(
+                request.execute, policy=self._policy, operation="calendar.events.instances"
+            )
+            page_token = reply.get("nextPageToken")
+            yield events_page(reply, full_sync=False, last=not page_token)
+            if not page_token:
+                return
 
     def time_zone(self, calendar_id: str) -> str:
         """The calendar's time zone, by reading one event (a check that it can be read)."""
@@ -100,11 +139,11 @@ class CalendarClient:
             log.info("calendar.channel_already_gone", channel_id=channel_id)
 
     def _pages(
-        self, calendar_id: str, cursor: str | None, window_start: dt.datetime
+        self, calendar_id: str, cursor: str | None, window: tuple[dt.datetime, dt.datetime | None]
     ) -> Iterator[CalendarPage]:
         page_token: str | None = None
         while True:
-            reply = self._list(calendar_id, cursor, window_start, page_token)
+            reply = self._list(calendar_id, cursor, window, page_token)
             page_token = reply.get("nextPageToken")
             yield events_page(reply, full_sync=cursor is None, last=not page_token)
             if not page_token:
@@ -114,7 +153,7 @@ class CalendarClient:
         self,
         calendar_id: str,
         cursor: str | None,
-        window_start: dt.datetime,
+        window: tuple[dt.datetime, dt.datetime | None],
         page_token: str | None,
     ) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -125,7 +164,9 @@ class CalendarClient:
         if cursor:
             params["syncToken"] = cursor
         else:
-            params["timeMin"] = _rfc3339(window_start)
+            params["timeMin"] = _rfc3339(window[0])
+            if window[1] is not None:
+                params["timeMax"] = _rfc3339(window[1])
         request = (
             self._service().events().list(calendarId=calendar_id, pageToken=page_token, **params)
         )

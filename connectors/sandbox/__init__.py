@@ -35,7 +35,9 @@ Known differences from the real Google APIs (the Airtable part lists its own in 
   `privateExtendedProperty` and `sharedExtendedProperty` are accepted but do not filter (beside
   a syncToken they are rejected as Google rejects them); maxResults above 2500 is capped, not
   refused. The RRULE subset is FREQ=DAILY|WEEKLY with INTERVAL, COUNT, UNTIL, BYDAY and EXDATE;
-  open-ended series expand for two years (730 instances at most). The default order is by start
+  open-ended series expand
+  for twenty years (8000 instances at most), as Google expands them decades ahead; events.instances
+  serves one series' instances in a window (see calendar_instances). The default order is by start
   time. A page token is an offset into the result computed afresh, so events cancelled while
   paging may shift a page (their changes still arrive with the next sync token). A change to a
   series master reports every instance in an incremental sync with singleEvents=true (instances

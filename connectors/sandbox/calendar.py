@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from connectors.sandbox.calendar_instances import list_instances
 from connectors.sandbox.calendar_store import (
     Calendar,
     normalize_event,
@@ -104,6 +105,13 @@ class CalendarApi:
             ("GET", cal + "/events", self.list_events, "calendar.events.list", False),
             ("POST", cal + "/events/watch", self.watch, "calendar.events.watch", True),
             ("GET", cal + "/events/{eventId}", self.get_event, "calendar.events.get", False),
+            (
+                "GET",
+                cal + "/events/{eventId}/instances",
+                lambda request: list_instances(self, request),
+                "calendar.events.instances",
+                False,
+            ),
             ("POST", BASE + "/channels/stop", self.stop_channel, "calendar.channels.stop", True),
         ]
         for method, path, handler, name, write in routes:
@@ -179,7 +187,7 @@ class CalendarApi:
 
     # --- handlers --------------------------------------------------------------------------
 
-    def _calendar_or_404(self, request: Request) -> Calendar:
+    def calendar_or_404(self, request: Request) -> Calendar:
         try:
             return self.calendar(request.params["calendarId"])
         except KeyError:
@@ -189,7 +197,7 @@ class CalendarApi:
 
     def get_calendar(self, request: Request) -> Response:
         """calendars.get."""
-        calendar = self._calendar_or_404(request)
+        calendar = self.calendar_or_404(request)
         return Response(200, {
             "kind": "calendar#calendar", "etag": f'"{self.seq}"', "id": calendar.id,
             "summary": calendar.summary, "timeZone": calendar.time_zone,
@@ -198,7 +206,7 @@ class CalendarApi:
 
     def get_event(self, request: Request) -> Response:
         """events.get: a stored event, an exception, or a generated instance of a series."""
-        calendar = self._calendar_or_404(request)
+        calendar = self.calendar_or_404(request)
         event_id = request.params["eventId"]
         event = calendar.events.get(event_id) or calendar.find_instance(event_id)
         if event is None:
@@ -209,10 +217,10 @@ class CalendarApi:
 
     def list_events(self, request: Request) -> Response:
         """events.list: full or incremental, paged, with Google's parameter rules."""
-        calendar = self._calendar_or_404(request)
-        size = self._page_size(request)
+        calendar = self.calendar_or_404(request)
+        size = self.page_size(request)
         single = _bool(request, "singleEvents")
-        cursor = self._page_cursor(request)
+        cursor = self.page_cursor(request)
         since = self._sync_since(request, calendar)
         if since is not None:
             items = self._cached(
@@ -222,7 +230,7 @@ class CalendarApi:
             items = self._full(calendar, request, single)
         at, page, offset = cursor.get("s", self.seq), cursor.get("n", 0), cursor.get("o", 0)
         start, end = self.limits.window(page, offset, size, len(items))
-        body = self._envelope(calendar)
+        body = self.envelope(calendar)
         body["items"] = items[start:end]
         if end < len(items) or (start == end and start < len(items)):
             body["nextPageToken"] = encode_token({"o": end, "n": page + 1, "s": at})
@@ -230,7 +238,7 @@ class CalendarApi:
             body["nextSyncToken"] = encode_token({"c": calendar.id, "s": at, "e": self.epoch})
         return json_response(body)
 
-    def _envelope(self, calendar: Calendar) -> dict[str, Any]:
+    def envelope(self, calendar: Calendar) -> dict[str, Any]:
         updated = [e["updated"] for e in calendar.events.values()]
         return {
             "kind": "calendar#events", "etag": f'"p{self.seq}"', "summary": calendar.summary,
@@ -239,7 +247,7 @@ class CalendarApi:
             "defaultReminders": [{"method": "popup", "minutes": 10}],
         }  # fmt: skip
 
-    def _page_size(self, request: Request) -> int:
+    def page_size(self, request: Request) -> int:
         raw = request.arg("maxResults", str(DEFAULT_RESULTS)) or str(DEFAULT_RESULTS)
         try:
             size = int(raw)
@@ -255,7 +263,7 @@ class CalendarApi:
             )
         return min(size, MAX_RESULTS)  # "can never be larger than 2500": larger asks are capped
 
-    def _page_cursor(self, request: Request) -> dict[str, Any]:
+    def page_cursor(self, request: Request) -> dict[str, Any]:
         token = request.arg("pageToken")
         if not token:
             return {}
@@ -298,7 +306,7 @@ class CalendarApi:
 
     def _full(self, calendar: Calendar, request: Request, single: bool) -> list[dict[str, Any]]:
         show_deleted = _bool(request, "showDeleted")
-        low, high = self._window(request)
+        low, high = self.window(request)
         order = request.arg("orderBy")
         if order not in (None, "startTime", "updated"):
             raise bad_request(f"Invalid value '{order}' for orderBy.", location="orderBy")
@@ -332,14 +340,14 @@ class CalendarApi:
             keep = show_deleted or (cancelled and not single and "recurringEventId" in event)
             if cancelled and not keep:
                 continue
-            if not self._overlaps(calendar, event, low, high):
+            if not self.overlaps(calendar, event, low, high):
                 continue
             start = event.get("updated", "") if order == "updated" else calendar.bounds(event)[0]
             rows.append((start, event["id"], tombstone(event) if cancelled else event))
         rows.sort(key=lambda row: row[:2])
         return [row[2] for row in rows]
 
-    def _window(self, request: Request) -> tuple[dt.datetime | None, dt.datetime | None]:
+    def window(self, request: Request) -> tuple[dt.datetime | None, dt.datetime | None]:
         bounds = []
         for name in ("timeMin", "timeMax"):
             raw = request.arg(name)
@@ -369,7 +377,7 @@ class CalendarApi:
                 out.append(event)
         return out
 
-    def _overlaps(
+    def overlaps(
         self,
         calendar: Calendar,
         event: dict[str, Any],
@@ -378,7 +386,7 @@ class CalendarApi:
     ) -> bool:
         if "recurrence" in event:
             instances = calendar.instances(event, high)
-            return any(self._overlaps(calendar, i, low, high) for i in instances)
+            return any(self.overlaps(calendar, i, low, high) for i in instances)
         start, end = calendar.bounds(event)
         return (low is None or end > low) and (high is None or start < high)
 
@@ -397,7 +405,7 @@ class CalendarApi:
 
     def watch(self, request: Request) -> Response:
         """events.watch: open a push channel on a calendar's events."""
-        calendar = self._calendar_or_404(request)
+        calendar = self.calendar_or_404(request)
         return Response(
             200,
             self.channels.open(

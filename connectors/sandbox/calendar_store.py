@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.sandbox.recurrence import occurrences
 
-SERIES_SPAN = dt.timedelta(days=730)  # how far an open-ended series is expanded
+SERIES_SPAN = dt.timedelta(days=20 * 365)  # Google expands an open-ended series decades ahead
 
 
 def rfc3339(moment: dt.datetime) -> str:

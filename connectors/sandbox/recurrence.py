@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from connectors.errors import ConfigurationError
 
 WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
-MAX_INSTANCES = 730  # a bound for open-ended series (Google expands them lazily)
+MAX_INSTANCES = 8000  # a bound for open-ended series: a daily one for twenty years
 
 
 class RecurrenceError(ConfigurationError):

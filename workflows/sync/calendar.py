@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 import sqlalchemy as sa
 import structlog
@@ -45,6 +46,7 @@ from workflows.store.meetings import (
 )
 from workflows.store.models import Event, Meeting, Person, PersonEmail
 from workflows.store.people import PeopleBatch, find_person, person_view, save_person
+from workflows.sync.calendar_horizon import HORIZON, later_instances, note_series, within
 from workflows.sync.report import SyncReport
 
 log = structlog.get_logger(__name__)
@@ -62,13 +64,18 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
     with runtime.db.read() as session:
         cursor = get_cursor(session, cursor_name, account=runtime.account)
     window_start = now - dt.timedelta(days=runtime.config.first_sync_days)
-    for page in google.calendar.sync(calendar_id, cursor, window_start=window_start):
+    horizon = now + HORIZON
+    pages = google.calendar.sync(calendar_id, cursor, window_start=window_start, window_end=horizon)
+    for page in chain(pages, later_instances(runtime, google.calendar, now)):
+        page = within(page, horizon)
         with runtime.db.transaction() as session:
             first_sync_at = ensure_first_sync_at(session, now, account=runtime.account)
             user_email = _learn_facts(runtime, session, page)
             _track_page(
                 runtime, session, page, Tracker(runtime, session, user_email, first_sync_at)
             )
+            read_to = horizon if page.full_sync and page.last else None
+            note_series(runtime, session, page, read_to)
             if page.last and page.next_cursor:
                 set_cursor(session, cursor_name, page.next_cursor, account=runtime.account)
         report.add_page(page)
