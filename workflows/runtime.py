@@ -130,7 +130,7 @@ class Runtime:
             )
         if not isinstance(self.airtable.own_writes, StoredOwnWrites):
             # What it wrote is remembered in the store, so a new process still knows its own.
-            self.airtable.own_writes = StoredOwnWrites(self.db, self.account)
+            self.airtable.own_writes = StoredOwnWrites(self.db, self.account, self.now)
         return self.airtable
 
 

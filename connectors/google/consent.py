@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import requests
 import structlog
 
-from connectors.errors import AuthorizationError, ConfigurationError
+from connectors.errors import AuthorizationError, ConfigurationError, RetryLater
 from connectors.google.auth import (
     CALENDAR_SCOPE,
     CONTACTS_SCOPE,
@@ -97,7 +98,7 @@ def run_installed_app_flow(
     Nothing is written when a needed scope was left unticked (the error says which and why).
     """
     flow = _flow(client_secrets_file)
-    result = _consent(flow, open_browser=open_browser, port=port)
+    result = _consent(flow, client_secrets_file, open_browser=open_browser, port=port)
     refused = refusal(result.scopes)
     if refused is not None:
         raise refused
@@ -125,7 +126,9 @@ def _flow(client_secrets_file: Path) -> Any:
         ) from exc
 
 
-def _consent(flow: Any, *, open_browser: bool, port: int) -> GoogleCredentials:
+def _consent(
+    flow: Any, client_secrets_file: Path, *, open_browser: bool, port: int
+) -> GoogleCredentials:
     """The consent's credentials, their scopes the granted ones (some may have been unticked)."""
     from google_auth_oauthlib.flow import WSGITimeoutError
     from oauthlib.oauth2 import OAuth2Error
@@ -139,9 +142,12 @@ def _consent(flow: Any, *, open_browser: bool, port: int) -> GoogleCredentials:
         flow.oauth2session.token = token
     except OAuth2Error as exc:
         raise AuthorizationError(
-            f"Google refused the authorization ({exc.error}: {exc.description or exc}). "
-            "Run `followthrough auth google` again and allow access."
+            f"Google refused the authorization ({exc.error}: {exc.description or exc}); check "
+            f"the OAuth client in {client_secrets_file}, then run `followthrough auth google` "
+            "again and allow access."
         ) from exc
+    except requests.RequestException as exc:
+        raise RetryLater("Could not reach Google's token endpoint; try again later.") from exc
     except WSGITimeoutError as exc:
         raise AuthorizationError(
             "No answer came from Google's consent screen. Run `followthrough auth google` again."

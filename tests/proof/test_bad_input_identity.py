@@ -97,10 +97,10 @@ def test_contacts_written_with_tags_and_a_trailing_dot_are_the_airtable_contacts
     clean_pass(runtime)
 
     # Then all are interviews: Ada's and Grace's with their Airtable rows, one thank-you each
-    # to the address the user keeps there, no new row for the other spellings; and Pat is
-    # added and thanked without the dot (Gmail would not take "pat@p.example." in a To)
+    # to the address they were invited at (without a trailing dot: Gmail would not take
+    # "pat@p.example." in a To), no new row for the other spellings; and Pat is added
     assert _to(sandbox) == [
-        f"Ada Lovelace <{ADA}>",
+        f"Ada Lovelace <{ADA_ELSEWHERE.rstrip('.')}>",
         f"Grace Hopper <{GRACE}>",
         "Pat Doe <Pat@P.example>",
     ]

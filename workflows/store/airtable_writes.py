@@ -1,7 +1,8 @@
 """Followthrough's own Airtable writes, by record and field, kept while the feed may show them.
 
 Airtable keeps a webhook's payloads for seven days, so a digest older than `KEEP` can no
-longer be asked about and is purged (at most once an hour per process).
+longer be asked about and is purged (at most once an hour per process). Ages are on the
+domain clock, like every due date (the wall clock but under FOLLOWTHROUGH_NOW).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import sqlalchemy as sa
 
@@ -30,15 +31,18 @@ CHUNK = 500  # record ids per query, well under every database's parameter limit
 class StoredOwnWrites:
     """The `OwnWrites` of one account, in the store, so a new process still knows them."""
 
-    def __init__(self, db: Database, account: str) -> None:
+    def __init__(
+        self, db: Database, account: str, clock: Callable[[], dt.datetime] = utcnow
+    ) -> None:
         self.db = db
         self.account = account
+        self.clock = clock
         self._purged_at: dt.datetime | None = None
         self._lock = threading.Lock()
 
     def remember(self, cells: Mapping[str, Mapping[str, str]]) -> None:
         """Keep the digest of each written cell (in one transaction)."""
-        now = utcnow()
+        now = self.clock()
         rows = [
             {
                 "account": self.account,
