@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -56,6 +57,19 @@ def test_days_are_calendar_days_across_dst(zone: ZoneInfo, day: dt.date, hours: 
     late_evening = start_of_day(day, zone) + dt.timedelta(hours=hours - 1)
     assert local_date(late_evening, zone) == day
     assert local_days_after(late_evening, 1, zone) == day + dt.timedelta(days=1)
+
+
+def test_a_day_starts_at_local_midnight_in_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        start = start_of_day(dt.date(2026, 11, 20), BERLIN)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert start.isoformat() == "2026-11-19T23:00:00+00:00"
 
 
 def test_user_zone_prefers_the_setting_then_the_calendar() -> None:

@@ -26,6 +26,18 @@ from workflows.rules.draft import (
 from workflows.rules.keys import draft_key, message_id
 from workflows.rules.notes import parse_notes
 
+SAM_AND_ASHLEE = ("Ashlee Park", "Sam Lee", "Ashlee", "Park", "Sam", "Lee")
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Coffee chat: Ashlee Park", "Coffee chat: Ashlee and Sam", "Coffee chat: Sam x Ashlee"],
+)
+def test_a_title_that_only_names_the_two_people_gives_no_topic(title: str) -> None:
+    # "Lee" is inside "Ashlee": the longer name must be taken out first
+    assert topic_of(title, names=SAM_AND_ASHLEE) is None
+
+
 EVENING_IN_NEW_YORK = dt.datetime(2026, 11, 21, 0, 30, tzinfo=dt.UTC)  # Friday 19:30 in New York
 KEY = draft_key("evt1", EVENING_IN_NEW_YORK)
 NOTES = parse_notes(

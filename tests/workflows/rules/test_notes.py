@@ -41,6 +41,11 @@ def test_googles_html_descriptions_become_lines() -> None:
     assert notes.todos == ("intro to Bob", "follow up in March")
 
 
+def test_a_self_closing_line_break_between_two_lines_splits_them() -> None:
+    assert html_to_text("Insight: one<br/>TODO: two") == "Insight: one\nTODO: two"
+    assert parse_notes("Insight: one<br/>TODO: two").todos == ("two",)
+
+
 def test_plain_text_with_angle_brackets_is_not_mangled() -> None:
     assert html_to_text("Insight: a < b & c > d") == "Insight: a < b & c > d"
 

@@ -48,6 +48,15 @@ def test_a_matching_title_qualifies_and_a_stranger_is_added_to_contacts() -> Non
     assert result.contact.email == "pat@unknown.net"
 
 
+def test_a_stranger_without_a_display_name_gets_no_made_up_name() -> None:
+    nameless = guest("  pat@unknown.net ")
+    result = qualify(
+        event(title="Coffee Chat", attendees=(nameless,)), user_email=USER, directory=DIRECTORY
+    )
+    assert result.contact is not None and result.add_to_airtable
+    assert (result.contact.name, result.contact.emails) == ("", ("pat@unknown.net",))
+
+
 def test_a_person_added_by_title_brings_what_google_contacts_knows() -> None:
     result = qualify(
         event(title="Info-interview", attendees=(SAM,)), user_email=USER, directory=DIRECTORY
@@ -106,6 +115,18 @@ def test_at_most_three_other_attendees() -> None:
     assert decide(event(attendees=(JANE, *others))) is Reason.TOO_MANY_ATTENDEES
     room = Attendee(email="room@resource.calendar.google.com", is_resource=True)
     assert decide(event(attendees=(JANE, *others[:2], room))) is Reason.BY_CONTACT
+
+
+def test_a_policy_from_terms_keeps_the_attendee_limit_unless_told_otherwise() -> None:
+    others = tuple(guest(f"p{i}@acme.com") for i in range(4))
+    crowded = event(title="Networking call", attendees=(STRANGER, *others))
+    usual = QualifyPolicy.from_terms(["networking call"])
+    wider = QualifyPolicy.from_terms(["networking call"], max_other_attendees=5)
+    assert decide(crowded, usual) is Reason.TOO_MANY_ATTENDEES
+    assert decide(event(title="Networking call", attendees=(STRANGER, *others[:2])), usual) is (
+        Reason.BY_TITLE
+    )
+    assert decide(crowded, wider) is Reason.BY_TITLE
 
 
 def test_recurring_instances_qualify_only_by_title() -> None:
