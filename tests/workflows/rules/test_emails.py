@@ -29,6 +29,11 @@ def test_domains_and_public_providers() -> None:
     assert not is_public_domain(None)
 
 
+def test_a_domain_is_what_follows_the_last_at_sign_without_a_trailing_dot() -> None:
+    assert domain_of('"a@b"@Example.ORG.') == "example.org"
+    assert is_public_domain("GMail.com.")
+
+
 def test_only_one_plain_address_looks_like_an_email() -> None:
     assert looks_like_email("jane@acme.com")
     assert looks_like_email("\u0645\u0631\u064a\u0645@example.com")

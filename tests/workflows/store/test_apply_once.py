@@ -11,7 +11,7 @@ import pytest
 from connectors.errors import AmbiguousWrite, RetryLater
 from tests.workflows.store.conftest import race
 from workflows.store.db import Database
-from workflows.store.ledger import Outcome, apply_once, begin_effect
+from workflows.store.ledger import Outcome, apply_once, begin_effect, get_effect
 
 KEY = "thank-you:evt1:2026-03-02T15:00:00+00:00"
 
@@ -62,6 +62,33 @@ def test_a_refused_write_is_simply_tried_again(db: Database) -> None:
     # And a duplicate message afterwards changes nothing
     again = apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY))
     assert again.external_id == "draft-1" and len(drafts.created) == 1
+
+
+def test_a_caller_finding_the_key_held_is_told_to_retry_shortly(db: Database) -> None:
+    with db.transaction() as s:
+        begin_effect(s, KEY, "gmail.draft")
+    with pytest.raises(RetryLater, match="being applied by another worker; retry shortly"):
+        apply_once(db, KEY, "gmail.draft", lambda: Outcome("draft-x"))
+
+
+def test_a_failed_look_up_releases_the_key_and_the_outcome_stays_unknown(db: Database) -> None:
+    drafts = FakeDrafts()
+    with pytest.raises(AmbiguousWrite):
+        apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY, lose_response=True))
+
+    def rate_limited() -> Outcome | None:
+        raise RetryLater("429 from Gmail while searching drafts", retry_after=1.0)
+
+    # When the look-up after the lost response fails
+    with pytest.raises(RetryLater, match="429 from Gmail"):
+        apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY), rate_limited)
+    # Then the next caller may go at once, and must look up again rather than create
+    with db.read() as s:
+        state = get_effect(s, KEY)
+    assert state is not None and state.action == "reconcile"
+    assert state.last_error == "429 from Gmail while searching drafts"
+    final = apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY), lambda: drafts.find(KEY))
+    assert final.external_id == "draft-1" and len(drafts.created) == 1
 
 
 def test_a_worker_killed_mid_call_is_reconciled_after_the_hold(db: Database) -> None:

@@ -214,6 +214,8 @@ def test_releasing_holds_lets_the_next_caller_reconcile_at_once(db: Database) ->
         for account in ("alice", "bob", "carol"):
             begin_effect(s, KEY, "gmail.draft", account=account, hold=hold, wall_now=T0)
         finish_effect(s, KEY, external_id="draft-c", account="carol")
+        begin_effect(s, KEY, "gmail.draft", account="dave", hold=hold, wall_now=T0)
+        fail_effect(s, KEY, "connection reset", outcome_unknown=True, account="dave")
     with db.transaction() as s:
         released = release_holds(s, account="alice")
     assert released == 1
@@ -223,4 +225,5 @@ def test_releasing_holds_lets_the_next_caller_reconcile_at_once(db: Database) ->
         bob = begin_effect(s, KEY, "gmail.draft", account="bob", hold=hold, wall_now=soon)
     assert (alice.action, bob.action) == ("reconcile", "wait")
     with db.transaction() as s:
-        assert release_holds(s) == 2  # alice's new hold and bob's; carol's effect is applied
+        # alice's new hold and bob's: carol's effect is applied, dave's holds nothing already
+        assert release_holds(s) == 2
