@@ -72,6 +72,11 @@ def test_a_day_starts_at_local_midnight_in_utc_whatever_the_machines_zone(
     assert start.isoformat() == "2026-11-19T23:00:00+00:00"
 
 
+def test_today_is_the_date_in_the_users_zone() -> None:
+    friday_evening_in_new_york = dt.datetime(2026, 11, 21, 2, 0, tzinfo=dt.UTC)
+    assert Clock.frozen_at(friday_evening_in_new_york).today(NEW_YORK) == dt.date(2026, 11, 20)
+
+
 def test_user_zone_prefers_the_setting_then_the_calendar() -> None:
     assert user_zone("Europe/Berlin", "America/New_York") == BERLIN
     assert user_zone(None, "America/New_York") == NEW_YORK

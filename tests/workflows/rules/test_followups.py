@@ -29,6 +29,11 @@ def plan(start: dt.datetime, zone: dt.tzinfo, todos: tuple[str, ...] = ()) -> li
     )
 
 
+def test_a_title_at_the_limit_is_kept_and_a_longer_one_is_cut() -> None:
+    assert single_line("z" * 200) == "z" * 200
+    assert single_line("y" * 198 + " " + "z" * 10) == "y" * 198 + "\u2026"  # no space before it
+
+
 def test_a_thank_you_without_a_first_name_still_reads_well() -> None:
     assert thank_you_title("") == "Send a thank-you"
     assert thank_you_title("Jane") == "Send Jane a thank-you"

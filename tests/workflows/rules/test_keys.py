@@ -12,6 +12,7 @@ from workflows.rules.keys import (
     action_key,
     draft_key,
     message_id,
+    normalize_todo,
     occurrence_start,
     thank_you_key,
     update_key,
@@ -36,6 +37,10 @@ def test_a_key_names_its_instant_in_utc_whatever_the_machines_zone(
 def test_a_naive_instant_is_refused_and_named() -> None:
     with pytest.raises(ValueError, match="naive datetime 2026-11-20T15:00:00 cannot be part"):
         draft_key("evt1", START.replace(tzinfo=None))
+
+
+def test_a_promise_is_compared_by_its_words_whatever_their_case_and_spacing() -> None:
+    assert normalize_todo("  Send   my\tCV ") == "send my cv"
 
 
 def test_keys_have_the_agreed_shapes() -> None:

@@ -71,6 +71,29 @@ def test_first_names(name: str, first: str) -> None:
     assert first_name_of(name) == first
 
 
+def test_a_person_keeps_airtables_reminder_fields_and_google_fills_the_rest() -> None:
+    row = airtable(
+        "recA", "", "jane@acme.com", role="CTO", stage="Met", last_met=dt.date(2026, 6, 1),
+        next_update_due=dt.date(2026, 7, 1), update_every_days=21,
+    )  # fmt: skip
+    g = google("people/c1", given_name="Jane", family_name="Doe", company="Acme", role="Eng")
+    person = merge_person(row, g)
+    assert (person.name, person.company, person.role) == ("Jane Doe", "Acme", "CTO")
+    assert (person.stage, person.last_met, person.next_update_due, person.update_every_days) == (
+        "Met", dt.date(2026, 6, 1), dt.date(2026, 7, 1), 21
+    )  # fmt: skip
+    alone = merge_person(airtable("recB", "", "pat@unknown.net"), None)
+    assert (alone.name, alone.google_resource) == ("", None)
+    linked = merge_person(airtable("recC", "Sam", "sam@x.io", google_contact="people/c9"), None)
+    assert linked.google_resource == "people/c9"
+    hyphenated = merge_person(
+        airtable("recD", "Jane-Marie Doe", "jm@acme.com"), google("people/c2", given_name="Jane")
+    )
+    assert hyphenated.first_name == "Jane-Marie"  # Google's given name only fills an empty name
+    with pytest.raises(ValueError, match="needs at least one source record"):
+        merge_person(None, None)
+
+
 def test_googles_given_name_is_used_only_where_the_name_does_not_say_otherwise() -> None:
     assert first_name_of("Jane Doe", given_name="Janie") == "Jane"
     assert first_name_of("Jane Doe", given_name="Jane") == "Jane"

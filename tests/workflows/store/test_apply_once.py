@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -57,6 +58,9 @@ def test_a_refused_write_is_simply_tried_again(db: Database) -> None:
 
     with pytest.raises(RetryLater):
         apply_once(db, KEY, "gmail.draft", refused)
+    with db.read() as s:
+        refusal = get_effect(s, KEY)
+    assert refusal is not None and (refusal.status, refusal.action) == ("failed", "run")
     state = apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY), lambda: drafts.find(KEY))
     assert state.external_id == "draft-1" and state.attempts == 2
     # And a duplicate message afterwards changes nothing
@@ -89,6 +93,40 @@ def test_a_failed_look_up_releases_the_key_and_the_outcome_stays_unknown(db: Dat
     assert state.last_error == "429 from Gmail while searching drafts"
     final = apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY), lambda: drafts.find(KEY))
     assert final.external_id == "draft-1" and len(drafts.created) == 1
+
+
+def test_a_failed_call_is_recorded_with_its_message_or_its_kind(db: Database) -> None:
+    def reset(message: str) -> Callable[[], Outcome]:
+        def call() -> Outcome:
+            raise ConnectionError(message)
+
+        return call
+
+    for key, message, recorded in [
+        ("k1", "reset by peer", "reset by peer"),
+        ("k2", "", "ConnectionError"),
+    ]:
+        with pytest.raises(ConnectionError):
+            apply_once(db, key, "gmail.draft", reset(message))
+        with db.read() as s:
+            state = get_effect(s, key)
+        assert state is not None and (state.action, state.last_error) == ("reconcile", recorded)
+
+
+def test_a_holder_that_outlived_its_hold_cannot_release_the_next_ones_claim(db: Database) -> None:
+    hold = dt.timedelta(milliseconds=50)
+
+    def slow_then_failing() -> Outcome:
+        time.sleep(0.2)  # the hold lapses; another worker takes the key over
+        with db.transaction() as s:
+            assert begin_effect(s, KEY, "gmail.draft").action == "reconcile"
+        raise ConnectionError("reset by peer")
+
+    with pytest.raises(ConnectionError):
+        apply_once(db, KEY, "gmail.draft", slow_then_failing, hold=hold)
+    with db.read() as s:
+        state = get_effect(s, KEY)
+    assert state is not None and (state.action, state.attempts) == ("wait", 2)
 
 
 def test_a_worker_killed_mid_call_is_reconciled_after_the_hold(db: Database) -> None:

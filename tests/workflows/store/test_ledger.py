@@ -6,6 +6,9 @@ import datetime as dt
 import threading
 import time
 
+import sqlalchemy as sa
+from structlog.testing import capture_logs
+
 from tests.workflows.store.conftest import race
 from workflows.store.db import Database
 from workflows.store.ledger import (
@@ -15,6 +18,7 @@ from workflows.store.ledger import (
     get_effect,
     release_holds,
 )
+from workflows.store.models import Effect
 
 KEY = "thank-you:evt1:2026-03-02T15:00:00+00:00"
 T0 = dt.datetime(2026, 3, 2, 16, 0, tzinfo=dt.UTC)
@@ -41,6 +45,41 @@ def test_a_second_finish_never_replaces_the_first_external_id(db: Database) -> N
     with db.transaction() as s:
         state = finish_effect(s, KEY, external_id="draft-2")
     assert state.external_id == "draft-1"
+
+
+def test_a_second_finish_with_another_id_is_logged_and_the_same_id_is_not(db: Database) -> None:
+    with db.transaction() as s:
+        begin_effect(s, KEY, "gmail.draft")
+        with capture_logs() as first:
+            done = finish_effect(s, KEY, external_id="draft-1")
+    with db.transaction() as s, capture_logs() as again:
+        finish_effect(s, KEY, external_id="draft-1")
+        finish_effect(s, KEY, external_id="draft-2")
+    assert (done.action, done.status) == ("skip", "applied") and first == []
+    assert again == [
+        {
+            "event": "ledger.already_applied",
+            "log_level": "warning",
+            "key": KEY,
+            "kept": "draft-1",
+            "ignored": "draft-2",
+        }
+    ]
+
+
+def test_finishing_one_key_leaves_the_others_alone(db: Database) -> None:
+    with db.transaction() as s:
+        begin_effect(s, KEY, "gmail.draft")
+        begin_effect(s, "thank-you:other", "gmail.draft")
+        finish_effect(s, KEY, external_id="draft-1")
+        fail_effect(s, KEY, "a late failure")
+    with db.read() as s:
+        other = get_effect(s, "thank-you:other")
+        applied_at = s.execute(sa.select(Effect.applied_at).where(Effect.key == KEY)).scalar_one()
+    assert other is not None and (other.status, other.external_id, other.last_error) == (
+        "pending", None, None
+    )  # fmt: skip
+    assert applied_at is not None  # when the effect was applied, for whoever reads the ledger
 
 
 def test_racing_workers_apply_one_key_exactly_once(db: Database) -> None:
