@@ -16,6 +16,12 @@ def test_gmail_dots_tags_and_case_fold_to_one_address() -> None:
     assert fold_email("  JohnDoe@GMAIL.COM ") == "johndoe@gmail.com"
 
 
+def test_gmail_folding_takes_the_last_at_sign_a_trailing_dot_and_every_tag() -> None:
+    assert fold_email('"j.doe@x"@gmail.com') == '"jdoe@x"@gmail.com'
+    assert fold_email("Jane@Acme.COM.") == "jane@acme.com"
+    assert fold_email("jane+work+cv@gmail.com") == "jane@gmail.com"
+
+
 def test_other_domains_keep_dots_and_tags() -> None:
     assert fold_email("Jane.Doe+x@Acme.com") == "jane.doe+x@acme.com"
     assert fold_email("jane.doe@acme.com") != fold_email("janedoe@acme.com")

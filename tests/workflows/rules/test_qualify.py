@@ -165,6 +165,11 @@ def test_a_recurring_event_with_a_stranger_and_no_title_match_is_no_match() -> N
     assert decide(weekly) is Reason.NO_MATCH
 
 
+def test_a_policy_without_terms_qualifies_nothing_by_title() -> None:
+    nothing = QualifyPolicy.from_terms([])
+    assert decide(event(title="Coffee chat", attendees=(STRANGER,)), nothing) is Reason.NO_MATCH
+
+
 def test_recurring_instances_qualify_only_by_title() -> None:
     weekly = event(title="Weekly sync", attendees=(JANE,), recurring_event_id="weekly")
     assert decide(weekly) is Reason.RECURRING_NO_TITLE

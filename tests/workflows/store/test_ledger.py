@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 import time
 
+import pytest
 import sqlalchemy as sa
 from structlog.testing import capture_logs
 
@@ -65,6 +66,28 @@ def test_a_second_finish_with_another_id_is_logged_and_the_same_id_is_not(db: Da
             "ignored": "draft-2",
         }
     ]
+
+
+def test_a_lapsed_hold_is_logged_as_an_unknown_outcome(db: Database) -> None:
+    hold = dt.timedelta(seconds=60)
+    with db.transaction() as s:
+        begin_effect(s, KEY, "gmail.draft", account="alice", hold=hold, wall_now=T0)
+    with db.transaction() as s, capture_logs() as logs:
+        begin_effect(s, KEY, "gmail.draft", account="alice", hold=hold, wall_now=T0 + 2 * hold)
+    assert logs == [
+        {
+            "event": "ledger.outcome_unknown",
+            "log_level": "warning",
+            "key": KEY,
+            "kind": "gmail.draft",
+            "account": "alice",
+        }
+    ]
+
+
+def test_finishing_a_key_never_begun_says_what_to_call_first(db: Database) -> None:
+    with db.transaction() as s, pytest.raises(LookupError, match="call begin_effect first"):
+        finish_effect(s, KEY, external_id="draft-1")
 
 
 def test_finishing_one_key_leaves_the_others_alone(db: Database) -> None:
