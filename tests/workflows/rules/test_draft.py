@@ -136,11 +136,11 @@ def test_a_user_template_can_use_every_documented_variable(tmp_path: Path) -> No
         "{{ contact_name }}|{{ meeting_title }}|{{ meeting_date.isoformat() }}|{{ topic }}|"
         "{{ insights | join(';') }}|{{ todos | join(';') }}"
     )
-    long, longer = "i" * 1000, "t" * 1001
-    item = thank_you(meeting_title="Coffee chat: Jane Doe", insights=(long,), todos=(longer,))
+    insights, todos = ("i" * 1000, "j" * 1001), ("t" * 1000, "u" * 1001)
+    item = thank_you(meeting_title="Coffee chat: Jane Doe", insights=insights, todos=todos)
     draft = compose_thank_you(item, env=template_environment(str(tmp_path)))
-    cut = "t" * 999 + "\u2026"
-    assert draft.body == f"Jane Doe|Coffee chat: Jane Doe|2026-11-20||{long}|{cut}"
+    kept = f"{'i' * 1000};{'j' * 999}\u2026|{'t' * 1000};{'u' * 999}\u2026"  # 1000 at most
+    assert draft.body == f"Jane Doe|Coffee chat: Jane Doe|2026-11-20||{kept}"
 
 
 def test_header_text_is_one_printable_line_within_its_limit() -> None:
