@@ -90,7 +90,7 @@ def test_a_person_keeps_airtables_reminder_fields_and_google_fills_the_rest() ->
         airtable("recD", "Jane-Marie Doe", "jm@acme.com"), google("people/c2", given_name="Jane")
     )
     assert hyphenated.first_name == "Jane-Marie"  # Google's given name only fills an empty name
-    with pytest.raises(ValueError, match="^merge_person needs at least one source record$"):
+    with pytest.raises(ValueError, match=r"^merge_person needs at least one source record$"):
         merge_person(None, None)
 
 
