@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
     from connectors.sandbox.server import Sandbox
@@ -19,6 +20,16 @@ if TYPE_CHECKING:
 POSTGRES_URL = os.environ.get("FOLLOWTHROUGH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("FOLLOWTHROUGH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 AMQP_URL = os.environ.get("FOLLOWTHROUGH_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+# scripts/mutation runs the property tests once per mutant, on a busy machine: fewer examples,
+# the same ones every run (a verdict must not depend on luck), and no timing checks.
+settings.register_profile(
+    "mutation",
+    max_examples=15,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def _port_open(host: str, port: int) -> bool:

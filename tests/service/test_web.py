@@ -171,6 +171,17 @@ def test_a_bad_ping_is_refused_and_enqueues_nothing(
     assert context.airtable_fetches == []
 
 
+def test_a_body_that_is_not_a_ping_is_told_so(url: str, context: RecordingContext):
+    for body in (b"{not json", b'{"webhook": {"id": ""}}', b'{"webhook": {"id": 7}}'):
+        headers = {"X-Airtable-Content-MAC": mac(body)}
+
+        response = requests.post(f"{url}/webhooks/airtable", data=body, headers=headers)
+
+        assert response.status_code == 400, body
+        assert response.json() == {"detail": "body is not an Airtable webhook ping"}
+    assert context.airtable_fetches == []
+
+
 def test_a_replayed_ping_only_asks_for_another_read(url: str, context: RecordingContext):
     body = ping_body()
     for _ in range(3):

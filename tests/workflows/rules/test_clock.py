@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from connectors.errors import ConfigurationError
 from tests.workflows.rules.builders import BERLIN, NEW_YORK
-from workflows.rules.clock import Clock, local_date, local_days_after, start_of_day, user_zone
+from workflows.rules.clock import (
+    Clock,
+    ensure_aware,
+    local_date,
+    local_days_after,
+    start_of_day,
+    user_zone,
+)
 
 
 def test_a_frozen_clock_answers_the_frozen_instant_in_utc() -> None:
@@ -56,6 +64,56 @@ def test_days_are_calendar_days_across_dst(zone: ZoneInfo, day: dt.date, hours: 
     late_evening = start_of_day(day, zone) + dt.timedelta(hours=hours - 1)
     assert local_date(late_evening, zone) == day
     assert local_days_after(late_evening, 1, zone) == day + dt.timedelta(days=1)
+
+
+def test_a_day_starts_at_local_midnight_in_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        start = start_of_day(dt.date(2026, 11, 20), BERLIN)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert start.isoformat() == "2026-11-19T23:00:00+00:00"
+
+
+def test_today_is_the_date_in_the_users_zone() -> None:
+    friday_evening_in_new_york = dt.datetime(2026, 11, 21, 2, 0, tzinfo=dt.UTC)
+    assert Clock.frozen_at(friday_evening_in_new_york).today(NEW_YORK) == dt.date(2026, 11, 20)
+
+
+def test_an_instant_without_an_offset_is_refused_saying_what_it_is() -> None:
+    class Floating(dt.tzinfo):
+        def utcoffset(self, _: dt.datetime | None) -> None:
+            return None
+
+        def dst(self, _: dt.datetime | None) -> None:
+            return None
+
+        def tzname(self, _: dt.datetime | None) -> None:
+            return None
+
+    with pytest.raises(ConfigurationError, match=r"^instant 2026-11-20T15:00:00 has no UTC"):
+        ensure_aware(dt.datetime(2026, 11, 20, 15, 0))
+    with pytest.raises(ConfigurationError, match="has no UTC offset"):
+        ensure_aware(dt.datetime(2026, 11, 20, 15, 0, tzinfo=Floating()))
+    with pytest.raises(ConfigurationError, match=r"^FOLLOWTHROUGH_NOW 2026-11-20T15:00:00 has"):
+        Clock.frozen_at(dt.datetime(2026, 11, 20, 15, 0))
+
+
+def test_an_aware_instant_is_given_in_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        instant = ensure_aware(dt.datetime(2026, 11, 20, 16, 0, tzinfo=BERLIN))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert instant.isoformat() == "2026-11-20T15:00:00+00:00"
 
 
 def test_user_zone_prefers_the_setting_then_the_calendar() -> None:

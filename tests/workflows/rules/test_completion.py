@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
+from pathlib import Path
 
 from tests.workflows.rules.builders import NEW_YORK
 from workflows.rules.completion import (
@@ -11,9 +14,11 @@ from workflows.rules.completion import (
     invited_address,
     plan_completion,
 )
-from workflows.rules.followups import FollowUpKind
-from workflows.rules.keys import draft_key, message_id
+from workflows.rules.draft import template_environment
+from workflows.rules.followups import FollowUpKind, FollowUpPlan
+from workflows.rules.keys import draft_key, message_id, thank_you_key
 from workflows.rules.people import PersonView
+from workflows.rules.reminders import ContactUpdate
 
 START = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
 JANE = PersonView(
@@ -101,3 +106,68 @@ def test_the_draft_goes_to_the_invited_address_else_the_primary_one() -> None:
     assert invited.draft is not None and invited.draft.to == "jane.doe@gmail.com"
     primary = plan_completion(meeting(), SETTINGS)
     assert primary.draft is not None and primary.draft.to == "jane@acme.com"
+
+
+def test_the_draft_follows_the_users_settings_and_lists_the_promises(tmp_path: Path) -> None:
+    (tmp_path / "thank_you_subject.txt.j2").write_text("Merci, {{ first_name }}!")
+    settings = CompletionSettings(
+        zone=NEW_YORK,
+        sender_name="Alex Kim",
+        sender_email="alex@kim.dev",
+        first_sync_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+        title_pattern=re.compile("walk and talk", re.IGNORECASE),
+        templates=template_environment(tmp_path),
+    )
+    late = dt.datetime(2026, 11, 21, 2, 0, tzinfo=dt.UTC)  # Friday evening in New York
+    plan = plan_completion(
+        meeting(title="Walk and talk: data careers", start=late, end=late), settings
+    )
+    assert plan.draft is not None
+    assert (plan.draft.subject, plan.draft.sender) == ("Merci, Jane!", "alex@kim.dev")
+    assert "on Friday, November 20 about data careers." in plan.draft.body
+    assert "As promised, I will:\n  - send my portfolio\n  - read DDIA\n" in plan.draft.body
+
+
+def test_a_contact_without_email_is_written_to_at_the_invites_address() -> None:
+    unknown = PersonView(name="Pat Q", emails=())
+    plan = plan_completion(meeting(contact=unknown, attendee_email="pat@unknown.net"), SETTINGS)
+    assert plan.draft is not None and plan.draft.to == "pat@unknown.net"
+    nowhere = plan_completion(meeting(contact=unknown), SETTINGS)
+    assert nowhere.draft is None
+    assert nowhere.skipped == (
+        "the contact's email '' is not one plain email address; fix it in Airtable",
+    )
+
+
+def test_history_days_decide_which_past_meetings_get_a_draft() -> None:
+    first_sync = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
+    two_days_ago = first_sync - dt.timedelta(days=2)
+    past = meeting(start=two_days_ago, end=two_days_ago + dt.timedelta(minutes=30))
+    default = CompletionSettings(zone=NEW_YORK, sender_name="Alex", first_sync_at=first_sync)
+    strict = dataclasses.replace(default, history_days=1)
+    assert plan_completion(past, default).draft is not None
+    assert plan_completion(past, strict).history
+
+
+def test_notes_followthrough_wrote_itself_give_way_to_a_newer_description() -> None:
+    ours = "Insight: learn dbt"
+    plan = plan_completion(
+        meeting(event_notes="TODO: call Bob", airtable_notes=ours, previously_synced_notes=ours),
+        SETTINGS,
+    )
+    assert plan.notes == "TODO: call Bob"
+
+
+def test_keys_dates_and_the_contact_update_follow_the_meeting_and_settings() -> None:
+    late = dt.datetime(2026, 11, 21, 2, 0, tzinfo=dt.UTC)  # Friday evening in New York
+    resting = PersonView(name="Jane Doe", emails=("jane@acme.com",), stage="Inactive")
+    settings = dataclasses.replace(SETTINGS, default_cadence=14)
+    plan = plan_completion(meeting(start=late, end=late, contact=resting), settings)
+    assert plan.draft_key == draft_key("evt1", START)
+    assert plan.followups[0] == FollowUpPlan(
+        thank_you_key("evt1", START), FollowUpKind.THANK_YOU, "Send Jane a thank-you",
+        dt.date(2026, 11, 21),
+    )  # fmt: skip
+    assert plan.contact_update == ContactUpdate(
+        dt.date(2026, 11, 20), dt.date(2026, 12, 4), "Inactive"
+    )

@@ -19,12 +19,26 @@ from connectors.records import DraftMessage
 from tests.workflows.rules.builders import BERLIN, NEW_YORK
 from workflows.rules.draft import (
     ThankYouInput,
+    body_text,
     compose_thank_you,
+    header_text,
     template_environment,
     topic_of,
 )
 from workflows.rules.keys import draft_key, message_id
 from workflows.rules.notes import parse_notes
+
+SAM_AND_ASHLEE = ("Ashlee Park", "Sam Lee", "Ashlee", "Park", "Sam", "Lee")
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Coffee chat: Ashlee Park", "Coffee chat: Ashlee and Sam", "Coffee chat: Sam x Ashlee"],
+)
+def test_a_title_that_only_names_the_two_people_gives_no_topic(title: str) -> None:
+    # "Lee" is inside "Ashlee": the longer name must be taken out first
+    assert topic_of(title, names=SAM_AND_ASHLEE) is None
+
 
 EVENING_IN_NEW_YORK = dt.datetime(2026, 11, 21, 0, 30, tzinfo=dt.UTC)  # Friday 19:30 in New York
 KEY = draft_key("evt1", EVENING_IN_NEW_YORK)
@@ -103,6 +117,52 @@ def test_topics_from_titles(title: str, topic: str | None) -> None:
     assert topic_of(title, names=("Jane Doe", "Jane")) == topic
 
 
+@pytest.mark.parametrize(
+    ("title", "topic"),
+    [
+        ("Coffee chat: data: pipelines", "data: pipelines"),
+        ("Reading on Friday, then informational interview about data", "data"),
+        ("Coffee chat: data engineering.", "data engineering"),
+        ("Coffee chat: SpaceX", "SpaceX"),
+        ("Coffee chat: coffee chat", None),
+    ],
+)
+def test_a_topic_is_what_follows_the_kind_of_meeting_trimmed(title: str, topic: str | None) -> None:
+    assert topic_of(title) == topic
+
+
+def test_a_user_template_can_use_every_documented_variable(tmp_path: Path) -> None:
+    (tmp_path / "thank_you_body.txt.j2").write_text(
+        "{{ contact_name }}|{{ meeting_title }}|{{ meeting_date.isoformat() }}|{{ topic }}|"
+        "{{ insights | join(';') }}|{{ todos | join(';') }}"
+    )
+    insights, todos = ("i" * 1000, "j" * 1001), ("t" * 1000, "u" * 1001)
+    item = thank_you(meeting_title="Coffee chat: Jane Doe", insights=insights, todos=todos)
+    draft = compose_thank_you(item, env=template_environment(str(tmp_path)))
+    kept = f"{'i' * 1000};{'j' * 999}\u2026|{'t' * 1000};{'u' * 999}\u2026"  # 1000 at most
+    assert draft.body == f"Jane Doe|Coffee chat: Jane Doe|2026-11-20||{kept}"
+
+
+def test_header_text_is_one_printable_line_within_its_limit() -> None:
+    assert header_text("a\u200bb") == "a b"  # invisible characters become spaces
+    assert header_text("=?utf-8?b?SGk=?=") == "= ?utf-8?b?SGk= ?="
+    assert header_text("z" * 100) == "z" * 100
+    assert header_text("y" * 98 + " " + "z" * 10) == "y" * 98 + "\u2026"
+    assert header_text("x" * 150) == "x" * 99 + "\u2026"
+
+
+def test_a_body_keeps_plain_line_breaks_and_drops_control_characters() -> None:
+    assert body_text("one\r\ntwo\x07three\u2028four") == "one\ntwothree\nfour"
+
+
+def test_unusable_addresses_are_skipped_saying_which_and_why() -> None:
+    invalid = r"the contact's email 'jane\.\.doe@acme\.com' is not a valid"
+    with pytest.raises(SkipRecord, match=invalid):
+        compose_thank_you(thank_you(contact_email="jane..doe@acme.com"))
+    with pytest.raises(SkipRecord, match="the sender email 'me at home' is not one plain email"):
+        compose_thank_you(thank_you(sender_email="me at home"))
+
+
 def test_the_user_can_override_a_template_and_keep_the_other(tmp_path: Path) -> None:
     (tmp_path / "thank_you_subject.txt.j2").write_text("Great talking, {{ first_name }}\n")
     draft = compose_thank_you(thank_you(), env=template_environment(str(tmp_path)))
@@ -116,7 +176,8 @@ def test_a_broken_user_template_says_how_to_fix_it(tmp_path: Path) -> None:
     unknown.mkdir()
     (broken / "thank_you_body.txt.j2").write_text("Hi {% if %}")
     (unknown / "thank_you_body.txt.j2").write_text("Hi {{ nickname }}")
-    with pytest.raises(ConfigurationError, match=r"thank_you_body\.txt\.j2.*delete it"):
+    fix = "fix it, or delete it to use the default"
+    with pytest.raises(ConfigurationError, match=rf"thank_you_body\.txt\.j2.*; {fix}$"):
         compose_thank_you(thank_you(), env=template_environment(str(broken)))
     with pytest.raises(ConfigurationError, match="nickname"):
         compose_thank_you(thank_you(), env=template_environment(str(unknown)))

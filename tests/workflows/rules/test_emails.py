@@ -28,6 +28,12 @@ def test_gmail_drops_everything_after_the_first_plus_however_many_tags() -> None
     assert fold_email("jdoe++@gmail.com") == "jdoe@gmail.com"
 
 
+def test_gmail_folding_takes_the_last_at_sign_a_trailing_dot_and_every_tag() -> None:
+    assert fold_email('"j.doe@x"@gmail.com') == '"jdoe@x"@gmail.com'
+    assert fold_email("Jane@Acme.COM.") == "jane@acme.com"
+    assert fold_email("jane+work+cv@gmail.com") == "jane@gmail.com"
+
+
 def test_other_domains_keep_dots_and_tags() -> None:
     assert fold_email("Jane.Doe+x@Acme.com") == "jane.doe+x@acme.com"
     assert fold_email("jane.doe@acme.com") != fold_email("janedoe@acme.com")
@@ -53,6 +59,11 @@ def test_domains_and_public_providers() -> None:
     assert is_public_domain("gmail.com") and is_public_domain("Outlook.com")
     assert not is_public_domain("acme.com")
     assert not is_public_domain(None)
+
+
+def test_a_domain_is_what_follows_the_last_at_sign_without_a_trailing_dot() -> None:
+    assert domain_of('"a@b"@Example.ORG.') == "example.org"
+    assert is_public_domain("GMail.com.")
 
 
 def test_only_one_plain_address_looks_like_an_email() -> None:

@@ -11,6 +11,7 @@ from workflows.rules.followups import (
     missing_followups,
     plan_followups,
     single_line,
+    thank_you_title,
 )
 from workflows.rules.keys import action_key, thank_you_key
 
@@ -26,6 +27,16 @@ def plan(start: dt.datetime, zone: dt.tzinfo, todos: tuple[str, ...] = ()) -> li
             todos=todos,
         )
     )
+
+
+def test_a_title_at_the_limit_is_kept_and_a_longer_one_is_cut() -> None:
+    assert single_line("z" * 200) == "z" * 200
+    assert single_line("y" * 198 + " " + "z" * 10) == "y" * 198 + "\u2026"  # no space before it
+
+
+def test_a_thank_you_without_a_first_name_still_reads_well() -> None:
+    assert thank_you_title("") == "Send a thank-you"
+    assert thank_you_title("Jane") == "Send Jane a thank-you"
 
 
 def test_thank_you_tomorrow_and_action_items_a_week_later() -> None:

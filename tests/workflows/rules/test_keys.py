@@ -3,18 +3,44 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+
+import pytest
 
 from tests.workflows.rules.builders import BERLIN, event
 from workflows.rules.keys import (
     action_key,
     draft_key,
     message_id,
+    normalize_todo,
     occurrence_start,
     thank_you_key,
     update_key,
 )
 
 START = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
+
+
+def test_a_key_names_its_instant_in_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        key = draft_key("evt1", START.astimezone(BERLIN))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert key == draft_key("evt1", START) and "2026-11-20T15:00:00Z" in key
+
+
+def test_a_naive_instant_is_refused_and_named() -> None:
+    with pytest.raises(ValueError, match="naive datetime 2026-11-20T15:00:00 cannot be part"):
+        draft_key("evt1", START.replace(tzinfo=None))
+
+
+def test_a_promise_is_compared_by_its_words_whatever_their_case_and_spacing() -> None:
+    assert normalize_todo("  Send   my\tCV ") == "send my cv"
 
 
 def test_keys_have_the_agreed_shapes() -> None:

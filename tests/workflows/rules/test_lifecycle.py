@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pytest
+
+from connectors.errors import ConfigurationError
 from tests.workflows.rules.builders import BERLIN, NEW_YORK, event, guest
 from workflows.rules.lifecycle import (
     Action,
@@ -30,6 +33,39 @@ def test_a_meeting_completes_fifteen_minutes_after_its_end() -> None:
     assert not is_due(due, due - dt.timedelta(seconds=1))
     assert is_due(due, due)
     assert completion_due(END, dt.timedelta(minutes=5)) == END + dt.timedelta(minutes=5)
+
+
+def test_every_decision_says_why_with_its_status_and_due_time() -> None:
+    cancelled = dataclasses.replace(event(attendees=(JANE,)), status="cancelled")
+    declined = event(attendees=(guest("jane@acme.com", status="declined"),))
+    moved = event(start=START + dt.timedelta(days=1), attendees=(JANE,))
+    done = KnownMeeting(MeetingStatus.COMPLETED, START, END)
+    next_day = END + dt.timedelta(days=1)
+    cases = [
+        (event(attendees=(JANE,)), None, True, "scheduled", MeetingStatus.SCHEDULED, END),
+        (moved, SCHEDULED, True, "the event moved", MeetingStatus.SCHEDULED, next_day),
+        (event(attendees=(JANE,)), SCHEDULED, True, "unchanged", MeetingStatus.SCHEDULED, END),
+        (moved, done, True, "already Completed", MeetingStatus.COMPLETED, None),
+        (cancelled, SCHEDULED, True,
+         "the event was cancelled or deleted", MeetingStatus.CANCELLED, None),
+        (declined, SCHEDULED, True, "the contact declined", MeetingStatus.CANCELLED, None),
+        (event(attendees=(JANE,)), SCHEDULED, False,
+         "the event is no longer an informational interview", MeetingStatus.CANCELLED, None),
+        (event(attendees=(JANE,), end=None), SCHEDULED, True,
+         "the event no longer has a usable start and end time", MeetingStatus.CANCELLED, None),
+    ]  # fmt: skip
+    grace = dt.timedelta(minutes=5)
+    for e, known, qualifies, reason, status, end in cases:
+        decision = decide_lifecycle(
+            e, known=known, contact_emails=["jane@acme.com"], still_qualifies=qualifies, grace=grace
+        )
+        assert (decision.reason, decision.status) == (reason, status)
+        assert decision.due_at == (end + grace if end else None), reason
+
+
+def test_a_meeting_end_without_an_offset_is_refused_with_what_to_write() -> None:
+    with pytest.raises(ConfigurationError, match="meeting end 2026-11-20T15:30:00 has no UTC"):
+        completion_due(END.replace(tzinfo=None))
 
 
 def test_a_new_meeting_is_scheduled_with_its_completion_time() -> None:
@@ -84,6 +120,14 @@ def test_a_completed_meeting_keeps_its_effects_whatever_happens_later() -> None:
     for e in (cancelled, event(start=START + dt.timedelta(days=2), attendees=(JANE,))):
         decision = decide_lifecycle(e, known=done, contact_emails=["jane@acme.com"])
         assert decision.action is Action.SETTLED and decision.status is MeetingStatus.COMPLETED
+
+
+def test_a_settled_meeting_says_what_it_already_is() -> None:
+    cancelled = dataclasses.replace(event(attendees=(JANE,)), status="cancelled")
+    for status in (MeetingStatus.COMPLETED, MeetingStatus.CANCELLED):
+        known = KnownMeeting(status, START, END)
+        decision = decide_lifecycle(cancelled, known=known, contact_emails=["jane@acme.com"])
+        assert (decision.action, decision.reason) == (Action.SETTLED, f"already {status}")
 
 
 def test_a_cancelled_meeting_that_comes_back_is_scheduled_again() -> None:

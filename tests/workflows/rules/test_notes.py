@@ -41,6 +41,11 @@ def test_googles_html_descriptions_become_lines() -> None:
     assert notes.todos == ("intro to Bob", "follow up in March")
 
 
+def test_a_self_closing_line_break_between_two_lines_splits_them() -> None:
+    assert html_to_text("Insight: one<br/>TODO: two") == "Insight: one\nTODO: two"
+    assert parse_notes("Insight: one<br/>TODO: two").todos == ("two",)
+
+
 def test_plain_text_with_angle_brackets_is_not_mangled() -> None:
     assert html_to_text("Insight: a < b & c > d") == "Insight: a < b & c > d"
 
@@ -76,6 +81,26 @@ def test_a_one_megabyte_description_is_parsed_quickly_into_a_readable_size() -> 
     assert html.todos == ("the one promise",)
     many = parse_notes("".join(f"TODO: task {i}\n" for i in range(500)))
     assert len(many.todos) == MAX_ITEMS
+
+
+def test_long_items_are_cut_to_the_limit_and_their_count_is_capped() -> None:
+    exact = "z" * MAX_ITEM_CHARS
+    long = "y" * (MAX_ITEM_CHARS + 100)
+    cut_at_a_space = "a" * (MAX_ITEM_CHARS - 2) + " " + "b" * 10
+    notes = parse_notes(f"Insight: {exact}\nInsight: {long}\nInsight: {cut_at_a_space}")
+    assert notes.insights == (
+        exact,
+        "y" * (MAX_ITEM_CHARS - 1) + "\u2026",
+        "a" * (MAX_ITEM_CHARS - 2) + "\u2026",  # no space left before the ellipsis
+    )
+    lines = "".join(f"Insight: idea {i}\nTODO: task {i}\n" for i in range(MAX_ITEMS + 1))
+    many = parse_notes(lines)
+    assert (len(many.insights), len(many.todos)) == (MAX_ITEMS, MAX_ITEMS)
+    assert many.todos[-1] == f"task {MAX_ITEMS - 1}"
+
+
+def test_a_non_breaking_space_in_html_becomes_a_plain_space() -> None:
+    assert html_to_text("<p>in&nbsp;March</p>") == "\nin March\n"
 
 
 def test_control_characters_in_notes_do_not_reach_items() -> None:

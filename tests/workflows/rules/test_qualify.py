@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -46,6 +47,15 @@ def test_a_matching_title_qualifies_and_a_stranger_is_added_to_contacts() -> Non
     assert result.qualified and result.reason is Reason.BY_TITLE and result.add_to_airtable
     assert result.contact is not None and result.contact.name == "Pat Q"
     assert result.contact.email == "pat@unknown.net"
+
+
+def test_a_stranger_without_a_display_name_gets_no_made_up_name() -> None:
+    nameless = guest("  pat@unknown.net ")
+    result = qualify(
+        event(title="Coffee Chat", attendees=(nameless,)), user_email=USER, directory=DIRECTORY
+    )
+    assert result.contact is not None and result.add_to_airtable
+    assert (result.contact.name, result.contact.emails) == ("", ("pat@unknown.net",))
 
 
 def test_a_person_added_by_title_brings_what_google_contacts_knows() -> None:
@@ -176,6 +186,58 @@ def test_at_most_three_other_attendees() -> None:
     assert decide(event(attendees=(JANE, *others))) is Reason.TOO_MANY_ATTENDEES
     room = Attendee(email="room@resource.calendar.google.com", is_resource=True)
     assert decide(event(attendees=(JANE, *others[:2], room))) is Reason.BY_CONTACT
+
+
+def test_a_policy_from_terms_keeps_the_attendee_limit_unless_told_otherwise() -> None:
+    others = tuple(guest(f"p{i}@acme.com") for i in range(3))
+    crowded = event(title="Networking call", attendees=(STRANGER, *others))  # four others
+    usual = QualifyPolicy.from_terms(["networking call"])
+    wider = QualifyPolicy.from_terms(["networking call"], max_other_attendees=5)
+    assert decide(crowded, usual) is Reason.TOO_MANY_ATTENDEES
+    assert decide(event(title="Networking call", attendees=(STRANGER, *others[:2])), usual) is (
+        Reason.BY_TITLE
+    )
+    assert decide(crowded, wider) is Reason.BY_TITLE
+
+
+def test_the_users_own_entry_without_googles_self_flag_is_still_the_user() -> None:
+    # A calendar shared from another account lists the user by address only
+    by_address = Attendee(email="Alex.Kim+cal@googlemail.com", response_status="declined")
+    others = tuple(guest(f"p{i}@acme.com") for i in range(2))
+    listed = event(attendees=(by_address, JANE, *others), self_status="accepted")
+    assert decide(listed) is Reason.DECLINED_BY_USER
+    accepted = dataclasses.replace(by_address, response_status="accepted")
+    assert decide(event(attendees=(accepted, JANE, *others))) is Reason.BY_CONTACT
+    # Google's self flag counts even on an alias the user's address does not fold to
+    alias = Attendee(email="alex@kim.dev", response_status="declined", is_self=True)
+    assert decide(event(attendees=(alias, JANE))) is Reason.DECLINED_BY_USER
+
+
+def test_an_event_with_a_date_for_either_end_is_an_all_day_event() -> None:
+    start = dt.datetime(2026, 11, 20, 15, tzinfo=dt.UTC)
+    day = dt.date(2026, 11, 20)
+    assert decide(event(attendees=(JANE,), start=start, end=day)) is Reason.ALL_DAY
+    assert decide(event(attendees=(JANE,), start=day, end=start)) is Reason.ALL_DAY
+
+
+def test_a_meeting_that_ends_as_it_starts_is_still_a_meeting() -> None:
+    assert decide(event(attendees=(JANE,), minutes=0)) is Reason.BY_CONTACT
+
+
+def test_an_untitled_event_never_matches_by_title() -> None:
+    anything = QualifyPolicy(title_pattern=re.compile("x", re.IGNORECASE))
+    assert decide(event(title="", attendees=(STRANGER,)), anything) is Reason.NO_MATCH
+    assert decide(event(title="Xmas chat", attendees=(STRANGER,)), anything) is Reason.BY_TITLE
+
+
+def test_a_recurring_event_with_a_stranger_and_no_title_match_is_no_match() -> None:
+    weekly = event(title="Weekly sync", attendees=(STRANGER,), recurring_event_id="weekly")
+    assert decide(weekly) is Reason.NO_MATCH
+
+
+def test_a_policy_without_terms_qualifies_nothing_by_title() -> None:
+    nothing = QualifyPolicy.from_terms([])
+    assert decide(event(title="Coffee chat", attendees=(STRANGER,)), nothing) is Reason.NO_MATCH
 
 
 def test_recurring_instances_qualify_only_by_title() -> None:

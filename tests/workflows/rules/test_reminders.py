@@ -28,6 +28,8 @@ NOV_20 = dt.date(2026, 11, 20)
 def test_cadence_is_the_contacts_else_the_global_default() -> None:
     assert cadence_days(14) == 14
     assert cadence_days(None) == 30
+    assert (cadence_days(1), cadence_days(3660)) == (1, 3660)  # daily to every ten years
+    assert (cadence_days(0), cadence_days(3661)) == (30, 30)
     assert cadence_days(None, default=45) == 45
     for bad in (0, -5, float("nan"), float("inf"), True, 10**9):
         assert cadence_days(bad) == 30, bad  # type: ignore[arg-type]

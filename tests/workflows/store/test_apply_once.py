@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 import requests
@@ -12,7 +13,7 @@ import requests
 from connectors.errors import AmbiguousWrite, RetryLater
 from tests.workflows.store.conftest import race
 from workflows.store.db import Database
-from workflows.store.ledger import Outcome, apply_once, begin_effect
+from workflows.store.ledger import Outcome, apply_once, begin_effect, get_effect
 
 KEY = "thank-you:evt1:2026-03-02T15:00:00+00:00"
 
@@ -86,11 +87,75 @@ def test_a_refused_write_is_simply_tried_again(db: Database) -> None:
 
     with pytest.raises(RetryLater):
         apply_once(db, KEY, "gmail.draft", refused)
+    with db.read() as s:
+        refusal = get_effect(s, KEY)
+    assert refusal is not None and (refusal.status, refusal.action) == ("failed", "run")
     state = apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY), lambda: drafts.find(KEY))
     assert state.external_id == "draft-1" and state.attempts == 2
     # And a duplicate message afterwards changes nothing
     again = apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY))
     assert again.external_id == "draft-1" and len(drafts.created) == 1
+
+
+def test_a_caller_finding_the_key_held_is_told_to_retry_shortly(db: Database) -> None:
+    with db.transaction() as s:
+        begin_effect(s, KEY, "gmail.draft")
+    with pytest.raises(RetryLater, match="being applied by another worker; retry shortly"):
+        apply_once(db, KEY, "gmail.draft", lambda: Outcome("draft-x"))
+
+
+def test_a_failed_look_up_releases_the_key_and_the_outcome_stays_unknown(db: Database) -> None:
+    drafts = FakeDrafts()
+    with pytest.raises(AmbiguousWrite):
+        apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY, lose_response=True))
+
+    def rate_limited() -> Outcome | None:
+        raise RetryLater("429 from Gmail while searching drafts", retry_after=1.0)
+
+    # When the look-up after the lost response fails
+    with pytest.raises(RetryLater, match="429 from Gmail"):
+        apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY), rate_limited)
+    # Then the next caller may go at once, and must look up again rather than create
+    with db.read() as s:
+        state = get_effect(s, KEY)
+    assert state is not None and state.action == "reconcile"
+    assert state.last_error == "429 from Gmail while searching drafts"
+    final = apply_once(db, KEY, "gmail.draft", lambda: drafts.create(KEY), lambda: drafts.find(KEY))
+    assert final.external_id == "draft-1" and len(drafts.created) == 1
+
+
+def test_a_failed_call_is_recorded_with_its_message_or_its_kind(db: Database) -> None:
+    def reset(message: str) -> Callable[[], Outcome]:
+        def call() -> Outcome:
+            raise ConnectionError(message)
+
+        return call
+
+    for key, message, recorded in [
+        ("k1", "reset by peer", "reset by peer"),
+        ("k2", "", "ConnectionError"),
+    ]:
+        with pytest.raises(ConnectionError):
+            apply_once(db, key, "gmail.draft", reset(message))
+        with db.read() as s:
+            state = get_effect(s, key)
+        assert state is not None and (state.action, state.last_error) == ("reconcile", recorded)
+
+
+def test_a_holder_that_outlived_its_hold_cannot_release_the_next_ones_claim(db: Database) -> None:
+    hold = dt.timedelta(milliseconds=50)
+
+    def slow_then_failing() -> Outcome:
+        time.sleep(0.2)  # the hold lapses; another worker takes the key over
+        with db.transaction() as s:
+            assert begin_effect(s, KEY, "gmail.draft").action == "reconcile"
+        raise ConnectionError("reset by peer")
+
+    with pytest.raises(ConnectionError):
+        apply_once(db, KEY, "gmail.draft", slow_then_failing, hold=hold)
+    with db.read() as s:
+        state = get_effect(s, KEY)
+    assert state is not None and (state.action, state.attempts) == ("wait", 2)
 
 
 def test_a_worker_killed_mid_call_is_reconciled_after_the_hold(db: Database) -> None:
