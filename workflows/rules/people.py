@@ -82,7 +82,7 @@ def first_name_of(name: str, *, given_name: str | None = None) -> str:
     words = [w for w in text.split(" ") if w]
     while len(words) > 1 and words[0].rstrip(".").casefold() in _HONORIFICS:
         words = words[1:]
-    return words[0] if words else ""
+    return words[0].rstrip(",") if words else ""  # "Doe, Jane, PhD": "Jane", not "Jane,"
 
 
 def _first(*values: str | None) -> str | None:

@@ -65,6 +65,7 @@ def test_merge_needs_a_source() -> None:
     [
         ("Jane Doe", "Jane"),
         ("Doe, Jane", "Jane"),
+        ("Doe, Jane, PhD", "Jane"),  # not "Jane,": the greeting would read "Hi Jane,,"
         ("Dr. Jane Doe", "Jane"),
         ("Dr. Jane", "Jane"),
         ("MX. Sam Lee", "Sam"),
