@@ -125,8 +125,9 @@ def _prepare(runtime: Runtime, meeting_id: int, settings: CompletionSettings) ->
     due_at = completion_due(meeting.end, runtime.config.grace)
     if runtime.now() < due_at:
         return Outcome(meeting_id, "not_due", "the meeting has not ended yet", due_at=due_at)
-    before_store = meeting.end <= settings.first_sync_at  # an earlier store may have done it
-    if before_store and meeting.event_id in settings.completed_before:
+    done_before = settings.completed_before
+    before_store = done_before is not None and meeting.end <= settings.first_sync_at
+    if before_store and meeting.event_id in (done_before or ()):
         _settle(runtime, meeting_id)  # its thank-you may be sent already: nothing is redone
         return Outcome(meeting_id, "settled", "its Meetings row in Airtable says Completed")
     view = person_view(meeting.person) if meeting.person is not None else None

@@ -18,8 +18,9 @@ FIRST_SYNC_AT = "fact:first_sync_at"
 CALENDAR_ZONE = "fact:calendar_time_zone"
 USER_EMAIL = "fact:user_email"
 COMPLETED_IN_AIRTABLE = "fact:airtable_completed_events"
-"""The Event IDs of Meetings rows already Completed when a new store first read the base (a
-lost or new database on an existing account): their effects exist and are not redone."""
+"""The Event IDs of Meetings rows already Completed when a new store first read a base that
+held Meetings rows (a lost or new database on an existing account): their effects exist and
+are not redone. Absent when the base had none: no earlier installation to look behind."""
 
 
 def get_fact(session: Session, name: str, *, account: str) -> str | None:
@@ -52,10 +53,11 @@ def ensure_first_sync_at(session: Session, now: dt.datetime, *, account: str) ->
     return now
 
 
-def completed_in_airtable(session: Session, *, account: str) -> frozenset[str]:
-    """The Event IDs whose Meetings rows were Completed before this store's first sync."""
+def completed_in_airtable(session: Session, *, account: str) -> frozenset[str] | None:
+    """The Event IDs whose Meetings rows were Completed before this store's first sync; None
+    when the base had no Meetings rows then (nothing can have been done before this store)."""
     value = get_fact(session, COMPLETED_IN_AIRTABLE, account=account)
-    return frozenset(json.loads(value)) if value else frozenset()
+    return frozenset(json.loads(value)) if value is not None else None
 
 
 def remember_completed_in_airtable(

@@ -206,9 +206,8 @@ def test_an_outage_is_not_hammered_within_one_pass(
     # Then it gave up after the connector's own retries, and says why
     assert not report.ok
     counts = sandbox.request_counts()
-    # Each meeting: 1 try + 5 retries (its look-up first: it ended before the first sync)
-    gmail = counts.get("gmail.drafts.create", 0) + counts.get("gmail.drafts.list", 0)
-    assert 0 < gmail <= 2 * 6, counts
+    assert counts["gmail.drafts.create"] <= 2 * 6, counts  # each meeting: 1 try + 5 retries
+    assert counts.get("gmail.drafts.list", 0) <= 2 * 6, counts
     assert counts["airtable.records.update"] <= 3, counts
 
     # and once Gmail is back, the next pass does everything once

@@ -63,8 +63,9 @@ class CompletionSettings:
     sender_name: str
     first_sync_at: dt.datetime
     sender_email: str | None = None
-    completed_before: frozenset[str] = frozenset()
-    """Event IDs an earlier store completed (a lost or new database): nothing is redone."""
+    completed_before: frozenset[str] | None = None
+    """Event IDs an earlier store completed (a lost or new database): nothing is redone; None
+    when the base held no Meetings rows at this store's first sync (no earlier store)."""
     history_days: int = DEFAULT_HISTORY_DAYS
     default_cadence: int = DEFAULT_CADENCE_DAYS
     title_pattern: re.Pattern[str] | None = None

@@ -264,7 +264,8 @@ def _full(runtime: Runtime, client: AirtableClient, report: SyncReport) -> None:
         apply_read(runtime, session, contacts, meetings, follow_ups, report)
         kept = {contact.record_id for page in contacts for contact in page.records}
         forget_airtable_records_except(session, kept, account=runtime.account)
-        if first_sync_at(session, account=runtime.account) is None:  # a new store
+        held = any(page.records for page in meetings)
+        if held and first_sync_at(session, account=runtime.account) is None:  # a new store
             completed = [str(m.event_id) for p in meetings for m in p.records if _completed(m)]
             remember_completed_in_airtable(session, completed, account=runtime.account)
         clear_cursor(session, WEBHOOKS_BEFORE, account=runtime.account)
