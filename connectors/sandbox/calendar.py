@@ -15,6 +15,14 @@ from collections.abc import Callable
 from typing import Any
 
 from connectors.sandbox.calendar_instances import list_instances
+from connectors.sandbox.calendar_params import (
+    BASE,
+    DEFAULT_RESULTS,
+    MAX_RESULTS,
+    SYNC_EXCLUSIVE,
+    bad_request,
+    flag,
+)
 from connectors.sandbox.calendar_store import (
     Calendar,
     normalize_event,
@@ -29,37 +37,6 @@ from connectors.sandbox.push import Outbox
 from connectors.sandbox.recurrence import parse_rule
 from connectors.sandbox.tokens import PageLimits, decode_token, encode_token
 from connectors.sandbox.values import clone, json_response
-
-BASE = "/calendar/v3"
-MAX_RESULTS = 2500
-DEFAULT_RESULTS = 250
-SYNC_EXCLUSIVE = (
-    "iCalUID",
-    "orderBy",
-    "privateExtendedProperty",
-    "q",
-    "sharedExtendedProperty",
-    "timeMin",
-    "timeMax",
-    "updatedMin",
-)
-
-
-def bad_request(message: str, reason: str = "invalid", location: str | None = None) -> HttpError:
-    """A 400 as Calendar answers a bad parameter."""
-    response = google_error(400, message, reason=reason, grpc_status="INVALID_ARGUMENT")
-    if location:
-        response.body["error"]["errors"][0].update(
-            {"location": location, "locationType": "parameter"}
-        )
-    return HttpError(response)
-
-
-def _bool(request: Request, name: str) -> bool:
-    value = (request.arg(name) or "false").lower()
-    if value not in ("true", "false"):
-        raise bad_request(f"Invalid boolean value: '{value}'.", location=name)
-    return value == "true"
 
 
 class CalendarApi:
@@ -219,7 +196,7 @@ class CalendarApi:
         """events.list: full or incremental, paged, with Google's parameter rules."""
         calendar = self.calendar_or_404(request)
         size = self.page_size(request)
-        single = _bool(request, "singleEvents")
+        single = flag(request, "singleEvents")
         cursor = self.page_cursor(request)
         since = self._sync_since(request, calendar)
         if since is not None:
@@ -305,7 +282,7 @@ class CalendarApi:
         return int(state["s"])
 
     def _full(self, calendar: Calendar, request: Request, single: bool) -> list[dict[str, Any]]:
-        show_deleted = _bool(request, "showDeleted")
+        show_deleted = flag(request, "showDeleted")
         low, high = self.window(request)
         order = request.arg("orderBy")
         if order not in (None, "startTime", "updated"):

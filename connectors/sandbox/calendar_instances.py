@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from connectors.sandbox.calendar_params import flag
 from connectors.sandbox.calendar_store import tombstone
 from connectors.sandbox.http import HttpError, Request, Response, google_error
 from connectors.sandbox.tokens import encode_token
@@ -25,7 +26,7 @@ def list_instances(api: CalendarApi, request: Request) -> Response:
     if master is None or "recurrence" not in master:
         raise HttpError(google_error(404, "Not Found", reason="notFound", grpc_status="NOT_FOUND"))
     low, high = api.window(request)
-    show_deleted = (request.arg("showDeleted") or "false").lower() == "true"
+    show_deleted = flag(request, "showDeleted")
     items: list[dict[str, Any]] = []
     for instance in calendar.instances(master, high):
         cancelled = instance.get("status") == "cancelled" or master.get("status") == "cancelled"
