@@ -59,6 +59,7 @@ def environment(tmp_path: Path, **settings: str) -> dict[str, str]:
     """The test process's environment without FOLLOWTHROUGH_ settings, plus `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FOLLOWTHROUGH_")}
     env["PYTHONPATH"] = str(REPO)
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "config")  # not the developer's own credentials
     env.update({f"FOLLOWTHROUGH_{name.upper()}": value for name, value in settings.items()})
     return env
 

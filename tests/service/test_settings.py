@@ -138,7 +138,10 @@ def test_a_missing_config_file_is_refused(tmp_path: Path) -> None:
         load_settings(tmp_path / "missing.toml")
 
 
-def test_run_requires_google_and_airtable_settings_naming_each() -> None:
+def test_run_requires_google_and_airtable_settings_naming_each(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # not the developer's own credentials
     settings = load_settings()
 
     with pytest.raises(ConfigurationError) as raised:
