@@ -48,9 +48,22 @@ AIRTABLE_SCOPES = (
 def run_checks(settings: Settings) -> Iterator[Check]:
     """Every check, in the order a user would fix them; each one's failure is its own line."""
     yield Check("Settings", True, f"valid (account {settings.account!r})")  # else: one error
+    yield _sender_name(settings)
     yield from _google(settings)
     yield from _airtable(settings)
     yield _public_url(settings)
+
+
+def _sender_name(settings: Settings) -> Check:
+    """Whether thank-you drafts are signed with a name."""
+    name = env_name("sender_name")
+    if settings.sender_name and settings.sender_name.strip():
+        return Check("Sender name", True, f"drafts are signed {settings.sender_name.strip()!r}")
+    return Check(
+        "Sender name",
+        False,
+        f"{name} is not set, so drafts end without your name; set it to the name you sign with",
+    )
 
 
 def _guarded(name: str, check: Callable[[], Check | list[Check]]) -> list[Check]:

@@ -59,6 +59,7 @@ def completion_settings(runtime: Runtime, zone: dt.tzinfo) -> CompletionSettings
         default_cadence=runtime.config.update_every_days,
         title_pattern=runtime.qualify_policy().title_pattern,
         templates=runtime.templates(),
+        now=runtime.now(),
     )
 
 

@@ -34,6 +34,7 @@ from connectors.records import DraftMessage
 from workflows.rules.clock import local_date
 from workflows.rules.emails import looks_like_email, plain_address
 from workflows.rules.keys import message_id
+from workflows.rules.letter import Letter, LetterFacts, topic_from_notes, write_letter
 from workflows.rules.qualify import DEFAULT_TITLE_TERMS, title_pattern_from
 
 SUBJECT_TEMPLATE = "thank_you_subject.txt.j2"
@@ -73,6 +74,10 @@ class ThankYouInput:
     insights: tuple[str, ...] = ()
     todos: tuple[str, ...] = ()
     sender_email: str | None = None
+    company: str | None = None
+    role: str | None = None
+    notes: str = ""  # the meeting's notes: their first line may give the topic
+    written_at: dt.datetime | None = None  # when the draft is written: "today", "yesterday"
 
 
 def header_text(text: str, limit: int = MAX_HEADER_CHARS) -> str:
@@ -214,19 +219,58 @@ def _names(item: ThankYouInput) -> tuple[str, ...]:
     return (*people, item.first_name, *(word for name in people for word in name.split()))
 
 
+def _topic(item: ThankYouInput, pattern: re.Pattern[str] | None) -> str:
+    """The topic from the title, else from the notes' first line, else ""."""
+    names = _names(item)
+    company = header_text(item.company or "")
+    from_title = topic_of(item.meeting_title, pattern, names)
+    return from_title or header_text(topic_from_notes(item.notes, names, company) or "")
+
+
+def _letter(item: ThankYouInput, topic: str, day: dt.date) -> Letter:
+    """The letter's sentences from what the draft knows."""
+    written = local_date(item.written_at, item.zone) if item.written_at else None
+    facts = LetterFacts(
+        contact_key=plain_address(item.contact_email),
+        first_name=header_text(item.first_name),
+        contact_name=header_text(item.contact_name),
+        meeting_day=day,
+        written_on=written,
+        sender_name=header_text(item.sender_name),
+        topic=topic,
+        company=header_text(item.company or ""),
+        role=header_text(item.role or ""),
+        insights=tuple(header_text(i, 1000) for i in item.insights),
+        todos=tuple(header_text(t, 1000) for t in item.todos),
+    )
+    return write_letter(facts, date_text(day))
+
+
 def _template_vars(item: ThankYouInput, pattern: re.Pattern[str] | None) -> dict[str, object]:
     day = local_date(item.meeting_start, item.zone)
+    topic = _topic(item, pattern)
+    letter = _letter(item, topic, day)
     return {
         "first_name": header_text(item.first_name),
         "contact_name": header_text(item.contact_name),
-        "topic": topic_of(item.meeting_title, pattern, _names(item)) or "",
+        "company": header_text(item.company or ""),
+        "role": header_text(item.role or ""),
+        "topic": topic,
         "meeting_title": header_text(item.meeting_title),
         "meeting_date": day,
         "meeting_date_text": date_text(day),
         "insights": [header_text(i, 1000) for i in item.insights],
         "todos": [header_text(t, 1000) for t in item.todos],
         "sender_name": header_text(item.sender_name),
+        **{name: getattr(letter, name) for name in LETTER_VARIABLES},
     }
+
+
+LETTER_VARIABLES = (
+    "when", "opening", "perspective", "learned_intro", "learned", "promises", "no_notes",
+    "closing", "sign_off",
+)  # fmt: skip
+"""The letter's sentences, as templates see them (`workflows.rules.letter.Letter`)."""
 
 
 SAMPLE_MEETING = ThankYouInput(
@@ -240,6 +284,8 @@ SAMPLE_MEETING = ThankYouInput(
     sender_name="Sam Seeker",
     insights=("start with the data model",),
     todos=("send the article on engines",),
+    company="Analytical Engines Ltd",
+    role="Engineer",
 )
 """A meeting whose every variable is filled in: each user template is rendered once on it."""
 TEMPLATE_VARIABLES = frozenset(_template_vars(SAMPLE_MEETING, None))
