@@ -54,16 +54,22 @@ def run_checks(settings: Settings) -> Iterator[Check]:
     yield _public_url(settings)
 
 
+def sender_name_advice(settings: Settings) -> str | None:
+    """What to do about an unset sender name (None when it is set); `status` says it too."""
+    if settings.sender_name and settings.sender_name.strip():
+        return None
+    return (
+        f"{env_name('sender_name')} is not set, so drafts are signed with the name your "
+        "calendar shows for you, or with none when it shows none; set it to the name you sign with"
+    )
+
+
 def _sender_name(settings: Settings) -> Check:
     """Whether thank-you drafts are signed with a name."""
-    name = env_name("sender_name")
-    if settings.sender_name and settings.sender_name.strip():
-        return Check("Sender name", True, f"drafts are signed {settings.sender_name.strip()!r}")
-    return Check(
-        "Sender name",
-        False,
-        f"{name} is not set, so drafts end without your name; set it to the name you sign with",
-    )
+    advice = sender_name_advice(settings)
+    if advice is None:
+        return Check("Sender name", True, f"drafts are signed {settings.sender_name!r}")
+    return Check("Sender name", False, advice)
 
 
 def _guarded(name: str, check: Callable[[], Check | list[Check]]) -> list[Check]:

@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.world import (
@@ -214,3 +216,22 @@ def test_contact_dates_and_stage_after_a_meeting(
     assert ina["Stage"] == "Inactive"
     assert ina["Last Met"] == "2026-03-02"
     assert len(rows(sandbox, "Meetings")) == 2
+
+
+@pytest.mark.parametrize(("shown", "signed"), [("Samira Okafor", "Samira Okafor"), (None, None)])
+def test_without_a_sender_name_the_draft_is_signed_with_the_calendars_name_for_the_user(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, shown: str | None, signed: str | None
+) -> None:
+    # Given no FOLLOWTHROUGH_SENDER_NAME, and a calendar that shows the user's name (or not)
+    event = meeting("evt1", "Coffee chat", at(2026, 3, 2, 10), attendees=[guest(ADA)])
+    if shown:
+        event["attendees"][0]["displayName"] = shown
+
+    # When the interview is over
+    sandbox, _ = _flow(sandbox_factory, make_runtime, [event], at(2026, 3, 2, 11), sender_name="")
+
+    # Then the draft is signed with that name, or closes on a line that needs none
+    (draft,) = drafts(sandbox)
+    last = draft["body"].rstrip().splitlines()[-2:]
+    assert last[1] == signed if signed else last == ["", "All the best!"]
+    assert "Best,\r\n\r\n" not in draft["body"] and not draft["body"].rstrip().endswith(",")
