@@ -7,6 +7,9 @@
 Templates `thank_you_subject.txt.j2` and `thank_you_body.txt.j2` live in
 `workflows/templates/`; a file of the same name in the user's directory replaces one. They
 run in Jinja's immutable sandbox and see only the draft's variables (`TEMPLATE_VARIABLES`):
+the facts (names, company, role, topic, date, the notes' insights and promises as written)
+and the sentences `workflows.rules.letter` writes from them (`LETTER_VARIABLES`: promises in
+the second person, insights as what the user learned, "today"/"yesterday", a sign-off).
 `template_environment` refuses, naming the file, a template that asks for anything else.
 Whatever a name, title, note or template contains, anything that goes into a header is one
 line without control characters or bidirectional overrides, and the body holds neither but
@@ -61,7 +64,10 @@ _TRAILING_WITH = re.compile(r"\s+(?:with|w/)\s+[^,;]+$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class ThankYouInput:
-    """Everything the thank-you says; `key` is the draft's idempotency key (keys.draft_key)."""
+    """Everything the thank-you says; `key` is the draft's idempotency key (keys.draft_key).
+
+    `company` and `role` are the contact's, `notes` the meeting's (their first line may give
+    the topic), `written_at` when the draft is written (None: the letter gives the date)."""
 
     key: str
     contact_email: str
@@ -76,8 +82,8 @@ class ThankYouInput:
     sender_email: str | None = None
     company: str | None = None
     role: str | None = None
-    notes: str = ""  # the meeting's notes: their first line may give the topic
-    written_at: dt.datetime | None = None  # when the draft is written: "today", "yesterday"
+    notes: str = ""
+    written_at: dt.datetime | None = None
 
 
 def header_text(text: str, limit: int = MAX_HEADER_CHARS) -> str:
