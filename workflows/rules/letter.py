@@ -202,7 +202,8 @@ def _promises(facts: LetterFacts) -> str:
         parts.append(f"As promised, I'll {_series(rewritten)}.")
     if as_written:
         these = "this" if len(as_written) == 1 else "these"
-        lead = f"I also have {these} on my list from our conversation"
+        also = " also" if rewritten else ""
+        lead = f"I{also} have {these} on my list from our conversation"
         parts.append(f"{lead}: {'; '.join(as_written)}.")
     return " ".join(parts)
 
