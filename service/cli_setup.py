@@ -197,13 +197,15 @@ def sync(
 @app.command()
 @reports_errors
 def status(ctx: typer.Context) -> None:
-    """Print each connector's health, meetings waiting for effects and follow-ups due soon.
+    """Print each connector's health, meetings waiting for effects and follow-ups due soon,
+    and say so when FOLLOWTHROUGH_SENDER_NAME (the name that signs drafts) is not set.
 
     Creates nothing: where no store exists yet (Followthrough never ran with these settings),
     it says what to run first and exits with 3.
     """
     settings = state_of(ctx).settings()
     from service.console import print_status
+    from service.doctor import sender_name_advice
     from service.snapshot import status_snapshot
     from service.wiring import build_runtime
 
@@ -212,3 +214,5 @@ def status(ctx: typer.Context) -> None:
         print_status(status_snapshot(runtime))
     finally:
         runtime.db.dispose()
+    if advice := sender_name_advice(settings):
+        typer.echo(f"Sender name: {advice}")

@@ -48,9 +48,28 @@ AIRTABLE_SCOPES = (
 def run_checks(settings: Settings) -> Iterator[Check]:
     """Every check, in the order a user would fix them; each one's failure is its own line."""
     yield Check("Settings", True, f"valid (account {settings.account!r})")  # else: one error
+    yield _sender_name(settings)
     yield from _google(settings)
     yield from _airtable(settings)
     yield _public_url(settings)
+
+
+def sender_name_advice(settings: Settings) -> str | None:
+    """What to do about an unset sender name (None when it is set); `status` says it too."""
+    if settings.sender_name and settings.sender_name.strip():
+        return None
+    return (
+        f"{env_name('sender_name')} is not set, so drafts are signed with the name your "
+        "calendar shows for you, or with none when it shows none; set it to the name you sign with"
+    )
+
+
+def _sender_name(settings: Settings) -> Check:
+    """Whether thank-you drafts are signed with a name."""
+    advice = sender_name_advice(settings)
+    if advice is None:
+        return Check("Sender name", True, f"drafts are signed {settings.sender_name!r}")
+    return Check("Sender name", False, advice)
 
 
 def _guarded(name: str, check: Callable[[], Check | list[Check]]) -> list[Check]:

@@ -17,6 +17,9 @@ from workflows.store.cursors import clear_cursor, get_cursor, set_cursor
 FIRST_SYNC_AT = "fact:first_sync_at"
 CALENDAR_ZONE = "fact:calendar_time_zone"
 USER_EMAIL = "fact:user_email"
+USER_NAME = "fact:user_name"
+"""The name the user's calendar shows for them (their own attendee entry's display name): it
+signs the drafts when FOLLOWTHROUGH_SENDER_NAME is not set."""
 COMPLETED_IN_AIRTABLE = "fact:airtable_completed_events"
 """The Event IDs of Meetings rows already Completed when a new store first read a base that
 held Meetings rows (a lost or new database on an existing account): their effects exist and

@@ -13,7 +13,13 @@ from sqlalchemy.orm import selectinload
 
 from connectors.airtable.writes import MeetingWrite
 from connectors.records import DraftRef
-from workflows.facts import CALENDAR_ZONE, completed_in_airtable, first_sync_at, get_fact
+from workflows.facts import (
+    CALENDAR_ZONE,
+    USER_NAME,
+    completed_in_airtable,
+    first_sync_at,
+    get_fact,
+)
 from workflows.rules.completion import (
     CompletedMeeting,
     CompletionPlan,
@@ -50,15 +56,17 @@ def completion_settings(runtime: Runtime, zone: dt.tzinfo) -> CompletionSettings
     with runtime.db.read() as session:
         first = first_sync_at(session, account=runtime.account) or runtime.now()
         completed_before = completed_in_airtable(session, account=runtime.account)
+        calendar_name = get_fact(session, USER_NAME, account=runtime.account)
     return CompletionSettings(
         zone=zone,
-        sender_name=runtime.config.sender_name,
+        sender_name=runtime.config.sender_name.strip() or calendar_name or "",
         first_sync_at=first,
         completed_before=completed_before,
         history_days=runtime.config.history_days,
         default_cadence=runtime.config.update_every_days,
         title_pattern=runtime.qualify_policy().title_pattern,
         templates=runtime.templates(),
+        now=runtime.now(),
     )
 
 

@@ -145,10 +145,11 @@ def test_joiners_survive_and_overrides_and_controls_do_not_through_a_whole_pass(
     assert draft["subject"] == f"Thank you, {FAMILY}!"
     assert name in json.dumps(draft, ensure_ascii=False)  # the To header's display name
     assert f"Hi {FAMILY}," in draft["body"]
-    assert f'"{HINDI} is one letter"' in draft["body"] and f"send {PERSIAN}" in draft["body"]
+    assert f"  - {HINDI} is one letter.\r\n" in draft["body"]
+    assert f"I'll send {PERSIAN}." in draft["body"]
     for bad in OVERRIDES + CONTROLS:
         assert bad not in draft["subject"] and bad not in draft["body"]
-    assert "trust me now" in draft["body"]
+    assert "Trust me now." in draft["body"]
 
 
 def test_a_very_long_name_makes_a_subject_of_one_hundred_characters(

@@ -76,12 +76,15 @@ def test_what_the_user_did_between_passes_shows_in_the_world(run: DemoRun) -> No
     # Notes added in Airtable after the draft existed: the draft was rewritten from them
     (tomas,) = _drafts_to(run, "Tomás Herrera")
     assert "Sidekiq" in tomas["body"]
-    # The interview Grace moved to Friday 13 March was thanked for once, on the new day
+    # The interview Grace moved to Friday 13 March was thanked for once, on the new day (the
+    # draft is written that Friday: the old Thursday would be "yesterday")
     (grace,) = _drafts_to(run, "Grace Liu")
-    assert "March 13" in grace["body"]
+    assert "with me today." in grace["body"] and "at Duolingo" in grace["body"]
     # Marcus's draft was sent and its follow-up ticked; Laura's update pushed her next one out
     (marcus,) = _drafts_to(run, "Marcus Oyelaran")
     assert marcus["sent"] is True
+    promised = "I'll send you my revised portfolio case study and introduce you to Keiko."
+    assert promised in marcus["body"] and "he asked" not in marcus["body"]
     laura = next(c for c in _records(run, "Contacts") if c.get("Name") == "Laura Schmidt")
     assert laura["Next Update Due"] == "2026-04-02"
 

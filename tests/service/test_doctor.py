@@ -66,6 +66,17 @@ def test_a_good_setup_is_all_ok_and_exits_0(tmp_path: Path, box: Sandbox) -> Non
     assert "Traceback" not in result.stderr
 
 
+def test_without_a_sender_name_doctor_says_to_set_it_and_exits_3(
+    tmp_path: Path, box: Sandbox
+) -> None:
+    result = _doctor(tmp_path, box, sender_name="")
+
+    assert result.returncode == 3
+    lines = result.stdout.splitlines()
+    assert "FIX Sender name: FOLLOWTHROUGH_SENDER_NAME is not set" in " ".join(lines)
+    assert "ok  Sender name: drafts are signed 'Sam Seeker'" in _doctor(tmp_path, box).stdout
+
+
 def test_a_base_without_the_tables_says_to_run_airtable_init_and_exits_3(
     tmp_path: Path, sandbox_factory: Any
 ) -> None:

@@ -81,7 +81,7 @@ def test_a_sync_message_ends_in_one_draft_and_the_promised_follow_ups(
     drafts = sandbox.drafts()
     assert [d["subject"] for d in drafts if "Ada" in d["subject"]] == [drafts[0]["subject"]]
     assert len(drafts) == 1
-    assert "start with the data model" in drafts[0]["body"]
+    assert "Start with the data model." in drafts[0]["body"]
     assert kinds_of_follow_ups(sandbox) == ["Action item", "Thank-you"]
     assert open_work(runtime) == []
     assert [r["fields"]["Status"] for r in sandbox.airtable.records("Meetings")] == ["Completed"]

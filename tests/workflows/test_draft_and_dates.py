@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.world import (
@@ -23,6 +25,7 @@ from tests.workflows.world import (
     world,
 )
 from workflows.passes import run_once
+from workflows.rules.followups import NO_NOTES_HINT
 from workflows.runtime import Runtime
 
 ADA = "ada@analytical.example"
@@ -68,10 +71,11 @@ def test_the_thank_you_names_what_was_learned_and_promised(
     assert draft["subject"] == "Thank you, Ada!"
     body = draft["body"]
     assert body.startswith("Hi Ada,")
-    assert "March 2" in body and "data engineering at Acme" in body
-    assert '"start with the data model"' in body
-    assert '"hiring managers read the README first"' in body
+    assert "with me today about data engineering at Acme." in body
+    assert "  - Start with the data model.\r\n" in body
+    assert "  - Hiring managers read the README first.\r\n" in body
     assert "send the notes link" in body and "intro to Charles" in body
+    assert '"' not in body  # what was learned is the user's, not quoted as the contact's words
     assert "just a line of thought" not in body
     assert body.rstrip().endswith("Sam Seeker")
     actions = sorted(f["Title"] for f in followups(sandbox, "Action item"))
@@ -158,12 +162,19 @@ def test_dates_follow_the_users_zone_across_the_dst_change(
     # Then each thank-you is due the next local day, and the contacts were met on local days
     assert report.ok, report.failures
     due = {f["Title"]: f["Due"] for f in followups(sandbox, "Thank-you")}
-    assert due == {"Send Ada a thank-you": "2026-03-08", "Send Bob a thank-you": "2026-03-09"}
+    hint = NO_NOTES_HINT
+    assert due == {
+        f"Send Ada a thank-you {hint}": "2026-03-08",
+        f"Send Bob a thank-you {hint}": "2026-03-09",
+    }
     assert contact(sandbox, ADA)["Last Met"] == "2026-03-07"
     assert contact(sandbox, "bob@builder.example")["Last Met"] == "2026-03-08"
     assert contact(sandbox, "bob@builder.example")["Next Update Due"] == "2026-04-07"
     bodies = sorted(d["body"] for d in drafts(sandbox))
-    assert any("March 7" in b for b in bodies) and any("March 8" in b for b in bodies)
+    # Saturday's is two local days old on Monday morning (in UTC it would be "yesterday");
+    # Sunday's is "yesterday" (in UTC it ended on Monday, "today")
+    assert any("with me on Saturday, March 7." in b for b in bodies)
+    assert any("with me yesterday." in b for b in bodies)
 
 
 def test_the_time_zone_setting_overrides_the_calendars(
@@ -205,3 +216,22 @@ def test_contact_dates_and_stage_after_a_meeting(
     assert ina["Stage"] == "Inactive"
     assert ina["Last Met"] == "2026-03-02"
     assert len(rows(sandbox, "Meetings")) == 2
+
+
+@pytest.mark.parametrize(("shown", "signed"), [("Samira Okafor", "Samira Okafor"), (None, None)])
+def test_without_a_sender_name_the_draft_is_signed_with_the_calendars_name_for_the_user(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, shown: str | None, signed: str | None
+) -> None:
+    # Given no FOLLOWTHROUGH_SENDER_NAME, and a calendar that shows the user's name (or not)
+    event = meeting("evt1", "Coffee chat", at(2026, 3, 2, 10), attendees=[guest(ADA)])
+    if shown:
+        event["attendees"][0]["displayName"] = shown
+
+    # When the interview is over
+    sandbox, _ = _flow(sandbox_factory, make_runtime, [event], at(2026, 3, 2, 11), sender_name="")
+
+    # Then the draft is signed with that name, or closes on a line that needs none
+    (draft,) = drafts(sandbox)
+    last = draft["body"].rstrip().splitlines()[-2:]
+    assert last[1] == signed if signed else last == ["", "All the best!"]
+    assert "Best,\r\n\r\n" not in draft["body"] and not draft["body"].rstrip().endswith(",")

@@ -120,7 +120,7 @@ def test_a_meeting_moved_earlier_completes_at_its_new_end(
 
     assert report.ok, report.failures
     assert len(drafts(sandbox)) == 1
-    assert "March 3" in drafts(sandbox)[0]["body"]
+    assert "with me today." in drafts(sandbox)[0]["body"]  # its new date, not its old one
     row = meetings_by_event(sandbox)["evt1"]
     assert row["Status"] == "Completed"
     assert row["Start"].startswith("2026-03-03T13:00")  # 08:00 in New York, in UTC

@@ -64,7 +64,7 @@ def test_notes_edited_after_the_draft_regenerate_it_and_add_only_new_action_item
     assert report.ok, report.failures
     (after,) = drafts(sandbox)
     assert after["id"] == before["id"]
-    assert '"ship small"' in after["body"] and "share the deck" in after["body"]
+    assert "  - Ship small.\r\n" in after["body"] and "share the deck" in after["body"]
     actions = sorted(f["Title"] for f in followups(sandbox, "Action item"))
     assert actions == ["send the notes link", "share the deck"]
     assert len(followups(sandbox, "Thank-you")) == 1
@@ -118,7 +118,8 @@ def test_notes_the_user_wrote_before_the_meeting_ended_are_kept_and_used(
     # Then the draft and the follow-ups come from the user's notes, which stay in Airtable
     assert report.ok, report.failures
     (draft,) = drafts(sandbox)
-    assert '"my own words"' in draft["body"] and "start with the data model" not in draft["body"]
+    body = draft["body"]
+    assert "  - My own words.\r\n" in body and "tart with the data model" not in body
     assert [f["Title"] for f in followups(sandbox, "Action item")] == ["read her paper"]
     assert meetings_by_event(sandbox)["evt1"]["Notes"] == mine
 

@@ -34,7 +34,7 @@ def test_a_finished_interview_gets_one_draft_followups_and_a_contact_update(
     draft = drafts[0]
     assert "ada@analytical.example" in str(draft["to"]).lower()
     assert "Ada" in draft["subject"]
-    assert "start with the data model" in draft["body"]
+    assert "Start with the data model." in draft["body"]
     # and the follow-ups: a thank-you and the promised action item
     follow_ups = _records(sandbox, "Follow-ups")
     kinds = sorted(f["Kind"] for f in follow_ups)

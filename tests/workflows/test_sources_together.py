@@ -15,6 +15,7 @@ from connectors.sandbox.server import Sandbox
 from tests.workflows import world as w
 from tests.workflows.conftest import RuntimeFactory
 from workflows.passes import run_once
+from workflows.rules.followups import NO_NOTES_HINT
 from workflows.runtime import Runtime
 from workflows.store.meetings import scheduled_meetings
 from workflows.sync import stages
@@ -80,7 +81,8 @@ def test_a_contact_and_their_interview_arriving_in_one_pass_get_the_thank_you(
 
     assert report.ok, report.failures
     assert [BEA in str(d["to"]) for d in w.drafts(sandbox)] == [True]
-    assert [f["Title"] for f in w.followups(sandbox, "Thank-you")] == ["Send Bea a thank-you"]
+    titles = [f["Title"] for f in w.followups(sandbox, "Thank-you")]
+    assert titles == [f"Send Bea a thank-you {NO_NOTES_HINT}"]  # the invite had no notes
 
 
 def test_a_contact_made_by_a_thank_you_has_their_next_meeting_noticed_in_the_same_pass(

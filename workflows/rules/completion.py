@@ -70,6 +70,8 @@ class CompletionSettings:
     default_cadence: int = DEFAULT_CADENCE_DAYS
     title_pattern: re.Pattern[str] | None = None
     templates: jinja2.Environment | None = None
+    now: dt.datetime | None = None
+    """When the plan is made (the draft says "today" or "yesterday" from it); None: the date."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,11 @@ class CompletionPlan:
 
 
 def _draft(
-    meeting: CompletedMeeting, settings: CompletionSettings, parsed: ParsedNotes, key: str
+    meeting: CompletedMeeting,
+    settings: CompletionSettings,
+    notes: str,
+    parsed: ParsedNotes,
+    key: str,
 ) -> DraftMessage:
     item = ThankYouInput(
         key=key,
@@ -100,6 +106,10 @@ def _draft(
         insights=parsed.insights,
         todos=parsed.todos,
         sender_email=settings.sender_email,
+        company=meeting.contact.company,
+        role=meeting.contact.role,
+        notes=notes,
+        written_at=settings.now,
     )
     return compose_thank_you(item, env=settings.templates, title_pattern=settings.title_pattern)
 
@@ -125,7 +135,7 @@ def plan_completion(meeting: CompletedMeeting, settings: CompletionSettings) -> 
     skipped: list[str] = []
     if effects.draft:
         try:
-            draft = _draft(meeting, settings, parsed, key)
+            draft = _draft(meeting, settings, notes, parsed, key)
         except SkipRecord as exc:
             skipped.append(str(exc))
     followups = plan_followups(
@@ -135,6 +145,7 @@ def plan_completion(meeting: CompletedMeeting, settings: CompletionSettings) -> 
         zone=settings.zone,
         first_name=meeting.contact.first_name,
         todos=parsed.todos,
+        with_notes=bool(parsed.insights or parsed.todos),
         thank_you=effects.thank_you,
         action_items=effects.action_items,
     )

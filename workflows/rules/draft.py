@@ -7,6 +7,9 @@
 Templates `thank_you_subject.txt.j2` and `thank_you_body.txt.j2` live in
 `workflows/templates/`; a file of the same name in the user's directory replaces one. They
 run in Jinja's immutable sandbox and see only the draft's variables (`TEMPLATE_VARIABLES`):
+the facts (names, company, role, topic, date, the notes' insights and promises as written)
+and the sentences `workflows.rules.letter` writes from them (`LETTER_VARIABLES`: promises in
+the second person, insights as what the user learned, "today"/"yesterday", a sign-off).
 `template_environment` refuses, naming the file, a template that asks for anything else.
 Whatever a name, title, note or template contains, anything that goes into a header is one
 line without control characters or bidirectional overrides, and the body holds neither but
@@ -34,6 +37,7 @@ from connectors.records import DraftMessage
 from workflows.rules.clock import local_date
 from workflows.rules.emails import looks_like_email, plain_address
 from workflows.rules.keys import message_id
+from workflows.rules.letter import Letter, LetterFacts, topic_from_notes, write_letter
 from workflows.rules.qualify import DEFAULT_TITLE_TERMS, title_pattern_from
 
 SUBJECT_TEMPLATE = "thank_you_subject.txt.j2"
@@ -60,7 +64,10 @@ _TRAILING_WITH = re.compile(r"\s+(?:with|w/)\s+[^,;]+$", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class ThankYouInput:
-    """Everything the thank-you says; `key` is the draft's idempotency key (keys.draft_key)."""
+    """Everything the thank-you says; `key` is the draft's idempotency key (keys.draft_key).
+
+    `company` and `role` are the contact's, `notes` the meeting's (their first line may give
+    the topic), `written_at` when the draft is written (None: the letter gives the date)."""
 
     key: str
     contact_email: str
@@ -73,6 +80,10 @@ class ThankYouInput:
     insights: tuple[str, ...] = ()
     todos: tuple[str, ...] = ()
     sender_email: str | None = None
+    company: str | None = None
+    role: str | None = None
+    notes: str = ""
+    written_at: dt.datetime | None = None
 
 
 def header_text(text: str, limit: int = MAX_HEADER_CHARS) -> str:
@@ -214,19 +225,58 @@ def _names(item: ThankYouInput) -> tuple[str, ...]:
     return (*people, item.first_name, *(word for name in people for word in name.split()))
 
 
+def _topic(item: ThankYouInput, pattern: re.Pattern[str] | None) -> str:
+    """The topic from the title, else from the notes' first line, else ""."""
+    names = _names(item)
+    company = header_text(item.company or "")
+    from_title = topic_of(item.meeting_title, pattern, names)
+    return from_title or header_text(topic_from_notes(item.notes, names, company) or "")
+
+
+def _letter(item: ThankYouInput, topic: str, day: dt.date) -> Letter:
+    """The letter's sentences from what the draft knows."""
+    written = local_date(item.written_at, item.zone) if item.written_at else None
+    facts = LetterFacts(
+        contact_key=plain_address(item.contact_email),
+        first_name=header_text(item.first_name),
+        contact_name=header_text(item.contact_name),
+        meeting_day=day,
+        written_on=written,
+        sender_name=header_text(item.sender_name),
+        topic=topic,
+        company=header_text(item.company or ""),
+        role=header_text(item.role or ""),
+        insights=tuple(header_text(i, 1000) for i in item.insights),
+        todos=tuple(header_text(t, 1000) for t in item.todos),
+    )
+    return write_letter(facts, date_text(day))
+
+
 def _template_vars(item: ThankYouInput, pattern: re.Pattern[str] | None) -> dict[str, object]:
     day = local_date(item.meeting_start, item.zone)
+    topic = _topic(item, pattern)
+    letter = _letter(item, topic, day)
     return {
         "first_name": header_text(item.first_name),
         "contact_name": header_text(item.contact_name),
-        "topic": topic_of(item.meeting_title, pattern, _names(item)) or "",
+        "company": header_text(item.company or ""),
+        "role": header_text(item.role or ""),
+        "topic": topic,
         "meeting_title": header_text(item.meeting_title),
         "meeting_date": day,
         "meeting_date_text": date_text(day),
         "insights": [header_text(i, 1000) for i in item.insights],
         "todos": [header_text(t, 1000) for t in item.todos],
         "sender_name": header_text(item.sender_name),
+        **{name: getattr(letter, name) for name in LETTER_VARIABLES},
     }
+
+
+LETTER_VARIABLES = (
+    "when", "opening", "perspective", "learned_intro", "learned", "promises", "no_notes",
+    "closing", "sign_off",
+)  # fmt: skip
+"""The letter's sentences, as templates see them (`workflows.rules.letter.Letter`)."""
 
 
 SAMPLE_MEETING = ThankYouInput(
@@ -240,6 +290,8 @@ SAMPLE_MEETING = ThankYouInput(
     sender_name="Sam Seeker",
     insights=("start with the data model",),
     todos=("send the article on engines",),
+    company="Analytical Engines Ltd",
+    role="Engineer",
 )
 """A meeting whose every variable is filled in: each user template is rendered once on it."""
 TEMPLATE_VARIABLES = frozenset(_template_vars(SAMPLE_MEETING, None))

@@ -56,9 +56,14 @@ def single_line(text: str, limit: int = MAX_TITLE_CHARS) -> str:
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
 
 
-def thank_you_title(first_name: str) -> str:
-    """The Thank-you follow-up's title."""
-    return single_line(f"Send {first_name} a thank-you" if first_name else "Send a thank-you")
+NO_NOTES_HINT = "(an Insight: line in the meeting's Airtable Notes rewrites the draft)"
+"""Said by the Thank-you of a meeting without notes: the draft can say what you learned."""
+
+
+def thank_you_title(first_name: str, *, with_notes: bool = True) -> str:
+    """The Thank-you follow-up's title; without notes it says how to make the draft specific."""
+    title = f"Send {first_name} a thank-you" if first_name else "Send a thank-you"
+    return single_line(title if with_notes else f"{title} {NO_NOTES_HINT}")
 
 
 def plan_followups(
@@ -69,6 +74,7 @@ def plan_followups(
     zone: dt.tzinfo,
     first_name: str,
     todos: Iterable[str],
+    with_notes: bool = True,
     thank_you: bool = True,
     action_items: bool = True,
 ) -> tuple[FollowUpPlan, ...]:
@@ -77,7 +83,8 @@ def plan_followups(
     if thank_you:
         due = local_days_after(meeting_start, THANK_YOU_AFTER_DAYS, zone)
         key = thank_you_key(event_id, original_start)
-        plans.append(FollowUpPlan(key, FollowUpKind.THANK_YOU, thank_you_title(first_name), due))
+        title = thank_you_title(first_name, with_notes=with_notes)
+        plans.append(FollowUpPlan(key, FollowUpKind.THANK_YOU, title, due))
     if action_items:
         due = local_days_after(meeting_start, ACTION_ITEM_AFTER_DAYS, zone)
         for todo in todos:

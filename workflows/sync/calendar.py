@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from connectors.records import CalendarEvent, CalendarPage
 from workflows import work
-from workflows.facts import CALENDAR_ZONE, USER_EMAIL, ensure_first_sync_at, get_fact, set_fact
+from workflows.facts import (
+    CALENDAR_ZONE,
+    USER_EMAIL,
+    USER_NAME,
+    ensure_first_sync_at,
+    get_fact,
+    set_fact,
+)
 from workflows.rules.clock import ensure_aware
 from workflows.rules.emails import fold_email
 from workflows.rules.keys import occurrence_start
@@ -145,10 +152,14 @@ def _with_emails(query: sa.Select[Person]) -> sa.Select[Person]:
 
 
 def _learn_facts(runtime: Runtime, session: Session, page: CalendarPage) -> str:
-    """Remember the calendar's time zone and the user's own address; return the address."""
+    """Remember the calendar's time zone and the user's own address and name; return the
+    address."""
     account = runtime.account
     if page.calendar_time_zone:
         set_fact(session, CALENDAR_ZONE, page.calendar_time_zone, account=account)
+    name = _self_name(page.records)
+    if name and name != get_fact(session, USER_NAME, account=account):
+        set_fact(session, USER_NAME, name, account=account)
     known = get_fact(session, USER_EMAIL, account=account)
     found = _self_email(page.records)
     if found and found != known:
@@ -165,6 +176,15 @@ def _self_email(events: Iterable[CalendarEvent]) -> str | None:
         for attendee in event.attendees:
             if attendee.is_self and attendee.email:
                 return attendee.email
+    return None
+
+
+def _self_name(events: Iterable[CalendarEvent]) -> str | None:
+    """The display name the user's own attendee entry carries, when Google gives one."""
+    for event in events:
+        for attendee in event.attendees:
+            if attendee.is_self and attendee.display_name and attendee.display_name.strip():
+                return " ".join(attendee.display_name.split())
     return None
 
 

@@ -54,7 +54,7 @@ def test_a_completed_interview_gets_its_draft_follow_ups_and_contact_update() ->
     assert plan.notes == "Insight: learn dbt\nTODO: send my portfolio\n- [ ] read DDIA"
     assert plan.draft is not None and plan.draft.to == "jane@acme.com"
     assert plan.draft.message_id == message_id(draft_key("evt1", START))
-    assert '"learn dbt"' in plan.draft.body and "about data engineering" in plan.draft.body
+    assert "  - Learn dbt.\n" in plan.draft.body and "about data engineering" in plan.draft.body
     assert [(f.kind, f.due) for f in plan.followups] == [
         (FollowUpKind.THANK_YOU, dt.date(2026, 11, 21)),
         (FollowUpKind.ACTION_ITEM, dt.date(2026, 11, 27)),
@@ -124,8 +124,8 @@ def test_the_draft_follows_the_users_settings_and_lists_the_promises(tmp_path: P
     )
     assert plan.draft is not None
     assert (plan.draft.subject, plan.draft.sender) == ("Merci, Jane!", "alex@kim.dev")
-    assert "on Friday, November 20 about data careers." in plan.draft.body
-    assert "As promised, I will:\n  - send my portfolio\n  - read DDIA\n" in plan.draft.body
+    assert "on Friday, November 20, about data careers." in plan.draft.body
+    assert "As promised, I'll send my portfolio and read DDIA." in plan.draft.body
 
 
 def test_a_contact_without_email_is_written_to_at_the_invites_address() -> None:

@@ -51,7 +51,7 @@ def test_an_unknown_variable_is_named_with_the_ones_a_draft_has(tmp_path: Path) 
         template_environment(str(_templates(tmp_path, "{% if x %}Hi {{ nickname }}{% endif %}")))
 
     assert "it uses nickname, x, which a draft does not have" in str(refused.value)
-    assert "first_name, insights, meeting_date" in str(refused.value)
+    assert "first_name, insights, learned, learned_intro, meeting_date" in str(refused.value)
 
 
 def test_what_only_some_meetings_would_run_is_still_sandboxed_when_it_runs(

@@ -1,5 +1,5 @@
 """What the draft's text keeps and drops: joiners survive, overrides and controls do not, and
-the Subject and To name (100 characters) and a quoted note line (1,000) hold exactly to their
+the Subject and To name (100 characters) and a note line (1,000) hold exactly to their
 limits."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_joiners_survive_in_the_subject_the_to_name_and_the_body(word: str) -> N
             first_name=word,
             contact_name=f"{word} Doe",
             insights=(f"{word} is how I write it",),
-            todos=(f"send {word}",),
+            todos=(f"call {word} back",),
         )
     )
 
@@ -50,7 +50,8 @@ def test_joiners_survive_in_the_subject_the_to_name_and_the_body(word: str) -> N
     assert sent["To"].addresses[0].display_name == f"{word} Doe"
     body = sent.get_content()
     assert body.startswith(f"Hi {word},")
-    assert f'- "{word} is how I write it"' in body and f"- send {word}" in body
+    assert f"  - {word} is how I write it.\n" in body
+    assert f"on my list from our conversation: call {word} back." in body
 
 
 @pytest.mark.parametrize("bad", OVERRIDES + CONTROLS, ids=lambda c: f"U+{ord(c):04X}")
@@ -108,13 +109,13 @@ def test_a_to_name_one_past_the_limit_is_cut_to_the_limit_with_an_ellipsis() -> 
     assert to.addr_spec == "jane.doe@acme.com"
 
 
-def test_a_note_line_is_quoted_whole_up_to_a_thousand_characters_and_cut_past_them() -> None:
+def test_a_note_line_is_kept_whole_up_to_a_thousand_characters_and_cut_past_them() -> None:
     whole, long = "w" * 1000, "x" * 1001
 
     body = as_sent(compose_thank_you(thank_you(insights=(whole, long), todos=()))).get_content()
 
-    assert f'- "{whole}"' in body
-    assert f'- "{"x" * 999}\u2026"' in body
+    assert f"  - W{whole[1:]}.\n" in body
+    assert f"  - X{'x' * 998}\u2026\n" in body
 
 
 words = st.lists(
