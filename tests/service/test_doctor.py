@@ -44,7 +44,7 @@ def _fixes(tmp_path: Path, sandbox: Sandbox, **settings: str) -> dict[str, str]:
     env = sandbox_environment(tmp_path, sandbox, **settings)
     values = {k.removeprefix("FOLLOWTHROUGH_").lower(): v for k, v in env.items()}
     chosen = {k: v for k, v in values.items() if k in ENV_SETTINGS}
-    return {c.name: c.detail for c in run_checks(load_settings(**chosen)) if not c.ok}
+    return {c.name: c.detail for c in run_checks(load_settings(None, **chosen)) if not c.ok}
 
 
 ENV_SETTINGS = {
