@@ -33,6 +33,17 @@ ZOE = "zoe@mentor.example"
 GRACE = "grace@navy.example"
 
 
+def _zoe_weekly(weeks: int) -> dict[str, Any]:
+    """A weekly coffee chat with Zoe at 10:00 New York from March 2, `weeks` long."""
+    return meeting(
+        "evtweekly",
+        "Weekly coffee chat",
+        at(2026, 3, 2, 10),
+        attendees=[guest(ZOE, "Zoe Mentor")],
+        recurrence=[f"RRULE:FREQ=WEEKLY;COUNT={weeks}"],
+    )
+
+
 def _ada_world(sandbox_factory: Any, make_runtime: RuntimeFactory) -> tuple[Sandbox, Runtime]:
     ada = airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Met")
     event = meeting(
@@ -153,13 +164,7 @@ def test_a_cancelled_series_cancels_its_future_interviews_only(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
     # Given a weekly coffee chat with Zoe, three weeks long; the first has happened
-    series = meeting(
-        "evtweekly",
-        "Weekly coffee chat",
-        at(2026, 3, 2, 10),
-        attendees=[guest(ZOE, "Zoe Mentor")],
-        recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
-    )
+    series = _zoe_weekly(weeks=3)
     sandbox: Sandbox = sandbox_factory(world(events=[series]), airtable_rate_limit=FAST_AIRTABLE)
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12)), sandbox)
     clean_pass(runtime)
@@ -183,13 +188,7 @@ def test_one_moved_instance_of_a_series_completes_at_its_new_time(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
     # Given a weekly coffee chat with Zoe across the DST change (10:00 New York each week)
-    series = meeting(
-        "evtweekly",
-        "Weekly coffee chat",
-        at(2026, 3, 2, 10),
-        attendees=[guest(ZOE, "Zoe Mentor")],
-        recurrence=["RRULE:FREQ=WEEKLY;COUNT=2"],
-    )
+    series = _zoe_weekly(weeks=2)
     sandbox: Sandbox = sandbox_factory(world(events=[series]), airtable_rate_limit=FAST_AIRTABLE)
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 1, 9)), sandbox)
     clean_pass(runtime)
@@ -219,13 +218,7 @@ def test_one_cancelled_instance_of_a_series_is_cancelled_and_the_rest_still_coun
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
     # Given a weekly coffee chat with Zoe, three weeks long, known before it starts
-    series = meeting(
-        "evtweekly",
-        "Weekly coffee chat",
-        at(2026, 3, 2, 10),
-        attendees=[guest(ZOE, "Zoe Mentor")],
-        recurrence=["RRULE:FREQ=WEEKLY;COUNT=3"],
-    )
+    series = _zoe_weekly(weeks=3)
     sandbox: Sandbox = sandbox_factory(world(events=[series]), airtable_rate_limit=FAST_AIRTABLE)
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 1, 9)), sandbox)
     clean_pass(runtime)

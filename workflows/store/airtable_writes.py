@@ -18,7 +18,7 @@ from connectors.airtable.own_writes import Digests
 from workflows.store.base import utcnow
 from workflows.store.db import Database
 from workflows.store.models import AirtableWrite
-from workflows.store.sql import changed, insert_all_ignore
+from workflows.store.sql import changed, upsert_all
 
 KEEP = dt.timedelta(days=8)
 """How long a write's digests are kept: a day longer than Airtable keeps payloads."""
@@ -55,7 +55,7 @@ class StoredOwnWrites:
             for name, digest in fields.items()
         ]
         with self.db.transaction() as session:
-            insert_all_ignore(session, AirtableWrite, rows, UNIQUE)
+            upsert_all(session, AirtableWrite, rows, UNIQUE, ["written_at"])  # a rewrite is new
             if self._purge_due(now):
                 changed(
                     session, sa.delete(AirtableWrite).where(AirtableWrite.written_at < now - KEEP)

@@ -38,19 +38,21 @@ def insert_ignore(
     return session.connection().execute(statement).first() is not None
 
 
-def insert_all_ignore(
+def upsert_all(
     session: Session,
     model: type[Base],
     rows: Sequence[Mapping[str, Any]],
     conflict: Sequence[str],
+    update: Sequence[str],
 ) -> None:
-    """Insert many rows in one statement, leaving out those whose `conflict` columns exist."""
+    """Insert many rows in one statement; where the `conflict` columns exist already, update
+    the `update` columns of that row instead."""
     if not rows:
         return
-    statement = (
-        _insert(session, model)
-        .values(list(rows))
-        .on_conflict_do_nothing(index_elements=list(conflict))
+    statement = _insert(session, model).values(list(rows))
+    statement = statement.on_conflict_do_update(
+        index_elements=list(conflict),
+        set_={name: statement.excluded[name] for name in update},
     )
     session.flush()
     session.connection().execute(statement)
