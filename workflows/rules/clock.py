@@ -6,7 +6,6 @@ Usage (the service builds one `Clock` from the settings and passes it down):
     today = clock.today(zone)                     # the user's local date
     zone = user_zone(settings.time_zone, calendar_time_zone)
     local_date(instant, zone) -> date             # DST-correct via zoneinfo
-    start_of_day(day, zone) -> aware UTC datetime
     within_reach(instant) -> bool                 # in the years every rule can compute with
 
 Rules never call `datetime.now()` themselves; they take `now` or a `Clock`.
@@ -48,8 +47,7 @@ def within_reach(instant: dt.datetime) -> bool:
 class Clock:
     """The current time: the system's, or frozen at one instant (FOLLOWTHROUGH_NOW).
 
-    A frozen clock lets the demo and the tests step through weeks in seconds:
-    `clock.advanced(dt.timedelta(days=7))` returns a clock one week later.
+    A frozen clock lets the demo and the tests step through weeks in seconds.
     """
 
     frozen: dt.datetime | None = None
@@ -72,10 +70,6 @@ class Clock:
     def today(self, zone: dt.tzinfo) -> dt.date:
         """Today's date in `zone` (the user's time zone)."""
         return local_date(self.now(), zone)
-
-    def advanced(self, delta: dt.timedelta) -> Clock:
-        """A frozen clock `delta` after this one's current instant."""
-        return Clock.frozen_at(self.now() + delta)
 
 
 def zone_named(name: str) -> ZoneInfo:
@@ -107,16 +101,6 @@ def user_zone(setting: str | None, calendar_zone: str | None) -> ZoneInfo:
 def local_date(instant: dt.datetime, zone: dt.tzinfo) -> dt.date:
     """The calendar date of `instant` as seen in `zone`."""
     return ensure_aware(instant).astimezone(zone).date()
-
-
-def start_of_day(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
-    """The first instant of `day` in `zone`, as aware UTC.
-
-    Where midnight does not exist (a DST jump at 00:00), zoneinfo resolves it with the
-    pre-transition offset, which lands on the first real instant of the day.
-    """
-    local = dt.datetime.combine(day, dt.time(0, 0), tzinfo=zone)
-    return local.astimezone(UTC)
 
 
 def local_days_after(instant: dt.datetime, days: int, zone: dt.tzinfo) -> dt.date:

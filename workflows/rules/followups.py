@@ -2,7 +2,6 @@
 
     plan_followups(event_id=..., original_start=..., meeting_start=..., zone=...,
                    first_name=..., todos=...) -> tuple[FollowUpPlan, ...]
-    missing_followups(plans, existing_keys) -> tuple[FollowUpPlan, ...]
 
 A Thank-you is due the day after the meeting's date in the user's time zone; an Action item
 per promise (`TODO:` / `- [ ]`) is due 7 days after. Keys come from `workflows.rules.keys`,
@@ -13,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from workflows.rules.clock import local_days_after
@@ -101,10 +100,3 @@ def _unique(plans: Iterable[FollowUpPlan]) -> tuple[FollowUpPlan, ...]:
             seen.add(plan.key)
             kept.append(plan)
     return tuple(kept)
-
-
-def missing_followups(
-    plans: Iterable[FollowUpPlan], existing_keys: Collection[str]
-) -> tuple[FollowUpPlan, ...]:
-    """The planned follow-ups whose keys do not exist yet (e.g. new TODO lines after an edit)."""
-    return tuple(plan for plan in plans if plan.key not in existing_keys)

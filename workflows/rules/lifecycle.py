@@ -78,11 +78,6 @@ def completion_due(end: dt.datetime, grace: dt.timedelta = DEFAULT_GRACE) -> dt.
     return ensure_aware(end, what="meeting end") + grace
 
 
-def is_due(due_at: dt.datetime, now: dt.datetime) -> bool:
-    """True when work due at `due_at` should run at `now`."""
-    return ensure_aware(due_at) <= ensure_aware(now)
-
-
 def is_history(
     end: dt.datetime, *, first_sync_at: dt.datetime, history_days: int = DEFAULT_HISTORY_DAYS
 ) -> bool:

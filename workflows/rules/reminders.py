@@ -3,10 +3,9 @@
     cadence_days(update_every, default=30) -> int
     after_meeting(stage=..., last_met=..., meeting_date=..., cadence=...) -> ContactUpdate
     after_progress_done(done_on, cadence) -> date            # the new Next Update Due
-    needs_reminder(today=..., next_update_due=..., stage=..., has_open=...) -> bool
     schedule_reminders(due, per_day=3, not_before=today, occupied={...}) -> tuple[ScheduledReminder]
 
-The integrator collects the contacts that need a reminder (`needs_reminder`), schedules them
+The integrator collects the contacts whose Next Update Due has come, schedules them
 with `schedule_reminders` (counting reminders already open on each day in `occupied`), and
 creates the Progress update follow-up for each one whose assigned day has come. The key is
 `update:{contact}:{next_update_due}`: it names the due date being answered, not the day the
@@ -78,15 +77,6 @@ def after_meeting(
 def after_progress_done(done_on: dt.date, cadence: int) -> dt.date:
     """The Next Update Due after a Progress update was marked Done on `done_on`."""
     return next_update_due(done_on, cadence)
-
-
-def needs_reminder(
-    *, today: dt.date, next_update_due: dt.date | None, stage: str | None, has_open: bool
-) -> bool:
-    """True when a Progress update reminder should be created for this contact now."""
-    if next_update_due is None or has_open or _is_inactive(stage):
-        return False
-    return today >= next_update_due
 
 
 def reminder_title(first_name: str) -> str:

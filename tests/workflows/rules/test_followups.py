@@ -8,7 +8,6 @@ from tests.workflows.rules.builders import BERLIN, NEW_YORK
 from workflows.rules.followups import (
     FollowUpKind,
     FollowUpPlan,
-    missing_followups,
     plan_followups,
     single_line,
     thank_you_title,
@@ -76,15 +75,6 @@ def test_history_has_no_follow_ups() -> None:
         first_name="Jane", todos=("x",), thank_you=False, action_items=False,
     )  # fmt: skip
     assert plans == ()
-
-
-def test_replanning_after_new_todo_lines_adds_only_the_new_ones() -> None:
-    start = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
-    first = plan(start, NEW_YORK, ("send CV",))
-    existing = {p.key for p in first}
-    second = plan(start, NEW_YORK, ("Send  CV", "intro to Bob", "intro to Bob"))
-    new = missing_followups(second, existing)
-    assert [p.title for p in new] == ["intro to Bob"]
 
 
 def test_titles_are_one_line() -> None:

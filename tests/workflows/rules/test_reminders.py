@@ -17,7 +17,6 @@ from workflows.rules.reminders import (
     after_meeting,
     after_progress_done,
     cadence_days,
-    needs_reminder,
     reminder_title,
     schedule_reminders,
 )
@@ -59,20 +58,6 @@ def test_history_seen_late_never_moves_last_met_back() -> None:
 
 def test_a_done_progress_update_moves_the_next_one() -> None:
     assert after_progress_done(dt.date(2026, 12, 22), 30) == dt.date(2027, 1, 21)
-
-
-def test_a_reminder_is_due_when_today_reaches_the_date_and_none_is_open() -> None:
-    due = dt.date(2026, 12, 20)
-    assert not needs_reminder(
-        today=dt.date(2026, 12, 19), next_update_due=due, stage="Met", has_open=False
-    )
-    assert needs_reminder(today=due, next_update_due=due, stage="Met", has_open=False)
-    assert needs_reminder(
-        today=dt.date(2027, 1, 5), next_update_due=due, stage=None, has_open=False
-    )
-    assert not needs_reminder(today=due, next_update_due=due, stage="Met", has_open=True)
-    assert not needs_reminder(today=due, next_update_due=due, stage="inactive", has_open=False)
-    assert not needs_reminder(today=due, next_update_due=None, stage="Met", has_open=False)
 
 
 def test_the_reminder_names_the_contact() -> None:
