@@ -25,8 +25,8 @@ from dramatiq.middleware import Middleware, Retries, default_middleware
 
 from connectors.errors import ConfigurationError, FollowthroughError, ResyncRequired, RetryLater
 from service.logging import get_logger
+from service.metrics import ERRORS, QUEUE_LAG, TASKS
 from service.settings import Settings, env_name
-from service.web.metrics import ERRORS, QUEUE_LAG, TASKS
 
 EMBEDDED_WORKER_THREADS = 4
 WORKER_IDLE_TIMEOUT_MS = 200  # how soon an idle worker notices a stop or a delayed message

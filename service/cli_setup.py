@@ -206,8 +206,8 @@ def status(ctx: typer.Context) -> None:
     settings = state_of(ctx).settings()
     from service.console import print_status
     from service.doctor import sender_name_advice
-    from service.snapshot import status_snapshot
     from service.wiring import build_runtime
+    from workflows.queries.status import status_snapshot
 
     runtime = build_runtime(settings, create=False)
     try:

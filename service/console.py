@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
-from service.web.status import StatusSnapshot
 from workflows.completion import Outcome
 from workflows.passes import PassReport
+from workflows.queries.status import StatusSnapshot
 from workflows.sync.report import SyncReport
 
 log = structlog.get_logger(__name__)

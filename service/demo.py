@@ -24,7 +24,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import sqlalchemy as sa
 import structlog
 from pydantic import SecretStr
 from rich.console import Console
@@ -33,54 +32,26 @@ from connectors.airtable.schema import Contacts, init_schema
 from connectors.errors import ConfigurationError
 from connectors.sandbox.fixture import DEMO_FIXTURE, fixture_now
 from connectors.sandbox.server import Sandbox
-from service.demo_account import Account, DemoTotals, Step, skipped_events
+from service.demo_account import Account, DemoTotals, Step
+from service.demo_files import DemoFiles, write_private
 from service.demo_script import UserAction, demo_actions
 from service.settings import Settings, env_name
-from service.snapshot import status_snapshot
 from service.web.context import BasicContext
 from service.wiring import build_runtime
 from workflows import work
 from workflows.owed import user_zone_of
 from workflows.passes import PassReport, run_once
+from workflows.queries.listings import MeetingView, follow_ups, meetings
+from workflows.queries.skipped import skipped_events
+from workflows.queries.status import status_snapshot
 from workflows.rules.clock import Clock
 from workflows.runtime import Runtime
-from workflows.store.models import Followup, Meeting, Person
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_STEP = dt.timedelta(hours=8)
-DATABASE_NAME = "followthrough-demo.db"
-DUMP_NAME = "sandbox-state.json"
-CREDENTIALS_NAME = "google-credentials.json"
 AIRTABLE_PENALTY_SECONDS = 2.0  # a stray 429 costs the demo seconds, not Airtable's 30
 TAIL = dt.timedelta(days=1)  # the demo runs this long past the fixture's last meeting
-
-
-@dataclass(frozen=True)
-class DemoFiles:
-    """Where the demo leaves what it made."""
-
-    output: Path
-
-    @property
-    def database(self) -> Path:
-        """The demo's SQLite store."""
-        return self.output / DATABASE_NAME
-
-    @property
-    def dump(self) -> Path:
-        """The sandbox's final state as JSON (drafts, tasks, events, contacts, Airtable)."""
-        return self.output / DUMP_NAME
-
-    @property
-    def credentials(self) -> Path:
-        """The sandbox's Google credentials (mode 0600)."""
-        return self.output / CREDENTIALS_NAME
-
-    @property
-    def database_url(self) -> str:
-        """The SQLAlchemy URL of the demo's store."""
-        return f"sqlite:///{self.database.resolve()}"
 
 
 @dataclass
@@ -122,13 +93,6 @@ def demo_settings(base: Settings, sandbox: Sandbox, files: DemoFiles) -> Setting
     )
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write `text` to a file only its owner can read (created 0600 before any byte lands)."""
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
-    path.write_text(text, encoding="utf-8")
-
-
 def status_context(runtime: Runtime) -> BasicContext:
     """A web context whose status page shows `runtime`'s store (no webhooks, no broker)."""
 
@@ -168,7 +132,7 @@ class Demo:
 
     def __enter__(self) -> Demo:
         self.files.output.mkdir(parents=True, exist_ok=True)
-        _remove_previous(self.files.database)
+        self.files.remove_previous_database()
         self.sandbox.start()
         try:
             write_private(self.files.credentials, json.dumps(self.sandbox.google_credentials()))
@@ -220,7 +184,7 @@ class Demo:
     def _step(self, at: dt.datetime, actions: list[UserAction]) -> Step:
         said = [text for text in (action.act(self.sandbox) for action in actions) if text]
         self.runtime.clock = Clock.frozen_at(at)
-        before = _follow_up_keys(self.runtime)
+        before = {f.key for f in follow_ups(self.runtime)}
         contacts = _contact_rows(self.sandbox)
         report = run_once(self.runtime)
         return Step(
@@ -231,7 +195,7 @@ class Demo:
             new_contacts=[
                 name for key, name in _contact_rows(self.sandbox).items() if key not in contacts
             ],
-            new_follow_ups=_new_follow_ups(self.runtime, before),
+            new_follow_ups=[f for f in follow_ups(self.runtime) if f.key not in before],
             progress=_progress_done(self.runtime, report),
             notes=_notes_changed(self.runtime, report),
         )
@@ -259,12 +223,6 @@ class Demo:
                 "Ctrl-C to stop."
             )
             stop.wait()
-
-
-def _remove_previous(database: Path) -> None:
-    """A previous demo's store would hold cursors into a world that no longer exists."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        database.with_name(database.name + suffix).unlink(missing_ok=True)
 
 
 def _last_meeting_end(fixture: dict[str, Any], start: dt.datetime) -> dt.datetime:
@@ -296,39 +254,24 @@ def _contact_rows(sandbox: Sandbox) -> dict[str, str]:
     }
 
 
-def _follow_up_keys(runtime: Runtime) -> set[str]:
-    query = sa.select(Followup.key).where(Followup.account == runtime.account)
-    with runtime.db.read() as session:
-        return set(session.scalars(query))
-
-
-def _new_follow_ups(runtime: Runtime, before: set[str]) -> list[Followup]:
-    query = sa.select(Followup).where(Followup.account == runtime.account).order_by(Followup.id)
-    with runtime.db.read() as session:
-        return [r for r in session.scalars(query) if r.key not in before]
-
-
 def _progress_done(runtime: Runtime, report: PassReport) -> list[tuple[str, dt.date]]:
     """(contact, next update due) for each progress update the user marked Done."""
-    moved = []
-    for done in report.done:
-        if done.item.kind != work.PROGRESS_DONE or not isinstance(done.result, dt.date):
-            continue
-        with runtime.db.read() as session:
-            followup = session.get(Followup, int(done.item.payload["followup_id"]))
-            person = session.get(Person, followup.person_id) if followup else None
-            moved.append((person.name or "" if person else "", done.result))
-    return moved
+    moved = [d for d in report.done if d.item.kind == work.PROGRESS_DONE]
+    if not moved:
+        return []
+    contacts = {f.id: f.contact for f in follow_ups(runtime)}
+    return [
+        (contacts.get(int(done.item.payload["followup_id"]), ""), done.result)
+        for done in moved
+        if isinstance(done.result, dt.date)
+    ]
 
 
-def _notes_changed(runtime: Runtime, report: PassReport) -> list[tuple[Meeting, bool]]:
+def _notes_changed(runtime: Runtime, report: PassReport) -> list[tuple[MeetingView, bool]]:
     """(meeting, whether its draft was rewritten) for each meeting whose notes the user edited."""
-    changed = []
-    for done in report.done:
-        if done.item.kind != work.NOTES_CHANGED:
-            continue
-        with runtime.db.read() as session:
-            meeting = session.get(Meeting, int(done.item.payload["meeting_id"]))
-        if meeting is not None:
-            changed.append((meeting, bool(done.result)))
-    return changed
+    changed = [d for d in report.done if d.item.kind == work.NOTES_CHANGED]
+    if not changed:
+        return []
+    by_id = {m.id: m for m in meetings(runtime)}
+    found = [(by_id.get(int(d.item.payload["meeting_id"])), bool(d.result)) for d in changed]
+    return [(meeting, rewritten) for meeting, rewritten in found if meeting is not None]

@@ -1,38 +1,30 @@
 """The demo's account of what it did, for people: drafts, follow-ups, reminders, skips, totals.
 
 `Account` prints as the demo goes (one dated block per pass in which something happened)
-and tallies the totals at the end from the store and the sandbox. `skipped_events` reads
-back from the store every calendar event that did not become a meeting, and why.
+and tallies the totals at the end from the store (through workflows.queries) and the sandbox.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from connectors.records import CalendarEvent
+from service.demo_files import DemoFiles
 from workflows.completion import Outcome
-from workflows.facts import USER_EMAIL, get_fact
 from workflows.followup_sync import STORE_KINDS
 from workflows.passes import PassReport
-from workflows.rules.lifecycle import declined_by_contact
-from workflows.rules.qualify import qualify
+from workflows.queries.listings import FollowUpView, MeetingView, follow_ups, meetings
+from workflows.queries.skipped import SkippedEvent, skipped_events
 from workflows.runtime import Runtime
-from workflows.store.meetings import event_from_json
-from workflows.store.models import Event, Followup, Meeting
-from workflows.sync.calendar import build_directory
 
 if TYPE_CHECKING:
     from connectors.sandbox.server import Sandbox
-    from service.demo import DemoFiles
     from service.settings import Settings
 
 BODY_LINES = 3
@@ -54,9 +46,9 @@ class Step:
     report: PassReport
     drafts: dict[str, dict[str, Any]]
     new_contacts: list[str] = field(default_factory=list)
-    new_follow_ups: list[Followup] = field(default_factory=list)
+    new_follow_ups: list[FollowUpView] = field(default_factory=list)
     progress: list[tuple[str, dt.date]] = field(default_factory=list)
-    notes: list[tuple[Meeting, bool]] = field(default_factory=list)
+    notes: list[tuple[MeetingView, bool]] = field(default_factory=list)
 
     @property
     def eventful(self) -> bool:
@@ -67,16 +59,6 @@ class Step:
             isinstance(d.result, Outcome) and d.result.status in ("completed", "skipped")
             for d in report.done
         )
-
-
-@dataclass(frozen=True)
-class SkippedEvent:
-    """A calendar event (or a recurring series) that is not an informational interview."""
-
-    title: str
-    start: dt.datetime | dt.date | None
-    why: str
-    occurrences: int = 1
 
 
 @dataclass(frozen=True)
@@ -93,68 +75,6 @@ class DemoTotals:
     done_follow_ups: int
     skipped: int
     failures: int
-
-
-def skipped_events(
-    runtime: Runtime, seen: Mapping[str, Mapping[str, Any]] | None = None
-) -> list[SkippedEvent]:
-    """Every synced event that is not a live meeting, grouped by series, with the reason.
-
-    The store keeps only Google's tombstone of an event cancelled before the first sync;
-    `seen` (event id to the Google event resource, e.g. from the sandbox) names it anyway.
-    """
-    account = runtime.account
-    with runtime.db.read() as session:
-        rows = session.scalars(sa.select(Event).where(Event.account == account)).all()
-        meetings = session.scalars(sa.select(Meeting).where(Meeting.account == account)).all()
-        user_email = get_fact(session, USER_EMAIL, account=account) or ""
-        directory = build_directory(session, account)
-    live = {m.event_id for m in meetings if m.status != "cancelled"}
-    series: dict[str, list[CalendarEvent]] = {}
-    for row in rows:
-        event = event_from_json(row.data)
-        if event.id not in live and event.recurring_event_id not in live:
-            series.setdefault(event.recurring_event_id or event.id, []).append(event)
-    skipped = []
-    for events in series.values():
-        events.sort(key=lambda e: _sort_key(e.start))
-        shown = next((e for e in events if not e.cancelled), events[0])
-        why = _why_skipped(shown, user_email, directory, runtime)
-        title, start = shown.title, shown.start
-        if not title and seen and shown.id in seen:
-            title, start = _title_and_start(seen[shown.id])
-        skipped.append(SkippedEvent(title, start, why, len(events)))
-    return sorted(skipped, key=lambda s: _sort_key(s.start))
-
-
-def _why_skipped(event: CalendarEvent, user_email: str, directory: Any, runtime: Runtime) -> str:
-    found = qualify(
-        event, user_email=user_email, directory=directory, policy=runtime.qualify_policy()
-    )
-    if not found.qualified:
-        why = found.reason.value.removeprefix("skipped: ")
-    elif found.contact is not None and declined_by_contact(event, found.contact.emails):
-        why = "the contact declined the invitation"
-    else:
-        why = "cancelled before it took place"
-    return f"recurring: {why}" if event.recurring_event_id else why
-
-
-def _title_and_start(resource: Mapping[str, Any]) -> tuple[str, dt.datetime | dt.date | None]:
-    start = resource.get("start") or {}
-    if "dateTime" in start:
-        return str(resource.get("summary", "")), dt.datetime.fromisoformat(start["dateTime"])
-    if "date" in start:
-        return str(resource.get("summary", "")), dt.date.fromisoformat(start["date"])
-    return str(resource.get("summary", "")), None
-
-
-def _sort_key(value: dt.datetime | dt.date | None) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC)
-    if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time(), tzinfo=dt.UTC)
-    return dt.datetime.max.replace(tzinfo=dt.UTC)
 
 
 class Account:
@@ -256,7 +176,7 @@ class Account:
             for title in outcome.followups:
                 self._line("follow-up", title, "green")
 
-    def _follow_ups(self, follow_ups: list[Followup]) -> None:
+    def _follow_ups(self, follow_ups: list[FollowUpView]) -> None:
         for follow_up in follow_ups:
             kind = KIND_NOUNS.get(follow_up.kind, follow_up.kind)
             self._line("follow-up", f"{follow_up.title} ({kind}, due {follow_up.due})", "green")
@@ -328,20 +248,17 @@ class Account:
 
 def count_totals(runtime: Runtime, sandbox: Sandbox, passes: int, failures: int) -> DemoTotals:
     """The demo's totals, from the store and the sandbox."""
-    account = runtime.account
-    with runtime.db.read() as session:
-        meetings = session.scalars(sa.select(Meeting).where(Meeting.account == account)).all()
-        follow_ups = session.scalars(sa.select(Followup).where(Followup.account == account)).all()
+    rows = follow_ups(runtime)
     drafts = sandbox.drafts()
-    completed = [m for m in meetings if m.status == "completed"]
-    statuses = Counter(f.status for f in follow_ups)
+    completed = [m for m in meetings(runtime) if m.status == "completed"]
+    statuses = Counter(f.status for f in rows)
     return DemoTotals(
         passes=passes,
         drafts=len(drafts),
         drafts_sent=sum(1 for d in drafts if d.get("sent")),
         completed=sum(1 for m in completed if not m.history),
         history=sum(1 for m in completed if m.history),
-        follow_ups=dict(Counter(f.kind for f in follow_ups)),
+        follow_ups=dict(Counter(f.kind for f in rows)),
         open_follow_ups=statuses.get("open", 0),
         done_follow_ups=statuses.get("done", 0),
         skipped=len(skipped_events(runtime)),

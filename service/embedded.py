@@ -30,8 +30,7 @@ from service.web.server import WebServer
 from service.wiring import build_runtime
 from workflows.actors import Actors, declare_actors, sync_lease
 from workflows.runtime import Runtime, install
-from workflows.store import due, ledger
-from workflows.store.lease import current_lease, release_lease
+from workflows.scheduling import hand_back_all, hand_back_claims
 from workflows.sync import SOURCES
 
 STOP_GRACE_MS = 20_000  # how long in-flight messages may take to finish on stop
@@ -112,16 +111,11 @@ def hand_back_after_crash(runtime: Runtime) -> None:
     waiting for claims, holds and leases to lapse.
     Only one embedded process may use a database, as only one can own its SQLite file.
     """
-    leases = [LEASE_NAME, *(sync_lease(source) for source in SOURCES)]
-    with runtime.db.transaction() as session:
-        claims = due.release_claims(session, account=runtime.account)
-        holds = ledger.release_holds(session, account=runtime.account)
-        stale = [current_lease(session, name, account=runtime.account) for name in leases]
-        for lease in filter(None, stale):
-            release_lease(session, lease.name, lease.holder, account=runtime.account)
-    released = [lease.name for lease in stale if lease is not None]
-    if claims or holds or released:
-        log.info("service.handed_back", claims=claims, effects=holds, leases=released)
+    back = hand_back_all(runtime, [LEASE_NAME, *(sync_lease(source) for source in SOURCES)])
+    if back.claims or back.holds or back.leases:
+        log.info(
+            "service.handed_back", claims=back.claims, effects=back.holds, leases=list(back.leases)
+        )
 
 
 def hand_back_queued(broker: dramatiq.Broker, actors: Actors, runtime: Runtime) -> int:
@@ -139,7 +133,5 @@ def hand_back_queued(broker: dramatiq.Broker, actors: Actors, runtime: Runtime) 
             if message.actor_name == actors.run_due.actor_name:
                 kind, batch = message.args
                 keys.extend((kind, key) for key in batch)
-    with runtime.db.transaction() as session:
-        for kind, key in keys:
-            due.release(session, kind, key, account=runtime.account)
+    hand_back_claims(runtime, keys)
     return len(keys)

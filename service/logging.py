@@ -19,7 +19,7 @@ from typing import Any, Literal, TextIO
 import structlog
 from structlog.typing import EventDict, Processor
 
-from service.web.metrics import count_events
+from service.metrics import count_events
 
 REDACTED = "[REDACTED]"
 SECRET_KEY_PARTS = ("token", "secret", "authorization", "password", "passwd", "api_key", "cookie")

@@ -1,6 +1,6 @@
 """The scheduler: decides when work is enqueued, never does it; one replica leads at a time.
 
-Each tick it takes or renews the `scheduler` lease in the database (workflows.store.lease).
+Each tick it takes or renews the `scheduler` lease in the database (workflows.scheduling).
 A replica without the lease stands by and tries again each tick; the leader:
 
 - enqueues a sweep as soon as due work's `due_at` has arrived and nobody has claimed it
@@ -26,8 +26,7 @@ import uuid
 from service.logging import get_logger
 from workflows.actors import Actors
 from workflows.runtime import Runtime
-from workflows.store.due import has_claimable
-from workflows.store.lease import acquire_lease, release_lease
+from workflows.scheduling import give_up_lease, hold_lease, work_waiting
 
 LEASE_NAME = "scheduler"
 LEASE_TTL = dt.timedelta(seconds=30)
@@ -68,7 +67,7 @@ class Scheduler:
 
     def tick(self) -> bool:
         """Take or renew the lease and, when leading, enqueue what is due; True when leading."""
-        leading = self._hold_lease()
+        leading = hold_lease(self.runtime, LEASE_NAME, self.holder, self._lease_ttl)
         if leading != self.leading:
             log.info("scheduler.lease", holder=self.holder, leading=leading)
             self._next_poll = self._next_renew = 0.0  # a new leader polls and renews at once
@@ -79,7 +78,7 @@ class Scheduler:
         if now >= self._next_poll:
             self.actors.sync.send()
             self._next_poll = now + self._poll_every
-        elif self._work_is_due():
+        elif work_waiting(self.runtime):
             self.actors.sweep.send()
         if self.runtime.config.public_url and now >= self._next_renew:
             self.actors.renew_channels.send()
@@ -105,19 +104,7 @@ class Scheduler:
             return
         self.leading = False
         try:
-            with self.runtime.db.transaction() as session:
-                release_lease(session, LEASE_NAME, self.holder, account=self.runtime.account)
+            give_up_lease(self.runtime, LEASE_NAME, self.holder)
         except Exception as exc:  # it expires on its own after the time-to-live
             log.warning("scheduler.release_failed", error=type(exc).__name__, reason=str(exc))
         log.info("scheduler.stopped", holder=self.holder)
-
-    def _hold_lease(self) -> bool:
-        with self.runtime.db.transaction() as session:
-            return acquire_lease(
-                session, LEASE_NAME, self.holder, self._lease_ttl, account=self.runtime.account
-            )
-
-    def _work_is_due(self) -> bool:
-        """True when some work is due and not claimed (work in a worker's hands is not news)."""
-        with self.runtime.db.read() as session:
-            return has_claimable(session, self.runtime.now(), account=self.runtime.account)

@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
-from connectors.errors import ConfigurationError, UserActionRequired
+from connectors.errors import ConfigurationError, RetryLater, UserActionRequired
 from connectors.google.auth import TASKS_SCOPE
 from connectors.google.client import GoogleClient
 from connectors.policy import RetryPolicy
 from service.logging import register_secret
 from service.settings import Settings, env_name
-from workflows.migrations import migrated, upgrade
 from workflows.rules.clock import Clock
 from workflows.rules.draft import template_environment
-from workflows.runtime import Runtime, WorkflowConfig
-from workflows.store.db import Database
-from workflows.store.opening import StoreUnreachable, StoreUnusable, describe, exists, opening
+from workflows.runtime import NoStore, Runtime, WorkflowConfig, open_store
 
 
 def workflow_config(settings: Settings) -> WorkflowConfig:
@@ -51,25 +50,19 @@ class NothingSetUp(UserActionRequired):
     """No store exists where DATABASE_URL points: Followthrough never ran with these settings."""
 
 
-def open_database(settings: Settings, *, create: bool = True) -> Database:
-    """The store at DATABASE_URL, migrated to the current schema.
-
-    With `create=False` a store that does not exist yet is not created: NothingSetUp says
-    what to run first. A store that cannot be opened raises one error naming the setting.
-    """
-    url = settings.database_url
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """Name DATABASE_URL in the errors of opening the store, and say what to run first when
+    there is none yet (a store opened with `create=False`)."""
     try:
-        with opening(url):
-            if not create and not (exists(url) and migrated(url)):
-                raise NothingSetUp(
-                    f"nothing is set up yet: no Followthrough store at {describe(url)} "
-                    f"({env_name('database_url')}). First set up your accounts (README, "
-                    '"Connecting your real accounts"), run `followthrough airtable init`, '
-                    "then `followthrough run --once`; or try `followthrough demo`"
-                )
-            upgrade(url)
-            return Database(url)
-    except (StoreUnusable, StoreUnreachable) as error:
+        yield
+    except NoStore as missing:
+        raise NothingSetUp(
+            f"nothing is set up yet: {missing} ({env_name('database_url')}). First set up "
+            'your accounts (README, "Connecting your real accounts"), run `followthrough '
+            "airtable init`, then `followthrough run --once`; or try `followthrough demo`"
+        ) from None
+    except (UserActionRequired, RetryLater) as error:
         raise type(error)(f"{env_name('database_url')}: {error}") from None
 
 
@@ -132,15 +125,18 @@ def build_runtime(
 ) -> Runtime:
     """Everything the workflows need, from the settings (the store migrated on the way).
 
-    `create=False`: a store that does not exist yet is not created (see `open_database`).
+    `create=False`: a store that does not exist yet is not created (NothingSetUp says what
+    to run first).
     The draft templates and the clients come first, so that a refused custom template or a
     credentials file that cannot be used stops start-up and creates nothing.
     """
     template_environment(settings.templates_dir)  # cached: the runtime's drafts use this one
     google = google_client(settings, policy)
     airtable = airtable_client(settings, policy)
+    with _store_errors():
+        db = open_store(settings.database_url, create=create)
     return Runtime(
-        db=open_database(settings, create=create),
+        db=db,
         config=workflow_config(settings),
         google=google,
         airtable=airtable,

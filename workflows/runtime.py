@@ -18,8 +18,9 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from connectors.airtable.client import AirtableClient
-from connectors.errors import ConfigurationError
+from connectors.errors import ConfigurationError, UserActionRequired
 from connectors.google.client import GoogleClient
+from workflows.migrations import migrated, upgrade
 from workflows.rules.clock import Clock, user_zone
 from workflows.rules.draft import template_environment
 from workflows.rules.qualify import DEFAULT_TITLE_TERMS, QualifyPolicy
@@ -28,6 +29,7 @@ from workflows.store.base import DEFAULT_ACCOUNT
 from workflows.store.db import Database
 from workflows.store.due import DEFAULT_CLAIM
 from workflows.store.ledger import DEFAULT_HOLD
+from workflows.store.opening import describe, exists, opening
 
 if TYPE_CHECKING:
     from workflows.sync.report import SyncReport
@@ -132,6 +134,24 @@ class Runtime:
             # What it wrote is remembered in the store, so a new process still knows its own.
             self.airtable.own_writes = StoredOwnWrites(self.db, self.account, self.now)
         return self.airtable
+
+
+class NoStore(UserActionRequired):
+    """No store exists at the URL yet, and the caller may not create one."""
+
+
+def open_store(url: str, *, create: bool = True) -> Database:
+    """The store at `url`, migrated to the current schema.
+
+    With `create=False` a store that does not exist yet is not created: NoStore says where
+    none was found. A store that cannot be opened raises workflows.store.opening's one-line
+    errors (a UserActionRequired, or a RetryLater when it may answer later).
+    """
+    with opening(url):
+        if not create and not (exists(url) and migrated(url)):
+            raise NoStore(f"no Followthrough store at {describe(url)}")
+        upgrade(url)
+        return Database(url)
 
 
 _installed: Runtime | None = None

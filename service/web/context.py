@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from service.web.status import StatusSnapshot
+from workflows.queries.status import StatusSnapshot
 
 
 class WebContext(Protocol):

@@ -9,10 +9,9 @@ from __future__ import annotations
 import dramatiq
 
 from service.broker import broker_reachable
-from service.snapshot import status_snapshot
-from service.web.status import StatusSnapshot
 from workflows import channels
 from workflows.actors import Actors
+from workflows.queries.status import StatusSnapshot, status_snapshot
 from workflows.runtime import Runtime
 
 CALENDAR_SOURCE = "google_calendar"

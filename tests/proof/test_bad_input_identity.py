@@ -19,7 +19,6 @@ import requests
 from markupsafe import escape
 
 from connectors.sandbox.server import Sandbox
-from service.snapshot import status_snapshot
 from service.web.app import create_app
 from service.web.context import BasicContext
 from service.web.server import WebServer
@@ -42,6 +41,7 @@ from tests.workflows.world import (
     world,
 )
 from workflows.passes import run_once
+from workflows.queries.status import status_snapshot
 from workflows.rules.qualify import Reason
 from workflows.runtime import Runtime
 

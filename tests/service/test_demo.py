@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import os
+import shutil
 import socket
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from rich.console import Console
 
 from connectors.errors import ConfigurationError
-from service.demo import Demo
+from service.demo import Demo, status_context
+from service.settings import child_environment
 from service.settings_loading import load_settings
+from service.web.app import create_app
+from service.web.server import WebServer
+from tests.processes import REPO
 from tests.service.demo_run import DemoRun, demo_run
+from workflows.rules.clock import Clock
+from workflows.runtime import Runtime, WorkflowConfig
+from workflows.store.db import Database
 
 # Interviews of the demo fixture that end after Followthrough's first sync: one draft each.
 DRAFTED = (
@@ -30,6 +43,8 @@ DRAFTED = (
 )
 # History (ended days before the first sync), cancelled, declined, a recurring team meeting.
 NOT_DRAFTED = ("Elena Petrova", "Priya Raman", "Liam O'Connor", "Aisha Mohammed", "Jordan Lee")
+DEMO_END = "2026-03-17T20:00:00+00:00"  # the demo's clock at its end
+REMINDED = ("Gabriel Santos", "Isabella Garcia", "Nadia Ivanova")  # progress updates due
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +119,80 @@ def test_the_account_names_the_drafts_and_the_skipped_events(run: DemoRun) -> No
     assert "Hannah Kim added to your Airtable Contacts" in account
     assert "reminder" in account and "Send Laura an update on your progress" in account
     assert "Totals" in account and "failures" in account
+
+
+def test_the_account_tells_what_the_users_edits_did_and_counts_what_is_left(
+    run: DemoRun,
+) -> None:
+    account = " ".join(run.stdout.split())
+    assert (
+        "notes new notes on “Informational interview: Tomás Herrera”: the thank-you draft is "
+        "rewritten from them" in account
+    )
+    assert "update Laura Schmidt: next progress update now due 2026-04-02" in account
+    totals = account[account.index("Totals") :]
+    for label, count in (
+        ("interviews completed", "8"),
+        ("thank-you drafts in Gmail", "8"),
+        ("past interviews recorded as history", "2"),
+        ("follow-ups: action item", "5"),
+        ("follow-ups: progress update", "4"),
+        ("follow-ups open / done", "15 / 2"),
+        ("events that are not interviews", "5"),
+    ):
+        assert f"{label} │ {count} │" in totals, label
+
+
+def test_status_shows_what_the_demo_left_in_its_store(run: DemoRun) -> None:
+    # Given the demo's store, named as the demo's closing lines suggest
+    settings = {"database_url": f"sqlite:///{run.database}", "now": DEMO_END}
+    env = child_environment(os.environ, settings)
+    env |= {"PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(run.workdir), "COLUMNS": "160"}
+    # When the user asks for the status
+    status = subprocess.run(
+        [sys.executable, "-m", "service.cli", "status"],
+        cwd=run.workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # Then every connector is healthy, and the open follow-ups and due updates are listed
+    assert status.returncode == 0, status.stdout + status.stderr
+    said = " ".join(status.stdout.split())
+    for connector in ("Airtable", "Google Calendar", "Google Contacts"):
+        assert f"│ {connector} │ ok │" in said, connector
+    assert "meetings waiting for their effects: 0" in said
+    assert "open follow-ups: 12" in said
+    assert "2026-03-10 Action item: send Tomás my write-up of our Sidekiq migration" in said
+    assert "progress updates due soon: 3" in said
+    assert "2026-03-06 Send Gabriel an update on your progress" in said
+    assert "Send Laura an update" not in said  # she had hers; her next is not due soon
+
+
+def test_the_status_page_names_whom_each_open_follow_up_is_for(
+    run: DemoRun, tmp_path: Path
+) -> None:
+    # Given the demo's store
+    database = tmp_path / "status.db"
+    shutil.copyfile(run.database, database)
+    end = Clock.frozen_at(dt.datetime.fromisoformat(DEMO_END))
+    runtime = Runtime(db=Database(f"sqlite:///{database}"), config=WorkflowConfig(), clock=end)
+    # When a person opens the demo's status page
+    try:
+        with WebServer(create_app(status_context(runtime))) as server:
+            page = requests.get(f"{server.url}/", timeout=10)
+    finally:
+        runtime.db.dispose()
+    # Then each follow-up and each reminder names its contact
+    assert page.status_code == 200
+    text = " ".join(page.text.split())
+    sidekiq = "send Tomás my write-up of our Sidekiq migration"
+    assert f"<td>{sidekiq}</td><td>Tomás Herrera</td><td>Action item</td>" in text
+    for name in REMINDED:
+        first = name.split()[0]
+        assert f"<td>Send {first} an update on your progress</td><td>{name}</td>" in text
 
 
 def test_serving_on_a_taken_port_names_the_setting_to_change(

@@ -12,7 +12,7 @@ from prometheus_client import generate_latest
 
 from connectors.sandbox.fixture import small_fixture
 from service.logging import configure_logging, reset_logging
-from service.web.metrics import REGISTRY
+from service.metrics import REGISTRY
 from tests.workflows.conftest import RuntimeFactory
 from workflows.passes import run_once
 

@@ -16,11 +16,11 @@ import pytest
 import requests
 from markupsafe import escape
 
+from service.metrics import SYNCS
 from service.web.app import create_app
 from service.web.context import BasicContext
-from service.web.metrics import SYNCS
 from service.web.server import WebServer
-from service.web.status import (
+from workflows.queries.status import (
     ConnectorStatus,
     FollowUpItem,
     RecentError,

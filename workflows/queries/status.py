@@ -1,0 +1,142 @@
+"""The service's health as people see it: what the status page and `followthrough status` show.
+
+`status_snapshot(runtime)` gathers it from the store at once. A connector whose last attempt
+failed reads "failing" whatever succeeded before it; one whose last success is older than the
+snapshot's `stale_after` reads "stale".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+from workflows.followup_sync import STORE_KINDS
+from workflows.queries.listings import contact_names
+from workflows.rules.followups import FollowUpKind
+from workflows.runtime import Runtime
+from workflows.store.followups import open_followups
+from workflows.store.meetings import scheduled_meetings
+from workflows.store.models import Followup, Meeting
+from workflows.store.status import SourceHealth, recent_errors, source_health
+
+ConnectorState = Literal["ok", "failing", "stale", "never synced"]
+
+KIND_LABELS = {stored: kind.value for kind, stored in STORE_KINDS.items()}
+PROGRESS = FollowUpKind.PROGRESS_UPDATE.value
+SOURCE_LABELS = {
+    "airtable": "Airtable",
+    "google_contacts": "Google Contacts",
+    "google_calendar": "Google Calendar",
+}
+SOON = dt.timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class ConnectorStatus:
+    """One source or sink (Google Calendar, Contacts, Gmail, Tasks, Airtable) and its health."""
+
+    name: str
+    last_success: dt.datetime | None = None
+    last_attempt: dt.datetime | None = None
+    error: str | None = None  # why the last attempt failed; None when it succeeded
+
+    def state(self, now: dt.datetime, stale_after: dt.timedelta) -> ConnectorState:
+        """How this connector reads right now; a failure always wins over an older success."""
+        if self.error:
+            return "failing"
+        if self.last_success is None:
+            return "never synced"
+        if now - self.last_success > stale_after:
+            return "stale"
+        return "ok"
+
+
+@dataclass(frozen=True)
+class WaitingMeeting:
+    """A completed (or soon completed) interview whose effects are not all done yet."""
+
+    title: str
+    contact: str
+    ended_at: dt.datetime
+    waiting_for: tuple[str, ...] = ()  # e.g. ("thank-you draft", "follow-ups")
+
+
+@dataclass(frozen=True)
+class FollowUpItem:
+    """An open follow-up or a reminder: what, for whom, when."""
+
+    title: str
+    contact: str
+    kind: str  # Thank-you, Action item, Progress update
+    due: dt.date
+
+
+@dataclass(frozen=True)
+class RecentError:
+    """An error worth a person's attention, newest first."""
+
+    at: dt.datetime
+    where: str
+    message: str
+
+
+@dataclass(frozen=True)
+class StatusSnapshot:
+    """Everything the status page shows, gathered at request time."""
+
+    generated_at: dt.datetime
+    account: str = "default"
+    connectors: tuple[ConnectorStatus, ...] = ()
+    waiting_meetings: tuple[WaitingMeeting, ...] = ()
+    open_follow_ups: tuple[FollowUpItem, ...] = ()
+    reminders_due: tuple[FollowUpItem, ...] = ()
+    recent_errors: tuple[RecentError, ...] = ()
+    stale_after: dt.timedelta = field(default=dt.timedelta(minutes=30))
+
+
+def status_snapshot(runtime: Runtime) -> StatusSnapshot:
+    """The store's view of health, waiting meetings, open follow-ups and recent errors."""
+    now = runtime.now()
+    with runtime.db.read() as session:
+        health = source_health(session, account=runtime.account)
+        waiting = scheduled_meetings(session, account=runtime.account, ended_by=now, limit=50)
+        follow_ups = open_followups(session, account=runtime.account, limit=200)
+        people = [m.person_id for m in waiting] + [f.person_id for f in follow_ups]
+        names = contact_names(session, people)
+        errors = recent_errors(session, account=runtime.account, limit=20)
+    soon = now.date() + SOON
+    items = [_item(f, names) for f in follow_ups]
+    return StatusSnapshot(
+        generated_at=dt.datetime.now(dt.UTC),
+        account=runtime.account,
+        connectors=tuple(_connector(h) for h in health),
+        waiting_meetings=tuple(_waiting(m, names) for m in waiting),
+        open_follow_ups=tuple(i for i in items if i.kind != PROGRESS),
+        reminders_due=tuple(i for i in items if i.kind == PROGRESS and i.due <= soon),
+        recent_errors=tuple(RecentError(e.occurred_at, e.source, e.message) for e in errors),
+    )
+
+
+def _connector(health: SourceHealth) -> ConnectorStatus:
+    attempts = [t for t in (health.last_success_at, health.last_error_at) if t is not None]
+    return ConnectorStatus(
+        name=SOURCE_LABELS.get(health.source, health.source),
+        last_success=health.last_success_at,
+        last_attempt=max(attempts, default=None),
+        error=None if health.healthy else health.last_error,
+    )
+
+
+def _waiting(meeting: Meeting, names: dict[int, str]) -> WaitingMeeting:
+    contact = names.get(meeting.person_id or -1, "")
+    return WaitingMeeting(meeting.title, contact, meeting.end, ("thank-you draft", "follow-ups"))
+
+
+def _item(follow_up: Followup, names: dict[int, str]) -> FollowUpItem:
+    return FollowUpItem(
+        title=follow_up.title,
+        contact=names.get(follow_up.person_id or -1, ""),
+        kind=KIND_LABELS.get(follow_up.kind, follow_up.kind),
+        due=follow_up.due or dt.date.max,
+    )

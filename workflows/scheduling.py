@@ -1,0 +1,64 @@
+"""What the scheduler and an embedded start ask of the store: who leads, whether work waits,
+and handing back what a process that died held.
+
+Leases, claims and holds live in the store so that they outlast any process; these functions
+each run one short transaction, so the service never holds a session itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from workflows.runtime import Runtime
+from workflows.store import due, ledger
+from workflows.store.lease import acquire_lease, current_lease, release_lease
+
+
+@dataclass(frozen=True)
+class HandedBack:
+    """What an embedded start took back from the process before it."""
+
+    claims: int  # due work offered again at once
+    holds: int  # unfinished effects, looked up before they are tried again
+    leases: tuple[str, ...]  # leases taken over instead of waiting for them to lapse
+
+
+def hold_lease(runtime: Runtime, name: str, holder: str, ttl: dt.timedelta) -> bool:
+    """Take or renew the lease `name` for `holder`; False while another holder has it."""
+    with runtime.db.transaction() as session:
+        return acquire_lease(session, name, holder, ttl, account=runtime.account)
+
+
+def give_up_lease(runtime: Runtime, name: str, holder: str) -> None:
+    """Release `holder`'s lease `name` now, so another holder may take it at once."""
+    with runtime.db.transaction() as session:
+        release_lease(session, name, holder, account=runtime.account)
+
+
+def work_waiting(runtime: Runtime) -> bool:
+    """True when some work is due and not claimed (work in a worker's hands is not news)."""
+    with runtime.db.read() as session:
+        return due.has_claimable(session, runtime.now(), account=runtime.account)
+
+
+def hand_back_all(runtime: Runtime, leases: Sequence[str]) -> HandedBack:
+    """Release every claim on due work, every hold on an effect and the leases named.
+
+    Only for a process that knows no other one uses the store (an embedded start).
+    """
+    with runtime.db.transaction() as session:
+        claims = due.release_claims(session, account=runtime.account)
+        holds = ledger.release_holds(session, account=runtime.account)
+        stale = [current_lease(session, name, account=runtime.account) for name in leases]
+        for lease in filter(None, stale):
+            release_lease(session, lease.name, lease.holder, account=runtime.account)
+    return HandedBack(claims, holds, tuple(lease.name for lease in stale if lease is not None))
+
+
+def hand_back_claims(runtime: Runtime, work: Sequence[tuple[str, str]]) -> None:
+    """Release the claims on these (kind, key) items of due work: offered again at once."""
+    with runtime.db.transaction() as session:
+        for kind, key in work:
+            due.release(session, kind, key, account=runtime.account)
