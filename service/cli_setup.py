@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import enum
-import json
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -20,7 +18,6 @@ from service.cli_base import (
     stop_on_signals,
 )
 from service.cli_processes import run_once
-from service.settings import env_name
 
 
 @app.command()
@@ -67,7 +64,7 @@ def sandbox(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 8765,
     latency: Annotated[float, typer.Option(help="Seconds added to every request.")] = 0.0,
-    credentials_out: Annotated[
+    credentials: Annotated[
         Path | None,
         typer.Option(
             "--credentials-out",
@@ -81,33 +78,14 @@ def sandbox(
 
     Prints the settings that point Followthrough at it.
     """
-    from connectors.sandbox.fixture import DEMO_FIXTURE
-    from connectors.sandbox.server import Sandbox
+    from service.demo.sandbox import serve_sandbox
     from service.logging import configure_logging
 
     configure_logging()
     stop = stop_on_signals()
-    with Sandbox(fixture or DEMO_FIXTURE, host=host, port=port, latency=latency) as running:
-        _print_sandbox_settings(running, credentials_out)
-        stop.wait()
-
-
-def _print_sandbox_settings(running: Any, credentials_out: Path | None) -> None:
-    from service.demo import write_private
-
-    settings = {
-        env_name("google_api_endpoint"): running.url,
-        env_name("airtable_endpoint"): running.url,
-        env_name("airtable_token"): running.airtable_token,
-        env_name("airtable_base_id"): running.airtable_base_id,
-    }
-    if credentials_out is not None:
-        write_private(credentials_out, json.dumps(running.google_credentials(), indent=2))
-        settings[env_name("google_credentials_file")] = str(credentials_out.resolve())
-    typer.echo(f"Sandbox serving at {running.url} (Ctrl-C to stop). Settings to use it:")
-    for name, value in settings.items():
-        typer.echo(f"export {name}={value}")
-    sys.stdout.flush()
+    serve_sandbox(
+        stop, fixture=fixture, host=host, port=port, latency=latency, credentials_out=credentials
+    )
 
 
 @auth_app.command("google")

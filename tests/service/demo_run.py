@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from service.demo_files import DATABASE_NAME, DUMP_NAME
+from service.demo.files import DATABASE_NAME, DUMP_NAME
 
 REPO = Path(__file__).resolve().parents[2]
 KEPT_VARIABLES = ("FOLLOWTHROUGH_REQUIRE_SERVICES",)

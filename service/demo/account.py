@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from service.demo_files import DemoFiles
+from service.demo.files import DemoFiles
 from workflows.completion import Outcome
 from workflows.followup_sync import STORE_KINDS
 from workflows.passes import PassReport

@@ -1,6 +1,6 @@
 """What `followthrough demo` leaves behind: its store, the sandbox's final state, its credentials.
 
-Apart from service.demo so that the demo's account (service.demo_account) can say where they
+Apart from the demo (service.demo) so that its account (service.demo.account) can say where they
 are without importing the demo that prints it.
 """
 

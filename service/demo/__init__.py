@@ -3,8 +3,8 @@
 The demo starts the sandbox in this process with the demo fixture, points a runtime at it
 (an SQLite file in the output directory, never the user's followthrough.db), runs
 `airtable init`, then steps a frozen clock from the fixture's "now" through its weeks, one
-pass per step, while the user's part of the story (service.demo_script) changes the world
-between passes. It prints an account of what it did (service.demo_account), leaves the
+pass per step, while the user's part of the story (service.demo.script) changes the world
+between passes. It prints an account of what it did (service.demo.account), leaves the
 database and a JSON dump of the sandbox's final state behind, and can keep serving the
 status page for that database.
 
@@ -32,9 +32,9 @@ from connectors.airtable.schema import Contacts, init_schema
 from connectors.errors import ConfigurationError
 from connectors.sandbox.fixture import DEMO_FIXTURE, fixture_now
 from connectors.sandbox.server import Sandbox
-from service.demo_account import Account, DemoTotals, Step
-from service.demo_files import DemoFiles, write_private
-from service.demo_script import UserAction, demo_actions
+from service.demo.account import Account, DemoTotals, Step
+from service.demo.files import DemoFiles, write_private
+from service.demo.script import UserAction, demo_actions
 from service.settings import Settings, env_name
 from service.web.context import BasicContext
 from service.wiring import build_runtime
