@@ -41,7 +41,7 @@ class Record:
         return {
             "id": str(self.id),
             "messages": [message],
-            f"{self.kind}s": [{"message": {**message, "labelIds": list(self.labels)}}],
+            self.kind.replace("message", "messages", 1): [{"message": {**message, "labelIds": list(self.labels)}}],
         }
 
 
