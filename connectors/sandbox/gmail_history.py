@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 KEPT = 5000
 HISTORY_TYPES = ("messageAdded", "messageDeleted", "labelAdded", "labelRemoved")
 FIRST_HISTORY_ID = 1000
+KEYS = {"messageAdded": "messagesAdded", "messageDeleted": "messagesDeleted"}
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,8 @@ class Record:
     def resource(self) -> dict[str, Any]:
         """The record as Gmail's History."""
         message = {"id": self.message_id, "threadId": self.thread_id}
-        return {
-            "id": str(self.id),
-            "messages": [message],
-            self.kind.replace("message", "messages", 1): [{"message": {**message, "labelIds": list(self.labels)}}],
-        }
+        change = {"message": {**message, "labelIds": list(self.labels)}}
+        return {"id": str(self.id), "messages": [message], KEYS[self.kind]: [change]}
 
 
 class History:
