@@ -33,7 +33,6 @@ class MailProfile:
 
     email: str
     history_id: str
-    messages_total: int
 
 
 @dataclass(frozen=True)
@@ -76,11 +75,7 @@ class MailboxReads:
         """users.getProfile: the address and the current history id."""
         request = self._users().getProfile(userId="me")
         reply = execute(request.execute, policy=self._policy, operation="gmail.getProfile")
-        return MailProfile(
-            email=str(reply["emailAddress"]),
-            history_id=str(reply["historyId"]),
-            messages_total=int(reply.get("messagesTotal") or 0),
-        )
+        return MailProfile(email=str(reply["emailAddress"]), history_id=str(reply["historyId"]))
 
     def changes_since(self, history_id: str) -> MailChanges:
         """Messages sent or received since `history_id` (drafts are not events).

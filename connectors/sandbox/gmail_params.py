@@ -19,6 +19,14 @@ def gmail_error(status: int, message: str, reason: str, grpc_status: str) -> Htt
     return HttpError(google_error(status, message, reason=reason, grpc_status=grpc_status))
 
 
+def message_format(request: Request) -> str:
+    """The `format` asked (full when absent); anything else is Gmail's 400."""
+    form = request.arg("format") or "full"
+    if form not in FORMATS:
+        raise invalid(f"Invalid value at 'format' ({form})")
+    return form
+
+
 def not_found() -> HttpError:
     """Gmail's 404 for an id (or a history id) it does not know (any more)."""
     return gmail_error(404, "Requested entity was not found.", "notFound", "NOT_FOUND")
@@ -27,14 +35,6 @@ def not_found() -> HttpError:
 def invalid(message: str) -> HttpError:
     """Gmail's 400 for a parameter it refuses."""
     return gmail_error(400, message, "invalidArgument", "INVALID_ARGUMENT")
-
-
-def message_format(request: Request) -> str:
-    """The `format` asked (full when absent); anything else is Gmail's 400."""
-    form = request.arg("format") or "full"
-    if form not in FORMATS:
-        raise invalid(f"Invalid value at 'format' ({form})")
-    return form
 
 
 def page(
