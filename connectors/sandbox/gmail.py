@@ -26,6 +26,10 @@ from connectors.sandbox.gmail_params import epoch_ms, invalid, message_format, n
 from connectors.sandbox.http import Request, Response, Router
 
 BASE = "/gmail/v1/users/{userId}/drafts"
+_EDITOR_WRITES = frozenset(
+    {"message-id", "subject", "content-type", "content-transfer-encoding", "mime-version"}
+)
+"""Headers Gmail's editor writes anew when the user edits a draft."""
 
 
 @dataclass(kw_only=True)
@@ -90,13 +94,7 @@ class GmailApi:
         draft = self._unsent(draft_id)
         edited = EmailMessage()
         for name, value in draft.parsed.items():
-            if name.lower() not in (
-                "message-id",
-                "subject",
-                "content-type",
-                "content-transfer-encoding",
-                "mime-version",
-            ):
+            if name.lower() not in _EDITOR_WRITES:
                 edited[name] = value
         edited["Subject"] = draft.header("Subject") if subject is None else subject
         edited.set_content(draft.text() if body is None else body)
