@@ -203,6 +203,7 @@ class DraftRef:
     message_id: str
     gmail_message_id: str | None = None
     still_draft: bool = True
+    thread_id: str | None = None  # where its sending and the contact's reply will show
 
     @property
     def url(self) -> str:

@@ -168,4 +168,5 @@ def _ref(reply: dict[str, Any], message_id: str) -> DraftRef:
         message_id=message_id,
         gmail_message_id=(reply.get("message") or {}).get("id"),
         still_draft=True,
+        thread_id=(reply.get("message") or {}).get("threadId"),
     )

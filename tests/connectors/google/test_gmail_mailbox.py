@@ -58,6 +58,7 @@ def test_history_tells_when_the_thank_you_was_sent_and_answered(
     assert profile.email == sandbox.user_email
     ref = gmail.create_draft(DRAFT)
     thread, sent_id, reply_id = send_and_answer(sandbox, ref)
+    assert ref.thread_id == thread
 
     changes = gmail.changes_since(profile.history_id)
 
