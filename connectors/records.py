@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
+from urllib.parse import quote
 
 T = TypeVar("T")
 
@@ -202,12 +203,26 @@ class DraftRef:
     message_id: str
     gmail_message_id: str | None = None
     still_draft: bool = True
+    thread_id: str | None = None  # where its sending and the contact's reply will show
 
     @property
     def url(self) -> str:
         """The link that opens the draft in Gmail."""
-        compose = self.gmail_message_id or self.draft_id
-        return f"https://mail.google.com/mail/u/0/#drafts?compose={compose}"
+        return f"https://mail.google.com/mail/u/0/#drafts?compose={self._compose}"
+
+    def url_for(self, account: str) -> str:
+        """The link that opens the draft in `account`'s mailbox (authuser picks the account by
+        address, where /u/0/ is whichever the browser signed in to first)."""
+        return (
+            f"https://mail.google.com/mail/?authuser={quote(account, safe='@')}"
+            f"#drafts?compose={self._compose}"
+        )
+
+    @property
+    def _compose(self) -> str:
+        """The id Gmail's #drafts?compose= opens: the draft's current message (its draft id
+        when the message is unknown); it changes whenever the draft's message is replaced."""
+        return self.gmail_message_id or self.draft_id
 
 
 @dataclass(frozen=True)

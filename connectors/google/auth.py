@@ -35,6 +35,9 @@ TASKS_SCOPE = "https://www.googleapis.com/auth/tasks"
 SCOPES = (CONTACTS_SCOPE, CALENDAR_SCOPE, GMAIL_COMPOSE_SCOPE, TASKS_SCOPE)
 """The narrowest scopes Followthrough works with (calendars.get is not needed: see DESIGN.md);
 a user may grant fewer (see connectors.google.consent)."""
+GMAIL_METADATA_SCOPE = "https://www.googleapis.com/auth/gmail.metadata"
+"""Optional, asked for only when configured: headers and labels (never bodies), to learn when a
+thank-you was sent or answered."""
 
 REAUTHORIZE = "Run `followthrough auth google` again to authorize Followthrough."
 AUTHORIZATION_EXPIRED = (

@@ -4,7 +4,8 @@ Failures map by what the caller does next: 429, 5xx, timeouts and dropped connec
 RetryLater (honouring Retry-After); a stale sync token (Calendar's 410 fullSyncRequired,
 People's 400 EXPIRED_SYNC_TOKEN, or People's 400 FAILED_PRECONDITION about the sync token when
 the body names no reason) -> ResyncRequired; 401 (the transport has already refreshed
-the token once) -> AuthorizationError; 404 -> NotFound. Reads and idempotent writes are
+the token once) -> AuthorizationError; Gmail's 403 for what a gmail.metadata token may not do
+(search, read bodies) -> MetadataScopeRefusal; 404 -> NotFound. Reads and idempotent writes are
 retried with backoff and jitter; a non-idempotent write is retried only on 429 (refused before
 being applied); anything else that might have applied it becomes AmbiguousWrite, for the caller
 to look the result up before trying again.
@@ -25,6 +26,7 @@ from connectors.errors import (
     AuthorizationError,
     FollowthroughError,
     NotFound,
+    NotPermitted,
     ResyncRequired,
     RetryLater,
 )
@@ -34,6 +36,11 @@ from connectors.policy import RETRIABLE_STATUSES, RetryPolicy
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
+
+
+class MetadataScopeRefusal(NotPermitted):
+    """Gmail refused a search or a body read because the token carries gmail.metadata."""
+
 
 SYNC_TOKEN_EXPIRED = frozenset({"fullSyncRequired", "EXPIRED_SYNC_TOKEN"})
 RATE_LIMITED = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"})
@@ -82,6 +89,8 @@ def translate(exc: HttpError, *, operation: str) -> FollowthroughError:
         return AuthorizationError(
             f"{what}: the access token was refused even after a refresh. {REAUTHORIZE}"
         )
+    if status == 403 and _message(exc.content).startswith("Metadata scope"):
+        return MetadataScopeRefusal(f"{what}: {_message(exc.content)}")
     if status == 403:
         return AuthorizationError(
             f"{what}: permission denied ({', '.join(sorted(reasons))}). {REAUTHORIZE}"

@@ -4,10 +4,11 @@ Google's consent screen lets a user untick scopes. oauthlib then raises `Warning
 changed ...")` instead of returning the token; the flow here takes that token with the scopes
 actually granted. Without calendar events or gmail.compose Followthrough cannot do its work, so
 the consent is refused with a message saying why the scope is needed; without contacts or tasks
-it works with that feature off.
+it works with that feature off. gmail.metadata is asked for only when the caller says so
+(`mail_metadata=True`), and is optional too.
 
     granted = run_installed_app_flow(client_secrets, credentials_file)  # GoogleCredentials
-    features_off(granted.scopes)  -> the ScopeUse of each optional scope not granted
+    features_off(granted.scopes)  -> the ScopeUse of each optional scope asked, not granted
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from connectors.google.auth import (
     CALENDAR_SCOPE,
     CONTACTS_SCOPE,
     GMAIL_COMPOSE_SCOPE,
+    GMAIL_METADATA_SCOPE,
     SCOPES,
     TASKS_SCOPE,
     from_google_credentials,
@@ -71,13 +73,27 @@ SCOPE_USES = (
         TASKS_SCOPE, "the Google Tasks mirror", False,
         "follow-ups go to Airtable only",
     ),
+    ScopeUse(
+        GMAIL_METADATA_SCOPE, "knowing when a thank-you was sent or answered", False,
+        "you mark each Thank-you follow-up Done yourself (the scope reads only headers and "
+        "labels, never what a message says)",
+    ),
 )  # fmt: skip
 
 
-def features_off(granted: Iterable[str]) -> list[ScopeUse]:
-    """The optional features the granted scopes leave off."""
-    have = set(granted)
-    return [use for use in SCOPE_USES if not use.required and use.scope not in have]
+def requested_scopes(*, mail_metadata: bool = False) -> tuple[str, ...]:
+    """The scopes `auth google` asks for: the narrowest ones, and gmail.metadata when wanted."""
+    return (*SCOPES, GMAIL_METADATA_SCOPE) if mail_metadata else SCOPES
+
+
+def features_off(granted: Iterable[str], asked: Iterable[str] = SCOPES) -> list[ScopeUse]:
+    """The optional features asked for that the granted scopes leave off."""
+    have, wanted = set(granted), set(asked)
+    return [
+        use
+        for use in SCOPE_USES
+        if not use.required and use.scope in wanted and use.scope not in have
+    ]
 
 
 def refusal(granted: Iterable[str]) -> AuthorizationError | None:
@@ -91,14 +107,21 @@ def refusal(granted: Iterable[str]) -> AuthorizationError | None:
 
 
 def run_installed_app_flow(
-    client_secrets_file: Path, credentials_file: Path, *, open_browser: bool = True, port: int = 0
+    client_secrets_file: Path,
+    credentials_file: Path,
+    *,
+    open_browser: bool = True,
+    port: int = 0,
+    mail_metadata: bool = False,
 ) -> GoogleCredentials:
     """Ask the user for consent in a browser and save the credentials with the scopes granted.
 
     Nothing is written when a needed scope was left unticked (the error says which and why).
+    `mail_metadata`: ask for gmail.metadata too.
     """
-    flow = _flow(client_secrets_file)
-    result = _consent(flow, client_secrets_file, open_browser=open_browser, port=port)
+    scopes = requested_scopes(mail_metadata=mail_metadata)
+    flow = _flow(client_secrets_file, scopes)
+    result = _consent(flow, client_secrets_file, scopes, open_browser=open_browser, port=port)
     refused = refusal(result.scopes)
     if refused is not None:
         raise refused
@@ -107,17 +130,17 @@ def run_installed_app_flow(
         "google.authorized",
         credentials_file=str(credentials_file),
         scopes=list(result.scopes),
-        off=[use.name for use in features_off(result.scopes)],
+        off=[use.name for use in features_off(result.scopes, scopes)],
     )
     return result
 
 
-def _flow(client_secrets_file: Path) -> Any:
+def _flow(client_secrets_file: Path, scopes: tuple[str, ...]) -> Any:
     from google_auth_oauthlib.flow import InstalledAppFlow
 
     try:
         return InstalledAppFlow.from_client_secrets_file(
-            str(client_secrets_file), scopes=list(SCOPES)
+            str(client_secrets_file), scopes=list(scopes)
         )
     except (OSError, ValueError) as exc:
         raise ConfigurationError(
@@ -127,7 +150,7 @@ def _flow(client_secrets_file: Path) -> Any:
 
 
 def _consent(
-    flow: Any, client_secrets_file: Path, *, open_browser: bool, port: int
+    flow: Any, client_secrets_file: Path, asked: tuple[str, ...], *, open_browser: bool, port: int
 ) -> GoogleCredentials:
     """The consent's credentials, their scopes the granted ones (some may have been unticked)."""
     from google_auth_oauthlib.flow import WSGITimeoutError
@@ -152,6 +175,6 @@ def _consent(
         raise AuthorizationError(
             "No answer came from Google's consent screen. Run `followthrough auth google` again."
         ) from exc
-    scope = flow.oauth2session.token.get("scope") or SCOPES
+    scope = flow.oauth2session.token.get("scope") or asked
     granted = tuple(scope.split() if isinstance(scope, str) else scope)
     return dataclasses.replace(from_google_credentials(flow.credentials), scopes=granted)

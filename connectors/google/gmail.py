@@ -18,7 +18,8 @@ from typing import Any
 import structlog
 
 from connectors.errors import NotFound, SkipRecord
-from connectors.google.calls import execute
+from connectors.google.calls import MetadataScopeRefusal, execute
+from connectors.google.gmail_mailbox import MailboxReads
 from connectors.policy import RetryPolicy
 from connectors.records import DraftMessage, DraftRef
 
@@ -32,8 +33,9 @@ _POLICY = SMTP.clone(max_line_length=998)
 _JOINERS = "\u200c\u200d"
 
 
-class GmailClient:
-    """Gmail v1 draft calls on a per-thread service object (see GoogleClient)."""
+class GmailClient(MailboxReads):
+    """Gmail v1 draft calls, and the mailbox's metadata reads, on a per-thread service object
+    (see GoogleClient)."""
 
     def __init__(self, service: Callable[[], Any], policy: RetryPolicy) -> None:
         self._service = service
@@ -81,13 +83,32 @@ class GmailClient:
         return _ref(reply, _header(reply, "Message-ID") or message_id)
 
     def find_draft(self, message_id: str) -> DraftRef | None:
-        """The draft whose Message-ID is `message_id`, if there is one."""
+        """The draft whose Message-ID is `message_id`, if there is one.
+
+        A token with gmail.metadata may not search: then every draft's headers are read.
+        """
         request = self._drafts().list(
             userId="me", q=f"rfc822msgid:{_bare(message_id)}", maxResults=10
         )
-        reply = execute(request.execute, policy=self._policy, operation="gmail.drafts.list")
+        try:
+            reply = execute(request.execute, policy=self._policy, operation="gmail.drafts.list")
+        except MetadataScopeRefusal:
+            return self._scan_drafts(message_id)
         drafts = reply.get("drafts") or []
         return _ref(drafts[0], message_id) if drafts else None
+
+    def _scan_drafts(self, message_id: str) -> DraftRef | None:
+        token: str | None = None
+        while True:
+            request = self._drafts().list(userId="me", maxResults=500, pageToken=token)
+            reply = execute(request.execute, policy=self._policy, operation="gmail.drafts.list")
+            for listed in reply.get("drafts") or []:
+                found = self.get_draft(listed["id"])
+                if found.message_id and _bare(found.message_id) == _bare(message_id):
+                    return found
+            token = reply.get("nextPageToken")
+            if not token:
+                return None
 
     def _drafts(self) -> Any:
         return self._service().users().drafts()
@@ -147,4 +168,5 @@ def _ref(reply: dict[str, Any], message_id: str) -> DraftRef:
         message_id=message_id,
         gmail_message_id=(reply.get("message") or {}).get("id"),
         still_draft=True,
+        thread_id=(reply.get("message") or {}).get("threadId"),
     )

@@ -17,7 +17,17 @@ from connectors.sandbox.faults import FAULT_STATUSES, Countdown, Faults
 from connectors.sandbox.http import HttpError, Request, Response, Router, google_error
 
 READS = frozenset(
-    {"request_counts", "requests_log", "drafts", "tasks", "events", "contacts", "push_log", "state"}
+    {
+        "request_counts",
+        "requests_log",
+        "drafts",
+        "mail_messages",
+        "tasks",
+        "events",
+        "contacts",
+        "push_log",
+        "state",
+    }
 )
 WRITES = frozenset(
     {
@@ -26,6 +36,7 @@ WRITES = frozenset(
         "revoke_refresh_token", "expire_sync_tokens", "set_access_token_lifetime", "set_consent",
         "add_event", "update_event", "move_event", "cancel_event", "set_page_limits",
         "add_contact", "update_contact", "delete_contact", "rename_contact", "mark_draft_sent",
+        "edit_draft", "receive_reply", "expire_gmail_history",
     }
 )  # fmt: skip
 
@@ -223,10 +234,33 @@ class SandboxControl:
         with self.lock:
             return self.gmail_api.summaries()
 
-    def mark_draft_sent(self, draft_id: str) -> None:
-        """The user sends a draft: it leaves the drafts list and its message becomes SENT."""
+    def mark_draft_sent(self, draft_id: str, at: str | None = None) -> dict[str, str]:
+        """The user sends a draft (at `at`, RFC 3339; default now): it leaves the drafts list
+        and a message with a new id and the SENT label joins its thread ({"id", "thread_id"})."""
         with self.lock:
-            self.gmail_api.mark_sent(draft_id)
+            return self.gmail_api.send(draft_id, at)  # type: ignore[no-any-return]
+
+    def edit_draft(self, draft_id: str, subject: str | None = None, body: str | None = None) -> str:
+        """The user edits a draft in Gmail: same draft id, a new message id (returned)."""
+        with self.lock:
+            return self.gmail_api.edit(draft_id, subject, body)  # type: ignore[no-any-return]
+
+    def receive_reply(
+        self, thread_id: str, sender: str, body: str = "Thanks!", at: str | None = None
+    ) -> str:
+        """`sender` answers in a thread (INBOX, In-Reply-To its last message); the new id."""
+        with self.lock:
+            return str(self.gmail_api.mailbox.receive(thread_id, sender, body, at).message_id)
+
+    def mail_messages(self) -> list[dict[str, Any]]:
+        """The sent and received messages (not drafts): id, thread_id, labels, headers, body."""
+        with self.lock:
+            return self.gmail_api.messages()  # type: ignore[no-any-return]
+
+    def expire_gmail_history(self) -> None:
+        """Forget Gmail's history so far: history.list from an earlier id answers 404."""
+        with self.lock:
+            self.gmail_api.mailbox.history.expire()
 
     def tasks(self, tasklist_id: str | None = None) -> list[dict[str, Any]]:
         """Every task (of one list, or all), each with its `tasklist` id."""

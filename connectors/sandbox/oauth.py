@@ -6,7 +6,12 @@ untick any) and redirects to the loopback `redirect_uri` with a one-time `code`,
 and the granted `scope`. `POST /token` takes the authorization_code grant (PKCE S256 checked
 when the consent had a `code_challenge`) and the refresh_token grant; each answers the
 grant's scopes. An access token calls only the APIs its scopes cover: others answer 403
-insufficientPermissions as Google does.
+insufficientPermissions as Google does. Gmail's methods each take their own scopes (drafts:
+gmail.compose; messages, threads and history: a reading scope such as gmail.metadata), and a
+token carrying gmail.metadata, even beside a broader scope, may not send `q` nor ask for
+format full or raw: Gmail answers 403 forbidden ("Metadata scope does not support 'q'
+parameter", "Metadata scope doesn't allow format FULL"). Gmail documents that for messages and
+threads; the sandbox applies it to drafts.list and drafts.get too, the strict reading.
 """
 
 from __future__ import annotations
@@ -38,6 +43,20 @@ API_SCOPES = {
     "tasks": frozenset({_AUTH + "tasks"}),
 }  # fmt: skip
 """Per API (the first part of a route name), the scopes any one of which lets a token call it."""
+
+METADATA_SCOPE = _AUTH + "gmail.metadata"
+_GMAIL_READ = frozenset(
+    {_AUTH + "gmail.readonly", _AUTH + "gmail.modify", METADATA_SCOPE, "https://mail.google.com/"}
+)
+ROUTE_SCOPES = {
+    "gmail.getProfile": _GMAIL_READ | {_AUTH + "gmail.compose"},
+    "gmail.messages.get": _GMAIL_READ,
+    "gmail.messages.list": _GMAIL_READ,
+    "gmail.threads.get": _GMAIL_READ,
+    "gmail.history.list": _GMAIL_READ,
+}
+"""Routes whose scopes differ from their API's (Gmail's reads take gmail.metadata, not compose)."""
+FULL_BY_DEFAULT = frozenset({"gmail.messages.get", "gmail.threads.get", "gmail.drafts.get"})
 
 
 @dataclass(frozen=True)
@@ -176,9 +195,27 @@ class OAuthServer:
         expiry = self.tokens.get(token) if token else None
         if token is None or expiry is None or expiry <= time.time():
             raise HttpError(_unauthenticated())
-        needed = API_SCOPES.get(route_name.split(".", 1)[0])
-        if needed is not None and not needed.intersection(self.token_scopes.get(token, SCOPES)):
+        scopes = self.token_scopes.get(token, SCOPES)
+        needed = ROUTE_SCOPES.get(route_name) or API_SCOPES.get(route_name.split(".", 1)[0])
+        if needed is not None and not needed.intersection(scopes):
             raise HttpError(_insufficient_scopes())
+        if route_name.startswith("gmail.") and METADATA_SCOPE in scopes:
+            _check_metadata_only(request, route_name)
+
+
+def _check_metadata_only(request: Request, route_name: str) -> None:
+    """Gmail's refusals for a token carrying gmail.metadata: no search, no bodies."""
+    if "q" in request.query:
+        raise _forbidden("Metadata scope does not support 'q' parameter")
+    form = request.arg("format") or ("full" if route_name in FULL_BY_DEFAULT else "")
+    if form.lower() in ("full", "raw"):
+        raise _forbidden(f"Metadata scope doesn't allow format {form.upper()}")
+
+
+def _forbidden(message: str) -> HttpError:
+    return HttpError(
+        google_error(403, message, reason="forbidden", grpc_status="PERMISSION_DENIED")
+    )
 
 
 def _loopback_redirect(uri: str) -> bool:
