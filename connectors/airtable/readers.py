@@ -17,14 +17,11 @@ from connectors.airtable.client import AirtableClient
 from connectors.airtable.formula import record_id_in
 from connectors.airtable.tables import (
     CONTACTS_SPEC,
-    EMAIL,
     FOLLOW_UPS_SPEC,
     MEETINGS_SPEC,
-    TEXT,
     AirtableContact,
     AirtableFollowUp,
     AirtableMeeting,
-    Contacts,
     FieldSpec,
 )
 from connectors.errors import SkipRecord
@@ -139,8 +136,8 @@ def _address(text: str | None) -> str | None:
 def parse_contact(raw: RecordDict) -> AirtableContact:
     """A Contacts record as an `AirtableContact`; SkipRecord when it cannot be used."""
     cells = _cells(raw)
-    name = TEXT.read(Contacts.NAME, cells.get(Contacts.NAME))
-    email = _address(EMAIL.read(Contacts.EMAIL, cells.get(Contacts.EMAIL)))
+    name = CONTACTS_SPEC.read_cell(cells, "name")
+    email = _address(CONTACTS_SPEC.read_cell(cells, "email"))
     if not name and not email:
         raise SkipRecord("a contact needs a Name or an Email; this record has neither")
     # The rest is optional: an unreadable cell is ignored, not the person (skipping the whole

@@ -11,8 +11,9 @@ contract: users build views on them (DESIGN.md, "External contract").
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 from connectors.errors import SkipRecord
@@ -167,12 +168,12 @@ class TableSpec:
     @property
     def fields(self) -> tuple[FieldSpec, ...]:
         """The fields in order; the first is the primary field."""
-        return tuple(spec for _, spec in self.attributes())
+        return tuple(spec for _, spec in self.attributes)
 
-    def attributes(self) -> Iterator[tuple[str, FieldSpec]]:
-        """Each attribute of the cells class with the field it holds."""
-        for attribute in fields(self.cells):
-            yield attribute.name, attribute.metadata[_SPEC]
+    @cached_property
+    def attributes(self) -> tuple[tuple[str, FieldSpec], ...]:
+        """Each attribute of the cells class with the field it holds, in field order."""
+        return tuple((each.name, each.metadata[_SPEC]) for each in fields(self.cells))
 
     def to_api(self, table_ids: Mapping[str, str]) -> dict[str, Any]:
         """The Airtable table model to create this table (links need their targets' table ids)."""
@@ -180,11 +181,19 @@ class TableSpec:
 
     def __getitem__(self, attribute: str) -> str:
         """The Airtable name of the field an attribute holds."""
-        return next(spec.name for name, spec in self.attributes() if name == attribute)
+        return self._spec(attribute).name
+
+    def _spec(self, attribute: str) -> FieldSpec:
+        return next(spec for name, spec in self.attributes if name == attribute)
+
+    def read_cell(self, cells: Mapping[str, Any], attribute: str) -> Any:
+        """One attribute's value from a record's cells; SkipRecord when it cannot be used."""
+        spec = self._spec(attribute)
+        return spec.kind.read(spec.name, cells.get(spec.name))
 
     def to_fields(self, row: Any, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
         """A row's cells by field name as Airtable takes them; None values are not sent."""
-        values = ((spec, getattr(row, name)) for name, spec in self.attributes())
+        values = ((spec, getattr(row, name)) for name, spec in self.attributes)
         return {
             spec.name: spec.kind.write(value)
             for spec, value in values
@@ -201,7 +210,7 @@ class TableSpec:
         `lenient(spec, error)`, when given, decides an unusable cell's value instead.
         """
         values: dict[str, Any] = {}
-        for name, spec in self.attributes():
+        for name, spec in self.attributes:
             try:
                 values[name] = spec.kind.read(spec.name, cells.get(spec.name))
             except SkipRecord as exc:
