@@ -1,7 +1,7 @@
 """Each Airtable table declared once: its fields, their types and options, how a cell is read.
 
 A table is a frozen dataclass of its cells in field order (the first is the primary field), each
-attribute declared with `cell(name, kind)`. `airtable init`, the readers, the writers and the
+attribute declared with `cell(name, field_type)`. `airtable init`, the readers, the writers and the
 sandbox's fixture are derived from it, and the typed rows read (`AirtableContact`, ...) and
 written (`connectors.airtable.writes`) inherit its attributes: adding a field is one line in its
 table's class (plus a migration where the store keeps it). Names, types and choices are a user
@@ -10,6 +10,7 @@ contract: users build views on them (DESIGN.md, "External contract").
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -88,7 +89,7 @@ def _write_as_is(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Kind:
+class FieldType:
     """An Airtable field type as Followthrough uses it: its options, how a cell is read and sent.
 
     `read(field_name, cell)` raises SkipRecord for a cell it cannot use; `write(value)` is given
@@ -101,20 +102,20 @@ class Kind:
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
-TEXT = Kind("singleLineText", _read_text, _write_text)
-LONG_TEXT = Kind("multilineText", _read_text, _write_text)
-EMAIL = Kind("email", _read_text, _write_text)
-URL = Kind("url", _read_text, _write_text)
-SELECT = Kind("singleSelect", _read_text)
-WHOLE_NUMBER = Kind("number", _read_whole_number, options={"precision": 0})
-DATE = Kind("date", _read_date, dt.date.isoformat, {"dateFormat": {"name": "iso"}})
-DATETIME = Kind(
+TEXT = FieldType("singleLineText", _read_text, _write_text)
+LONG_TEXT = FieldType("multilineText", _read_text, _write_text)
+EMAIL = FieldType("email", _read_text, _write_text)
+URL = FieldType("url", _read_text, _write_text)
+SELECT = FieldType("singleSelect", _read_text)
+WHOLE_NUMBER = FieldType("number", _read_whole_number, options={"precision": 0})
+DATE = FieldType("date", _read_date, dt.date.isoformat, {"dateFormat": {"name": "iso"}})
+DATETIME = FieldType(
     "dateTime",
     _read_datetime,
     _write_datetime,
     {"dateFormat": {"name": "iso"}, "timeFormat": {"name": "24hour"}, "timeZone": "utc"},
 )
-LINKS = Kind("multipleRecordLinks", _read_links, list)
+LINKS = FieldType("multipleRecordLinks", _read_links, list)
 
 
 # --- Fields and tables --------------------------------------------------------------------
@@ -122,22 +123,22 @@ LINKS = Kind("multipleRecordLinks", _read_links, list)
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One field of the contract: its name, kind, and choices or link target."""
+    """One field of the contract: its name, type, and choices or link target."""
 
     name: str
-    kind: Kind
+    field_type: FieldType
     choices: tuple[str, ...] = ()
     link_table: str | None = None
 
     @property
     def type(self) -> str:
         """Airtable's type name for the field."""
-        return self.kind.type
+        return self.field_type.type
 
     def to_api(self, table_ids: Mapping[str, str]) -> dict[str, Any]:
         """The Airtable field model to create this field (links need their target's table id)."""
         body: dict[str, Any] = {"name": self.name, "type": self.type}
-        options = dict(self.kind.options)
+        options = copy.deepcopy(dict(self.field_type.options))
         if self.choices:
             options["choices"] = [{"name": choice} for choice in self.choices]
         if self.link_table is not None:
@@ -151,10 +152,14 @@ _SPEC = "airtable_field"
 
 
 def cell(
-    name: str, kind: Kind, *, choices: tuple[str, ...] = (), link_table: str | None = None
+    name: str,
+    field_type: FieldType,
+    *,
+    choices: tuple[str, ...] = (),
+    link_table: str | None = None,
 ) -> Any:
-    """Declare a table attribute as the Airtable field `name` of `kind` (None when empty)."""
-    spec = FieldSpec(name, kind, choices, link_table)
+    """Declare a table attribute as the Airtable field `name` of `field_type` (None when empty)."""
+    spec = FieldSpec(name, field_type, choices, link_table)
     return field(default=None, metadata={_SPEC: spec})
 
 
@@ -189,13 +194,13 @@ class TableSpec:
     def read_cell(self, cells: Mapping[str, Any], attribute: str) -> Any:
         """One attribute's value from a record's cells; SkipRecord when it cannot be used."""
         spec = self._spec(attribute)
-        return spec.kind.read(spec.name, cells.get(spec.name))
+        return spec.field_type.read(spec.name, cells.get(spec.name))
 
     def to_fields(self, row: Any, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
         """A row's cells by field name as Airtable takes them; None values are not sent."""
         values = ((spec, getattr(row, name)) for name, spec in self.attributes)
         return {
-            spec.name: spec.kind.write(value)
+            spec.name: spec.field_type.write(value)
             for spec, value in values
             if value is not None and spec.name not in leave_out
         }
@@ -212,7 +217,7 @@ class TableSpec:
         values: dict[str, Any] = {}
         for name, spec in self.attributes:
             try:
-                values[name] = spec.kind.read(spec.name, cells.get(spec.name))
+                values[name] = spec.field_type.read(spec.name, cells.get(spec.name))
             except SkipRecord as exc:
                 if lenient is None:
                     raise

@@ -11,15 +11,22 @@ from connectors.airtable.readers import read_contacts, read_follow_ups, read_mee
 from connectors.airtable.schema import init_schema
 from connectors.airtable.tables import (
     CONTACTS_SPEC,
+    FOLLOW_UP_KINDS,
+    FOLLOW_UP_STATUSES,
     FOLLOW_UPS_SPEC,
+    MEETING_STATUSES,
     MEETINGS_SPEC,
     SCHEMA,
+    STAGES,
     TableSpec,
 )
 from connectors.airtable.writes import ContactWrite, FollowUpWrite, MeetingWrite, upsert
 from connectors.sandbox.fixture import CONTACT_FIELDS
 from connectors.sandbox.server import Sandbox
 from tests.connectors.airtable.conftest import base_fixture, make_client
+from workflows.rules.followups import FollowUpKind, FollowUpStatus
+from workflows.rules.lifecycle import MeetingStatus
+from workflows.rules.reminders import INACTIVE, KEEPING_IN_TOUCH
 
 SAMPLES: dict[str, Any] = {
     "singleLineText": "Coffee at the Analytical Engines office",
@@ -78,3 +85,10 @@ def test_the_sandbox_fixture_declares_contacts_as_init_creates_them(
     report = init_schema(make_client(box))
     assert report.created_tables == tuple(spec.name for spec in SCHEMA[1:])
     assert not report.created_fields and not report.problems
+
+
+def test_every_choice_the_domain_writes_is_a_choice_of_its_field() -> None:
+    assert [kind.value for kind in FollowUpKind] == list(FOLLOW_UP_KINDS)
+    assert [status.value for status in FollowUpStatus] == list(FOLLOW_UP_STATUSES)
+    assert [status.value for status in MeetingStatus] == list(MEETING_STATUSES)
+    assert {KEEPING_IN_TOUCH, INACTIVE} <= set(STAGES)
