@@ -123,52 +123,6 @@ class GoogleContact:
 
 
 @dataclass(frozen=True)
-class AirtableContact:
-    """A row of the Airtable Contacts table (the user's CRM)."""
-
-    record_id: str
-    name: str
-    email: str | None = None
-    company: str | None = None
-    role: str | None = None
-    stage: str | None = None
-    last_met: dt.date | None = None
-    next_update_due: dt.date | None = None
-    update_every_days: int | None = None
-    google_contact: str | None = None
-    notes: str | None = None
-
-
-@dataclass(frozen=True)
-class AirtableMeeting:
-    """A row of the Airtable Meetings table."""
-
-    record_id: str
-    title: str
-    contact_ids: tuple[str, ...] = ()
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
-    event_id: str | None = None
-    status: str | None = None
-    notes: str | None = None
-    thank_you_draft: str | None = None
-
-
-@dataclass(frozen=True)
-class AirtableFollowUp:
-    """A row of the Airtable Follow-ups table."""
-
-    record_id: str
-    title: str
-    contact_ids: tuple[str, ...] = ()
-    meeting_ids: tuple[str, ...] = ()
-    kind: str | None = None
-    due: dt.date | None = None
-    status: str | None = None
-    key: str | None = None
-
-
-@dataclass(frozen=True)
 class AirtableChange:
     """One record change read from the base's webhook payloads (deletions included)."""
 

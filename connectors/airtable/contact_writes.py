@@ -24,7 +24,7 @@ from connectors.airtable.client import AirtableClient
 from connectors.airtable.formula import field as field_ref
 from connectors.airtable.formula import literal
 from connectors.airtable.readers import read_contacts
-from connectors.airtable.schema import Contacts
+from connectors.airtable.tables import Contacts
 from connectors.airtable.writes import BATCH_SIZE, ContactWrite
 from connectors.errors import NotFound, SkipRecord
 

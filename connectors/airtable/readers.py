@@ -6,7 +6,6 @@ skipped with a reason, never a crash; everything else on the page still comes th
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -16,14 +15,21 @@ from pyairtable.api.types import RecordDict
 
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.formula import record_id_in
-from connectors.airtable.schema import Contacts, FollowUps, Meetings
+from connectors.airtable.tables import (
+    CONTACTS_SPEC,
+    FOLLOW_UPS_SPEC,
+    MEETINGS_SPEC,
+    AirtableContact,
+    AirtableFollowUp,
+    AirtableMeeting,
+    FieldSpec,
+)
 from connectors.errors import SkipRecord
-from connectors.records import AirtableContact, AirtableFollowUp, AirtableMeeting, Page, Skipped
+from connectors.records import Page, Skipped
 
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
-V = TypeVar("V")
 
 PAGE_SIZE = 100
 """The largest page Airtable's list-records allows."""
@@ -36,7 +42,7 @@ def read_contacts(
     record_ids: Sequence[str] | None = None,
 ) -> Iterator[Page[AirtableContact]]:
     """Every Contacts record (or those matching `formula`, or with `record_ids`), by page."""
-    return _read_some(client, Contacts.TABLE, parse_contact, formula, record_ids)
+    return _read_some(client, CONTACTS_SPEC.name, parse_contact, formula, record_ids)
 
 
 def read_meetings(
@@ -46,7 +52,7 @@ def read_meetings(
     record_ids: Sequence[str] | None = None,
 ) -> Iterator[Page[AirtableMeeting]]:
     """Every Meetings record (or those matching `formula`, or with `record_ids`), by page."""
-    return _read_some(client, Meetings.TABLE, parse_meeting, formula, record_ids)
+    return _read_some(client, MEETINGS_SPEC.name, parse_meeting, formula, record_ids)
 
 
 def read_follow_ups(
@@ -56,7 +62,7 @@ def read_follow_ups(
     record_ids: Sequence[str] | None = None,
 ) -> Iterator[Page[AirtableFollowUp]]:
     """Every Follow-ups record (or those matching `formula`, or with `record_ids`), by page."""
-    return _read_some(client, FollowUps.TABLE, parse_follow_up, formula, record_ids)
+    return _read_some(client, FOLLOW_UPS_SPEC.name, parse_follow_up, formula, record_ids)
 
 
 def _read_some(
@@ -129,128 +135,40 @@ def _address(text: str | None) -> str | None:
 
 def parse_contact(raw: RecordDict) -> AirtableContact:
     """A Contacts record as an `AirtableContact`; SkipRecord when it cannot be used."""
-    f = _Fields(raw)
-    name, email = f.text(Contacts.NAME), _address(f.text(Contacts.EMAIL))
+    cells = _cells(raw)
+    name = CONTACTS_SPEC.read_cell(cells, "name")
+    email = _address(CONTACTS_SPEC.read_cell(cells, "email"))
     if not name and not email:
         raise SkipRecord("a contact needs a Name or an Email; this record has neither")
     # The rest is optional: an unreadable cell is ignored, not the person (skipping the whole
     # row would let a later write by email overwrite the user's Name with an address).
-    optional = f.optional(raw.get("id"))
-    return AirtableContact(
-        record_id=raw["id"],
-        name=name or "",
-        email=email,
-        company=optional(f.text, Contacts.COMPANY),
-        role=optional(f.text, Contacts.ROLE),
-        stage=optional(f.text, Contacts.STAGE),
-        last_met=optional(f.date, Contacts.LAST_MET),
-        next_update_due=optional(f.date, Contacts.NEXT_UPDATE_DUE),
-        update_every_days=optional(f.integer, Contacts.UPDATE_EVERY_DAYS),
-        google_contact=optional(f.text, Contacts.GOOGLE_CONTACT),
-        notes=optional(f.text, Contacts.NOTES),
-    )
+    values = CONTACTS_SPEC.read(cells, lenient=_ignored(raw.get("id")))
+    return AirtableContact(**{**values, "record_id": raw["id"], "name": name or "", "email": email})
 
 
 def parse_meeting(raw: RecordDict) -> AirtableMeeting:
     """A Meetings record as an `AirtableMeeting`; SkipRecord when it cannot be used."""
-    f = _Fields(raw)
-    return AirtableMeeting(
-        record_id=raw["id"],
-        title=f.text(Meetings.TITLE) or "",
-        contact_ids=f.links(Meetings.CONTACT),
-        start=f.datetime(Meetings.START),
-        end=f.datetime(Meetings.END),
-        event_id=f.text(Meetings.EVENT_ID),
-        status=f.text(Meetings.STATUS),
-        notes=f.text(Meetings.NOTES),
-        thank_you_draft=f.text(Meetings.THANK_YOU_DRAFT),
-    )
+    values = MEETINGS_SPEC.read(_cells(raw))
+    return AirtableMeeting(**{**values, "record_id": raw["id"], "title": values["title"] or ""})
 
 
 def parse_follow_up(raw: RecordDict) -> AirtableFollowUp:
     """A Follow-ups record as an `AirtableFollowUp`; SkipRecord when it cannot be used."""
-    f = _Fields(raw)
-    return AirtableFollowUp(
-        record_id=raw["id"],
-        title=f.text(FollowUps.TITLE) or "",
-        contact_ids=f.links(FollowUps.CONTACT),
-        meeting_ids=f.links(FollowUps.MEETING),
-        kind=f.text(FollowUps.KIND),
-        due=f.date(FollowUps.DUE),
-        status=f.text(FollowUps.STATUS),
-        key=f.text(FollowUps.KEY),
-    )
+    values = FOLLOW_UPS_SPEC.read(_cells(raw))
+    return AirtableFollowUp(**{**values, "record_id": raw["id"], "title": values["title"] or ""})
 
 
-class _Fields:
-    """Typed access to a record's fields; a value of the wrong type raises SkipRecord."""
+def _cells(raw: RecordDict) -> dict[str, Any]:
+    cells = raw.get("fields")
+    return cells if isinstance(cells, dict) else {}
 
-    def __init__(self, raw: RecordDict) -> None:
-        fields = raw.get("fields")
-        self.fields: dict[str, Any] = fields if isinstance(fields, dict) else {}
 
-    def _get(self, name: str, kinds: tuple[type, ...], expected: str) -> Any:
-        value = self.fields.get(name)
-        if value is None or (isinstance(value, kinds) and not isinstance(value, bool)):
-            return value
-        raise SkipRecord(
-            f"field {name!r} holds a {type(value).__name__} where {expected} was expected"
+def _ignored(record_id: Any) -> Callable[[FieldSpec, SkipRecord], None]:
+    """A cell reader's fallback that turns an unreadable cell into None, logging why."""
+
+    def ignore(spec: FieldSpec, error: SkipRecord) -> None:
+        log.warning(
+            "airtable.field_ignored", record_id=record_id, field=spec.name, reason=str(error)
         )
 
-    def optional(self, record_id: Any) -> Callable[[Callable[[str], V], str], V | None]:
-        """A reader that turns an unreadable cell into None, logging why (`read(name)`)."""
-
-        def read_or_none(read: Callable[[str], V], name: str) -> V | None:
-            try:
-                return read(name)
-            except SkipRecord as exc:
-                log.warning(
-                    "airtable.field_ignored", record_id=record_id, field=name, reason=str(exc)
-                )
-                return None
-
-        return read_or_none
-
-    def text(self, name: str) -> str | None:
-        """A text field, stripped; None when empty."""
-        value = self._get(name, (str,), "text")
-        return value.strip() or None if value is not None else None
-
-    def integer(self, name: str) -> int | None:
-        """A whole number (Airtable may send 30.0)."""
-        value = self._get(name, (int, float), "a number")
-        if value is None:
-            return None
-        if value != int(value):
-            raise SkipRecord(f"field {name!r} holds {value}, where a whole number was expected")
-        return int(value)
-
-    def date(self, name: str) -> dt.date | None:
-        """A date field (YYYY-MM-DD)."""
-        value = self._get(name, (str,), "a date")
-        try:
-            return dt.date.fromisoformat(value[:10]) if value else None
-        except ValueError as exc:
-            raise SkipRecord(f"field {name!r} holds {value!r}, which is not a date") from exc
-
-    def datetime(self, name: str) -> dt.datetime | None:
-        """A dateTime field as an aware datetime (Airtable sends UTC with a Z)."""
-        value = self._get(name, (str,), "a date and time")
-        if not value:
-            return None
-        try:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise SkipRecord(
-                f"field {name!r} holds {value!r}, which is not a date and time"
-            ) from exc
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-    def links(self, name: str) -> tuple[str, ...]:
-        """A linked-record field: record ids."""
-        value = self._get(name, (list,), "a list of linked records")
-        if value is None:
-            return ()
-        if not all(isinstance(item, str) for item in value):
-            raise SkipRecord(f"field {name!r} holds something other than record ids")
-        return tuple(value)
+    return ignore

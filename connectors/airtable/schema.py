@@ -1,8 +1,9 @@
-"""The Airtable contract (tables, fields, select choices) and `init_schema`, which adds what lacks.
+"""`init_schema` (`airtable init`): adds to a base what the contract (`tables`) lacks.
 
-Users build views on these names (DESIGN.md, "External contract"). `init_schema` only adds: it
-never deletes, renames or retypes a field of the user's, and reports what it did and what it
-could not do (a field of another type, select choices the API cannot add to an existing field).
+Users build views on the contract's names (DESIGN.md, "External contract"). `init_schema` only
+adds: it never deletes, renames or retypes a field of the user's, and reports what it did and
+what it could not do (a field of another type, select choices the API cannot add to an
+existing field).
 """
 
 from __future__ import annotations
@@ -14,151 +15,9 @@ from typing import Any
 import structlog
 
 from connectors.airtable.client import AirtableClient
+from connectors.airtable.tables import SCHEMA, FieldSpec, TableSpec
 
 log = structlog.get_logger(__name__)
-
-
-class Contacts:
-    """Field names of the Contacts table."""
-
-    TABLE = "Contacts"
-    NAME = "Name"
-    EMAIL = "Email"
-    COMPANY = "Company"
-    ROLE = "Role"
-    STAGE = "Stage"
-    LAST_MET = "Last Met"
-    NEXT_UPDATE_DUE = "Next Update Due"
-    UPDATE_EVERY_DAYS = "Update Every (days)"
-    GOOGLE_CONTACT = "Google Contact"
-    NOTES = "Notes"
-
-
-class Meetings:
-    """Field names of the Meetings table."""
-
-    TABLE = "Meetings"
-    TITLE = "Title"
-    CONTACT = "Contact"
-    START = "Start"
-    END = "End"
-    EVENT_ID = "Event ID"
-    STATUS = "Status"
-    NOTES = "Notes"
-    THANK_YOU_DRAFT = "Thank-you Draft"
-
-
-class FollowUps:
-    """Field names of the Follow-ups table."""
-
-    TABLE = "Follow-ups"
-    TITLE = "Title"
-    CONTACT = "Contact"
-    MEETING = "Meeting"
-    KIND = "Kind"
-    DUE = "Due"
-    STATUS = "Status"
-    KEY = "Key"
-
-
-STAGES = ("To contact", "Requested", "Scheduled", "Met", "Keeping in touch", "Inactive")
-MEETING_STATUSES = ("Scheduled", "Completed", "Cancelled")
-FOLLOW_UP_KINDS = ("Thank-you", "Action item", "Progress update")
-FOLLOW_UP_STATUSES = ("Open", "Done", "Snoozed")
-
-_DATE_OPTIONS = {"dateFormat": {"name": "iso"}}
-_DATETIME_OPTIONS = {
-    "dateFormat": {"name": "iso"},
-    "timeFormat": {"name": "24hour"},
-    "timeZone": "utc",
-}
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """One field of the contract: its name, Airtable type, and options (choices, link target)."""
-
-    name: str
-    type: str
-    choices: tuple[str, ...] = ()
-    link_table: str | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-
-    def to_api(self, table_ids: Mapping[str, str]) -> dict[str, Any]:
-        """The Airtable field model to create this field (links need their target's table id)."""
-        body: dict[str, Any] = {"name": self.name, "type": self.type}
-        options = dict(self.options)
-        if self.choices:
-            options["choices"] = [{"name": choice} for choice in self.choices]
-        if self.link_table is not None:
-            options["linkedTableId"] = table_ids[self.link_table]
-        if options:
-            body["options"] = options
-        return body
-
-
-@dataclass(frozen=True)
-class TableSpec:
-    """One table of the contract; its first field is the primary field."""
-
-    name: str
-    fields: tuple[FieldSpec, ...]
-
-
-def _text(name: str) -> FieldSpec:
-    return FieldSpec(name, "singleLineText")
-
-
-def _select(name: str, choices: tuple[str, ...]) -> FieldSpec:
-    return FieldSpec(name, "singleSelect", choices=choices)
-
-
-def _link(name: str, table: str) -> FieldSpec:
-    return FieldSpec(name, "multipleRecordLinks", link_table=table)
-
-
-CONTACTS_SPEC = TableSpec(
-    Contacts.TABLE,
-    (
-        _text(Contacts.NAME),
-        FieldSpec(Contacts.EMAIL, "email"),
-        _text(Contacts.COMPANY),
-        _text(Contacts.ROLE),
-        _select(Contacts.STAGE, STAGES),
-        FieldSpec(Contacts.LAST_MET, "date", options=_DATE_OPTIONS),
-        FieldSpec(Contacts.NEXT_UPDATE_DUE, "date", options=_DATE_OPTIONS),
-        FieldSpec(Contacts.UPDATE_EVERY_DAYS, "number", options={"precision": 0}),
-        _text(Contacts.GOOGLE_CONTACT),
-        FieldSpec(Contacts.NOTES, "multilineText"),
-    ),
-)
-MEETINGS_SPEC = TableSpec(
-    Meetings.TABLE,
-    (
-        _text(Meetings.TITLE),
-        _link(Meetings.CONTACT, Contacts.TABLE),
-        FieldSpec(Meetings.START, "dateTime", options=_DATETIME_OPTIONS),
-        FieldSpec(Meetings.END, "dateTime", options=_DATETIME_OPTIONS),
-        _text(Meetings.EVENT_ID),
-        _select(Meetings.STATUS, MEETING_STATUSES),
-        FieldSpec(Meetings.NOTES, "multilineText"),
-        FieldSpec(Meetings.THANK_YOU_DRAFT, "url"),
-    ),
-)
-FOLLOW_UPS_SPEC = TableSpec(
-    FollowUps.TABLE,
-    (
-        _text(FollowUps.TITLE),
-        _link(FollowUps.CONTACT, Contacts.TABLE),
-        _link(FollowUps.MEETING, Meetings.TABLE),
-        _select(FollowUps.KIND, FOLLOW_UP_KINDS),
-        FieldSpec(FollowUps.DUE, "date", options=_DATE_OPTIONS),
-        _select(FollowUps.STATUS, FOLLOW_UP_STATUSES),
-        _text(FollowUps.KEY),
-    ),
-)
-SCHEMA: tuple[TableSpec, ...] = (CONTACTS_SPEC, MEETINGS_SPEC, FOLLOW_UPS_SPEC)
-"""The whole contract, in creation order (a link's target comes before the link)."""
 
 
 @dataclass(frozen=True)
@@ -235,8 +94,7 @@ def _create_table(client: AirtableClient, spec: TableSpec, plan: _Plan) -> None:
     if plan.dry_run:
         plan.created_tables.append(spec.name)
         return
-    fields = [f.to_api(plan.table_ids) for f in spec.fields]
-    payload = {"name": spec.name, "fields": fields}
+    payload = spec.to_api(plan.table_ids)
     created = client.call(
         "create a table",
         lambda: client.api.post(client.base.urls.tables, json=payload),

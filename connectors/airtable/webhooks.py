@@ -27,7 +27,7 @@ from pyairtable.models.webhook import (
 
 from connectors.airtable.client import AirtableClient, IdNames
 from connectors.airtable.own_writes import changed_records, is_own, record_ids
-from connectors.airtable.schema import SCHEMA
+from connectors.airtable.tables import SCHEMA
 from connectors.errors import NotFound, ResyncRequired, SkipRecord
 from connectors.records import AirtableChange
 

@@ -14,15 +14,24 @@ fields, and Email is an `email` field. They are created and updated by record id
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import structlog
 
 from connectors.airtable.client import AirtableClient
-from connectors.airtable.schema import Contacts, FollowUps, Meetings
+from connectors.airtable.tables import (
+    CONTACTS_SPEC,
+    FOLLOW_UPS_SPEC,
+    MEETINGS_SPEC,
+    ContactCells,
+    Contacts,
+    FollowUpCells,
+    FollowUps,
+    MeetingCells,
+    Meetings,
+)
 from connectors.errors import SkipRecord
 from connectors.records import Skipped
 
@@ -51,44 +60,13 @@ class Write(Row, Protocol):
     KEY_FIELD: str
 
 
-MAX_TEXT_LENGTH = 100_000
-"""Airtable refuses a text cell longer than this (characters): longer text is cut to it."""
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, str):
-        return value[:MAX_TEXT_LENGTH]
-    if isinstance(value, dt.datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return aware.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
-def _to_fields(row: Any, names: Mapping[str, str]) -> dict[str, Any]:
-    values = {names[f.name]: getattr(row, f.name) for f in fields(row) if f.name in names}
-    return {name: _cell(value) for name, value in values.items() if value is not None}
-
-
-@dataclass(frozen=True)
-class ContactWrite:
+@dataclass(frozen=True, kw_only=True)
+class ContactWrite(ContactCells):
     """A Contacts row, known by its Email: created, or updated by `record_id` when known."""
 
-    TABLE = Contacts.TABLE
+    TABLE = CONTACTS_SPEC.name
 
     email: str
-    name: str | None = None
-    company: str | None = None
-    role: str | None = None
-    stage: str | None = None
-    last_met: dt.date | None = None
-    next_update_due: dt.date | None = None
-    update_every_days: int | None = None
-    google_contact: str | None = None
-    notes: str | None = None
     record_id: str | None = None
     """The row itself when it is known: updated by id, its Email cell left as the user typed
     it (with spaces, other capitals, `mailto:`)."""
@@ -100,38 +78,18 @@ class ContactWrite:
 
     def to_fields(self) -> dict[str, Any]:
         """The fields to send (Email only when the row is created)."""
-        return _to_fields(
-            self,
-            {
-                **({} if self.record_id else {"email": Contacts.EMAIL}),
-                "name": Contacts.NAME,
-                "company": Contacts.COMPANY,
-                "role": Contacts.ROLE,
-                "stage": Contacts.STAGE,
-                "last_met": Contacts.LAST_MET,
-                "next_update_due": Contacts.NEXT_UPDATE_DUE,
-                "update_every_days": Contacts.UPDATE_EVERY_DAYS,
-                "google_contact": Contacts.GOOGLE_CONTACT,
-                "notes": Contacts.NOTES,
-            },
-        )
+        leave_out = (Contacts.EMAIL,) if self.record_id else ()
+        return CONTACTS_SPEC.to_fields(self, leave_out=leave_out)
 
 
-@dataclass(frozen=True)
-class MeetingWrite:
+@dataclass(frozen=True, kw_only=True)
+class MeetingWrite(MeetingCells):
     """A Meetings row keyed on Event ID; `contact_ids` are Contacts record ids."""
 
-    TABLE = Meetings.TABLE
+    TABLE = MEETINGS_SPEC.name
     KEY_FIELD = Meetings.EVENT_ID
 
     event_id: str
-    title: str | None = None
-    contact_ids: tuple[str, ...] | None = None
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
-    status: str | None = None
-    notes: str | None = None
-    thank_you_draft: str | None = None
 
     @property
     def key(self) -> str:
@@ -140,50 +98,21 @@ class MeetingWrite:
 
     def to_fields(self) -> dict[str, Any]:
         """The fields to send."""
-        return _to_fields(
-            self,
-            {
-                "event_id": Meetings.EVENT_ID,
-                "title": Meetings.TITLE,
-                "contact_ids": Meetings.CONTACT,
-                "start": Meetings.START,
-                "end": Meetings.END,
-                "status": Meetings.STATUS,
-                "notes": Meetings.NOTES,
-                "thank_you_draft": Meetings.THANK_YOU_DRAFT,
-            },
-        )
+        return MEETINGS_SPEC.to_fields(self)
 
 
-@dataclass(frozen=True)
-class FollowUpWrite:
+@dataclass(frozen=True, kw_only=True)
+class FollowUpWrite(FollowUpCells):
     """A Follow-ups row keyed on its idempotency Key; links are record ids."""
 
-    TABLE = FollowUps.TABLE
+    TABLE = FOLLOW_UPS_SPEC.name
     KEY_FIELD = FollowUps.KEY
 
     key: str
-    title: str | None = None
-    contact_ids: tuple[str, ...] | None = None
-    meeting_ids: tuple[str, ...] | None = None
-    kind: str | None = None
-    due: dt.date | None = None
-    status: str | None = None
 
     def to_fields(self) -> dict[str, Any]:
         """The fields to send."""
-        return _to_fields(
-            self,
-            {
-                "key": FollowUps.KEY,
-                "title": FollowUps.TITLE,
-                "contact_ids": FollowUps.CONTACT,
-                "meeting_ids": FollowUps.MEETING,
-                "kind": FollowUps.KIND,
-                "due": FollowUps.DUE,
-                "status": FollowUps.STATUS,
-            },
-        )
+        return FOLLOW_UPS_SPEC.to_fields(self)
 
 
 @dataclass(frozen=True)

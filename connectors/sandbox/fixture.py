@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from connectors.airtable.tables import CONTACTS_SPEC, SCHEMA, ContactCells, TableSpec
 from connectors.errors import ConfigurationError
 from connectors.sandbox.recurrence import parse_rule
 from connectors.sandbox.values import clone
@@ -21,42 +23,14 @@ from connectors.sandbox.values import clone
 FIXTURES_DIR = Path(__file__).parent / "fixtures"
 DEMO_FIXTURE = FIXTURES_DIR / "demo.json"
 
-CONTACT_FIELDS: list[dict[str, Any]] = [
-    {"name": "Name", "type": "singleLineText"},
-    {"name": "Email", "type": "email"},
-    {"name": "Company", "type": "singleLineText"},
-    {"name": "Role", "type": "singleLineText"},
-    {
-        "name": "Stage",
-        "type": "singleSelect",
-        "options": {
-            "choices": [
-                {"name": n}
-                for n in (
-                    "To contact",
-                    "Requested",
-                    "Scheduled",
-                    "Met",
-                    "Keeping in touch",
-                    "Inactive",
-                )
-            ]
-        },
-    },
-    {
-        "name": "Last Met",
-        "type": "date",
-        "options": {"dateFormat": {"name": "iso", "format": "YYYY-MM-DD"}},
-    },
-    {
-        "name": "Next Update Due",
-        "type": "date",
-        "options": {"dateFormat": {"name": "iso", "format": "YYYY-MM-DD"}},
-    },
-    {"name": "Update Every (days)", "type": "number", "options": {"precision": 0}},
-    {"name": "Google Contact", "type": "singleLineText"},
-    {"name": "Notes", "type": "multilineText"},
-]
+
+def contract_table(spec: TableSpec, records: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+    """A fixture table with the contract's fields (links name their target table) and records."""
+    table = spec.to_api({other.name: other.name for other in SCHEMA})
+    return {**table, "records": list(records)}
+
+
+CONTACT_FIELDS: list[dict[str, Any]] = contract_table(CONTACTS_SPEC)["fields"]
 """The Contacts table of the external contract (DESIGN.md), in Airtable's metadata shape."""
 
 
@@ -159,6 +133,16 @@ def fixture_now(data: dict[str, Any]) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+ADA = ContactCells(
+    name="Ada Lovelace",
+    email="ada@analytical.example",
+    company="Analytical Engines",
+    stage="Scheduled",
+    update_every_days=30,
+)
+"""The small fixture's one Contacts row."""
+
+
 def small_fixture() -> dict[str, Any]:
     """A small world for tests: one user, two contacts, two events, an Airtable Contacts table."""
     tz = "America/New_York"
@@ -233,22 +217,10 @@ def small_fixture() -> dict[str, Any]:
             "base_id": "appSandboxBase001",
             "token": "patSandbox.token0000000000000000000000000000",
             "tables": [
-                {
-                    "name": "Contacts",
-                    "fields": clone(CONTACT_FIELDS),
-                    "records": [
-                        {
-                            "id": "recAdaLovelace001",
-                            "fields": {
-                                "Name": "Ada Lovelace",
-                                "Email": "ada@analytical.example",
-                                "Company": "Analytical Engines",
-                                "Stage": "Scheduled",
-                                "Update Every (days)": 30,
-                            },
-                        }
-                    ],
-                }
+                contract_table(
+                    CONTACTS_SPEC,
+                    [{"id": "recAdaLovelace001", "fields": CONTACTS_SPEC.to_fields(ADA)}],
+                )
             ],
         },
     }

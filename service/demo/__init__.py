@@ -28,7 +28,8 @@ import structlog
 from pydantic import SecretStr
 from rich.console import Console
 
-from connectors.airtable.schema import Contacts, init_schema
+from connectors.airtable.schema import init_schema
+from connectors.airtable.tables import Contacts
 from connectors.errors import ConfigurationError
 from connectors.sandbox.fixture import DEMO_FIXTURE, fixture_now
 from connectors.sandbox.server import Sandbox

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.airtable.schema import FollowUps, Meetings
+from connectors.airtable.tables import FollowUps, Meetings
 from connectors.sandbox.server import Sandbox
 
 MARCUS_EVENT = "86ui92j35fn5dkqf73f2jj2qpo"

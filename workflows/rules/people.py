@@ -16,7 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from connectors.records import AirtableContact, Attendee, CalendarEvent, GoogleContact, Skipped
+from connectors.airtable.tables import AirtableContact
+from connectors.records import Attendee, CalendarEvent, GoogleContact, Skipped
 from workflows.rules.emails import (
     domain_of,
     fold_email,

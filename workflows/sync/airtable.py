@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from connectors.airtable.client import AirtableClient, IdNames
 from connectors.airtable.formula import modified_since
 from connectors.airtable.readers import read_contacts, read_follow_ups, read_meetings
-from connectors.airtable.schema import Contacts, FollowUps, Meetings
+from connectors.airtable.tables import AirtableMeeting, Contacts, FollowUps, Meetings
 from connectors.airtable.webhooks import (
     PAYLOADS_PER_REQUEST,
     WebhookRegistration,
@@ -32,11 +32,7 @@ from connectors.airtable.webhooks import (
     read_changes,
 )
 from connectors.errors import NotPermitted, ResyncRequired
-from connectors.records import (
-    AirtableChange,
-    AirtableMeeting,
-    Page,
-)
+from connectors.records import AirtableChange, Page
 from workflows.facts import (
     clear_fact,
     first_sync_at,

@@ -15,14 +15,8 @@ from typing import Any
 import structlog
 from sqlalchemy.orm import Session
 
-from connectors.airtable.schema import Contacts
-from connectors.records import (
-    AirtableContact,
-    AirtableFollowUp,
-    AirtableMeeting,
-    Page,
-    Skipped,
-)
+from connectors.airtable.tables import AirtableContact, AirtableFollowUp, AirtableMeeting, Contacts
+from connectors.records import Page, Skipped
 from workflows.rules.people import merge_person
 from workflows.runtime import Runtime
 from workflows.store import due

@@ -9,21 +9,13 @@ import pytest
 
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.ratelimit import LocalRateLimiter, RateLimiter
-from connectors.airtable.schema import SCHEMA, TableSpec
+from connectors.airtable.tables import SCHEMA
 from connectors.policy import FAST_POLICY, RetryPolicy
+from connectors.sandbox.fixture import contract_table
 from connectors.sandbox.server import Sandbox
 
 FAST_RATE = 10_000
 """A limiter rate for tests that are not about rate limiting (the sandbox's limit is off too)."""
-
-
-def table_fixture(spec: TableSpec, records: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
-    """A sandbox fixture table with the contract's fields (links by table name) and records."""
-    fields = []
-    for field in spec.fields:
-        body = field.to_api({name: name for name in (t.name for t in SCHEMA)})
-        fields.append(body)
-    return {"name": spec.name, "fields": fields, "records": list(records)}
 
 
 def base_fixture(
@@ -34,7 +26,7 @@ def base_fixture(
     """A sandbox world holding only an Airtable base: the contract's tables unless `tables`."""
     records = records or {}
     if tables is None:
-        tables = [table_fixture(spec, records.get(spec.name, [])) for spec in SCHEMA]
+        tables = [contract_table(spec, records.get(spec.name, [])) for spec in SCHEMA]
     return {"airtable": {"tables": list(tables)}}
 
 

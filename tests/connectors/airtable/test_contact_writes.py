@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from connectors.airtable.contact_writes import create_contacts, find_contacts, update_contacts
-from connectors.airtable.schema import Contacts
+from connectors.airtable.tables import Contacts
 from connectors.airtable.writes import ContactWrite
 from connectors.errors import AmbiguousWrite, UserActionRequired
 from connectors.sandbox.server import Sandbox

@@ -11,11 +11,11 @@ import pytest
 from connectors.airtable.formula import equals
 from connectors.airtable.ratelimit import LocalRateLimiter
 from connectors.airtable.readers import read_contacts, read_follow_ups, read_meetings
-from connectors.airtable.schema import CONTACTS_SPEC
+from connectors.airtable.tables import CONTACTS_SPEC, AirtableContact
 from connectors.errors import AuthorizationError, UserActionRequired
-from connectors.records import AirtableContact
+from connectors.sandbox.fixture import contract_table
 from connectors.sandbox.server import Sandbox
-from tests.connectors.airtable.conftest import base_fixture, make_client, table_fixture
+from tests.connectors.airtable.conftest import base_fixture, make_client
 
 ADA: dict[str, Any] = {
     "id": "recAda0000000001",
@@ -100,7 +100,7 @@ def test_a_cell_of_an_unexpected_type_is_ignored_and_the_contact_kept(
     airtable_box: Callable[..., Sandbox],
 ) -> None:
     # "Update Every (days)" holds text here (say, the user changed the field's type in Airtable).
-    loose = table_fixture(CONTACTS_SPEC)
+    loose = contract_table(CONTACTS_SPEC)
     for field in loose["fields"]:
         if field["name"] == "Update Every (days)":
             field.clear()
@@ -141,7 +141,7 @@ def test_a_formula_with_quotes_reads_only_the_matching_records(
 
 
 def test_a_missing_table_tells_the_user_to_run_init(airtable_box: Callable[..., Sandbox]) -> None:
-    box = airtable_box(base_fixture(tables=[table_fixture(CONTACTS_SPEC)]))
+    box = airtable_box(base_fixture(tables=[contract_table(CONTACTS_SPEC)]))
     with pytest.raises(UserActionRequired, match="followthrough airtable init"):
         list(read_meetings(make_client(box)))
 

@@ -7,13 +7,8 @@ from collections.abc import Callable
 from pyairtable.models.schema import BaseSchema
 
 from connectors.airtable.contact_writes import create_contacts
-from connectors.airtable.schema import (
-    CONTACTS_SPEC,
-    FOLLOW_UP_KINDS,
-    SCHEMA,
-    STAGES,
-    init_schema,
-)
+from connectors.airtable.schema import init_schema
+from connectors.airtable.tables import CONTACTS_SPEC, FOLLOW_UP_KINDS, SCHEMA, STAGES
 from connectors.airtable.writes import ContactWrite, FollowUpWrite, upsert
 from connectors.sandbox.server import Sandbox
 from tests.connectors.airtable.conftest import base_fixture, make_client

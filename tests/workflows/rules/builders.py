@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from connectors.records import AirtableContact, Attendee, CalendarEvent, GoogleContact
+from connectors.airtable.tables import AirtableContact
+from connectors.records import Attendee, CalendarEvent, GoogleContact
 
 USER = "alex.kim@gmail.com"
 NEW_YORK = ZoneInfo("America/New_York")

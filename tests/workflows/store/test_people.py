@@ -9,7 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from connectors.records import AirtableContact, GoogleContact
+from connectors.airtable.tables import AirtableContact
+from connectors.records import GoogleContact
 from workflows.rules.people import merge_person
 from workflows.store.db import Database
 from workflows.store.followups import add_followup, set_status
