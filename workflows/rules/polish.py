@@ -30,9 +30,10 @@ SIGNATURE_LINES = 3
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _PARENTHETICAL = re.compile(r"\([^()]*\)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ADDRESS = re.compile(
-    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an email address
-    r"|\b(?:https?|ftp)://[^\s<>\"]+|\bwww\.[^\s<>\"]+"  # a link
+    _EMAIL.pattern  # an email address
+    + r"|\b(?:https?|ftp)://[^\s<>\"]+|\bwww\.[^\s<>\"]+"  # a link
     r"|\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}\b",  # a domain name
     re.IGNORECASE,
 )
@@ -136,6 +137,11 @@ def key_words(item: str, *, promise: bool = False) -> set[str]:
     skipped = _SMALL_WORDS | _OPENING_VERBS if promise else _SMALL_WORDS
     words = (w.casefold().replace("\u2019", "'") for w in _WORD.findall(text))
     return {_stem(w) for w in words if w not in skipped}
+
+
+def holds_email_address(text: str) -> bool:
+    """True when `text` has something like an email address in it."""
+    return _EMAIL.search(text) is not None
 
 
 def addresses(text: str) -> set[str]:
