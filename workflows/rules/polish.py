@@ -7,10 +7,10 @@ never change what the letter says:
 
 - the greeting's name is on its first line, and the sender's name in its last three lines,
   wherever the draft has them there;
-- every key word of every promise (its object: "Send Marcus my revised portfolio case study"
-  -> revised, portfolio, case, study) and of every insight is there, in any form of its
-  plural ("studies" keeps "study"); key words are the words the draft has that are not small
-  words, opening verbs, pronouns or the contact's names;
+- every key word of every promise ("Send Marcus my revised portfolio case study" -> send,
+  revised, portfolio, case, study) and of every insight is there, in any form of its plural
+  ("studies" keeps "study"), and in one paragraph when the draft has them in one; key words
+  are the words the draft has that are not small words, pronouns or the contact's names;
 - no email address, link or domain name is added;
 - its length is from half to one and a half times the draft's (in characters).
 
@@ -34,7 +34,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ADDRESS = re.compile(
     _EMAIL.pattern  # an email address
     + r"|\b(?:https?|ftp)://[^\s<>\"]+|\bwww\.[^\s<>\"]+"  # a link
-    r"|\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}\b",  # a domain name
+    r"|\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?-i:[a-z]{2,})\b",  # a domain name
     re.IGNORECASE,
 )
 _SMALL_WORDS = frozenset((
@@ -47,10 +47,7 @@ _SMALL_WORDS = frozenset((
     "after", "again", "also", "any", "just", "more", "most", "some", "such", "then", "there",
     "these", "out", "over", "own", "same", "only", "once", "all", "both", "each", "few", "other"
 ))  # fmt: skip
-_OPENING_VERBS = frozenset((
-    "send", "intro", "introduce", "share", "forward", "follow", "followup", "read", "look",
-    "email", "connect", "check", "watch"
-))  # fmt: skip
+_VERB_FORMS = {"intro": "introduce", "followup": "follow"}
 
 
 @dataclass(frozen=True)
@@ -59,9 +56,9 @@ class DraftFacts:
 
     greeting_name: str
     signature_name: str
+    contact_names: tuple[str, ...]  # the contact's names: the letter says "you" instead
     promises: tuple[str, ...] = ()
     insights: tuple[str, ...] = ()
-    contact_names: tuple[str, ...] = ()  # the contact's names: a rewrite says "you" instead
 
     @classmethod
     def of(cls, item: ThankYouInput) -> DraftFacts:
@@ -69,9 +66,9 @@ class DraftFacts:
         return cls(
             greeting_name=header_text(item.first_name),
             signature_name=header_text(item.sender_name),
+            contact_names=(item.contact_name, item.first_name),
             promises=item.todos,
             insights=item.insights,
-            contact_names=(item.contact_name, item.first_name),
         )
 
 
@@ -118,25 +115,30 @@ def _address_problem(draft: str, rewrite: str, facts: DraftFacts) -> str | None:
 
 
 def _items_problem(draft: str, rewrite: str, facts: DraftFacts) -> str | None:
-    """The first promise or insight one of whose key words the rewrite lost."""
+    """The first promise or insight whose key words the rewrite lost or scattered."""
     had, has = _stems(draft), _stems(rewrite)
+    drafted = [_stems(p) for p in _paragraphs(draft)]
+    rewritten = [_stems(p) for p in _paragraphs(rewrite)]
     names = _stems(" ".join(facts.contact_names))
     kinds = (("promise", facts.promises), ("insight", facts.insights))
     for kind, items in kinds:
         for number, item in enumerate(items, start=1):
-            lost = (key_words(item, promise=kind == "promise") - names) & had - has
-            if lost:
-                return f"{kind} {number} of {len(items)} lost {len(lost)} of its key words"
+            needed = (key_words(item, promise=kind == "promise") - names) & had
+            which = f"{kind} {number} of {len(items)}"
+            if needed - has:
+                return f"{which} lost {len(needed - has)} of its key words"
+            together = any(needed <= words for words in drafted)
+            if together and not any(needed <= words for words in rewritten):
+                return f"{which} is no longer said in one paragraph"
     return None
 
 
 def key_words(item: str, *, promise: bool = False) -> set[str]:
-    """The stems of an item's words that carry its meaning; a promise's verbs ("send",
-    "intro", "follow up") and its asides in parentheses are not its object."""
+    """The stems of an item's words that carry its meaning: not the small words, nor (in a
+    promise) the asides in parentheses; "intro" counts as "introduce", as the letter says it."""
     text = _PARENTHETICAL.sub(" ", item) if promise else item
-    skipped = _SMALL_WORDS | _OPENING_VERBS if promise else _SMALL_WORDS
     words = (w.casefold().replace("\u2019", "'") for w in _WORD.findall(text))
-    return {_stem(w) for w in words if w not in skipped}
+    return {_stem(_VERB_FORMS.get(w, w)) for w in words if w not in _SMALL_WORDS}
 
 
 def holds_email_address(text: str) -> bool:
@@ -166,6 +168,10 @@ def _stem(word: str) -> str:
 def _names(text: str, name: str) -> bool:
     """True when `text` has `name` as whole words (any case)."""
     return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
+
+
+def _paragraphs(text: str) -> list[str]:
+    return re.split(r"\n\s*\n", text)
 
 
 def _first_line(text: str) -> str:
