@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from connectors.policy import RetryPolicy
 from connectors.sandbox.chat import SANDBOX_MODEL
@@ -51,7 +52,9 @@ def test_the_draft_models_key_and_the_notes_never_reach_a_log_line(
     sandbox.chat_api.api_key = sandbox_key
     sandbox.set_chat_reply(reply)
     settings = Settings(
-        draft_model_url=f"{sandbox.url}/v1", draft_model=SANDBOX_MODEL, draft_model_api_key=KEY
+        draft_model_url=f"{sandbox.url}/v1",
+        draft_model=SANDBOX_MODEL,
+        draft_model_api_key=SecretStr(KEY),
     )
     config = workflow_config(settings)
 
