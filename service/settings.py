@@ -11,25 +11,30 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
-import zoneinfo
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, Field, SecretStr, field_validator
+from pydantic import AwareDatetime, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-from connectors.addresses import push_address_problem
 from connectors.errors import ConfigurationError
+from service.settings_values import (
+    AirtableBaseId,
+    BrokerUrl,
+    DatabaseUrl,
+    Directory,
+    HttpUrl,
+    PublicUrl,
+    RedisUrl,
+    RegularExpression,
+    TimeZone,
+)
 
 ENV_PREFIX = "FOLLOWTHROUGH_"
 CONFIG_FILE_NAME = "followthrough.toml"
 DEFAULT_INTERVIEW_TITLE_PATTERN = r"informational|info interview|coffee chat|career chat"
-BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps")
 NOW_FIRST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 NOW_END = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
 """A frozen clock stays within these years, so no date computed from it can overflow."""
@@ -61,15 +66,6 @@ def _default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'followthrough.db'}"
 
 
-def _http_url(value: str | None) -> str | None:
-    if value is None:
-        return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("must be an http:// or https:// URL")
-    return value.rstrip("/")
-
-
 class Settings(BaseSettings):
     """Every setting of the service; field descriptions say what each one does."""
 
@@ -82,14 +78,14 @@ class Settings(BaseSettings):
         allow_inf_nan=False,
     )
 
-    database_url: str = Field(
+    database_url: DatabaseUrl = Field(
         default_factory=_default_database_url,
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db.",
     )
-    broker_url: str = Field(
+    broker_url: BrokerUrl = Field(
         default="", description="Empty: in-process broker; or redis://... or amqp://..."
     )
-    redis_url: str | None = Field(
+    redis_url: RedisUrl = Field(
         default=None,
         description="Redis for the shared Airtable rate limit when BROKER_URL is amqp://.",
     )
@@ -100,29 +96,31 @@ class Settings(BaseSettings):
         "writes it, every command reads it (default: "
         "~/.config/followthrough/google-credentials.json, under $XDG_CONFIG_HOME when set).",
     )
-    google_api_endpoint: str | None = Field(
+    google_api_endpoint: HttpUrl = Field(
         default=None, description="Base URL for all Google APIs (the sandbox's URL); empty: Google."
     )
     calendar_id: str = Field(default="primary", description="The Google Calendar to watch.")
     airtable_token: SecretStr | None = Field(
         default=None, description="Airtable personal access token."
     )
-    airtable_base_id: str | None = Field(default=None, description="The Airtable base (app...).")
-    airtable_endpoint: str | None = Field(
+    airtable_base_id: AirtableBaseId = Field(
+        default=None, description="The Airtable base (app...)."
+    )
+    airtable_endpoint: HttpUrl = Field(
         default=None,
         description="Base URL for the Airtable API (the sandbox's URL); empty: Airtable.",
     )
     tasks_sink: Literal["airtable", "google", "both"] = Field(
         default="airtable", description="Where follow-up tasks go: airtable, google or both."
     )
-    public_url: str | None = Field(
+    public_url: PublicUrl = Field(
         default=None,
         description="Public https:// base URL of the web app (http:// only on a loopback host); "
         "webhooks are registered only when set.",
     )
     http_host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
     http_port: int = Field(default=8080, ge=1, le=65535, description="Port the web app listens on.")
-    timezone: str | None = Field(
+    timezone: TimeZone = Field(
         default=None,
         description="IANA time zone for dates (e.g. Europe/Paris); empty: the calendar's.",
     )
@@ -183,17 +181,28 @@ class Settings(BaseSettings):
         le=1000,
         description="At most this many progress reminders fall due on one day.",
     )
-    interview_title_pattern: str = Field(
+    interview_title_pattern: RegularExpression = Field(
         default=DEFAULT_INTERVIEW_TITLE_PATTERN,
         description=(
             "Regular expression (case-insensitive) for informational interview titles, "
             "matched as whole words."
         ),
     )
-    templates_dir: Path | None = Field(
+    templates_dir: Directory = Field(
         default=None,
         description="Directory of Jinja2 templates overriding the built-in drafts (sandboxed: "
         "the draft's variables only).",
+    )
+    draft_model_url: HttpUrl = Field(
+        default=None,
+        description="OpenAI-compatible chat endpoint that polishes thank-you drafts (e.g. "
+        "http://127.0.0.1:11434/v1 for a local Ollama); empty: drafts as the rules write them.",
+    )
+    draft_model: str | None = Field(
+        default=None, description="The model that polishes drafts (e.g. llama3.1:8b)."
+    )
+    draft_model_api_key: SecretStr | None = Field(
+        default=None, description="Bearer key for DRAFT_MODEL_URL, when the service needs one."
     )
     max_body_bytes: int = Field(
         default=1_048_576,
@@ -231,6 +240,9 @@ class Settings(BaseSettings):
         "now",
         "sender_name",
         "templates_dir",
+        "draft_model_url",
+        "draft_model",
+        "draft_model_api_key",
         mode="before",
     )
     @classmethod
@@ -242,66 +254,13 @@ class Settings(BaseSettings):
     def _credentials_default(cls, value: Any) -> Any:
         return default_google_credentials_file() if value in ("", None) else value
 
-    @field_validator("database_url")
+    @field_validator("draft_model")
     @classmethod
-    def _database_url(cls, value: str) -> str:
-        try:
-            url = make_url(value)
-        except ArgumentError:
-            url = None
-        if url is None or url.get_backend_name() not in ("sqlite", "postgresql"):
-            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
-        memory = url.database in (None, "", ":memory:") or url.query.get("mode") == "memory"
-        if url.get_backend_name() == "sqlite" and memory:
+    def _draft_model(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and info.data.get("draft_model_url"):
             raise ValueError(
-                "names no file, so the store would be in memory and forget everything at exit; "
-                "name a file, e.g. sqlite:///followthrough.db"
+                f"must name the model when {env_name('draft_model_url')} is set (e.g. llama3.1:8b)"
             )
-        return value
-
-    @field_validator("broker_url")
-    @classmethod
-    def _broker_url(cls, value: str) -> str:
-        if value and urlsplit(value).scheme not in BROKER_SCHEMES:
-            raise ValueError("must be empty (in-process), redis://... or amqp://...")
-        return value
-
-    @field_validator("redis_url")
-    @classmethod
-    def _redis_url(cls, value: str | None) -> str | None:
-        if value and urlsplit(value).scheme not in ("redis", "rediss"):
-            raise ValueError("must be a redis:// URL")
-        return value
-
-    @field_validator("google_api_endpoint", "airtable_endpoint")
-    @classmethod
-    def _urls(cls, value: str | None) -> str | None:
-        return _http_url(value)
-
-    @field_validator("public_url")
-    @classmethod
-    def _public_url(cls, value: str | None) -> str | None:
-        url = _http_url(value)
-        problem = push_address_problem(url) if url is not None else None
-        if problem is not None:
-            raise ValueError(f"{problem} (127.0.0.0/8, ::1, localhost)")
-        return url
-
-    @field_validator("airtable_base_id")
-    @classmethod
-    def _base_id(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"app[A-Za-z0-9]+", value):
-            raise ValueError("must be an Airtable base id like appXXXXXXXXXXXXXX (from its URL)")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                zoneinfo.ZoneInfo(value)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                raise ValueError("must be an IANA time zone name such as Europe/Paris") from None
         return value
 
     @field_validator("now")
@@ -309,22 +268,6 @@ class Settings(BaseSettings):
     def _now(cls, value: dt.datetime | None) -> dt.datetime | None:
         if value is not None and not NOW_FIRST <= value < NOW_END:
             raise ValueError(f"must fall in the years {NOW_FIRST.year} to {NOW_END.year - 1}")
-        return value
-
-    @field_validator("interview_title_pattern")
-    @classmethod
-    def _pattern(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"is not a valid regular expression ({exc})") from None
-        return value
-
-    @field_validator("templates_dir")
-    @classmethod
-    def _templates_dir(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_dir():
-            raise ValueError(f"{value} is not a directory")
         return value
 
     @property
@@ -346,7 +289,8 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> list[str]:
         """The secrets this object holds, for the log redactor."""
-        return [self.airtable_token.get_secret_value()] if self.airtable_token else []
+        secrets = (self.airtable_token, self.draft_model_api_key)
+        return [secret.get_secret_value() for secret in secrets if secret is not None]
 
     @property
     def google_credentials_chosen(self) -> bool:

@@ -17,6 +17,7 @@ from connectors.airtable.ratelimit import LocalRateLimiter, RateLimiter, RedisRa
 from connectors.errors import ConfigurationError, RetryLater, UserActionRequired
 from connectors.google.auth import TASKS_SCOPE
 from connectors.google.client import GoogleClient
+from connectors.model import ChatModel
 from connectors.policy import RetryPolicy
 from service.logging import register_secret
 from service.settings import Settings, env_name
@@ -43,6 +44,20 @@ def workflow_config(settings: Settings) -> WorkflowConfig:
         public_url=settings.public_url,
         claim_for=dt.timedelta(seconds=settings.due_claim_seconds),
         effect_hold=dt.timedelta(seconds=settings.effect_hold_seconds),
+        draft_model=draft_model(settings),
+    )
+
+
+def draft_model(settings: Settings) -> ChatModel | None:
+    """The model that polishes drafts, when DRAFT_MODEL_URL is set (the key is a secret the
+    log redactor already knows: `Settings.secret_values`)."""
+    if settings.draft_model_url is None or settings.draft_model is None:
+        return None
+    key = settings.draft_model_api_key
+    return ChatModel(
+        settings.draft_model_url,
+        settings.draft_model,
+        key.get_secret_value() if key is not None else None,
     )
 
 

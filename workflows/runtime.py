@@ -20,6 +20,7 @@ import jinja2
 from connectors.airtable.client import AirtableClient
 from connectors.errors import ConfigurationError, UserActionRequired
 from connectors.google.client import GoogleClient
+from connectors.model import ChatModel
 from workflows.migrations import migrated, upgrade
 from workflows.rules.clock import Clock, user_zone
 from workflows.rules.draft import template_environment
@@ -56,6 +57,7 @@ class WorkflowConfig:
     public_url: str | None = None
     claim_for: dt.timedelta = DEFAULT_CLAIM  # a claim on due work (a crashed claimer's lapses)
     effect_hold: dt.timedelta = DEFAULT_HOLD  # an attempt's hold on an effect's ledger key
+    draft_model: ChatModel | None = None  # the model that polishes drafts; None: the rules'
 
     def __post_init__(self) -> None:
         if self.tasks_sink not in TASKS_SINKS:

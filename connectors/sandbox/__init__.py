@@ -4,7 +4,8 @@ One server (`connectors.sandbox.server.Sandbox`, or `python -m connectors.sandbo
 FILE --port PORT`) serves, on one base URL, Google's paths (`/calendar/v3/...`, `/v1/people/...`,
 `/gmail/v1/...`, `/tasks/v1/...`, the OAuth consent `/o/oauth2/auth` and token endpoint
 `/token`), Airtable's (`/v0/...`, see
-`connectors.sandbox.airtable`) and a control API under `/_sandbox/` (see
+`connectors.sandbox.airtable`), an OpenAI-compatible chat model (`/v1/chat/completions`, see
+`connectors.sandbox.chat`) and a control API under `/_sandbox/` (see
 `connectors.sandbox.control`). The real clients run against it unchanged: for
 google-api-python-client pass `client_options={"api_endpoint": url + "/calendar/v3/"}` for
 Calendar (its discovery document puts "calendar/v3/" in servicePath, which api_endpoint

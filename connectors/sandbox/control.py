@@ -13,22 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 from connectors.errors import FollowthroughError
+from connectors.sandbox.chat import REPLIES
 from connectors.sandbox.faults import FAULT_STATUSES, Countdown, Faults
 from connectors.sandbox.http import HttpError, Request, Response, Router, google_error
 
 READS = frozenset(
     {
-        "request_counts",
-        "requests_log",
-        "drafts",
-        "mail_messages",
-        "tasks",
-        "events",
-        "contacts",
-        "push_log",
-        "state",
+        "request_counts", "requests_log", "drafts", "mail_messages", "tasks", "events",
+        "contacts", "push_log", "state", "chat_requests",
     }
-)
+)  # fmt: skip
 WRITES = frozenset(
     {
         "reset_requests", "set_latency", "set_error_rate", "fail_next", "drop_next_writes",
@@ -36,7 +30,7 @@ WRITES = frozenset(
         "revoke_refresh_token", "expire_sync_tokens", "set_access_token_lifetime", "set_consent",
         "add_event", "update_event", "move_event", "cancel_event", "set_page_limits",
         "add_contact", "update_contact", "delete_contact", "rename_contact", "mark_draft_sent",
-        "edit_draft", "receive_reply", "expire_gmail_history",
+        "edit_draft", "receive_reply", "expire_gmail_history", "set_chat_reply",
     }
 )  # fmt: skip
 
@@ -51,6 +45,7 @@ class SandboxControl:
     gmail_api: Any
     tasks_api: Any
     airtable: Any
+    chat_api: Any
     requests: Any
     oauth: Any
     outbox: Any
@@ -261,6 +256,27 @@ class SandboxControl:
         """Forget Gmail's history so far: history.list from an earlier id answers 404."""
         with self.lock:
             self.gmail_api.mailbox.history.expire()
+
+    # --- the draft model -------------------------------------------------------------------
+
+    def set_chat_reply(self, reply: str, stall_seconds: float = 60.0) -> None:
+        """How the chat model answers from now on: "polish", "drop_promise", "add_link",
+        "fail" (500), or "stall" (a good rewrite, `stall_seconds` late)."""
+        if reply not in REPLIES:
+            raise ValueError(
+                f"the chat model's reply is one of {', '.join(REPLIES)}, not {reply!r}"
+            )
+        with self.lock:
+            self.chat_api.reply = reply
+            if reply == "stall":
+                self.faults.latency["chat"] = float(stall_seconds)
+            else:
+                self.faults.latency.pop("chat", None)
+
+    def chat_requests(self) -> list[dict[str, Any]]:
+        """The bodies of the chat completion requests received, oldest first."""
+        with self.lock:
+            return list(self.chat_api.received)
 
     def tasks(self, tasklist_id: str | None = None) -> list[dict[str, Any]]:
         """Every task (of one list, or all), each with its `tasklist` id."""

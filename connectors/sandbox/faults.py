@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Literal
 
+from connectors.sandbox.chat import openai_error
 from connectors.sandbox.http import Response, Route, airtable_error, google_error
 
 FAULT_STATUSES = (429, 500, 503)
@@ -108,6 +109,9 @@ def fault_response(route: Route, status: int) -> Response:
             503: "The service is temporarily unavailable. Please retry shortly.",
         }
         return airtable_error(status, kinds.get(status, "SERVER_ERROR"), messages.get(status))
+    if route.api == "chat":
+        kind = "rate_limit_exceeded" if status == 429 else "server_error"
+        return openai_error(status, "The server is overloaded or not ready yet.", kind=kind)
     if route.api == "oauth":
         return Response(status, {"error": "internal_failure", "error_description": "Backend Error"})
     if status == 429:

@@ -1,4 +1,5 @@
-"""The sandbox server: one local HTTP server for the Google APIs, Airtable and the control API.
+"""The sandbox server: one local HTTP server for the Google APIs, Airtable, a chat model (the
+draft model, `connectors.sandbox.chat`) and the control API.
 
 Every request goes through `Sandbox.dispatch`: route match, request log, latency, injected
 errors, the bearer check on Google routes, the handler (under the one world lock), and the
@@ -26,6 +27,7 @@ import structlog
 
 from connectors.sandbox.airtable import AirtableSandbox
 from connectors.sandbox.calendar import CalendarApi
+from connectors.sandbox.chat import ChatApi
 from connectors.sandbox.control import SandboxControl, register_control
 from connectors.sandbox.faults import Faults, LostReply, fault_response
 from connectors.sandbox.fixture import fixture_now, load_fixture
@@ -122,6 +124,8 @@ class Sandbox(SandboxControl):
             self.faults.latency["*"] = latency
         self._build_google(google)
         self._build_airtable(rate_limit, penalty_seconds)
+        self.chat_api = ChatApi(self.fixture.get("chat", {}).get("api_key"))
+        self.chat_api.register(self.router)
 
     # --- lifecycle -------------------------------------------------------------------------
 

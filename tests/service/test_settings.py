@@ -92,6 +92,8 @@ def test_config_option_names_another_file(tmp_path: Path) -> None:
         ("LOG_FORMAT", "xml"),
         ("UPDATE_EVERY_DAYS", "0"),
         ("TEMPLATES_DIR", "/no/such/directory"),
+        ("DRAFT_MODEL_URL", "ollama://127.0.0.1:11434"),
+        ("DRAFT_MODEL_URL", "127.0.0.1:11434/v1"),
     ],
 )
 def test_a_bad_value_names_the_environment_variable(
@@ -104,6 +106,29 @@ def test_a_bad_value_names_the_environment_variable(
 
     assert f"FOLLOWTHROUGH_{name}" in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_the_draft_model_needs_its_name_and_keeps_its_key_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FOLLOWTHROUGH_DRAFT_MODEL_URL", "http://127.0.0.1:11434/v1/")
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+    assert str(raised.value).startswith(
+        "bad settings: FOLLOWTHROUGH_DRAFT_MODEL: must name the model when "
+        "FOLLOWTHROUGH_DRAFT_MODEL_URL is set"
+    )
+
+    monkeypatch.setenv("FOLLOWTHROUGH_DRAFT_MODEL", "llama3.1:8b")
+    monkeypatch.setenv("FOLLOWTHROUGH_DRAFT_MODEL_API_KEY", "sk-Canary0987654321")
+    settings = load_settings()
+
+    assert (settings.draft_model_url, settings.draft_model) == (
+        "http://127.0.0.1:11434/v1",
+        "llama3.1:8b",
+    )
+    assert "sk-Canary0987654321" not in repr(settings)
+    assert settings.secret_values() == ["sk-Canary0987654321"]
 
 
 @pytest.mark.parametrize(
