@@ -1,4 +1,4 @@
-"""What was read from the Airtable base, and how it is applied to the store.
+"""What a pass reads from the Airtable base (`read_base`), and how it is applied to the store.
 
 Contacts become people (Airtable wins; a second row with the same email is skipped with a
 reason), a meeting's edited notes regenerate its draft, and a follow-up marked Done or
@@ -55,10 +55,14 @@ class BaseRead:
     """The Contacts records the change feed says were deleted."""
 
     @property
+    def pages(self) -> list[Page[Any]]:
+        """Every page read, table after table."""
+        return [*self.contacts, *self.meetings, *self.follow_ups]
+
+    @property
     def records(self) -> int:
         """How many records were read."""
-        pages: list[Page[Any]] = [*self.contacts, *self.meetings, *self.follow_ups]
-        return sum(len(page.records) for page in pages)
+        return sum(len(page.records) for page in self.pages)
 
 
 def read_base(
@@ -89,8 +93,7 @@ def read_base(
 
 def apply_read(runtime: Runtime, session: Session, read: BaseRead, report: SyncReport) -> None:
     """Apply what was read from the three tables, in the caller's transaction."""
-    pages: list[Page[Any]] = [*read.contacts, *read.meetings, *read.follow_ups]
-    for page in pages:
+    for page in read.pages:
         report.pages += 1
         report.skipped.extend(page.skipped)
     rows = [(c, merge_person(c, None)) for page in read.contacts for c in page.records]
