@@ -3,7 +3,7 @@
 `sync_source(runtime, name)` runs one pass of `google_contacts`, `airtable` or
 `google_calendar`, records the connector's health for the status page, and returns a
 `SyncReport`. Each pass reads from its stored cursor and writes the next cursor in the
-same transaction as the last page it covers.
+same transaction as the last page it covers (`stream.Stream`).
 
 `stages(runtime, names)` says which sources may sync at the same time: all of them once the
 calendar has synced before, else Airtable and Google Contacts first and the calendar after

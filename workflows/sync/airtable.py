@@ -60,7 +60,8 @@ log = structlog.get_logger(__name__)
 SOURCE = "airtable"
 WEBHOOKS_BEFORE = "fact:airtable_webhooks_before_create"
 POLLING = "fact:airtable_polling"
-"""Set while the base has no webhook (the token's user is an Editor): when it was last read."""
+"""The cursor while the base has no webhook (the token's user is an Editor): when it was
+last read, and last read in full (`Polling`)."""
 POLL_OVERLAP = dt.timedelta(minutes=5)
 FULL_READ_EVERY = dt.timedelta(days=1)
 """Without a webhook, deletions are found by reading the tables in full, at most this often
@@ -210,7 +211,7 @@ def _move(
 def _save(
     runtime: Runtime, session: Session, registration: WebhookRegistration, base_id: str
 ) -> None:
-    """Store a webhook just made (the cursor its feed starts at is committed beside it)."""
+    """Store a webhook just made; the caller commits the cursor its feed starts at with it."""
     save_channel(
         session,
         provider=PROVIDER,
