@@ -16,9 +16,10 @@ from typing import Any
 
 import structlog
 
-from connectors.errors import NotFound, ResyncRequired
+from connectors.errors import NotFound
 from connectors.google.calendar_events import normalize_event
 from connectors.google.calls import execute
+from connectors.google.paging import replies, sync_pages
 from connectors.policy import RetryPolicy
 from connectors.records import CalendarChannel, CalendarEvent, CalendarPage, Skipped
 
@@ -49,23 +50,26 @@ class CalendarClient:
         bounded (Google refuses timeMin/timeMax beside a sync token).
         """
         window = (window_start, window_end)
-        if cursor is None:
-            yield from self._pages(calendar_id, None, window)
-            return
-        try:
-            yield from self._pages(calendar_id, cursor, window)
-        except ResyncRequired:
-            log.warning("calendar.resync", calendar_id=calendar_id, reason="sync token expired")
-            yield from self._pages(calendar_id, None, window)
+        return sync_pages(
+            lambda sync_token, page_token: self._request(
+                calendar_id, sync_token, window, page_token
+            ),
+            events_page,
+            cursor,
+            policy=self._policy,
+            operation="calendar.events.list",
+            resync_event="calendar.resync",
+            calendar_id=calendar_id,
+        )
 
     def instances(
         self, calendar_id: str, series_id: str, start: dt.datetime, end: dt.datetime
     ) -> Iterator[CalendarPage]:
         """The instances of one recurring series between `start` and `end` (cancelled ones
         included), by page; NotFound when the series is gone."""
-        page_token: str | None = None
-        while True:
-            request = (
+
+        def request(page_token: str | None) -> Any:
+            return (
                 self._service()
                 .events()
                 .instances(
@@ -78,13 +82,10 @@ class CalendarClient:
                     pageToken=page_token,
                 )
             )
-            reply = execute(
-                request.execute, policy=self._policy, operation="calendar.events.instances"
-            )
-            page_token = reply.get("nextPageToken")
-            yield events_page(reply, full_sync=False, last=not page_token)
-            if not page_token:
-                return
+
+        pages = replies(request, policy=self._policy, operation="calendar.events.instances")
+        for reply, last in pages:
+            yield events_page(reply, full_sync=False, last=last)
 
     def time_zone(self, calendar_id: str) -> str:
         """The calendar's time zone, by reading one event (a check that it can be read)."""
@@ -138,24 +139,14 @@ class CalendarClient:
         except NotFound:
             log.info("calendar.channel_already_gone", channel_id=channel_id)
 
-    def _pages(
-        self, calendar_id: str, cursor: str | None, window: tuple[dt.datetime, dt.datetime | None]
-    ) -> Iterator[CalendarPage]:
-        page_token: str | None = None
-        while True:
-            reply = self._list(calendar_id, cursor, window, page_token)
-            page_token = reply.get("nextPageToken")
-            yield events_page(reply, full_sync=cursor is None, last=not page_token)
-            if not page_token:
-                return
-
-    def _list(
+    def _request(
         self,
         calendar_id: str,
         cursor: str | None,
         window: tuple[dt.datetime, dt.datetime | None],
         page_token: str | None,
-    ) -> dict[str, Any]:
+    ) -> Any:
+        """The events.list request for one page."""
         params: dict[str, Any] = {
             "singleEvents": True,
             "showDeleted": True,
@@ -167,10 +158,7 @@ class CalendarClient:
             params["timeMin"] = _rfc3339(window[0])
             if window[1] is not None:
                 params["timeMax"] = _rfc3339(window[1])
-        request = (
-            self._service().events().list(calendarId=calendar_id, pageToken=page_token, **params)
-        )
-        return execute(request.execute, policy=self._policy, operation="calendar.events.list")  # type: ignore[no-any-return]
+        return self._service().events().list(calendarId=calendar_id, pageToken=page_token, **params)
 
 
 def verify_channel(

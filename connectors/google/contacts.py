@@ -13,8 +13,7 @@ from typing import Any
 
 import structlog
 
-from connectors.errors import ResyncRequired
-from connectors.google.calls import execute
+from connectors.google.paging import sync_pages
 from connectors.policy import RetryPolicy
 from connectors.records import GoogleContact, Page, Skipped
 
@@ -34,26 +33,18 @@ class ContactsClient:
 
     def sync(self, cursor: str | None) -> Iterator[Page[GoogleContact]]:
         """Pages of changed contacts; the last page carries the sync token to resume from."""
-        if cursor is None:
-            yield from self._pages(None)
-            return
-        try:
-            yield from self._pages(cursor)
-        except ResyncRequired:
-            log.warning("contacts.resync", reason="sync token expired")
-            yield from self._pages(None)
+        return sync_pages(
+            self._request,
+            connections_page,
+            cursor,
+            policy=self._policy,
+            operation="people.connections.list",
+            resync_event="contacts.resync",
+        )
 
-    def _pages(self, cursor: str | None) -> Iterator[Page[GoogleContact]]:
-        page_token: str | None = None
-        while True:
-            reply = self._list(cursor, page_token)
-            page_token = reply.get("nextPageToken")
-            yield connections_page(reply, full_sync=cursor is None, last=not page_token)
-            if not page_token:
-                return
-
-    def _list(self, cursor: str | None, page_token: str | None) -> dict[str, Any]:
-        request = (
+    def _request(self, cursor: str | None, page_token: str | None) -> Any:
+        """The connections.list request for one page."""
+        return (
             self._service()
             .people()
             .connections()
@@ -66,7 +57,6 @@ class ContactsClient:
                 pageToken=page_token,
             )
         )
-        return execute(request.execute, policy=self._policy, operation="people.connections.list")  # type: ignore[no-any-return]
 
 
 def normalize_person(person: dict[str, Any]) -> GoogleContact | Skipped:

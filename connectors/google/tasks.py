@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 
 from connectors.google.calls import execute
+from connectors.google.paging import replies
 from connectors.policy import RetryPolicy
 from connectors.records import TaskItem
 
@@ -83,15 +84,12 @@ class TasksClient:
         return None
 
     def _all(self, resource: str, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
-        page_token: str | None = None
-        while True:
+        def request(page_token: str | None) -> Any:
             collection = getattr(self._service(), resource)()
-            request = collection.list(maxResults=PAGE_SIZE, pageToken=page_token, **params)
-            reply = execute(request.execute, policy=self._policy, operation=operation)
+            return collection.list(maxResults=PAGE_SIZE, pageToken=page_token, **params)
+
+        for reply, _ in replies(request, policy=self._policy, operation=operation):
             yield from reply.get("items") or []
-            page_token = reply.get("nextPageToken")
-            if not page_token:
-                return
 
 
 def task_body(item: TaskItem) -> dict[str, Any]:

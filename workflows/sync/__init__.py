@@ -3,7 +3,7 @@
 `sync_source(runtime, name)` runs one pass of `google_contacts`, `airtable` or
 `google_calendar`, records the connector's health for the status page, and returns a
 `SyncReport`. Each pass reads from its stored cursor and writes the next cursor in the
-same transaction as the last page it covers.
+same transaction as the last page it covers (`stream.Stream`).
 
 `stages(runtime, names)` says which sources may sync at the same time: all of them once the
 calendar has synced before, else Airtable and Google Contacts first and the calendar after
@@ -18,13 +18,13 @@ import structlog
 
 from connectors.errors import FollowthroughError
 from workflows.runtime import Runtime
-from workflows.store.cursors import get_cursor
 from workflows.store.status import record_failure, record_success
 from workflows.sync.airtable import sync_airtable
 from workflows.sync.calendar import calendar_cursor_name, sync_calendar
 from workflows.sync.contacts import sync_contacts
 from workflows.sync.reconsider import contacts_fingerprint_now, reconsider_events
 from workflows.sync.report import SyncReport
+from workflows.sync.stream import Stream
 
 log = structlog.get_logger(__name__)
 
@@ -76,9 +76,7 @@ def stages(runtime: Runtime, names: Sequence[str]) -> list[list[str]]:
     ordered = [name for name in SOURCES if name in names]
     if CALENDAR not in ordered or len(ordered) == 1:
         return [ordered] if ordered else []
-    with runtime.db.read() as session:
-        synced = get_cursor(session, calendar_cursor_name(runtime), account=runtime.account)
-    if synced is not None:
+    if Stream(runtime, calendar_cursor_name(runtime)).cursor() is not None:
         return [ordered]
     return [[name for name in ordered if name != CALENDAR], [CALENDAR]]
 

@@ -11,18 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
 import structlog
 from sqlalchemy.orm import Session
 
 from connectors.airtable.client import AirtableClient, IdNames
 from connectors.airtable.formula import modified_since
-from connectors.airtable.readers import read_contacts, read_follow_ups, read_meetings
-from connectors.airtable.tables import AirtableMeeting, Contacts, FollowUps, Meetings
+from connectors.airtable.tables import AirtableMeeting
 from connectors.airtable.webhooks import (
     PAYLOADS_PER_REQUEST,
     WebhookRegistration,
@@ -32,7 +28,6 @@ from connectors.airtable.webhooks import (
     read_changes,
 )
 from connectors.errors import NotPermitted, ResyncRequired
-from connectors.records import AirtableChange, Page
 from workflows.facts import (
     clear_fact,
     first_sync_at,
@@ -45,12 +40,9 @@ from workflows.runtime import Runtime
 from workflows.store.base import utcnow
 from workflows.store.cursors import clear_cursor, get_cursor, set_cursor
 from workflows.store.models import WebhookChannel
-from workflows.store.people import (
-    forget_airtable_record,
-    forget_airtable_records_except,
-)
+from workflows.store.people import forget_airtable_records_except
 from workflows.store.webhooks import channels, delete_channel, find_channel, save_channel
-from workflows.sync.airtable_apply import apply_read
+from workflows.sync.airtable_apply import apply_read, read_base
 from workflows.sync.airtable_lifetime import (
     PROVIDER,
     cursor_name,
@@ -61,13 +53,15 @@ from workflows.sync.airtable_lifetime import (
     still_enabled,
 )
 from workflows.sync.report import SyncReport
+from workflows.sync.stream import Stream
 
 log = structlog.get_logger(__name__)
 
 SOURCE = "airtable"
 WEBHOOKS_BEFORE = "fact:airtable_webhooks_before_create"
 POLLING = "fact:airtable_polling"
-"""Set while the base has no webhook (the token's user is an Editor): when it was last read."""
+"""The cursor while the base has no webhook (the token's user is an Editor): when it was
+last read, and last read in full (`Polling`)."""
 POLL_OVERLAP = dt.timedelta(minutes=5)
 FULL_READ_EVERY = dt.timedelta(days=1)
 """Without a webhook, deletions are found by reading the tables in full, at most this often
@@ -148,28 +142,21 @@ def _incremental(
     if may_have_lapsed(runtime, channel):
         still_enabled(runtime, client, channel)
     with runtime.db.read() as session:
-        cursor = get_cursor(session, cursor_name(webhook_id), account=runtime.account)
         stored_names = get_fact(session, ID_NAMES, account=runtime.account)
     if stored_names and client.known_id_names is None:
         client.adopt_id_names(IdNames.from_json(stored_names))  # no schema request per process
-    batch = read_changes(client, webhook_id, cursor)
-    by_table: dict[str, list[AirtableChange]] = defaultdict(list)
-    for change in batch.changes:
-        by_table[change.table].append(change)
-    contacts = list(read_contacts(client, record_ids=_live_ids(by_table[Contacts.TABLE])))
-    meetings = list(read_meetings(client, record_ids=_live_ids(by_table[Meetings.TABLE])))
-    follow_ups = list(read_follow_ups(client, record_ids=_live_ids(by_table[FollowUps.TABLE])))
-    changed_at = {c.record_id: c.changed_at for c in batch.changes if c.changed_at}
-    with runtime.db.transaction() as session:
-        apply_read(runtime, session, contacts, meetings, follow_ups, report, changed_at)
-        for change in by_table[Contacts.TABLE]:
-            if change.kind == "destroyed":
-                forget_airtable_record(session, change.record_id, account=runtime.account)
-        set_cursor(session, cursor_name(webhook_id), batch.next_cursor, account=runtime.account)
+    stream = Stream(runtime, cursor_name(webhook_id))
+    batch = read_changes(client, webhook_id, stream.cursor())
+    read = read_base(client, changes=batch.changes)
+
+    def apply(session: Session) -> None:
+        apply_read(runtime, session, read, report)
         mark_read(runtime, session, channel)
         names = client.known_id_names
         if names is not None and names.to_json() != stored_names:
             set_fact(session, ID_NAMES, names.to_json(), account=runtime.account)
+
+    stream.commit(batch.next_cursor, apply)
     report.records = len(batch.changes)
     keep_alive(runtime, client, channel)
 
@@ -204,11 +191,14 @@ def _move(
     """
     registration = _create_webhook(runtime, client)
     _incremental(runtime, client, channel, report)
-    with runtime.db.transaction() as session:
+
+    def swap(session: Session) -> None:
         _save(runtime, session, registration, client.base_id)
         delete_channel(session, PROVIDER, channel.channel_id, account=runtime.account)
         clear_cursor(session, cursor_name(channel.channel_id), account=runtime.account)
         clear_cursor(session, WEBHOOKS_BEFORE, account=runtime.account)
+
+    Stream(runtime, cursor_name(registration.webhook_id)).commit(registration.cursor, swap)
     delete_webhook(client, channel.channel_id)
     log.info(
         "airtable.webhook.moved",
@@ -221,7 +211,7 @@ def _move(
 def _save(
     runtime: Runtime, session: Session, registration: WebhookRegistration, base_id: str
 ) -> None:
-    """Store a webhook just made, and the cursor its feed starts at."""
+    """Store a webhook just made; the caller commits the cursor its feed starts at with it."""
     save_channel(
         session,
         provider=PROVIDER,
@@ -230,12 +220,6 @@ def _save(
         mac_secret=registration.mac_secret_base64,
         expires_at=registration.expiration_time,
         address=registration.notification_url,
-        account=runtime.account,
-    )
-    set_cursor(
-        session,
-        cursor_name(registration.webhook_id),
-        registration.cursor,
         account=runtime.account,
     )
 
@@ -248,26 +232,31 @@ def _full(runtime: Runtime, client: AirtableClient, report: SyncReport) -> None:
     """
     started = utcnow()
     registration = _webhook_if_permitted(runtime, client, report)
-    contacts = list(read_contacts(client))
-    meetings = list(read_meetings(client))
-    follow_ups = list(read_follow_ups(client))
-    with runtime.db.transaction() as session:
+    read = read_base(client)
+    if registration is None:  # the polling cursor starts instead
+        stream = Stream(runtime, POLLING)
+        start = Polling(since=started, full_at=runtime.now()).as_cursor()
+    else:
+        stream = Stream(runtime, cursor_name(registration.webhook_id))
+        start = registration.cursor
+
+    def apply(session: Session) -> None:
         if registration is not None:
             _save(runtime, session, registration, client.base_id)
             clear_fact(session, POLLING, account=runtime.account)
-        else:
-            _set_polling(runtime, session, Polling(since=started, full_at=runtime.now()))
-        apply_read(runtime, session, contacts, meetings, follow_ups, report)
-        kept = {contact.record_id for page in contacts for contact in page.records}
+        apply_read(runtime, session, read, report)
+        kept = {contact.record_id for page in read.contacts for contact in page.records}
         forget_airtable_records_except(session, kept, account=runtime.account)
-        held = any(page.records for page in meetings)
+        held = any(page.records for page in read.meetings)
         if held and first_sync_at(session, account=runtime.account) is None:  # a new store
-            completed = [str(m.event_id) for p in meetings for m in p.records if _completed(m)]
+            meetings = [m for page in read.meetings for m in page.records]
+            completed = [str(m.event_id) for m in meetings if _completed(m)]
             remember_completed_in_airtable(session, completed, account=runtime.account)
         clear_cursor(session, WEBHOOKS_BEFORE, account=runtime.account)
+
+    stream.commit(start, apply)
     report.full = True
-    pages: list[Page[Any]] = [*contacts, *meetings, *follow_ups]
-    report.records = sum(len(page.records) for page in pages)
+    report.records = read.records
 
 
 @dataclass(frozen=True)
@@ -278,21 +267,19 @@ class Polling:
     since: dt.datetime
     full_at: dt.datetime
 
+    def as_cursor(self) -> str:
+        """The state as stored, under `POLLING`."""
+        return json.dumps({"since": self.since.isoformat(), "full_at": self.full_at.isoformat()})
+
 
 def _polling(runtime: Runtime) -> Polling | None:
-    with runtime.db.read() as session:
-        stored = get_fact(session, POLLING, account=runtime.account)
+    stored = Stream(runtime, POLLING).cursor()
     if not stored:
         return None
     data = json.loads(stored)
     return Polling(
         dt.datetime.fromisoformat(data["since"]), dt.datetime.fromisoformat(data["full_at"])
     )
-
-
-def _set_polling(runtime: Runtime, session: Session, polling: Polling) -> None:
-    value = {"since": polling.since.isoformat(), "full_at": polling.full_at.isoformat()}
-    set_fact(session, POLLING, json.dumps(value), account=runtime.account)
 
 
 def _webhook_if_permitted(
@@ -313,15 +300,12 @@ def _poll(runtime: Runtime, client: AirtableClient, polled: Polling, report: Syn
     clock a little off Airtable's, is read again rather than missed; applying is idempotent.
     """
     started = utcnow()
-    formula = modified_since(polled.since - POLL_OVERLAP)
-    contacts = list(read_contacts(client, formula=formula))
-    meetings = list(read_meetings(client, formula=formula))
-    follow_ups = list(read_follow_ups(client, formula=formula))
-    with runtime.db.transaction() as session:
-        apply_read(runtime, session, contacts, meetings, follow_ups, report)
-        _set_polling(runtime, session, replace(polled, since=started))
-    pages: list[Page[Any]] = [*contacts, *meetings, *follow_ups]
-    report.records = sum(len(page.records) for page in pages)
+    read = read_base(client, formula=modified_since(polled.since - POLL_OVERLAP))
+    next_cursor = replace(polled, since=started).as_cursor()
+    Stream(runtime, POLLING).commit(
+        next_cursor, lambda session: apply_read(runtime, session, read, report)
+    )
+    report.records = read.records
 
 
 def _completed(row: AirtableMeeting) -> bool:
@@ -348,7 +332,3 @@ def _create_webhook(runtime: Runtime, client: AirtableClient) -> WebhookRegistra
     with runtime.db.transaction() as session:
         set_cursor(session, WEBHOOKS_BEFORE, json.dumps(sorted(before)), account=runtime.account)
     return create_webhook(client, url)
-
-
-def _live_ids(changes: Iterable[AirtableChange]) -> list[str]:
-    return [c.record_id for c in changes if c.kind != "destroyed"]

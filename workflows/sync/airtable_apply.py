@@ -1,4 +1,4 @@
-"""What was read from the Airtable base, applied to the store.
+"""What a pass reads from the Airtable base (`read_base`), and how it is applied to the store.
 
 Contacts become people (Airtable wins; a second row with the same email is skipped with a
 reason), a meeting's edited notes regenerate its draft, and a follow-up marked Done or
@@ -9,21 +9,31 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 from sqlalchemy.orm import Session
 
-from connectors.airtable.tables import AirtableContact, AirtableFollowUp, AirtableMeeting, Contacts
-from connectors.records import Page, Skipped
+from connectors.airtable.client import AirtableClient
+from connectors.airtable.readers import read_contacts, read_follow_ups, read_meetings
+from connectors.airtable.tables import (
+    AirtableContact,
+    AirtableFollowUp,
+    AirtableMeeting,
+    Contacts,
+    FollowUps,
+    Meetings,
+)
+from connectors.records import AirtableChange, Page, Skipped
 from workflows.rules.people import merge_person
 from workflows.runtime import Runtime
 from workflows.store import due
 from workflows.store.followups import followup_by_airtable_id, set_status
 from workflows.store.meetings import meeting_by_airtable_id
 from workflows.store.models import Person
-from workflows.store.people import PeopleBatch
+from workflows.store.people import PeopleBatch, forget_airtable_record
 from workflows.sync.report import SyncReport
 from workflows.work import NOTES_CHANGED, PROGRESS_DONE
 
@@ -32,22 +42,61 @@ log = structlog.get_logger(__name__)
 _STATUS_CODES = {"Open": "open", "Done": "done", "Snoozed": "snoozed"}
 
 
-def apply_read(
-    runtime: Runtime,
-    session: Session,
-    contacts: list[Page[AirtableContact]],
-    meetings: list[Page[AirtableMeeting]],
-    follow_ups: list[Page[AirtableFollowUp]],
-    report: SyncReport,
-    changed_at: Mapping[str, dt.datetime] | None = None,
-) -> None:
-    """Apply pages read from the three tables, in the caller's transaction (`changed_at`:
-    when each record changed, where the feed told)."""
-    pages: list[Page[Any]] = [*contacts, *meetings, *follow_ups]
-    for page in pages:
+@dataclass(frozen=True)
+class BaseRead:
+    """What one pass read from the base's three tables."""
+
+    contacts: list[Page[AirtableContact]]
+    meetings: list[Page[AirtableMeeting]]
+    follow_ups: list[Page[AirtableFollowUp]]
+    changed_at: Mapping[str, dt.datetime] = field(default_factory=dict)
+    """When each record changed, where the change feed told."""
+    destroyed: tuple[str, ...] = ()
+    """The Contacts records the change feed says were deleted."""
+
+    @property
+    def pages(self) -> list[Page[Any]]:
+        """Every page read, table after table."""
+        return [*self.contacts, *self.meetings, *self.follow_ups]
+
+    @property
+    def records(self) -> int:
+        """How many records were read."""
+        return sum(len(page.records) for page in self.pages)
+
+
+def read_base(
+    client: AirtableClient,
+    *,
+    formula: str | None = None,
+    changes: Sequence[AirtableChange] | None = None,
+) -> BaseRead:
+    """The three tables in full, or their rows matching `formula`, or the rows `changes` name."""
+
+    def live(table: str) -> list[str] | None:
+        if changes is None:
+            return None
+        return [c.record_id for c in changes if c.table == table and c.kind != "destroyed"]
+
+    return BaseRead(
+        contacts=list(read_contacts(client, formula=formula, record_ids=live(Contacts.TABLE))),
+        meetings=list(read_meetings(client, formula=formula, record_ids=live(Meetings.TABLE))),
+        follow_ups=list(read_follow_ups(client, formula=formula, record_ids=live(FollowUps.TABLE))),
+        changed_at={c.record_id: c.changed_at for c in changes or () if c.changed_at},
+        destroyed=tuple(
+            c.record_id
+            for c in changes or ()
+            if c.table == Contacts.TABLE and c.kind == "destroyed"
+        ),
+    )
+
+
+def apply_read(runtime: Runtime, session: Session, read: BaseRead, report: SyncReport) -> None:
+    """Apply what was read from the three tables, in the caller's transaction."""
+    for page in read.pages:
         report.pages += 1
         report.skipped.extend(page.skipped)
-    rows = [(contact, merge_person(contact, None)) for page in contacts for contact in page.records]
+    rows = [(c, merge_person(c, None)) for page in read.contacts for c in page.records]
     people = PeopleBatch.load(session, [view for _, view in rows], account=runtime.account)
     for contact, view in rows:
         duplicate = _duplicate(people.find(contact.email), contact)
@@ -57,13 +106,14 @@ def apply_read(
             continue
         people.save(view)
     session.flush()
-    for page in meetings:
+    for page in read.meetings:
         for meeting in page.records:
             _meeting_notes(runtime, session, meeting)
-    for page in follow_ups:
+    for page in read.follow_ups:
         for follow_up in page.records:
-            when = (changed_at or {}).get(follow_up.record_id)
-            _follow_up_status(runtime, session, follow_up, when)
+            _follow_up_status(runtime, session, follow_up, read.changed_at.get(follow_up.record_id))
+    for record_id in read.destroyed:
+        forget_airtable_record(session, record_id, account=runtime.account)
 
 
 def _duplicate(holder: Person | None, contact: AirtableContact) -> Skipped | None:

@@ -41,7 +41,6 @@ from workflows.rules.people import Directory, PersonView
 from workflows.rules.qualify import Qualification, Reason, qualify
 from workflows.runtime import Runtime
 from workflows.store import due
-from workflows.store.cursors import get_cursor, set_cursor
 from workflows.store.meetings import (
     cancel_meeting,
     insert_events,
@@ -55,6 +54,7 @@ from workflows.store.models import Event, Meeting, Person, PersonEmail
 from workflows.store.people import PeopleBatch, find_person, person_view, save_person
 from workflows.sync.calendar_horizon import HORIZON, later_instances, note_series, within
 from workflows.sync.report import SyncReport
+from workflows.sync.stream import Stream
 
 log = structlog.get_logger(__name__)
 
@@ -65,27 +65,23 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
     """One incremental pass over the calendar (the first covers the configured window)."""
     google = runtime.need_google()
     calendar_id = runtime.config.calendar_id
-    cursor_name = calendar_cursor_name(runtime)
     report = SyncReport(SOURCE, progress=runtime.on_sync_page)
     now = runtime.now()
-    with runtime.db.read() as session:
-        cursor = get_cursor(session, cursor_name, account=runtime.account)
+    stream = Stream(runtime, calendar_cursor_name(runtime))
     window_start = now - dt.timedelta(days=runtime.config.first_sync_days)
     horizon = now + HORIZON
-    pages = google.calendar.sync(calendar_id, cursor, window_start=window_start, window_end=horizon)
-    for page in chain(pages, later_instances(runtime, google.calendar, now)):
-        page = within(page, horizon)
-        with runtime.db.transaction() as session:
-            first_sync_at = ensure_first_sync_at(session, now, account=runtime.account)
-            user_email = _learn_facts(runtime, session, page)
-            _track_page(
-                runtime, session, page, Tracker(runtime, session, user_email, first_sync_at)
-            )
-            read_to = horizon if page.full_sync and page.last else None
-            note_series(runtime, session, page, read_to)
-            if page.last and page.next_cursor:
-                set_cursor(session, cursor_name, page.next_cursor, account=runtime.account)
-        report.add_page(page)
+    changed = google.calendar.sync(
+        calendar_id, stream.cursor(), window_start=window_start, window_end=horizon
+    )
+    pages = chain(changed, later_instances(runtime, google.calendar, now))
+
+    def apply(session: Session, page: CalendarPage) -> None:
+        first_sync_at = ensure_first_sync_at(session, now, account=runtime.account)
+        user_email = _learn_facts(runtime, session, page)
+        _track_page(runtime, session, page, Tracker(runtime, session, user_email, first_sync_at))
+        note_series(runtime, session, page, horizon if page.full_sync and page.last else None)
+
+    stream.follow((within(page, horizon) for page in pages), apply, report)
     return report
 
 

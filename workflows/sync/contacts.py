@@ -5,6 +5,8 @@ Off (nothing read) when the user did not grant Followthrough the contacts scope.
 
 from __future__ import annotations
 
+from functools import partial
+
 import structlog
 from sqlalchemy.orm import Session
 
@@ -12,7 +14,6 @@ from connectors.google.auth import CONTACTS_SCOPE
 from connectors.records import GoogleContact, Page
 from workflows.rules.people import merge_person
 from workflows.runtime import Runtime
-from workflows.store.cursors import get_cursor, set_cursor
 from workflows.store.people import (
     forget_google_contact,
     lock_people,
@@ -20,6 +21,7 @@ from workflows.store.people import (
     save_people,
 )
 from workflows.sync.report import SyncReport
+from workflows.sync.stream import Stream
 
 log = structlog.get_logger(__name__)
 
@@ -33,18 +35,13 @@ def sync_contacts(runtime: Runtime) -> SyncReport:
     if not google.allows(CONTACTS_SCOPE):  # the user unticked it: people come from elsewhere
         log.info("contacts.off", reason="Google Contacts access was not granted")
         return report
-    with runtime.db.read() as session:
-        cursor = get_cursor(session, SOURCE, account=runtime.account)
-    for page in google.contacts.sync(cursor):
-        with runtime.db.transaction() as session:
-            _apply_page(session, page, runtime.account)
-            if page.last and page.next_cursor:
-                set_cursor(session, SOURCE, page.next_cursor, account=runtime.account)
-        report.add_page(page)
+    stream = Stream(runtime, SOURCE)
+    pages = google.contacts.sync(stream.cursor())
+    stream.follow(pages, partial(_apply_page, account=runtime.account), report)
     return report
 
 
-def _apply_page(session: Session, page: Page[GoogleContact], account: str) -> None:
+def _apply_page(session: Session, page: Page[GoogleContact], *, account: str) -> None:
     """Deletions and renames first, then every other contact of the page saved together."""
     lock_people(session, account=account)
     live: list[GoogleContact] = []
