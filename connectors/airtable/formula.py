@@ -36,14 +36,6 @@ def equals(name: str, value: str) -> str:
     return f"{field(name)}={literal(value)}"
 
 
-def any_equals(name: str, values: Iterable[str]) -> str:
-    """Records whose field equals one of `values`; `FALSE()` for none."""
-    terms = [equals(name, value) for value in values]
-    if not terms:
-        return "FALSE()"
-    return terms[0] if len(terms) == 1 else "OR(" + ",".join(terms) + ")"
-
-
 def record_id_in(record_ids: Iterable[str]) -> str:
     """Records whose id is one of `record_ids`; `FALSE()` for none."""
     terms = [f"RECORD_ID()={literal(record_id)}" for record_id in record_ids]

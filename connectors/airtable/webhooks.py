@@ -8,8 +8,6 @@ then says what changed anywhere in the base, deletions included. Payload cursors
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import hashlib
 import hmac
@@ -198,17 +196,9 @@ def read_changes(client: AirtableClient, webhook_id: str, cursor: str | None) ->
     return ChangeBatch(changes=changes, next_cursor=str(position))
 
 
-def verify_notification(raw_body: bytes, mac_header: str, mac_secret_base64: str) -> bool:
-    """True when `X-Airtable-Content-MAC` is the HMAC-SHA256 of the raw body under the secret."""
-    try:
-        secret = base64.b64decode(mac_secret_base64, validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return mac_matches(raw_body, mac_header, secret)
-
-
 def mac_matches(raw_body: bytes, mac_header: str | None, secret: bytes) -> bool:
-    """The same check with the secret already decoded; compares in constant time."""
+    """True when `X-Airtable-Content-MAC` is the HMAC-SHA256 of the raw body under the (decoded)
+    secret; compares in constant time."""
     expected = "hmac-sha256=" + hmac.new(secret, raw_body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), (mac_header or "").strip().encode())
 

@@ -193,6 +193,14 @@ def test_airtable_pings_with_a_bad_mac_or_unknown_webhook_are_refused(live: Live
     assert ping(body, good_mac) == 200
     assert live.queued() == [("fetch_airtable", (webhook.channel_id,))]
 
+    # A stored secret that is not base64 (damaged by hand) refuses every ping, never crashes
+    with live.runtime.db.transaction() as session:
+        stored = find_channel(session, "airtable", webhook.channel_id, account=live.runtime.account)
+        assert stored is not None
+        stored.mac_secret = "c2Vj*cmV0"
+    assert ping(body, good_mac) == 404
+    assert live.queued() == []
+
 
 def test_a_channel_near_its_end_is_replaced_and_the_old_one_stopped(live: Live) -> None:
     first = channels.ensure_calendar_channel(live.runtime)

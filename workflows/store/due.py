@@ -205,14 +205,6 @@ def has_claimable(
     return bool(session.execute(query).scalar())
 
 
-def next_due_at(session: Session, *, account: str | None = None) -> dt.datetime | None:
-    """When the earliest work not done falls due (lets a scheduler sleep until then)."""
-    query = sa.select(sa.func.min(DueWork.due_at)).where(DueWork.done_at.is_(None))
-    if account is not None:
-        query = query.where(DueWork.account == account)
-    return session.execute(query).scalar_one_or_none()
-
-
 def purge_done(session: Session, due_before: dt.datetime, *, account: str = DEFAULT_ACCOUNT) -> int:
     """Delete the account's finished work (done or cancelled) that fell due before
     `due_before` (the domain clock, as `due_at` is); work not done stays. Returns how many."""

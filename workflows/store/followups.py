@@ -91,14 +91,6 @@ def open_of_kind(
     )
 
 
-def has_open_followup(
-    session: Session, person_id: int, kind: str, *, account: str = DEFAULT_ACCOUNT
-) -> bool:
-    """True while the person has a follow-up of `kind` that is not done."""
-    query = open_of_kind(person_id, kind, account=account)
-    return session.execute(query.limit(1)).first() is not None
-
-
 def count_due_between(
     session: Session, first: dt.date, last: dt.date, *, kind: str, account: str = DEFAULT_ACCOUNT
 ) -> dict[dt.date, int]:
@@ -136,13 +128,3 @@ def open_followups(
         query = query.where(Followup.person_id == person_id)
     ordered = query.order_by(Followup.due.is_(None), Followup.due, Followup.id).limit(limit)
     return list(session.execute(ordered).scalars())
-
-
-def followups_for_meeting(
-    session: Session, meeting_id: int, *, account: str = DEFAULT_ACCOUNT
-) -> list[Followup]:
-    """Every follow-up a meeting produced (to avoid duplicating action items on edits)."""
-    query = sa.select(Followup).where(
-        Followup.account == account, Followup.meeting_id == meeting_id
-    )
-    return list(session.execute(query.order_by(Followup.id)).scalars())

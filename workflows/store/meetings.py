@@ -29,20 +29,6 @@ _EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(CalendarEvent))
 _ATTENDEE_FIELDS = tuple(f.name for f in dataclasses.fields(Attendee))
 
 
-def save_event(
-    session: Session,
-    event: CalendarEvent,
-    *,
-    calendar_id: str = "primary",
-    account: str = DEFAULT_ACCOUNT,
-) -> Event:
-    """Store the event as the sync saw it (replacing the previous copy); flushed."""
-    row = get_event(session, event.id, calendar_id=calendar_id, account=account)
-    row = replace_event(session, row, event, calendar_id=calendar_id, account=account)
-    session.flush()
-    return row
-
-
 def replace_event(
     session: Session,
     row: Event | None,

@@ -69,16 +69,6 @@ def channels(
     return list(session.execute(query.order_by(WebhookChannel.id.desc())).scalars())
 
 
-def expiring_channels(
-    session: Session, before: dt.datetime, *, account: str = DEFAULT_ACCOUNT
-) -> list[WebhookChannel]:
-    """The account's channels that expire before `before` (to renew them in time)."""
-    query = sa.select(WebhookChannel).where(
-        WebhookChannel.account == account, WebhookChannel.expires_at < before
-    )
-    return list(session.execute(query.order_by(WebhookChannel.expires_at)).scalars())
-
-
 def delete_channel(
     session: Session, provider: str, channel_id: str, *, account: str = DEFAULT_ACCOUNT
 ) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.airtable.formula import any_equals, equals, field, literal, record_id_in
+from connectors.airtable.formula import equals, field, literal, record_id_in
 
 
 def test_a_plain_value_becomes_a_double_quoted_literal() -> None:
@@ -36,8 +36,5 @@ def test_a_field_name_with_a_closing_brace_is_refused() -> None:
         field("odd}name")
 
 
-def test_any_equals_and_record_ids_combine_with_or() -> None:
-    assert any_equals("Key", ["a", "b"]) == 'OR({Key}="a",{Key}="b")'
-    assert any_equals("Key", ["a"]) == '{Key}="a"'
-    assert any_equals("Key", []) == "FALSE()"
+def test_record_ids_combine_with_or() -> None:
     assert record_id_in(["rec1"]) == 'RECORD_ID()="rec1"'

@@ -10,13 +10,16 @@ import json
 import pytest
 from pyairtable.models import WebhookNotification
 
-from connectors.airtable.webhooks import verify_notification
+from connectors.airtable.webhooks import mac_matches
 
 SECRET = base64.b64encode(b"\x01\x02 sandbox secret \xff" * 3).decode()
 BODY = json.dumps(
     {"base": {"id": "appX"}, "webhook": {"id": "achY"}, "timestamp": "2026-03-02T10:00:00.000Z"},
     separators=(",", ":"),
 ).encode()
+
+
+KEY = base64.b64decode(SECRET)
 
 
 def sign(body: bytes, secret_b64: str = SECRET) -> str:
@@ -27,7 +30,7 @@ def sign(body: bytes, secret_b64: str = SECRET) -> str:
 def test_a_correctly_signed_ping_verifies_as_pyairtable_would() -> None:
     header = sign(BODY)
     WebhookNotification.from_request(BODY.decode(), header, SECRET)  # pyairtable agrees
-    assert verify_notification(BODY, header, SECRET)
+    assert mac_matches(BODY, header, KEY)
 
 
 @pytest.mark.parametrize(
@@ -42,16 +45,10 @@ def test_a_correctly_signed_ping_verifies_as_pyairtable_would() -> None:
     ],
 )
 def test_a_wrong_mac_is_refused(header: str) -> None:
-    assert not verify_notification(BODY, header, SECRET)
+    assert not mac_matches(BODY, header, KEY)
 
 
 def test_the_mac_is_checked_over_raw_bytes_not_reserialized_json() -> None:
     spaced = b'{"base": {"id": "appX"}, "webhook": {"id": "achY"}, "timestamp": "t"}'
-    assert verify_notification(spaced, sign(spaced), SECRET)
-    assert not verify_notification(
-        spaced, sign(json.dumps(json.loads(spaced)).encode()[:-1]), SECRET
-    )
-
-
-def test_a_malformed_secret_refuses_instead_of_crashing() -> None:
-    assert not verify_notification(BODY, sign(BODY), "not base64 !!")
+    assert mac_matches(spaced, sign(spaced), KEY)
+    assert not mac_matches(spaced, sign(json.dumps(json.loads(spaced)).encode()[:-1]), KEY)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import hashlib
-import hmac
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,10 +19,10 @@ from connectors.airtable.webhooks import (
     create_webhook,
     delete_webhook,
     list_webhooks,
+    mac_matches,
     needs_refresh,
     read_changes,
     refresh_webhook,
-    verify_notification,
 )
 from connectors.airtable.writes import ContactWrite
 from connectors.errors import ResyncRequired
@@ -193,22 +192,13 @@ def test_pings_to_a_public_url_verify_with_the_secret(
     box.airtable.update_record("Contacts", ADA["id"], {"Role": "Countess"})
     assert pings.arrived.wait(5.0)
     body, mac = pings.received[0]
-    assert verify_notification(body, mac, hook.mac_secret_base64)
-    assert not verify_notification(body + b" ", mac, hook.mac_secret_base64)
+    key = base64.b64decode(hook.mac_secret_base64)
+    assert mac_matches(body, mac, key)
+    assert not mac_matches(body + b" ", mac, key)
     assert "secret" not in repr(hook) or "***" in repr(hook)
     # the ping only makes the same read prompt
     batch = read_changes(client, hook.webhook_id, hook.cursor)
     assert batch.changes == (AirtableChange("Contacts", ADA["id"], "changed", ("Role",)),)
-
-
-def test_a_stored_secret_that_is_not_base64_verifies_nothing() -> None:
-    # Given a ping signed with the secret b"secret" (base64 "c2VjcmV0")
-    body = b'{"base": {"id": "appX"}, "webhook": {"id": "achX"}, "timestamp": "now"}'
-    mac = "hmac-sha256=" + hmac.new(b"secret", body, hashlib.sha256).hexdigest()
-    assert verify_notification(body, mac, "c2VjcmV0")
-    # a stored secret with stray characters is refused, not silently read as the same secret
-    assert not verify_notification(body, mac, "c2Vj*cmV0")
-    assert not verify_notification(body, mac, "not base64!")
 
 
 def test_expired_payloads_behind_the_cursor_mean_resync(

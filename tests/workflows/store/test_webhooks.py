@@ -8,7 +8,6 @@ from workflows.store.db import Database
 from workflows.store.webhooks import (
     channels,
     delete_channel,
-    expiring_channels,
     find_channel,
     save_channel,
 )
@@ -62,7 +61,7 @@ def test_an_account_storing_another_accounts_channel_id_never_touches_its_row(
         assert find_channel(s, "google_calendar", "chan-1", account="bob") is None
 
 
-def test_channels_due_for_renewal_and_deletion(db: Database) -> None:
+def test_a_channel_saved_again_is_renewed_until_deleted(db: Database) -> None:
     with db.transaction() as s:
         save_channel(
             s, provider="airtable", channel_id="ach1", mac_secret="bWFj", expires_at=EXPIRY
@@ -75,10 +74,8 @@ def test_channels_due_for_renewal_and_deletion(db: Database) -> None:
             expires_at=EXPIRY + dt.timedelta(days=7),
         )
     with db.transaction() as s:
-        assert expiring_channels(s, EXPIRY + dt.timedelta(days=1)) == []
-        assert [c.channel_id for c in expiring_channels(s, EXPIRY + dt.timedelta(days=8))] == [
-            "ach1"
-        ]
+        [saved] = channels(s, "airtable")
+        assert saved.expires_at == EXPIRY + dt.timedelta(days=7)  # saved again: renewed, one row
         assert delete_channel(s, "airtable", "ach1")
     with db.read() as s:
         assert channels(s, "airtable") == []
