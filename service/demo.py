@@ -39,7 +39,7 @@ from service.settings import Settings, env_name
 from service.snapshot import status_snapshot
 from service.web.context import BasicContext
 from service.wiring import build_runtime
-from workflows import work
+from workflows.duework import notes_changed, progress_done
 from workflows.owed import user_zone_of
 from workflows.passes import PassReport, run_once
 from workflows.rules.clock import Clock
@@ -312,7 +312,7 @@ def _progress_done(runtime: Runtime, report: PassReport) -> list[tuple[str, dt.d
     """(contact, next update due) for each progress update the user marked Done."""
     moved = []
     for done in report.done:
-        if done.item.kind != work.PROGRESS_DONE or not isinstance(done.result, dt.date):
+        if done.item.kind != progress_done.KIND or not isinstance(done.result, dt.date):
             continue
         with runtime.db.read() as session:
             followup = session.get(Followup, int(done.item.payload["followup_id"]))
@@ -325,7 +325,7 @@ def _notes_changed(runtime: Runtime, report: PassReport) -> list[tuple[Meeting, 
     """(meeting, whether its draft was rewritten) for each meeting whose notes the user edited."""
     changed = []
     for done in report.done:
-        if done.item.kind != work.NOTES_CHANGED:
+        if done.item.kind != notes_changed.KIND:
             continue
         with runtime.db.read() as session:
             meeting = session.get(Meeting, int(done.item.payload["meeting_id"]))
