@@ -30,11 +30,11 @@ import structlog
 
 from connectors.errors import FollowthroughError
 from workflows import channels
+from workflows.duework.dispatch import claim, find, purge_finished, run_batch
 from workflows.facts import clear_fact, get_fact, set_fact
 from workflows.progress import create_reminders
 from workflows.runtime import Runtime, current
 from workflows.store.lease import acquire_lease, release_lease
-from workflows.sweep import claim, find, purge_finished, run_batch
 from workflows.sync import SOURCES, sync_source
 
 log = structlog.get_logger(__name__)

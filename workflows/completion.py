@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -21,8 +21,8 @@ import structlog
 
 from connectors.airtable.writes import ContactWrite, upsert
 from connectors.records import DraftMessage, DraftRef
-from workflows.contact_rows import ContactRow, write_contacts
-from workflows.effects import apply_once
+from workflows.contact_rows import ContactRow, ContactWriter, contact_batches
+from workflows.effects import once
 from workflows.followup_sync import Owed, write_followups
 from workflows.owed import (
     completion_settings,
@@ -52,7 +52,7 @@ class Outcome:
     """What completing one meeting did (for logs, the CLI and the demo)."""
 
     meeting_id: int
-    status: str  # completed | not_due | settled | skipped
+    status: str  # completed | not_due | settled | skipped | failed
     reason: str = ""
     title: str = ""
     contact: str = ""
@@ -61,6 +61,7 @@ class Outcome:
     followups: tuple[str, ...] = field(default_factory=tuple)
     history: bool = False
     due_at: dt.datetime | None = None
+    error: Exception | None = None  # why it failed: it is tried again
 
 
 @dataclass
@@ -81,39 +82,29 @@ class _Job:
     before_store: bool = False  # it ended before this store's first sync: look before writing
 
 
-def complete(runtime: Runtime, meeting_id: int) -> Outcome:
-    """Apply every effect one completed meeting owes, once."""
-    return complete_many(runtime, [meeting_id])[0]
-
-
 def complete_many(runtime: Runtime, meeting_ids: Sequence[int]) -> list[Outcome]:
     """Apply every effect each completed meeting owes, once; settled ones are left alone.
 
     A meeting that fails (e.g. the user's template cannot render it, Gmail refuses its
-    draft) does not hold back the others: they complete, then its error is raised so the
-    batch is retried (the completed ones are settled by then).
+    draft) does not hold back the others: they complete, and its outcome is `failed`, with
+    the error, to be tried again.
     """
     outcomes: dict[int, Outcome] = {}
     jobs: list[_Job] = []
-    errors: list[Exception] = []
     settings = completion_settings(runtime, user_zone_of(runtime))
     for meeting_id in meeting_ids:
         try:
             found = _prepare(runtime, meeting_id, settings)
-        except Exception as exc:  # raised below, once the other meetings are done
+        except Exception as exc:  # this meeting is tried again; the others go on
             log.warning("meeting.failed", meeting_id=meeting_id, error=type(exc).__name__)
-            errors.append(exc)
-            continue
+            found = Outcome(meeting_id, "failed", str(exc), error=exc)
         if isinstance(found, Outcome):
             outcomes[meeting_id] = found
         else:
             jobs.append(found)
     if jobs:
         _run(runtime, jobs)
-        errors += [job.error for job in jobs if job.error is not None]
         outcomes.update((job.meeting.id, _outcome(job)) for job in jobs)
-    if errors:
-        raise errors[0]
     return [outcomes[meeting_id] for meeting_id in meeting_ids]
 
 
@@ -142,7 +133,7 @@ def _prepare(runtime: Runtime, meeting_id: int, settings: CompletionSettings) ->
 
 def _run(runtime: Runtime, jobs: list[_Job]) -> None:
     with _DraftWriter(runtime) as drafts:
-        _write_contacts(runtime, jobs, on_written=drafts.start)
+        _write_contacts(runtime, jobs, drafts)
     live = [job for job in jobs if job.skipped is None and job.error is None]
     _write_meeting_rows(runtime, live)
     _write_owed_followups(runtime, [job for job in live if job.skipped is None])
@@ -198,13 +189,11 @@ class _DraftWriter:
             job.error = exc
 
 
-def _write_contacts(
-    runtime: Runtime, jobs: list[_Job], *, on_written: Callable[[Sequence[_Job]], None]
-) -> None:
+def _write_contacts(runtime: Runtime, jobs: list[_Job], drafts: _DraftWriter) -> None:
     """Each contact's row once (the latest meeting wins): Last Met, Stage, Next Update Due.
 
-    Contacts owed a draft are written first, and `on_written` hears of each batch's
-    meetings as soon as their contacts' rows exist.
+    Contacts owed a draft are written first, and each batch's drafts are started as soon as
+    their contacts' rows exist.
     """
     rows: dict[str, ContactRow] = {}
     latest: dict[str, ContactUpdate] = {}
@@ -231,11 +220,11 @@ def _write_contacts(
         by_email.setdefault(job.view.email or "", []).append(job)
     drafted = {email for email, owed in by_email.items() if any(j.plan.draft for j in owed)}
     ordered = sorted(rows.values(), key=lambda row: row.write.email not in drafted)
-
-    def written(ids: Mapping[str, str]) -> None:
-        on_written([job for email in ids for job in by_email[email]])
-
-    result = write_contacts(runtime, ordered, on_batch=written)
+    writer = ContactWriter(runtime)
+    for batch in contact_batches(ordered):
+        written = writer.write(batch)
+        drafts.start([job for email in written for job in by_email[email]])
+    result = writer.written()
     reasons = {s.record_id: s.reason for s in result.skipped}
     for job in jobs:
         email = job.view.email or ""
@@ -251,17 +240,15 @@ def _write_contacts(
 def _write_draft(runtime: Runtime, job: _Job, message: DraftMessage) -> tuple[DraftRef, str]:
     """The thank-you draft in Gmail, once (found again, never duplicated, after a lost reply)."""
     gmail = runtime.need_google().gmail
-    applied = apply_once(
-        runtime,
-        job.plan.draft_key,
-        "gmail.draft",
-        lambda unknown: gmail.create_draft(message, outcome_unknown=unknown),
-        lambda ref: (ref.draft_id, _draft_detail(ref)),
-        maybe_done_before=job.before_store,  # found by its Message-ID if it exists
-    )
-    detail = applied.detail
+    # Before this store (maybe_done_before), the draft is looked for by its Message-ID first.
+    key = job.plan.draft_key
+    with once(runtime, key, "gmail.draft", maybe_done_before=job.before_store) as draft:
+        if draft.needed:
+            made = gmail.create_draft(message, outcome_unknown=draft.outcome_unknown)
+            draft.applied(made.draft_id, _draft_detail(made))
+    detail = draft.detail
     ref = DraftRef(
-        draft_id=applied.external_id,
+        draft_id=draft.external_id,
         message_id=detail.get("message_id", message.message_id),
         gmail_message_id=detail.get("gmail_message_id") or None,
     )
@@ -325,6 +312,9 @@ def _settle(runtime: Runtime, meeting_id: int, job: _Job | None = None) -> None:
 
 
 def _outcome(job: _Job) -> Outcome:
+    if job.error is not None:
+        meeting = job.meeting
+        return Outcome(meeting.id, "failed", str(job.error), meeting.title, error=job.error)
     if job.skipped is not None:
         return Outcome(job.meeting.id, "skipped", job.skipped, title=job.meeting.title)
     return Outcome(

@@ -14,7 +14,7 @@ known rows, a POST for new ones.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import structlog
@@ -61,45 +61,25 @@ def create_key(row: ContactRow) -> str:
     return f"{KIND}:{fold_email(row.write.email)}:{row.known_id or 'new'}"
 
 
-def write_contacts(
-    runtime: Runtime,
-    rows: Sequence[ContactRow],
-    *,
-    on_batch: Callable[[Mapping[str, str]], None] | None = None,
-) -> ContactsWritten:
+def write_contacts(runtime: Runtime, rows: Sequence[ContactRow]) -> ContactsWritten:
     """Write each contact's row once (the last row wins when an Email repeats), in batches.
 
-    `on_batch` hears the record ids by Email of each batch as soon as it is written. Errors
-    of a request are raised (after the ledger recorded them); a row another worker is
-    creating comes back in `errors`, to be tried again later.
+    Errors of a request are raised (after the ledger recorded them); a row another worker
+    is creating comes back in `errors`, to be tried again later.
     """
-    unique = list({row.write.email: row for row in rows}.values())
-    writer = _Writer(runtime)
-    for batch in _batches(unique):
+    writer = ContactWriter(runtime)
+    for batch in contact_batches(rows):
         writer.write(batch)
-        if on_batch is not None:
-            emails = (row.write.email for row in batch)
-            on_batch({email: writer.ids[email] for email in emails if email in writer.ids})
-    log.info(
-        "airtable.contacts.written",
-        rows=len(unique),
-        created=len(writer.created),
-        skipped=len(writer.skipped),
-        waiting=len(writer.errors),
-    )
-    return ContactsWritten(
-        record_ids=writer.ids,
-        created=frozenset(writer.created),
-        skipped=tuple(writer.skipped),
-        errors=writer.errors,
-    )
+    return writer.written()
 
 
-def _batches(rows: Sequence[ContactRow]) -> list[Sequence[ContactRow]]:
-    """Known rows and new rows apart (a PATCH and a POST), ten a batch, in the rows' order."""
-    order = {row.write.email: index for index, row in enumerate(rows)}
-    known = [row for row in rows if row.write.record_id]
-    new = [row for row in rows if not row.write.record_id]
+def contact_batches(rows: Sequence[ContactRow]) -> list[Sequence[ContactRow]]:
+    """Each contact's row once (the last wins when an Email repeats), known rows and new rows
+    apart (a PATCH and a POST), ten a batch, in the rows' order."""
+    unique = list({row.write.email: row for row in rows}.values())
+    order = {row.write.email: index for index, row in enumerate(unique)}
+    known = [row for row in unique if row.write.record_id]
+    new = [row for row in unique if not row.write.record_id]
     chunks = [
         group[start : start + BATCH_SIZE]
         for group in (known, new)
@@ -113,18 +93,42 @@ def _outcome_unknown(error: Exception) -> bool:
     return isinstance(error, RetryLater) or not isinstance(error, FollowthroughError)
 
 
-class _Writer:
-    """Writes batches of contact rows, collecting what each did."""
+class ContactWriter:
+    """Writes batches of contact rows (from `contact_batches`), collecting what each did."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.client = runtime.need_airtable()
+        self.rows = 0
         self.ids: dict[str, str] = {}
         self.created: set[str] = set()
         self.skipped: list[Skipped] = []
         self.errors: dict[str, FollowthroughError] = {}
 
-    def write(self, batch: Sequence[ContactRow]) -> None:
+    def write(self, batch: Sequence[ContactRow]) -> dict[str, str]:
+        """Write a batch; returns the record ids by Email of its rows now in Airtable."""
+        self.rows += len(batch)
+        self._write(batch)
+        emails = (row.write.email for row in batch)
+        return {email: self.ids[email] for email in emails if email in self.ids}
+
+    def written(self) -> ContactsWritten:
+        """What every batch written did."""
+        log.info(
+            "airtable.contacts.written",
+            rows=self.rows,
+            created=len(self.created),
+            skipped=len(self.skipped),
+            waiting=len(self.errors),
+        )
+        return ContactsWritten(
+            record_ids=self.ids,
+            created=frozenset(self.created),
+            skipped=tuple(self.skipped),
+            errors=self.errors,
+        )
+
+    def _write(self, batch: Sequence[ContactRow]) -> None:
         """Write a batch of known rows, or of new ones (those created already become known)."""
         known = [row for row in batch if row.write.record_id]
         new = [row for row in batch if not row.write.record_id]
@@ -207,7 +211,7 @@ class _Writer:
                 self._skip(rows[0], str(exc))
                 return
             for row in rows:
-                self.write([row])
+                self._write([row])
             return
         except Exception as exc:
             self._release(rows, states, exc, unknown)

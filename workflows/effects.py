@@ -1,57 +1,37 @@
-"""Apply an external effect exactly once, through the effects ledger (`store.ledger.apply_once`).
+"""An external effect applied exactly once for this runtime's account, through the ledger.
 
 Gmail drafts and Google tasks are created by calls that take `outcome_unknown`: when an
 earlier attempt may have applied the effect (a crash, a dropped connection), the call looks
-it up first. This module adapts those calls to the ledger's apply/reconcile protocol.
+it up first. The ledger (`store.ledger.effect`) holds the key around that one call:
+
+    with once(runtime, key, "gmail.draft") as draft:
+        if draft.needed:
+            ref = gmail.create_draft(message, outcome_unknown=draft.outcome_unknown)
+            draft.applied(ref.draft_id, {"message_id": ref.message_id})
+    draft.external_id
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from contextlib import AbstractContextManager
 
 from workflows.runtime import Runtime
 from workflows.store import ledger
 
-T = TypeVar("T")
 
+def once(
+    runtime: Runtime, key: str, kind: str, *, maybe_done_before: bool = False
+) -> AbstractContextManager[ledger.Attempt]:
+    """The ledger's attempt at `key` for the runtime's account, held for its `effect_hold`.
 
-@dataclass(frozen=True)
-class Applied:
-    """An effect as it exists outside: its id and the details the ledger kept."""
-
-    external_id: str
-    detail: dict[str, Any]
-
-
-def apply_once(
-    runtime: Runtime,
-    key: str,
-    kind: str,
-    call: Callable[[bool], T],
-    describe: Callable[[T], tuple[str, dict[str, Any]]],
-    *,
-    maybe_done_before: bool = False,
-) -> Applied:
-    """Run `call(outcome_unknown)` unless the ledger says `key` was applied already.
-
-    `describe` turns the call's result into the external id and the details to keep.
     `maybe_done_before`: an earlier store may have applied it (this store began after the
     effect fell due: a lost or new database), so even the first attempt looks it up first.
     """
-
-    def attempt(outcome_unknown: bool) -> ledger.Outcome:
-        external_id, detail = describe(call(outcome_unknown))
-        return ledger.Outcome(external_id, detail)
-
-    state = ledger.apply_once(
+    return ledger.effect(
         runtime.db,
         key,
         kind,
-        lambda: attempt(maybe_done_before),
-        lambda: attempt(True),
         account=runtime.account,
         hold=runtime.config.effect_hold,
+        maybe_done_before=maybe_done_before,
     )
-    return Applied(state.external_id or "", dict(state.detail or {}))

@@ -15,7 +15,7 @@ import structlog
 
 from connectors.airtable.writes import FollowUpWrite, upsert
 from connectors.records import TaskItem
-from workflows.effects import apply_once
+from workflows.effects import once
 from workflows.rules.followups import FollowUpKind, FollowUpPlan, FollowUpStatus
 from workflows.runtime import Runtime
 from workflows.store.followups import add_followup, get_followup
@@ -101,26 +101,20 @@ def _to_airtable(runtime: Runtime, owed: Sequence[Owed]) -> None:
 def _task_list(runtime: Runtime) -> str:
     """The Followthrough task list's id (made once, found through the ledger after that)."""
     tasks = runtime.need_google().tasks
-    return apply_once(
-        runtime,
-        TASK_LIST_KEY,
-        "tasks.list",
-        lambda unknown: tasks.ensure_task_list(),
-        lambda list_id: (list_id, {}),
-    ).external_id
+    with once(runtime, TASK_LIST_KEY, "tasks.list") as task_list:
+        if task_list.needed:
+            task_list.applied(tasks.ensure_task_list())
+    return task_list.external_id
 
 
 def _to_google_tasks(runtime: Runtime, tasklist: str, plan: FollowUpPlan) -> None:
     tasks = runtime.need_google().tasks
     item = TaskItem(title=plan.title, key=plan.key, due=plan.due)
-    applied = apply_once(
-        runtime,
-        f"task:{plan.key}",
-        "tasks.task",
-        lambda unknown: tasks.insert_task(tasklist, item, outcome_unknown=unknown),
-        lambda task: (task.task_id or "", {"tasklist": tasklist}),
-    )
+    with once(runtime, f"task:{plan.key}", "tasks.task") as task:
+        if task.needed:
+            made = tasks.insert_task(tasklist, item, outcome_unknown=task.outcome_unknown)
+            task.applied(made.task_id or "", {"tasklist": tasklist})
     with runtime.db.transaction() as session:
         row = get_followup(session, plan.key, account=runtime.account)
         if row is not None and row.task_id is None:
-            row.task_id = applied.external_id
+            row.task_id = task.external_id

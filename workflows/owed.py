@@ -94,7 +94,7 @@ def plan_for(
             start=meeting.start,
             end=meeting.end,
             contact=view,
-            event_notes=meeting.notes,
+            notes=meeting.notes,
             attendee_email=invited_address(view, invited),
         ),
         settings,

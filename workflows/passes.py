@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import structlog
 
 from connectors.errors import FollowthroughError, ResyncRequired, UserActionRequired
+from workflows.duework.dispatch import Ran, claim, purge_finished, run_batch
 from workflows.progress import create_reminders
 from workflows.runtime import Runtime
-from workflows.sweep import Done, claim, purge_finished, run_batch
 from workflows.sync import CALENDAR, SOURCES, SyncReport, stages, sync_source
 from workflows.sync.airtable import read_back_own_writes
 from workflows.sync.reconsider import reconsider_events
@@ -33,7 +33,7 @@ class PassReport:
 
     syncs: list[SyncReport] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
-    done: list[Done] = field(default_factory=list)
+    done: list[Ran] = field(default_factory=list)
     reminders: tuple[str, ...] = ()
     must_act: set[str] = field(default_factory=set)
     """The failures only the user can mend (an authorization, a setting, the base)."""

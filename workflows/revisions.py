@@ -1,7 +1,7 @@
 """Later changes are events too: a meeting's row kept current, notes edited after the draft.
 
-`record_meeting` writes a meeting's current state (Scheduled, Cancelled) to its Airtable
-row. `notes_changed` runs after the user edits a completed meeting's Notes in Airtable: the
+`record_meetings` writes meetings' current state (Scheduled, Cancelled) to their Airtable
+rows. `notes_changed` runs after the user edits a completed meeting's Notes in Airtable: the
 thank-you draft is regenerated while it is still a draft, and new promises become Action
 items (existing ones are never duplicated: their keys already exist).
 """
@@ -30,11 +30,6 @@ from workflows.store.models import Meeting
 from workflows.store.people import person_view
 
 log = structlog.get_logger(__name__)
-
-
-def record_meeting(runtime: Runtime, meeting_id: int) -> str | None:
-    """Write one scheduled or cancelled meeting's row to Airtable."""
-    return record_meetings(runtime, [meeting_id]).get(meeting_id)
 
 
 def record_meetings(runtime: Runtime, meeting_ids: Sequence[int]) -> dict[int, str]:

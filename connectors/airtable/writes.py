@@ -14,7 +14,7 @@ fields, and Email is an `email` field. They are created and updated by record id
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -124,17 +124,8 @@ class UpsertResult:
     skipped: tuple[Skipped, ...] = ()
 
 
-def upsert(
-    client: AirtableClient,
-    rows: Sequence[Write],
-    *,
-    on_batch: Callable[[Mapping[str, str]], None] | None = None,
-) -> UpsertResult:
-    """Upsert rows of one table in batches of 10; the last row wins when a key repeats.
-
-    `on_batch` hears the record ids by key of each batch as soon as it is written, so a
-    caller can start what depends on those rows while the rest wait on the rate limit.
-    """
+def upsert(client: AirtableClient, rows: Sequence[Write]) -> UpsertResult:
+    """Upsert rows of one table in batches of 10; the last row wins when a key repeats."""
     if not rows:
         return UpsertResult(record_ids={})
     table, key_field = rows[0].TABLE, rows[0].KEY_FIELD
@@ -146,8 +137,6 @@ def upsert(
     skipped: list[Skipped] = []
     for batch in _batches(unique):
         _apply(client, table, key_field, batch, ids, created, skipped)
-        if on_batch is not None:
-            on_batch({row.key: ids[row.key] for row in batch if row.key in ids})
     log.info(
         "airtable.upsert", table=table, rows=len(unique), created=len(created), skipped=len(skipped)
     )

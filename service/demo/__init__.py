@@ -39,7 +39,7 @@ from service.demo.script import UserAction, demo_actions
 from service.settings import Settings, env_name
 from service.web.context import BasicContext
 from service.wiring import build_runtime
-from workflows import work
+from workflows.duework import notes_changed, progress_done
 from workflows.owed import user_zone_of
 from workflows.passes import PassReport, run_once
 from workflows.queries.listings import MeetingView, follow_ups, meetings
@@ -257,7 +257,7 @@ def _contact_rows(sandbox: Sandbox) -> dict[str, str]:
 
 def _progress_done(runtime: Runtime, report: PassReport) -> list[tuple[str, dt.date]]:
     """(contact, next update due) for each progress update the user marked Done."""
-    moved = [d for d in report.done if d.item.kind == work.PROGRESS_DONE]
+    moved = [d for d in report.done if d.item.kind == progress_done.KIND]
     if not moved:
         return []
     contacts = {f.id: f.contact for f in follow_ups(runtime)}
@@ -270,7 +270,7 @@ def _progress_done(runtime: Runtime, report: PassReport) -> list[tuple[str, dt.d
 
 def _notes_changed(runtime: Runtime, report: PassReport) -> list[tuple[MeetingView, bool]]:
     """(meeting, whether its draft was rewritten) for each meeting whose notes the user edited."""
-    changed = [d for d in report.done if d.item.kind == work.NOTES_CHANGED]
+    changed = [d for d in report.done if d.item.kind == notes_changed.KIND]
     if not changed:
         return []
     by_id = {m.id: m for m in meetings(runtime)}

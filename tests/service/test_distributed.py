@@ -30,13 +30,13 @@ from tests.processes import sandbox_environment
 from tests.service.test_embedded import GRACE_CHAT, free_port, wait_until
 from tests.workflows.conftest import RuntimeFactory, make_runtime  # noqa: F401 (fixture)
 from workflows.actors import Actors, declare_actors
+from workflows.duework.dispatch import claim
 from workflows.migrations import upgrade
 from workflows.passes import PassReport, sync_all
 from workflows.runtime import Runtime, install
 from workflows.store import due
 from workflows.store.db import Database
 from workflows.store.lease import current_lease
-from workflows.sweep import claim
 
 pytestmark = pytest.mark.usefixtures("clean_settings_env")
 

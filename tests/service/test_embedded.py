@@ -28,12 +28,12 @@ from connectors.sandbox.remote import RemoteSandbox
 from service.embedded import hand_back_queued
 from tests.processes import free_port, sandbox_environment
 from workflows.actors import declare_actors
+from workflows.duework.dispatch import claim
 from workflows.migrations import upgrade
 from workflows.rules.clock import Clock
 from workflows.runtime import Runtime, WorkflowConfig
 from workflows.store import due
 from workflows.store.db import Database
-from workflows.sweep import claim
 
 NOW = "2026-03-02T11:00:00-05:00"  # Ada's interview ended at 10:30
 GRACE_CHAT = {

@@ -16,12 +16,12 @@ from connectors.sandbox.fixture import small_fixture
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.world import followups
-from workflows import work
 from workflows.actors import Actors, declare_actors
+from workflows.duework import complete_meeting
+from workflows.duework.dispatch import claim
 from workflows.passes import PassReport, sync_all
 from workflows.runtime import Runtime, install
 from workflows.store import due
-from workflows.sweep import claim
 
 NOW_AFTER_ADA = dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
 
@@ -94,7 +94,7 @@ def test_every_message_delivered_twice_still_makes_one_of_everything(
     sandbox, runtime, actors = after_ada
     sync_all(runtime, PassReport())
     items = claim(runtime)
-    assert work.COMPLETE_MEETING in [i.kind for i in items]
+    assert complete_meeting.KIND in [i.kind for i in items]
 
     # When each run message reaches the broker twice (a redelivery), and two sweeps run too
     for item in items:
@@ -120,8 +120,8 @@ def test_a_run_message_for_work_already_done_changes_nothing(
     requests_before = sum(sandbox.request_counts().values())
 
     # A message that arrives late, after a sweep's copy did the work, and one for unknown work
-    actors.run_due.send(work.COMPLETE_MEETING, ["evtinterviewada01@2026-03-02T15:00:00+00:00"])
-    actors.run_due.send(work.COMPLETE_MEETING, ["no-such-key"])
+    actors.run_due.send(complete_meeting.KIND, ["evtinterviewada01@2026-03-02T15:00:00+00:00"])
+    actors.run_due.send(complete_meeting.KIND, ["no-such-key"])
     settle(broker, actors)
 
     assert len(sandbox.drafts()) == 1

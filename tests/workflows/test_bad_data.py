@@ -6,6 +6,8 @@ import datetime as dt
 import os
 from typing import Any
 
+import sqlalchemy as sa
+
 from connectors.sandbox.fixture import CONTACT_FIELDS
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
@@ -25,7 +27,9 @@ from tests.workflows.world import (
     set_now,
     world,
 )
+from workflows.duework import complete_meeting
 from workflows.passes import PassReport, run_due, run_once, sync_all
+from workflows.store.models import DueWork
 
 ADA = "ada@analytical.example"
 BOB = "bob@builder.example"
@@ -149,6 +153,11 @@ def test_a_template_that_fails_for_one_meeting_holds_back_only_that_one(
     assert ADA in str(draft["to"]).lower()
     assert meetings_by_event(sandbox)["evtada"]["Status"] == "Completed"
     assert [f["Title"] for f in followups(sandbox, "Thank-you")] == ["Send Ada a thank-you"]
+    # and only Bob's completion is still due: Ada's is settled, not run again
+    with runtime.db.read() as session:
+        rows = session.scalars(sa.select(DueWork).where(DueWork.kind == complete_meeting.KIND))
+        done = {row.key.split("@")[0]: row.done_at is not None for row in rows}
+    assert done == {"evtada": True, "evtbob": False}
 
     # When the user fixes the template, Bob's thank-you follows (after the retry delay)
     body = templates / "thank_you_body.txt.j2"

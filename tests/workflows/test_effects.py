@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from connectors.errors import AmbiguousWrite, RetryLater
-from workflows.effects import Applied, apply_once
+from workflows.effects import once
 from workflows.migrations import upgrade
 from workflows.runtime import Runtime, WorkflowConfig
 from workflows.store.db import Database
+from workflows.store.ledger import Attempt
 
 KEY = "thank-you:evt1:2026-03-02T15:00:00+00:00"
 
@@ -41,8 +42,17 @@ class Drafts:
         return {"id": self.created[-1], "to": "jane@acme.com"}
 
 
-def describe(draft: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    return draft["id"], {"to": draft["to"]}
+def make_draft(runtime: Runtime, drafts: Drafts) -> Attempt:
+    """The thank-you draft, once, as completion makes it: one call inside the ledger's hold."""
+    with once(runtime, KEY, "gmail.draft") as draft:
+        if draft.needed:
+            made = drafts.create(draft.outcome_unknown)
+            draft.applied(made["id"], {"to": made["to"]})
+    return draft
+
+
+def applied(draft: Attempt) -> tuple[str, dict[str, Any]]:
+    return draft.external_id, draft.detail
 
 
 @pytest.fixture
@@ -60,9 +70,9 @@ def runtime(db: Database, account: str = "alice", **config: Any) -> Runtime:
 
 def test_an_effect_is_applied_once_and_then_read_back(database: Database) -> None:
     drafts = Drafts()
-    first = apply_once(runtime(database), KEY, "gmail.draft", drafts.create, describe)
-    again = apply_once(runtime(database), KEY, "gmail.draft", drafts.create, describe)
-    assert first == again == Applied("draft-1", {"to": "jane@acme.com"})
+    first = make_draft(runtime(database), drafts)
+    again = make_draft(runtime(database), drafts)
+    assert applied(first) == applied(again) == ("draft-1", {"to": "jane@acme.com"})
     assert drafts.calls == [False]
 
 
@@ -70,16 +80,16 @@ def test_after_a_lost_response_the_draft_is_looked_up_not_made_twice(database: D
     drafts = Drafts()
     drafts.lose_next_response = True
     with pytest.raises(AmbiguousWrite):
-        apply_once(runtime(database), KEY, "gmail.draft", drafts.create, describe)
-    found = apply_once(runtime(database), KEY, "gmail.draft", drafts.create, describe)
-    assert found == Applied("draft-1", {"to": "jane@acme.com"})
+        make_draft(runtime(database), drafts)
+    found = make_draft(runtime(database), drafts)
+    assert applied(found) == ("draft-1", {"to": "jane@acme.com"})
     assert drafts.created == ["draft-1"] and drafts.calls == [False, True]
 
 
 def test_each_account_applies_its_own_effect(database: Database) -> None:
     drafts = Drafts()
-    alice = apply_once(runtime(database, "alice"), KEY, "gmail.draft", drafts.create, describe)
-    bob = apply_once(runtime(database, "bob"), KEY, "gmail.draft", drafts.create, describe)
+    alice = make_draft(runtime(database, "alice"), drafts)
+    bob = make_draft(runtime(database, "bob"), drafts)
     assert (alice.external_id, bob.external_id) == ("draft-1", "draft-2")
 
 
@@ -89,14 +99,14 @@ def test_a_worker_stopped_mid_call_holds_the_key_for_the_configured_hold(
     drafts = Drafts()
     drafts.die_next = True
     with pytest.raises(SystemExit):
-        apply_once(runtime(database, "alice"), KEY, "gmail.draft", drafts.create, describe)
+        make_draft(runtime(database, "alice"), drafts)
     with pytest.raises(RetryLater):
-        apply_once(runtime(database, "alice"), KEY, "gmail.draft", drafts.create, describe)
+        make_draft(runtime(database, "alice"), drafts)
     # With no hold configured, the next caller at once looks up what the stopped worker did
     drafts.die_next = True
     brief = runtime(database, "bob", effect_hold=dt.timedelta(0))
     with pytest.raises(SystemExit):
-        apply_once(brief, KEY, "gmail.draft", drafts.create, describe)
-    applied = apply_once(brief, KEY, "gmail.draft", drafts.create, describe)
-    assert applied.external_id == "draft-1"
+        make_draft(brief, drafts)
+    again = make_draft(brief, drafts)
+    assert again.external_id == "draft-1"
     assert drafts.calls[-1] is True

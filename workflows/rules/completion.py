@@ -1,7 +1,7 @@
 """Everything a completed interview owes, planned in one pure call for a thin actor to apply.
 
     plan = plan_completion(CompletedMeeting(...), CompletionSettings(...))
-    plan.notes            -> the Meetings record's Notes (the user's kept if they wrote any)
+    plan.notes            -> the Meetings record's Notes: the meeting's, as plain text
     plan.draft            -> DraftMessage or None (history, or no usable email: see plan.skipped),
                              to the address the contact was invited at
     plan.draft_key        -> the draft's idempotency key (its Message-ID derives from it)
@@ -29,7 +29,7 @@ from workflows.rules.emails import fold_email
 from workflows.rules.followups import FollowUpPlan, plan_followups
 from workflows.rules.keys import draft_key
 from workflows.rules.lifecycle import DEFAULT_HISTORY_DAYS, effects_for
-from workflows.rules.notes import ParsedNotes, merge_notes, parse_notes
+from workflows.rules.notes import ParsedNotes, html_to_text, parse_notes
 from workflows.rules.people import PersonView
 from workflows.rules.reminders import (
     DEFAULT_CADENCE_DAYS,
@@ -49,9 +49,7 @@ class CompletedMeeting:
     start: dt.datetime
     end: dt.datetime
     contact: PersonView
-    event_notes: str | None = None  # the event description (plain or Google's HTML)
-    airtable_notes: str | None = None  # the Meetings record's Notes, if the record exists
-    previously_synced_notes: str | None = None  # what Followthrough last wrote there
+    notes: str | None = None  # as the store keeps them (merged by the sync); maybe Google's HTML
     attendee_email: str | None = None  # the address they were invited at: the draft goes there
 
 
@@ -126,9 +124,7 @@ def plan_completion(meeting: CompletedMeeting, settings: CompletionSettings) -> 
     effects = effects_for(
         meeting.end, first_sync_at=settings.first_sync_at, history_days=settings.history_days
     )
-    notes = merge_notes(
-        meeting.event_notes, meeting.airtable_notes, meeting.previously_synced_notes
-    )
+    notes = html_to_text(meeting.notes or "").strip()
     parsed = parse_notes(notes)
     key = draft_key(meeting.event_id, meeting.original_start)
     draft: DraftMessage | None = None

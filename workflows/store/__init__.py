@@ -32,8 +32,8 @@ the wall clock (`wall_now=`, default the real time), so they expire even under a
 
 Modules:
 
-- `ledger`: the effects ledger. `apply_once(db, key, kind, apply, reconcile)` runs the whole
-  protocol (raises `RetryLater` while another worker holds the key); step by step:
+- `ledger`: the effects ledger. `with effect(db, key, kind) as attempt:` holds the key around
+  one call (raises `RetryLater` while another worker holds it); step by step:
   `begin_effect(s, key, kind) -> EffectState` with `action` run | reconcile | wait | skip,
   `finish_effect(s, key, external_id=...)`,
   `fail_effect(s, key, error, outcome_unknown=..., attempt=state.attempts)`,

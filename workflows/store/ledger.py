@@ -1,8 +1,10 @@
 """The effects ledger: every external effect is recorded before and after its call.
 
-    state = apply_once(db, key, "gmail.draft", apply=create_draft, reconcile=find_draft)
+    with effect(db, key, "gmail.draft") as draft:
+        if draft.needed:
+            draft.applied(create_draft(outcome_unknown=draft.outcome_unknown).id)
 
-or, step by step (what `apply_once` does):
+or, step by step (what `effect` does):
 
     with db.transaction() as s:
         state = begin_effect(s, key, "gmail.draft")    # commit BEFORE calling the API
@@ -22,9 +24,10 @@ outlasts its hold could be reconciled before its write lands.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import sqlalchemy as sa
 import structlog
@@ -41,7 +44,6 @@ log = structlog.get_logger(__name__)
 Action = Literal["run", "reconcile", "wait", "skip"]
 DEFAULT_HOLD = dt.timedelta(minutes=5)
 _MAX_ERROR = 2000
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -240,72 +242,90 @@ def _state(row: Effect, action: Action) -> EffectState:
     )
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What an applied effect is known by outside (e.g. a draft id, an Airtable record id)."""
+class Attempt:
+    """One attempt at an effect, held in the ledger around the call that applies it."""
 
-    external_id: str
-    detail: dict[str, Any] | None = None
+    def __init__(self, state: EffectState, *, maybe_done_before: bool) -> None:
+        self.state = state
+        self.needed = state.action != "skip"
+        """False when the effect exists already: make no call, read `external_id`."""
+        self.outcome_unknown = maybe_done_before or state.action == "reconcile"
+        """An earlier attempt may have applied it: the call looks it up before making it."""
+        self.recorded: tuple[str, dict[str, Any] | None] | None = None
+
+    @property
+    def external_id(self) -> str:
+        """The effect's id outside (once applied)."""
+        return self.state.external_id or ""
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        """The details the ledger keeps with the effect (once applied)."""
+        return dict(self.state.detail or {})
+
+    def applied(self, external_id: str, detail: dict[str, Any] | None = None) -> None:
+        """Say what the call made; the ledger records it as the block ends."""
+        self.recorded = (external_id, detail)
 
 
-def apply_once(
+@contextmanager
+def effect(
     db: Database,
     key: str,
     kind: str,
-    apply: Callable[[], Outcome],
-    reconcile: Callable[[], Outcome | None] | None = None,
     *,
     account: str = DEFAULT_ACCOUNT,
     hold: dt.timedelta = DEFAULT_HOLD,
-) -> EffectState:
-    """The whole ledger protocol in one call: apply the effect for `key` exactly once.
+    maybe_done_before: bool = False,
+) -> Iterator[Attempt]:
+    """The whole ledger protocol around one call: the effect for `key` is applied once.
 
-    `reconcile` looks the effect up when an earlier attempt's outcome is unknown (None:
-    not there, so it is applied); without it the effect is simply applied again, which
-    is right only for idempotent calls. Raises `RetryLater` while another worker holds
-    the key; errors from `apply` are recorded and re-raised (an `AmbiguousWrite`, or any
-    error that is not a `FollowthroughError`, leaves the outcome unknown).
+        with effect(db, key, "gmail.draft") as draft:
+            if draft.needed:
+                made = gmail.create_draft(message, outcome_unknown=draft.outcome_unknown)
+                draft.applied(made.draft_id)
+        draft.external_id
+
+    Raises `RetryLater` while another worker holds the key. An error in the block is
+    recorded and re-raised; it leaves the outcome unknown (the next attempt looks the effect
+    up first) when it is an `AmbiguousWrite`, not a `FollowthroughError`, or came from an
+    attempt that was looking up an unknown outcome already. `maybe_done_before`: an earlier
+    store may have applied it (a lost or new database), so even the first attempt looks.
     """
     with db.transaction() as session:
         state = begin_effect(session, key, kind, account=account, hold=hold)
-    if state.action == "skip":
-        return state
     if state.action == "wait":
         raise RetryLater(f"effect {key!r} is being applied by another worker; retry shortly")
-    found = None
-    if state.action == "reconcile" and reconcile is not None:
-        # A failing look-up must release the key too (its outcome stays unknown).
-        found = _attempt(db, state, reconcile, account, still_unknown=True)
-    outcome = found or _attempt(db, state, apply, account)
-    with db.transaction() as session:
-        return finish_effect(
-            session, key, external_id=outcome.external_id, detail=outcome.detail, account=account
-        )
-
-
-def _attempt(
-    db: Database,
-    state: EffectState,
-    apply: Callable[[], _T],
-    account: str,
-    *,
-    still_unknown: bool = False,
-) -> _T:
+    attempt = Attempt(state, maybe_done_before=maybe_done_before)
+    if not attempt.needed:
+        yield attempt
+        return
     try:
-        return apply()
+        yield attempt
+        if attempt.recorded is None:
+            raise LookupError(f"effect {key!r} was attempted but nothing was recorded as applied")
     except Exception as error:
-        unknown = (
-            still_unknown
-            or isinstance(error, AmbiguousWrite)
-            or not isinstance(error, FollowthroughError)
-        )
-        with db.transaction() as session:
-            fail_effect(
-                session,
-                state.key,
-                str(error) or type(error).__name__,
-                outcome_unknown=unknown,
-                attempt=state.attempts,
-                account=account,
-            )
+        _fail(db, state, error, account)
         raise
+    external_id, detail = attempt.recorded
+    with db.transaction() as session:
+        attempt.state = finish_effect(
+            session, key, external_id=external_id, detail=detail, account=account
+        )
+
+
+def _fail(db: Database, state: EffectState, error: Exception, account: str) -> None:
+    unknown = (
+        state.action == "reconcile"
+        or isinstance(error, AmbiguousWrite)
+        or not isinstance(error, FollowthroughError)
+    )
+    with db.transaction() as session:
+        fail_effect(
+            session,
+            state.key,
+            str(error) or type(error).__name__,
+            outcome_unknown=unknown,
+            attempt=state.attempts,
+            account=account,
+        )

@@ -27,6 +27,8 @@ from connectors.airtable.tables import (
     Meetings,
 )
 from connectors.records import AirtableChange, Page, Skipped
+from workflows.duework.notes_changed import KIND as NOTES_CHANGED
+from workflows.duework.progress_done import KIND as PROGRESS_DONE
 from workflows.rules.people import merge_person
 from workflows.runtime import Runtime
 from workflows.store import due
@@ -35,7 +37,6 @@ from workflows.store.meetings import meeting_by_airtable_id
 from workflows.store.models import Person
 from workflows.store.people import PeopleBatch, forget_airtable_record
 from workflows.sync.report import SyncReport
-from workflows.work import NOTES_CHANGED, PROGRESS_DONE
 
 log = structlog.get_logger(__name__)
 

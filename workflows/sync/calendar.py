@@ -17,7 +17,9 @@ import structlog
 from sqlalchemy.orm import Session, selectinload
 
 from connectors.records import CalendarEvent, CalendarPage
-from workflows import work
+from workflows.duework.complete_meeting import KIND as COMPLETE_MEETING
+from workflows.duework.complete_meeting import meeting_key, schedule_meeting
+from workflows.duework.record_meeting import record_meeting_later
 from workflows.facts import (
     CALENDAR_ZONE,
     USER_EMAIL,
@@ -291,7 +293,7 @@ class Tracker:
             notes=notes or None,
             account=self.account,
         )
-        work.schedule_meeting(
+        schedule_meeting(
             self.session, meeting, due_at, now=self.runtime.now(), account=self.account
         )
         log.info("calendar.meeting_scheduled", event_id=event.id, due_at=due_at.isoformat())
@@ -319,10 +321,8 @@ class Tracker:
 
     def _cancel(self, row: Meeting, reason: str) -> None:
         if cancel_meeting(row, at=self.runtime.now()):
-            due.cancel(
-                self.session, work.COMPLETE_MEETING, work.meeting_key(row), account=self.account
-            )
-            work.record_meeting_later(self.session, row, self.runtime.now(), account=self.account)
+            due.cancel(self.session, COMPLETE_MEETING, meeting_key(row), account=self.account)
+            record_meeting_later(self.session, row, self.runtime.now(), account=self.account)
             log.info("calendar.meeting_cancelled", event_id=row.event_id, reason=reason)
 
 

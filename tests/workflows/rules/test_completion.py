@@ -17,6 +17,7 @@ from workflows.rules.completion import (
 from workflows.rules.draft import template_environment
 from workflows.rules.followups import FollowUpKind, FollowUpPlan
 from workflows.rules.keys import draft_key, message_id, thank_you_key
+from workflows.rules.notes import merge_notes
 from workflows.rules.people import PersonView
 from workflows.rules.reminders import ContactUpdate
 
@@ -42,7 +43,7 @@ def meeting(**changes: object) -> CompletedMeeting:
         "start": START,
         "end": START + dt.timedelta(minutes=30),
         "contact": JANE,
-        "event_notes": "Insight: learn dbt<br>TODO: send my portfolio<br>- [ ] read DDIA",
+        "notes": "Insight: learn dbt<br>TODO: send my portfolio<br>- [ ] read DDIA",
     }
     values.update(changes)
     return CompletedMeeting(**values)  # type: ignore[arg-type]
@@ -69,8 +70,9 @@ def test_planning_twice_gives_the_same_plan() -> None:
     assert plan_completion(meeting(), SETTINGS) == plan_completion(meeting(), SETTINGS)
 
 
-def test_the_users_airtable_notes_win_over_the_description() -> None:
-    plan = plan_completion(meeting(airtable_notes="TODO: call Bob"), SETTINGS)
+def test_the_plan_follows_the_meetings_notes_as_the_sync_merged_them() -> None:
+    notes = merge_notes("Insight: learn dbt<br>TODO: send my portfolio", "TODO: call Bob")
+    plan = plan_completion(meeting(notes=notes), SETTINGS)
     assert plan.notes == "TODO: call Bob"
     assert [f.title for f in plan.followups if f.kind is FollowUpKind.ACTION_ITEM] == ["call Bob"]
 
@@ -151,11 +153,8 @@ def test_history_days_decide_which_past_meetings_get_a_draft() -> None:
 
 def test_notes_followthrough_wrote_itself_give_way_to_a_newer_description() -> None:
     ours = "Insight: learn dbt"
-    plan = plan_completion(
-        meeting(event_notes="TODO: call Bob", airtable_notes=ours, previously_synced_notes=ours),
-        SETTINGS,
-    )
-    assert plan.notes == "TODO: call Bob"
+    notes = merge_notes("TODO: call Bob", ours, previously_synced=ours)
+    assert plan_completion(meeting(notes=notes), SETTINGS).notes == "TODO: call Bob"
 
 
 def test_keys_dates_and_the_contact_update_follow_the_meeting_and_settings() -> None:

@@ -51,7 +51,7 @@ def _plan(case: dict[str, Any]):  # type: ignore[no-untyped-def]
         start=start,
         end=start + dt.timedelta(minutes=30),
         contact=person,
-        event_notes=case["notes"],
+        notes=case["notes"],
     )
     rules = CompletionSettings(
         zone=zone,

@@ -1,4 +1,5 @@
-"""apply_once: the ledger protocol end to end against a fake external API kept in memory."""
+"""The ledger around one call (`effect`): the protocol end to end against a fake external API
+kept in memory."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import requests
@@ -13,9 +16,35 @@ import requests
 from connectors.errors import AmbiguousWrite, RetryLater
 from tests.workflows.store.conftest import race
 from workflows.store.db import Database
-from workflows.store.ledger import Outcome, apply_once, begin_effect, get_effect
+from workflows.store.ledger import DEFAULT_HOLD, EffectState, begin_effect, effect, get_effect
 
 KEY = "thank-you:evt1:2026-03-02T15:00:00+00:00"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A draft as the fake API returns it."""
+
+    external_id: str
+    detail: dict[str, Any] | None = None
+
+
+def apply_once(
+    db: Database,
+    key: str,
+    kind: str,
+    apply: Callable[[], Outcome],
+    look_up: Callable[[], Outcome | None] | None = None,
+    *,
+    hold: dt.timedelta = DEFAULT_HOLD,
+) -> EffectState:
+    """One call in the ledger's hold: looked up first when an earlier outcome is unknown."""
+    with effect(db, key, kind, hold=hold) as attempt:
+        if attempt.needed:
+            found = look_up() if attempt.outcome_unknown and look_up else None
+            made = found or apply()
+            attempt.applied(made.external_id, made.detail)
+    return attempt.state
 
 
 class FakeDrafts:

@@ -24,6 +24,7 @@ from tests.workflows.world import (
     set_now,
     world,
 )
+from workflows.duework.dispatch import FINISHED_KEPT_FOR, purge_finished
 from workflows.migrations import upgrade
 from workflows.passes import PassReport, run_due
 from workflows.rules.clock import Clock
@@ -32,7 +33,6 @@ from workflows.store import due
 from workflows.store.base import Base
 from workflows.store.db import Database
 from workflows.store.models import DueWork
-from workflows.sweep import FINISHED_KEPT_FOR, purge_finished
 
 ADA = "ada@analytical.example"
 DAYS = 365

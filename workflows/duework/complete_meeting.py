@@ -1,0 +1,57 @@
+"""Due work `complete_meeting`: a meeting over (its end plus grace), so its Airtable rows,
+thank-you draft and follow-ups are made, once (`workflows.completion`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from workflows import completion
+from workflows.duework.dispatch import Done, NotDue, Outcome, Skipped, TryAgain, handles
+from workflows.duework.record_meeting import record_meeting_later
+from workflows.runtime import Runtime
+from workflows.store import due
+from workflows.store.due import DueItem
+from workflows.store.models import Meeting
+
+KIND = "complete_meeting"
+
+
+def meeting_key(meeting: Meeting) -> str:
+    """The due-work key of a meeting's completion (its event id and original start)."""
+    return f"{meeting.event_id}@{meeting.original_start.isoformat()}"
+
+
+def schedule_meeting(
+    session: Session, meeting: Meeting, due_at: dt.datetime, *, now: dt.datetime, account: str
+) -> None:
+    """Make the meeting's completion due at `due_at` (re-timed if moved, reopened if revived).
+
+    A meeting still ahead is written to Airtable as Scheduled now; one already over gets its
+    row when it completes.
+    """
+    key = meeting_key(meeting)
+    payload = {"meeting_id": meeting.id}
+    due.reopen(session, KIND, key, account=account)
+    due.schedule(session, KIND, key, due_at, payload=payload, account=account)
+    if due_at > now:
+        record_meeting_later(session, meeting, now, account=account)
+
+
+@handles(KIND)
+def complete(runtime: Runtime, items: Sequence[DueItem]) -> list[Outcome]:
+    """Complete the meetings together (their Airtable writes batched), each judged alone."""
+    meeting_ids = [int(item.payload["meeting_id"]) for item in items]
+    return [_judged(done) for done in completion.complete_many(runtime, meeting_ids)]
+
+
+def _judged(done: completion.Outcome) -> Outcome:
+    if done.error is not None:
+        return TryAgain(done.error, done)
+    if done.status == "not_due" and done.due_at is not None:
+        return NotDue(done.due_at, done)
+    if done.status == "skipped":
+        return Skipped(done.reason, done)
+    return Done(done)
