@@ -66,6 +66,11 @@ def _default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'followthrough.db'}"
 
 
+def _bounded(default: float, low: float, high: float, description: str) -> Any:
+    """A number setting: its default and the range a value must lie in (both ends allowed)."""
+    return Field(default=default, ge=low, le=high, description=description)
+
+
 class Settings(BaseSettings):
     """Every setting of the service; field descriptions say what each one does."""
 
@@ -119,7 +124,7 @@ class Settings(BaseSettings):
         "webhooks are registered only when set.",
     )
     http_host: str = Field(default="127.0.0.1", description="Address the web app listens on.")
-    http_port: int = Field(default=8080, ge=1, le=65535, description="Port the web app listens on.")
+    http_port: int = _bounded(8080, 1, 65535, "Port the web app listens on.")
     timezone: TimeZone = Field(
         default=None,
         description="IANA time zone for dates (e.g. Europe/Paris); empty: the calendar's.",
@@ -131,55 +136,36 @@ class Settings(BaseSettings):
     sender_name: str | None = Field(
         default=None, description="The name that signs thank-you drafts."
     )
-    update_every_days: int = Field(
-        default=30, ge=1, le=3650, description="Default progress-update cadence, in days."
+    update_every_days: int = _bounded(30, 1, 3650, "Default progress-update cadence, in days.")
+    thank_you_grace_minutes: int = _bounded(
+        15, 0, 1440, "Minutes after a meeting's end before its effects run."
     )
-    thank_you_grace_minutes: int = Field(
-        default=15,
-        ge=0,
-        le=1440,
-        description="Minutes after a meeting's end before its effects run.",
+    poll_minutes: float = _bounded(
+        5.0, 0.1, 1440, "Minutes between syncs of every source (due work is swept when due)."
     )
-    poll_minutes: float = Field(
-        default=5.0,
-        ge=0.1,
-        le=1440,
-        description="Minutes between syncs of every source (due work is swept when due).",
-    )
-    due_claim_seconds: float = Field(
-        default=300.0,
-        ge=1,
-        le=86_400,
-        description="Seconds a worker's claim on due work or on a source's sync lasts; a "
+    due_claim_seconds: float = _bounded(
+        300.0,
+        1,
+        86_400,
+        "Seconds a worker's claim on due work or on a source's sync lasts; a "
         "crashed worker's work is offered again after this.",
     )
-    effect_hold_seconds: float = Field(
-        default=300.0,
-        ge=1,
-        le=86_400,
-        description="Seconds one attempt holds an external effect before another attempt "
+    effect_hold_seconds: float = _bounded(
+        300.0,
+        1,
+        86_400,
+        "Seconds one attempt holds an external effect before another attempt "
         "reconciles it; longer than one call with its retries can take.",
     )
-    airtable_penalty_seconds: float = Field(
-        default=30.0,
-        ge=0,
-        le=3600,
-        description="Seconds no request goes to the base after an Airtable 429 (Airtable: 30).",
+    airtable_penalty_seconds: float = _bounded(
+        30.0, 0, 3600, "Seconds no request goes to the base after an Airtable 429 (Airtable: 30)."
     )
-    history_days: int = Field(
-        default=3,
-        ge=0,
-        le=3650,
-        description="On a first sync, meetings that ended longer ago are history.",
+    history_days: int = _bounded(
+        3, 0, 3650, "On a first sync, meetings that ended longer ago are history."
     )
-    first_sync_days: int = Field(
-        default=180, ge=1, le=3650, description="Days of past events read on a first sync."
-    )
-    max_reminders_per_day: int = Field(
-        default=3,
-        ge=1,
-        le=1000,
-        description="At most this many progress reminders fall due on one day.",
+    first_sync_days: int = _bounded(180, 1, 3650, "Days of past events read on a first sync.")
+    max_reminders_per_day: int = _bounded(
+        3, 1, 1000, "At most this many progress reminders fall due on one day."
     )
     interview_title_pattern: RegularExpression = Field(
         default=DEFAULT_INTERVIEW_TITLE_PATTERN,
@@ -204,11 +190,8 @@ class Settings(BaseSettings):
     draft_model_api_key: SecretStr | None = Field(
         default=None, description="Bearer key for DRAFT_MODEL_URL, when the service needs one."
     )
-    max_body_bytes: int = Field(
-        default=1_048_576,
-        ge=1024,
-        le=104_857_600,
-        description="Largest request body the web app accepts, in bytes.",
+    max_body_bytes: int = _bounded(
+        1_048_576, 1024, 104_857_600, "Largest request body the web app accepts, in bytes."
     )
     log_format: Literal["console", "json"] = Field(
         default="console", description="console or json."
