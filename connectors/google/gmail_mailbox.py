@@ -18,6 +18,7 @@ from typing import Any
 
 from connectors.errors import NotFound, ResyncRequired
 from connectors.google.calls import execute
+from connectors.google.paging import replies
 from connectors.policy import RetryPolicy
 
 HEADERS = ["From", "Date"]
@@ -106,9 +107,8 @@ class MailboxReads:
         return [e for e in events if e is not None]
 
     def _history_pages(self, history_id: str) -> Iterator[dict[str, Any]]:
-        token: str | None = None
-        while True:
-            request = (
+        def page(token: str | None) -> Any:
+            return (
                 self._users()
                 .history()
                 .list(
@@ -119,18 +119,14 @@ class MailboxReads:
                     pageToken=token,
                 )
             )
-            try:
-                reply = execute(
-                    request.execute, policy=self._policy, operation="gmail.history.list"
-                )
-            except NotFound as exc:
-                raise HistoryTooOld(
-                    f"Gmail has no history from {history_id} any more; read the threads instead."
-                ) from exc
-            yield reply
-            token = reply.get("nextPageToken")
-            if not token:
-                return
+
+        try:
+            for reply, _ in replies(page, policy=self._policy, operation="gmail.history.list"):
+                yield reply
+        except NotFound as exc:
+            raise HistoryTooOld(
+                f"Gmail has no history from {history_id} any more; read the threads instead."
+            ) from exc
 
     def _event(self, message_id: str) -> MailEvent | None:
         request = (
