@@ -1,0 +1,172 @@
+"""Knowing a thank-you was sent or answered (the optional gmail.metadata scope), over HTTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from connectors.google.client import GoogleClient
+from connectors.google.consent import requested_scopes
+from connectors.policy import FAST_POLICY
+from connectors.sandbox.server import Sandbox
+from tests.workflows.conftest import RuntimeFactory
+from tests.workflows.world import (
+    FAST_AIRTABLE,
+    airtable_contact,
+    at,
+    drafts,
+    fast,
+    followups,
+    guest,
+    meeting,
+    meetings_by_event,
+    rows,
+    set_now,
+    world,
+)
+from workflows.passes import run_once
+from workflows.runtime import Runtime
+
+ADA = "ada@analytical.example"
+NOTES = "Insight: start with the data model"
+
+
+def _world(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path, *, scope: bool = True
+) -> tuple[Sandbox, Runtime]:
+    """Ada's chat on March 2 at 10:00, completed by a pass at 12:00 (its draft written)."""
+    ada = airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Met")
+    event = meeting("evt1", "Chat", at(2026, 3, 2, 10), attendees=[guest(ADA)], description=NOTES)
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12)), sandbox)
+    if scope:
+        granted = tmp_path / "google-mail.json"
+        scopes = list(requested_scopes(mail_metadata=True))
+        granted.write_text(json.dumps(sandbox.google_credentials(scopes)))
+        granted.chmod(0o600)
+        runtime.google = GoogleClient(granted, endpoint=sandbox.url, policy=FAST_POLICY)
+    _pass(runtime, at(2026, 3, 2, 12))
+    return sandbox, runtime
+
+
+def _pass(runtime: Runtime, when: Any) -> None:
+    set_now(runtime, when)
+    report = run_once(runtime)
+    assert report.ok, report.failures
+
+
+def _thank_you(sandbox: Sandbox) -> dict[str, Any]:
+    (row,) = followups(sandbox, "Thank-you")
+    return row
+
+
+def _ada(sandbox: Sandbox) -> dict[str, Any]:
+    (row,) = rows(sandbox, "Contacts")
+    return row
+
+
+def _task_status(sandbox: Sandbox) -> list[str]:
+    return [task["status"] for task in sandbox.state()["tasks"]["tasks"]]
+
+
+def test_a_sent_thank_you_is_done_with_the_day_it_was_sent_and_dated(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path)
+    (draft,) = drafts(sandbox)
+
+    # When the user sends the draft the next morning
+    sandbox.mark_draft_sent(draft["id"], "2026-03-03T08:30:00Z")
+    _pass(runtime, at(2026, 3, 3, 9))
+
+    # Then its Thank-you is Done, the meeting says when, and so does the contact
+    assert _thank_you(sandbox)["Status"] == "Done"
+    assert meetings_by_event(sandbox)["evt1"]["Thank-you Sent"] == "2026-03-03"
+    assert _ada(sandbox)["Last Contacted"] == "2026-03-03"
+    assert "Last Reply" not in _ada(sandbox)
+
+    # and a pass with nothing new changes nothing
+    before = sandbox.airtable.records("Follow-ups")
+    _pass(runtime, at(2026, 3, 3, 10))
+    assert sandbox.airtable.records("Follow-ups") == before
+
+
+def test_a_reply_from_the_contact_sets_last_reply(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path)
+    (draft,) = drafts(sandbox)
+    sent = sandbox.mark_draft_sent(draft["id"], "2026-03-02T15:00:00Z")
+    _pass(runtime, at(2026, 3, 2, 16))
+
+    sandbox.receive_reply(sent["thread_id"], ADA, "Glad it helped!", "2026-03-04T09:00:00Z")
+    _pass(runtime, at(2026, 3, 4, 10))
+
+    assert _ada(sandbox)["Last Reply"] == "2026-03-04"
+    assert _ada(sandbox)["Last Contacted"] == "2026-03-02"
+
+
+def test_without_the_scope_gmail_is_not_read_and_nothing_changes(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path, scope=False)
+    (draft,) = drafts(sandbox)
+    sandbox.mark_draft_sent(draft["id"], "2026-03-03T08:30:00Z")
+    sandbox.reset_requests()
+
+    _pass(runtime, at(2026, 3, 3, 12))
+
+    reads = [
+        name
+        for name in sandbox.request_counts()
+        if name.startswith("gmail.") and "draft" not in name
+    ]
+    assert reads == []
+    assert _thank_you(sandbox)["Status"] == "Open"
+    assert _thank_you(sandbox)["Title"] == "Send Ada a thank-you"
+    assert "Thank-you Sent" not in meetings_by_event(sandbox)["evt1"]
+
+
+def test_expired_history_reads_the_open_thank_you_threads_instead(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path)
+    (draft,) = drafts(sandbox)
+    sandbox.mark_draft_sent(draft["id"], "2026-03-02T18:00:00Z")
+    sandbox.expire_gmail_history()
+
+    _pass(runtime, at(2026, 3, 2, 19))
+
+    assert _thank_you(sandbox)["Status"] == "Done"
+    assert meetings_by_event(sandbox)["evt1"]["Thank-you Sent"] == "2026-03-02"
+
+
+def test_a_thank_you_unsent_twenty_hours_after_the_meeting_is_flagged(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path)
+
+    _pass(runtime, at(2026, 3, 3, 6))  # 19 hours after its end (11:00)
+    assert _thank_you(sandbox)["Title"] == "Send Ada a thank-you"
+
+    _pass(runtime, at(2026, 3, 3, 8))
+    assert _thank_you(sandbox)["Title"] == "Send Ada a thank-you (not sent within 20 hours)"
+    assert _thank_you(sandbox)["Status"] == "Open"
+
+
+def test_a_meeting_seen_late_gets_a_thank_you_due_hours_after_it_was_seen(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    ada = airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Met")
+    event = meeting("evt1", "Chat", at(2026, 3, 2, 10), attendees=[guest(ADA)], description=NOTES)
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 5, 9)), sandbox)
+
+    _pass(runtime, at(2026, 3, 5, 9))  # first seen three days after the meeting
+
+    assert _thank_you(sandbox)["Due"] == "2026-03-05"
