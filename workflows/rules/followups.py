@@ -4,9 +4,10 @@
                    first_name=..., todos=...) -> tuple[FollowUpPlan, ...]
 
 A Thank-you is due the day after the meeting's date in the user's time zone, or, for a meeting
-seen late, on the day it is SEEN_LATE_HOURS after Followthrough planned it (never already
-overdue); an Action item per promise (`TODO:` / `- [ ]`) is due 7 days after. Keys come from
-`workflows.rules.keys`, so re-planning after notes change only adds the promises that are new.
+seen late (it ended before Followthrough's first sync), on the day it is SEEN_LATE_HOURS after
+Followthrough planned it (never already overdue); an Action item per promise (`TODO:` /
+`- [ ]`) is due 7 days after. Keys come from `workflows.rules.keys`, so re-planning after
+notes change only adds the promises that are new.
 """
 
 from __future__ import annotations
