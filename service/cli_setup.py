@@ -104,6 +104,14 @@ def auth_google(
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
     ] = False,
+    mail_metadata: Annotated[
+        bool,
+        typer.Option(
+            "--mail-metadata",
+            help="Also ask for gmail.metadata (headers and labels, never bodies), so that "
+            "Followthrough learns when a thank-you was sent or answered.",
+        ),
+    ] = False,
 ) -> None:
     """Authorize Followthrough with Google and save the credentials file.
 
@@ -112,17 +120,27 @@ def auth_google(
     XDG_CONFIG_HOME is set), where every other command reads them. Asks for the narrowest
     scopes: contacts (read), calendar events (read), Gmail drafts, Tasks. Contacts and Tasks
     may be left unticked (that feature is then off); calendar events and Gmail drafts are
-    needed.
+    needed. With --mail-metadata, gmail.metadata too: a sent thank-you's follow-up becomes
+    Done by itself, and the contact's Last Contacted and Last Reply dates are kept.
     """
-    from connectors.google.consent import features_off, run_installed_app_flow
+    from connectors.google.auth import GMAIL_METADATA_SCOPE
+    from connectors.google.consent import (
+        features_off,
+        requested_scopes,
+        run_installed_app_flow,
+    )
 
     settings = state_of(ctx).settings()
     target = settings.google_credentials_file
     assert target is not None  # checked just above
-    granted = run_installed_app_flow(client_secrets, target, open_browser=not no_browser)
+    granted = run_installed_app_flow(
+        client_secrets, target, open_browser=not no_browser, mail_metadata=mail_metadata
+    )
     typer.echo(f"Authorized; credentials saved to {target}")
-    for use in features_off(granted.scopes):
-        typer.echo(f"Off: {use.feature}, as the {use.name} scope was not granted: {use.why}.")
+    asked = requested_scopes(mail_metadata=True)
+    for use in features_off(granted.scopes, asked):
+        hint = " (ask for it with --mail-metadata)" if use.scope == GMAIL_METADATA_SCOPE else ""
+        typer.echo(f"Off: {use.feature}, as the {use.name} scope was not granted{hint}: {use.why}.")
 
 
 @airtable_app.command("init")
