@@ -168,12 +168,14 @@ class Source(enum.StrEnum):
     calendar = "calendar"
     contacts = "contacts"
     airtable = "airtable"
+    gmail = "gmail"
 
 
 SOURCE_NAMES = {
     Source.airtable: "airtable",
     Source.contacts: "google_contacts",
     Source.calendar: "google_calendar",
+    Source.gmail: "gmail",
 }
 
 
