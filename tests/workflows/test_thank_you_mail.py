@@ -48,6 +48,7 @@ def _world(
     *,
     scope: bool = True,
     schema: tuple[TableSpec, ...] = SCHEMA,
+    **config: Any,
 ) -> tuple[Sandbox, Runtime]:
     """Ada's chat on March 2 at 10:00, completed by a pass at 12:00 (its draft written), in a
     base made with `schema`."""
@@ -58,7 +59,7 @@ def _world(
         world(events=[event], airtable=[ada], contact_fields=fields),
         airtable_rate_limit=FAST_AIRTABLE,
     )
-    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12), init=False), sandbox)
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12), init=False, **config), sandbox)
     init_schema(runtime.need_airtable(), schema)
     if scope:
         granted = tmp_path / "google-mail.json"
@@ -101,15 +102,23 @@ def _ada(sandbox: Sandbox) -> dict[str, Any]:
     return row
 
 
-def _task_status(sandbox: Sandbox) -> list[str]:
-    return [task["status"] for task in sandbox.state()["tasks"]["tasks"]]
+def _thank_you_task(sandbox: Sandbox) -> dict[str, Any]:
+    tasks = sandbox.state()["tasks"]["tasks"]
+    (task,) = [t for t in tasks if t["title"].startswith("Send Ada a thank-you")]
+    return dict(task)
+
+
+def _gmail_reads(sandbox: Sandbox) -> dict[str, int]:
+    counts = sandbox.request_counts().items()
+    return {name: n for name, n in counts if name.startswith("gmail.") and "draft" not in name}
 
 
 def test_a_sent_thank_you_is_done_with_the_day_it_was_sent_and_dated(
     sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
 ) -> None:
-    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path)
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path, tasks_sink="both")
     (draft,) = drafts(sandbox)
+    assert _thank_you_task(sandbox)["status"] == "needsAction"
 
     # When the user sends the draft the next morning
     sandbox.mark_draft_sent(draft["id"], "2026-03-03T08:30:00Z")
@@ -120,11 +129,14 @@ def test_a_sent_thank_you_is_done_with_the_day_it_was_sent_and_dated(
     assert meetings_by_event(sandbox)["evt1"]["Thank-you Sent"] == "2026-03-03"
     assert _ada(sandbox)["Last Contacted"] == "2026-03-03"
     assert "Last Reply" not in _ada(sandbox)
+    assert _thank_you_task(sandbox)["status"] == "completed"
 
-    # and a pass with nothing new changes nothing
-    before = sandbox.airtable.records("Follow-ups")
+    # and a pass with nothing new changes nothing, for one read of Gmail's history
+    before = sandbox.airtable.records("Follow-ups"), rows(sandbox, "Contacts")
+    sandbox.reset_requests()
     _pass(runtime, at(2026, 3, 3, 10))
-    assert sandbox.airtable.records("Follow-ups") == before
+    assert (sandbox.airtable.records("Follow-ups"), rows(sandbox, "Contacts")) == before
+    assert _gmail_reads(sandbox) == {"gmail.history.list": 1}
 
 
 def test_a_reply_from_the_contact_sets_last_reply(
@@ -152,12 +164,7 @@ def test_without_the_scope_gmail_is_not_read_and_nothing_changes(
 
     _pass(runtime, at(2026, 3, 3, 12))
 
-    reads = [
-        name
-        for name in sandbox.request_counts()
-        if name.startswith("gmail.") and "draft" not in name
-    ]
-    assert reads == []
+    assert _gmail_reads(sandbox) == {}
     assert _thank_you(sandbox)["Status"] == "Open"
     assert _thank_you(sandbox)["Title"] == "Send Ada a thank-you"
     assert "Thank-you Sent" not in meetings_by_event(sandbox)["evt1"]
