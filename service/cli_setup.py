@@ -125,6 +125,7 @@ def auth_google(
     """
     from connectors.google.auth import GMAIL_METADATA_SCOPE
     from connectors.google.consent import (
+        SCOPE_USES,
         features_off,
         requested_scopes,
         run_installed_app_flow,
@@ -137,10 +138,14 @@ def auth_google(
         client_secrets, target, open_browser=not no_browser, mail_metadata=mail_metadata
     )
     typer.echo(f"Authorized; credentials saved to {target}")
-    asked = requested_scopes(mail_metadata=True)
-    for use in features_off(granted.scopes, asked):
-        hint = " (ask for it with --mail-metadata)" if use.scope == GMAIL_METADATA_SCOPE else ""
-        typer.echo(f"Off: {use.feature}, as the {use.name} scope was not granted{hint}: {use.why}.")
+    for use in features_off(granted.scopes, requested_scopes(mail_metadata=mail_metadata)):
+        typer.echo(f"Off: {use.feature}, as the {use.name} scope was not granted: {use.why}.")
+    if not mail_metadata:
+        [mail] = [use for use in SCOPE_USES if use.scope == GMAIL_METADATA_SCOPE]
+        typer.echo(
+            f"Not asked: {mail.feature} (run again with --mail-metadata for the {mail.name} "
+            f"scope); without it {mail.why}."
+        )
 
 
 @airtable_app.command("init")

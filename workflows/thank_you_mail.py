@@ -25,6 +25,7 @@ from workflows.contact_rows import ContactRow, write_contacts
 from workflows.facts import get_fact, set_fact
 from workflows.followup_sync import task_list
 from workflows.owed import user_zone_of
+from workflows.rules.emails import fold_email
 from workflows.rules.followups import FollowUpStatus, late_title, thank_you_late
 from workflows.runtime import Runtime
 from workflows.store.followups import get_followup, set_status
@@ -60,7 +61,10 @@ def apply_mail(
         day = event.at.astimezone(zone).date()
         if isinstance(event, MessageSent):
             _sent(runtime, changes, thread, event, day)
-        elif isinstance(event, MessageReceived) and event.sender in thread.contact_addresses:
+        elif (
+            isinstance(event, MessageReceived)
+            and fold_email(event.sender) in thread.contact_addresses
+        ):
             _latest(changes.replied, thread, day)
     _mark_done(runtime, list(changes.done.values()))
     return _write_dates(runtime, changes)

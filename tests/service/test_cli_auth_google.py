@@ -171,13 +171,13 @@ def test_auth_google_says_what_the_mail_scope_adds_and_asks_for_it_when_told(
     plain = _authorize(sandbox, tmp_path, env)
 
     assert plain.returncode == 0, plain.stderr[-2000:]
-    [off] = [line for line in plain.stdout.splitlines() if line.startswith("Off:")]
-    assert "knowing when a thank-you was sent or answered" in off and "--mail-metadata" in off
-    assert "Done yourself" in off
+    [line] = [line for line in plain.stdout.splitlines() if line.startswith("Not asked:")]
+    assert "knowing when a thank-you was sent or answered" in line and "--mail-metadata" in line
+    assert "Done yourself" in line and "Off:" not in plain.stdout
     assert GMAIL_METADATA_SCOPE not in json.loads(written.read_text())["scopes"]
 
     asked = _authorize(sandbox, tmp_path, env, "--mail-metadata")
 
     assert asked.returncode == 0, asked.stderr[-2000:]
-    assert "Off:" not in asked.stdout
+    assert "Off:" not in asked.stdout and "Not asked:" not in asked.stdout
     assert GMAIL_METADATA_SCOPE in json.loads(written.read_text())["scopes"]

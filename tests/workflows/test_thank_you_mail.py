@@ -147,7 +147,13 @@ def test_a_reply_from_the_contact_sets_last_reply(
     sent = sandbox.mark_draft_sent(draft["id"], "2026-03-02T15:00:00Z")
     _pass(runtime, at(2026, 3, 2, 16))
 
-    sandbox.receive_reply(sent["thread_id"], ADA, "Glad it helped!", "2026-03-04T09:00:00Z")
+    sandbox.receive_reply(sent["thread_id"], "someone@else.example", "FYI", "2026-03-03T09:00:00Z")
+    _pass(runtime, at(2026, 3, 3, 10))
+    assert "Last Reply" not in _ada(sandbox)  # only the contact's own reply counts
+
+    # the contact's reply counts, however the address is capitalised
+    reply_from = "Ada <Ada@Analytical.Example>"
+    sandbox.receive_reply(sent["thread_id"], reply_from, "Glad it helped!", "2026-03-04T09:00:00Z")
     _pass(runtime, at(2026, 3, 4, 10))
 
     assert _ada(sandbox)["Last Reply"] == "2026-03-04"
