@@ -104,6 +104,14 @@ def auth_google(
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
     ] = False,
+    mail_metadata: Annotated[
+        bool,
+        typer.Option(
+            "--mail-metadata",
+            help="Also ask for gmail.metadata (headers and labels, never bodies), so that "
+            "Followthrough learns when a thank-you was sent or answered.",
+        ),
+    ] = False,
 ) -> None:
     """Authorize Followthrough with Google and save the credentials file.
 
@@ -112,17 +120,32 @@ def auth_google(
     XDG_CONFIG_HOME is set), where every other command reads them. Asks for the narrowest
     scopes: contacts (read), calendar events (read), Gmail drafts, Tasks. Contacts and Tasks
     may be left unticked (that feature is then off); calendar events and Gmail drafts are
-    needed.
+    needed. With --mail-metadata, gmail.metadata too: a sent thank-you's follow-up becomes
+    Done by itself, and the contact's Last Contacted and Last Reply dates are kept.
     """
-    from connectors.google.consent import features_off, run_installed_app_flow
+    from connectors.google.auth import GMAIL_METADATA_SCOPE
+    from connectors.google.consent import (
+        SCOPE_USES,
+        features_off,
+        requested_scopes,
+        run_installed_app_flow,
+    )
 
     settings = state_of(ctx).settings()
     target = settings.google_credentials_file
     assert target is not None  # checked just above
-    granted = run_installed_app_flow(client_secrets, target, open_browser=not no_browser)
+    granted = run_installed_app_flow(
+        client_secrets, target, open_browser=not no_browser, mail_metadata=mail_metadata
+    )
     typer.echo(f"Authorized; credentials saved to {target}")
-    for use in features_off(granted.scopes):
+    for use in features_off(granted.scopes, requested_scopes(mail_metadata=mail_metadata)):
         typer.echo(f"Off: {use.feature}, as the {use.name} scope was not granted: {use.why}.")
+    if not mail_metadata:
+        [mail] = [use for use in SCOPE_USES if use.scope == GMAIL_METADATA_SCOPE]
+        typer.echo(
+            f"Not asked: {mail.feature} (run again with --mail-metadata for the {mail.name} "
+            f"scope); without it {mail.why}."
+        )
 
 
 @airtable_app.command("init")
@@ -150,12 +173,14 @@ class Source(enum.StrEnum):
     calendar = "calendar"
     contacts = "contacts"
     airtable = "airtable"
+    gmail = "gmail"
 
 
 SOURCE_NAMES = {
     Source.airtable: "airtable",
     Source.contacts: "google_contacts",
     Source.calendar: "google_calendar",
+    Source.gmail: "gmail",
 }
 
 

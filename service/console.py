@@ -75,6 +75,12 @@ def print_status(snapshot: StatusSnapshot) -> None:
     console.print(f"open follow-ups: {len(snapshot.open_follow_ups)}")
     for item in snapshot.open_follow_ups[:20]:
         console.print(f"  {item.due} {item.kind}: {item.title}")
+    if snapshot.late_thank_yous:
+        console.print(
+            f"thank-yous not sent within 20 hours: {len(snapshot.late_thank_yous)}", style="yellow"
+        )
+        for item in snapshot.late_thank_yous:
+            console.print(f"  {item.title} ({item.contact})", style="yellow")
     console.print(f"progress updates due soon: {len(snapshot.reminders_due)}")
     for item in snapshot.reminders_due:
         console.print(f"  {item.due} {item.title}")

@@ -251,12 +251,18 @@ def _write_draft(runtime: Runtime, job: _Job, message: DraftMessage) -> tuple[Dr
         draft_id=draft.external_id,
         message_id=detail.get("message_id", message.message_id),
         gmail_message_id=detail.get("gmail_message_id") or None,
+        thread_id=detail.get("thread_id") or None,
     )
     return ref, message.subject
 
 
 def _draft_detail(ref: DraftRef) -> dict[str, str]:
-    return {"message_id": ref.message_id, "gmail_message_id": ref.gmail_message_id or ""}
+    """What the ledger keeps of a draft: its ids, and the thread its sending will show in."""
+    return {
+        "message_id": ref.message_id,
+        "gmail_message_id": ref.gmail_message_id or "",
+        "thread_id": ref.thread_id or "",
+    }
 
 
 def _write_meeting_rows(runtime: Runtime, jobs: list[_Job]) -> None:

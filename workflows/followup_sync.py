@@ -49,7 +49,7 @@ def write_followups(runtime: Runtime, owed: Sequence[Owed]) -> tuple[str, ...]:
     if pending:
         _to_airtable(runtime, pending)
     if runtime.config.mirror_to_google:
-        tasklist = _task_list(runtime)
+        tasklist = task_list(runtime)
         for item in owed:
             _to_google_tasks(runtime, tasklist, item.plan)
     return tuple(item.plan.title for item in owed)
@@ -98,7 +98,7 @@ def _to_airtable(runtime: Runtime, owed: Sequence[Owed]) -> None:
         log.warning("followup.skipped", key=skipped.record_id, reason=skipped.reason)
 
 
-def _task_list(runtime: Runtime) -> str:
+def task_list(runtime: Runtime) -> str:
     """The Followthrough task list's id (made once, found through the ledger after that)."""
     tasks = runtime.need_google().tasks
     with once(runtime, TASK_LIST_KEY, "tasks.list") as task_list:

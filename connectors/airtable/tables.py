@@ -245,6 +245,8 @@ class ContactCells:
     update_every_days: int | None = cell("Update Every (days)", WHOLE_NUMBER)
     google_contact: str | None = cell("Google Contact", TEXT)
     notes: str | None = cell("Notes", LONG_TEXT)
+    last_contacted: dt.date | None = cell("Last Contacted", DATE)
+    last_reply: dt.date | None = cell("Last Reply", DATE)
 
 
 CONTACTS_SPEC = TableSpec("Contacts", ContactCells)
@@ -262,6 +264,7 @@ class MeetingCells:
     status: str | None = cell("Status", SELECT, choices=MEETING_STATUSES)
     notes: str | None = cell("Notes", LONG_TEXT)
     thank_you_draft: str | None = cell("Thank-you Draft", URL)
+    thank_you_sent: dt.date | None = cell("Thank-you Sent", DATE)
 
 
 MEETINGS_SPEC = TableSpec("Meetings", MeetingCells)

@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 
+from connectors.google.auth import GMAIL_METADATA_SCOPE
 from connectors.sandbox.server import Sandbox
 from service.settings import child_environment
 from tests.processes import REPO
@@ -45,7 +46,11 @@ def _environment(sandbox: Sandbox, home: Path, **extra: str) -> dict[str, str]:
 
 
 def _authorize(
-    sandbox: Sandbox, home: Path, env: dict[str, str], **client_changes: str
+    sandbox: Sandbox,
+    home: Path,
+    env: dict[str, str],
+    *options: str,
+    **client_changes: str,
 ) -> subprocess.CompletedProcess[str]:
     """Run `auth google --no-browser` and give consent at the URL it prints."""
     client = home / "client_secret.json"
@@ -53,7 +58,7 @@ def _authorize(
     secrets["installed"].update(client_changes)
     client.write_text(json.dumps(secrets))
     command = [sys.executable, "-m", "service.cli", "auth", "google", "--no-browser",
-               "--client-secrets", str(client)]  # fmt: skip
+               "--client-secrets", str(client), *options]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=home, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -154,3 +159,25 @@ def test_a_client_google_does_not_know_is_one_line_to_fix_the_client_file(
     [line] = [x for x in authorized.stderr.splitlines() if x.startswith("followthrough:")]
     assert "invalid_client" in line and str(tmp_path / "client_secret.json") in line
     assert not (tmp_path / ".config" / "followthrough" / "google-credentials.json").exists()
+
+
+def test_auth_google_says_what_the_mail_scope_adds_and_asks_for_it_when_told(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
+    sandbox = sandbox_factory(_interview(), airtable_rate_limit=FAST_AIRTABLE)
+    env = _environment(sandbox, tmp_path)
+    written = tmp_path / ".config" / "followthrough" / "google-credentials.json"
+
+    plain = _authorize(sandbox, tmp_path, env)
+
+    assert plain.returncode == 0, plain.stderr[-2000:]
+    [line] = [line for line in plain.stdout.splitlines() if line.startswith("Not asked:")]
+    assert "knowing when a thank-you was sent or answered" in line and "--mail-metadata" in line
+    assert "Done yourself" in line and "Off:" not in plain.stdout
+    assert GMAIL_METADATA_SCOPE not in json.loads(written.read_text())["scopes"]
+
+    asked = _authorize(sandbox, tmp_path, env, "--mail-metadata")
+
+    assert asked.returncode == 0, asked.stderr[-2000:]
+    assert "Off:" not in asked.stdout and "Not asked:" not in asked.stdout
+    assert GMAIL_METADATA_SCOPE in json.loads(written.read_text())["scopes"]

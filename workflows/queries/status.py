@@ -2,7 +2,8 @@
 
 `status_snapshot(runtime)` gathers it from the store at once. A connector whose last attempt
 failed reads "failing" whatever succeeded before it; one whose last success is older than the
-snapshot's `stale_after` reads "stale".
+snapshot's `stale_after` reads "stale". A thank-you flagged as not sent within 20 hours of its
+meeting (only the Gmail pass flags one, with the gmail.metadata scope) is listed apart.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Literal
 
 from workflows.followup_sync import STORE_KINDS
 from workflows.queries.listings import contact_names
-from workflows.rules.followups import FollowUpKind
+from workflows.rules.followups import LATE_FLAG, FollowUpKind
 from workflows.runtime import Runtime
 from workflows.store.followups import open_followups
 from workflows.store.meetings import scheduled_meetings
@@ -24,10 +25,12 @@ ConnectorState = Literal["ok", "failing", "stale", "never synced"]
 
 KIND_LABELS = {stored: kind.value for kind, stored in STORE_KINDS.items()}
 PROGRESS = FollowUpKind.PROGRESS_UPDATE.value
+THANK_YOU = FollowUpKind.THANK_YOU.value
 SOURCE_LABELS = {
     "airtable": "Airtable",
     "google_contacts": "Google Contacts",
     "google_calendar": "Google Calendar",
+    "gmail": "Gmail",
 }
 SOON = dt.timedelta(days=7)
 
@@ -91,6 +94,8 @@ class StatusSnapshot:
     waiting_meetings: tuple[WaitingMeeting, ...] = ()
     open_follow_ups: tuple[FollowUpItem, ...] = ()
     reminders_due: tuple[FollowUpItem, ...] = ()
+    late_thank_yous: tuple[FollowUpItem, ...] = ()
+    """Thank-yous not sent within 20 hours of their meeting's end (known with gmail.metadata)."""
     recent_errors: tuple[RecentError, ...] = ()
     stale_after: dt.timedelta = field(default=dt.timedelta(minutes=30))
 
@@ -114,6 +119,9 @@ def status_snapshot(runtime: Runtime) -> StatusSnapshot:
         waiting_meetings=tuple(_waiting(m, names) for m in waiting),
         open_follow_ups=tuple(i for i in items if i.kind != PROGRESS),
         reminders_due=tuple(i for i in items if i.kind == PROGRESS and i.due <= soon),
+        late_thank_yous=tuple(
+            i for i in items if i.kind == THANK_YOU and i.title.endswith(LATE_FLAG)
+        ),
         recent_errors=tuple(RecentError(e.occurred_at, e.source, e.message) for e in errors),
     )
 

@@ -144,6 +144,7 @@ def plan_completion(meeting: CompletedMeeting, settings: CompletionSettings) -> 
         with_notes=bool(parsed.insights or parsed.todos),
         thank_you=effects.thank_you,
         action_items=effects.action_items,
+        seen_at=settings.now if meeting.end <= settings.first_sync_at else None,
     )
     update = after_meeting(
         stage=meeting.contact.stage,

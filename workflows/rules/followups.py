@@ -3,9 +3,11 @@
     plan_followups(event_id=..., original_start=..., meeting_start=..., zone=...,
                    first_name=..., todos=...) -> tuple[FollowUpPlan, ...]
 
-A Thank-you is due the day after the meeting's date in the user's time zone; an Action item
-per promise (`TODO:` / `- [ ]`) is due 7 days after. Keys come from `workflows.rules.keys`,
-so re-planning after notes change only adds the promises that are new.
+A Thank-you is due the day after the meeting's date in the user's time zone, or, for a meeting
+seen late (it ended before Followthrough's first sync), on the day it is SEEN_LATE_HOURS after
+Followthrough planned it (never already overdue); an Action item per promise (`TODO:` /
+`- [ ]`) is due 7 days after. Keys come from `workflows.rules.keys`, so re-planning after
+notes change only adds the promises that are new.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from workflows.rules.clock import local_days_after
+from workflows.rules.clock import local_date, local_days_after
 from workflows.rules.keys import action_key, thank_you_key
 
 THANK_YOU_AFTER_DAYS = 1
+SEEN_LATE_HOURS = 4
+"""A Thank-you planned later than its usual due day is due this many hours from then."""
 ACTION_ITEM_AFTER_DAYS = 7
 MAX_TITLE_CHARS = 200
 
@@ -65,6 +69,21 @@ def thank_you_title(first_name: str, *, with_notes: bool = True) -> str:
     return single_line(title if with_notes else f"{title} {NO_NOTES_HINT}")
 
 
+THANK_YOU_WITHIN_HOURS = 20
+LATE_FLAG = f"(not sent within {THANK_YOU_WITHIN_HOURS} hours)"
+"""Ends the title of a Thank-you not sent in time (known only with the gmail.metadata scope)."""
+
+
+def thank_you_late(meeting_end: dt.datetime, now: dt.datetime) -> bool:
+    """Whether a thank-you still unsent at `now` missed its time after the meeting's end."""
+    return now - meeting_end > dt.timedelta(hours=THANK_YOU_WITHIN_HOURS)
+
+
+def late_title(title: str) -> str:
+    """A Thank-you's title flagged as not sent in time (the same title when it already is)."""
+    return title if title.endswith(LATE_FLAG) else single_line(f"{title} {LATE_FLAG}")
+
+
 def plan_followups(
     *,
     event_id: str,
@@ -76,11 +95,15 @@ def plan_followups(
     with_notes: bool = True,
     thank_you: bool = True,
     action_items: bool = True,
+    seen_at: dt.datetime | None = None,
 ) -> tuple[FollowUpPlan, ...]:
-    """The Thank-you and Action items of one completed meeting (history passes False for both)."""
+    """The Thank-you and Action items of one completed meeting (history passes False for both);
+    `seen_at` is when Followthrough planned them (the Thank-you is never due before that)."""
     plans: list[FollowUpPlan] = []
     if thank_you:
         due = local_days_after(meeting_start, THANK_YOU_AFTER_DAYS, zone)
+        if seen_at is not None:
+            due = max(due, local_date(seen_at + dt.timedelta(hours=SEEN_LATE_HOURS), zone))
         key = thank_you_key(event_id, original_start)
         title = thank_you_title(first_name, with_notes=with_notes)
         plans.append(FollowUpPlan(key, FollowUpKind.THANK_YOU, title, due))

@@ -1,9 +1,10 @@
-"""Incremental syncs of the three sources into the store, one pass per call.
+"""Incremental syncs of the sources into the store, one pass per call.
 
-`sync_source(runtime, name)` runs one pass of `google_contacts`, `airtable` or
-`google_calendar`, records the connector's health for the status page, and returns a
-`SyncReport`. Each pass reads from its stored cursor and writes the next cursor in the
-same transaction as the last page it covers (`stream.Stream`).
+`sync_source(runtime, name)` runs one pass of `google_contacts`, `airtable`,
+`google_calendar` or `gmail` (this one reads only with the optional gmail.metadata scope),
+records the connector's health for the status page, and returns a `SyncReport`. Each pass
+reads from its stored cursor and writes the next cursor in the same transaction as the last
+page it covers (`stream.Stream`).
 
 `stages(runtime, names)` says which sources may sync at the same time: all of them once the
 calendar has synced before, else Airtable and Google Contacts first and the calendar after
@@ -22,6 +23,7 @@ from workflows.store.status import record_failure, record_success
 from workflows.sync.airtable import sync_airtable
 from workflows.sync.calendar import calendar_cursor_name, sync_calendar
 from workflows.sync.contacts import sync_contacts
+from workflows.sync.gmail import sync_gmail
 from workflows.sync.reconsider import contacts_fingerprint_now, reconsider_events
 from workflows.sync.report import SyncReport
 from workflows.sync.stream import Stream
@@ -32,6 +34,7 @@ SOURCES: dict[str, Callable[[Runtime], SyncReport]] = {
     "airtable": sync_airtable,
     "google_contacts": sync_contacts,
     "google_calendar": sync_calendar,
+    "gmail": sync_gmail,
 }
 """Every source, in the order a full pass runs them (contacts before the calendar)."""
 

@@ -91,6 +91,8 @@ def test_a_partial_contacts_table_is_completed_and_the_users_field_left_alone(
         "Update Every (days)",
         "Google Contact",
         "Notes",
+        "Last Contacted",
+        "Last Reply",
     }
     contacts = tables_of(box)["Contacts"]
     assert contacts["Birthday"]["type"] == "date"  # the user's own field is still there

@@ -1,0 +1,255 @@
+"""Knowing a thank-you was sent or answered (the optional gmail.metadata scope), over HTTP."""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.airtable.schema import init_schema
+from connectors.airtable.tables import SCHEMA, FieldSpec, TableSpec
+from connectors.google.client import GoogleClient
+from connectors.google.consent import requested_scopes
+from connectors.policy import FAST_POLICY
+from connectors.sandbox.fixture import CONTACT_FIELDS
+from connectors.sandbox.server import Sandbox
+from service.console import print_status
+from service.web.status import render_status
+from tests.workflows.conftest import RuntimeFactory
+from tests.workflows.world import (
+    FAST_AIRTABLE,
+    airtable_contact,
+    at,
+    drafts,
+    fast,
+    followups,
+    guest,
+    meeting,
+    meetings_by_event,
+    rows,
+    set_now,
+    world,
+)
+from workflows.passes import PassReport, run_once
+from workflows.queries.status import status_snapshot
+from workflows.runtime import Runtime
+
+ADA = "ada@analytical.example"
+NOTES = "Insight: start with the data model"
+
+
+def _world(
+    sandbox_factory: Any,
+    make_runtime: RuntimeFactory,
+    tmp_path: Path,
+    *,
+    scope: bool = True,
+    schema: tuple[TableSpec, ...] = SCHEMA,
+    **config: Any,
+) -> tuple[Sandbox, Runtime]:
+    """Ada's chat on March 2 at 10:00, completed by a pass at 12:00 (its draft written), in a
+    base made with `schema`."""
+    ada = airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Met")
+    event = meeting("evt1", "Chat", at(2026, 3, 2, 10), attendees=[guest(ADA)], description=NOTES)
+    fields = [dict(f) for f in CONTACT_FIELDS if schema is SCHEMA or f["name"] not in DATE_FIELDS]
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], airtable=[ada], contact_fields=fields),
+        airtable_rate_limit=FAST_AIRTABLE,
+    )
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12), init=False, **config), sandbox)
+    init_schema(runtime.need_airtable(), schema)
+    if scope:
+        granted = tmp_path / "google-mail.json"
+        scopes = list(requested_scopes(mail_metadata=True))
+        granted.write_text(json.dumps(sandbox.google_credentials(scopes)))
+        granted.chmod(0o600)
+        runtime.google = GoogleClient(granted, endpoint=sandbox.url, policy=FAST_POLICY)
+    _pass(runtime, at(2026, 3, 2, 12))
+    return sandbox, runtime
+
+
+def _pass(runtime: Runtime, when: Any) -> PassReport:
+    set_now(runtime, when)
+    report = run_once(runtime)
+    assert report.ok, report.failures
+    return report
+
+
+DATE_FIELDS = ("Last Contacted", "Last Reply", "Thank-you Sent")
+
+
+class _Before(TableSpec):
+    """A table as the contract was before the thank-you dates."""
+
+    @cached_property
+    def attributes(self) -> tuple[tuple[str, FieldSpec], ...]:
+        return tuple(a for a in super().attributes if a[1].name not in DATE_FIELDS)
+
+
+BEFORE_DATES = tuple(_Before(spec.name, spec.cells) for spec in SCHEMA)
+
+
+def _thank_you(sandbox: Sandbox) -> dict[str, Any]:
+    (row,) = followups(sandbox, "Thank-you")
+    return row
+
+
+def _ada(sandbox: Sandbox) -> dict[str, Any]:
+    (row,) = rows(sandbox, "Contacts")
+    return row
+
+
+def _thank_you_task(sandbox: Sandbox) -> dict[str, Any]:
+    tasks = sandbox.state()["tasks"]["tasks"]
+    (task,) = [t for t in tasks if t["title"].startswith("Send Ada a thank-you")]
+    return dict(task)
+
+
+def _gmail_reads(sandbox: Sandbox) -> dict[str, int]:
+    counts = sandbox.request_counts().items()
+    return {name: n for name, n in counts if name.startswith("gmail.") and "draft" not in name}
+
+
+def test_a_sent_thank_you_is_done_with_the_day_it_was_sent_and_dated(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path, tasks_sink="both")
+    (draft,) = drafts(sandbox)
+    assert _thank_you_task(sandbox)["status"] == "needsAction"
+
+    # When the user sends the draft the next morning
+    sandbox.mark_draft_sent(draft["id"], "2026-03-03T08:30:00Z")
+    _pass(runtime, at(2026, 3, 3, 9))
+
+    # Then its Thank-you is Done, the meeting says when, and so does the contact
+    assert _thank_you(sandbox)["Status"] == "Done"
+    assert meetings_by_event(sandbox)["evt1"]["Thank-you Sent"] == "2026-03-03"
+    assert _ada(sandbox)["Last Contacted"] == "2026-03-03"
+    assert "Last Reply" not in _ada(sandbox)
+    assert _thank_you_task(sandbox)["status"] == "completed"
+
+    # and a pass with nothing new changes nothing, for one read of Gmail's history
+    before = sandbox.airtable.records("Follow-ups"), rows(sandbox, "Contacts")
+    sandbox.reset_requests()
+    _pass(runtime, at(2026, 3, 3, 10))
+    assert (sandbox.airtable.records("Follow-ups"), rows(sandbox, "Contacts")) == before
+    assert _gmail_reads(sandbox) == {"gmail.history.list": 1}
+
+
+def test_a_reply_from_the_contact_sets_last_reply(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path)
+    (draft,) = drafts(sandbox)
+    sent = sandbox.mark_draft_sent(draft["id"], "2026-03-02T15:00:00Z")
+    _pass(runtime, at(2026, 3, 2, 16))
+
+    sandbox.receive_reply(sent["thread_id"], "someone@else.example", "FYI", "2026-03-03T09:00:00Z")
+    _pass(runtime, at(2026, 3, 3, 10))
+    assert "Last Reply" not in _ada(sandbox)  # only the contact's own reply counts
+
+    # the contact's reply counts, however the address is capitalised
+    reply_from = "Ada <Ada@Analytical.Example>"
+    sandbox.receive_reply(sent["thread_id"], reply_from, "Glad it helped!", "2026-03-04T09:00:00Z")
+    _pass(runtime, at(2026, 3, 4, 10))
+
+    assert _ada(sandbox)["Last Reply"] == "2026-03-04"
+    assert _ada(sandbox)["Last Contacted"] == "2026-03-02"
+
+
+def test_without_the_scope_gmail_is_not_read_and_nothing_changes(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path, scope=False)
+    (draft,) = drafts(sandbox)
+    sandbox.mark_draft_sent(draft["id"], "2026-03-03T08:30:00Z")
+    sandbox.reset_requests()
+
+    _pass(runtime, at(2026, 3, 3, 12))
+
+    assert _gmail_reads(sandbox) == {}
+    assert _thank_you(sandbox)["Status"] == "Open"
+    assert _thank_you(sandbox)["Title"] == "Send Ada a thank-you"
+    assert "Thank-you Sent" not in meetings_by_event(sandbox)["evt1"]
+
+    # and a day later nothing is flagged either: without the scope it cannot be known
+    _pass(runtime, at(2026, 3, 4, 12))
+    assert _thank_you(sandbox)["Title"] == "Send Ada a thank-you"
+    assert status_snapshot(runtime).late_thank_yous == ()
+
+
+def test_expired_history_reads_the_open_thank_you_threads_instead(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path)
+    (draft,) = drafts(sandbox)
+    sandbox.mark_draft_sent(draft["id"], "2026-03-02T18:00:00Z")
+    sandbox.expire_gmail_history()
+
+    _pass(runtime, at(2026, 3, 2, 19))
+
+    assert _thank_you(sandbox)["Status"] == "Done"
+    assert meetings_by_event(sandbox)["evt1"]["Thank-you Sent"] == "2026-03-02"
+
+
+def test_a_thank_you_unsent_twenty_hours_after_the_meeting_is_flagged(
+    sandbox_factory: Any,
+    make_runtime: RuntimeFactory,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path)
+
+    _pass(runtime, at(2026, 3, 3, 6))  # 19 hours after its end (11:00)
+    assert _thank_you(sandbox)["Title"] == "Send Ada a thank-you"
+
+    assert status_snapshot(runtime).late_thank_yous == ()
+
+    _pass(runtime, at(2026, 3, 3, 8))
+    flagged = "Send Ada a thank-you (not sent within 20 hours)"
+    assert _thank_you(sandbox)["Title"] == flagged
+    assert _thank_you(sandbox)["Status"] == "Open"
+
+    # and the status page and `status` say so
+    snapshot = status_snapshot(runtime)
+    assert [item.title for item in snapshot.late_thank_yous] == [flagged]
+    assert "Thank-yous not sent within 20 hours" in render_status(snapshot)
+    print_status(snapshot)
+    assert "thank-yous not sent within 20 hours: 1" in capsys.readouterr().out
+
+
+def test_a_meeting_seen_late_gets_a_thank_you_due_hours_after_it_was_seen(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    ada = airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Met")
+    event = meeting("evt1", "Chat", at(2026, 3, 2, 10), attendees=[guest(ADA)], description=NOTES)
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 5, 9)), sandbox)
+
+    _pass(runtime, at(2026, 3, 5, 9))  # first seen three days after the meeting
+
+    assert _thank_you(sandbox)["Due"] == "2026-03-05"
+
+
+def test_a_base_without_the_date_fields_still_works_and_init_adds_them(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path, schema=BEFORE_DATES)
+    (draft,) = drafts(sandbox)
+    assert not set(DATE_FIELDS) & set(_ada(sandbox))
+
+    sandbox.mark_draft_sent(draft["id"], "2026-03-03T08:30:00Z")
+    report = _pass(runtime, at(2026, 3, 3, 9))
+
+    # The thank-you is Done all the same; the dates wait for `airtable init`
+    assert _thank_you(sandbox)["Status"] == "Done"
+    [gmail] = [sync for sync in report.syncs if sync.source == "gmail"]
+    assert any("airtable init" in note for note in gmail.notes)
+
+    created = init_schema(runtime.need_airtable()).created_fields
+    assert {name for _, name in created} == set(DATE_FIELDS)

@@ -1,0 +1,71 @@
+"""Gmail's history into the store: which thank-yous were sent, and which were answered.
+
+Off (nothing read) unless the user granted the optional gmail.metadata scope. The cursor is
+Gmail's history id: the first pass only notes where the mailbox stands (the profile), and
+each later pass reads the history since then (one request when nothing happened) and applies
+the messages of the thank-you threads (`workflows.thank_you_mail`). When Gmail has no
+history from there any more (it keeps about a week), each thank-you thread still open is
+read instead. Then every thank-you unsent 20 hours after its meeting is flagged.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from connectors.errors import NotFound
+from connectors.google.auth import GMAIL_METADATA_SCOPE
+from connectors.google.client import GoogleClient
+from connectors.google.gmail_mailbox import HistoryTooOld, MailChanges, MailEvent
+from workflows.runtime import Runtime
+from workflows.store.threads import ThankYouThread, thank_you_threads
+from workflows.sync.report import SyncReport
+from workflows.sync.stream import Stream
+from workflows.thank_you_mail import apply_mail, flag_late
+
+log = structlog.get_logger(__name__)
+
+SOURCE = "gmail"
+
+
+def sync_gmail(runtime: Runtime) -> SyncReport:
+    """One pass over the mailbox's history since the stored history id."""
+    google = runtime.need_google()
+    report = SyncReport(SOURCE, progress=runtime.on_sync_page)
+    if not google.allows(GMAIL_METADATA_SCOPE):
+        log.info("gmail.off", reason="gmail.metadata access was not granted")
+        return report
+    stream = Stream(runtime, SOURCE)
+    cursor = stream.cursor()
+    if cursor is None:  # from now on: what was sent before is the user's to mark Done
+        stream.commit(google.gmail.profile().history_id, lambda session: None)
+        report.full = True
+        return report
+    with runtime.db.read() as session:
+        threads = thank_you_threads(session, account=runtime.account)
+    changes = _changes(google, cursor, threads, report)
+    report.records = len(changes.events)
+    report.notes.extend(apply_mail(runtime, threads, changes.events))
+    stream.commit(changes.history_id, lambda session: None)
+    with runtime.db.read() as session:
+        flag_late(runtime, thank_you_threads(session, account=runtime.account))
+    return report
+
+
+def _changes(
+    google: GoogleClient, cursor: str, threads: list[ThankYouThread], report: SyncReport
+) -> MailChanges:
+    """The messages since `cursor`, or those of each open thank-you thread when it is too old."""
+    try:
+        return google.gmail.changes_since(cursor)
+    except HistoryTooOld as exc:
+        log.warning("gmail.history_expired", reason=str(exc))
+    report.full = True
+    history_id = google.gmail.profile().history_id  # taken first: nothing after it is missed
+    events: list[MailEvent] = []
+    for thread in threads:
+        if thread.followup_open:
+            try:
+                events += google.gmail.thread_events(thread.thread_id)
+            except NotFound:  # the user deleted the thread: nothing to learn from it
+                continue
+    return MailChanges(tuple(events), history_id)
