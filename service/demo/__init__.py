@@ -274,5 +274,5 @@ def _notes_changed(runtime: Runtime, report: PassReport) -> list[tuple[MeetingVi
     if not changed:
         return []
     by_id = {m.id: m for m in meetings(runtime)}
-    found = [(by_id.get(int(d.item.payload["meeting_id"])), bool(d.result)) for d in changed]
+    found = [(by_id.get(int(d.item.payload["meeting_id"])), d.result.rewritten) for d in changed]
     return [(meeting, rewritten) for meeting, rewritten in found if meeting is not None]
