@@ -144,6 +144,13 @@ def test_the_draft_link_follows_a_regenerated_draft_into_the_right_mailbox(
     assert _link(sandbox) == (
         f"https://mail.google.com/mail/?authuser={mailbox}#drafts?compose={after['message_id']}"
     )
+
+    # and a second notes change regenerates it again: Followthrough's own write is not an edit
+    _edit_notes(sandbox, MORE + "\nInsight: pair early")
+    report = _pass(runtime, 13)
+    (again,) = drafts(sandbox)
+    assert "Pair early" in again["body"] and not _told(report)
+    assert _link(sandbox).endswith(f"#drafts?compose={again['message_id']}")
     profiles = [r for r in sandbox.requests_log() if r["route"] == "gmail.getProfile"]
     assert len(profiles) == 1
 
