@@ -13,6 +13,7 @@ from rich.table import Table
 from workflows.completion import Outcome
 from workflows.passes import PassReport
 from workflows.queries.status import StatusSnapshot
+from workflows.revisions import Revision
 from workflows.sync.report import SyncReport
 
 log = structlog.get_logger(__name__)
@@ -22,7 +23,8 @@ console = Console(markup=False)
 
 
 def print_pass(report: PassReport) -> None:
-    """Each source's sync, each completed meeting, the reminders, and every failure (in red)."""
+    """Each source's sync, each completed meeting, what became of drafts whose notes changed,
+    the reminders, and every failure (in red)."""
     for sync in report.syncs:
         kind = "full" if sync.full else "incremental"
         console.print(f"synced {sync.source}: {sync.records} records ({kind})")
@@ -33,6 +35,8 @@ def print_pass(report: PassReport) -> None:
     for done in report.done:
         if isinstance(done.result, Outcome):
             _print_outcome(done.result)
+        elif isinstance(done.result, Revision) and done.result.told:
+            console.print(done.result.told, style="yellow")
     for title in report.reminders:
         console.print(f"reminder: {title}")
     for where, reason in report.failures.items():

@@ -22,14 +22,17 @@ import structlog
 from connectors.airtable.writes import ContactWrite, upsert
 from connectors.records import DraftMessage, DraftRef
 from workflows.contact_rows import ContactRow, ContactWriter, contact_batches
+from workflows.draft_links import draft_link
 from workflows.effects import once
 from workflows.followup_sync import Owed, write_followups
+from workflows.kept_drafts import covered_detail
 from workflows.owed import (
     completion_settings,
     invitees,
     load_meeting,
     meeting_row,
     plan_for,
+    thank_you_message,
     user_zone_of,
 )
 from workflows.rules.completion import (
@@ -74,6 +77,7 @@ class _Job:
     update: ContactUpdate | None = None
     contact_id: str | None = None
     draft: DraftRef | None = None
+    draft_url: str | None = None
     subject: str = ""
     record_id: str | None = None
     followups: tuple[str, ...] = ()
@@ -184,6 +188,7 @@ class _DraftWriter:
         assert job.plan.draft is not None
         try:
             job.draft, job.subject = _write_draft(self.runtime, job, job.plan.draft)
+            job.draft_url = draft_link(self.runtime, job.draft)
         except Exception as exc:  # this meeting is retried; the others go on
             log.warning("meeting.failed", meeting_id=job.meeting.id, error=type(exc).__name__)
             job.error = exc
@@ -244,8 +249,9 @@ def _write_draft(runtime: Runtime, job: _Job, message: DraftMessage) -> tuple[Dr
     key = job.plan.draft_key
     with once(runtime, key, "gmail.draft", maybe_done_before=job.before_store) as draft:
         if draft.needed:
-            made = gmail.create_draft(message, outcome_unknown=draft.outcome_unknown)
-            draft.applied(made.draft_id, _draft_detail(made))
+            polished = thank_you_message(runtime, job.plan)
+            made = gmail.create_draft(polished, outcome_unknown=draft.outcome_unknown)
+            draft.applied(made.draft_id, _draft_detail(made) | covered_detail(job.plan))
     detail = draft.detail
     ref = DraftRef(
         draft_id=draft.external_id,
@@ -267,7 +273,9 @@ def _draft_detail(ref: DraftRef) -> dict[str, str]:
 
 def _write_meeting_rows(runtime: Runtime, jobs: list[_Job]) -> None:
     rows = [
-        meeting_row(job.meeting, job.contact_id, MeetingStatus.COMPLETED, job.draft, job.plan.notes)
+        meeting_row(
+            job.meeting, job.contact_id, MeetingStatus.COMPLETED, job.draft_url, job.plan.notes
+        )
         for job in jobs
     ]
     result = upsert(runtime.need_airtable(), rows)
@@ -305,7 +313,7 @@ def _settle(runtime: Runtime, meeting_id: int, job: _Job | None = None) -> None:
         meeting.airtable_record_id = job.record_id or meeting.airtable_record_id
         if job.draft is not None:
             meeting.draft_id, meeting.draft_message_id = job.draft.draft_id, job.draft.message_id
-            meeting.draft_url = job.draft.url
+            meeting.draft_url = job.draft_url
         person = session.get(Person, meeting.person_id) if meeting.person_id else None
         if person is not None and job.update is not None and job.contact_id is not None:
             person.airtable_record_id = job.contact_id

@@ -20,6 +20,9 @@ USER_EMAIL = "fact:user_email"
 USER_NAME = "fact:user_name"
 """The name the user's calendar shows for them (their own attendee entry's display name): it
 signs the drafts when FOLLOWTHROUGH_SENDER_NAME is not set."""
+MAILBOX_EMAIL = "fact:mailbox_email"
+"""The Gmail mailbox's own address (users.getProfile, asked once): draft links carry it as
+authuser, so they open this mailbox in a browser signed in to several Google accounts."""
 COMPLETED_IN_AIRTABLE = "fact:airtable_completed_events"
 """The Event IDs of Meetings rows already Completed when a new store first read a base that
 held Meetings rows (a lost or new database on an existing account): their effects exist and

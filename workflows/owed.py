@@ -1,18 +1,21 @@
 """What a completed meeting owes, from what the store knows: the plan and its Meetings row.
 
 Shared by the completion of a meeting (`workflows.completion`), the regeneration of its draft
-after a notes edit (`workflows.revisions`) and the reminders and demo (the user's zone).
+after a notes edit (`workflows.revisions`) and the reminders and demo (the user's zone). Both
+write the thank-you Gmail gets through `thank_you_message`: the rule-built draft, or a
+configured model's rewrite of it when the rewrite passes the check (`workflows.polish`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy.orm import selectinload
 
 from connectors.airtable.writes import MeetingWrite
-from connectors.records import DraftRef
+from connectors.records import DraftMessage
 from workflows.facts import (
     CALENDAR_ZONE,
     USER_NAME,
@@ -20,6 +23,7 @@ from workflows.facts import (
     first_sync_at,
     get_fact,
 )
+from workflows.polish import polish
 from workflows.rules.completion import (
     CompletedMeeting,
     CompletionPlan,
@@ -101,11 +105,19 @@ def plan_for(
     )
 
 
+def thank_you_message(runtime: Runtime, plan: CompletionPlan) -> DraftMessage:
+    """The thank-you as Gmail gets it: the plan's draft, its body polished by the draft model
+    when one is configured and its rewrite passes the check."""
+    assert plan.draft is not None and plan.draft_facts is not None
+    body, _ = polish(runtime, plan.draft.body, plan.draft_facts)
+    return dataclasses.replace(plan.draft, body=body)
+
+
 def meeting_row(
     meeting: Meeting,
     contact_id: str | None,
     status: MeetingStatus,
-    draft: DraftRef | None = None,
+    draft_url: str | None = None,
     notes: str | None = None,
 ) -> MeetingWrite:
     """The meeting's Airtable row (upserted on Event ID); `notes` default to the meeting's."""
@@ -117,5 +129,5 @@ def meeting_row(
         end=meeting.end,
         status=status.value,
         notes=(meeting.notes if notes is None else notes) or None,
-        thank_you_draft=draft.url if draft else None,
+        thank_you_draft=draft_url,
     )

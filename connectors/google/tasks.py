@@ -12,6 +12,7 @@ from typing import Any
 
 import structlog
 
+from connectors.errors import NotFound
 from connectors.google.calls import execute
 from connectors.google.paging import replies
 from connectors.policy import RetryPolicy
@@ -72,6 +73,15 @@ class TasksClient:
         request = self._service().tasks().patch(tasklist=tasklist_id, task=item.task_id, body=body)
         reply = execute(request.execute, policy=self._policy, operation="tasks.tasks.patch")
         return parse_task(reply) or item
+
+    def get_task(self, tasklist_id: str, task_id: str) -> TaskItem | None:
+        """The task as it is now; None when it is gone or not Followthrough's (no key)."""
+        request = self._service().tasks().get(tasklist=tasklist_id, task=task_id)
+        try:
+            reply = execute(request.execute, policy=self._policy, operation="tasks.tasks.get")
+        except NotFound:
+            return None
+        return parse_task(reply)
 
     def find_task(self, tasklist_id: str, key: str) -> TaskItem | None:
         """The task whose notes carry `key`, completed and hidden tasks included."""

@@ -45,6 +45,7 @@ from workflows.passes import PassReport, run_once
 from workflows.queries.listings import MeetingView, follow_ups, meetings
 from workflows.queries.skipped import skipped_events
 from workflows.queries.status import status_snapshot
+from workflows.revisions import Revision
 from workflows.rules.clock import Clock
 from workflows.runtime import Runtime
 
@@ -268,11 +269,11 @@ def _progress_done(runtime: Runtime, report: PassReport) -> list[tuple[str, dt.d
     ]
 
 
-def _notes_changed(runtime: Runtime, report: PassReport) -> list[tuple[MeetingView, bool]]:
-    """(meeting, whether its draft was rewritten) for each meeting whose notes the user edited."""
+def _notes_changed(runtime: Runtime, report: PassReport) -> list[tuple[MeetingView, Revision]]:
+    """(meeting, what became of its draft) for each meeting whose notes the user edited."""
     changed = [d for d in report.done if d.item.kind == notes_changed.KIND]
     if not changed:
         return []
     by_id = {m.id: m for m in meetings(runtime)}
-    found = [(by_id.get(int(d.item.payload["meeting_id"])), bool(d.result)) for d in changed]
-    return [(meeting, rewritten) for meeting, rewritten in found if meeting is not None]
+    found = [(by_id.get(int(d.item.payload["meeting_id"])), d.result) for d in changed]
+    return [(meeting, revision) for meeting, revision in found if meeting is not None]

@@ -21,6 +21,7 @@ from workflows.followup_sync import STORE_KINDS
 from workflows.passes import PassReport
 from workflows.queries.listings import FollowUpView, MeetingView, follow_ups, meetings
 from workflows.queries.skipped import SkippedEvent, skipped_events
+from workflows.revisions import Revision
 from workflows.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ class Step:
     new_contacts: list[str] = field(default_factory=list)
     new_follow_ups: list[FollowUpView] = field(default_factory=list)
     progress: list[tuple[str, dt.date]] = field(default_factory=list)
-    notes: list[tuple[MeetingView, bool]] = field(default_factory=list)
+    notes: list[tuple[MeetingView, Revision]] = field(default_factory=list)
 
     @property
     def eventful(self) -> bool:
@@ -127,11 +128,11 @@ class Account:
         for name in step.new_contacts:
             self._line("contact", f"{name} added to your Airtable Contacts", "green")
         self._outcomes(step)
-        for meeting, rewritten in step.notes:
+        for meeting, revision in step.notes:
             what = (
                 "the thank-you draft is rewritten from them"
-                if rewritten
-                else "the draft was already sent"
+                if revision.rewritten
+                else revision.told or "the draft was already sent"
             )
             self._line("notes", f"new notes on “{meeting.title}”: {what}", "magenta")
             self._follow_ups([f for f in step.new_follow_ups if f.meeting_id == meeting.id])

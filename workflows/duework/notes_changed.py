@@ -13,5 +13,5 @@ KIND = "notes_changed"
 
 @handles_each(KIND)
 def regenerate(runtime: Runtime, item: DueItem) -> Outcome:
-    """Act on the meeting's new notes; the result says whether its draft was regenerated."""
+    """Act on the meeting's new notes; the result (a Revision) says what became of its draft."""
     return Done(notes_changed(runtime, int(item.payload["meeting_id"])))

@@ -5,6 +5,8 @@
     plan.draft            -> DraftMessage or None (history, or no usable email: see plan.skipped),
                              to the address the contact was invited at
     plan.draft_key        -> the draft's idempotency key (its Message-ID derives from it)
+    plan.draft_facts      -> what the draft says (names, insights, promises): what a model's
+                             rewrite must keep, and what a notes edit adds to it
     plan.followups        -> Thank-you and Action items, each with its key
     plan.contact_update   -> Last Met, Next Update Due, Stage
 
@@ -31,6 +33,7 @@ from workflows.rules.keys import draft_key
 from workflows.rules.lifecycle import DEFAULT_HISTORY_DAYS, effects_for
 from workflows.rules.notes import ParsedNotes, html_to_text, parse_notes
 from workflows.rules.people import PersonView
+from workflows.rules.polish import DraftFacts
 from workflows.rules.reminders import (
     DEFAULT_CADENCE_DAYS,
     ContactUpdate,
@@ -83,6 +86,7 @@ class CompletionPlan:
     followups: tuple[FollowUpPlan, ...]
     contact_update: ContactUpdate
     skipped: tuple[str, ...] = ()
+    draft_facts: DraftFacts | None = None
 
 
 def _draft(
@@ -91,7 +95,7 @@ def _draft(
     notes: str,
     parsed: ParsedNotes,
     key: str,
-) -> DraftMessage:
+) -> tuple[DraftMessage, DraftFacts]:
     item = ThankYouInput(
         key=key,
         contact_email=meeting.attendee_email or meeting.contact.email or "",
@@ -109,7 +113,8 @@ def _draft(
         notes=notes,
         written_at=settings.now,
     )
-    return compose_thank_you(item, env=settings.templates, title_pattern=settings.title_pattern)
+    message = compose_thank_you(item, env=settings.templates, title_pattern=settings.title_pattern)
+    return message, DraftFacts.of(item)
 
 
 def invited_address(contact: PersonView, invitees: Iterable[str]) -> str | None:
@@ -128,10 +133,11 @@ def plan_completion(meeting: CompletedMeeting, settings: CompletionSettings) -> 
     parsed = parse_notes(notes)
     key = draft_key(meeting.event_id, meeting.original_start)
     draft: DraftMessage | None = None
+    facts: DraftFacts | None = None
     skipped: list[str] = []
     if effects.draft:
         try:
-            draft = _draft(meeting, settings, notes, parsed, key)
+            draft, facts = _draft(meeting, settings, notes, parsed, key)
         except SkipRecord as exc:
             skipped.append(str(exc))
     followups = plan_followups(
@@ -153,4 +159,4 @@ def plan_completion(meeting: CompletedMeeting, settings: CompletionSettings) -> 
         cadence=cadence_days(meeting.contact.update_every_days, settings.default_cadence),
     )
     history = not effects.draft
-    return CompletionPlan(history, notes, key, draft, followups, update, tuple(skipped))
+    return CompletionPlan(history, notes, key, draft, followups, update, tuple(skipped), facts)

@@ -161,6 +161,18 @@ def get_effect(
     return describe(row, wall_now or utcnow()) if row else None
 
 
+def amend_detail(
+    session: Session, key: str, changes: dict[str, Any], *, account: str = DEFAULT_ACCOUNT
+) -> None:
+    """Merge `changes` into an applied effect's details, as the thing it made changed outside
+    (a draft's message replaced); an effect not applied is left alone."""
+    row = session.execute(
+        sa.select(Effect).where(Effect.account == account, Effect.key == key)
+    ).scalar_one_or_none()
+    if row is not None and row.status == "applied":
+        row.detail = {**(row.detail or {}), **changes}
+
+
 def release_holds(session: Session, *, account: str | None = None) -> int:
     """Lapse every hold on a pending effect (an embedded service starting after a crash: the
     holders died with the process); their next callers reconcile. Returns how many."""

@@ -1,0 +1,92 @@
+"""A thank-you draft the user edited in Gmail is theirs: a notes change never overwrites it.
+
+The draft effect's ledger details say what Followthrough last wrote into the draft: its Gmail
+message (`gmail_message_id`: every write, ours or the user's, gives the draft a new one) and
+the insights and promises the draft or its follow-up's notes carry (`covered`). A draft whose
+current message is another one was edited by the user. When the notes change after that, what
+they add goes to the Thank-you follow-up's notes (its Google Task, when follow-ups are mirrored
+there) and the pass's report tells the user; the promises still become Action items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+
+from connectors.records import DraftRef
+from workflows.followup_sync import add_task_notes
+from workflows.rules.completion import CompletionPlan
+from workflows.rules.followups import FollowUpKind
+from workflows.runtime import Runtime
+from workflows.store import ledger
+
+log = structlog.get_logger(__name__)
+
+WRITTEN = "gmail_message_id"
+COVERED = "covered"
+NOTES_HEADING = "New in the meeting's notes since you edited the draft:"
+
+
+@dataclass(frozen=True)
+class Written:
+    """What Followthrough last wrote into a draft, as its ledger entry keeps it."""
+
+    gmail_message_id: str | None = None
+    covered: tuple[str, ...] = ()
+
+    def edited(self, current: DraftRef) -> bool:
+        """True when the draft's message is no longer the one Followthrough wrote."""
+        ours, now = self.gmail_message_id, current.gmail_message_id
+        return bool(ours and now and ours != now)
+
+
+def covered_detail(plan: CompletionPlan) -> dict[str, list[str]]:
+    """The ledger details saying which insights and promises the plan's draft carries."""
+    return {COVERED: item_lines(plan)}
+
+
+def item_lines(plan: CompletionPlan) -> list[str]:
+    """The plan's insights and promises, one line each, as a follow-up's notes list them."""
+    facts = plan.draft_facts
+    if facts is None:
+        return []
+    learned = [f"- Learned: {insight}" for insight in facts.insights]
+    return learned + [f"- Promised: {promise}" for promise in facts.promises]
+
+
+def written(runtime: Runtime, key: str) -> Written:
+    """What Followthrough last wrote into the draft of effect `key`."""
+    with runtime.db.read() as session:
+        state = ledger.get_effect(session, key, account=runtime.account)
+    detail = (state.detail if state else None) or {}
+    return Written(detail.get(WRITTEN) or None, tuple(detail.get(COVERED) or ()))
+
+
+def record_written(runtime: Runtime, key: str, ref: DraftRef, plan: CompletionPlan) -> None:
+    """Remember the message Followthrough just wrote into the draft, what it carries, and its
+    thread (Gmail may move an updated draft to a new thread: its sending shows there)."""
+    changes = {WRITTEN: ref.gmail_message_id or "", **covered_detail(plan)}
+    if ref.thread_id:
+        changes["thread_id"] = ref.thread_id
+    with runtime.db.transaction() as session:
+        ledger.amend_detail(session, key, changes, account=runtime.account)
+
+
+def keep_edited(runtime: Runtime, plan: CompletionPlan, before: Written, contact: str) -> str:
+    """Leave the user's edited draft alone; hand what the notes add to its follow-up's notes.
+
+    Returns the line that tells the user (it quotes their notes: never logged).
+    """
+    new = [line for line in item_lines(plan) if line not in before.covered]
+    log.info("draft.edit_kept", key=plan.draft_key, new_items=len(new))
+    kept = f"kept the thank-you to {contact} as you edited it in Gmail"
+    if not new:
+        return kept
+    thank_you = next((p for p in plan.followups if p.kind is FollowUpKind.THANK_YOU), None)
+    added = thank_you is not None and add_task_notes(runtime, thank_you.key, [NOTES_HEADING, *new])
+    with runtime.db.transaction() as session:
+        changes = {COVERED: [*before.covered, *new]}
+        ledger.amend_detail(session, plan.draft_key, changes, account=runtime.account)
+    where = "added to its follow-up's task notes" if added else "new in the notes, not in it"
+    return f"{kept}; {where}: " + "; ".join(line.removeprefix("- ") for line in new)
