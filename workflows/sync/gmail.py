@@ -16,6 +16,7 @@ from connectors.errors import NotFound
 from connectors.google.auth import GMAIL_METADATA_SCOPE
 from connectors.google.client import GoogleClient
 from connectors.google.gmail_mailbox import HistoryTooOld, MailChanges, MailEvent
+from workflows.facts import MAILBOX_EMAIL, set_fact
 from workflows.runtime import Runtime
 from workflows.store.threads import ThankYouThread, thank_you_threads
 from workflows.sync.report import SyncReport
@@ -37,7 +38,12 @@ def sync_gmail(runtime: Runtime) -> SyncReport:
     stream = Stream(runtime, SOURCE)
     cursor = stream.cursor()
     if cursor is None:  # from now on: what was sent before is the user's to mark Done
-        stream.commit(google.gmail.profile().history_id, lambda session: None)
+        profile = google.gmail.profile()  # its address is the drafts' links' too (draft_links)
+        account = runtime.account
+        stream.commit(
+            profile.history_id,
+            lambda session: set_fact(session, MAILBOX_EMAIL, profile.email, account=account),
+        )
         report.full = True
         return report
     with runtime.db.read() as session:
