@@ -124,10 +124,10 @@ def add_task_notes(runtime: Runtime, key: str, lines: Sequence[str]) -> bool:
 def task_list(runtime: Runtime) -> str:
     """The Followthrough task list's id (made once, found through the ledger after that)."""
     tasks = runtime.need_google().tasks
-    with once(runtime, TASK_LIST_KEY, "tasks.list") as task_list:
-        if task_list.needed:
-            task_list.applied(tasks.ensure_task_list())
-    return task_list.external_id
+    with once(runtime, TASK_LIST_KEY, "tasks.list") as made:
+        if made.needed:
+            made.applied(tasks.ensure_task_list())
+    return made.external_id
 
 
 def _to_google_tasks(runtime: Runtime, tasklist: str, plan: FollowUpPlan) -> None:
