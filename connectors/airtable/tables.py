@@ -281,6 +281,7 @@ class FollowUpCells:
     due: dt.date | None = cell("Due", DATE)
     status: str | None = cell("Status", SELECT, choices=FOLLOW_UP_STATUSES)
     key: str | None = cell("Key", TEXT)
+    notes: str | None = cell("Notes", LONG_TEXT)
 
 
 FOLLOW_UPS_SPEC = TableSpec("Follow-ups", FollowUpCells)
@@ -316,6 +317,7 @@ class FollowUps:
     KIND = FOLLOW_UPS_SPEC["kind"]
     STATUS = FOLLOW_UPS_SPEC["status"]
     KEY = FOLLOW_UPS_SPEC["key"]
+    NOTES = FOLLOW_UPS_SPEC["notes"]
 
 
 # --- Rows as read ---------------------------------------------------------------------------
