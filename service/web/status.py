@@ -2,7 +2,8 @@
 
 The web context supplies a `StatusSnapshot` (workflows.queries.status, which also decides how
 each connector's health reads: "failing" and why, in red, whatever succeeded before it;
-"stale" when its last success is older than the snapshot's `stale_after`).
+"stale" when its last success is older than the snapshot's `stale_after`; "off", with what
+to do, when the user left its feature off).
 """
 
 from __future__ import annotations

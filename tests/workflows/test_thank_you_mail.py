@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from connectors.airtable.schema import init_schema
 from connectors.airtable.tables import SCHEMA, FieldSpec, TableSpec
@@ -17,6 +19,9 @@ from connectors.policy import FAST_POLICY
 from connectors.sandbox.fixture import CONTACT_FIELDS
 from connectors.sandbox.server import Sandbox
 from service.console import print_status
+from service.demo import status_context
+from service.web.app import create_app
+from service.web.server import WebServer
 from service.web.status import render_status
 from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.world import (
@@ -179,6 +184,51 @@ def test_without_the_scope_gmail_is_not_read_and_nothing_changes(
     _pass(runtime, at(2026, 3, 4, 12))
     assert _thank_you(sandbox)["Title"] == "Send Ada a thank-you"
     assert status_snapshot(runtime).late_thank_yous == ()
+
+
+GMAIL_OFF = (
+    "gmail.metadata was not granted: run `followthrough auth google --mail-metadata` to have "
+    "sent thank-yous detected"
+)
+
+
+def _gmail_row(page: str) -> str:
+    text = " ".join(page.split())
+    start = text.index('<tr class="connector" data-state=', text.index("<td>Gmail</td>") - 60)
+    return text[start : text.index("</tr>", start)]
+
+
+def test_without_the_scope_the_status_page_and_status_say_gmail_is_off_and_what_to_run(
+    sandbox_factory: Any,
+    make_runtime: RuntimeFactory,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given a user who did not grant gmail.metadata, after a pass
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path, scope=False)
+
+    # When they open the status page
+    with WebServer(create_app(status_context(runtime))) as server:
+        page = requests.get(f"{server.url}/", timeout=10).text
+    # Then Gmail reads "off", with the one line saying what to run
+    row = _gmail_row(page)
+    assert 'data-state="off"' in row and GMAIL_OFF in row
+    # and so does `followthrough status`
+    print_status(status_snapshot(runtime))
+    said = " ".join(capsys.readouterr().out.split())
+    assert "│ Gmail │ off │" in said and "google --mail-metadata`" in said
+
+    # and once the scope is granted, the next pass turns it on
+    granted = tmp_path / "google-mail.json"
+    granted.write_text(
+        json.dumps(sandbox.google_credentials(list(requested_scopes(mail_metadata=True))))
+    )
+    granted.chmod(0o600)
+    runtime.google = GoogleClient(granted, endpoint=sandbox.url, policy=FAST_POLICY)
+    _pass(runtime, at(2026, 3, 2, 13))
+    gmail = next(c for c in status_snapshot(runtime).connectors if c.name == "Gmail")
+    assert gmail.state(gmail.last_success or dt.datetime.now(dt.UTC), dt.timedelta(hours=1)) == "ok"
+    assert gmail.off is None
 
 
 def test_expired_history_reads_the_open_thank_you_threads_instead(
