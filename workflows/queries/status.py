@@ -3,8 +3,8 @@
 `status_snapshot(runtime)` gathers it from the store at once. A connector whose last attempt
 failed reads "failing" whatever succeeded before it; one whose last success is older than the
 snapshot's `stale_after` reads "stale"; one whose feature the user left off (Gmail without
-the gmail.metadata scope) reads "off", with what to do. A thank-you flagged as not sent within 20 hours of its
-meeting (only the Gmail pass flags one, with the gmail.metadata scope) is listed apart.
+the gmail.metadata scope) reads "off", with what to do. A thank-you flagged as not sent
+within 20 hours of its meeting (only the Gmail pass flags one, with that scope) is listed apart.
 """
 
 from __future__ import annotations
