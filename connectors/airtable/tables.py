@@ -296,6 +296,8 @@ class Contacts:
     TABLE = CONTACTS_SPEC.name
     NAME = CONTACTS_SPEC["name"]
     EMAIL = CONTACTS_SPEC["email"]
+    LAST_CONTACTED = CONTACTS_SPEC["last_contacted"]
+    LAST_REPLY = CONTACTS_SPEC["last_reply"]
 
 
 class Meetings:
@@ -306,6 +308,7 @@ class Meetings:
     EVENT_ID = MEETINGS_SPEC["event_id"]
     NOTES = MEETINGS_SPEC["notes"]
     THANK_YOU_DRAFT = MEETINGS_SPEC["thank_you_draft"]
+    THANK_YOU_SENT = MEETINGS_SPEC["thank_you_sent"]
 
 
 class FollowUps:
