@@ -12,6 +12,7 @@ the user; the promises still become Action items.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 
@@ -24,8 +25,10 @@ from workflows.store import ledger
 
 log = structlog.get_logger(__name__)
 
-WRITTEN = "gmail_message_id"
-COVERED = "covered"
+MESSAGE = "message_id"  # the RFC 822 Message-ID Followthrough gave it (found again by it)
+WRITTEN = "gmail_message_id"  # Gmail's id of the message Followthrough last wrote into it
+THREAD = "thread_id"  # the Gmail thread its sending will show in (workflows.store.threads)
+COVERED = "covered"  # the insights and promises the draft or its follow-up's notes carry
 NOTES_HEADING = "New in the meeting's notes since you edited the draft:"
 
 
@@ -42,9 +45,27 @@ class Written:
         return bool(ours and now and ours != now)
 
 
-def covered_detail(plan: CompletionPlan) -> dict[str, list[str]]:
-    """The ledger details saying which insights and promises the plan's draft carries."""
-    return {COVERED: item_lines(plan)}
+def draft_detail(ref: DraftRef, plan: CompletionPlan) -> dict[str, Any]:
+    """What the ledger keeps of a draft Followthrough just wrote: its ids, its thread (Gmail
+    may move a replaced draft to a new one: its sending shows there), what it carries."""
+    detail: dict[str, Any] = {
+        MESSAGE: ref.message_id,
+        WRITTEN: ref.gmail_message_id or "",
+        COVERED: item_lines(plan),
+    }
+    if ref.thread_id:
+        detail[THREAD] = ref.thread_id
+    return detail
+
+
+def draft_ref(draft_id: str, detail: dict[str, Any], message_id: str) -> DraftRef:
+    """The draft as its ledger entry keeps it (`message_id` when the entry has none)."""
+    return DraftRef(
+        draft_id=draft_id,
+        message_id=detail.get(MESSAGE, message_id),
+        gmail_message_id=detail.get(WRITTEN) or None,
+        thread_id=detail.get(THREAD) or None,
+    )
 
 
 def item_lines(plan: CompletionPlan) -> list[str]:
@@ -66,12 +87,9 @@ def written(runtime: Runtime, key: str) -> Written:
 
 def record_written(runtime: Runtime, key: str, ref: DraftRef, plan: CompletionPlan) -> None:
     """Remember the message Followthrough just wrote into the draft, what it carries, and its
-    thread (Gmail may move an updated draft to a new thread: its sending shows there)."""
-    changes = {WRITTEN: ref.gmail_message_id or "", **covered_detail(plan)}
-    if ref.thread_id:
-        changes["thread_id"] = ref.thread_id
+    thread."""
     with runtime.db.transaction() as session:
-        ledger.amend_detail(session, key, changes, account=runtime.account)
+        ledger.amend_detail(session, key, draft_detail(ref, plan), account=runtime.account)
 
 
 def keep_edited(runtime: Runtime, plan: CompletionPlan, before: Written, contact: str) -> str:

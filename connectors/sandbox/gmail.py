@@ -2,7 +2,8 @@
 
 A draft's raw RFC 2822 message is parsed and kept (headers, subject, recipients, body), so
 tests and the demo can read what Followthrough wrote. As in Gmail, the draft id stays while its
-message is replaced (a new message id on every update). Control calls do what the user does in
+message is replaced (a new message id on every update; an update that names no threadId
+moves it to a thread of its own, as Gmail's threading rules say). Control calls do what the user does in
 Gmail: edit a draft (same draft id, a new message id and Message-ID, new subject or body), and
 send it (the draft is gone; a message with a new id and the SENT label joins the draft's
 thread, as drafts.send documents). Messages, threads and history: connectors.sandbox.gmail_mail.
@@ -170,11 +171,16 @@ class GmailApi:
             internal_date=int(time.time() * 1000),
         )  # fmt: skip
 
-    def _replace(self, draft: Draft, data: bytes, parsed: EmailMessage) -> None:
-        """Give the draft a new message, as drafts.update and the user's edits do."""
+    def _replace(
+        self, draft: Draft, data: bytes, parsed: EmailMessage, *, keep_thread: bool = True
+    ) -> None:
+        """Give the draft a new message, as drafts.update and the user's edits do (in Gmail's
+        editor the draft stays in its thread)."""
         self.mailbox.history.deleted(draft)
         draft.history.append(draft.message_id)
         draft.message_id = self.mailbox.new_message_id()
+        if not keep_thread:
+            draft.thread_id = draft.message_id
         draft.raw, draft.parsed, draft.internal_date = data, parsed, int(time.time() * 1000)
         if "Message-ID" not in parsed:
             parsed["Message-ID"] = f"<sandbox.{draft.message_id}@mail.gmail.com>"
@@ -196,10 +202,14 @@ class GmailApi:
         return Response(200, self._reference(draft))
 
     def update(self, request: Request) -> Response:
-        """drafts.update: the draft keeps its id and thread and gets a new message."""
+        """drafts.update: the draft keeps its id and gets a new message, which stays in the
+        draft's thread only when the request names it (`message.threadId`), as Gmail's
+        threading rules say; otherwise it starts a thread of its own. (Gmail also wants the
+        References, In-Reply-To and Subject to match; the sandbox does not check them.)"""
         draft = self._draft(request)
-        data, parsed = _parse_raw(_message_of(request).get("raw"))
-        self._replace(draft, data, parsed)
+        message = _message_of(request)
+        data, parsed = _parse_raw(message.get("raw"))
+        self._replace(draft, data, parsed, keep_thread=message.get("threadId") == draft.thread_id)
         return Response(200, self._reference(draft))
 
     def delete(self, request: Request) -> Response:

@@ -144,6 +144,29 @@ def test_a_sent_thank_you_is_done_with_the_day_it_was_sent_and_dated(
     assert _gmail_reads(sandbox) == {"gmail.history.list": 1}
 
 
+def test_a_draft_regenerated_into_a_new_thread_is_still_seen_when_sent(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    # Given Ada's draft, rewritten after a notes change: Gmail gives the new message a thread
+    # of its own (the update names no threadId)
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path)
+    (draft,) = drafts(sandbox)
+    meeting = next(r for r in sandbox.airtable.records("Meetings") if r["fields"]["Event ID"])
+    more = NOTES + "\nTakeaway: ship small"
+    sandbox.airtable.update_record("Meetings", meeting["id"], {"Notes": more})
+    _pass(runtime, at(2026, 3, 2, 13))
+    (rewritten,) = drafts(sandbox)
+    assert "Ship small" in rewritten["body"] and rewritten["thread_id"] != draft["thread_id"]
+
+    # When the user sends it
+    sandbox.mark_draft_sent(rewritten["id"], "2026-03-02T19:00:00Z")
+    _pass(runtime, at(2026, 3, 2, 20))
+
+    # Then its sending is seen in the new thread
+    assert _thank_you(sandbox)["Status"] == "Done"
+    assert meetings_by_event(sandbox)["evt1"]["Thank-you Sent"] == "2026-03-02"
+
+
 def test_a_reply_from_the_contact_sets_last_reply(
     sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
 ) -> None:
