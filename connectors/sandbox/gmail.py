@@ -3,10 +3,10 @@
 A draft's raw RFC 2822 message is parsed and kept (headers, subject, recipients, body), so
 tests and the demo can read what Followthrough wrote. As in Gmail, the draft id stays while its
 message is replaced (a new message id on every update; an update that names no threadId
-moves it to a thread of its own, as Gmail's threading rules say). Control calls do what the user does in
-Gmail: edit a draft (same draft id, a new message id and Message-ID, new subject or body), and
-send it (the draft is gone; a message with a new id and the SENT label joins the draft's
-thread, as drafts.send documents). Messages, threads and history: connectors.sandbox.gmail_mail.
+moves it to a thread of its own, as Gmail's threading rules say). Control calls do what the
+user does in Gmail: edit a draft (same draft id and thread, a new message id and Message-ID,
+new subject or body), and send it (the draft is gone; a message with a new id and the SENT
+label joins the draft's thread, as drafts.send documents). Messages, threads and history: connectors.sandbox.gmail_mail.
 """
 
 from __future__ import annotations

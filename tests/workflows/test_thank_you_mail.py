@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from functools import cached_property
 from pathlib import Path
@@ -67,13 +66,18 @@ def _world(
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12), init=False, **config), sandbox)
     init_schema(runtime.need_airtable(), schema)
     if scope:
-        granted = tmp_path / "google-mail.json"
-        scopes = list(requested_scopes(mail_metadata=True))
-        granted.write_text(json.dumps(sandbox.google_credentials(scopes)))
-        granted.chmod(0o600)
-        runtime.google = GoogleClient(granted, endpoint=sandbox.url, policy=FAST_POLICY)
+        _grant_mail_metadata(runtime, sandbox, tmp_path)
     _pass(runtime, at(2026, 3, 2, 12))
     return sandbox, runtime
+
+
+def _grant_mail_metadata(runtime: Runtime, sandbox: Sandbox, tmp_path: Path) -> None:
+    """The user ran `auth google --mail-metadata`: gmail.metadata is granted too."""
+    granted = tmp_path / "google-mail.json"
+    scopes = list(requested_scopes(mail_metadata=True))
+    granted.write_text(json.dumps(sandbox.google_credentials(scopes)))
+    granted.chmod(0o600)
+    runtime.google = GoogleClient(granted, endpoint=sandbox.url, policy=FAST_POLICY)
 
 
 def _pass(runtime: Runtime, when: Any) -> PassReport:
@@ -242,15 +246,11 @@ def test_without_the_scope_the_status_page_and_status_say_gmail_is_off_and_what_
     assert "│ Gmail │ off │" in said and "google --mail-metadata`" in said
 
     # and once the scope is granted, the next pass turns it on
-    granted = tmp_path / "google-mail.json"
-    granted.write_text(
-        json.dumps(sandbox.google_credentials(list(requested_scopes(mail_metadata=True))))
-    )
-    granted.chmod(0o600)
-    runtime.google = GoogleClient(granted, endpoint=sandbox.url, policy=FAST_POLICY)
+    _grant_mail_metadata(runtime, sandbox, tmp_path)
     _pass(runtime, at(2026, 3, 2, 13))
-    gmail = next(c for c in status_snapshot(runtime).connectors if c.name == "Gmail")
-    assert gmail.state(gmail.last_success or dt.datetime.now(dt.UTC), dt.timedelta(hours=1)) == "ok"
+    snapshot = status_snapshot(runtime)
+    gmail = next(c for c in snapshot.connectors if c.name == "Gmail")
+    assert gmail.state(snapshot.generated_at, snapshot.stale_after) == "ok"
     assert gmail.off is None
 
 
