@@ -6,7 +6,8 @@ message is replaced (a new message id on every update; an update that names no t
 moves it to a thread of its own, as Gmail's threading rules say). Control calls do what the
 user does in Gmail: edit a draft (same draft id and thread, a new message id and Message-ID,
 new subject or body), and send it (the draft is gone; a message with a new id and the SENT
-label joins the draft's thread, as drafts.send documents). Messages, threads and history: connectors.sandbox.gmail_mail.
+label joins the draft's thread, as drafts.send documents). Messages, threads and history:
+connectors.sandbox.gmail_mail.
 """
 
 from __future__ import annotations
