@@ -89,6 +89,8 @@ def print_status(snapshot: StatusSnapshot) -> None:
     console.print(f"progress updates due soon: {len(snapshot.reminders_due)}")
     for item in snapshot.reminders_due:
         console.print(f"  {item.due} {item.title}")
+    for reason in snapshot.steps_off:
+        console.print(reason, style="yellow")
     for error in snapshot.recent_errors[:5]:
         console.print(
             f"error {error.at:%Y-%m-%d %H:%M} {error.where}: {error.message}", style="red"

@@ -106,6 +106,18 @@ def directory(value: Path | None) -> Path | None:
     return value
 
 
+def readable_file(value: Path | None) -> Path | None:
+    """A file that exists and can be read as UTF-8 text."""
+    if value is None:
+        return None
+    try:
+        value.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise ValueError(f"{value} cannot be read ({reason}); name a UTF-8 text file") from None
+    return value
+
+
 DatabaseUrl = Annotated[str, AfterValidator(database_url)]
 BrokerUrl = Annotated[str, AfterValidator(broker_url)]
 RedisUrl = Annotated[str | None, AfterValidator(redis_url)]
@@ -115,3 +127,4 @@ AirtableBaseId = Annotated[str | None, AfterValidator(airtable_base_id)]
 TimeZone = Annotated[str | None, AfterValidator(time_zone)]
 RegularExpression = Annotated[str, AfterValidator(regular_expression)]
 Directory = Annotated[Path | None, AfterValidator(directory)]
+ReadableFile = Annotated[Path | None, AfterValidator(readable_file)]

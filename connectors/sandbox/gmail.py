@@ -2,12 +2,18 @@
 
 A draft's raw RFC 2822 message is parsed and kept (headers, subject, recipients, body), so
 tests and the demo can read what Followthrough wrote. As in Gmail, the draft id stays while its
-message is replaced (a new message id on every update; an update that names no threadId
-moves it to a thread of its own, as Gmail's threading rules say). Control calls do what the
-user does in Gmail: edit a draft (same draft id and thread, a new message id and Message-ID,
-new subject or body), and send it (the draft is gone; a message with a new id and the SENT
-label joins the draft's thread, as drafts.send documents). Messages, threads and history:
+message is replaced (a new message id on every update). Control calls do what the user does in
+Gmail: edit a draft (same draft id and thread, a new message id and Message-ID, new subject or
+body), and send it (the draft is gone; a message with a new id and the SENT label joins the
+draft's thread, as drafts.send documents). Messages, threads and history:
 connectors.sandbox.gmail_mail.
+
+A draft created or updated with a `threadId` joins that thread only when it meets Gmail's
+documented criteria (its In-Reply-To or References name a message of the thread, and its
+subject matches the thread's); otherwise it starts its own thread, so an update that names no
+threadId moves the draft to a thread of its own. Still differs: real Gmail has been seen to
+file a draft whose subject differs into the thread anyway (and its web UI then cannot open it),
+and how it answers a threadId that does not exist is unverified (the sandbox answers 404).
 """
 
 from __future__ import annotations
@@ -167,21 +173,43 @@ class GmailApi:
         if "Message-ID" not in parsed:
             parsed["Message-ID"] = f"<sandbox.{message_id}@mail.gmail.com>"
             data = parsed.as_bytes()
+        joined = self._thread_joined(thread_id, parsed) if thread_id else None
         return MailMessage(
-            message_id=message_id, thread_id=thread_id or message_id, raw=data, parsed=parsed,
+            message_id=message_id, thread_id=joined or message_id, raw=data, parsed=parsed,
             internal_date=int(time.time() * 1000),
         )  # fmt: skip
 
+    def _thread_joined(self, thread_id: str, parsed: EmailMessage) -> str | None:
+        """The thread a message asking for `thread_id` joins, as Gmail documents it: only when
+        its In-Reply-To or References name a message of that thread and its subject matches
+        the thread's (Re: and Fwd: aside); otherwise it starts a thread of its own. A thread
+        that does not exist is refused (404)."""
+        earlier = self.mailbox.thread_messages(thread_id)
+        if not earlier:
+            raise not_found()
+        known = {m.header("Message-ID").strip() for m in earlier}
+        cited = f"{parsed.get('In-Reply-To', '')} {parsed.get('References', '')}".split()
+        subject = _bare_subject(str(parsed.get("Subject", "")))
+        if known & set(cited) and subject == _bare_subject(earlier[0].header("Subject")):
+            return thread_id
+        return None
+
     def _replace(
-        self, draft: Draft, data: bytes, parsed: EmailMessage, *, keep_thread: bool = True
+        self,
+        draft: Draft,
+        data: bytes,
+        parsed: EmailMessage,
+        *,
+        keep_thread: bool = True,
+        thread_id: str | None = None,
     ) -> None:
         """Give the draft a new message, as drafts.update and the user's edits do (in Gmail's
-        editor the draft stays in its thread)."""
+        editor the draft stays in its thread; an update goes to `thread_id`, else its own)."""
         self.mailbox.history.deleted(draft)
         draft.history.append(draft.message_id)
         draft.message_id = self.mailbox.new_message_id()
         if not keep_thread:
-            draft.thread_id = draft.message_id
+            draft.thread_id = thread_id or draft.message_id
         draft.raw, draft.parsed, draft.internal_date = data, parsed, int(time.time() * 1000)
         if "Message-ID" not in parsed:
             parsed["Message-ID"] = f"<sandbox.{draft.message_id}@mail.gmail.com>"
@@ -203,14 +231,15 @@ class GmailApi:
         return Response(200, self._reference(draft))
 
     def update(self, request: Request) -> Response:
-        """drafts.update: the draft keeps its id and gets a new message, which stays in the
-        draft's thread only when the request names it (`message.threadId`), as Gmail's
-        threading rules say; otherwise it starts a thread of its own. (Gmail also wants the
-        References, In-Reply-To and Subject to match; the sandbox does not check them.)"""
+        """drafts.update: the draft keeps its id and gets a new message, in the thread the
+        request names (`message.threadId`) when it meets Gmail's criteria, else in a thread
+        of its own."""
         draft = self._draft(request)
         message = _message_of(request)
         data, parsed = _parse_raw(message.get("raw"))
-        self._replace(draft, data, parsed, keep_thread=message.get("threadId") == draft.thread_id)
+        asked = message.get("threadId")
+        joined = self._thread_joined(asked, parsed) if asked else None
+        self._replace(draft, data, parsed, keep_thread=False, thread_id=joined)
         return Response(200, self._reference(draft))
 
     def delete(self, request: Request) -> Response:
@@ -239,6 +268,14 @@ class GmailApi:
             "id": draft.id,
             "message": {"id": draft.message_id, "threadId": draft.thread_id, "labelIds": ["DRAFT"]},
         }
+
+
+def _bare_subject(subject: str) -> str:
+    """A subject as threads compare it: without Re:/Fwd: prefixes, case and extra spaces."""
+    text = " ".join(subject.split())
+    while text[:3].lower() in ("re:", "fw:") or text[:4].lower() == "fwd:":
+        text = text[text.index(":") + 1 :].strip()
+    return text.casefold()
 
 
 def _message_of(request: Request) -> dict[str, Any]:
