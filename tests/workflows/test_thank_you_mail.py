@@ -295,7 +295,7 @@ def test_a_thank_you_unsent_twenty_hours_after_the_meeting_is_flagged(
 
 
 def test_a_meeting_seen_late_gets_a_thank_you_due_hours_after_it_was_seen(
-    sandbox_factory: Any, make_runtime: RuntimeFactory
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
 ) -> None:
     ada = airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Met")
     event = meeting("evt1", "Chat", at(2026, 3, 2, 10), attendees=[guest(ADA)], description=NOTES)
@@ -303,10 +303,16 @@ def test_a_meeting_seen_late_gets_a_thank_you_due_hours_after_it_was_seen(
         world(events=[event], airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
     )
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 5, 9)), sandbox)
+    _grant_mail_metadata(runtime, sandbox, tmp_path)
 
     _pass(runtime, at(2026, 3, 5, 9))  # first seen three days after the meeting
 
     assert _thank_you(sandbox)["Due"] == "2026-03-05"
+    # and its 20 hours count from then, not from the meeting's end
+    _pass(runtime, at(2026, 3, 6, 4))
+    assert _thank_you(sandbox)["Title"] == "Send Ada a thank-you"
+    _pass(runtime, at(2026, 3, 6, 6))
+    assert _thank_you(sandbox)["Title"] == "Send Ada a thank-you (not sent within 20 hours)"
 
 
 def test_a_base_without_the_date_fields_still_works_and_init_adds_them(
