@@ -97,22 +97,24 @@ class WholeProcess:
 
     def timed_pass(self, name: str, when: dt.datetime) -> Timed:
         """One measured `followthrough run --once` at `when`."""
-        profile: tuple[str, ...] = ()
-        if self.profile:  # import times go to the log, the profile beside the in-process one
-            out = self.profile / f"{name}-process.prof"
-            profile = ("-X", "importtime", "-m", "cProfile", "-o", str(out))
-        return self._run(("run", "--once"), when, profile, log=f"{name}.log")
+        if not self.profile:
+            return self._run(("run", "--once"), when, log=self.workdir / f"{name}.log")
+        # The import times go to the log, both beside the in-process profile.
+        out = self.profile / f"{name}-process.prof"
+        profile = ("-X", "importtime", "-m", "cProfile", "-o", str(out))
+        return self._run(("run", "--once"), when, profile, self.profile / f"{name}-process.log")
 
     def _run(
         self,
         args: tuple[str, ...],
         when: dt.datetime | None = None,
         profile: tuple[str, ...] = (),
-        log: str = "process.log",
+        log: Path | None = None,
     ) -> Timed:
         env = dict(self.env, FOLLOWTHROUGH_NOW=when.isoformat()) if when else self.env
         command = (sys.executable, *profile, "-m", "service.cli", *args)
-        with (self.workdir / log).open("ab") as output:
+        log = log or self.workdir / "process.log"
+        with log.open("ab") as output:
             started = time.monotonic()
             child = subprocess.Popen(
                 command, cwd=self.workdir, env=env, stdout=output, stderr=output
@@ -121,8 +123,7 @@ class WholeProcess:
             wall = time.monotonic() - started
         child.returncode = code = os.waitstatus_to_exitcode(status)
         if code != 0:
-            where = self.workdir / log
-            raise RuntimeError(f"`followthrough {' '.join(args)}` exited {code}; see {where}")
+            raise RuntimeError(f"`followthrough {' '.join(args)}` exited {code}; see {log}")
         cpu = usage.ru_utime + usage.ru_stime
         return Timed(wall, cpu, usage.ru_maxrss * 1024, {"exit": code})
 
