@@ -5,8 +5,8 @@ Each API's service object is built once, on first use, from its bundled discover
 paths as Google's). Building one, and each sub-resource (`service.events()`, whose methods get
 docstrings rendered from the schemas), costs milliseconds: a short pass would spend more CPU
 on that than on its requests, so sub-resources are built once too. The service objects are
-shared by every thread; what is not thread-safe, the transport, is one per thread
-(`_ThreadTransports`). The credentials are shared: a token refresh happens once for all.
+shared by every thread; what is not thread-safe, the transport, serves one request at a time
+(`_TransportPool`). The credentials are shared: a token refresh happens once for all.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from connectors.google.auth import CredentialStore
 from connectors.google.calendar import CalendarClient
 from connectors.google.contacts import ContactsClient
 from connectors.google.gmail import GmailClient
+from connectors.google.quota import Quota
 from connectors.google.tasks import TasksClient
 from connectors.google.transport import Transport
 from connectors.policy import RetryPolicy
@@ -40,14 +41,14 @@ class GoogleClient:
         self.policy = policy or RetryPolicy()
         self.endpoint = endpoint
         self.credentials = CredentialStore(credentials_file, timeout=self.policy.timeout)
-        self._http = _ThreadTransports(
+        self._http = _TransportPool(
             lambda: Transport(timeout=self.policy.timeout, tokens=self.credentials)
         )
         self._services: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.calendar = CalendarClient(lambda: self.service("calendar"), self.policy)
         self.contacts = ContactsClient(lambda: self.service("people"), self.policy)
-        self.gmail = GmailClient(lambda: self.service("gmail"), self.policy)
+        self.gmail = GmailClient(lambda: self.service("gmail"), self.policy, Quota())
         self.tasks = TasksClient(lambda: self.service("tasks"), self.policy)
 
     def allows(self, scope: str) -> bool:
@@ -75,19 +76,26 @@ class GoogleClient:
         return f"{str(self.endpoint).rstrip('/')}/{SERVICE_PATHS[api]}"
 
 
-class _ThreadTransports:
-    """The `http` object of the shared service objects: each request goes through the calling
-    thread's own Transport (its requests session is not shared between threads)."""
+class _TransportPool:
+    """The `http` object of the shared service objects: each request borrows an idle Transport
+    (a requests session is used by one thread at a time) and gives it back, so that its open
+    connection serves the next request, whichever thread sends it."""
 
     def __init__(self, make: Callable[[], Transport]) -> None:
         self._make = make
-        self._local = threading.local()
+        self._idle: list[Transport] = []
+        self._lock = threading.Lock()
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
-        """Send through this thread's transport (see `Transport.request`)."""
-        if not hasattr(self._local, "transport"):
-            self._local.transport = self._make()
-        return self._local.transport.request(*args, **kwargs)
+        """Send through an idle transport (see `Transport.request`)."""
+        with self._lock:
+            transport = self._idle.pop() if self._idle else None
+        transport = transport or self._make()
+        try:
+            return transport.request(*args, **kwargs)
+        finally:
+            with self._lock:
+                self._idle.append(transport)
 
 
 class _BuiltOnce:
