@@ -118,11 +118,17 @@ def api_of(route: str) -> str:
 
 
 def count_requests(log: list[dict[str, Any]]) -> tuple[dict[str, int], int]:
-    """Requests per API (control calls left out) and Airtable 429 answers."""
+    """Requests per API (control calls left out), and those refused for going too fast: a 429,
+    or Gmail's 403 past the user's quota."""
     served = [e for e in log if not e["route"].startswith("control.")]
     per_api = Counter(api_of(e["route"]) for e in served)
-    penalties = sum(1 for e in served if e["status"] == 429)
+    penalties = sum(1 for e in served if e["status"] == 429 or _over_gmail_quota(e))
     return dict(per_api), penalties
+
+
+def _over_gmail_quota(entry: dict[str, Any]) -> bool:
+    """Gmail answers 403 to a request past the user's quota (the sandbox only for that)."""
+    return api_of(entry["route"]) == "gmail" and entry["status"] == 403
 
 
 def _status_kib(name: str) -> int:

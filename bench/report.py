@@ -35,7 +35,11 @@ def _cpu(result: Result) -> str:
 def _wall(result: Result) -> str:
     target = WALL_TARGET if result.startup is None else PROCESS_WALL_TARGET
     ratio = result.wall / result.wall_floor if result.wall_floor else float("inf")
-    return f"{result.wall:.2f} s / {result.wall_floor:.2f} s = {ratio:.2f}x{_mark(ratio <= target)}"
+    startup = "" if result.startup is None else f" (start-up {result.startup:.2f} s)"
+    return (
+        f"{result.wall:.2f} s / {result.wall_floor:.2f} s{startup} = "
+        f"{ratio:.2f}x{_mark(ratio <= target)}"
+    )
 
 
 def row(result: Result) -> str:
@@ -57,7 +61,7 @@ def table(title: str, results: list[Result]) -> list[str]:
         title,
         "",
         "| Workload | | Requests used/floor per API | Requests vs floor | Wall vs floor "
-        "| Client CPU | Peak RSS | 429s |",
+        "| Client CPU | Peak RSS | Refused (429, quota) |",
         "|---|---|---|---|---|---|---|---|",
         *(row(r) for r in results),
         "",
@@ -66,14 +70,13 @@ def table(title: str, results: list[Result]) -> list[str]:
 
 def markdown(in_process: list[Result], whole_process: list[Result], machine: str = "") -> str:
     """Both measures' tables, the targets, then how each floor was counted."""
-    startup = next((r.startup for r in whole_process if r.startup is not None), None)
     lines = [*([machine, ""] if machine else [])]
     if in_process:
         lines += table("In-process (`run_once` in the long-running service):", in_process)
     if whole_process:
         lines += table(
-            f"Whole process (`followthrough run --once`, start to exit; start-up, "
-            f"`followthrough --help`, {startup or 0:.2f} s):",
+            "Whole process (`followthrough run --once`, start to exit; its start-up is "
+            "`followthrough --help` timed just before):",
             whole_process,
         )
     lines += [

@@ -38,13 +38,13 @@ class Timed:
     cpu: float  # seconds of the client's CPU (the sandbox runs in another process)
     peak_rss: int  # bytes
     extra: dict[str, Any] = field(default_factory=dict)
+    startup: float | None = None  # a whole process's: `followthrough --help` just before
 
 
 class InProcess:
     """Passes run in this process, as the long-running service runs them."""
 
     name = "in-process"
-    startup: float | None = None
 
     def __init__(self, settings: dict[str, str], profile: Path | None = None) -> None:
         self.runtime: Runtime = build_runtime(Settings(**settings))  # type: ignore[arg-type]
@@ -89,20 +89,28 @@ class WholeProcess:
         subprocess.run(
             [sys.executable, "-m", "compileall", "-q", *packages], env=self.env, check=True
         )
-        self.startup = min(self._run(("--help",)).wall for _ in range(STARTUP_RUNS))
+
+    def startup(self) -> float:
+        """Seconds `followthrough --help` takes (the best of a few, as the machine is now)."""
+        return min(self._run(("--help",)).wall for _ in range(STARTUP_RUNS))
 
     def setup_pass(self, when: dt.datetime) -> None:
         """A pass that is set-up, not measured."""
         self._run(("run", "--once"), when)
 
     def timed_pass(self, name: str, when: dt.datetime) -> Timed:
-        """One measured `followthrough run --once` at `when`."""
+        """One measured `followthrough run --once` at `when`, and the start-up just before it
+        (a busy machine slows both alike)."""
+        startup = self.startup()
         if not self.profile:
-            return self._run(("run", "--once"), when, log=self.workdir / f"{name}.log")
-        # The import times go to the log, both beside the in-process profile.
-        out = self.profile / f"{name}-process.prof"
-        profile = ("-X", "importtime", "-m", "cProfile", "-o", str(out))
-        return self._run(("run", "--once"), when, profile, self.profile / f"{name}-process.log")
+            timed = self._run(("run", "--once"), when, log=self.workdir / f"{name}.log")
+        else:  # the import times go to the log, both beside the in-process profile
+            out = self.profile / f"{name}-process.prof"
+            profile = ("-X", "importtime", "-m", "cProfile", "-o", str(out))
+            log = self.profile / f"{name}-process.log"
+            timed = self._run(("run", "--once"), when, profile, log)
+        timed.startup = startup
+        return timed
 
     def _run(
         self,

@@ -170,7 +170,7 @@ class Bench:
                 floor.add("airtable", writes(count), f"write {count} {table} rows")
         return Result(
             name, title, timed.wall, timed.cpu, requests, penalties, timed.peak_rss, floor,
-            self.latency, startup=runner.startup,
+            self.latency, startup=timed.startup,
             extra={"rows": rows, "routes": _routes(log), **timed.extra},
         )  # fmt: skip
 
