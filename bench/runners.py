@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import cProfile
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -120,20 +121,18 @@ class WholeProcess:
         log: Path | None = None,
     ) -> Timed:
         env = dict(self.env, FOLLOWTHROUGH_NOW=when.isoformat()) if when else self.env
+        figures = self.workdir / "figures.json"
         command = (sys.executable, *profile, "-m", "service.cli", *args)
+        launcher = (sys.executable, "-m", "bench.launch", str(figures))
         log = log or self.workdir / "process.log"
         with log.open("ab") as output:
-            started = time.monotonic()
-            child = subprocess.Popen(
-                command, cwd=self.workdir, env=env, stdout=output, stderr=output
+            code = subprocess.call(
+                (*launcher, *command), cwd=self.workdir, env=env, stdout=output, stderr=output
             )
-            _, status, usage = os.wait4(child.pid, 0)  # this child's own CPU and peak memory
-            wall = time.monotonic() - started
-        child.returncode = code = os.waitstatus_to_exitcode(status)
         if code != 0:
             raise RuntimeError(f"`followthrough {' '.join(args)}` exited {code}; see {log}")
-        cpu = usage.ru_utime + usage.ru_stime
-        return Timed(wall, cpu, usage.ru_maxrss * 1024, {"exit": code})
+        measured = json.loads(figures.read_text())
+        return Timed(measured["wall"], measured["cpu"], measured["peak_kib"] * 1024)
 
 
 def _summary(report: PassReport) -> dict[str, Any]:
