@@ -8,11 +8,9 @@ from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.world import (
     FAST_AIRTABLE,
     at,
+    chats_with_new_people,
     drafts,
-    guest,
-    meeting,
     meetings_by_event,
-    world,
 )
 from workflows.passes import run_once
 
@@ -21,12 +19,7 @@ def test_meetings_rows_are_written_while_later_drafts_are_still_being_written(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
     # Given 22 coffee chats with new people that ended this morning, and Gmail slow to answer
-    people = [guest(f"p{i:02d}@guests.example", f"Guest {i:02d}") for i in range(22)]
-    events = [
-        meeting(f"evt{i:02d}", "Coffee chat", at(2026, 3, 2, 9), attendees=[person])
-        for i, person in enumerate(people)
-    ]
-    sandbox = sandbox_factory(world(events=events), airtable_rate_limit=FAST_AIRTABLE)
+    sandbox = sandbox_factory(chats_with_new_people(22), airtable_rate_limit=FAST_AIRTABLE)
     sandbox.faults.latency["gmail.drafts.create"] = 0.2
     runtime = make_runtime(sandbox, now=at(2026, 3, 2, 12))
 
