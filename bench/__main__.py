@@ -1,4 +1,4 @@
-"""Run every benchmark: `python -m bench [--small] [--out bench/results.md]`."""
+"""Run every benchmark: `python -m bench [--small] [--measure both] [--out bench/results.md]`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from bench.latency import measure
+from bench.measure import Result
 from bench.report import markdown
 from bench.workloads import Bench
 from bench.worlds import Sizes
@@ -27,23 +28,42 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--small", action="store_true", help="a tenth of the sizes (a smoke run)")
     parser.add_argument("--upto", default="W4", help="stop after this workload (W1..W4)")
     parser.add_argument("--no-latency", action="store_true", help="skip the end-to-draft run")
+    parser.add_argument(
+        "--measure",
+        choices=("both", "in-process", "process"),
+        default="both",
+        help="run the passes in this process, as whole `followthrough run --once` processes, "
+        "or both (each on a world of its own)",
+    )
     parser.add_argument("--profile", type=Path, help="write a cProfile of each workload here")
     args = parser.parse_args(argv)
     sizes = SMALL if args.small else Sizes()
+    measures: dict[str, list[Result]] = {"in-process": [], "process": []}
     with tempfile.TemporaryDirectory(prefix="followthrough-bench-") as workdir:
-        results = Bench(
-            Path(workdir), sizes, args.latency, upto=args.upto, profile=args.profile
-        ).run()
+        for shape in measures:
+            if args.measure in ("both", shape):
+                measures[shape] = _bench(Path(workdir) / shape, sizes, args, shape)
         end_to_draft = None if args.no_latency else measure(Path(workdir), args.latency)
-    for result in results:
-        print(result.name, f"{result.wall:.2f}s", result.extra, file=sys.stderr)
-    table = markdown(results, _machine(args.latency))
+    table = markdown(measures["in-process"], measures["process"], _machine(args.latency))
     if end_to_draft is not None:
         table += "\n" + end_to_draft.line() + "\n"
     print(table)
-    if not args.small and args.upto == "W4":
+    if not args.small and args.upto == "W4" and args.measure == "both":
         args.out.write_text(table)
         print(f"written to {args.out}", file=sys.stderr)
+
+
+def _bench(workdir: Path, sizes: Sizes, args: argparse.Namespace, shape: str) -> list[Result]:
+    """One measure's workloads, on a world of its own."""
+    workdir.mkdir()
+    bench = Bench(
+        workdir, sizes, args.latency, whole_process=shape == "process", upto=args.upto,
+        profile=args.profile,
+    )  # fmt: skip
+    results = bench.run()
+    for result in results:
+        print(shape, result.name, f"{result.wall:.2f}s", result.extra, file=sys.stderr)
+    return results
 
 
 def _machine(latency: float) -> str:

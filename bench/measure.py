@@ -2,9 +2,13 @@
 
 The floor of a workload is what the APIs themselves impose on the work it must do: reads
 divided by the largest page each API serves (Calendar 2,500, People 1,000, Airtable 100),
-Airtable writes divided by ten rows a request, one request per Gmail draft; its wall time is
-every floor request's latency one after another, Airtable's spaced 1/5 s apart by its rate
-limit of five a second.
+Airtable writes divided by ten rows a request, one request per Gmail draft. Its wall time
+in-process is every floor request's latency one after another, Airtable's spaced 1/5 s apart
+by its rate limit of five a second. A whole process's floor (issue 17) is its start-up
+(`followthrough --help`), plus the longer of Airtable's requests spaced at five a second and
+the longest chain of requests that depend on each other (paged reads, then rows linking rows
+written before them) at the latency, plus Gmail's per-user quota for the drafts (250 units a
+second, 10 units a draft).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ STATUS = Path("/proc/self/status")
 PAGE = {"calendar": 2500, "people": 1000, "airtable": 100}
 AIRTABLE_ROWS_PER_WRITE = 10
 AIRTABLE_RATE = 5.0
+GMAIL_UNITS_PER_SECOND = 250
+GMAIL_UNITS_PER_DRAFT = 10
 APIS = ("calendar", "people", "gmail", "tasks", "oauth", "airtable")
 
 
@@ -43,18 +49,32 @@ class Floor:
 
     requests: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    chain: int = 0  # the longest chain of requests each waiting for the one before
 
     def add(self, api: str, count: int, why: str) -> None:
         """Count `count` unavoidable requests to `api`."""
         self.requests[api] = self.requests.get(api, 0) + count
         self.notes.append(f"{api} {count}: {why}")
 
+    def depend(self, count: int, why: str) -> None:
+        """Lengthen the longest chain of dependent requests by `count`."""
+        self.chain += count
+        self.notes.append(f"chain +{count}: {why}")
+
     def wall(self, latency: float) -> float:
         """Seconds those requests take at least, sent one after another."""
-        airtable = self.requests.get("airtable", 0)
         google = sum(n for api, n in self.requests.items() if api != "airtable")
-        paced = max(airtable - 1, 0) / AIRTABLE_RATE + latency if airtable else 0.0
-        return google * latency + paced
+        return google * latency + self._airtable_paced(latency)
+
+    def process_wall(self, latency: float, startup: float) -> float:
+        """Seconds a whole `run --once` process takes at least (the module's docstring)."""
+        drafts = self.requests.get("gmail", 0)
+        quota = drafts * GMAIL_UNITS_PER_DRAFT / GMAIL_UNITS_PER_SECOND
+        return startup + max(self._airtable_paced(latency), self.chain * latency) + quota
+
+    def _airtable_paced(self, latency: float) -> float:
+        airtable = self.requests.get("airtable", 0)
+        return max(airtable - 1, 0) / AIRTABLE_RATE + latency if airtable else 0.0
 
 
 @dataclass
@@ -70,6 +90,7 @@ class Result:
     peak_rss: int  # bytes
     floor: Floor
     latency: float
+    startup: float | None = None  # a whole process's start-up; None: measured in-process
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -84,8 +105,10 @@ class Result:
 
     @property
     def wall_floor(self) -> float:
-        """The floor's wall time."""
-        return self.floor.wall(self.latency)
+        """The floor's wall time (a whole process's, start-up included, when it was one)."""
+        if self.startup is None:
+            return self.floor.wall(self.latency)
+        return self.floor.process_wall(self.latency, self.startup)
 
 
 def api_of(route: str) -> str:
@@ -95,11 +118,17 @@ def api_of(route: str) -> str:
 
 
 def count_requests(log: list[dict[str, Any]]) -> tuple[dict[str, int], int]:
-    """Requests per API (control calls left out) and Airtable 429 answers."""
+    """Requests per API (control calls left out), and those refused for going too fast: a 429,
+    or Gmail's 403 past the user's quota."""
     served = [e for e in log if not e["route"].startswith("control.")]
     per_api = Counter(api_of(e["route"]) for e in served)
-    penalties = sum(1 for e in served if e["status"] == 429)
+    penalties = sum(1 for e in served if e["status"] == 429 or _over_gmail_quota(e))
     return dict(per_api), penalties
+
+
+def _over_gmail_quota(entry: dict[str, Any]) -> bool:
+    """Gmail answers 403 to a request past the user's quota (the sandbox only for that)."""
+    return api_of(entry["route"]) == "gmail" and entry["status"] == 403
 
 
 def _status_kib(name: str) -> int:

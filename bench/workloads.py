@@ -11,27 +11,20 @@ earlier, is set-up and not measured).
 
 from __future__ import annotations
 
-import cProfile
 import datetime as dt
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
-
-from bench.measure import Floor, Result, count_requests, pages, peak_rss, reset_peak, writes
+from bench.measure import Floor, Result, count_requests, pages, writes
+from bench.runners import InProcess, WholeProcess
 from bench.worlds import Sizes, w3_changes, w4_meetings, world_fixture
+from connectors.airtable.client import AirtableClient
 from connectors.airtable.schema import init_schema
 from connectors.sandbox.remote import RemoteSandbox
 from service.logging import configure_logging
-from service.settings import Settings
-from service.wiring import build_runtime
-from workflows.passes import PassReport, run_once
-from workflows.rules.clock import Clock
-from workflows.runtime import Runtime
 
 NOW = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 GRACE_MINUTES = 15
@@ -39,7 +32,8 @@ TABLES = ("Contacts", "Meetings", "Follow-ups")
 
 
 class Bench:
-    """The sandboxed account, the runtime the service would build on it, and the workloads."""
+    """The sandboxed account, the service's passes on it (in-process or whole processes), and
+    the workloads."""
 
     def __init__(
         self,
@@ -47,22 +41,29 @@ class Bench:
         sizes: Sizes,
         latency: float,
         *,
+        whole_process: bool = False,
         upto: str = "W4",
         profile: Path | None = None,
     ) -> None:
         self.workdir, self.sizes, self.latency = workdir, sizes, latency
-        self.upto, self.profile = upto, profile
+        self.whole_process, self.upto, self.profile = whole_process, upto, profile
         self.box: RemoteSandbox | None = None
-        self.runtime: Runtime | None = None
+        self.runner: InProcess | WholeProcess | None = None
 
     def run(self) -> list[Result]:
         """Build the world, then run W1 to W4 in order."""
-        configure_logging("json", "INFO", stream=(self.workdir / "followthrough.log").open("w"))
+        configure_logging("json", "INFO", stream=(self.workdir / "followthrough.log").open("a"))
         fixture = world_fixture(NOW, self.sizes)
         with RemoteSandbox(fixture, self.workdir, latency=self.latency) as box:
             self.box = box
-            self.runtime = self._runtime(box)
-            init_schema(self.runtime.airtable)  # type: ignore[arg-type]  # set-up: `airtable init`
+            client = AirtableClient(box.airtable_token, box.airtable_base_id, endpoint=box.url)
+            init_schema(client)  # set-up: `airtable init`
+            settings = self._settings(box)
+            self.runner = (
+                WholeProcess(settings, self.workdir, self.profile)
+                if self.whole_process
+                else InProcess(settings, self.profile)
+            )
             steps = {
                 "W1": lambda: [self.w1()],
                 "W2": lambda: [self.w2(), self.w2_again()],
@@ -76,22 +77,22 @@ class Bench:
                     break
             return results
 
-    def _runtime(self, box: RemoteSandbox) -> Runtime:
+    def _settings(self, box: RemoteSandbox) -> dict[str, str]:
         credentials = self.workdir / "google.json"
         credentials.write_text(json.dumps(box.google_credentials))
         credentials.chmod(0o600)
-        settings = Settings(
-            database_url=f"sqlite:///{self.workdir / 'followthrough.db'}",
-            google_credentials_file=credentials,
-            google_api_endpoint=box.url,
-            airtable_token=SecretStr(box.airtable_token),
-            airtable_base_id=box.airtable_base_id,
-            airtable_endpoint=box.url,
-            sender_name="Sam Seeker",
-            thank_you_grace_minutes=GRACE_MINUTES,
-            now=NOW,
-        )
-        return build_runtime(settings)
+        return {
+            "database_url": f"sqlite:///{self.workdir / 'followthrough.db'}",
+            "google_credentials_file": str(credentials),
+            "google_api_endpoint": box.url,
+            "airtable_token": box.airtable_token,
+            "airtable_base_id": box.airtable_base_id,
+            "airtable_endpoint": box.url,
+            "sender_name": "Sam Seeker",
+            "thank_you_grace_minutes": str(GRACE_MINUTES),
+            "now": NOW.isoformat(),
+            "log_format": "json",
+        }
 
     # --- the workloads ----------------------------------------------------------------------
 
@@ -105,6 +106,9 @@ class Bench:
         floor.add("airtable", pages(s.airtable_contacts, "airtable"), "read Contacts")
         floor.add("airtable", 2, "read the empty Meetings and Follow-ups tables")
         floor.add("gmail", s.recent_interviews, "one thank-you draft per recent interview")
+        longest_read = max(pages(s.airtable_contacts, "airtable"), pages(s.events, "calendar"))
+        floor.depend(longest_read, "the longest paged read")
+        floor.depend(4, "Contacts rows, then drafts, then Meetings rows, then Follow-ups")
         interviews = s.history_interviews + s.recent_interviews
         return self._measure("W1", f"first sync ({interviews} interviews)", NOW, floor)
 
@@ -124,6 +128,7 @@ class Bench:
         for event_id, change in changes:
             self._box().call("update_event", event_id=event_id, changes=change)
         floor = self._incremental_floor()
+        floor.depend(1, "then the Meetings rows")
         return self._measure("W3", f"{len(changes)} changed events", NOW + _minutes(3), floor)
 
     def w4(self) -> Result:
@@ -131,10 +136,10 @@ class Bench:
         end = NOW + _minutes(60)
         for event in w4_meetings(end, self.sizes):
             self._box().call("add_event", event=event)
-        self._set_clock(NOW + _minutes(4))
-        run_once(self._runtime_())  # set-up: the pass that learns of them (writes Scheduled rows)
+        self._runner().setup_pass(NOW + _minutes(4))  # set-up: learns of them (Scheduled rows)
         floor = self._incremental_floor()
         floor.add("gmail", self.sizes.ending_meetings, "one thank-you draft each")
+        floor.depend(4, "Contacts rows, then drafts, then Meetings rows, then Follow-ups")
         when = end + _minutes(GRACE_MINUTES + 1)
         return self._measure("W4", f"{self.sizes.ending_meetings} meetings end", when, floor)
 
@@ -148,25 +153,15 @@ class Bench:
             ("airtable", "the webhook's payloads from the cursor"),
         ):
             floor.add(api, 1, why)
+        floor.depend(1, "one read from each feed, side by side")
         return floor
 
     def _measure(self, name: str, title: str, when: dt.datetime, floor: Floor) -> Result:
-        box, runtime = self._box(), self._runtime_()
-        self._set_clock(when)
+        box, runner = self._box(), self._runner()
         time.sleep(1.2)  # Airtable's rate window from set-up requests has passed
         before = box.airtable("snapshot")
         box.call("reset_requests")
-        reset_peak()
-        profiler = cProfile.Profile() if self.profile else None
-        started, cpu = time.monotonic(), time.process_time()
-        if profiler:
-            profiler.enable()
-        report = run_once(runtime)
-        wall, cpu = time.monotonic() - started, time.process_time() - cpu
-        if profiler and self.profile:
-            profiler.disable()
-            profiler.dump_stats(self.profile / f"{name}.prof")
-        peak = peak_rss()
+        timed = runner.timed_pass(name, when)
         log = box.request_log()
         requests, penalties = count_requests(log)
         rows = _rows_written(before, box.airtable("snapshot"))
@@ -174,20 +169,18 @@ class Bench:
             if count:
                 floor.add("airtable", writes(count), f"write {count} {table} rows")
         return Result(
-            name, title, wall, cpu, requests, penalties, peak, floor, self.latency,
-            extra={"rows": rows, "routes": _routes(log), **_summary(report)},
+            name, title, timed.wall, timed.cpu, requests, penalties, timed.peak_rss, floor,
+            self.latency, startup=timed.startup,
+            extra={"rows": rows, "routes": _routes(log), **timed.extra},
         )  # fmt: skip
-
-    def _set_clock(self, when: dt.datetime) -> None:
-        self._runtime_().clock = Clock.frozen_at(when)
 
     def _box(self) -> RemoteSandbox:
         assert self.box is not None
         return self.box
 
-    def _runtime_(self) -> Runtime:
-        assert self.runtime is not None
-        return self.runtime
+    def _runner(self) -> InProcess | WholeProcess:
+        assert self.runner is not None
+        return self.runner
 
 
 def _minutes(n: int) -> dt.timedelta:
@@ -215,9 +208,3 @@ def _rows_written(before: dict[str, Any], after: dict[str, Any]) -> dict[str, in
 def _routes(log: list[dict[str, Any]]) -> dict[str, int]:
     """Requests per sandbox route (control calls left out)."""
     return dict(Counter(e["route"] for e in log if not e["route"].startswith("control.")))
-
-
-def _summary(report: PassReport) -> dict[str, Any]:
-    drafts = sum(1 for d in report.done if getattr(d.result, "draft", None) is not None)
-    failures: Callable[[], int] = lambda: len(report.failures)  # noqa: E731
-    return {"drafts": drafts, "done": len(report.done), "failures": failures()}

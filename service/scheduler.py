@@ -4,8 +4,8 @@ Each tick it takes or renews the `scheduler` lease in the database (workflows.sc
 A replica without the lease stands by and tries again each tick; the leader:
 
 - enqueues a sweep as soon as due work's `due_at` has arrived and nobody has claimed it
-  (ticks are a couple of seconds apart, so a meeting's draft follows its end plus grace
-  within seconds);
+  (ticks are a couple of seconds apart, and the leader wakes early for work that falls due
+  before its next tick, so a meeting's draft follows its end plus grace at once);
 - enqueues a sync of every source every POLL_MINUTES (the sync then sweeps, which also
   creates the day's progress reminders);
 - enqueues a renewal of the Calendar push channel hourly, when a public URL is set.
@@ -26,11 +26,12 @@ import uuid
 from service.logging import get_logger
 from workflows.actors import Actors
 from workflows.runtime import Runtime
-from workflows.scheduling import give_up_lease, hold_lease, work_waiting
+from workflows.scheduling import give_up_lease, hold_lease, seconds_until_due, work_waiting
 
 LEASE_NAME = "scheduler"
 LEASE_TTL = dt.timedelta(seconds=30)
 TICK = dt.timedelta(seconds=2)
+DUE_MARGIN = 0.02  # seconds past a due time to wake at, so that the work is due by then
 RENEW_CHANNELS_EVERY = dt.timedelta(hours=1)
 
 log = get_logger("followthrough.scheduler")
@@ -85,6 +86,16 @@ class Scheduler:
             self._next_renew = now + self._renew_every
         return True
 
+    def _pause(self) -> float:
+        """Seconds to the next tick: sooner when the leader has work falling due before it."""
+        if not self.leading:
+            return self._tick
+        try:
+            until = seconds_until_due(self.runtime)
+        except Exception:  # the database is down: the next tick says so
+            return self._tick
+        return self._tick if until is None else min(self._tick, max(until, 0.0) + DUE_MARGIN)
+
     def run(self, stop: threading.Event) -> None:
         """Tick until `stop` is set, then give the lease up."""
         log.info("scheduler.started", holder=self.holder, poll_seconds=self._poll_every)
@@ -94,7 +105,7 @@ class Scheduler:
                     self.tick()
                 except Exception as exc:  # the database or broker is down: try again next tick
                     log.warning("scheduler.tick_failed", error=type(exc).__name__, reason=str(exc))
-                stop.wait(self._tick)
+                stop.wait(self._pause())
         finally:
             self.close()
 

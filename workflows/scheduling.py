@@ -43,6 +43,14 @@ def work_waiting(runtime: Runtime) -> bool:
         return due.has_claimable(session, runtime.now(), account=runtime.account)
 
 
+def seconds_until_due(runtime: Runtime) -> float | None:
+    """Seconds until the next waiting work falls due by the runtime's clock (None: none waits)."""
+    now = runtime.now()
+    with runtime.db.read() as session:
+        at = due.next_due(session, after=now, account=runtime.account)
+    return None if at is None else (at - now).total_seconds()
+
+
 def hand_back_all(runtime: Runtime, leases: Sequence[str]) -> HandedBack:
     """Release every claim on due work, every hold on an effect and the leases named.
 

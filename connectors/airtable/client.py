@@ -2,20 +2,20 @@
 
 Everything the Airtable connector does goes through `AirtableClient.call` (or `.pages`), which turns
 requests/pyairtable exceptions into the project's error hierarchy by what the caller does next.
+pyairtable (its pydantic models are most of its import) is loaded on first use: a pass with
+nothing changed reads the change feed through `request`, on the same throttled session.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
 import structlog
-from pyairtable import Api, Table
-from pyairtable.api.base import Base
-from pyairtable.api.types import RecordDict
 
 from connectors.airtable.own_writes import MemoryOwnWrites, OwnWrites, written_cells
 from connectors.airtable.ratelimit import LocalRateLimiter, RateLimiter
@@ -37,6 +37,11 @@ from connectors.errors import (
     UserActionRequired,
 )
 from connectors.policy import RETRIABLE_STATUSES, RetryPolicy
+
+if TYPE_CHECKING:
+    from pyairtable import Api, Table
+    from pyairtable.api.base import Base
+    from pyairtable.api.types import RecordDict
 
 log = structlog.get_logger(__name__)
 
@@ -93,23 +98,43 @@ class AirtableClient:
             limiter_key=base_id,
             stats=self.stats,
         )
-        timeout = (self.policy.timeout, self.policy.timeout)
-        self.api = Api(
-            token,
-            endpoint_url=(endpoint or AIRTABLE_ENDPOINT).rstrip("/"),
-            timeout=timeout,  # type: ignore[arg-type]
-            retry_strategy=retry,
-        )
+        self.endpoint = (endpoint or AIRTABLE_ENDPOINT).rstrip("/")
+        self.timeout = (self.policy.timeout, self.policy.timeout)
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
         adapter = ThrottledAdapter(retry)
-        self.api.session.mount("https://", adapter)
-        self.api.session.mount("http://", adapter)
-        self.base: Base = self.api.base(base_id)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self._token = token
         self._id_names: IdNames | None = None
         self.own_writes: OwnWrites = own_writes if own_writes is not None else MemoryOwnWrites()
         """What Followthrough wrote, to tell its own changes in the feed from the user's."""
 
     def __repr__(self) -> str:
         return f"AirtableClient(base_id={self.base_id!r})"
+
+    @functools.cached_property
+    def api(self) -> Api:
+        """pyairtable's API object, loaded on first use, sending through this client's session."""
+        from pyairtable import Api
+
+        timeout = self.timeout
+        api = Api(self._token, endpoint_url=self.endpoint, timeout=timeout, retry_strategy=None)  # type: ignore[arg-type]
+        api.session = self.session  # throttled, retried as `AirtableRetry` decides
+        return api
+
+    @functools.cached_property
+    def base(self) -> Base:
+        """pyairtable's object for this base (no request is made)."""
+        return self.api.base(self.base_id)
+
+    def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
+        """One request to `path` under this base (`webhooks/<id>/payloads`), its JSON answer;
+        an error status raises requests.HTTPError, for `call` to map."""
+        url = f"{self.endpoint}/v0/bases/{self.base_id}/{path}"
+        response = self.session.request(method, url, params=params, timeout=self.timeout)
+        response.raise_for_status()
+        return response.json()
 
     def table(self, name: str) -> Table:
         """The pyairtable table `name` of this base (no request is made)."""

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
-from pyairtable.api.types import RecordDict
 
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.formula import record_id_in
@@ -28,6 +27,9 @@ from connectors.airtable.tables import (
 )
 from connectors.errors import SkipRecord
 from connectors.records import Page, Skipped
+
+if TYPE_CHECKING:
+    from pyairtable.api.types import RecordDict
 
 log = structlog.get_logger(__name__)
 

@@ -13,21 +13,18 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
-from pyairtable.models.webhook import (
-    CreateWebhookResponse,
-    Webhook,
-    WebhookPayload,
-    WebhookPayloads,
-)
 
 from connectors.airtable.client import AirtableClient, IdNames
 from connectors.airtable.own_writes import changed_records, is_own, record_ids
 from connectors.airtable.tables import SCHEMA
 from connectors.errors import NotFound, ResyncRequired, SkipRecord
 from connectors.records import AirtableChange
+
+if TYPE_CHECKING:  # pyairtable's models load when a webhook or a payload of theirs is built
+    from pyairtable.models.webhook import WebhookPayload
 
 log = structlog.get_logger(__name__)
 
@@ -79,6 +76,8 @@ def create_webhook(
     body: dict[str, Any] = {"specification": SPECIFICATION}
     if notification_url:
         body["notificationUrl"] = notification_url
+    from pyairtable.models.webhook import CreateWebhookResponse
+
     url = client.base.urls.webhooks
     data = client.call("create a webhook", lambda: client.api.post(url, json=body), write=True)
     created = CreateWebhookResponse.from_api(data, client.api)
@@ -116,6 +115,8 @@ class WebhookInfo:
 
 def list_webhooks(client: AirtableClient) -> tuple[WebhookInfo, ...]:
     """Every webhook on the base."""
+    from pyairtable.models.webhook import Webhook
+
     data = client.call("list webhooks", lambda: client.api.get(client.base.urls.webhooks))
     return tuple(
         WebhookInfo(
@@ -189,11 +190,20 @@ def read_changes(client: AirtableClient, webhook_id: str, cursor: str | None) ->
         if not (page.might_have_more and page.payloads):
             break
     theirs = _not_own(client, payloads)
-    changes = _to_changes(client, [WebhookPayload.from_api(raw, client.api) for raw in theirs])
+    changes = _to_changes(client, _payload_models(client, theirs))
     log.info(
         "airtable.changes.read", webhook_id=webhook_id, payloads=len(payloads), changes=len(changes)
     )
     return ChangeBatch(changes=changes, next_cursor=str(position))
+
+
+def _payload_models(client: AirtableClient, payloads: list[dict[str, Any]]) -> list[WebhookPayload]:
+    """pyairtable's models of the payloads (loaded only when there are any)."""
+    if not payloads:
+        return []
+    from pyairtable.models.webhook import WebhookPayload
+
+    return [WebhookPayload.from_api(raw, client.api) for raw in payloads]
 
 
 def mac_matches(raw_body: bytes, mac_header: str | None, secret: bytes) -> bool:
@@ -231,17 +241,19 @@ class _PayloadPage:
 
 
 def _payload_page(client: AirtableClient, webhook_id: str, cursor: int) -> _PayloadPage:
-    url = client.base.urls.webhooks / webhook_id / "payloads"
+    path = f"webhooks/{webhook_id}/payloads"
     params = {"cursor": cursor, "limit": PAYLOADS_PER_REQUEST}
     try:
-        data = client.call("list webhook payloads", lambda: client.api.get(url, params=params))
+        data = client.call(
+            "list webhook payloads", lambda: client.request("GET", path, params=params)
+        )
     except NotFound as exc:
         raise _webhook_gone(webhook_id) from exc
-    envelope = WebhookPayloads.model_validate({**data, "payloads": []})  # the fields checked
-    payloads = data.get("payloads")
-    if not isinstance(payloads, list) or not all(isinstance(p, dict) for p in payloads):
+    payloads, position, more = data.get("payloads"), data.get("cursor"), data.get("mightHaveMore")
+    shaped = isinstance(payloads, list) and all(isinstance(p, dict) for p in payloads)
+    if not shaped or type(position) is not int or not isinstance(more, bool):
         raise ResyncRequired(f"Airtable webhook {webhook_id} listed payloads of an unknown shape")
-    return _PayloadPage(payloads, envelope.cursor, envelope.might_have_more)
+    return _PayloadPage(payloads, position, more)
 
 
 def _check_continuity(webhook_id: str, cursor: int, page: _PayloadPage) -> None:

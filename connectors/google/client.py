@@ -1,23 +1,27 @@
 """GoogleClient: one entry point for Calendar, Contacts, Gmail and Tasks with one policy.
 
-google-api-python-client's service objects (and their transport) are not thread-safe, so
-each thread gets its own, built from the bundled discovery documents (no discovery request)
-and pointed at `endpoint` when given (the sandbox or another stand-in; paths as Google's).
-The credentials are shared: a token refresh happens once for all threads.
+Each API's service object is built once, on first use, from its bundled discovery document
+(no discovery request) and pointed at `endpoint` when given (the sandbox or another stand-in;
+paths as Google's). Building one, and each sub-resource (`service.events()`, whose methods get
+docstrings rendered from the schemas), costs milliseconds: a short pass would spend more CPU
+on that than on its requests, so sub-resources are built once too. The service objects are
+shared by every thread; what is not thread-safe, the transport, serves one request at a time
+(`_TransportPool`). The credentials are shared: a token refresh happens once for all.
 """
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
-
-from googleapiclient.discovery import build
 
 from connectors.google.auth import CredentialStore
 from connectors.google.calendar import CalendarClient
 from connectors.google.contacts import ContactsClient
 from connectors.google.gmail import GmailClient
+from connectors.google.quota import Quota
 from connectors.google.tasks import TasksClient
 from connectors.google.transport import Transport
 from connectors.policy import RetryPolicy
@@ -37,10 +41,14 @@ class GoogleClient:
         self.policy = policy or RetryPolicy()
         self.endpoint = endpoint
         self.credentials = CredentialStore(credentials_file, timeout=self.policy.timeout)
-        self._local = threading.local()
+        self._http = _TransportPool(
+            lambda: Transport(timeout=self.policy.timeout, tokens=self.credentials)
+        )
+        self._services: dict[str, Any] = {}
+        self._lock = threading.Lock()
         self.calendar = CalendarClient(lambda: self.service("calendar"), self.policy)
         self.contacts = ContactsClient(lambda: self.service("people"), self.policy)
-        self.gmail = GmailClient(lambda: self.service("gmail"), self.policy)
+        self.gmail = GmailClient(lambda: self.service("gmail"), self.policy, Quota())
         self.tasks = TasksClient(lambda: self.service("tasks"), self.policy)
 
     def allows(self, scope: str) -> bool:
@@ -50,25 +58,63 @@ class GoogleClient:
         return not granted or scope in granted
 
     def service(self, api: str) -> Any:
-        """This thread's service object for `api` (calendar, people, gmail or tasks)."""
-        if not hasattr(self._local, "services"):
-            self._local.services = {}
-        services: dict[str, Any] = self._local.services
-        if api not in services:
-            services[api] = build(
-                api,
-                VERSIONS[api],
-                http=self._transport(),
-                static_discovery=True,
-                cache_discovery=False,
-                client_options={"api_endpoint": self._api_endpoint(api)} if self.endpoint else None,
-            )
-        return services[api]
+        """The service object for `api` (calendar, people, gmail or tasks), built on first use."""
+        with self._lock:
+            if api not in self._services:
+                self._services[api] = self._build(api)
+            return self._services[api]
 
-    def _transport(self) -> Transport:
-        if not hasattr(self._local, "transport"):
-            self._local.transport = Transport(timeout=self.policy.timeout, tokens=self.credentials)
-        return self._local.transport  # type: ignore[no-any-return]
+    def _build(self, api: str) -> Any:
+        from googleapiclient import discovery, discovery_cache
+
+        document = json.loads(discovery_cache.get_static_doc(api, VERSIONS[api]))
+        options = {"api_endpoint": self._api_endpoint(api)} if self.endpoint else None
+        service = discovery.build_from_document(document, http=self._http, client_options=options)
+        return _reusing_resources(service, document)
 
     def _api_endpoint(self, api: str) -> str:
         return f"{str(self.endpoint).rstrip('/')}/{SERVICE_PATHS[api]}"
+
+
+class _TransportPool:
+    """The `http` object of the shared service objects: each request borrows an idle Transport
+    (a requests session is used by one thread at a time) and gives it back, so that its open
+    connection serves the next request, whichever thread sends it."""
+
+    def __init__(self, make: Callable[[], Transport]) -> None:
+        self._make = make
+        self._idle: list[Transport] = []
+        self._lock = threading.Lock()
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        """Send through an idle transport (see `Transport.request`)."""
+        with self._lock:
+            transport = self._idle.pop() if self._idle else None
+        transport = transport or self._make()
+        try:
+            return transport.request(*args, **kwargs)
+        finally:
+            with self._lock:
+                self._idle.append(transport)
+
+
+class _BuiltOnce:
+    """A sub-resource accessor (`service.events`) that builds its resource on the first call."""
+
+    def __init__(self, build: Callable[[], Any], description: Mapping[str, Any]) -> None:
+        self._build, self._description = build, description
+        self._built: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> Any:
+        with self._lock:
+            if self._built is None:
+                self._built = _reusing_resources(self._build(), self._description)
+            return self._built
+
+
+def _reusing_resources(resource: Any, description: Mapping[str, Any]) -> Any:
+    """`resource` with each of its sub-resources (per its discovery description) built once."""
+    for name, child in description.get("resources", {}).items():
+        setattr(resource, name, _BuiltOnce(getattr(resource, name), child))
+    return resource

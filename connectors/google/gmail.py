@@ -20,6 +20,7 @@ import structlog
 from connectors.errors import NotFound, SkipRecord
 from connectors.google.calls import MetadataScopeRefusal, execute
 from connectors.google.gmail_mailbox import MailboxReads
+from connectors.google.quota import Quota
 from connectors.policy import RetryPolicy
 from connectors.records import DraftMessage, DraftRef
 
@@ -34,12 +35,15 @@ _JOINERS = "\u200c\u200d"
 
 
 class GmailClient(MailboxReads):
-    """Gmail v1 draft calls, and the mailbox's metadata reads, on a per-thread service object
-    (see GoogleClient)."""
+    """Gmail v1 draft calls, and the mailbox's metadata reads, on the client's shared service
+    object (see GoogleClient), each within the user's Gmail quota (`Quota`)."""
 
-    def __init__(self, service: Callable[[], Any], policy: RetryPolicy) -> None:
+    def __init__(
+        self, service: Callable[[], Any], policy: RetryPolicy, quota: Quota | None = None
+    ) -> None:
         self._service = service
         self._policy = policy
+        self._quota = quota or Quota()  # the user's: shared by every thread of the client
 
     def create_draft(
         self,
@@ -59,8 +63,9 @@ class GmailClient(MailboxReads):
             log.info("gmail.draft_found", draft_id=found.draft_id)
             return found
         request = self._drafts().create(userId="me", body={"message": _message(draft)})
+        create = self._paced(request, "gmail.drafts.create")
         reply = execute(
-            request.execute, policy=self._policy, operation="gmail.drafts.create", idempotent=False
+            create, policy=self._policy, operation="gmail.drafts.create", idempotent=False
         )
         log.info("gmail.draft_created", draft_id=reply["id"])
         return _ref(reply, draft.message_id)
@@ -69,14 +74,22 @@ class GmailClient(MailboxReads):
         """Replace the draft's content (idempotent); NotFound when it was sent or deleted."""
         body = {"id": draft_id, "message": _message(draft)}
         request = self._drafts().update(userId="me", id=draft_id, body=body)
-        reply = execute(request.execute, policy=self._policy, operation="gmail.drafts.update")
+        reply = execute(
+            self._paced(request, "gmail.drafts.update"),
+            policy=self._policy,
+            operation="gmail.drafts.update",
+        )
         return _ref(reply, draft.message_id)
 
     def get_draft(self, draft_id: str, *, message_id: str = "") -> DraftRef:
         """The draft as it is; `still_draft` is False when it was sent or deleted."""
         request = self._drafts().get(userId="me", id=draft_id, format="metadata")
         try:
-            reply = execute(request.execute, policy=self._policy, operation="gmail.drafts.get")
+            reply = execute(
+                self._paced(request, "gmail.drafts.get"),
+                policy=self._policy,
+                operation="gmail.drafts.get",
+            )
         except NotFound:
             return DraftRef(draft_id=draft_id, message_id=message_id, still_draft=False)
         return _ref(reply, _header(reply, "Message-ID") or message_id)
@@ -90,7 +103,11 @@ class GmailClient(MailboxReads):
             userId="me", q=f"rfc822msgid:{_bare(message_id)}", maxResults=10
         )
         try:
-            reply = execute(request.execute, policy=self._policy, operation="gmail.drafts.list")
+            reply = execute(
+                self._paced(request, "gmail.drafts.list"),
+                policy=self._policy,
+                operation="gmail.drafts.list",
+            )
         except MetadataScopeRefusal:
             return self._scan_drafts(message_id)
         drafts = reply.get("drafts") or []
@@ -100,7 +117,11 @@ class GmailClient(MailboxReads):
         token: str | None = None
         while True:
             request = self._drafts().list(userId="me", maxResults=500, pageToken=token)
-            reply = execute(request.execute, policy=self._policy, operation="gmail.drafts.list")
+            reply = execute(
+                self._paced(request, "gmail.drafts.list"),
+                policy=self._policy,
+                operation="gmail.drafts.list",
+            )
             for listed in reply.get("drafts") or []:
                 found = self.get_draft(listed["id"])
                 if found.message_id and _bare(found.message_id) == _bare(message_id):

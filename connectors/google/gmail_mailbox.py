@@ -19,6 +19,7 @@ from typing import Any
 from connectors.errors import NotFound, ResyncRequired
 from connectors.google.calls import execute
 from connectors.google.paging import replies
+from connectors.google.quota import Quota
 from connectors.policy import RetryPolicy
 
 HEADERS = ["From", "Date"]
@@ -71,11 +72,16 @@ class MailboxReads:
 
     _service: Callable[[], Any]
     _policy: RetryPolicy
+    _quota: Quota
 
     def profile(self) -> MailProfile:
         """users.getProfile: the address and the current history id."""
         request = self._users().getProfile(userId="me")
-        reply = execute(request.execute, policy=self._policy, operation="gmail.getProfile")
+        reply = execute(
+            self._paced(request, "gmail.getProfile"),
+            policy=self._policy,
+            operation="gmail.getProfile",
+        )
         return MailProfile(email=str(reply["emailAddress"]), history_id=str(reply["historyId"]))
 
     def changes_since(self, history_id: str) -> MailChanges:
@@ -102,12 +108,19 @@ class MailboxReads:
             .threads()
             .get(userId="me", id=thread_id, format="metadata", metadataHeaders=HEADERS)
         )
-        reply = execute(request.execute, policy=self._policy, operation="gmail.threads.get")
+        reply = execute(
+            self._paced(request, "gmail.threads.get"),
+            policy=self._policy,
+            operation="gmail.threads.get",
+        )
         events = (_event(message) for message in reply.get("messages") or [])
         return [e for e in events if e is not None]
 
     def _history_pages(self, history_id: str) -> Iterator[dict[str, Any]]:
         def page(token: str | None) -> Any:
+            return _Paced(self._quota, "gmail.history.list", listing(token))
+
+        def listing(token: str | None) -> Any:
             return (
                 self._users()
                 .history()
@@ -135,13 +148,33 @@ class MailboxReads:
             .get(userId="me", id=message_id, format="metadata", metadataHeaders=HEADERS)
         )
         try:
-            reply = execute(request.execute, policy=self._policy, operation="gmail.messages.get")
+            reply = execute(
+                self._paced(request, "gmail.messages.get"),
+                policy=self._policy,
+                operation="gmail.messages.get",
+            )
         except NotFound:
             return None  # deleted since: nothing to learn from it
         return _event(reply)
 
     def _users(self) -> Any:
         return self._service().users()
+
+    def _paced(self, request: Any, operation: str) -> Callable[[], Any]:
+        """`request.execute`, each attempt waiting for its units of the user's Gmail quota."""
+        return _Paced(self._quota, operation, request).execute
+
+
+class _Paced:
+    """A request whose `execute` first takes its units of the Gmail quota."""
+
+    def __init__(self, quota: Quota, operation: str, request: Any) -> None:
+        self.quota, self.operation, self.request = quota, operation, request
+
+    def execute(self) -> Any:
+        """Wait for the units, then send."""
+        self.quota.take(self.operation)
+        return self.request.execute()
 
 
 def _event(message: dict[str, Any]) -> MailEvent | None:

@@ -2,7 +2,8 @@
 draft model, `connectors.sandbox.chat`) and the control API.
 
 Every request goes through `Sandbox.dispatch`: route match, request log, latency, injected
-errors, the bearer check on Google routes, the handler (under the one world lock), and the
+errors, the bearer check on Google routes, Gmail's per-user quota (`gmail_quota`), the
+handler (under the one world lock), and the
 lost-reply faults, which apply a write and then close the connection unanswered (dropped) or
 halfway through the answer's body (cut).
 """
@@ -32,6 +33,7 @@ from connectors.sandbox.control import SandboxControl, register_control
 from connectors.sandbox.faults import Faults, LostReply, fault_response
 from connectors.sandbox.fixture import fixture_now, load_fixture
 from connectors.sandbox.gmail import GmailApi
+from connectors.sandbox.gmail_quota import GmailQuota
 from connectors.sandbox.http import (
     HttpError,
     Request,
@@ -96,6 +98,7 @@ class Sandbox(SandboxControl):
         self.host, self.port = host, port
         self.lock = threading.RLock()
         self.oauth = OAuthServer()
+        self.gmail_quota = GmailQuota()  # Gmail's 250 units a second per user
         self.faults = Faults()
         self.requests = RequestLog()
         self.outbox = Outbox()
@@ -261,7 +264,7 @@ class Sandbox(SandboxControl):
             try:
                 if route.api == "google":
                     self.oauth.authorize(request, route.name)
-                response = route.handler(request)
+                response = self.gmail_quota.refusal(route.name) or route.handler(request)
             except HttpError as exc:
                 response = exc.response
             except Exception:  # a sandbox bug: say so loudly, in the API's shape

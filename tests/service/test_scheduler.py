@@ -139,6 +139,33 @@ def test_the_leader_sweeps_only_when_work_is_due(
     assert sent(broker, actors) == []
 
 
+def test_the_leader_wakes_when_work_falls_due_not_at_its_next_tick(
+    runtimes: Callable[[], Runtime], broker: StubBroker
+) -> None:
+    # Given a leader that ticks every 5 s, and a meeting's completion due 0.6 s from now
+    runtime = runtimes()
+    runtime.clock = Clock()
+    actors = declare_actors(broker)
+    scheduler = replica(runtime, actors, tick=dt.timedelta(seconds=5))
+    with runtime.db.transaction() as session:
+        due.schedule(session, "complete_meeting", "m1", runtime.now() + dt.timedelta(seconds=0.6))
+    stop = threading.Event()
+    thread = threading.Thread(target=scheduler.run, args=(stop,), daemon=True)
+    started = time.monotonic()
+    thread.start()
+    try:
+        # Then the sweep for it is sent as it falls due, seconds before the next tick
+        names: list[str] = []
+        while "sweep" not in names and time.monotonic() - started < 4:
+            names += sent(broker, actors)
+            time.sleep(0.02)
+        assert "sweep" in names
+        assert 0.5 <= time.monotonic() - started < 1.5
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 def test_a_draft_follows_the_end_of_a_meeting_plus_grace_within_seconds(
     sandbox_factory: Any,
     make_runtime: RuntimeFactory,  # noqa: F811

@@ -15,6 +15,7 @@ from tests.workflows.world import (
     FAST_AIRTABLE,
     airtable_contact,
     at,
+    chats_with_new_people,
     drafts,
     fast,
     followups,
@@ -259,12 +260,7 @@ def test_airtable_going_down_mid_batch_keeps_the_drafts_already_written_and_repe
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
     # Twelve coffee chats with people nobody knows yet ended this morning
-    people = [guest(f"p{i:02d}@guests.example", f"Guest {i:02d}") for i in range(12)]
-    events = [
-        meeting(f"evt{i:02d}", "Coffee chat", at(2026, 3, 2, 9), attendees=[person])
-        for i, person in enumerate(people)
-    ]
-    sandbox: Sandbox = sandbox_factory(world(events=events), airtable_rate_limit=FAST_AIRTABLE)
+    sandbox: Sandbox = sandbox_factory(chats_with_new_people(12), airtable_rate_limit=FAST_AIRTABLE)
     runtime = make_runtime(sandbox, now=AFTER)
     # Airtable answers the first write (ten new contacts) slowly, then goes down
     sandbox.faults.latency["airtable.records.create"] = 0.3

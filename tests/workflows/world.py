@@ -183,3 +183,14 @@ def followups(sandbox: Sandbox, kind: str | None = None) -> list[dict[str, Any]]
 def meetings_by_event(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
     """The Meetings rows by Event ID."""
     return {m["Event ID"]: m for m in rows(sandbox, "Meetings")}
+
+
+def chats_with_new_people(count: int) -> dict[str, Any]:
+    """A world where `count` coffee chats with people nobody knows yet ended on 2 March at 9:30
+    (events evt00, evt01...; guests p00@guests.example...)."""
+    people = [guest(f"p{i:02d}@guests.example", f"Guest {i:02d}") for i in range(count)]
+    events = [
+        meeting(f"evt{i:02d}", "Coffee chat", at(2026, 3, 2, 9), attendees=[person])
+        for i, person in enumerate(people)
+    ]
+    return world(events=events)

@@ -205,6 +205,19 @@ def has_claimable(
     return bool(session.execute(query).scalar())
 
 
+def next_due(
+    session: Session, *, after: dt.datetime, account: str | None = None
+) -> dt.datetime | None:
+    """When the earliest item not done falls due after `after` (None when none waits)."""
+    query = sa.select(sa.func.min(DueWork.due_at)).where(
+        DueWork.done_at.is_(None), DueWork.due_at > after
+    )
+    if account is not None:
+        query = query.where(DueWork.account == account)
+    found: dt.datetime | None = session.execute(query).scalar()
+    return found
+
+
 def purge_done(session: Session, due_before: dt.datetime, *, account: str = DEFAULT_ACCOUNT) -> int:
     """Delete the account's finished work (done or cancelled) that fell due before
     `due_before` (the domain clock, as `due_at` is); work not done stays. Returns how many."""

@@ -10,17 +10,21 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from workflows.store.base import Base
 
 
 def _insert(session: Session, model: type[Base]) -> Any:
-    """A dialect-specific INSERT (both dialects offer ON CONFLICT with the same API)."""
+    """A dialect-specific INSERT (both dialects offer ON CONFLICT with the same API); only the
+    store's own dialect is imported (PostgreSQL's is a good part of a short pass's start)."""
     table: Any = sa.inspect(model).local_table
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
     return sqlite.insert(table)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 from email.message import EmailMessage
 from typing import Any
 
@@ -139,3 +140,28 @@ def test_drafts_list_pages_newest_first(gmail: Any) -> None:
     )
     assert (len(first["drafts"]), len(rest["drafts"]), first["resultSizeEstimate"]) == (3, 2, 5)
     assert "nextPageToken" not in rest
+
+
+def test_drafts_past_the_users_quota_are_refused_as_gmail_refuses_them(sandbox: Sandbox) -> None:
+    # Given a client that writes 64 drafts from eight threads, ignoring Gmail's quota
+    refused: list[HttpError] = []
+
+    def write(n: int) -> None:
+        gmail = service(sandbox, "gmail")  # a service per thread: httplib2 is not thread-safe
+        for i in range(8):
+            raw = _raw(f"Thanks {n}-{i}", "ada@analytical.example", "Body")
+            try:
+                gmail.users().drafts().create(userId="me", body={"message": {"raw": raw}}).execute()
+            except HttpError as exc:
+                refused.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then those past 250 units a second (10 a draft) are refused with Gmail's 403
+    assert refused
+    assert {e.resp.status for e in refused} == {403}
+    assert all(b"userRateLimitExceeded" in e.content for e in refused)
+    assert len(sandbox.drafts()) == 64 - len(refused)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -12,6 +17,8 @@ from workflows.migrations import config, current, head, upgrade
 from workflows.store.base import Base
 from workflows.store.cursors import get_cursor, set_cursor
 from workflows.store.db import Database, create_engine
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_upgrade_from_empty_creates_every_table_and_is_rerunnable(db_url: str) -> None:
@@ -88,3 +95,28 @@ def test_the_migrations_downgrade_cleanly_and_upgrade_again(db_url: str) -> None
         assert current(engine) == head()
     finally:
         engine.dispose()
+
+
+def test_a_store_at_head_opens_without_loading_alembic(db_url: str) -> None:
+    # Given a store already at head (every start but the first after an upgrade)
+    upgrade(db_url)
+    # When a fresh process opens it, as `followthrough run --once` does at each start
+    probe = (
+        "import sys; from workflows.migrations import upgrade; "
+        f"upgrade({db_url!r}); print('alembic' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    # Then it is opened at head without paying for Alembic's import
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+    assert current(db_url) == head()
+
+
+def test_an_older_store_is_still_upgraded(db_url: str) -> None:
+    # Given a store one revision behind the code (the first start after an upgrade)
+    upgrade(db_url, "0004")
+    # When it is opened
+    upgrade(db_url)
+    # Then Alembic brought it to head
+    assert current(db_url) == head()
