@@ -20,6 +20,8 @@ from connectors.records import CalendarEvent, CalendarPage
 from workflows.duework.complete_meeting import KIND as COMPLETE_MEETING
 from workflows.duework.complete_meeting import meeting_key, schedule_meeting
 from workflows.duework.record_meeting import record_meeting_later
+from workflows.duework.reschedule import check_later
+from workflows.duework.write_brief import plan_brief
 from workflows.facts import (
     CALENDAR_ZONE,
     USER_EMAIL,
@@ -293,9 +295,9 @@ class Tracker:
             notes=notes or None,
             account=self.account,
         )
-        schedule_meeting(
-            self.session, meeting, due_at, now=self.runtime.now(), account=self.account
-        )
+        now, before = self.runtime.now(), self.runtime.config.brief_before
+        schedule_meeting(self.session, meeting, due_at, now=now, account=self.account)
+        plan_brief(self.session, meeting, now=now, before=before, account=self.account)
         log.info("calendar.meeting_scheduled", event_id=event.id, due_at=due_at.isoformat())
 
     def _person_id(self, contact: PersonView) -> int:
@@ -323,6 +325,7 @@ class Tracker:
         if cancel_meeting(row, at=self.runtime.now()):
             due.cancel(self.session, COMPLETE_MEETING, meeting_key(row), account=self.account)
             record_meeting_later(self.session, row, self.runtime.now(), account=self.account)
+            check_later(self.session, row, account=self.account)
             log.info("calendar.meeting_cancelled", event_id=row.event_id, reason=reason)
 
 
