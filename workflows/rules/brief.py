@@ -142,7 +142,7 @@ def write_brief(facts: BriefFacts) -> str:
 def _title(facts: BriefFacts) -> str:
     when = f"{date_text(facts.start.date())}, {facts.start.year}, {_span(facts.start, facts.end)}"
     zone = f" ({_zone_text(facts.zone_name)})" if facts.zone_name else ""
-    return _clean(f"Brief for your conversation with {facts.name} on {when}{zone}")
+    return f"Brief for your conversation with {_clean(facts.name)} on {when}{zone}"
 
 
 def _section(heading: str, lines: Sequence[str]) -> list[str]:
@@ -173,7 +173,7 @@ def _introduction(facts: BriefFacts) -> list[str]:
 
 def _history(facts: BriefFacts) -> list[list[str]]:
     """What came before: or, for a first meeting, one section saying so."""
-    first = facts.first_name or facts.name
+    first = _first(facts)
     if not facts.earlier:
         lines = [f"This is your first conversation with {first}: nothing learned from them yet."]
         lines.extend(_promises(facts))
@@ -215,9 +215,11 @@ def _promises(facts: BriefFacts) -> list[str]:
 
 
 def _last_update(facts: BriefFacts) -> list[str]:
-    first = facts.first_name or facts.name
+    first = _first(facts)
     if facts.last_update is not None:
-        return [f"Your last progress update to {first} was done on {_day(facts.last_update)}."]
+        return [
+            f"Your last progress update to {first} was marked done on {_day(facts.last_update)}."
+        ]
     if facts.thanked_on is not None:
         return [
             f"No progress update yet; you thanked {first} on {_day(facts.thanked_on)}. "
@@ -231,7 +233,7 @@ def _questions(facts: BriefFacts) -> list[str]:
 
 
 def _note_conventions(facts: BriefFacts) -> list[str]:
-    first = facts.first_name or "them"
+    first = _first(facts) or "them"
     return [
         "Take notes in this meeting's Notes field (or the event's description):",
         f'- a line starting "Insight:" is something you learned; your thank-you to {first} '
@@ -241,6 +243,10 @@ def _note_conventions(facts: BriefFacts) -> list[str]:
 
 
 # --- Words -----------------------------------------------------------------------------------
+
+
+def _first(facts: BriefFacts) -> str:
+    return _clean(facts.first_name) or _clean(facts.name)
 
 
 def _clean(text: str) -> str:

@@ -1,0 +1,102 @@
+"""A cancelled interview, over HTTP: a Reschedule follow-up a day later unless another meeting
+with the same person replaced it; once, however many passes; and from Airtable's Status too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.sandbox.server import Sandbox
+from tests.workflows.conftest import RuntimeFactory
+from tests.workflows.world import (
+    FAST_AIRTABLE,
+    airtable_contact,
+    at,
+    clean_pass,
+    drafts,
+    fast,
+    followups,
+    guest,
+    meeting,
+    meetings_by_event,
+    world,
+)
+from workflows.runtime import Runtime
+
+ADA = "ada@analytical.example"
+TITLE = "Offer Ada a new time: your conversation on Thursday, March 5 was cancelled"
+
+
+def _world(sandbox_factory: Any, make_runtime: RuntimeFactory) -> tuple[Sandbox, Runtime]:
+    """Ada's interview on March 5 at 10:00, known on March 2."""
+    ada = airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Scheduled")
+    event = meeting("evt1", "Coffee chat", at(2026, 3, 5, 10), attendees=[guest(ADA)])
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9)), sandbox)
+    clean_pass(runtime)
+    return sandbox, runtime
+
+
+def test_a_cancelled_interview_gets_one_reschedule_follow_up_a_day_later(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime)
+
+    # When Ada cancels on March 3 at noon
+    sandbox.cancel_event("evt1")
+    clean_pass(runtime, at(2026, 3, 3, 12))
+    clean_pass(runtime, at(2026, 3, 4, 11))
+    assert followups(sandbox, "Reschedule") == []  # not a day yet: a new time may come
+
+    # Then a day after the cancellation, one Reschedule follow-up, linking Ada and the meeting
+    clean_pass(runtime, at(2026, 3, 4, 12, 30))
+    clean_pass(runtime, at(2026, 3, 5, 12))
+    (follow_up,) = followups(sandbox, "Reschedule")
+    assert follow_up["Title"] == TITLE
+    assert follow_up["Due"] == "2026-03-04"
+    assert follow_up["Contact"] == ["recAda0000000001"]
+    meeting_row = meetings_by_event(sandbox)["evt1"]
+    assert meeting_row["Status"] == "Cancelled"
+    assert follow_up["Meeting"] == [_record_id(sandbox, "evt1")]
+    assert drafts(sandbox) == []  # a cancelled meeting is thanked for nothing
+
+
+def test_a_new_meeting_with_them_within_a_day_means_no_reschedule(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime)
+    sandbox.cancel_event("evt1")
+    clean_pass(runtime, at(2026, 3, 3, 12))
+
+    # When the user books Ada again the same evening, for the next week
+    sandbox.add_event(meeting("evt2", "Coffee chat", at(2026, 3, 10, 10), attendees=[guest(ADA)]))
+    clean_pass(runtime, at(2026, 3, 3, 18))
+    clean_pass(runtime, at(2026, 3, 4, 13))
+
+    # Then no Reschedule follow-up
+    assert followups(sandbox, "Reschedule") == []
+
+
+def test_cancelled_in_airtable_is_cancelled_everywhere_it_matters(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime = _world(sandbox_factory, make_runtime)
+
+    # When the user sets the meeting's Status to Cancelled in Airtable (the event stays)
+    sandbox.airtable.update_record("Meetings", _record_id(sandbox, "evt1"), {"Status": "Cancelled"})
+    clean_pass(runtime, at(2026, 3, 3, 12))
+
+    # Then the day after: a Reschedule follow-up; and after the meeting's time, no thank-you
+    clean_pass(runtime, at(2026, 3, 4, 12, 30))
+    clean_pass(runtime, at(2026, 3, 5, 12))
+    assert [f["Title"] for f in followups(sandbox, "Reschedule")] == [TITLE]
+    assert drafts(sandbox) == []
+    assert followups(sandbox, "Thank-you") == []
+    assert meetings_by_event(sandbox)["evt1"]["Status"] == "Cancelled"
+
+
+def _record_id(sandbox: Sandbox, event_id: str) -> str:
+    return next(
+        r["id"] for r in sandbox.airtable.records("Meetings") if r["fields"]["Event ID"] == event_id
+    )
