@@ -7,6 +7,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from connectors.airtable.schema import init_schema
+from connectors.airtable.tables import FOLLOW_UPS_SPEC, MEETINGS_SPEC
+from connectors.sandbox.fixture import contract_table
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.world import (
@@ -19,9 +22,12 @@ from tests.workflows.world import (
     guest,
     meeting,
     meetings_by_event,
+    set_now,
     world,
 )
+from workflows.passes import run_once
 from workflows.runtime import Runtime
+from workflows.steps import steps_off
 
 ADA = "ada@analytical.example"
 GRACE = "grace@navy.example"
@@ -170,9 +176,7 @@ def test_a_question_bank_of_ones_own_is_used_and_a_missing_one_is_told_in_one_li
     bank.unlink()
 
     # A bank that went missing: the brief waits, and the pass says what to do
-    runtime.clock = type(runtime.clock).frozen_at(at(2026, 3, 4, 17))
-    from workflows.passes import run_once
-
+    set_now(runtime, at(2026, 3, 4, 17))
     report = run_once(runtime)
     (failure,) = report.failures.values()
     assert "FOLLOWTHROUGH_QUESTIONS_FILE" in failure and "cannot be read" in failure
@@ -195,3 +199,29 @@ def _record_id(sandbox: Sandbox, event_id: str) -> str:
     return next(
         r["id"] for r in sandbox.airtable.records("Meetings") if r["fields"]["Event ID"] == event_id
     )
+
+
+def test_a_base_without_the_brief_field_keeps_the_brief_waiting_until_airtable_init(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given a base made before briefs existed: Meetings without its Brief field
+    fixture = world(
+        events=[meeting("evt2", "Coffee chat", at(2026, 3, 5, 10), attendees=[guest(ADA)])],
+        airtable=[airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA)],
+    )
+    meetings = contract_table(MEETINGS_SPEC)
+    meetings["fields"] = [f for f in meetings["fields"] if f["name"] != "Brief"]
+    fixture["airtable"]["tables"] += [meetings, contract_table(FOLLOW_UPS_SPEC)]
+    sandbox: Sandbox = sandbox_factory(fixture, airtable_rate_limit=FAST_AIRTABLE)
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 4, 17), init=False), sandbox)
+
+    # When the brief falls due: it waits, and nothing fails
+    clean_pass(runtime)
+    assert _prepares(sandbox) == []
+    assert "Briefs" in steps_off(runtime)
+
+    # Then once the user runs `airtable init`, the next pass after the recheck writes it
+    init_schema(runtime.need_airtable())
+    clean_pass(runtime, at(2026, 3, 4, 17, 11))
+    assert _brief(sandbox).startswith("Brief for your conversation with Ada Lovelace")
+    assert len(_prepares(sandbox)) == 1
