@@ -5,9 +5,9 @@ store knows of the contact (`workflows.rules.brief`), with questions from the qu
 (`FOLLOWTHROUGH_QUESTIONS_FILE`, else the built-in `workflows/rules/questions.txt`), and a
 Prepare follow-up due on the meeting's day links the meeting. The brief is written again when
 the meeting moves or the contact's details change (`duework.write_brief` schedules that), never
-once the meeting has started. The Airtable write is by value, and skipped when the text is the
-one written last (kept as a fact), so a repeated run changes nothing; the follow-up is made
-once by its key (`followup_sync`).
+once the meeting has started. The Airtable write is by value, so a repeated run changes
+nothing; the follow-up is made once by its key (`followup_sync`), and its existence is what
+says the meeting was briefed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from connectors.airtable.writes import FollowUpWrite, MeetingWrite, upsert
 from connectors.errors import ConfigurationError
-from workflows.facts import get_fact, set_fact
 from workflows.followup_sync import Owed, write_followups
 from workflows.owed import user_zone_of
 from workflows.rules.brief import (
@@ -49,9 +48,6 @@ from workflows.store.people import person_view
 
 log = structlog.get_logger(__name__)
 
-WRITTEN = "fact:brief_written:"
-"""Followed by a meeting's id: the digest of the brief last written to its row."""
-
 
 @dataclass(frozen=True)
 class Briefed:
@@ -59,7 +55,7 @@ class Briefed:
 
     meeting_id: int
     text: str | None = None  # the brief as it stands in the row (None: none written)
-    rewritten: bool = False  # True when this run wrote it to Airtable
+    rewritten: bool = False  # True when a brief was written before (this one replaced it)
     not_before: dt.datetime | None = None  # too early: run again then
     reason: str = ""  # why nothing was written
 
@@ -84,9 +80,9 @@ def brief_inputs(meeting: Meeting, person: Person | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def was_written(session: Session, meeting_id: int, *, account: str) -> bool:
-    """True when a brief was written to the meeting's row already."""
-    return get_fact(session, f"{WRITTEN}{meeting_id}", account=account) is not None
+def was_written(session: Session, meeting: Meeting, *, account: str) -> bool:
+    """True when the meeting was briefed already (its Prepare follow-up exists)."""
+    return get_followup(session, prepare_key(meeting), account=account) is not None
 
 
 def brief_meeting(runtime: Runtime, meeting_id: int) -> Briefed:
@@ -98,15 +94,15 @@ def brief_meeting(runtime: Runtime, meeting_id: int) -> Briefed:
     if meeting.status != "scheduled" or meeting.start <= now:
         return Briefed(meeting_id, reason="the meeting has started, ended or been cancelled")
     with runtime.db.read() as session:
-        written = was_written(session, meeting_id, account=runtime.account)
+        written = was_written(session, meeting, account=runtime.account)
         due_at = brief_at(meeting, runtime.config.brief_before)
         if not written and now < due_at:
             return Briefed(meeting_id, not_before=due_at)
         facts = _facts(runtime, session, meeting, meeting.person)
     text = write_brief(facts)
-    rewritten = _write_row(runtime, meeting, text)
+    _write_row(runtime, meeting, text)
     _prepare(runtime, meeting, meeting.person, facts.start.date())
-    return Briefed(meeting_id, text=text, rewritten=rewritten)
+    return Briefed(meeting_id, text=text, rewritten=written)
 
 
 def question_bank(path: Path | None) -> tuple[tuple[str, ...], ...]:
@@ -178,13 +174,8 @@ def _introducer(session: Session, person: Person, account: str) -> str:
     return (introducer.name or introducer.primary_email or "") if introducer else ""
 
 
-def _write_row(runtime: Runtime, meeting: Meeting, text: str) -> bool:
-    """The brief into the meeting's row, unless that text is the one written last."""
-    digest = hashlib.sha256(text.encode()).hexdigest()
-    fact = f"{WRITTEN}{meeting.id}"
-    with runtime.db.read() as session:
-        if get_fact(session, fact, account=runtime.account) == digest:
-            return False
+def _write_row(runtime: Runtime, meeting: Meeting, text: str) -> None:
+    """The brief into the meeting's row (by value: writing it again changes nothing)."""
     assert meeting.person is not None
     contact = meeting.person.live_airtable_id
     row = MeetingWrite(
@@ -198,13 +189,11 @@ def _write_row(runtime: Runtime, meeting: Meeting, text: str) -> bool:
     )
     record_id = upsert(runtime.need_airtable(), [row]).record_ids.get(meeting.event_id)
     with runtime.db.transaction() as session:
-        set_fact(session, fact, digest, account=runtime.account)
         stored = session.get(Meeting, meeting.id)
         if stored is not None and record_id and stored.airtable_record_id is None:
             stored.airtable_record_id = record_id
         meeting.airtable_record_id = meeting.airtable_record_id or record_id
     log.info("brief.written", meeting_id=meeting.id, chars=len(text))
-    return True
 
 
 def prepare_key(meeting: Meeting) -> str:

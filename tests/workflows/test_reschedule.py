@@ -100,3 +100,38 @@ def _record_id(sandbox: Sandbox, event_id: str) -> str:
     return next(
         r["id"] for r in sandbox.airtable.records("Meetings") if r["fields"]["Event ID"] == event_id
     )
+
+
+def test_an_interview_first_seen_declined_gets_a_reschedule_but_an_old_one_does_not(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Ada declined Thursday's interview before Followthrough first looked, and Bob
+    # declined one weeks ago
+    bob_email = "bob@builder.example"
+    ada = airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA)
+    bob = airtable_contact("recBob0000000001", Name="Bob Builder", Email=bob_email)
+    events = [
+        meeting(
+            "evt1", "Coffee chat", at(2026, 3, 5, 10), attendees=[guest(ADA, response="declined")]
+        ),
+        meeting(
+            "evt2",
+            "Coffee chat",
+            at(2026, 2, 9, 10),
+            attendees=[guest(bob_email, response="declined")],
+        ),
+    ]
+    sandbox: Sandbox = sandbox_factory(
+        world(events=events, airtable=[ada, bob]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9)), sandbox)
+
+    # When Followthrough first syncs, and a day goes by
+    clean_pass(runtime)
+    clean_pass(runtime, at(2026, 3, 3, 10))
+
+    # Then Ada's meeting is recorded as Cancelled and she gets a Reschedule; Bob nothing
+    assert meetings_by_event(sandbox)["evt1"]["Status"] == "Cancelled"
+    assert "evt2" not in meetings_by_event(sandbox)
+    assert [f["Title"] for f in followups(sandbox, "Reschedule")] == [TITLE]
+    assert drafts(sandbox) == []

@@ -34,7 +34,7 @@ def plan_brief(
         return
     person = session.get(Person, meeting.person_id) if meeting.person_id else None
     first_due = brief_at(meeting, before)
-    written = was_written(session, meeting.id, account=account)
+    written = was_written(session, meeting, account=account)
     due_at = first_due if first_due > now and not written else now
     key = f"{meeting.id}:{brief_inputs(meeting, person)}"
     due.schedule(session, KIND, key, due_at, payload={"meeting_id": meeting.id}, account=account)
