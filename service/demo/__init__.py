@@ -34,6 +34,7 @@ from connectors.errors import ConfigurationError
 from connectors.sandbox.fixture import DEMO_FIXTURE, fixture_now
 from connectors.sandbox.server import Sandbox
 from service.demo.account import Account, DemoTotals, Step
+from service.demo.brief import brief_actions
 from service.demo.files import DemoFiles, write_private
 from service.demo.script import UserAction, demo_actions
 from service.settings import Settings, env_name
@@ -160,7 +161,8 @@ class Demo:
         end = _last_meeting_end(self.sandbox.fixture, start) + TAIL
         account.opening(self.settings, self.sandbox.url, start, end)
         account.setup(init_schema(self.runtime.need_airtable()).lines())
-        times = _timeline(start, end, self.step, demo_actions(self.sandbox, start))
+        actions = demo_actions(self.sandbox, start) + brief_actions(self.sandbox, start)
+        times = _timeline(start, end, self.step, actions)
         failures = self._run(times, account)
         account.zone = user_zone_of(self.runtime)
         seen = {event["id"]: event for event in self.sandbox.events()}
