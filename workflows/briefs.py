@@ -12,6 +12,7 @@ says the meeting was briefed.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from connectors.airtable.writes import FollowUpWrite, MeetingWrite, upsert
 from connectors.errors import ConfigurationError
-from workflows.followup_sync import Owed, write_followups
+from workflows.followup_sync import Owed, task_list, write_followups
 from workflows.owed import user_zone_of
 from workflows.rules.brief import (
     BriefFacts,
@@ -36,13 +37,13 @@ from workflows.rules.brief import (
     write_brief,
 )
 from workflows.rules.clock import local_date
-from workflows.rules.followups import FollowUpKind, FollowUpPlan
+from workflows.rules.followups import FollowUpKind, FollowUpPlan, FollowUpStatus
 from workflows.rules.keys import instant_text
 from workflows.rules.lifecycle import MeetingStatus
 from workflows.rules.notes import parse_notes
 from workflows.runtime import Runtime
 from workflows.store.contact_history import earlier_meetings, last_done, open_promises
-from workflows.store.followups import get_followup
+from workflows.store.followups import get_followup, set_status
 from workflows.store.models import Meeting, Person
 from workflows.store.people import person_view
 
@@ -92,6 +93,7 @@ def brief_meeting(runtime: Runtime, meeting_id: int) -> Briefed:
     if meeting is None or meeting.person is None:
         return Briefed(meeting_id, reason="the meeting or its contact is gone")
     if meeting.status != "scheduled" or meeting.start <= now:
+        close_prepare(runtime, meeting)
         return Briefed(meeting_id, reason="the meeting has started, ended or been cancelled")
     with runtime.db.read() as session:
         written = was_written(session, meeting, account=runtime.account)
@@ -103,6 +105,30 @@ def brief_meeting(runtime: Runtime, meeting_id: int) -> Briefed:
     _write_row(runtime, meeting, text)
     _prepare(runtime, meeting, meeting.person, facts.start.date())
     return Briefed(meeting_id, text=text, rewritten=written)
+
+
+def close_prepare(runtime: Runtime, meeting: Meeting) -> bool:
+    """The meeting's Prepare follow-up Done (Airtable, Google Tasks, the store) once there is
+    nothing left to prepare: it started, or was called off. False when it was not open."""
+    key = prepare_key(meeting)
+    with runtime.db.read() as session:
+        row = get_followup(session, key, account=runtime.account)
+        if row is None or row.status != "open":
+            return False
+        record_id, task_id = row.airtable_record_id, row.task_id
+    if record_id:
+        upsert(runtime.need_airtable(), [FollowUpWrite(key=key, status=FollowUpStatus.DONE.value)])
+    if task_id and runtime.config.mirror_to_google:
+        tasks, tasklist = runtime.need_google().tasks, task_list(runtime)
+        task = tasks.get_task(tasklist, task_id)  # its notes stay as the user left them
+        if task is not None and not task.completed:
+            tasks.patch_task(tasklist, dataclasses.replace(task, completed=True))
+    with runtime.db.transaction() as session:
+        row = get_followup(session, key, account=runtime.account)
+        if row is not None:
+            set_status(row, "done", at=runtime.now())
+    log.info("brief.prepare_done", meeting_id=meeting.id)
+    return True
 
 
 def question_bank(path: Path | None) -> tuple[tuple[str, ...], ...]:

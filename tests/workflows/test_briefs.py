@@ -124,6 +124,10 @@ def test_the_brief_is_written_in_time_with_what_came_before_and_a_prepare_follow
     assert len(_prepares(sandbox)) == 1
     assert runtime.need_airtable().stats.writes == writes
 
+    # Once the meeting starts there is nothing left to prepare: the follow-up is Done
+    clean_pass(runtime, at(2026, 3, 5, 10, 1))
+    assert [p["Status"] for p in _prepares(sandbox)] == ["Done"]
+
 
 def test_a_first_meeting_reads_well_and_a_changed_contact_rewrites_the_brief_until_it_starts(
     sandbox_factory: Any, make_runtime: RuntimeFactory

@@ -70,6 +70,16 @@ def _assert_exactly_once(sandbox: Sandbox, *, tasks: bool = False) -> None:
         assert titles == sorted(title for _, title in kinds)
 
 
+def _assert_prepare_done_once_started(sandbox: Sandbox, runtime: Runtime) -> None:
+    """After Ada's meeting starts, her Prepare follow-up is Done in Airtable and Google Tasks."""
+    set_now(runtime, at(2026, 3, 5, 10, 1))
+    _until_ok(runtime)
+    (prepare,) = followups(sandbox, "Prepare")
+    assert prepare["Status"] == "Done"
+    tasks = google_tasks(sandbox)["Followthrough"]
+    assert [t["status"] for t in tasks if t["title"].startswith("Prepare")] == ["completed"]
+
+
 def _until_ok(runtime: Runtime, limit: int = 12) -> None:
     for _ in range(limit):
         if run_once(runtime).ok:
@@ -104,6 +114,7 @@ def test_a_flaky_world_still_ends_with_one_of_each(
     _until_ok(runtime)
 
     _assert_exactly_once(sandbox, tasks=True)
+    _assert_prepare_done_once_started(sandbox, runtime)
 
 
 def test_two_passes_at_once_make_one_of_each(

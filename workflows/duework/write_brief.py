@@ -3,7 +3,8 @@ FOLLOWTHROUGH_BRIEF_HOURS_BEFORE its start, and again when it moves or its conta
 
 Each version of what the brief is made from (the meeting's times and title, the contact's
 details: `briefs.brief_inputs`) is its own piece of work, so a change after the brief was
-written is new work, due at once, and the same details seen again are no work at all.
+written is new work, due at once, and the same details seen again are no work at all. One more
+piece falls due at the meeting's start: its Prepare follow-up is then Done.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from workflows import steps
 from workflows.briefs import brief_at, brief_inputs, brief_meeting, was_written
 from workflows.duework.dispatch import Done, NotDue, Outcome, handles_each
+from workflows.rules.keys import instant_text
 from workflows.runtime import Runtime
 from workflows.store import due
 from workflows.store.contact_history import upcoming_meetings
@@ -36,8 +38,12 @@ def plan_brief(
     first_due = brief_at(meeting, before)
     written = was_written(session, meeting, account=account)
     due_at = first_due if first_due > now and not written else now
+    payload = {"meeting_id": meeting.id}
     key = f"{meeting.id}:{brief_inputs(meeting, person)}"
-    due.schedule(session, KIND, key, due_at, payload={"meeting_id": meeting.id}, account=account)
+    due.schedule(session, KIND, key, due_at, payload=payload, account=account)
+    # At its start the brief's Prepare follow-up is done: nothing is left to prepare.
+    started = f"{meeting.id}:starts@{instant_text(meeting.start)}"
+    due.schedule(session, KIND, started, meeting.start, payload=payload, account=account)
 
 
 def contacts_changed(runtime: Runtime, session: Session, people: Sequence[Person]) -> None:
