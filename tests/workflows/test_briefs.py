@@ -21,6 +21,7 @@ from tests.workflows.world import (
     followups,
     guest,
     meeting,
+    meeting_record_id,
     meetings_by_event,
     set_now,
     world,
@@ -82,6 +83,12 @@ def _brief(sandbox: Sandbox) -> str:
     return str(meetings_by_event(sandbox)["evt2"].get("Brief", ""))
 
 
+def _prepares(sandbox: Sandbox, event_id: str = "evt2") -> list[dict[str, Any]]:
+    """The Prepare follow-ups of the meeting `event_id`."""
+    record_id = meeting_record_id(sandbox, event_id)
+    return [f for f in followups(sandbox, "Prepare") if f.get("Meeting") == [record_id]]
+
+
 def test_the_brief_is_written_in_time_with_what_came_before_and_a_prepare_follow_up(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
@@ -114,7 +121,7 @@ def test_the_brief_is_written_in_time_with_what_came_before_and_a_prepare_follow
         == "Prepare for your conversation with Ada: read the Brief in the meeting's row"
     )
     assert prepare["Due"] == "2026-03-05"
-    assert prepare["Meeting"] == [_record_id(sandbox, "evt2")]
+    assert prepare["Meeting"] == [meeting_record_id(sandbox, "evt2")]
     assert prepare["Contact"] == ["recAda0000000001"]
 
     # Passes after it change nothing
@@ -191,18 +198,6 @@ def test_a_question_bank_of_ones_own_is_used_and_a_missing_one_is_told_in_one_li
     bank.write_text("What surprised you most this year?\n", encoding="utf-8")
     clean_pass(runtime, at(2026, 3, 4, 18))
     assert "QUESTIONS TO ASK\n1. What surprised you most this year?\n\n" in _brief(sandbox)
-
-
-def _prepares(sandbox: Sandbox, event_id: str = "evt2") -> list[dict[str, Any]]:
-    """The Prepare follow-ups of the meeting `event_id`."""
-    record_id = _record_id(sandbox, event_id)
-    return [f for f in followups(sandbox, "Prepare") if f.get("Meeting") == [record_id]]
-
-
-def _record_id(sandbox: Sandbox, event_id: str) -> str:
-    return next(
-        r["id"] for r in sandbox.airtable.records("Meetings") if r["fields"]["Event ID"] == event_id
-    )
 
 
 def test_a_base_without_the_brief_field_keeps_the_brief_waiting_until_airtable_init(

@@ -17,6 +17,7 @@ from tests.workflows.world import (
     followups,
     guest,
     meeting,
+    meeting_record_id,
     meetings_by_event,
     world,
 )
@@ -58,7 +59,7 @@ def test_a_cancelled_interview_gets_one_reschedule_follow_up_a_day_later(
     assert follow_up["Contact"] == ["recAda0000000001"]
     meeting_row = meetings_by_event(sandbox)["evt1"]
     assert meeting_row["Status"] == "Cancelled"
-    assert follow_up["Meeting"] == [_record_id(sandbox, "evt1")]
+    assert follow_up["Meeting"] == [meeting_record_id(sandbox, "evt1")]
     assert drafts(sandbox) == []  # a cancelled meeting is thanked for nothing
 
 
@@ -84,7 +85,9 @@ def test_cancelled_in_airtable_is_cancelled_everywhere_it_matters(
     sandbox, runtime = _world(sandbox_factory, make_runtime)
 
     # When the user sets the meeting's Status to Cancelled in Airtable (the event stays)
-    sandbox.airtable.update_record("Meetings", _record_id(sandbox, "evt1"), {"Status": "Cancelled"})
+    sandbox.airtable.update_record(
+        "Meetings", meeting_record_id(sandbox, "evt1"), {"Status": "Cancelled"}
+    )
     clean_pass(runtime, at(2026, 3, 3, 12))
 
     # Then the day after: a Reschedule follow-up; and after the meeting's time, no thank-you
@@ -94,12 +97,6 @@ def test_cancelled_in_airtable_is_cancelled_everywhere_it_matters(
     assert drafts(sandbox) == []
     assert followups(sandbox, "Thank-you") == []
     assert meetings_by_event(sandbox)["evt1"]["Status"] == "Cancelled"
-
-
-def _record_id(sandbox: Sandbox, event_id: str) -> str:
-    return next(
-        r["id"] for r in sandbox.airtable.records("Meetings") if r["fields"]["Event ID"] == event_id
-    )
 
 
 def test_an_interview_first_seen_declined_gets_a_reschedule_but_an_old_one_does_not(

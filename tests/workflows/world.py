@@ -183,3 +183,10 @@ def followups(sandbox: Sandbox, kind: str | None = None) -> list[dict[str, Any]]
 def meetings_by_event(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
     """The Meetings rows by Event ID."""
     return {m["Event ID"]: m for m in rows(sandbox, "Meetings")}
+
+
+def meeting_record_id(sandbox: Sandbox, event_id: str) -> str:
+    """The record id of the Meetings row of `event_id`."""
+    return next(
+        r["id"] for r in sandbox.airtable.records("Meetings") if r["fields"]["Event ID"] == event_id
+    )
