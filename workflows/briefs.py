@@ -39,7 +39,6 @@ from workflows.rules.brief import (
 from workflows.rules.clock import local_date
 from workflows.rules.followups import FollowUpKind, FollowUpPlan, FollowUpStatus
 from workflows.rules.keys import instant_text
-from workflows.rules.lifecycle import MeetingStatus
 from workflows.rules.notes import parse_notes
 from workflows.runtime import Runtime
 from workflows.store.contact_history import earlier_meetings, last_done, open_promises
@@ -201,7 +200,8 @@ def _introducer(session: Session, person: Person, account: str) -> str:
 
 
 def _write_row(runtime: Runtime, meeting: Meeting, text: str) -> None:
-    """The brief into the meeting's row (by value: writing it again changes nothing)."""
+    """The brief into the meeting's row (by value: writing it again changes nothing). Its
+    Status is left alone: a Cancelled the user just set there is theirs to keep."""
     assert meeting.person is not None
     contact = meeting.person.live_airtable_id
     row = MeetingWrite(
@@ -210,7 +210,6 @@ def _write_row(runtime: Runtime, meeting: Meeting, text: str) -> None:
         contact_ids=(contact,) if contact else None,
         start=meeting.start,
         end=meeting.end,
-        status=MeetingStatus.SCHEDULED.value,
         brief=text,
     )
     record_id = upsert(runtime.need_airtable(), [row]).record_ids.get(meeting.event_id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from connectors.airtable.tables import FOLLOW_UPS_SPEC, MEETINGS_SPEC
+from connectors.sandbox.fixture import contract_table
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.world import (
@@ -22,6 +24,8 @@ from tests.workflows.world import (
     world,
 )
 from workflows.runtime import Runtime
+from workflows.steps import steps_off
+from workflows.store import due
 
 ADA = "ada@analytical.example"
 TITLE = "Offer Ada a new time: your conversation on Thursday, March 5 was cancelled"
@@ -132,3 +136,33 @@ def test_an_interview_first_seen_declined_gets_a_reschedule_but_an_old_one_does_
     assert "evt2" not in meetings_by_event(sandbox)
     assert [f["Title"] for f in followups(sandbox, "Reschedule")] == [TITLE]
     assert drafts(sandbox) == []
+
+
+def test_a_base_without_the_reschedule_kind_keeps_the_check_waiting_without_failing(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given a base whose Follow-ups Kind lacks the Reschedule choice
+    fixture = world(
+        events=[meeting("evt1", "Coffee chat", at(2026, 3, 5, 10), attendees=[guest(ADA)])],
+        airtable=[airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA)],
+    )
+    follow_ups = contract_table(FOLLOW_UPS_SPEC)
+    for field in follow_ups["fields"]:
+        if field["name"] == "Kind":
+            field["options"]["choices"] = [
+                c for c in field["options"]["choices"] if c["name"] != "Reschedule"
+            ]
+    fixture["airtable"]["tables"] += [contract_table(MEETINGS_SPEC), follow_ups]
+    sandbox: Sandbox = sandbox_factory(fixture, airtable_rate_limit=FAST_AIRTABLE)
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9), init=False), sandbox)
+    clean_pass(runtime)
+
+    # When Ada cancels and a day goes by: the passes go through, and the step says why it waits
+    sandbox.cancel_event("evt1")
+    clean_pass(runtime, at(2026, 3, 3, 12))
+    clean_pass(runtime, at(2026, 3, 4, 13))
+    assert followups(sandbox, "Reschedule") == []
+    assert "Follow-ups.Kind choice Reschedule" in steps_off(runtime)["Reschedule follow-ups"]
+    # and the check is kept, to run once the base has the choice
+    with runtime.db.read() as session:
+        assert [item.kind for item in due.pending(session, kinds=["reschedule"])] == ["reschedule"]
