@@ -64,15 +64,17 @@ def upcoming_meetings(
     session: Session, person_ids: Sequence[int], after: dt.datetime, *, account: str
 ) -> list[Meeting]:
     """The scheduled meetings with these people that start after `after`."""
-    if not person_ids:
-        return []
-    query = sa.select(Meeting).where(
-        Meeting.account == account,
-        Meeting.person_id.in_(sorted(set(person_ids))),
-        Meeting.status == "scheduled",
-        Meeting.start > after,
-    )
-    return list(session.execute(query.order_by(Meeting.start)).scalars())
+    ids = sorted(set(person_ids))
+    found: list[Meeting] = []
+    for start in range(0, len(ids), 500):  # within any backend's limit on bound parameters
+        query = sa.select(Meeting).where(
+            Meeting.account == account,
+            Meeting.person_id.in_(ids[start : start + 500]),
+            Meeting.status == "scheduled",
+            Meeting.start > after,
+        )
+        found.extend(session.execute(query).scalars())
+    return sorted(found, key=lambda meeting: (meeting.start, meeting.id))
 
 
 def other_meetings(
