@@ -36,6 +36,7 @@ from connectors.google.consent import requested_scopes
 from connectors.sandbox.fixture import DEMO_FIXTURE, fixture_now
 from connectors.sandbox.server import Sandbox
 from service.demo.account import Account, DemoTotals, Step
+from service.demo.brief import brief_actions
 from service.demo.files import DemoFiles, write_private
 from service.demo.mail import mail_cells, mail_lines
 from service.demo.script import UserAction, demo_actions
@@ -164,7 +165,8 @@ class Demo:
         end = _last_meeting_end(self.sandbox.fixture, start) + TAIL
         account.opening(self.settings, self.sandbox.url, start, end)
         account.setup(init_schema(self.runtime.need_airtable()).lines())
-        times = _timeline(start, end, self.step, demo_actions(self.sandbox, start))
+        actions = demo_actions(self.sandbox, start) + brief_actions(self.sandbox, start)
+        times = _timeline(start, end, self.step, actions)
         failures = self._run(times, account)
         account.zone = user_zone_of(self.runtime)
         seen = {event["id"]: event for event in self.sandbox.events()}

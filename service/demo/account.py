@@ -147,6 +147,8 @@ class Account:
         for follow_up in step.new_follow_ups:
             if follow_up.kind == "progress_update":
                 self._line("reminder", f"{follow_up.title} (due {follow_up.due})", "blue")
+            elif follow_up.kind in ("prepare", "reschedule"):
+                self._follow_ups([follow_up])
         for line in step.mail:
             self._line(line.label, line.text, "yellow" if line.label == LATE else "blue")
         for name, due in step.progress:

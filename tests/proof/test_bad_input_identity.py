@@ -152,10 +152,11 @@ def test_a_contact_who_declines_under_another_spelling_cancels_the_meeting(
     set_now(runtime, at(2026, 3, 3, 9))
     clean_pass(runtime)
 
-    # Then the meeting says Cancelled, and there is no thank-you and no follow-up
+    # Then the meeting says Cancelled, and there is no thank-you and no follow-up (but the
+    # Prepare of its brief, written that morning)
     assert meetings_by_event(sandbox)["evtada"]["Status"] == "Cancelled"
     assert drafts(sandbox) == []
-    assert followups(sandbox) == []
+    assert [f["Kind"] for f in followups(sandbox)] == ["Prepare"]
 
 
 # --- markup in what the user typed, on the status page ------------------------------------------

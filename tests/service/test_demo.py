@@ -137,7 +137,9 @@ def test_the_account_tells_what_the_users_edits_did_and_counts_what_is_left(
         ("past interviews recorded as history", "2"),
         ("follow-ups: action item", "5"),
         ("follow-ups: progress update", "4"),
-        ("follow-ups open / done", "15 / 2"),
+        ("follow-ups: prepare", "7"),
+        ("follow-ups: reschedule", "1"),
+        ("follow-ups open / done", "16 / 9"),
         ("events that are not interviews", "5"),
     ):
         assert f"{label} │ {count} │" in totals, label
@@ -196,7 +198,7 @@ def test_status_shows_what_the_demo_left_in_its_store(run: DemoRun) -> None:
     for connector in ("Airtable", "Google Calendar", "Google Contacts", "Gmail"):
         assert f"│ {connector} │ ok │" in said, connector
     assert "meetings waiting for their effects: 0" in said
-    assert "open follow-ups: 12" in said
+    assert "open follow-ups: 13" in said
     assert "2026-03-10 Action item: send Tomás my write-up of our Sidekiq migration" in said
     assert "progress updates due soon: 3" in said
     assert "2026-03-06 Send Gabriel an update on your progress" in said

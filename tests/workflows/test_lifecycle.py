@@ -150,7 +150,7 @@ def test_a_cancelled_meeting_gets_no_effects_and_says_cancelled(
 ) -> None:
     sandbox = _cancelled_flow(sandbox_factory, make_runtime, lambda box: box.cancel_event("evt1"))
     assert drafts(sandbox) == []
-    assert followups(sandbox) == []
+    assert [f["Kind"] for f in followups(sandbox)] == ["Prepare"]  # briefed before it was off
     assert meetings_by_event(sandbox)["evt1"]["Status"] == "Cancelled"
 
 
@@ -162,7 +162,7 @@ def test_a_meeting_the_contact_declined_gets_no_effects_and_says_cancelled(
 
     sandbox = _cancelled_flow(sandbox_factory, make_runtime, decline)
     assert drafts(sandbox) == []
-    assert followups(sandbox) == []
+    assert [f["Kind"] for f in followups(sandbox)] == ["Prepare"]  # briefed before it was off
     assert meetings_by_event(sandbox)["evt1"]["Status"] == "Cancelled"
 
 

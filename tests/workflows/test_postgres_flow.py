@@ -92,7 +92,9 @@ def test_an_interview_from_first_sync_to_the_next_update_on_postgres(
     assert ADA in recipients[0] and ZOE in recipients[1]
     titles = sorted(f["Title"] for f in followups(sandbox))
     zoe = f"Send Zoe a thank-you {NO_NOTES_HINT}"  # her invite had no notes
-    assert titles == ["Send Ada a thank-you", zoe, "send the link"]
+    prepare = "Prepare for your conversation with {}: read the Brief in the meeting's row"
+    briefs = [prepare.format("Ada"), prepare.format("Zoe")]  # written at 9, within 18 hours
+    assert titles == sorted([*briefs, "Send Ada a thank-you", zoe, "send the link"])
     assert sorted(t["title"] for t in google_tasks(sandbox)["Followthrough"]) == titles
     assert contact(sandbox, ZOE)["Name"] == "Zoe Mentor"
 

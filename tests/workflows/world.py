@@ -194,3 +194,10 @@ def chats_with_new_people(count: int) -> dict[str, Any]:
         for i, person in enumerate(people)
     ]
     return world(events=events)
+
+
+def meeting_record_id(sandbox: Sandbox, event_id: str) -> str:
+    """The record id of the Meetings row of `event_id`."""
+    return next(
+        r["id"] for r in sandbox.airtable.records("Meetings") if r["fields"]["Event ID"] == event_id
+    )

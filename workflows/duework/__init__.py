@@ -8,10 +8,26 @@ scheduled and registers its handler:
     record_meeting     a meeting's current state (Scheduled, Cancelled) written to Airtable
     notes_changed      a completed meeting's notes edited: the draft regenerated, new promises
     progress_done      a Progress update marked Done: the contact's next update moved
+    write_brief        an upcoming meeting's brief in its Meetings row, and a Prepare follow-up
+    reschedule         a cancelled meeting not replaced within a day: a Reschedule follow-up
 
 Adding a kind is one new module here, imported below so that its handler is registered.
 """
 
-from workflows.duework import complete_meeting, notes_changed, progress_done, record_meeting
+from workflows.duework import (
+    complete_meeting,
+    notes_changed,
+    progress_done,
+    record_meeting,
+    reschedule,
+    write_brief,
+)
 
-__all__ = ["complete_meeting", "notes_changed", "progress_done", "record_meeting"]
+__all__ = [
+    "complete_meeting",
+    "notes_changed",
+    "progress_done",
+    "record_meeting",
+    "reschedule",
+    "write_brief",
+]

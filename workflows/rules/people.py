@@ -46,6 +46,7 @@ class PersonView:
     next_update_due: dt.date | None = None
     update_every_days: int | None = None
     why_them: str | None = None
+    notes: str | None = None  # the Contacts row's Notes
     referred_by: str | None = None  # the introducer's Contacts record id
     draft_ask: bool = False
 
@@ -132,6 +133,7 @@ def merge_person(airtable: AirtableContact | None, google: GoogleContact | None)
         next_update_due=at.next_update_due,
         update_every_days=at.update_every_days,
         why_them=at.why_them,
+        notes=at.notes,
         referred_by=next(iter(at.referred_by or ()), None),
         draft_ask=bool(at.draft_ask),
     )

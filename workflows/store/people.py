@@ -252,6 +252,7 @@ def person_view(person: Person) -> PersonView:
         next_update_due=person.next_update_due,
         update_every_days=person.update_every_days,
         why_them=person.why_them,
+        notes=person.notes,
         referred_by=person.referred_by,
     )
 
@@ -294,6 +295,7 @@ def _take_airtable_fields(person: Person, view: PersonView) -> None:
     person.next_update_due = view.next_update_due
     person.update_every_days = view.update_every_days
     person.why_them = view.why_them
+    person.notes = view.notes
     person.referred_by = view.referred_by
 
 

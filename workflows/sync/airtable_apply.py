@@ -29,6 +29,8 @@ from connectors.airtable.tables import (
 from connectors.records import AirtableChange, Page, Skipped
 from workflows.duework.notes_changed import KIND as NOTES_CHANGED
 from workflows.duework.progress_done import KIND as PROGRESS_DONE
+from workflows.duework.reschedule import airtable_cancelled
+from workflows.duework.write_brief import contacts_changed
 from workflows.rules.people import merge_person
 from workflows.runtime import Runtime
 from workflows.store import due
@@ -99,17 +101,20 @@ def apply_read(runtime: Runtime, session: Session, read: BaseRead, report: SyncR
         report.skipped.extend(page.skipped)
     rows = [(c, merge_person(c, None)) for page in read.contacts for c in page.records]
     people = PeopleBatch.load(session, [view for _, view in rows], account=runtime.account)
+    saved = []
     for contact, view in rows:
         duplicate = _duplicate(people.find(contact.email), contact)
         if duplicate is not None:
             report.skipped.append(duplicate)
             log.warning("airtable.contact.duplicate", record_id=contact.record_id)
             continue
-        people.save(view)
+        saved.append(people.save(view))
     session.flush()
+    contacts_changed(runtime, session, saved)
     for page in read.meetings:
         for meeting in page.records:
             _meeting_notes(runtime, session, meeting)
+            airtable_cancelled(runtime, session, meeting)
     for page in read.follow_ups:
         for follow_up in page.records:
             _follow_up_status(runtime, session, follow_up, read.changed_at.get(follow_up.record_id))

@@ -20,6 +20,8 @@ from connectors.records import CalendarEvent, CalendarPage
 from workflows.duework.complete_meeting import KIND as COMPLETE_MEETING
 from workflows.duework.complete_meeting import meeting_key, schedule_meeting
 from workflows.duework.record_meeting import record_meeting_later
+from workflows.duework.reschedule import check_later
+from workflows.duework.write_brief import plan_brief
 from workflows.facts import (
     CALENDAR_ZONE,
     USER_EMAIL,
@@ -54,6 +56,7 @@ from workflows.store.meetings import (
 )
 from workflows.store.models import Event, Meeting, Person, PersonEmail
 from workflows.store.people import PeopleBatch, find_person, person_view, save_person
+from workflows.sync.calendar_cancelled import keep_cancelled
 from workflows.sync.calendar_horizon import HORIZON, later_instances, note_series, within
 from workflows.sync.report import SyncReport
 from workflows.sync.stream import Stream
@@ -219,7 +222,7 @@ class Tracker:
             rows = meetings_for_event(self.session, event.id, account=self.account)
         if event.cancelled:
             for row in rows:
-                self._cancel(row, "the event was cancelled or deleted")
+                self.cancel(row, "the event was cancelled or deleted")
             return
         occurrence = occurrence_start(event)
         if not isinstance(occurrence, dt.datetime):
@@ -258,7 +261,9 @@ class Tracker:
             grace=self.runtime.config.grace,
         )
         if decision.action is Action.CANCEL and row is not None:
-            self._cancel(row, decision.reason)
+            self.cancel(row, decision.reason)
+        elif decision.action is Action.CANCEL and found.contact is not None:
+            keep_cancelled(self, event, occurrence, found.contact, decision.reason)
         elif decision.action in (Action.SCHEDULE, Action.RETIME, Action.UNCHANGED):
             assert decision.due_at is not None
             notes = merge_notes(event.description, row.notes if row else None, earlier_notes)
@@ -274,7 +279,7 @@ class Tracker:
         notes: str,
     ) -> None:
         assert isinstance(event.start, dt.datetime) and isinstance(event.end, dt.datetime)
-        person_id = self._person_id(contact) if contact is not None else None
+        person_id = self.person_id(contact) if contact is not None else None
         if row is not None and row.status == "cancelled":
             row.status, row.cancelled_at = "scheduled", None
         meeting = upsert_meeting(
@@ -293,12 +298,12 @@ class Tracker:
             notes=notes or None,
             account=self.account,
         )
-        schedule_meeting(
-            self.session, meeting, due_at, now=self.runtime.now(), account=self.account
-        )
+        now, before = self.runtime.now(), self.runtime.config.brief_before
+        schedule_meeting(self.session, meeting, due_at, now=now, account=self.account)
+        plan_brief(self.session, meeting, now=now, before=before, account=self.account)
         log.info("calendar.meeting_scheduled", event_id=event.id, due_at=due_at.isoformat())
 
-    def _person_id(self, contact: PersonView) -> int:
+    def person_id(self, contact: PersonView) -> int:
         """The stored person; an attendee nobody knows yet is stored first.
 
         A person already stored is not saved again: the view was read before this
@@ -319,10 +324,12 @@ class Tracker:
             self.session.flush()
         return person.id
 
-    def _cancel(self, row: Meeting, reason: str) -> None:
+    def cancel(self, row: Meeting, reason: str) -> None:
+        """Cancel the meeting: no completion, its row says Cancelled, a reschedule check."""
         if cancel_meeting(row, at=self.runtime.now()):
             due.cancel(self.session, COMPLETE_MEETING, meeting_key(row), account=self.account)
             record_meeting_later(self.session, row, self.runtime.now(), account=self.account)
+            check_later(self.session, row, account=self.account)
             log.info("calendar.meeting_cancelled", event_id=row.event_id, reason=reason)
 
 

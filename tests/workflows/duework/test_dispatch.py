@@ -37,7 +37,7 @@ from workflows.store.models import DueWork
 ADA = "ada@analytical.example"
 DAYS = 365
 EVERY = 14  # a coffee chat a fortnight
-ROWS_PER_CHAT = 2  # its completion, and its row written to Airtable while still ahead
+ROWS_PER_CHAT = 4  # its completion, its row written while still ahead, its brief and its start
 PER_CHAT = {"events", "meetings", "followups", "effects"}  # what the user did: one row a chat
 
 
