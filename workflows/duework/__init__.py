@@ -8,10 +8,19 @@ scheduled and registers its handler:
     record_meeting     a meeting's current state (Scheduled, Cancelled) written to Airtable
     notes_changed      a completed meeting's notes edited: the draft regenerated, new promises
     progress_done      a Progress update marked Done: the contact's next update moved
+    draft_ask          a contact's Draft Ask ticked: the ask drafted, the box cleared
+    nudge              an ask unanswered for a while: one nudge drafted in its thread
 
 Adding a kind is one new module here, imported below so that its handler is registered.
 """
 
-from workflows.duework import complete_meeting, notes_changed, progress_done, record_meeting
+from workflows.duework import (
+    ask,
+    complete_meeting,
+    notes_changed,
+    nudge,
+    progress_done,
+    record_meeting,
+)
 
-__all__ = ["complete_meeting", "notes_changed", "progress_done", "record_meeting"]
+__all__ = ["ask", "complete_meeting", "notes_changed", "nudge", "progress_done", "record_meeting"]

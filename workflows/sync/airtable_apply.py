@@ -27,6 +27,7 @@ from connectors.airtable.tables import (
     Meetings,
 )
 from connectors.records import AirtableChange, Page, Skipped
+from workflows.duework.ask import asking
 from workflows.duework.notes_changed import KIND as NOTES_CHANGED
 from workflows.duework.progress_done import KIND as PROGRESS_DONE
 from workflows.rules.people import merge_person
@@ -105,7 +106,10 @@ def apply_read(runtime: Runtime, session: Session, read: BaseRead, report: SyncR
             report.skipped.append(duplicate)
             log.warning("airtable.contact.duplicate", record_id=contact.record_id)
             continue
+        before = people.by_airtable.get(contact.record_id)
+        stage_before = before.stage if before is not None else None
         people.save(view)
+        asking(runtime, session, contact, stage_before, read.changed_at.get(contact.record_id))
     session.flush()
     for page in read.meetings:
         for meeting in page.records:
