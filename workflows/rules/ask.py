@@ -102,7 +102,9 @@ def compose_nudge(facts: AskFacts, key: str, *, threaded: bool) -> DraftMessage:
         pick(_NUDGE_NO, "nudge-no"),
         _signed(pick(_NUDGE_SIGN_OFFS, "nudge-sign"), facts.sender_name),
     ]
-    subject = "" if threaded else f"Following up: {ask_subject(facts)}"
+    subject = (
+        "" if threaded else header_text(f"Following up: a short conversation about {_about(facts)}")
+    )
     return _message(facts, key, subject, paragraphs)
 
 
@@ -110,9 +112,12 @@ def ask_subject(facts: AskFacts) -> str:
     """The ask's subject: the introducer when there is one (what makes a stranger open it)."""
     if facts.introducer.strip():
         return header_text(f"{_one_line(facts.introducer)} suggested I get in touch")
+    return header_text(f"A short conversation about {_about(facts)}?")
+
+
+def _about(facts: AskFacts) -> str:
     company = _one_line(facts.company)
-    about = f"your work at {company}" if company else "your work"
-    return header_text(f"A short conversation about {about}?")
+    return f"your work at {company}" if company else "your work"
 
 
 def _picker(facts: AskFacts):  # type: ignore[no-untyped-def]

@@ -1,0 +1,159 @@
+"""The nudge, over HTTP: an ask sent (seen with the gmail.metadata scope) or a contact moved to
+Requested gets one polite nudge FOLLOWTHROUGH_NUDGE_AFTER_DAYS later, in the ask's thread when
+there is one; a reply or a meeting on the calendar moves the contact to Scheduled instead."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from connectors.google.client import GoogleClient
+from connectors.google.consent import requested_scopes
+from connectors.policy import FAST_POLICY
+from connectors.sandbox.server import Sandbox
+from tests.workflows.conftest import RuntimeFactory
+from tests.workflows.test_ask import ADA, NADIA, ada
+from tests.workflows.world import (
+    FAST_AIRTABLE,
+    at,
+    clean_pass,
+    contact,
+    drafts,
+    fast,
+    followups,
+    guest,
+    meeting,
+    world,
+)
+from workflows.runtime import Runtime
+
+ABOUT_ME = "I'm a data analyst exploring a move into UX research."
+
+
+def _runtime(
+    sandbox_factory: Any,
+    make_runtime: RuntimeFactory,
+    tmp_path: Path,
+    *contacts: dict[str, Any],
+    scope: bool = True,
+    events: list[dict[str, Any]] = (),  # type: ignore[assignment]
+) -> tuple[Sandbox, Runtime]:
+    sandbox: Sandbox = sandbox_factory(
+        world(airtable=[NADIA, *contacts], events=list(events)), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9), about_me=ABOUT_ME), sandbox)
+    if scope:
+        granted = tmp_path / "google-mail.json"
+        scopes = list(requested_scopes(mail_metadata=True))
+        granted.write_text(json.dumps(sandbox.google_credentials(scopes)))
+        granted.chmod(0o600)
+        runtime.google = GoogleClient(granted, endpoint=sandbox.url, policy=FAST_POLICY)
+    return sandbox, runtime
+
+
+def _sent_ask(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> tuple[Sandbox, Runtime, dict[str, str]]:
+    """Ada's ask drafted on March 2 at 9:00 and sent by the user at 15:00 (UTC)."""
+    sandbox, runtime = _runtime(sandbox_factory, make_runtime, tmp_path, ada())
+    clean_pass(runtime)
+    (draft,) = drafts(sandbox)
+    sent = sandbox.mark_draft_sent(draft["id"], "2026-03-02T15:00:00Z")
+    clean_pass(runtime, at(2026, 3, 2, 11))
+    return sandbox, runtime, sent
+
+
+def test_a_sent_ask_moves_the_contact_to_requested_and_is_nudged_once_a_week_later(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    sandbox, runtime, sent = _sent_ask(sandbox_factory, make_runtime, tmp_path)
+
+    assert contact(sandbox, ADA)["Stage"] == "Requested"
+    (ask,) = followups(sandbox, "Ask")
+    assert ask["Status"] == "Done"
+
+    # six days later there is no nudge yet
+    clean_pass(runtime, at(2026, 3, 9, 9))
+    assert drafts(sandbox) == []
+
+    # seven days after it was sent, with no reply and no meeting, one nudge in its thread
+    clean_pass(runtime, at(2026, 3, 9, 11))
+    (nudge,) = drafts(sandbox)
+    assert nudge["thread_id"] == sent["thread_id"]
+    assert nudge["subject"] == "Re: Nadia Ortiz suggested I get in touch"
+    body = nudge["body"].replace("\r\n", "\n")
+    assert body.startswith("Hi Ada,\n\nI")
+    assert "below" in body and "15 to 30 minutes" in body and "UX Research Lead at Figma" in body
+    (row,) = followups(sandbox, "Nudge")
+    assert row["Title"] == "Send Ada a gentle follow-up"
+    assert row["Draft"].startswith("https://mail.google.com/")
+    assert row["Contact"] == ["recAda0000000001"]
+
+    # and never a second one
+    clean_pass(runtime, at(2026, 3, 16, 11))
+    clean_pass(runtime, at(2026, 3, 30, 11))
+    assert len(drafts(sandbox)) == 1
+    assert len(followups(sandbox, "Nudge")) == 1
+
+
+def test_a_reply_moves_the_contact_to_scheduled_and_there_is_no_nudge(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    sandbox, runtime, sent = _sent_ask(sandbox_factory, make_runtime, tmp_path)
+
+    sandbox.receive_reply(
+        sent["thread_id"], "Ada <Ada@Figma.example>", "Happy to!", "2026-03-04T09:00:00Z"
+    )
+    clean_pass(runtime, at(2026, 3, 4, 10))
+    assert contact(sandbox, ADA)["Stage"] == "Scheduled"
+
+    clean_pass(runtime, at(2026, 3, 10, 10))
+    assert drafts(sandbox) == []
+    assert followups(sandbox, "Nudge") == []
+
+
+def test_moved_to_requested_by_hand_is_nudged_in_a_message_of_its_own(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    asked_by_hand = ada(**{"Draft Ask": False})
+    sandbox, runtime = _runtime(sandbox_factory, make_runtime, tmp_path, asked_by_hand, scope=False)
+    clean_pass(runtime)
+    sandbox.airtable.update_record("Contacts", "recAda0000000001", {"Stage": "Requested"})
+    clean_pass(runtime, at(2026, 3, 3, 9))
+
+    clean_pass(runtime, at(2026, 3, 10, 10))
+
+    (nudge,) = drafts(sandbox)
+    assert nudge["subject"] == "Following up: a short conversation about your work at Figma"
+    body = nudge["body"].replace("\r\n", "\n")
+    assert ABOUT_ME in body and "below" not in body
+    assert len(followups(sandbox, "Nudge")) == 1
+    clean_pass(runtime, at(2026, 3, 20, 10))
+    assert len(drafts(sandbox)) == 1
+
+
+def test_a_meeting_on_the_calendar_moves_requested_to_scheduled_and_never_met_back(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    grace = "grace@cobol.example"
+    met = dict(ada(**{"Draft Ask": False, "Stage": "Met", "Email": grace}))
+    met["id"] = "recGrace00000001"
+    met["fields"]["Name"] = "Grace Hopper"
+    events = [
+        meeting("evt-ada", "Coffee chat", at(2026, 3, 5, 10), attendees=[guest(ADA)]),
+        meeting("evt-grace", "Coffee chat", at(2026, 3, 6, 10), attendees=[guest(grace)]),
+    ]
+    requested = ada(**{"Draft Ask": False, "Stage": "Requested"})
+    sandbox, runtime = _runtime(
+        sandbox_factory, make_runtime, tmp_path, requested, met, scope=False, events=events
+    )
+
+    clean_pass(runtime)
+
+    assert contact(sandbox, ADA)["Stage"] == "Scheduled"
+    assert contact(sandbox, grace)["Stage"] == "Met"
+    clean_pass(runtime, at(2026, 3, 4, 9))
+    clean_pass(runtime, at(2026, 3, 10, 9))
+    assert [d for d in drafts(sandbox) if "Following up" in d["subject"]] == []
+    assert followups(sandbox, "Nudge") == []
