@@ -84,7 +84,7 @@ def test_a_sent_ask_moves_the_contact_to_requested_and_is_nudged_once_a_week_lat
     assert nudge["subject"] == "Re: Nadia Ortiz suggested I get in touch"
     body = nudge["body"].replace("\r\n", "\n")
     assert body.startswith("Hi Ada,\n\nI")
-    assert "below" in body and "15 to 30 minutes" in body and "UX Research Lead at Figma" in body
+    assert "my earlier" in body and "15 to 30 minutes" in body and "UX Research Lead at Figma" in body
     (row,) = followups(sandbox, "Nudge")
     assert row["Title"] == "Send Ada a gentle follow-up"
     assert row["Draft"].startswith("https://mail.google.com/")
@@ -127,7 +127,7 @@ def test_moved_to_requested_by_hand_is_nudged_in_a_message_of_its_own(
     (nudge,) = drafts(sandbox)
     assert nudge["subject"] == "Following up: a short conversation about your work at Figma"
     body = nudge["body"].replace("\r\n", "\n")
-    assert ABOUT_ME in body and "below" not in body
+    assert ABOUT_ME in body and "my earlier" not in body
     assert len(followups(sandbox, "Nudge")) == 1
     clean_pass(runtime, at(2026, 3, 20, 10))
     assert len(drafts(sandbox)) == 1

@@ -25,7 +25,7 @@ from connectors.records import DraftMessage
 from workflows.rules.draft import body_text, header_text
 from workflows.rules.emails import looks_like_email, plain_address
 from workflows.rules.keys import message_id
-from workflows.rules.letter import sentence
+from workflows.rules.letter import UNSIGNED_SIGN_OFF, sentence
 from workflows.rules.people import first_name_of
 
 _REQUESTS = (
@@ -43,8 +43,8 @@ _EASY_NO = (
 )
 _ASK_SIGN_OFFS = ("Thank you for considering it,", "Many thanks,", "Best wishes,")
 _NUDGE_OPENINGS_THREADED = (
-    "I wanted to follow up on my note below, in case it got buried.",
-    "I'm following up on my message below, in case it slipped through.",
+    "I wanted to follow up on my earlier note, in case it got buried.",
+    "I'm following up on my earlier message, in case it slipped through.",
 )
 _NUDGE_OPENINGS_NEW = (
     "I wrote to you a little while ago about a short conversation, and wanted to follow up "
@@ -55,7 +55,7 @@ _NUDGE_NO = (
     "If it isn't a good time, no problem at all; thank you either way.",
     "If you'd rather not, that's completely fine, and thanks either way.",
 )
-_NUDGE_SIGN_OFFS = ("Best,", "All the best,", "Thanks,")
+_NUDGE_SIGN_OFFS = ("Best,", "All the best,", "Warm regards,")
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ def _curious(facts: AskFacts) -> str:
 
 def _signed(sign_off: str, sender_name: str) -> str:
     name = _one_line(sender_name)
-    return f"{sign_off}\n{name}" if name else "Thank you!"
+    return f"{sign_off}\n{name}" if name else UNSIGNED_SIGN_OFF
 
 
 def _message(facts: AskFacts, key: str, subject: str, paragraphs: list[str]) -> DraftMessage:
