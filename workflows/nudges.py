@@ -5,7 +5,7 @@
 It falls due FOLLOWTHROUGH_NUDGE_AFTER_DAYS after the ask was sent (seen by the mail pass) or
 after the user moved the contact to Requested (`workflows.duework.nudge`). When it falls due,
 nothing is drafted if they have moved on (Scheduled, Met, Inactive...), if a meeting with them
-is on the calendar since, or if a newer ask was ticked since; a reply from them withdraws it
+was on the calendar since (even one cancelled later), or if a newer ask was ticked since; a reply from them withdraws it
 before. The draft answers the last ask or nudge Followthrough drafted to them, in its thread
 (Gmail files it there); without one (the user asked by hand) it is a message of its own that
 says again who the user is. Its `Nudge` follow-up links it. Draft and follow-up share the key
@@ -126,13 +126,13 @@ def _contact(runtime: Runtime, record_id: str) -> _Contact | None:
 
 
 def _met_since(runtime: Runtime, person_id: int, since: dt.datetime) -> bool:
-    """Whether a meeting with them (not cancelled) ends after `since`."""
+    """Whether a meeting with them ends after `since`: they answered, even if it was
+    cancelled since (a reschedule is another step's business, not a nudge's)."""
     with runtime.db.read() as session:
         found = session.execute(
             sa.select(Meeting.id).where(
                 Meeting.account == runtime.account,
                 Meeting.person_id == person_id,
-                Meeting.status != "cancelled",
                 Meeting.end >= since,
             )
         ).first()

@@ -34,6 +34,7 @@ from connectors.errors import ConfigurationError
 from connectors.sandbox.fixture import DEMO_FIXTURE, fixture_now
 from connectors.sandbox.server import Sandbox
 from service.demo.account import Account, DemoTotals, Step
+from service.demo.ask import DEMO_ABOUT_ME
 from service.demo.files import DemoFiles, write_private
 from service.demo.script import UserAction, demo_actions
 from service.settings import Settings, env_name
@@ -91,6 +92,7 @@ def demo_settings(base: Settings, sandbox: Sandbox, files: DemoFiles) -> Setting
             "public_url": None,
             "now": None,
             "sender_name": base.sender_name or user.get("name"),
+            "about_me": base.about_me or DEMO_ABOUT_ME,
         }
     )
 

@@ -139,6 +139,8 @@ class Account:
         for follow_up in step.new_follow_ups:
             if follow_up.kind == "progress_update":
                 self._line("reminder", f"{follow_up.title} (due {follow_up.due})", "blue")
+            elif follow_up.kind in ("ask", "nudge"):  # their drafts: service.demo.ask
+                self._follow_ups([follow_up])
         for name, due in step.progress:
             self._line("update", f"{name}: next progress update now due {due}", "blue")
         for where, reason in step.report.failures.items():
