@@ -5,11 +5,12 @@
 It falls due FOLLOWTHROUGH_NUDGE_AFTER_DAYS after the ask was sent (seen by the mail pass) or
 after the user moved the contact to Requested (`workflows.duework.nudge`). When it falls due,
 nothing is drafted if they have moved on (Scheduled, Met, Inactive...), if a meeting with them
-was on the calendar since (even one cancelled later), or if a newer ask was ticked since; a reply from them withdraws it
-before. The draft answers the last ask or nudge Followthrough drafted to them, in its thread
-(Gmail files it there); without one (the user asked by hand) it is a message of its own that
-says again who the user is. Its `Nudge` follow-up links it. Draft and follow-up share the key
-`nudge:<record id>:<generation>`: one nudge per ask, at most, whatever retries.
+was on the calendar since (even one cancelled later), or if a newer ask was ticked since; a
+reply from them withdraws it before. The draft answers the last ask or nudge Followthrough
+drafted to them, in its thread (Gmail files it there); without one (the user asked by hand) it
+is a message of its own that says again who the user is. Its `Nudge` follow-up links it. Draft
+and follow-up share the key `nudge:<record id>:<generation>`: one nudge per ask, at most,
+whatever retries.
 """
 
 from __future__ import annotations
