@@ -5,12 +5,12 @@
 It falls due FOLLOWTHROUGH_NUDGE_AFTER_DAYS after the ask was sent (seen by the mail pass) or
 after the user moved the contact to Requested (`workflows.duework.nudge`). When it falls due,
 nothing is drafted if they have moved on (Scheduled, Met, Inactive...), if a meeting with them
-was on the calendar since (even one cancelled later), or if a newer ask was ticked since; a
-reply from them withdraws it before. The draft answers the last ask or nudge Followthrough
-drafted to them, in its thread (Gmail files it there); without one (the user asked by hand) it
-is a message of its own that says again who the user is. Its `Nudge` follow-up links it. Draft
-and follow-up share the key `nudge:<record id>:<generation>`: one nudge per ask, at most,
-whatever retries.
+was on the calendar since (even one cancelled later, or an invitation they declined), or if a
+newer ask was ticked since; a reply from them withdraws it before. The draft answers the last
+ask or nudge Followthrough drafted to them, in its thread (Gmail files it there); without one
+(the user asked by hand) it is a message of its own that says again who the user is. Its
+`Nudge` follow-up links it. Draft and follow-up share the key `nudge:<record id>:<generation>`:
+one nudge per ask, at most, whatever retries.
 """
 
 from __future__ import annotations
@@ -28,11 +28,13 @@ from workflows.followup_sync import Owed, write_followups
 from workflows.owed import user_zone_of
 from workflows.rules.ask import AskFacts, compose_nudge
 from workflows.rules.clock import local_date
+from workflows.rules.emails import fold_email
 from workflows.rules.followups import FollowUpKind, FollowUpPlan, single_line
 from workflows.rules.people import first_name_of
 from workflows.runtime import Runtime
 from workflows.stage_moves import REQUESTED, TO_CONTACT
-from workflows.store.models import Meeting, Person
+from workflows.store.meetings import event_from_json
+from workflows.store.models import Event, Meeting, Person
 from workflows.store.people import person_by_airtable_id
 
 log = structlog.get_logger(__name__)
@@ -105,8 +107,8 @@ def _why_not(
         return "a newer ask was drafted since"
     if contact.stage.strip().casefold() not in _WAITING:
         return f"{contact.name} is {contact.stage} now"
-    if _met_since(runtime, contact.person_id, since):
-        return f"a meeting with {contact.name} is on the calendar"
+    if _met_since(runtime, contact.person_id, since) or _invited_since(runtime, contact, since):
+        return f"{contact.name} answered: a meeting with them was on the calendar"
     return ""
 
 
@@ -138,6 +140,28 @@ def _met_since(runtime: Runtime, person_id: int, since: dt.datetime) -> bool:
             )
         ).first()
     return found is not None
+
+
+def _invited_since(runtime: Runtime, contact: _Contact, since: dt.datetime) -> bool:
+    """Whether they were invited to an event ending after `since`, whatever they answered (a
+    declined invitation is an answer too): the stored events naming their address."""
+    if not contact.email:
+        return False
+    folded = fold_email(contact.email)
+    with runtime.db.read() as session:
+        rows = session.execute(
+            sa.select(Event.data).where(
+                Event.account == runtime.account,
+                sa.func.lower(sa.cast(Event.data, sa.Text)).contains(folded),
+            )
+        ).scalars()
+        events = [event_from_json(data) for data in rows]
+    return any(
+        isinstance(event.end, dt.datetime)
+        and event.end >= since
+        and any(fold_email(a.email or "") == folded for a in event.attendees)
+        for event in events
+    )
 
 
 def _facts(runtime: Runtime, contact: _Contact) -> AskFacts:

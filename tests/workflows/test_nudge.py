@@ -158,3 +158,22 @@ def test_a_meeting_on_the_calendar_moves_requested_to_scheduled_and_never_met_ba
     clean_pass(runtime, at(2026, 3, 10, 9))
     assert [d for d in drafts(sandbox) if "Following up" in d["subject"]] == []
     assert followups(sandbox, "Nudge") == []
+
+
+def test_an_invitation_they_declined_is_an_answer_and_is_not_nudged(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    declined = meeting(
+        "evt-ada", "Coffee chat", at(2026, 3, 5, 10), attendees=[guest(ADA, response="declined")]
+    )
+    requested = ada(**{"Draft Ask": False, "Stage": "Requested"})
+    sandbox, runtime = _runtime(
+        sandbox_factory, make_runtime, tmp_path, requested, scope=False, events=[declined]
+    )
+
+    clean_pass(runtime)
+    clean_pass(runtime, at(2026, 3, 10, 9))
+
+    assert drafts(sandbox) == []
+    assert followups(sandbox, "Nudge") == []
+    assert contact(sandbox, ADA)["Stage"] == "Requested"  # declining is no meeting
