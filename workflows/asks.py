@@ -20,6 +20,7 @@ status page says to add the address (the ask is drafted once it is there).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 import structlog
@@ -27,7 +28,7 @@ import structlog
 from connectors.airtable.readers import read_contacts
 from connectors.airtable.tables import AirtableContact
 from connectors.airtable.writes import ContactWrite
-from connectors.records import DraftRef
+from connectors.records import DraftMessage
 from workflows import outbox
 from workflows.contact_rows import ContactRow, write_contacts
 from workflows.draft_links import draft_link
@@ -83,16 +84,11 @@ def draft_ask(runtime: Runtime, record_id: str, generation: int) -> AskResult:
         return AskResult(reason="Draft Ask was unticked before the ask was drafted")
     if not contact.email:
         return AskResult(reason=_no_email(contact), wait=True)
-    ref = outbox.write_draft(
-        runtime, key, compose_ask(_facts(runtime, contact), key), purpose=outbox.ASK
-    )
-    remember_made(runtime, key)
-    link = draft_link(runtime, ref)
-    write_contacts(
-        runtime,
-        [ContactRow(ContactWrite(email=contact.email, record_id=record_id, draft_ask=False))],
-    )
-    _follow_up(runtime, contact, key, ref, link)
+    message = compose_ask(_facts(runtime, contact), key)
+    title = ask_title(contact.name)
+    link = write_with_follow_up(runtime, key, message, FollowUpKind.ASK, title, record_id)
+    cleared = ContactWrite(email=contact.email, record_id=record_id, draft_ask=False)
+    write_contacts(runtime, [ContactRow(cleared)])
     with runtime.db.transaction() as session:
         set_fact(session, f"{GENERATION}{record_id}", str(generation + 1), account=runtime.account)
     log.info("ask.drafted", record_id=record_id, generation=generation)
@@ -138,15 +134,8 @@ def _no_email(contact: AirtableContact) -> str:
 
 
 def _facts(runtime: Runtime, contact: AirtableContact) -> AskFacts:
-    return AskFacts(
-        contact_email=contact.email or "",
-        contact_name=contact.name,
-        about_me=runtime.config.about_me,
-        sender_name=runtime.config.sender_name,
-        why_them=contact.why_them or "",
-        company=contact.company or "",
-        role=contact.role or "",
-        introducer=_introducer(runtime, contact),
+    return ask_facts(
+        runtime, contact, why_them=contact.why_them, introducer=_introducer(runtime, contact)
     )
 
 
@@ -160,12 +149,52 @@ def _introducer(runtime: Runtime, contact: AirtableContact) -> str:
         return (person.name or "") if person is not None else ""
 
 
-def _follow_up(
-    runtime: Runtime, contact: AirtableContact, key: str, ref: DraftRef, link: str
-) -> None:
+def write_with_follow_up(
+    runtime: Runtime,
+    key: str,
+    message: DraftMessage,
+    kind: FollowUpKind,
+    title: str,
+    record_id: str,
+) -> str:
+    """The draft (an ask or a nudge) written once under `key`, and its follow-up of `kind`
+    (same key; Draft = the draft's link, Contact = `record_id`); returns the link."""
+    purpose = outbox.ASK if kind is FollowUpKind.ASK else outbox.NUDGE
+    ref = outbox.write_draft(runtime, key, message, purpose=purpose)
+    remember_made(runtime, key)
+    link = draft_link(runtime, ref)
     with runtime.db.read() as session:
-        person = person_by_airtable_id(session, contact.record_id, account=runtime.account)
+        person = person_by_airtable_id(session, record_id, account=runtime.account)
         person_id = person.id if person is not None else None
-    today = local_date(runtime.now(), user_zone_of(runtime))
-    plan = FollowUpPlan(key, FollowUpKind.ASK, ask_title(contact.name), today)
-    write_followups(runtime, [Owed(plan, person_id, contact.record_id, draft_url=link)])
+    plan = FollowUpPlan(key, kind, title, local_date(runtime.now(), user_zone_of(runtime)))
+    write_followups(runtime, [Owed(plan, person_id, record_id, draft_url=link)])
+    return link
+
+
+class Addressee(Protocol):
+    """Whom an ask or a nudge is written to (a Contacts row, or a stored person)."""
+
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def company(self) -> str | None: ...
+    @property
+    def role(self) -> str | None: ...
+
+
+def ask_facts(
+    runtime: Runtime, to: Addressee, *, why_them: str | None = None, introducer: str = ""
+) -> AskFacts:
+    """What an ask or a nudge to this contact says, with the user's settings."""
+    return AskFacts(
+        contact_email=to.email or "",
+        contact_name=to.name,
+        about_me=runtime.config.about_me,
+        sender_name=runtime.config.sender_name,
+        why_them=why_them or "",
+        company=to.company or "",
+        role=to.role or "",
+        introducer=introducer,
+    )

@@ -22,14 +22,10 @@ import sqlalchemy as sa
 import structlog
 
 from workflows import outbox
-from workflows.asks import ask_generation, remember_made
-from workflows.draft_links import draft_link
-from workflows.followup_sync import Owed, write_followups
-from workflows.owed import user_zone_of
-from workflows.rules.ask import AskFacts, compose_nudge
-from workflows.rules.clock import local_date
+from workflows.asks import ask_facts, ask_generation, write_with_follow_up
+from workflows.rules.ask import compose_nudge
 from workflows.rules.emails import fold_email
-from workflows.rules.followups import FollowUpKind, FollowUpPlan, single_line
+from workflows.rules.followups import FollowUpKind, single_line
 from workflows.rules.people import first_name_of
 from workflows.runtime import Runtime
 from workflows.stage_moves import REQUESTED, TO_CONTACT
@@ -85,15 +81,11 @@ def draft_nudge(
         return NudgeResult(reason=f"{contact.name} has no Email to nudge")
     earlier = outbox.last_draft_to(runtime, contact.email)
     threaded = earlier is not None and earlier.purpose in (outbox.ASK, outbox.NUDGE)
-    message = compose_nudge(_facts(runtime, contact), key, threaded=threaded)
+    message = compose_nudge(ask_facts(runtime, contact), key, threaded=threaded)
     if threaded and earlier is not None:
         message = outbox.reply_to(earlier, message)
-    ref = outbox.write_draft(runtime, key, message, purpose=outbox.NUDGE)
-    remember_made(runtime, key)
-    link = draft_link(runtime, ref)
-    today = local_date(runtime.now(), user_zone_of(runtime))
-    plan = FollowUpPlan(key, FollowUpKind.NUDGE, nudge_title(contact.name), today)
-    write_followups(runtime, [Owed(plan, contact.person_id, record_id, draft_url=link)])
+    title = nudge_title(contact.name)
+    link = write_with_follow_up(runtime, key, message, FollowUpKind.NUDGE, title, record_id)
     log.info("nudge.drafted", record_id=record_id, threaded=threaded)
     return NudgeResult(made=link)
 
@@ -161,17 +153,6 @@ def _invited_since(runtime: Runtime, contact: _Contact, since: dt.datetime) -> b
         and event.end >= since
         and any(fold_email(a.email or "") == folded for a in event.attendees)
         for event in events
-    )
-
-
-def _facts(runtime: Runtime, contact: _Contact) -> AskFacts:
-    return AskFacts(
-        contact_email=contact.email or "",
-        contact_name=contact.name,
-        about_me=runtime.config.about_me,
-        sender_name=runtime.config.sender_name,
-        company=contact.company,
-        role=contact.role,
     )
 
 

@@ -4,13 +4,9 @@ there is one; a reply or a meeting on the calendar moves the contact to Schedule
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from connectors.google.client import GoogleClient
-from connectors.google.consent import requested_scopes
-from connectors.policy import FAST_POLICY
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.test_ask import ADA, NADIA, ada
@@ -22,6 +18,7 @@ from tests.workflows.world import (
     drafts,
     fast,
     followups,
+    grant_mail_scope,
     guest,
     meeting,
     world,
@@ -44,11 +41,7 @@ def _runtime(
     )
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9), about_me=ABOUT_ME), sandbox)
     if scope:
-        granted = tmp_path / "google-mail.json"
-        scopes = list(requested_scopes(mail_metadata=True))
-        granted.write_text(json.dumps(sandbox.google_credentials(scopes)))
-        granted.chmod(0o600)
-        runtime.google = GoogleClient(granted, endpoint=sandbox.url, policy=FAST_POLICY)
+        grant_mail_scope(runtime, sandbox, tmp_path)
     return sandbox, runtime
 
 

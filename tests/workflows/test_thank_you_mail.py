@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -11,9 +10,6 @@ import pytest
 
 from connectors.airtable.schema import init_schema
 from connectors.airtable.tables import SCHEMA, FieldSpec, TableSpec
-from connectors.google.client import GoogleClient
-from connectors.google.consent import requested_scopes
-from connectors.policy import FAST_POLICY
 from connectors.sandbox.fixture import CONTACT_FIELDS
 from connectors.sandbox.server import Sandbox
 from service.console import print_status
@@ -26,6 +22,7 @@ from tests.workflows.world import (
     drafts,
     fast,
     followups,
+    grant_mail_scope,
     guest,
     meeting,
     meetings_by_event,
@@ -62,11 +59,7 @@ def _world(
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12), init=False, **config), sandbox)
     init_schema(runtime.need_airtable(), schema)
     if scope:
-        granted = tmp_path / "google-mail.json"
-        scopes = list(requested_scopes(mail_metadata=True))
-        granted.write_text(json.dumps(sandbox.google_credentials(scopes)))
-        granted.chmod(0o600)
-        runtime.google = GoogleClient(granted, endpoint=sandbox.url, policy=FAST_POLICY)
+        grant_mail_scope(runtime, sandbox, tmp_path)
     _pass(runtime, at(2026, 3, 2, 12))
     return sandbox, runtime
 
