@@ -219,7 +219,7 @@ class Account:
         rows = [
             (f"passes over {days} simulated days", totals.passes),
             ("interviews completed", totals.completed),
-            ("thank-you drafts in Gmail", totals.drafts),
+            ("drafts in Gmail", totals.drafts),
             ("  of which you sent", totals.drafts_sent),
             ("past interviews recorded as history", totals.history),
             *(

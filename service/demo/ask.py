@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from connectors.airtable.tables import Contacts
+from connectors.airtable.tables import Contacts, FollowUps
 from connectors.sandbox.server import Sandbox
 
 Act = Callable[[Sandbox], "str | None"]
@@ -67,17 +67,32 @@ def read_and_send(what: str, *, move_to_requested: bool = False) -> Act:
             return None
         draft = drafts[-1]
         sandbox.mark_draft_sent(draft["id"])
+        done = _mark_done(sandbox, what.capitalize(), asked["id"])
         moved = ""
         if move_to_requested:
             sandbox.airtable.update_record(Contacts.TABLE, asked["id"], {"Stage": "Requested"})
-            moved = f" and move {ASKED} to Requested"
+            moved = f", and move {ASKED} to Requested"
         body = str(draft.get("body", "")).replace("\r\n", "\n").rstrip()
         quoted = "\n".join(
             f"│ {line}" for line in [f"Subject: {draft.get('subject')}", "", *body.split("\n")]
         )
-        return f"read the {what} Followthrough drafted to {ASKED}, send it{moved}:\n{quoted}"
+        return (
+            f"read the {what} Followthrough drafted to {ASKED}, send it, mark “{done}” Done"
+            f"{moved}:\n{quoted}"
+        )
 
     return act
+
+
+def _mark_done(sandbox: Sandbox, kind: str, contact_id: str) -> str:
+    """Mark the contact's open follow-up of `kind` (Ask, Nudge) Done; returns its title."""
+    rows = sandbox.airtable.records(FollowUps.TABLE)
+    for row in rows:
+        fields = row["fields"]
+        if fields.get(FollowUps.KIND) == kind and contact_id in fields.get("Contact", []):
+            sandbox.airtable.update_record(FollowUps.TABLE, row["id"], {FollowUps.STATUS: "Done"})
+            return str(fields.get(FollowUps.TITLE, kind))
+    return kind
 
 
 def _contact(sandbox: Sandbox, name: str) -> dict[str, Any] | None:

@@ -170,3 +170,24 @@ def test_an_invitation_they_declined_is_an_answer_and_is_not_nudged(
     assert drafts(sandbox) == []
     assert followups(sandbox, "Nudge") == []
     assert contact(sandbox, ADA)["Stage"] == "Requested"  # declining is no meeting
+
+
+def test_contacts_already_requested_when_the_base_is_first_read_are_not_nudged(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    # Given Ada at Requested since before Followthrough was installed (asked when, unknown)
+    requested = ada(**{"Draft Ask": False, "Stage": "Requested"})
+    sandbox, runtime = _runtime(sandbox_factory, make_runtime, tmp_path, requested, scope=False)
+
+    # When weeks pass, nothing floods the drafts
+    clean_pass(runtime)
+    clean_pass(runtime, at(2026, 3, 20, 9))
+    assert drafts(sandbox) == []
+
+    # But once the user moves her to Requested again (a new ask), the nudge follows
+    sandbox.airtable.update_record("Contacts", "recAda0000000001", {"Stage": "To contact"})
+    clean_pass(runtime, at(2026, 3, 20, 10))
+    sandbox.airtable.update_record("Contacts", "recAda0000000001", {"Stage": "Requested"})
+    clean_pass(runtime, at(2026, 3, 20, 11))
+    clean_pass(runtime, at(2026, 3, 27, 12))
+    assert len(followups(sandbox, "Nudge")) == 1

@@ -43,11 +43,18 @@ def asking(
     changed_at: dt.datetime | None,
 ) -> None:
     """What a Contacts row read by the Airtable pass asks for: its ask drafted (Draft Ask
-    ticked), or a nudge later (just moved to Requested, or first seen there)."""
+    ticked), or a nudge later (moved to Requested, or added at Requested, since the last read).
+
+    A row already at Requested when the base is first read gets no nudge: when its ask went
+    out is unknown (it may be months ago), and installing Followthrough must not flood the
+    drafts with nudges. A move is seen in the change feed (`changed_at`), or as a Stage other
+    than the one stored (`stage_before`) when the base is read in full again.
+    """
     if contact.draft_ask:
         ask_later(session, runtime, contact.record_id, has_email=bool(contact.email))
     now = (contact.stage or "").strip().casefold()
-    if now == REQUESTED.casefold() and (stage_before or "").strip().casefold() != now:
+    moved = changed_at is not None or stage_before is not None
+    if now == REQUESTED.casefold() and moved and (stage_before or "").strip().casefold() != now:
         since = min(changed_at, runtime.now()) if changed_at is not None else runtime.now()
         nudge_later(session, runtime, contact.record_id, since)
 
