@@ -82,6 +82,9 @@ def test_a_ticked_box_writes_one_ask_clears_the_box_and_links_it_from_an_ask_fol
     assert ask["Status"] == "Open"
     assert ask["Contact"] == ["recAda0000000001"]
     assert ask["Draft"].startswith("https://mail.google.com/")
+    # and the status page lists it with the open follow-ups
+    listed = [(i.kind, i.contact) for i in status_snapshot(runtime).open_follow_ups]
+    assert ("Ask", "Ada Lovelace") in listed
 
     # and passes after it make nothing more
     clean_pass(runtime, at(2026, 3, 2, 10))
@@ -145,3 +148,20 @@ def test_without_about_me_the_ask_waits_and_says_what_to_set(
     assert drafts(sandbox) == []
     assert contact(sandbox, ADA)["Draft Ask"] is True
     assert "FOLLOWTHROUGH_ABOUT_ME is not set" in " ".join(status_snapshot(runtime).steps_off)
+
+
+def test_an_unusable_address_is_said_once_fixed_the_ask_is_drafted(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime = asking(sandbox_factory, make_runtime, ada(Email="ada at figma.example"))
+
+    clean_pass(runtime)
+
+    assert drafts(sandbox) == []
+    errors = " ".join(e.message for e in status_snapshot(runtime).recent_errors)
+    assert "'ada at figma.example' is not one plain email address; fix it in Airtable" in errors
+
+    sandbox.airtable.update_record("Contacts", "recAda0000000001", {"Email": ADA})
+    clean_pass(runtime, at(2026, 3, 2, 11))
+    (draft,) = drafts(sandbox)
+    assert draft["to"] == [ADA]

@@ -2,13 +2,14 @@
 (`workflows.asks`).
 
 The Airtable pass schedules it for each ticked box it reads (`ask_later`), under the key of
-the contact's current ask generation and whether it has an Email: the same tick read again is
-the same work, and an address added to a contact that had none is new work.
+the contact's current ask generation and their Email (hashed): the same tick read again is the
+same work, and an address added or corrected (the ask was skipped for want of it) is new work.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from workflows.asks import GENERATION, draft_ask
 from workflows.duework.dispatch import Done, NotDue, Outcome, Skipped, handles_each
 from workflows.duework.nudge import nudge_later
 from workflows.facts import get_fact
+from workflows.rules.emails import fold_email
 from workflows.runtime import Runtime
 from workflows.stage_moves import REQUESTED
 from workflows.store import due
@@ -26,10 +28,11 @@ from workflows.store.due import DueItem
 KIND = "draft_ask"
 
 
-def ask_later(session: Session, runtime: Runtime, record_id: str, *, has_email: bool) -> None:
+def ask_later(session: Session, runtime: Runtime, record_id: str, email: str | None) -> None:
     """Have the sweep draft the ask of this contact's current tick (now)."""
     generation = int(get_fact(session, f"{GENERATION}{record_id}", account=runtime.account) or 0)
-    key = f"{record_id}:{generation}:{'email' if has_email else 'no-email'}"
+    address = hashlib.sha256(fold_email(email).encode()).hexdigest()[:12] if email else "none"
+    key = f"{record_id}:{generation}:{address}"
     payload = {"record_id": record_id, "generation": generation}
     if due.get_due(session, KIND, key, account=runtime.account) is None:
         due.schedule(session, KIND, key, runtime.now(), payload=payload, account=runtime.account)
@@ -51,7 +54,7 @@ def asking(
     than the one stored (`stage_before`) when the base is read in full again.
     """
     if contact.draft_ask:
-        ask_later(session, runtime, contact.record_id, has_email=bool(contact.email))
+        ask_later(session, runtime, contact.record_id, contact.email)
     now = (contact.stage or "").strip().casefold()
     moved = changed_at is not None or stage_before is not None
     if now == REQUESTED.casefold() and moved and (stage_before or "").strip().casefold() != now:
