@@ -191,3 +191,19 @@ def test_contacts_already_requested_when_the_base_is_first_read_are_not_nudged(
     clean_pass(runtime, at(2026, 3, 20, 11))
     clean_pass(runtime, at(2026, 3, 27, 12))
     assert len(followups(sandbox, "Nudge")) == 1
+
+
+def test_with_gmails_history_expired_the_ask_threads_are_read_instead(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    sandbox, runtime = _runtime(sandbox_factory, make_runtime, tmp_path, ada())
+    clean_pass(runtime)
+    (draft,) = drafts(sandbox)
+    sandbox.mark_draft_sent(draft["id"], "2026-03-02T15:00:00Z")
+    sandbox.expire_gmail_history()
+
+    clean_pass(runtime, at(2026, 3, 2, 16))
+
+    assert contact(sandbox, ADA)["Stage"] == "Requested"
+    (ask,) = followups(sandbox, "Ask")
+    assert ask["Status"] == "Done"
