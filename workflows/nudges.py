@@ -7,10 +7,11 @@ after the user moved the contact to Requested (`workflows.duework.nudge`). When 
 nothing is drafted if they have moved on (Scheduled, Met, Inactive...), if a meeting with them
 was on the calendar since (even one cancelled later, or an invitation they declined), or if a
 newer ask was ticked since; a reply from them withdraws it before. The draft answers the last
-ask or nudge Followthrough drafted to them, in its thread (Gmail files it there); without one
-(the user asked by hand) it is a message of its own that says again who the user is. Its
-`Nudge` follow-up links it. Draft and follow-up share the key `nudge:<record id>:<generation>`:
-one nudge per ask, at most, whatever retries.
+ask or nudge Followthrough drafted to them, in its thread (Gmail files it there), once that
+left the drafts; without one (the user asked by hand, or sent something else) it is a message
+of its own that says again who the user is. Its `Nudge` follow-up links it. Draft and
+follow-up share the key `nudge:<record id>:<generation>`: one nudge per ask, at most, whatever
+retries.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def draft_nudge(
     if not contact.email:
         return NudgeResult(reason=f"{contact.name} has no Email to nudge")
     earlier = outbox.last_draft_to(runtime, contact.email)
-    threaded = earlier is not None and earlier.purpose in (outbox.ASK, outbox.NUDGE)
+    threaded = earlier is not None and _sent(runtime, earlier)
     message = compose_nudge(ask_facts(runtime, contact), key, threaded=threaded)
     if threaded and earlier is not None:
         message = outbox.reply_to(earlier, message)
@@ -88,6 +89,15 @@ def draft_nudge(
     link = write_with_follow_up(runtime, key, message, FollowUpKind.NUDGE, title, record_id)
     log.info("nudge.drafted", record_id=record_id, threaded=threaded)
     return NudgeResult(made=link)
+
+
+def _sent(runtime: Runtime, earlier: outbox.DraftSent) -> bool:
+    """Whether `earlier` is an ask or nudge that left the drafts (sent, as far as the compose
+    scope can tell): a reply to a draft still unsent would answer a message never received."""
+    if earlier.purpose not in (outbox.ASK, outbox.NUDGE):
+        return False
+    gmail = runtime.need_google().gmail
+    return not gmail.get_draft(earlier.draft_id, message_id=earlier.message_id).still_draft
 
 
 def _why_not(

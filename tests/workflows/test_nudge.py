@@ -207,3 +207,21 @@ def test_with_gmails_history_expired_the_ask_threads_are_read_instead(
     assert contact(sandbox, ADA)["Stage"] == "Requested"
     (ask,) = followups(sandbox, "Ask")
     assert ask["Status"] == "Done"
+
+
+def test_an_ask_left_unsent_is_not_replied_to_the_nudge_is_a_message_of_its_own(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    # Given Ada's ask drafted but never sent, and Ada moved to Requested (asked another way)
+    sandbox, runtime = _runtime(sandbox_factory, make_runtime, tmp_path, ada(), scope=False)
+    clean_pass(runtime)
+    sandbox.airtable.update_record("Contacts", "recAda0000000001", {"Stage": "Requested"})
+    clean_pass(runtime, at(2026, 3, 2, 12))
+
+    # When the nudge falls due
+    clean_pass(runtime, at(2026, 3, 9, 13))
+
+    # Then it does not answer a message Ada never received
+    nudge = next(d for d in drafts(sandbox) if d["subject"].startswith("Following up"))
+    assert "my earlier" not in nudge["body"]
+    assert len(followups(sandbox, "Nudge")) == 1

@@ -17,7 +17,7 @@ them ("your talk on research ops", "you moved from design into research") is int
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from connectors.errors import SkipRecord
@@ -120,7 +120,8 @@ def _about(facts: AskFacts) -> str:
     return f"your work at {company}" if company else "your work"
 
 
-def _picker(facts: AskFacts):  # type: ignore[no-untyped-def]
+def _picker(facts: AskFacts) -> Callable[[Sequence[str], str], str]:
+    """Chooses one wording of a few, always the same for this contact, apart per `salt`."""
     key = plain_address(facts.contact_email) or facts.contact_name
 
     def pick(options: Sequence[str], salt: str) -> str:
