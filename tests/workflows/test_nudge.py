@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from connectors.sandbox.server import Sandbox
 from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.test_ask import ADA, NADIA, ada
@@ -224,4 +226,42 @@ def test_an_ask_left_unsent_is_not_replied_to_the_nudge_is_a_message_of_its_own(
     # Then it does not answer a message Ada never received
     nudge = next(d for d in drafts(sandbox) if d["subject"].startswith("Following up"))
     assert "my earlier" not in nudge["body"]
+    assert len(followups(sandbox, "Nudge")) == 1
+
+
+@pytest.mark.services
+def test_an_ask_and_a_nudge_on_postgres(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path, postgres_url: str
+) -> None:
+    # Given Ada (Draft Ask ticked) and Grace (invited, declined), on PostgreSQL
+    grace = "grace@cobol.example"
+    declined = meeting(
+        "evt-grace",
+        "Coffee chat",
+        at(2026, 3, 5, 10),
+        attendees=[guest(grace, response="declined")],
+    )
+    other = dict(ada(**{"Draft Ask": False, "Stage": "To contact", "Email": grace}))
+    other["id"] = "recGrace00000001"
+    other["fields"]["Name"] = "Grace Hopper"
+    sandbox: Sandbox = sandbox_factory(
+        world(airtable=[NADIA, ada(), other], events=[declined]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(
+        make_runtime(sandbox, now=at(2026, 3, 2, 9), about_me=ABOUT_ME, database_url=postgres_url),
+        sandbox,
+    )
+
+    # When the ask is drafted and both are moved to Requested, and a week passes
+    clean_pass(runtime)
+    for record_id in ("recAda0000000001", "recGrace00000001"):
+        sandbox.airtable.update_record("Contacts", record_id, {"Stage": "Requested"})
+    clean_pass(runtime, at(2026, 3, 2, 12))
+    clean_pass(runtime, at(2026, 3, 9, 13))
+
+    # Then Ada has her ask and one nudge; Grace, who declined an invitation, no nudge
+    to_ada = [d for d in drafts(sandbox) if d["to"] == [ADA]]
+    assert len(to_ada) == 2
+    assert [d for d in drafts(sandbox) if d["to"] == [grace]] == []
+    assert len(followups(sandbox, "Ask")) == 1
     assert len(followups(sandbox, "Nudge")) == 1
