@@ -25,7 +25,7 @@ from connectors.records import DraftMessage
 from workflows.rules.draft import body_text, header_text
 from workflows.rules.emails import looks_like_email, plain_address
 from workflows.rules.keys import message_id
-from workflows.rules.letter import UNSIGNED_SIGN_OFF, sentence
+from workflows.rules.letter import UNSIGNED_SIGN_OFF, sentence, who_they_are
 from workflows.rules.people import first_name_of
 
 _REQUESTS = (
@@ -164,13 +164,8 @@ _YOU = frozenset({"you", "you're", "you've", "you'd", "you'll"})
 
 
 def _work(facts: AskFacts) -> str:
-    """ "your work as UX Research Lead at Figma", or as much of it as is known."""
-    role, company = _one_line(facts.role), _one_line(facts.company)
-    if role and company:
-        return f"your work as {role} at {company}"
-    if role:
-        return f"your work as {role}"
-    return f"your work at {company}" if company else "your work"
+    """ "your work as a UX Research Lead at Figma", or as much of it as is known."""
+    return f"your work {who_they_are(_one_line(facts.role), _one_line(facts.company))}".strip()
 
 
 def _curious(facts: AskFacts) -> str:
