@@ -45,6 +45,7 @@ class Owed:
     contact_record_id: str | None
     meeting_id: int | None = None
     meeting_record_id: str | None = None
+    draft_url: str | None = None  # the Gmail draft this follow-up is about
 
 
 def write_followups(runtime: Runtime, owed: Sequence[Owed]) -> tuple[str, ...]:
@@ -91,6 +92,7 @@ def _to_airtable(runtime: Runtime, owed: Sequence[Owed]) -> None:
             kind=item.plan.kind.value,
             due=item.plan.due,
             status=FollowUpStatus.OPEN.value,
+            draft=item.draft_url,
         )
         for item in owed
     ]

@@ -36,6 +36,7 @@ from connectors.google.consent import requested_scopes
 from connectors.sandbox.fixture import DEMO_FIXTURE, fixture_now
 from connectors.sandbox.server import Sandbox
 from service.demo.account import Account, DemoTotals, Step
+from service.demo.ask import DEMO_ABOUT_ME
 from service.demo.brief import brief_actions
 from service.demo.files import DemoFiles, write_private
 from service.demo.mail import mail_cells, mail_lines
@@ -95,6 +96,7 @@ def demo_settings(base: Settings, sandbox: Sandbox, files: DemoFiles) -> Setting
             "public_url": None,
             "now": None,
             "sender_name": base.sender_name or user.get("name"),
+            "about_me": base.about_me or DEMO_ABOUT_ME,
         }
     )
 

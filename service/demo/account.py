@@ -147,7 +147,7 @@ class Account:
         for follow_up in step.new_follow_ups:
             if follow_up.kind == "progress_update":
                 self._line("reminder", f"{follow_up.title} (due {follow_up.due})", "blue")
-            elif follow_up.kind in ("prepare", "reschedule"):
+            elif follow_up.kind in ("prepare", "reschedule") or follow_up.kind in ("ask", "nudge"):
                 self._follow_ups([follow_up])
         for line in step.mail:
             self._line(line.label, line.text, "yellow" if line.label == LATE else "blue")
@@ -229,7 +229,7 @@ class Account:
         rows = [
             (f"passes over {days} simulated days", totals.passes),
             ("interviews completed", totals.completed),
-            ("thank-you drafts in Gmail", totals.drafts),
+            ("drafts in Gmail", totals.drafts),
             ("  of which you sent", totals.drafts_sent),
             ("past interviews recorded as history", totals.history),
             *(

@@ -18,6 +18,7 @@ from typing import Any
 
 from connectors.airtable.tables import FollowUps, Meetings
 from connectors.sandbox.server import Sandbox
+from service.demo.ask import ask_and_nudge
 
 MARCUS_EVENT = "86ui92j35fn5dkqf73f2jj2qpo"
 TOMAS_EVENT = "6jhqt3jm1lt6t03jv2suhbo5er"
@@ -51,6 +52,7 @@ def demo_actions(sandbox: Sandbox, start: dt.datetime) -> list[UserAction]:
         UserAction(answered, contact_replies(MARCUS_EVENT, answered)),
         UserAction(start + dt.timedelta(hours=25), tick_first_progress_update),
     ]
+    actions += [UserAction(start + after, act) for after, act in ask_and_nudge(start)]
     tomas = _event(sandbox, TOMAS_EVENT)
     if tomas is not None:
         ended = _when(tomas["end"])

@@ -17,7 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,7 @@ def service_env(
         database_url=database_url,
         broker_url=broker_url,
         now=NOW.isoformat(),
+        about_me="I'm a backend engineer exploring data infrastructure.",
         http_port=str(http_port),
         public_url=public_url,
         **SHORT_TIMES,
@@ -279,6 +280,7 @@ class Totals:
     other_followups: int
     contacts: Counter[str]
     meetings: Counter[str]
+    asks: Counter[str] = field(default_factory=Counter)
 
     def done(self, expected: Expected) -> bool:
         """True once every expected effect exists (duplicates are checked separately)."""
@@ -286,6 +288,7 @@ class Totals:
             set(self.drafts) >= expected.draft_message_ids
             and set(self.thank_yous) >= expected.thank_you_keys
             and set(self.actions) >= expected.action_keys
+            and set(self.asks) >= expected.ask_keys
         )
 
     def problems(self, expected: Expected) -> dict[str, Any]:
@@ -295,6 +298,7 @@ class Totals:
             "thank_yous": (self.thank_yous, expected.thank_you_keys),
             "actions": (self.actions, expected.action_keys),
             "contacts": (self.contacts, expected.contact_emails),
+            "asks": (self.asks, expected.ask_keys),
         }
         report: dict[str, Any] = {}
         for name, (counts, wanted) in found.items():
@@ -315,7 +319,11 @@ class Totals:
 def totals(sandbox: Sandbox) -> Totals:
     """Read the user's Gmail drafts and Airtable tables from the sandbox."""
     followups = [r["fields"] for r in sandbox.airtable.records("Follow-ups")]
-    by_kind: dict[str, Counter[str]] = {"Thank-you": Counter(), "Action item": Counter()}
+    by_kind: dict[str, Counter[str]] = {
+        "Thank-you": Counter(),
+        "Action item": Counter(),
+        "Ask": Counter(),
+    }
     other = 0
     for row in followups:
         if row.get("Kind") in by_kind:
@@ -333,12 +341,14 @@ def totals(sandbox: Sandbox) -> Totals:
         other_followups=other,
         contacts=contacts,
         meetings=meetings,
+        asks=by_kind["Ask"],
     )
 
 
 def loose_ends(sandbox: Sandbox) -> dict[str, list[str]]:
     """Rows a correct run completes but that are not: unlinked follow-ups, unfinished
-    meetings, contacts whose stage and last meeting were not written back."""
+    meetings, contacts whose stage and last meeting were not written back, asks whose box
+    was not cleared."""
     records = sandbox.airtable.records
     followups = [r["fields"] for r in records("Follow-ups")]
     meetings = [r["fields"] for r in records("Meetings")]
@@ -357,12 +367,15 @@ def loose_ends(sandbox: Sandbox) -> dict[str, list[str]]:
             for c in contacts
             if c.get("Stage") != "Keeping in touch" or not c.get("Last Met")
         ],
+        "asks not cleared": [c.get("Email", "") for c in contacts if c.get("Draft Ask")],
     }
     return {name: sorted(items)[:5] for name, items in found.items() if items}
 
 
 def _linked(followup: dict[str, Any]) -> bool:
-    return bool(followup.get("Contact")) and bool(followup.get("Meeting"))
+    """A meeting's follow-up names its contact and meeting; an ask, its contact and draft."""
+    other = followup.get("Draft") if followup.get("Kind") == "Ask" else followup.get("Meeting")
+    return bool(followup.get("Contact")) and bool(other)
 
 
 def add_events(sandbox: Sandbox, events: list[dict[str, Any]]) -> None:

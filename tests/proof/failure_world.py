@@ -7,7 +7,8 @@
 
 Even interviews meet a contact already in Airtable, odd ones a person known only to Google
 Contacts (added to Airtable by the service). Interview `i` promises `i % 3` things (TODO
-lines), so the Action items differ from meeting to meeting.
+lines), so the Action items differ from meeting to meeting. Every tenth interviewee (an
+Airtable contact) also has Draft Ask ticked, so each owes one ask draft and one Ask follow-up.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.sandbox.fixture import CONTACT_FIELDS
+from workflows.asks import ask_key
 from workflows.rules.keys import action_key, draft_key, message_id, thank_you_key
 
 ZONE = "America/New_York"
@@ -33,6 +35,7 @@ class Expected:
     thank_you_keys: frozenset[str]
     action_keys: frozenset[str]
     contact_emails: frozenset[str]
+    ask_keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,14 @@ class FailureWorld:
         """The interviewee's email: Airtable contacts for even, Google-only for odd interviews."""
         domain = "airtable.example" if index % 2 == 0 else "google.example"
         return f"person{index:05d}@{domain}"
+
+    def record_id(self, index: int) -> str:
+        """The Airtable Contacts record of interviewee `index` (even indices only)."""
+        return f"recFail{index:010d}"
+
+    def asked(self, index: int) -> bool:
+        """Whether the user ticked Draft Ask for interviewee `index` (every tenth)."""
+        return index % 10 == 0
 
     def todos(self, index: int) -> list[str]:
         """The promises interview `index` made (0, 1 or 2)."""
@@ -119,7 +130,15 @@ class FailureWorld:
             for todo in self.todos(i)
         }
         emails = {self.email(i) for i in range(self.n)}
-        return Expected(frozenset(drafts), frozenset(thanks), frozenset(actions), frozenset(emails))
+        asks = {ask_key(self.record_id(i), 0) for i in range(0, self.n, 2) if self.asked(i)}
+        drafts |= {message_id(key) for key in asks}
+        return Expected(
+            frozenset(drafts),
+            frozenset(thanks),
+            frozenset(actions),
+            frozenset(emails),
+            frozenset(asks),
+        )
 
     def _google_person(self, index: int) -> dict[str, Any]:
         return {
@@ -132,12 +151,12 @@ class FailureWorld:
         }
 
     def _airtable_contact(self, index: int) -> dict[str, Any]:
-        return {
-            "id": f"recFail{index:010d}",
-            "fields": {
-                "Name": f"Person {index}",
-                "Email": self.email(index),
-                "Company": "Airtable Inc",
-                "Stage": "Scheduled",
-            },
+        fields: dict[str, Any] = {
+            "Name": f"Person {index}",
+            "Email": self.email(index),
+            "Company": "Airtable Inc",
+            "Stage": "Scheduled",
         }
+        if self.asked(index):
+            fields |= {"Draft Ask": True, "Why Them": f"your work on project {index}"}
+        return {"id": self.record_id(index), "fields": fields}

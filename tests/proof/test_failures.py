@@ -95,9 +95,11 @@ class Scenario:
         time.sleep(3.0)
         assert self._problems() == {}, self._logs()
         found = totals(self.sandbox)
-        assert len(found.drafts) == self.world.n
+        expected = self.world.expected()
+        assert len(found.drafts) == self.world.n + len(expected.ask_keys)  # thank-yous, asks
         assert sum(found.thank_yous.values()) == self.world.n
-        assert sum(found.actions.values()) == len(self.world.expected().action_keys)
+        assert sum(found.actions.values()) == len(expected.action_keys)
+        assert sum(found.asks.values()) == len(expected.ask_keys)
         assert loose_ends(self.sandbox) == {}
         webhooks = list_webhooks(self.airtable)
         assert len(webhooks) == 1, webhooks  # no stray webhook left behind (a base holds ten)

@@ -84,7 +84,21 @@ def test_each_completed_interview_gets_exactly_one_thank_you_draft(run: DemoRun)
         assert name.split()[0] in drafts[0]["subject"]
     for name in NOT_DRAFTED:
         assert _drafts_to(run, name) == [], name
-    assert len(_drafts(run)) == len(DRAFTED)
+    assert len(_drafts(run)) == len(DRAFTED) + 2  # and Chen's ask and nudge
+
+
+def test_the_ask_and_its_nudge_are_shown_in_full_and_share_a_thread(run: DemoRun) -> None:
+    ask, nudge = sorted(_drafts_to(run, "Chen Wei"), key=lambda d: d["subject"].startswith("Re:"))
+    assert ask["subject"] == "Priya Raman suggested I get in touch"
+    assert nudge["subject"] == "Re: Priya Raman suggested I get in touch"
+    assert nudge["thread_id"] == ask["thread_id"]
+    account = run.stdout
+    for line in (
+        "│ Priya Raman suggested I get in touch with you.",
+        "│ I wanted to follow up on my earlier note, in case it got buried.",
+    ):
+        assert line in account, line
+    assert "follow-up Send Chen a gentle follow-up (nudge" in " ".join(account.split())
 
 
 def test_what_the_user_did_between_passes_shows_in_the_world(run: DemoRun) -> None:
@@ -133,13 +147,15 @@ def test_the_account_tells_what_the_users_edits_did_and_counts_what_is_left(
     totals = account[account.index("Totals") :]
     for label, count in (
         ("interviews completed", "8"),
-        ("thank-you drafts in Gmail", "8"),
+        ("drafts in Gmail", "10"),
         ("past interviews recorded as history", "2"),
         ("follow-ups: action item", "5"),
         ("follow-ups: progress update", "4"),
         ("follow-ups: prepare", "7"),
         ("follow-ups: reschedule", "1"),
-        ("follow-ups open / done", "16 / 9"),
+        ("follow-ups: ask", "1"),
+        ("follow-ups: nudge", "1"),
+        ("follow-ups open / done", "16 / 11"),
         ("events that are not interviews", "5"),
     ):
         assert f"{label} │ {count} │" in totals, label

@@ -8,6 +8,8 @@ scheduled and registers its handler:
     record_meeting     a meeting's current state (Scheduled, Cancelled) written to Airtable
     notes_changed      a completed meeting's notes edited: the draft regenerated, new promises
     progress_done      a Progress update marked Done: the contact's next update moved
+    draft_ask          a contact's Draft Ask ticked: the ask drafted, the box cleared
+    nudge              an ask unanswered for a while: one nudge drafted in its thread
     write_brief        an upcoming meeting's brief in its Meetings row, and a Prepare follow-up
     reschedule         a cancelled meeting not replaced within a day: a Reschedule follow-up
 
@@ -15,8 +17,10 @@ Adding a kind is one new module here, imported below so that its handler is regi
 """
 
 from workflows.duework import (
+    ask,
     complete_meeting,
     notes_changed,
+    nudge,
     progress_done,
     record_meeting,
     reschedule,
@@ -24,8 +28,10 @@ from workflows.duework import (
 )
 
 __all__ = [
+    "ask",
     "complete_meeting",
     "notes_changed",
+    "nudge",
     "progress_done",
     "record_meeting",
     "reschedule",

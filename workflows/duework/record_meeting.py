@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from workflows.duework.dispatch import Done, Outcome, handles
+from workflows.duework.nudge import meetings_booked
 from workflows.revisions import record_meetings
 from workflows.runtime import Runtime
 from workflows.store import due
@@ -37,4 +38,5 @@ def record(runtime: Runtime, items: Sequence[DueItem]) -> list[Outcome]:
     """Write the meetings' rows together; each outcome's result is its Airtable record id."""
     ids = [int(item.payload["meeting_id"]) for item in items]
     written = record_meetings(runtime, ids)
+    meetings_booked(runtime, ids)  # a meeting with them on the calendar: Scheduled, no nudge
     return [Done(written.get(meeting_id)) for meeting_id in ids]

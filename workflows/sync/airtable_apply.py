@@ -27,6 +27,7 @@ from connectors.airtable.tables import (
     Meetings,
 )
 from connectors.records import AirtableChange, Page, Skipped
+from workflows.duework.ask import asking
 from workflows.duework.notes_changed import KIND as NOTES_CHANGED
 from workflows.duework.progress_done import KIND as PROGRESS_DONE
 from workflows.duework.reschedule import airtable_cancelled
@@ -108,7 +109,10 @@ def apply_read(runtime: Runtime, session: Session, read: BaseRead, report: SyncR
             report.skipped.append(duplicate)
             log.warning("airtable.contact.duplicate", record_id=contact.record_id)
             continue
+        before = people.by_airtable.get(contact.record_id)
+        stage_before = before.stage if before is not None else None
         saved.append(people.save(view))
+        asking(runtime, session, contact, stage_before, read.changed_at.get(contact.record_id))
     session.flush()
     contacts_changed(runtime, session, saved)
     for page in read.meetings:

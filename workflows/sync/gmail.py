@@ -3,9 +3,10 @@
 Off (nothing read) unless the user granted the optional gmail.metadata scope. The cursor is
 Gmail's history id: the first pass only notes where the mailbox stands (the profile), and
 each later pass reads the history since then (one request when nothing happened) and applies
-the messages of the thank-you threads (`workflows.thank_you_mail`). When Gmail has no
-history from there any more (it keeps about a week), each thank-you thread still open is
-read instead. Then every thank-you unsent 20 hours after its meeting is flagged.
+the messages of the thank-you threads (`workflows.thank_you_mail`) and of the ask and nudge
+threads (`workflows.ask_mail`). When Gmail has no history from there any more (it keeps about
+a week), each thank-you thread still open, and each ask thread, is read instead. Then every
+thank-you unsent 20 hours after its meeting is flagged.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from connectors.errors import NotFound
 from connectors.google.auth import GMAIL_METADATA_SCOPE
 from connectors.google.client import GoogleClient
 from connectors.google.gmail_mailbox import HistoryTooOld, MailChanges, MailEvent
+from workflows.ask_mail import apply_ask_mail, ask_threads
 from workflows.facts import MAILBOX_EMAIL, set_fact
 from workflows.runtime import Runtime
 from workflows.store.threads import ThankYouThread, thank_you_threads
@@ -53,9 +55,11 @@ def sync_gmail(runtime: Runtime) -> SyncReport:
         return report
     with runtime.db.read() as session:
         threads = thank_you_threads(session, account=runtime.account)
-    changes = _changes(google, cursor, threads, report)
+    asks = ask_threads(runtime)
+    changes = _changes(google, cursor, threads, report, [t.thread_id for t in asks])
     report.records = len(changes.events)
     report.notes.extend(apply_mail(runtime, threads, changes.events))
+    report.notes.extend(apply_ask_mail(runtime, asks, changes.events))
     stream.commit(changes.history_id, lambda session: None)
     with runtime.db.read() as session:
         flag_late(runtime, thank_you_threads(session, account=runtime.account))
@@ -63,9 +67,14 @@ def sync_gmail(runtime: Runtime) -> SyncReport:
 
 
 def _changes(
-    google: GoogleClient, cursor: str, threads: list[ThankYouThread], report: SyncReport
+    google: GoogleClient,
+    cursor: str,
+    threads: list[ThankYouThread],
+    report: SyncReport,
+    ask_thread_ids: list[str],
 ) -> MailChanges:
-    """The messages since `cursor`, or those of each open thank-you thread when it is too old."""
+    """The messages since `cursor`, or, when it is too old, those of each open thank-you
+    thread and each ask thread."""
     try:
         return google.gmail.changes_since(cursor)
     except HistoryTooOld as exc:
@@ -73,10 +82,10 @@ def _changes(
     report.full = True
     history_id = google.gmail.profile().history_id  # taken first: nothing after it is missed
     events: list[MailEvent] = []
-    for thread in threads:
-        if thread.followup_open:
-            try:
-                events += google.gmail.thread_events(thread.thread_id)
-            except NotFound:  # the user deleted the thread: nothing to learn from it
-                continue
+    open_ids = [thread.thread_id for thread in threads if thread.followup_open]
+    for thread_id in dict.fromkeys([*open_ids, *ask_thread_ids]):
+        try:
+            events += google.gmail.thread_events(thread_id)
+        except NotFound:  # the user deleted the thread: nothing to learn from it
+            continue
     return MailChanges(tuple(events), history_id)
