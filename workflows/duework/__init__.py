@@ -8,10 +8,17 @@ scheduled and registers its handler:
     record_meeting     a meeting's current state (Scheduled, Cancelled) written to Airtable
     notes_changed      a completed meeting's notes edited: the draft regenerated, new promises
     progress_done      a Progress update marked Done: the contact's next update moved
+    progress_draft     a Progress update made: its draft written to the contact and linked
 
 Adding a kind is one new module here, imported below so that its handler is registered.
 """
 
-from workflows.duework import complete_meeting, notes_changed, progress_done, record_meeting
+from workflows.duework import (
+    complete_meeting,
+    notes_changed,
+    progress_done,
+    progress_draft,
+    record_meeting,
+)
 
-__all__ = ["complete_meeting", "notes_changed", "progress_done", "record_meeting"]
+__all__ = ["complete_meeting", "notes_changed", "progress_done", "progress_draft", "record_meeting"]
