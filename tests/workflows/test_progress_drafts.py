@@ -31,7 +31,7 @@ NOTES = (
 )
 
 
-def _ada_met_on_march_2(
+def ada_met_on_march_2(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> tuple[Sandbox, Runtime]:
     fields = {
@@ -67,7 +67,7 @@ def _done(sandbox: Sandbox, kind: str) -> None:
 def test_a_due_update_is_a_reply_in_the_thank_yous_thread_linked_from_its_follow_up(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
-    sandbox, runtime = _ada_met_on_march_2(sandbox_factory, make_runtime)
+    sandbox, runtime = ada_met_on_march_2(sandbox_factory, make_runtime)
     sent = _thank_you_sent(sandbox)
     _done(sandbox, "Action item")  # the user sent the write-up
 
@@ -94,7 +94,7 @@ def test_a_due_update_is_a_reply_in_the_thank_yous_thread_linked_from_its_follow
 def test_with_no_news_the_update_is_a_short_warm_check_in(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
-    sandbox, runtime = _ada_met_on_march_2(sandbox_factory, make_runtime)
+    sandbox, runtime = ada_met_on_march_2(sandbox_factory, make_runtime)
     _thank_you_sent(sandbox)
 
     clean_pass(runtime, at(2026, 3, 16, 9))

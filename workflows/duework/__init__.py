@@ -9,16 +9,25 @@ scheduled and registers its handler:
     notes_changed      a completed meeting's notes edited: the draft regenerated, new promises
     progress_done      a Progress update marked Done: the contact's next update moved
     progress_draft     a Progress update made: its draft written to the contact and linked
+    milestone_news     a milestone linked to contacts: their next updates brought forward
 
 Adding a kind is one new module here, imported below so that its handler is registered.
 """
 
 from workflows.duework import (
     complete_meeting,
+    milestone_news,
     notes_changed,
     progress_done,
     progress_draft,
     record_meeting,
 )
 
-__all__ = ["complete_meeting", "notes_changed", "progress_done", "progress_draft", "record_meeting"]
+__all__ = [
+    "complete_meeting",
+    "milestone_news",
+    "notes_changed",
+    "progress_done",
+    "progress_draft",
+    "record_meeting",
+]

@@ -37,6 +37,7 @@ from workflows.facts import (
 )
 from workflows.rules.lifecycle import MeetingStatus
 from workflows.runtime import Runtime
+from workflows.steps import MILESTONES, step_off
 from workflows.store.base import utcnow
 from workflows.store.cursors import clear_cursor, get_cursor, set_cursor
 from workflows.store.models import WebhookChannel
@@ -147,7 +148,7 @@ def _incremental(
         client.adopt_id_names(IdNames.from_json(stored_names))  # no schema request per process
     stream = Stream(runtime, cursor_name(webhook_id))
     batch = read_changes(client, webhook_id, stream.cursor())
-    read = read_base(client, changes=batch.changes)
+    read = read_base(client, changes=batch.changes)  # a Milestones change: the table exists
 
     def apply(session: Session) -> None:
         apply_read(runtime, session, read, report)
@@ -232,7 +233,7 @@ def _full(runtime: Runtime, client: AirtableClient, report: SyncReport) -> None:
     """
     started = utcnow()
     registration = _webhook_if_permitted(runtime, client, report)
-    read = read_base(client)
+    read = read_base(client, milestones=step_off(runtime, MILESTONES) is None)
     if registration is None:  # the polling cursor starts instead
         stream = Stream(runtime, POLLING)
         start = Polling(since=started, full_at=runtime.now()).as_cursor()
@@ -300,7 +301,11 @@ def _poll(runtime: Runtime, client: AirtableClient, polled: Polling, report: Syn
     clock a little off Airtable's, is read again rather than missed; applying is idempotent.
     """
     started = utcnow()
-    read = read_base(client, formula=modified_since(polled.since - POLL_OVERLAP))
+    read = read_base(
+        client,
+        formula=modified_since(polled.since - POLL_OVERLAP),
+        milestones=step_off(runtime, MILESTONES) is None,
+    )
     next_cursor = replace(polled, since=started).as_cursor()
     Stream(runtime, POLLING).commit(
         next_cursor, lambda session: apply_read(runtime, session, read, report)
