@@ -25,6 +25,7 @@ from workflows.contact_rows import ContactRow, ContactWriter, contact_batches
 from workflows.draft_links import draft_link
 from workflows.effects import once
 from workflows.followup_sync import Owed, write_followups
+from workflows.introductions import schedule_thanks
 from workflows.kept_drafts import covered_detail
 from workflows.outbox import THANK_YOU, draft_detail
 from workflows.owed import (
@@ -316,6 +317,8 @@ def _settle(runtime: Runtime, meeting_id: int, job: _Job | None = None) -> None:
                 job.update.next_update_due,
             )
             person.stage = job.update.stage
+        if person is not None and person.referred_by and not (job.plan.history or job.skipped):
+            schedule_thanks(session, meeting, runtime.now(), account=runtime.account)
 
 
 def _outcome(job: _Job) -> Outcome:

@@ -10,6 +10,7 @@ scheduled and registers its handler:
     progress_done      a Progress update marked Done: the contact's next update moved
     progress_draft     a Progress update made: its draft written to the contact and linked
     milestone_news     a milestone linked to contacts: their next updates brought forward
+    thank_introducer   a meeting with someone introduced completed: the introducer thanked
 
 Adding a kind is one new module here, imported below so that its handler is registered.
 """
@@ -21,6 +22,7 @@ from workflows.duework import (
     progress_done,
     progress_draft,
     record_meeting,
+    thank_introducer,
 )
 
 __all__ = [
@@ -30,4 +32,5 @@ __all__ = [
     "progress_done",
     "progress_draft",
     "record_meeting",
+    "thank_introducer",
 ]
