@@ -24,6 +24,7 @@ _OPENINGS = (
     "Thanks so much for putting me in touch with {name}.",
     "Thank you for connecting me with {name}.",
 )
+_UNNAMED = "Thank you for the introduction."
 _CLOSINGS = (
     "I'm grateful you made the connection, and I'll let you know how things go.",
     "It meant a lot that you made the introduction; I'll keep you posted.",
@@ -49,7 +50,7 @@ def write_introducer_note(facts: IntroducerFacts) -> UpdateLetter:
     key = facts.introducer_key or facts.introducer_first_name
     name = facts.introduced_name
     when = when_text(facts.met_on, facts.written_on, date_text(facts.met_on))
-    opening = pick(_OPENINGS, key, "opening").format(name=name)
+    opening = pick(_OPENINGS, key, "opening").format(name=name) if name else _UNNAMED
     talked = f"We talked {when}, and it was a really helpful conversation."
     if facts.insight.strip():
         talked = f"We talked {when}. One thing I took away: {sentence(facts.insight)}"
@@ -58,7 +59,10 @@ def write_introducer_note(facts: IntroducerFacts) -> UpdateLetter:
     lines = sign_off(key, facts.sender_name)
     body = "\n\n".join(paragraphs) + "\n\n" + "\n".join(lines) + "\n"
     first = first_name_of(name) or name
-    return UpdateLetter(f"Thank you for introducing me to {first}", body)
+    subject = (
+        f"Thank you for introducing me to {first}" if first else "Thank you for the introduction"
+    )
+    return UpdateLetter(subject, body)
 
 
 def introducer_message(

@@ -167,7 +167,7 @@ def _news(facts: UpdateFacts, key: str) -> list[str]:
         parts.append(_bullets(pick(_ADVICE_LEAD, key, "advice"), advice))
     if facts.kept:
         parts.append(_kept(facts))
-    parts += [_introduction(intro) for intro in facts.introductions]
+    parts += [_introduction(intro, i > 0) for i, intro in enumerate(facts.introductions)]
     return parts
 
 
@@ -195,9 +195,10 @@ def _kept(facts: UpdateFacts) -> str:
     return " ".join(said)
 
 
-def _introduction(intro: IntroductionNews) -> str:
-    """How the talk with someone they introduced went."""
-    talked = f"Thanks to your introduction, I talked with {intro.name} on {date_text(intro.met_on)}"
+def _introduction(intro: IntroductionNews, another: bool) -> str:
+    """How the talk with someone they introduced went (a second one is "also")."""
+    lead = "I also talked with" if another else "Thanks to your introduction, I talked with"
+    talked = f"{lead} {intro.name} on {date_text(intro.met_on)}"
     if not intro.insight.strip():
         return f"{talked}, and it was a really helpful conversation."
     return f"{talked}. One thing I took away: {sentence(intro.insight)}"

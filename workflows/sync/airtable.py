@@ -1,7 +1,7 @@
 """The Airtable base into the store: contacts, meeting notes and follow-up statuses.
 
 The base's webhook is the change feed (DESIGN.md, "Change feeds"): the first pass creates
-it, then reads the three tables in full; every later pass reads the webhook's payloads from
+it, then reads the tables in full; every later pass reads the webhook's payloads from
 the stored cursor and fetches only the records they name. Deletions come with the payloads.
 Work that a change causes (a regenerated draft, a progress update marked Done) becomes due
 work, so it is done by the sweep with the same guarantees as everything else.
@@ -69,8 +69,8 @@ FULL_READ_EVERY = dt.timedelta(days=1)
 (a webhook is tried again then, in case the user was made the base's creator)."""
 NO_WEBHOOK = (
     "no change feed: the token's user is an Editor of this base, and creating Airtable "
-    "webhooks needs the Base creator permission; syncing by reading the three tables by "
-    "last-modified time (3 requests a pass) and in full once a day. Ask the base's creator "
+    "webhooks needs the Base creator permission; syncing by reading the tables by "
+    "last-modified time (a request per table a pass) and in full once a day. Ask the base's creator "
     "to give you Creator access to sync with one request a pass."
 )
 ID_NAMES = "fact:airtable_id_names"
