@@ -27,7 +27,7 @@ ADA, ADA_ID = "ada@analytical.example", "recAda0000000001"
 NOTES = "Insight: start with the data model, then the screens"
 
 
-def _grace_introduced_ada(
+def grace_introduced_ada(
     sandbox_factory: Any, make_runtime: RuntimeFactory, **ada: Any
 ) -> tuple[Sandbox, Runtime]:
     grace = airtable_contact(GRACE_ID, Name="Grace Hopper", Email=GRACE, Update_Every_days=30)
@@ -55,7 +55,7 @@ def _to(sandbox: Sandbox, email: str) -> list[dict[str, Any]]:
 def test_the_introducer_is_thanked_once_naming_whom_and_one_thing_learned(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
-    sandbox, runtime = _grace_introduced_ada(sandbox_factory, make_runtime)
+    sandbox, runtime = grace_introduced_ada(sandbox_factory, make_runtime)
 
     clean_pass(runtime, at(2026, 3, 2, 12))
     clean_pass(runtime, at(2026, 3, 2, 13))
@@ -81,7 +81,7 @@ def test_the_introducer_is_thanked_once_naming_whom_and_one_thing_learned(
 def test_the_introducers_next_update_tells_how_the_conversation_went(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
-    sandbox, runtime = _grace_introduced_ada(sandbox_factory, make_runtime)
+    sandbox, runtime = grace_introduced_ada(sandbox_factory, make_runtime)
     clean_pass(runtime, at(2026, 3, 2, 12))
 
     clean_pass(runtime, at(2026, 3, 18, 9))
@@ -98,7 +98,7 @@ def test_the_introducers_next_update_tells_how_the_conversation_went(
 def test_no_thanks_without_a_referred_by(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
-    sandbox, runtime = _grace_introduced_ada(sandbox_factory, make_runtime, **{"Referred By": []})
+    sandbox, runtime = grace_introduced_ada(sandbox_factory, make_runtime, **{"Referred By": []})
 
     clean_pass(runtime, at(2026, 3, 2, 12))
 
