@@ -44,6 +44,7 @@ class Thanks:
     """What thanking an introducer did: whom, the draft's link and text, or why not."""
 
     introducer: str = ""
+    to: str = ""
     link: str = ""
     subject: str = ""
     body: str = ""
@@ -87,7 +88,7 @@ def thank_introducer(runtime: Runtime, meeting_id: int) -> Thanks:
     write_followups(runtime, [owed])
     link_draft(runtime, plan.key, link)
     log.info("introducer.thanked", meeting_id=meeting.id, introducer_id=introducer.id)
-    return Thanks(introducer.name or email, link, message.subject, message.body, plan.title)
+    return Thanks(introducer.name or email, email, link, message.subject, message.body, plan.title)
 
 
 def _facts(

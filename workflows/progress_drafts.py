@@ -39,6 +39,7 @@ class DraftOutcome:
     """What writing a follow-up's draft did: the draft and its link, or why there is none."""
 
     draft: DraftRef | None = None
+    to: str = ""
     link: str = ""
     subject: str = ""
     body: str = ""
@@ -82,7 +83,7 @@ def write_update_draft(runtime: Runtime, followup_key: str) -> DraftOutcome:
     link = draft_link(runtime, ref)
     link_draft(runtime, followup_key, link)
     log.info("progress.draft_written", followup=followup_key, news=len(news.tokens))
-    return DraftOutcome(ref, link, message.subject, message.body)
+    return DraftOutcome(ref, news.email, link, message.subject, message.body)
 
 
 def link_draft(runtime: Runtime, followup_key: str, link: str) -> None:

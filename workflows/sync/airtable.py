@@ -70,8 +70,8 @@ FULL_READ_EVERY = dt.timedelta(days=1)
 NO_WEBHOOK = (
     "no change feed: the token's user is an Editor of this base, and creating Airtable "
     "webhooks needs the Base creator permission; syncing by reading the tables by "
-    "last-modified time (a request per table a pass) and in full once a day. Ask the base's creator "
-    "to give you Creator access to sync with one request a pass."
+    "last-modified time (a request per table a pass) and in full once a day. Ask the base's "
+    "creator to give you Creator access to sync with one request a pass."
 )
 ID_NAMES = "fact:airtable_id_names"
 """The base's table and field names by id (JSON): the feed's payloads name fields by id, and
