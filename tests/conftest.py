@@ -17,7 +17,9 @@ from hypothesis import HealthCheck, settings
 if TYPE_CHECKING:
     from connectors.sandbox.server import Sandbox
 
-POSTGRES_URL = os.environ.get("FOLLOWTHROUGH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "FOLLOWTHROUGH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("FOLLOWTHROUGH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 AMQP_URL = os.environ.get("FOLLOWTHROUGH_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 

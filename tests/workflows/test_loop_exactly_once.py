@@ -98,6 +98,7 @@ def test_two_passes_at_once_make_one_of_each(
 ) -> None:
     sandbox, first = grace_introduced_ada(sandbox_factory, make_runtime)
     second = fast(make_runtime(sandbox, now=STEPS[0], init=False), sandbox)
+    reports: list[PassReport] = []
 
     for step in STEPS:
         if step == STEPS[1]:
@@ -111,7 +112,6 @@ def test_two_passes_at_once_make_one_of_each(
             )
         set_now(first, step)
         set_now(second, step)
-        reports: list[PassReport] = []
         threads = [
             threading.Thread(target=lambda rt=rt: reports.append(run_once(rt)))
             for rt in (first, second)

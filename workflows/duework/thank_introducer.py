@@ -3,20 +3,18 @@ introducer gets a thank-you draft and a `Thank introducer` follow-up (`workflows
 
 from __future__ import annotations
 
-from workflows import steps
-from workflows.duework.dispatch import Done, NotDue, Outcome, Skipped, handles_each
+from workflows.duework.dispatch import Done, Outcome, Skipped
+from workflows.duework.step_gate import handles_each_on
 from workflows.introductions import KIND, thank_introducer
 from workflows.runtime import Runtime
+from workflows.steps import INTRODUCTIONS
 from workflows.store.due import DueItem
 
 __all__ = ["KIND", "thank"]
 
 
-@handles_each(KIND)
+@handles_each_on(KIND, INTRODUCTIONS)
 def thank(runtime: Runtime, item: DueItem) -> Outcome:
-    """Thank the introducer once the base can hold the follow-up; the result is what was written."""
-    off = steps.step_off(runtime, steps.INTRODUCTIONS)
-    if off is not None:
-        return NotDue(runtime.now() + steps.RECHECK_INCOMPLETE, off)
+    """Thank the introducer; the result is what was written, or why not."""
     done = thank_introducer(runtime, int(item.payload["meeting_id"]))
     return Skipped(done.skipped, done) if done.skipped else Done(done)
