@@ -276,6 +276,7 @@ class Totals:
     drafts: Counter[str]
     thank_yous: Counter[str]
     actions: Counter[str]
+    introducer_thanks: Counter[str]
     other_followups: int
     contacts: Counter[str]
     meetings: Counter[str]
@@ -286,6 +287,7 @@ class Totals:
             set(self.drafts) >= expected.draft_message_ids
             and set(self.thank_yous) >= expected.thank_you_keys
             and set(self.actions) >= expected.action_keys
+            and set(self.introducer_thanks) >= expected.introducer_keys
         )
 
     def problems(self, expected: Expected) -> dict[str, Any]:
@@ -294,6 +296,7 @@ class Totals:
             "drafts": (self.drafts, expected.draft_message_ids),
             "thank_yous": (self.thank_yous, expected.thank_you_keys),
             "actions": (self.actions, expected.action_keys),
+            "introducer_thanks": (self.introducer_thanks, expected.introducer_keys),
             "contacts": (self.contacts, expected.contact_emails),
         }
         report: dict[str, Any] = {}
@@ -315,7 +318,11 @@ class Totals:
 def totals(sandbox: Sandbox) -> Totals:
     """Read the user's Gmail drafts and Airtable tables from the sandbox."""
     followups = [r["fields"] for r in sandbox.airtable.records("Follow-ups")]
-    by_kind: dict[str, Counter[str]] = {"Thank-you": Counter(), "Action item": Counter()}
+    by_kind: dict[str, Counter[str]] = {
+        "Thank-you": Counter(),
+        "Action item": Counter(),
+        "Thank introducer": Counter(),
+    }
     other = 0
     for row in followups:
         if row.get("Kind") in by_kind:
@@ -330,6 +337,7 @@ def totals(sandbox: Sandbox) -> Totals:
         drafts=Counter(d["rfc822_message_id"] for d in sandbox.drafts()),
         thank_yous=by_kind["Thank-you"],
         actions=by_kind["Action item"],
+        introducer_thanks=by_kind["Thank introducer"],
         other_followups=other,
         contacts=contacts,
         meetings=meetings,

@@ -7,7 +7,9 @@
 
 Even interviews meet a contact already in Airtable, odd ones a person known only to Google
 Contacts (added to Airtable by the service). Interview `i` promises `i % 3` things (TODO
-lines), so the Action items differ from meeting to meeting.
+lines), so the Action items differ from meeting to meeting. Every tenth interview (`i % 10 ==
+4`) meets someone Person 0 introduced (their `Referred By`): Person 0 is thanked for each, a
+draft and a Thank introducer follow-up.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.sandbox.fixture import CONTACT_FIELDS
-from workflows.rules.keys import action_key, draft_key, message_id, thank_you_key
+from workflows.rules.keys import action_key, draft_key, instant_text, message_id, thank_you_key
 
 ZONE = "America/New_York"
 USER = "sam.seeker@example.com"
@@ -33,6 +35,7 @@ class Expected:
     thank_you_keys: frozenset[str]
     action_keys: frozenset[str]
     contact_emails: frozenset[str]
+    introducer_keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,21 @@ class FailureWorld:
             for todo in self.todos(i)
         }
         emails = {self.email(i) for i in range(self.n)}
-        return Expected(frozenset(drafts), frozenset(thanks), frozenset(actions), frozenset(emails))
+        introduced = {
+            f"{self.event_id(i)}:{instant_text(s)}" for i, s in starts.items() if self.introduced(i)
+        }
+        drafts |= {message_id(f"introducer:{moment}") for moment in introduced}
+        return Expected(
+            frozenset(drafts),
+            frozenset(thanks),
+            frozenset(actions),
+            frozenset(emails),
+            frozenset(f"thank-introducer:{moment}" for moment in introduced),
+        )
+
+    def introduced(self, index: int) -> bool:
+        """Whether interview `index` meets someone Person 0 introduced."""
+        return index % 10 == 4
 
     def _google_person(self, index: int) -> dict[str, Any]:
         return {
@@ -139,5 +156,6 @@ class FailureWorld:
                 "Email": self.email(index),
                 "Company": "Airtable Inc",
                 "Stage": "Scheduled",
+                **({"Referred By": [f"recFail{0:010d}"]} if self.introduced(index) else {}),
             },
         }
