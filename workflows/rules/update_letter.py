@@ -41,6 +41,10 @@ _CHECK_IN = (
     "It's been a while since we talked{when}, and I wanted to check in and thank you again "
     "for your time."
 )
+_RECENT_CHECK_IN = (
+    "Thanks again for talking with me{when}; I wanted to check in and let you know where "
+    "things stand."
+)
 _STILL_WORKING = "I'm still working on my next steps, and I'll write again when there's news."
 _NEWS_LEAD = "I wanted to share how things have gone since we talked{when}."
 _MILESTONES_LEAD = "I have some news, and your advice played a real part in it:"
@@ -145,6 +149,8 @@ def write_update(facts: UpdateFacts) -> UpdateLetter:
     paragraphs = [f"Hi {facts.first_name}," if facts.first_name else "Hi,"]
     if facts.has_news:
         paragraphs.append(f"{hope} {_NEWS_LEAD.format(when=when)}")
+    elif when.startswith(" on "):  # a recent talk: not "a while" ago
+        paragraphs.append(f"{hope} {_RECENT_CHECK_IN.format(when=when)}")
     else:
         paragraphs.append(f"{hope} {_CHECK_IN.format(when=when)}")
     paragraphs += _news(facts, key)
