@@ -1,7 +1,7 @@
 """The progress update, as a careful person would write it to someone who helped them.
 
     letter = write_update(UpdateFacts(...))      # the subject and body, pure and deterministic
-    message = update_message(facts, key=..., to=..., to_name=...)   # as a Gmail draft
+    message = update_message(facts, key=..., to=...)   # as a Gmail draft (a new thread)
 
 What it says, each part only when there is something to say: the user's milestones linked to
 the contact (their news, which the contact's advice had a part in), what the contact advised
