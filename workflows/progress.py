@@ -18,6 +18,7 @@ from workflows.contact_rows import ContactRow, write_contacts
 from workflows.followup_sync import Owed, write_followups
 from workflows.owed import user_zone_of
 from workflows.progress_drafts import schedule_draft
+from workflows.progress_news import sooner_for_news
 from workflows.rules.followups import FollowUpKind, FollowUpPlan
 from workflows.rules.people import first_name_of
 from workflows.rules.reminders import (
@@ -77,7 +78,8 @@ def create_reminders(runtime: Runtime) -> tuple[str, ...]:
 
 
 def progress_done(runtime: Runtime, followup_id: int) -> dt.date | None:
-    """After a Progress update is Done: Next Update Due = the day it was done + the cadence."""
+    """After a Progress update is Done: Next Update Due = the day it was done + the cadence,
+    or within two days of a milestone linked to them that no update has told yet."""
     zone = user_zone_of(runtime)
     with runtime.db.read() as session:
         followup = session.get(Followup, followup_id)
@@ -89,7 +91,8 @@ def progress_done(runtime: Runtime, followup_id: int) -> dt.date | None:
         done_on = followup.done_at.astimezone(zone).date()
         cadence = cadence_days(person.update_every_days, runtime.config.update_every_days)
         email = person.primary_email
-    next_due = after_progress_done(done_on, cadence)
+    after = after_progress_done(done_on, cadence)
+    next_due = sooner_for_news(runtime, person, after, runtime.clock.today(zone))
     record_id = person.airtable_record_id
     if record_id and email:
         record_id = write_next_due(runtime, email, record_id, next_due)

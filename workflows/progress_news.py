@@ -23,6 +23,7 @@ from workflows.owed import completion_settings
 from workflows.rules.clock import local_date
 from workflows.rules.emails import fold_email
 from workflows.rules.notes import parse_notes
+from workflows.rules.reminders import brought_forward
 from workflows.rules.update_letter import IntroductionNews, MilestoneNews, UpdateFacts
 from workflows.runtime import Runtime
 from workflows.store.milestones import milestones_of
@@ -59,6 +60,21 @@ def told(runtime: Runtime, email: str) -> frozenset[str]:
             if detail and detail.get("purpose") == PROGRESS_UPDATE and detail.get("to") == folded
             for token in detail.get(NEWS) or ()
         )
+
+
+def sooner_for_news(runtime: Runtime, person: Person, next_due: dt.date, today: dt.date) -> dt.date:
+    """`next_due`, or sooner when a milestone linked to the person is not told yet (one that came
+    while their last update was open waits for no full cadence)."""
+    record, email = person.airtable_record_id, person.primary_email
+    if not record or not email:
+        return next_due
+    with runtime.db.read() as session:
+        linked = milestones_of(session, record, account=runtime.account)
+    done = told(runtime, email)
+    for row in linked:
+        if f"milestone:{row.airtable_record_id}" not in done:
+            next_due = brought_forward(next_due, news_on=row.date, today=today) or next_due
+    return next_due
 
 
 def gather_news(runtime: Runtime, person_id: int, zone: dt.tzinfo) -> News | None:

@@ -67,6 +67,27 @@ def test_a_milestone_linked_to_a_contact_brings_their_update_within_two_days_and
     assert "Figma" not in latest[-1]["body"]
 
 
+def test_news_that_came_while_an_update_was_open_brings_the_next_one_soon_after_it_is_done(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    sandbox, runtime = ada_met_on_march_2(sandbox_factory, make_runtime)
+    clean_pass(runtime, at(2026, 3, 16, 9))  # her update is due, its draft written
+
+    # When news linked to Ada comes while that update is still open, and then it is done
+    sandbox.airtable.create_record(
+        "Milestones", {"What": "Accepted an offer at Figma", "Contacts": [ADA_ID]}
+    )
+    clean_pass(runtime, at(2026, 3, 17, 9))
+    sandbox.airtable.update_record("Follow-ups", reminder_id(sandbox), {"Status": "Done"})
+    clean_pass(runtime, at(2026, 3, 18, 9))
+
+    # Then her next update comes within two days, not a cadence later, and tells the news
+    assert contact(sandbox, ADA)["Next Update Due"] == "2026-03-20"
+    clean_pass(runtime, at(2026, 3, 20, 9))
+    latest = [d for d in drafts(sandbox) if d["subject"].startswith("Re:")][-1]
+    assert "Accepted an offer at Figma." in latest["body"]
+
+
 def test_a_milestone_never_moves_an_update_later(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
@@ -108,3 +129,19 @@ def test_a_base_without_milestones_or_draft_links_keeps_its_reminders_and_drafts
     assert len(drafts(sandbox)) == 2
     (reminder,) = followups(sandbox, PROGRESS)
     assert reminder["Draft"].startswith("https://mail.google.com/")
+
+    # And a milestone in the table `airtable init` made reaches the store through the same feed
+    sandbox.airtable.update_record("Follow-ups", reminder_id(sandbox), {"Status": "Done"})
+    sandbox.airtable.create_record(
+        "Milestones", {"What": "Shipped my first case study", "Contacts": [ADA_ID]}
+    )
+    clean_pass(runtime, at(2026, 3, 17, 9))
+    assert contact(sandbox, ADA)["Next Update Due"] == "2026-03-19"
+
+
+def reminder_id(sandbox: Any) -> str:
+    """The record id of the one Progress update row."""
+    (record,) = [
+        r for r in sandbox.airtable.records("Follow-ups") if r["fields"].get("Kind") == PROGRESS
+    ]
+    return str(record["id"])
