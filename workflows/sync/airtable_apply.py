@@ -2,7 +2,9 @@
 
 Contacts become people (Airtable wins; a second row with the same email is skipped with a
 reason), a meeting's edited notes regenerate its draft, and a follow-up marked Done or
-reopened changes its status (a Done progress update moves the contact's next update).
+reopened changes its status (a Done progress update moves the contact's next update), and
+milestones are kept for the progress updates (`milestones_apply`; read only where the base has
+the Milestones table).
 """
 
 from __future__ import annotations
