@@ -3,6 +3,7 @@ replies, transient errors, a flaky world and two passes at once (over HTTP)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -28,17 +29,16 @@ def _until_ok(runtime: Runtime, limit: int = 12) -> None:
     raise AssertionError(f"no clean pass in {limit}")
 
 
+def _news_on_its_day(sandbox: Sandbox, step: dt.datetime) -> None:
+    """On the story's second day the user records news that came from Grace's advice."""
+    if step == STEPS[1]:
+        news = {"What": "Accepted an offer at Figma", "Date": "2026-03-10", "Contacts": [GRACE_ID]}
+        sandbox.airtable.create_record("Milestones", news)
+
+
 def _the_story(sandbox: Sandbox, runtime: Runtime, before_each: Callable[[], None]) -> None:
     for step in STEPS:
-        if step == STEPS[1]:
-            sandbox.airtable.create_record(
-                "Milestones",
-                {
-                    "What": "Accepted an offer at Figma",
-                    "Date": "2026-03-10",
-                    "Contacts": [GRACE_ID],
-                },
-            )
+        _news_on_its_day(sandbox, step)
         set_now(runtime, step)
         before_each()
         for _ in range(4):
@@ -101,15 +101,7 @@ def test_two_passes_at_once_make_one_of_each(
     reports: list[PassReport] = []
 
     for step in STEPS:
-        if step == STEPS[1]:
-            sandbox.airtable.create_record(
-                "Milestones",
-                {
-                    "What": "Accepted an offer at Figma",
-                    "Date": "2026-03-10",
-                    "Contacts": [GRACE_ID],
-                },
-            )
+        _news_on_its_day(sandbox, step)
         set_now(first, step)
         set_now(second, step)
         threads = [
