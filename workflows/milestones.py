@@ -61,7 +61,7 @@ def bring_updates_forward(runtime: Runtime, record_id: str) -> list[Moved]:
     for person in people:
         if person is None or person.inactive or not person.primary_email:
             continue
-        if f"milestone:{record_id}" in told(runtime, person.primary_email):
+        if f"milestone:{record_id}" in told(runtime, *(e.original for e in person.emails)):
             continue
         new_due = brought_forward(person.next_update_due, news_on=news_on, today=today)
         if new_due is not None and person.airtable_record_id:

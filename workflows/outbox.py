@@ -71,9 +71,10 @@ def write_draft(
     )
 
 
-def last_draft_to(runtime: Runtime, email: str) -> DraftSent | None:
-    """The newest draft Followthrough wrote to `email` through `write_draft`, or None."""
-    folded = fold_email(email)
+def last_draft_to(runtime: Runtime, email: str, *also: str) -> DraftSent | None:
+    """The newest draft Followthrough wrote to `email` (or to one of `also`, the person's other
+    addresses) through `write_draft`, or None."""
+    folded = {fold_email(each) for each in (email, *also)}
     with runtime.db.read() as session:
         rows = session.execute(
             sa.select(Effect.key, Effect.external_id, Effect.detail)
@@ -86,7 +87,7 @@ def last_draft_to(runtime: Runtime, email: str) -> DraftSent | None:
         ).all()
     for key, draft_id, detail in rows:
         found = _sent(key, draft_id, detail or {})
-        if found is not None and found.to == folded:
+        if found is not None and found.to in folded:
             return found
     return None
 

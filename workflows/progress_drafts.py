@@ -74,7 +74,7 @@ def write_update_draft(runtime: Runtime, followup_key: str) -> DraftOutcome:
         return DraftOutcome(skipped="the contact has no email address to write to")
     key = draft_key(followup_key)
     message = update_message(news.facts, key=key, to=news.email)
-    earlier = last_draft_to(runtime, news.email)
+    earlier = last_draft_to(runtime, news.email, *news.also)
     if earlier is not None and earlier.key != key:
         message = reply_to(earlier, message)
     ref = write_draft(

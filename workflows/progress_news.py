@@ -41,11 +41,13 @@ class News:
     email: str
     facts: UpdateFacts
     tokens: tuple[str, ...]
+    also: tuple[str, ...] = ()  # their other addresses (an invite may have used one)
 
 
-def told(runtime: Runtime, email: str) -> frozenset[str]:
-    """The news every progress-update draft Followthrough wrote to `email` told."""
-    folded = fold_email(email)
+def told(runtime: Runtime, *emails: str) -> frozenset[str]:
+    """The news every progress-update draft Followthrough wrote to the person (at any of their
+    `emails`) told."""
+    folded = {fold_email(email) for email in emails}
     with runtime.db.read() as session:
         details = session.execute(
             sa.select(Effect.detail).where(
@@ -65,12 +67,12 @@ def told(runtime: Runtime, email: str) -> frozenset[str]:
 def sooner_for_news(runtime: Runtime, person: Person, next_due: dt.date, today: dt.date) -> dt.date:
     """`next_due`, or sooner when a milestone linked to the person is not told yet (one that came
     while their last update was open waits for no full cadence)."""
-    record, email = person.airtable_record_id, person.primary_email
-    if not record or not email:
+    record, emails = person.airtable_record_id, [e.original for e in person.emails]
+    if not record or not emails:
         return next_due
     with runtime.db.read() as session:
         linked = milestones_of(session, record, account=runtime.account)
-    done = told(runtime, email)
+    done = told(runtime, *emails)
     for row in linked:
         if f"milestone:{row.airtable_record_id}" not in done:
             next_due = brought_forward(next_due, news_on=row.date, today=today) or next_due
@@ -86,12 +88,13 @@ def gather_news(runtime: Runtime, person_id: int, zone: dt.tzinfo) -> News | Non
             return None
         view = person_view(person)
         email = person.primary_email
+        emails = tuple(e.original for e in person.emails)
         met = _completed_with(session, [person.id], runtime.account)
         kept = _kept(session, person.id, runtime.account)
         record = person.airtable_record_id or ""
         milestones = milestones_of(session, record, account=runtime.account) if record else []
         intros = _introduced(session, record, runtime.account, zone) if record else []
-    done = told(runtime, email)
+    done = told(runtime, *emails)
     milestone_news = [
         (f"milestone:{m.airtable_record_id}", MilestoneNews(m.what, m.date)) for m in milestones
     ]
@@ -111,7 +114,8 @@ def gather_news(runtime: Runtime, person_id: int, zone: dt.tzinfo) -> News | Non
         kept=tuple(v for t, v in fresh if isinstance(v, str)),
         introductions=tuple(v for t, v in fresh if isinstance(v, IntroductionNews)),
     )
-    return News(email, facts, tuple(t for t, _ in fresh))
+    others = tuple(e for e in emails if e != email)
+    return News(email, facts, tuple(t for t, _ in fresh), others)
 
 
 def _completed_with(session: Session, person_ids: Iterable[int], account: str) -> list[Meeting]:

@@ -16,6 +16,7 @@ from tests.workflows.world import (
     drafts,
     fast,
     followups,
+    google_person,
     guest,
     meeting,
     world,
@@ -108,3 +109,29 @@ def test_with_no_news_the_update_is_a_short_warm_check_in(
         "I'm still working on my next steps, and I'll write again when there's news." in body
     )
     assert "done what I said" not in body
+
+
+def test_the_update_replies_in_the_thread_of_a_thank_you_sent_to_another_of_their_addresses(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Ada's invite used her personal address, which Google Contacts knows as hers
+    personal = "ada.lovelace@gmail.example"
+    row = airtable_contact(ADA_ID, Name="Ada Lovelace", Email=ADA, Update_Every_days=14)
+    event = meeting("evt1", "Coffee chat", at(2026, 3, 2, 10), attendees=[guest(personal)])
+    people = [google_person("people/c1", "Ada Lovelace", ADA, personal)]
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], airtable=[row], contacts=people), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12)), sandbox)
+    clean_pass(runtime)
+    (thank_you,) = drafts(sandbox)
+    assert thank_you["to"] == [personal]
+    sent = sandbox.mark_draft_sent(thank_you["id"])
+
+    # When her update falls due
+    clean_pass(runtime, at(2026, 3, 16, 9))
+
+    # Then it answers that thread
+    (update,) = drafts(sandbox)
+    assert update["thread_id"] == sent["thread_id"]
+    assert update["subject"] == "Re: Thank you, Ada!"
