@@ -59,7 +59,7 @@ def told(runtime: Runtime, *emails: str) -> frozenset[str]:
         return frozenset(
             str(token)
             for detail in details
-            if detail and detail.get("purpose") == PROGRESS_UPDATE and detail.get("to") == folded
+            if detail and detail.get("purpose") == PROGRESS_UPDATE and detail.get("to") in folded
             for token in detail.get(NEWS) or ()
         )
 
