@@ -131,7 +131,8 @@ def test_any_update_tells_every_piece_of_news_and_never_an_empty_section(
     assert "\n" not in message.subject and "\r" not in message.subject
     body = message.body
     paragraphs = body.rstrip("\n").split("\n\n")
-    assert all(p.strip() and not p.rstrip().endswith(":") for p in paragraphs)
+    assert all(p.strip() for p in paragraphs)
+    assert not any(p.rstrip().endswith(":") for p in paragraphs[:-1])  # the last is the name
     assert paragraphs[0].startswith("Hi")
     for what, _ in milestones:
         assert " ".join(what.split())[1:].rstrip(".") in body
