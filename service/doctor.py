@@ -179,8 +179,8 @@ def _access(client: AirtableClient) -> list[Check]:
             Check(
                 "Airtable webhooks",
                 False,
-                "cannot be created without Base creator access: syncs read the three tables "
-                "instead (3 requests a pass, not 1)",
+                "cannot be created without Base creator access: syncs read the four tables "
+                "instead (4 requests a pass, not 1)",
             ),
         ]
     return [

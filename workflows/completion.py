@@ -25,7 +25,10 @@ from workflows.contact_rows import ContactRow, ContactWriter, contact_batches
 from workflows.draft_links import draft_link
 from workflows.effects import once
 from workflows.followup_sync import Owed, write_followups
+from workflows.introductions import schedule_thanks
 from workflows.kept_drafts import draft_detail, draft_ref
+from workflows.outbox import THANK_YOU
+from workflows.outbox import draft_detail as sent_detail
 from workflows.owed import (
     completion_settings,
     invitees,
@@ -265,7 +268,9 @@ def _write_draft(runtime: Runtime, job: _Job, message: DraftMessage) -> tuple[Dr
         if draft.needed:
             polished = thank_you_message(runtime, job.plan)
             made = gmail.create_draft(polished, outcome_unknown=draft.outcome_unknown)
-            draft.applied(made.draft_id, draft_detail(made, job.plan))
+            # Found by `outbox.last_draft_to` too (an update replies in its thread).
+            detail = sent_detail(made, polished, THANK_YOU) | draft_detail(made, job.plan)
+            draft.applied(made.draft_id, detail)
     return draft_ref(draft.external_id, draft.detail, message.message_id), message.subject
 
 
@@ -321,6 +326,8 @@ def _settle(runtime: Runtime, meeting_id: int, job: _Job | None = None) -> None:
                 job.update.next_update_due,
             )
             person.stage = job.update.stage
+        if person is not None and person.referred_by and not (job.plan.history or job.skipped):
+            schedule_thanks(session, meeting, runtime.now(), account=runtime.account)
 
 
 def _outcome(job: _Job) -> Outcome:

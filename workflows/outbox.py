@@ -12,6 +12,7 @@ thread and an update can answer the last message Followthrough drafted to that p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,6 +30,7 @@ ASK = "ask"
 NUDGE = "nudge"
 PROGRESS_UPDATE = "progress_update"
 INTRODUCER = "introducer"
+THANK_YOU = "thank_you"
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,21 @@ class DraftSent:
     references: tuple[str, ...] = ()
 
 
-def write_draft(runtime: Runtime, key: str, message: DraftMessage, *, purpose: str) -> DraftRef:
-    """The draft in Gmail, once for `key` (found again, never duplicated, after a lost reply)."""
+def write_draft(
+    runtime: Runtime,
+    key: str,
+    message: DraftMessage,
+    *,
+    purpose: str,
+    detail: Mapping[str, Any] | None = None,
+) -> DraftRef:
+    """The draft in Gmail, once for `key` (found again, never duplicated, after a lost reply);
+    `detail` adds what a later step needs to the ledger entry (e.g. the news an update told)."""
     gmail = runtime.need_google().gmail
     with once(runtime, key, DRAFT_KIND) as draft:
         if draft.needed:
             made = gmail.create_draft(message, outcome_unknown=draft.outcome_unknown)
-            draft.applied(made.draft_id, _detail(made, message, purpose))
+            draft.applied(made.draft_id, {**draft_detail(made, message, purpose), **(detail or {})})
     detail = draft.detail
     return DraftRef(
         draft_id=draft.external_id,
@@ -61,9 +71,10 @@ def write_draft(runtime: Runtime, key: str, message: DraftMessage, *, purpose: s
     )
 
 
-def last_draft_to(runtime: Runtime, email: str) -> DraftSent | None:
-    """The newest draft Followthrough wrote to `email` through `write_draft`, or None."""
-    folded = fold_email(email)
+def last_draft_to(runtime: Runtime, email: str, *also: str) -> DraftSent | None:
+    """The newest draft Followthrough wrote to `email` (or to one of `also`, the person's other
+    addresses) through `write_draft`, or None."""
+    folded = {fold_email(each) for each in (email, *also)}
     with runtime.db.read() as session:
         rows = session.execute(
             sa.select(Effect.key, Effect.external_id, Effect.detail)
@@ -76,7 +87,7 @@ def last_draft_to(runtime: Runtime, email: str) -> DraftSent | None:
         ).all()
     for key, draft_id, detail in rows:
         found = _sent(key, draft_id, detail or {})
-        if found is not None and found.to == folded:
+        if found is not None and found.to in folded:
             return found
     return None
 
@@ -92,7 +103,8 @@ def reply_to(earlier: DraftSent, message: DraftMessage) -> DraftMessage:
     )
 
 
-def _detail(made: DraftRef, message: DraftMessage, purpose: str) -> dict[str, Any]:
+def draft_detail(made: DraftRef, message: DraftMessage, purpose: str) -> dict[str, Any]:
+    """What the ledger keeps of a draft Followthrough made, so `last_draft_to` finds it."""
     return {
         "message_id": made.message_id,
         "gmail_message_id": made.gmail_message_id or "",

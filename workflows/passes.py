@@ -99,11 +99,22 @@ def _together(
 
 def run_due(runtime: Runtime, report: PassReport) -> None:
     """Run everything due now, inline, until nothing is left (bounded); create the reminders
-    due, and purge old finished work once a day.
+    due (and run their drafts), and purge old finished work once a day.
 
     A round that failed ends the pass's work: what failed is due again at once, and
     running it again in the same breath would only hammer a service that is down.
     """
+    _run_rounds(runtime, report)
+    try:
+        report.reminders = create_reminders(runtime)
+    except FollowthroughError as exc:
+        report.fail("reminders", exc)
+    if report.reminders and report.ok:  # their drafts are due now
+        _run_rounds(runtime, report)
+    purge_finished(runtime)
+
+
+def _run_rounds(runtime: Runtime, report: PassReport) -> None:
     for _ in range(MAX_ROUNDS):
         items = claim(runtime)
         if not items:
@@ -117,11 +128,6 @@ def run_due(runtime: Runtime, report: PassReport) -> None:
                 report.fail(f"{kind} ({len(batch)} items)", exc, f"{type(exc).__name__}: {exc}")
         if len(report.failures) > failures_before:
             break
-    try:
-        report.reminders = create_reminders(runtime)
-    except FollowthroughError as exc:
-        report.fail("reminders", exc)
-    purge_finished(runtime)
 
 
 def run_once(runtime: Runtime, sources: list[str] | None = None) -> PassReport:

@@ -2,7 +2,8 @@
 
 `create_reminders` runs with every sweep: for each active contact whose Next Update Due
 has come and who has no open Progress update, one is created, at most N falling due on one
-day (the rest roll forward). `progress_done` moves a contact's Next Update Due after the
+day (the rest roll forward), each with its draft due (`workflows.progress_drafts`).
+`progress_done` moves a contact's Next Update Due after the
 user marks a Progress update Done in Airtable.
 """
 
@@ -16,6 +17,8 @@ from connectors.airtable.writes import ContactWrite
 from workflows.contact_rows import ContactRow, write_contacts
 from workflows.followup_sync import Owed, write_followups
 from workflows.owed import user_zone_of
+from workflows.progress_drafts import schedule_draft
+from workflows.progress_news import sooner_for_news
 from workflows.rules.followups import FollowUpKind, FollowUpPlan
 from workflows.rules.people import first_name_of
 from workflows.rules.reminders import (
@@ -65,6 +68,9 @@ def create_reminders(runtime: Runtime) -> tuple[str, ...]:
             reminder.key, FollowUpKind.PROGRESS_UPDATE, reminder.title, reminder.due
         )
         owed.append(Owed(plan, person.id, person.airtable_record_id))
+    with runtime.db.transaction() as session:  # before the rows: a crash between loses nothing
+        for item in owed:
+            schedule_draft(session, item.plan.key, runtime.now(), account=runtime.account)
     titles = write_followups(runtime, owed)
     if titles:
         log.info("reminders.created", count=len(titles), today=today.isoformat())
@@ -72,7 +78,8 @@ def create_reminders(runtime: Runtime) -> tuple[str, ...]:
 
 
 def progress_done(runtime: Runtime, followup_id: int) -> dt.date | None:
-    """After a Progress update is Done: Next Update Due = the day it was done + the cadence."""
+    """After a Progress update is Done: Next Update Due = the day it was done + the cadence,
+    or within two days of a milestone linked to them that no update has told yet."""
     zone = user_zone_of(runtime)
     with runtime.db.read() as session:
         followup = session.get(Followup, followup_id)
@@ -84,10 +91,11 @@ def progress_done(runtime: Runtime, followup_id: int) -> dt.date | None:
         done_on = followup.done_at.astimezone(zone).date()
         cadence = cadence_days(person.update_every_days, runtime.config.update_every_days)
         email = person.primary_email
-    next_due = after_progress_done(done_on, cadence)
+    after = after_progress_done(done_on, cadence)
+    next_due = sooner_for_news(runtime, person, after, runtime.clock.today(zone))
     record_id = person.airtable_record_id
     if record_id and email:
-        record_id = _write_next_due(runtime, email, record_id, next_due)
+        record_id = write_next_due(runtime, email, record_id, next_due)
     with runtime.db.transaction() as session:
         row = session.get(Person, person.id)
         if row is not None:
@@ -98,7 +106,7 @@ def progress_done(runtime: Runtime, followup_id: int) -> dt.date | None:
     return next_due
 
 
-def _write_next_due(runtime: Runtime, email: str, record_id: str, next_due: dt.date) -> str | None:
+def write_next_due(runtime: Runtime, email: str, record_id: str, next_due: dt.date) -> str | None:
     """Write Next Update Due to the contact's row; returns the row's id (new if it was remade)."""
     write = ContactWrite(email=email, next_update_due=next_due, record_id=record_id)
     result = write_contacts(runtime, [ContactRow(write, record_id)])

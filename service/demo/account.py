@@ -17,6 +17,7 @@ from rich.text import Text
 
 from service.demo.files import DemoFiles
 from service.demo.mail import LATE, MailLine
+from service.demo.updates import draft_lines
 from workflows.completion import Outcome
 from workflows.followup_sync import STORE_KINDS
 from workflows.passes import PassReport
@@ -136,6 +137,8 @@ class Account:
         for name in step.new_contacts:
             self._line("contact", f"{name} added to your Airtable Contacts", "green")
         self._outcomes(step)
+        for done in step.report.done:  # a progress update's or an introducer's draft, whole
+            self._draft_in_full(draft_lines(done.result))
         for meeting, revision in step.notes:
             what = (
                 "the thank-you draft is rewritten from them"
@@ -188,6 +191,12 @@ class Account:
         else:
             for title in outcome.followups:
                 self._line("follow-up", title, "green")
+
+    def _draft_in_full(self, lines: list[str] | None) -> None:
+        if lines:
+            self._line("draft", lines[0], "bold green")
+            for text in lines[1:]:
+                self._grid.add_row("", Text(f"│ {text}", style="dim"))
 
     def _follow_ups(self, follow_ups: list[FollowUpView]) -> None:
         for follow_up in follow_ups:

@@ -17,7 +17,6 @@ from service.demo.script import Act, UserAction
 
 SOFIA_EVENT = "kvpfupe2n9f750gdj6adkff8rn"
 SOFIA = "sofia.rossi@spotify.example"
-ISABELLA = "isabella.garcia@salesforce.example"
 WHY_SOFIA = (
     "She moved from product analytics into ML engineering at Spotify, the move I want to make"
 )
@@ -25,7 +24,8 @@ READ_BEFORE = dt.timedelta(hours=3)
 
 
 def brief_actions(sandbox: Sandbox, start: dt.datetime) -> list[UserAction]:
-    """Fill in Why Them and Referred By for Sofia at the start; read her brief before you meet."""
+    """Fill in Why Them for Sofia at the start (who introduced her: service.demo.updates); read
+    her brief before you meet."""
     event = next((e for e in sandbox.events() if e["id"] == SOFIA_EVENT), None)
     if event is None or "dateTime" not in event.get("start", {}):
         return []
@@ -38,12 +38,12 @@ def brief_actions(sandbox: Sandbox, start: dt.datetime) -> list[UserAction]:
 
 def _why_sofia(sandbox: Sandbox) -> str | None:
     rows = {r["fields"].get(Contacts.EMAIL): r for r in sandbox.airtable.records(Contacts.TABLE)}
-    sofia, isabella = rows.get(SOFIA), rows.get(ISABELLA)
-    if sofia is None or isabella is None:
+    sofia = rows.get(SOFIA)
+    if sofia is None:
         return None
-    cells: dict[str, Any] = {Contacts.WHY_THEM: WHY_SOFIA, Contacts.REFERRED_BY: [isabella["id"]]}
+    cells: dict[str, Any] = {Contacts.WHY_THEM: WHY_SOFIA}
     sandbox.airtable.update_record(Contacts.TABLE, sofia["id"], cells)
-    return "fill in Sofia Rossi's Why Them, and Referred By: Isabella Garcia, in Airtable"
+    return "fill in Sofia Rossi's Why Them in Airtable"
 
 
 def _read_brief(event_id: str) -> Act:

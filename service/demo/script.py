@@ -19,6 +19,7 @@ from typing import Any
 from connectors.airtable.tables import FollowUps, Meetings
 from connectors.sandbox.server import Sandbox
 from service.demo.ask import ask_and_nudge
+from service.demo.updates import update_actions
 
 MARCUS_EVENT = "86ui92j35fn5dkqf73f2jj2qpo"
 TOMAS_EVENT = "6jhqt3jm1lt6t03jv2suhbo5er"
@@ -65,6 +66,7 @@ def demo_actions(sandbox: Sandbox, start: dt.datetime) -> list[UserAction]:
         actions.append(
             UserAction(begins - dt.timedelta(days=2, hours=1), move_by_a_day(GRACE_EVENT))
         )
+    actions += [UserAction(at, act) for at, act in update_actions(sandbox, start)]
     return sorted(actions, key=lambda a: a.at)
 
 

@@ -277,6 +277,7 @@ class Totals:
     drafts: Counter[str]
     thank_yous: Counter[str]
     actions: Counter[str]
+    introducer_thanks: Counter[str]
     other_followups: int
     contacts: Counter[str]
     meetings: Counter[str]
@@ -289,6 +290,7 @@ class Totals:
             and set(self.thank_yous) >= expected.thank_you_keys
             and set(self.actions) >= expected.action_keys
             and set(self.asks) >= expected.ask_keys
+            and set(self.introducer_thanks) >= expected.introducer_keys
         )
 
     def problems(self, expected: Expected) -> dict[str, Any]:
@@ -297,6 +299,7 @@ class Totals:
             "drafts": (self.drafts, expected.draft_message_ids),
             "thank_yous": (self.thank_yous, expected.thank_you_keys),
             "actions": (self.actions, expected.action_keys),
+            "introducer_thanks": (self.introducer_thanks, expected.introducer_keys),
             "contacts": (self.contacts, expected.contact_emails),
             "asks": (self.asks, expected.ask_keys),
         }
@@ -323,6 +326,7 @@ def totals(sandbox: Sandbox) -> Totals:
         "Thank-you": Counter(),
         "Action item": Counter(),
         "Ask": Counter(),
+        "Thank introducer": Counter(),
     }
     other = 0
     for row in followups:
@@ -338,6 +342,7 @@ def totals(sandbox: Sandbox) -> Totals:
         drafts=Counter(d["rfc822_message_id"] for d in sandbox.drafts()),
         thank_yous=by_kind["Thank-you"],
         actions=by_kind["Action item"],
+        introducer_thanks=by_kind["Thank introducer"],
         other_followups=other,
         contacts=contacts,
         meetings=meetings,

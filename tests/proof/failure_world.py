@@ -9,6 +9,8 @@ Even interviews meet a contact already in Airtable, odd ones a person known only
 Contacts (added to Airtable by the service). Interview `i` promises `i % 3` things (TODO
 lines), so the Action items differ from meeting to meeting. Every tenth interviewee (an
 Airtable contact) also has Draft Ask ticked, so each owes one ask draft and one Ask follow-up.
+Every tenth interview (`i % 10 == 4`) meets someone Person 0 introduced (their `Referred By`):
+Person 0 is thanked for each, a draft and a Thank introducer follow-up.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from connectors.sandbox.fixture import CONTACT_FIELDS
 from workflows.asks import ask_key
-from workflows.rules.keys import action_key, draft_key, message_id, thank_you_key
+from workflows.rules.keys import action_key, draft_key, instant_text, message_id, thank_you_key
 
 ZONE = "America/New_York"
 USER = "sam.seeker@example.com"
@@ -36,6 +38,7 @@ class Expected:
     action_keys: frozenset[str]
     contact_emails: frozenset[str]
     ask_keys: frozenset[str] = frozenset()
+    introducer_keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -132,13 +135,22 @@ class FailureWorld:
         emails = {self.email(i) for i in range(self.n)}
         asks = {ask_key(self.record_id(i), 0) for i in range(0, self.n, 2) if self.asked(i)}
         drafts |= {message_id(key) for key in asks}
+        introduced = {
+            f"{self.event_id(i)}:{instant_text(s)}" for i, s in starts.items() if self.introduced(i)
+        }
+        drafts |= {message_id(f"introducer:{moment}") for moment in introduced}
         return Expected(
             frozenset(drafts),
             frozenset(thanks),
             frozenset(actions),
             frozenset(emails),
             frozenset(asks),
+            frozenset(f"thank-introducer:{moment}" for moment in introduced),
         )
+
+    def introduced(self, index: int) -> bool:
+        """Whether interview `index` meets someone Person 0 introduced."""
+        return index % 10 == 4
 
     def _google_person(self, index: int) -> dict[str, Any]:
         return {
@@ -156,6 +168,7 @@ class FailureWorld:
             "Email": self.email(index),
             "Company": "Airtable Inc",
             "Stage": "Scheduled",
+            **({"Referred By": [f"recFail{0:010d}"]} if self.introduced(index) else {}),
         }
         if self.asked(index):
             fields |= {"Draft Ask": True, "Why Them": f"your work on project {index}"}

@@ -61,6 +61,10 @@ def _drafts_to(run: DemoRun, name: str) -> list[dict[str, Any]]:
     return [d for d in _drafts(run) if name in d["headers"].get("To", "")]
 
 
+def _thank_yous_to(run: DemoRun, name: str) -> list[dict[str, Any]]:
+    return [d for d in _drafts_to(run, name) if d["subject"].startswith("Thank you, ")]
+
+
 def _records(run: DemoRun, table: str) -> list[dict[str, Any]]:
     tables = run.dump()["airtable"]["tables"]
     return [r["fields"] for t in tables if t["name"] == table for r in t["records"]]
@@ -79,12 +83,12 @@ def test_the_demo_succeeds_and_leaves_its_store_and_dump(run: DemoRun) -> None:
 
 def test_each_completed_interview_gets_exactly_one_thank_you_draft(run: DemoRun) -> None:
     for name in DRAFTED:
-        drafts = _drafts_to(run, name)
+        drafts = _thank_yous_to(run, name)
         assert len(drafts) == 1, (name, [d["headers"].get("To") for d in _drafts(run)])
         assert name.split()[0] in drafts[0]["subject"]
     for name in NOT_DRAFTED:
-        assert _drafts_to(run, name) == [], name
-    assert len(_drafts(run)) == len(DRAFTED) + 2  # and Chen's ask and nudge
+        assert _thank_yous_to(run, name) == [], name
+    assert len([d for d in _drafts(run) if d["subject"].startswith("Thank you, ")]) == len(DRAFTED)
 
 
 def test_the_ask_and_its_nudge_are_shown_in_full_and_share_a_thread(run: DemoRun) -> None:
@@ -109,8 +113,8 @@ def test_what_the_user_did_between_passes_shows_in_the_world(run: DemoRun) -> No
     # draft is written that Friday: the old Thursday would be "yesterday")
     (grace,) = _drafts_to(run, "Grace Liu")
     assert "with me today." in grace["body"] and "at Duolingo" in grace["body"]
-    # Marcus's draft was sent; Laura's update pushed her next one out
-    (marcus,) = _drafts_to(run, "Marcus Oyelaran")
+    # Marcus's draft was sent and its follow-up ticked; Laura's update pushed her next one out
+    (marcus,) = _thank_yous_to(run, "Marcus Oyelaran")
     assert marcus["sent"] is True
     promised = "I'll send you my revised portfolio case study and introduce you to Keiko."
     assert promised in marcus["body"] and "he asked" not in marcus["body"]
@@ -147,15 +151,16 @@ def test_the_account_tells_what_the_users_edits_did_and_counts_what_is_left(
     totals = account[account.index("Totals") :]
     for label, count in (
         ("interviews completed", "8"),
-        ("drafts in Gmail", "10"),
+        ("drafts in Gmail", "16"),
         ("past interviews recorded as history", "2"),
         ("follow-ups: action item", "5"),
-        ("follow-ups: progress update", "4"),
-        ("follow-ups: prepare", "7"),
-        ("follow-ups: reschedule", "1"),
         ("follow-ups: ask", "1"),
         ("follow-ups: nudge", "1"),
-        ("follow-ups open / done", "16 / 11"),
+        ("follow-ups: prepare", "7"),
+        ("follow-ups: progress update", "5"),
+        ("follow-ups: reschedule", "1"),
+        ("follow-ups: thank introducer", "1"),
+        ("follow-ups open / done", "17 / 12"),
         ("events that are not interviews", "5"),
     ):
         assert f"{label} │ {count} │" in totals, label
@@ -193,6 +198,27 @@ def test_the_thank_you_sent_from_gmail_and_its_answer_are_noticed_and_told(run: 
     assert dated == [MARCUS_MEETING]
 
 
+def test_a_milestone_brings_an_update_and_an_introduction_is_thanked_drafts_in_full(
+    run: DemoRun,
+) -> None:
+    account = run.stdout
+    # Marcus's update: brought forward by the milestone, a reply in the thank-you's thread
+    (update,) = [d for d in _drafts_to(run, "Marcus Oyelaran") if d["subject"].startswith("Re:")]
+    (thank_you,) = _thank_yous_to(run, "Marcus Oyelaran")
+    assert update["thread_id"] == thank_you["thread_id"]
+    body = update["body"].replace("\r\n", "\n")
+    assert "  - Rewrote my portfolio case study to show the messy middle (March 9).\n" in body
+    assert "send you my revised portfolio case study." in body
+    assert "Send Marcus an update on your progress (due 2026-03-11)" in account
+    # Priya is thanked for introducing Sofia, with what was learned; the account shows it whole
+    (note,) = _drafts_to(run, "Priya Raman")
+    assert note["subject"] == "Thank you for introducing me to Sofia"
+    assert "A strong SQL portfolio is the best way into ML engineering." in note["body"]
+    assert "Thank Priya for introducing you to Sofia (thank introducer" in account
+    for line in ("I have some news, and your advice played a real part in it:", "Hi Priya,"):
+        assert f"│ {line}" in account
+
+
 def test_status_shows_what_the_demo_left_in_its_store(run: DemoRun) -> None:
     # Given the demo's store, named as the demo's closing lines suggest
     settings = {"database_url": f"sqlite:///{run.database}", "now": DEMO_END}
@@ -216,7 +242,8 @@ def test_status_shows_what_the_demo_left_in_its_store(run: DemoRun) -> None:
     assert "meetings waiting for their effects: 0" in said
     assert "open follow-ups: 13" in said
     assert "2026-03-10 Action item: send Tomás my write-up of our Sidekiq migration" in said
-    assert "progress updates due soon: 3" in said
+    assert "progress updates due soon: 4" in said  # Marcus's, brought forward by a milestone
+    assert "2026-03-17 Thank introducer: Thank Priya for introducing you to Sofia" in said
     assert "2026-03-06 Send Gabriel an update on your progress" in said
     assert "Send Laura an update" not in said  # she had hers; her next is not due soon
 

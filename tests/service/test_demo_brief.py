@@ -24,12 +24,12 @@ def test_the_demo_prints_sofias_brief_in_full_and_leaves_it_in_her_meetings_row(
     run: DemoRun,
 ) -> None:
     account = run.stdout
-    assert "fill in Sofia Rossi's Why Them, and Referred By: Isabella Garcia" in account
+    assert "fill in Sofia Rossi's Why Them in Airtable" in account
     shown = account[account.index("open the Brief of “Informational interview: Sofia Rossi”") :]
     for line in (
         "Brief for your conversation with Sofia Rossi on Monday, March 16, 2026, 3:00 PM",
         "Sofia Rossi works as a Machine Learning Engineer at Spotify.",
-        "Introduced by Isabella Garcia.",
+        "Introduced by Priya Raman.",
         "Met at the PyData meetup.",
         "QUESTIONS TO ASK",
         '- a line starting "TODO:" is something you promised',

@@ -95,7 +95,7 @@ def test_an_editors_base_is_told_apart(tmp_path: Path, box: Sandbox) -> None:
     fixes = _fixes(tmp_path, box)
 
     assert "Base creator" in fixes["Airtable base access"]
-    assert "3 requests a pass" in fixes["Airtable webhooks"]
+    assert "4 requests a pass" in fixes["Airtable webhooks"]
 
 
 def test_a_token_without_some_scopes_names_them(tmp_path: Path, box: Sandbox) -> None:

@@ -131,11 +131,14 @@ def test_the_status_page_shows_the_demo_and_a_failing_connector_in_red(
         ):
             red, green, blue = _rgb(cell.value_of_css_property("color"))
             assert red > 150 and green < 90 and blue < 90, cell.value_of_css_property("color")
-        # and the demo's open follow-ups are listed (the thank-you Marcus got is ticked off)
+        # and the demo's open follow-ups are listed (the thank-you Marcus got, and the case
+        # study sent him, are ticked off)
         follow_ups = browser.find_element(By.ID, "open-follow-ups").text
-        assert "Send Marcus my revised portfolio case study" in follow_ups
+        assert "Intro him to Keiko (he asked about UX writing)" in follow_ups
         assert "send Maya my resume as a PDF" in follow_ups
+        assert "Thank Priya for introducing you to Sofia Priya Raman Thank introducer" in follow_ups
         assert "Send Marcus a thank-you" not in follow_ups
+        assert "Send Marcus my revised portfolio case study" not in follow_ups
         # and the failure is among the recent errors
         assert CALENDAR_FAILURE in browser.find_element(By.ID, "recent-errors").text
     assert screenshot.stat().st_size > 0

@@ -12,6 +12,9 @@ scheduled and registers its handler:
     nudge              an ask unanswered for a while: one nudge drafted in its thread
     write_brief        an upcoming meeting's brief in its Meetings row, and a Prepare follow-up
     reschedule         a cancelled meeting not replaced within a day: a Reschedule follow-up
+    progress_draft     a Progress update made: its draft written to the contact and linked
+    milestone_news     a milestone linked to contacts: their next updates brought forward
+    thank_introducer   a meeting with someone introduced completed: the introducer thanked
 
 Adding a kind is one new module here, imported below so that its handler is registered.
 """
@@ -19,21 +22,27 @@ Adding a kind is one new module here, imported below so that its handler is regi
 from workflows.duework import (
     ask,
     complete_meeting,
+    milestone_news,
     notes_changed,
     nudge,
     progress_done,
+    progress_draft,
     record_meeting,
     reschedule,
+    thank_introducer,
     write_brief,
 )
 
 __all__ = [
     "ask",
     "complete_meeting",
+    "milestone_news",
     "notes_changed",
     "nudge",
     "progress_done",
+    "progress_draft",
     "record_meeting",
     "reschedule",
+    "thank_introducer",
     "write_brief",
 ]

@@ -134,3 +134,23 @@ def schedule_reminders(
         title = reminder_title(item.first_name)
         scheduled.append(ScheduledReminder(item.contact, key, title, day, item.next_update_due))
     return tuple(scheduled)
+
+
+NEWS_WITHIN_DAYS = 2
+"""A milestone linked to a contact brings their next update to within this many days."""
+
+
+def brought_forward(
+    next_due: dt.date | None, *, news_on: dt.date | None, today: dt.date
+) -> dt.date | None:
+    """The contact's new Next Update Due after a milestone of `news_on` (undated: today) linked
+    to them: within NEWS_WITHIN_DAYS of the news (of today, for news already past), never
+    later than it was. None when it stays: already that soon, or no update is kept for them."""
+    if next_due is None:
+        return None
+    day = max(news_on or today, today)
+    try:
+        target = day + dt.timedelta(days=NEWS_WITHIN_DAYS)
+    except OverflowError:
+        return None
+    return target if target < next_due else None

@@ -179,6 +179,22 @@ class Followup(AccountMixin, TimestampMixin, Base):
     done_at: Mapped[dt.datetime | None]
 
 
+class Milestone(AccountMixin, TimestampMixin, Base):
+    """A row of the user's Airtable Milestones table: their news, and whom it concerns."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (sa.UniqueConstraint("account", "airtable_record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    airtable_record_id: Mapped[str] = mapped_column(sa.String(64))
+    what: Mapped[str] = mapped_column(sa.String(1024))
+    date: Mapped[dt.date | None]
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    # The linked Contacts record ids (Airtable's Contacts field), in the row's order.
+    contact_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    seen_at: Mapped[dt.datetime]  # when the store first saw it (the domain clock)
+
+
 # --- reliability -------------------------------------------------------------------------------
 
 

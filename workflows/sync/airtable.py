@@ -1,7 +1,7 @@
 """The Airtable base into the store: contacts, meeting notes and follow-up statuses.
 
 The base's webhook is the change feed (DESIGN.md, "Change feeds"): the first pass creates
-it, then reads the three tables in full; every later pass reads the webhook's payloads from
+it, then reads the tables in full; every later pass reads the webhook's payloads from
 the stored cursor and fetches only the records they name. Deletions come with the payloads.
 Work that a change causes (a regenerated draft, a progress update marked Done) becomes due
 work, so it is done by the sweep with the same guarantees as everything else.
@@ -37,6 +37,7 @@ from workflows.facts import (
 )
 from workflows.rules.lifecycle import MeetingStatus
 from workflows.runtime import Runtime
+from workflows.steps import MILESTONES, step_off
 from workflows.store.base import utcnow
 from workflows.store.cursors import clear_cursor, get_cursor, set_cursor
 from workflows.store.models import WebhookChannel
@@ -68,9 +69,9 @@ FULL_READ_EVERY = dt.timedelta(days=1)
 (a webhook is tried again then, in case the user was made the base's creator)."""
 NO_WEBHOOK = (
     "no change feed: the token's user is an Editor of this base, and creating Airtable "
-    "webhooks needs the Base creator permission; syncing by reading the three tables by "
-    "last-modified time (3 requests a pass) and in full once a day. Ask the base's creator "
-    "to give you Creator access to sync with one request a pass."
+    "webhooks needs the Base creator permission; syncing by reading the tables by "
+    "last-modified time (a request per table a pass) and in full once a day. Ask the base's "
+    "creator to give you Creator access to sync with one request a pass."
 )
 ID_NAMES = "fact:airtable_id_names"
 """The base's table and field names by id (JSON): the feed's payloads name fields by id, and
@@ -147,7 +148,7 @@ def _incremental(
         client.adopt_id_names(IdNames.from_json(stored_names))  # no schema request per process
     stream = Stream(runtime, cursor_name(webhook_id))
     batch = read_changes(client, webhook_id, stream.cursor())
-    read = read_base(client, changes=batch.changes)
+    read = read_base(client, changes=batch.changes)  # a Milestones change: the table exists
 
     def apply(session: Session) -> None:
         apply_read(runtime, session, read, report)
@@ -232,7 +233,7 @@ def _full(runtime: Runtime, client: AirtableClient, report: SyncReport) -> None:
     """
     started = utcnow()
     registration = _webhook_if_permitted(runtime, client, report)
-    read = read_base(client)
+    read = read_base(client, milestones=step_off(runtime, MILESTONES) is None)
     if registration is None:  # the polling cursor starts instead
         stream = Stream(runtime, POLLING)
         start = Polling(since=started, full_at=runtime.now()).as_cursor()
@@ -300,7 +301,11 @@ def _poll(runtime: Runtime, client: AirtableClient, polled: Polling, report: Syn
     clock a little off Airtable's, is read again rather than missed; applying is idempotent.
     """
     started = utcnow()
-    read = read_base(client, formula=modified_since(polled.since - POLL_OVERLAP))
+    read = read_base(
+        client,
+        formula=modified_since(polled.since - POLL_OVERLAP),
+        milestones=step_off(runtime, MILESTONES) is None,
+    )
     next_cursor = replace(polled, since=started).as_cursor()
     Stream(runtime, POLLING).commit(
         next_cursor, lambda session: apply_read(runtime, session, read, report)

@@ -2,7 +2,9 @@
 
 Contacts become people (Airtable wins; a second row with the same email is skipped with a
 reason), a meeting's edited notes regenerate its draft, and a follow-up marked Done or
-reopened changes its status (a Done progress update moves the contact's next update).
+reopened changes its status (a Done progress update moves the contact's next update), and
+milestones are kept for the progress updates (`milestones_apply`; read only where the base has
+the Milestones table).
 """
 
 from __future__ import annotations
@@ -17,14 +19,21 @@ import structlog
 from sqlalchemy.orm import Session
 
 from connectors.airtable.client import AirtableClient
-from connectors.airtable.readers import read_contacts, read_follow_ups, read_meetings
+from connectors.airtable.readers import (
+    read_contacts,
+    read_follow_ups,
+    read_meetings,
+    read_milestones,
+)
 from connectors.airtable.tables import (
     AirtableContact,
     AirtableFollowUp,
     AirtableMeeting,
+    AirtableMilestone,
     Contacts,
     FollowUps,
     Meetings,
+    Milestones,
 )
 from connectors.records import AirtableChange, Page, Skipped
 from workflows.duework.ask import asking
@@ -39,6 +48,7 @@ from workflows.store.followups import followup_by_airtable_id, set_status
 from workflows.store.meetings import meeting_by_airtable_id
 from workflows.store.models import Person
 from workflows.store.people import PeopleBatch, forget_airtable_record
+from workflows.sync.milestones_apply import apply_milestones
 from workflows.sync.report import SyncReport
 
 log = structlog.get_logger(__name__)
@@ -48,7 +58,7 @@ _STATUS_CODES = {"Open": "open", "Done": "done", "Snoozed": "snoozed"}
 
 @dataclass(frozen=True)
 class BaseRead:
-    """What one pass read from the base's three tables."""
+    """What one pass read from the base's tables."""
 
     contacts: list[Page[AirtableContact]]
     meetings: list[Page[AirtableMeeting]]
@@ -57,11 +67,13 @@ class BaseRead:
     """When each record changed, where the change feed told."""
     destroyed: tuple[str, ...] = ()
     """The Contacts records the change feed says were deleted."""
+    milestones: list[Page[AirtableMilestone]] = field(default_factory=list)
+    milestones_destroyed: tuple[str, ...] = ()
 
     @property
     def pages(self) -> list[Page[Any]]:
         """Every page read, table after table."""
-        return [*self.contacts, *self.meetings, *self.follow_ups]
+        return [*self.contacts, *self.meetings, *self.follow_ups, *self.milestones]
 
     @property
     def records(self) -> int:
@@ -74,8 +86,10 @@ def read_base(
     *,
     formula: str | None = None,
     changes: Sequence[AirtableChange] | None = None,
+    milestones: bool = True,
 ) -> BaseRead:
-    """The three tables in full, or their rows matching `formula`, or the rows `changes` name."""
+    """The tables in full, or their rows matching `formula`, or the rows `changes` name; the
+    Milestones table only when `milestones` (a base made before it has none)."""
 
     def live(table: str) -> list[str] | None:
         if changes is None:
@@ -92,11 +106,21 @@ def read_base(
             for c in changes or ()
             if c.table == Contacts.TABLE and c.kind == "destroyed"
         ),
+        milestones=list(
+            read_milestones(client, formula=formula, record_ids=live(Milestones.TABLE))
+            if milestones
+            else ()
+        ),
+        milestones_destroyed=tuple(
+            c.record_id
+            for c in changes or ()
+            if c.table == Milestones.TABLE and c.kind == "destroyed"
+        ),
     )
 
 
 def apply_read(runtime: Runtime, session: Session, read: BaseRead, report: SyncReport) -> None:
-    """Apply what was read from the three tables, in the caller's transaction."""
+    """Apply what was read from the tables, in the caller's transaction."""
     for page in read.pages:
         report.pages += 1
         report.skipped.extend(page.skipped)
@@ -124,6 +148,7 @@ def apply_read(runtime: Runtime, session: Session, read: BaseRead, report: SyncR
             _follow_up_status(runtime, session, follow_up, read.changed_at.get(follow_up.record_id))
     for record_id in read.destroyed:
         forget_airtable_record(session, record_id, account=runtime.account)
+    apply_milestones(runtime, session, read.milestones, read.milestones_destroyed)
 
 
 def _duplicate(holder: Person | None, contact: AirtableContact) -> Skipped | None:
