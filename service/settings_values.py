@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from connectors.addresses import push_address_problem
+from workflows.rules.digest import parse_digest
 
 BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps")
 
@@ -106,6 +107,12 @@ def directory(value: Path | None) -> Path | None:
     return value
 
 
+def digest_time(value: str | None) -> str | None:
+    """Empty (no digest), or a weekday and a time such as `mon 08:00`."""
+    parse_digest(value)
+    return (value or "").strip() or None
+
+
 DatabaseUrl = Annotated[str, AfterValidator(database_url)]
 BrokerUrl = Annotated[str, AfterValidator(broker_url)]
 RedisUrl = Annotated[str | None, AfterValidator(redis_url)]
@@ -115,3 +122,4 @@ AirtableBaseId = Annotated[str | None, AfterValidator(airtable_base_id)]
 TimeZone = Annotated[str | None, AfterValidator(time_zone)]
 RegularExpression = Annotated[str, AfterValidator(regular_expression)]
 Directory = Annotated[Path | None, AfterValidator(directory)]
+DigestTime = Annotated[str | None, AfterValidator(digest_time)]

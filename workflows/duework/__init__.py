@@ -8,10 +8,17 @@ scheduled and registers its handler:
     record_meeting     a meeting's current state (Scheduled, Cancelled) written to Airtable
     notes_changed      a completed meeting's notes edited: the draft regenerated, new promises
     progress_done      a Progress update marked Done: the contact's next update moved
+    weekly_digest      the week at a glance drafted in Gmail to the user, once per ISO week
 
 Adding a kind is one new module here, imported below so that its handler is registered.
 """
 
-from workflows.duework import complete_meeting, notes_changed, progress_done, record_meeting
+from workflows.duework import (
+    complete_meeting,
+    digest,
+    notes_changed,
+    progress_done,
+    record_meeting,
+)
 
-__all__ = ["complete_meeting", "notes_changed", "progress_done", "record_meeting"]
+__all__ = ["complete_meeting", "digest", "notes_changed", "progress_done", "record_meeting"]
