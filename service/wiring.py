@@ -22,8 +22,8 @@ from connectors.policy import RetryPolicy
 from service.logging import register_secret
 from service.settings import Settings, env_name
 from workflows.rules.clock import Clock
-from workflows.rules.draft import template_environment
 from workflows.rules.digest import parse_digest
+from workflows.rules.draft import template_environment
 from workflows.runtime import NoStore, Runtime, WorkflowConfig, open_store
 
 

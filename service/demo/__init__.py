@@ -42,9 +42,9 @@ from service.wiring import build_runtime
 from workflows.duework import notes_changed, progress_done
 from workflows.owed import user_zone_of
 from workflows.passes import PassReport, run_once
+from workflows.queries.home import home
 from workflows.queries.listings import MeetingView, follow_ups, meetings
 from workflows.queries.skipped import skipped_events
-from workflows.queries.status import status_snapshot
 from workflows.revisions import Revision
 from workflows.rules.clock import Clock
 from workflows.runtime import Runtime
@@ -102,7 +102,7 @@ def status_context(runtime: Runtime) -> BasicContext:
         runtime.db.ping()
         return True
 
-    return BasicContext({"database": database}, lambda: status_snapshot(runtime))
+    return BasicContext({"database": database}, lambda: home(runtime))
 
 
 class Demo:

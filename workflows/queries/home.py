@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from connectors.airtable.tables import STAGES, Meetings
 from workflows.owed import user_zone_of
 from workflows.queries.listings import contact_names
-from workflows.queries.recent import Recent, recent
+from workflows.queries.recent import Funnel, Recent, recent
 from workflows.queries.status import StatusSnapshot, status_snapshot
 from workflows.runtime import Runtime
 from workflows.store.followups import open_followups
@@ -74,6 +74,14 @@ class Due:
 
 
 @dataclass(frozen=True)
+class Stage:
+    """One stage of the pipeline and how many contacts are at it."""
+
+    stage: str
+    contacts: int
+
+
+@dataclass(frozen=True)
 class Home:
     """Everything the page, the digest and `status` show, gathered at once."""
 
@@ -85,9 +93,17 @@ class Home:
     promises: tuple[Due, ...]
     updates: tuple[Due, ...]
     asks: tuple[Due, ...]
-    pipeline: tuple[tuple[str, int], ...]  # (stage, contacts), in the Stage field's order
+    pipeline: tuple[Stage, ...]  # in the Stage field's order, then any other stage
     recent: Recent
     health: StatusSnapshot
+
+    @classmethod
+    def of_health(cls, health: StatusSnapshot, zone: str = "UTC") -> Home:
+        """A week with nothing in it beside `health` (a store not read yet, tests)."""
+        now = health.generated_at
+        return cls(
+            now, zone, now.date(), (), (), (), (), (), (), Recent(now.date(), Funnel()), health
+        )
 
     @property
     def week_end(self) -> dt.date:
@@ -196,13 +212,13 @@ def _upcoming(
     return list(session.scalars(query))
 
 
-def _pipeline(session: Session, account: str) -> tuple[tuple[str, int], ...]:
+def _pipeline(session: Session, account: str) -> tuple[Stage, ...]:
     query = sa.select(Person.stage).where(
         Person.account == account, Person.stage.is_not(None), Person.airtable_deleted.is_(False)
     )
     counts = Counter(str(stage) for stage in session.scalars(query))
-    known = [(stage, counts.pop(stage, 0)) for stage in STAGES]
-    return (*known, *sorted(counts.items()))
+    known = [Stage(stage, counts.pop(stage, 0)) for stage in STAGES]
+    return (*known, *(Stage(stage, count) for stage, count in sorted(counts.items())))
 
 
 def _interview(
@@ -240,4 +256,3 @@ def _thank_you(
 def _due(row: Followup, names: dict[int, str], today: dt.date) -> Due:
     overdue = row.due is not None and row.due < today
     return Due(row.title, names.get(row.person_id or -1, ""), row.due, overdue)
-

@@ -69,9 +69,9 @@ class Recent:
         bars, low = [], 0
         for high in HOUR_BUCKETS:
             count = sum(1 for h in self.thank_you_hours if low <= h < high)
-            bars.append((f"{low}–{high} h", count))
+            bars.append((f"{low}-{high} h", count))
             low = high
-        bars.append((f"{low} h or more", sum(1 for h in self.thank_you_hours if h >= low)))
+        bars.append((f"{low}+ h", sum(1 for h in self.thank_you_hours if h >= low)))
         return tuple(bars)
 
 
@@ -134,4 +134,8 @@ def _thank_you_hours(
             Meeting.end <= now,
         )
     )
-    return [max(0.0, (done - end).total_seconds() / 3600) for done, end in session.execute(query)]
+    return [
+        max(0.0, (done - end).total_seconds() / 3600)
+        for done, end in session.execute(query)
+        if done is not None
+    ]

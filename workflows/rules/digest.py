@@ -74,7 +74,9 @@ def digest_due(when: DigestTime, now: dt.datetime, zone: dt.tzinfo) -> DigestDue
     if now <= this_week + LATE_BY:
         return DigestDue(week_key(monday), this_week)
     next_monday = monday + dt.timedelta(days=7)
-    return DigestDue(week_key(next_monday), _at(next_monday + dt.timedelta(days=when.weekday), when.at, zone))
+    return DigestDue(
+        week_key(next_monday), _at(next_monday + dt.timedelta(days=when.weekday), when.at, zone)
+    )
 
 
 def _at(day: dt.date, at: dt.time, zone: dt.tzinfo) -> dt.datetime:
