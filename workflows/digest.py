@@ -1,4 +1,4 @@
-"""The weekly digest: this week's `Home` as a Gmail draft to the user, once per ISO week.
+"""The weekly digest: this week's `Week` as a Gmail draft to the user, once per ISO week.
 
 The words for overdue and hours left are here too (`hours_left`, `due_on`), so the page,
 `followthrough status` and the digest say the same thing the same way. The draft goes to
@@ -17,9 +17,9 @@ from connectors.records import DraftMessage
 from workflows.draft_links import mailbox_address
 from workflows.effects import once
 from workflows.facts import USER_EMAIL, get_fact
-from workflows.queries.home import Due, Home, ThankYouWaiting
 from workflows.rules.keys import message_id
 from workflows.runtime import Runtime
+from workflows.week.glance import Due, ThankYouWaiting, Week
 
 log = structlog.get_logger(__name__)
 
@@ -57,7 +57,7 @@ def time_name(moment: dt.datetime) -> str:
     return f"{day_name(moment.date())} {moment:%H:%M}"
 
 
-def digest_message(home: Home, to: str, week: str, *, page_url: str | None = None) -> DraftMessage:
+def digest_message(home: Week, to: str, week: str, *, page_url: str | None = None) -> DraftMessage:
     """The digest of `home`'s week as a draft to `to` (the user); `week` keys its Message-ID."""
     week = f"{day_name(home.today)} to {day_name(home.week_end)}"
     lines = [f"Your week, {week} (times in {home.zone}).", ""]
@@ -75,7 +75,7 @@ def digest_message(home: Home, to: str, week: str, *, page_url: str | None = Non
     return DraftMessage(to=to, subject=subject, body=body, message_id=message_id(digest_key(week)))
 
 
-def _sections(home: Home) -> list[tuple[str, list[str]]]:
+def _sections(home: Week) -> list[tuple[str, list[str]]]:
     sections = [
         ("Thank-yous to send", [_thank_you_line(t) for t in home.thank_yous]),
         ("Interviews", [_interview_line(home, i) for i in range(len(home.interviews))]),
@@ -91,7 +91,7 @@ def _thank_you_line(item: ThankYouWaiting) -> str:
     return f"{line}. Open the draft: {item.draft_link}" if item.draft_link else line
 
 
-def _interview_line(home: Home, index: int) -> str:
+def _interview_line(home: Week, index: int) -> str:
     interview = home.interviews[index]
     line = f"{time_name(interview.start)}: {interview.title}"
     if interview.to_prepare:
@@ -117,7 +117,7 @@ def user_address(runtime: Runtime) -> str | None:
         return get_fact(session, USER_EMAIL, account=runtime.account)
 
 
-def draft_digest(runtime: Runtime, home: Home, week: str, to: str) -> str:
+def draft_digest(runtime: Runtime, home: Week, week: str, to: str) -> str:
     """Draft `week`'s digest once (the ledger's key); returns the draft's id."""
     message = digest_message(home, to, week, page_url=runtime.config.public_url)
     gmail = runtime.need_google().gmail

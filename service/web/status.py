@@ -41,6 +41,11 @@ def _ago(value: dt.datetime | None, now: dt.datetime) -> str:
     return "just now"
 
 
+def _web_link(value: str | None) -> str | None:
+    """The link if it is an http(s) address (never a `javascript:` one), else None."""
+    return value if value and value.startswith(("https://", "http://")) else None
+
+
 _environment = Environment(
     loader=PackageLoader("service.web", "templates"),
     autoescape=select_autoescape(default=True, default_for_string=True),
@@ -48,7 +53,12 @@ _environment = Environment(
     lstrip_blocks=True,
 )
 _environment.filters.update(
-    when=_when, day=day_name, moment=time_name, hours_left=hours_left, due_on=due_on
+    when=_when,
+    web_link=_web_link,
+    day=day_name,
+    moment=time_name,
+    hours_left=hours_left,
+    due_on=due_on,
 )
 
 

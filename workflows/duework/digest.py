@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from workflows.digest import draft_digest, user_address
 from workflows.duework.dispatch import Done, Outcome, Skipped, handles_each
 from workflows.owed import user_zone_of
-from workflows.queries.home import home
 from workflows.rules.digest import digest_due
 from workflows.runtime import Runtime
 from workflows.store import due
 from workflows.store.due import DueItem
+from workflows.week.glance import week
 
 KIND = "weekly_digest"
 NO_ADDRESS = (
@@ -54,5 +54,5 @@ def draft_week(runtime: Runtime, item: DueItem) -> Outcome:
     to = user_address(runtime)
     if not to:
         return Skipped(NO_ADDRESS)
-    draft_id = draft_digest(runtime, home(runtime), item.key, to)
+    draft_id = draft_digest(runtime, week(runtime), item.key, to)
     return Done(Digest(item.key, to, draft_id))
