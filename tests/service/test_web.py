@@ -28,7 +28,8 @@ from workflows.queries.status import (
     WaitingMeeting,
 )
 from workflows.store.db import Database
-from workflows.week.glance import Due, Interview, ThankYouWaiting
+from workflows.week.glance import Due, Interview, Stage, ThankYouWaiting
+from workflows.week.recent import Funnel, Recent
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 CHANNEL, CHANNEL_TOKEN = "chan-1", "channel-token-0123456789"
@@ -266,6 +267,32 @@ def test_metrics_are_served_in_prometheus_format(url: str):
     for name in ("records", "effects", "errors", "tasks"):
         assert f"# TYPE followthrough_{name}_total counter" in text
     assert "# TYPE followthrough_queue_lag_seconds histogram" in text
+
+
+def test_metrics_count_what_the_status_page_draws(url: str, context: RecordingContext):
+    # Given a week with contacts at a stage, a funnel, two thank-yous seen sent and one late
+    late = ThankYouWaiting("Send Kurt a thank-you", "Kurt Gödel", NOW, -5)
+    context.week = replace(
+        Home.of_health(StatusSnapshot(generated_at=NOW, account="ada")),
+        thank_yous=(late,),
+        pipeline=(Stage("Met", 3),),
+        recent=Recent(NOW.date(), Funnel(asks=4, replies=2, meetings=1), (3.0, 20.0)),
+    )
+
+    # When Prometheus scrapes
+    text = requests.get(f"{url}/metrics").text
+
+    # Then the counts behind the pictures and lists are there
+    for line in (
+        'followthrough_contacts{account="ada",stage="Met"} 3.0',
+        'followthrough_funnel_last_90_days{account="ada",stage="asks"} 4.0',
+        'followthrough_funnel_last_90_days{account="ada",stage="replies"} 2.0',
+        'followthrough_funnel_last_90_days{account="ada",stage="introductions"} 0.0',
+        'followthrough_thank_yous_sent_last_90_days{account="ada",hours="0-6"} 1.0',
+        'followthrough_thank_yous_sent_last_90_days{account="ada",hours="12-24"} 1.0',
+        'followthrough_week_items{account="ada",overdue="yes",section="thank_yous"} 1.0',
+    ):
+        assert line in text, line
 
 
 def test_the_openapi_schema_lists_every_endpoint(url: str):
