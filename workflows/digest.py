@@ -10,6 +10,7 @@ second scheduler never drafts a week's digest twice.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import structlog
 
@@ -117,8 +118,19 @@ def user_address(runtime: Runtime) -> str | None:
         return get_fact(session, USER_EMAIL, account=runtime.account)
 
 
-def draft_digest(runtime: Runtime, home: Week, week: str, to: str) -> str:
-    """Draft `week`'s digest once (the ledger's key); returns the draft's id."""
+@dataclass(frozen=True)
+class Digest:
+    """A week's digest as drafted: the week, to whom, the draft's id, what it says."""
+
+    week: str
+    to: str
+    draft_id: str
+    subject: str
+    body: str
+
+
+def draft_digest(runtime: Runtime, home: Week, week: str, to: str) -> Digest:
+    """Draft `week`'s digest once (the ledger's key); a week drafted already is only read."""
     message = digest_message(home, to, week, page_url=runtime.config.public_url)
     gmail = runtime.need_google().gmail
     with once(runtime, digest_key(week), EFFECT_KIND) as draft:
@@ -126,4 +138,5 @@ def draft_digest(runtime: Runtime, home: Week, week: str, to: str) -> str:
             ref = gmail.create_draft(message, outcome_unknown=draft.outcome_unknown)
             draft.applied(ref.draft_id, {"subject": message.subject, "body": message.body})
             log.info("digest.drafted", week=week)
-    return str(draft.external_id)
+    detail = draft.detail
+    return Digest(week, to, draft.external_id, detail.get("subject", ""), detail.get("body", ""))

@@ -34,6 +34,7 @@ from connectors.errors import ConfigurationError
 from connectors.sandbox.fixture import DEMO_FIXTURE, fixture_now
 from connectors.sandbox.server import Sandbox
 from service.demo.account import Account, DemoTotals, Step
+from service.demo.ending import finish, print_ending
 from service.demo.files import DemoFiles, write_private
 from service.demo.script import UserAction, demo_actions
 from service.settings import Settings, env_name
@@ -167,8 +168,10 @@ class Demo:
         account.skipped(skipped_events(self.runtime, seen))
         days = (end - start).days
         totals = account.totals(self.runtime, self.sandbox, len(times), len(failures), days)
+        finale = finish(self.runtime, self.files.output)
         self.files.dump.write_text(json.dumps(self.sandbox.state(), indent=2, default=str))
         account.closing(self.files, time.monotonic() - started)
+        print_ending(self.console, finale)
         log.info("demo.done", passes=len(times), failures=len(failures))
         return DemoResult(self.files, totals, failures)
 

@@ -8,12 +8,10 @@ already drafted changes nothing: due work done stays done, and the ledger holds 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from workflows.digest import draft_digest, user_address
-from workflows.duework.dispatch import Done, Outcome, Skipped, handles_each
+from workflows.duework.dispatch import Done, Outcome, Ran, Skipped, find, handles_each, run_batch
 from workflows.owed import user_zone_of
-from workflows.rules.digest import digest_due
+from workflows.rules.digest import digest_due, week_key
 from workflows.runtime import Runtime
 from workflows.store import due
 from workflows.store.due import DueItem
@@ -24,15 +22,6 @@ NO_ADDRESS = (
     "no address for the weekly digest yet: it goes to the mailbox's own address, known after "
     "the first calendar sync or with the gmail.metadata scope"
 )
-
-
-@dataclass(frozen=True)
-class Digest:
-    """A week's digest as drafted: to whom, the draft's id."""
-
-    week: str
-    to: str
-    draft_id: str
 
 
 def schedule_digest(runtime: Runtime) -> str | None:
@@ -46,6 +35,18 @@ def schedule_digest(runtime: Runtime) -> str | None:
     return coming.week
 
 
+def digest_now(runtime: Runtime) -> Ran | None:
+    """Make this week's digest due now and run it, as the scheduler would (the demo's end);
+    a week drafted already is not drafted again. None when no digest is set."""
+    if runtime.config.digest is None:
+        return None
+    this_week = week_key(runtime.clock.today(user_zone_of(runtime)))
+    with runtime.db.transaction() as session:
+        due.schedule(session, KIND, this_week, runtime.now(), account=runtime.account)
+    item = find(runtime, KIND, this_week)
+    return run_batch(runtime, [item])[0] if item is not None else None
+
+
 @handles_each(KIND)
 def draft_week(runtime: Runtime, item: DueItem) -> Outcome:
     """Draft the week's digest once; skipped when the digest was turned off or has no address."""
@@ -54,5 +55,4 @@ def draft_week(runtime: Runtime, item: DueItem) -> Outcome:
     to = user_address(runtime)
     if not to:
         return Skipped(NO_ADDRESS)
-    draft_id = draft_digest(runtime, week(runtime), item.key, to)
-    return Done(Digest(item.key, to, draft_id))
+    return Done(draft_digest(runtime, week(runtime), item.key, to))
