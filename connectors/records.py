@@ -139,7 +139,12 @@ class AirtableChange:
 
 @dataclass(frozen=True)
 class DraftMessage:
-    """A thank-you email to be written as a Gmail draft (never sent)."""
+    """An email to be written as a Gmail draft (never sent): a thank-you, an ask, an update.
+
+    A reply names the thread it joins and the message it answers: Gmail files a draft into
+    `thread_id` only when its In-Reply-To/References name a message of that thread and its
+    subject matches the thread's (`connectors.google.gmail.reply_subject`).
+    """
 
     to: str
     subject: str
@@ -147,6 +152,9 @@ class DraftMessage:
     message_id: str  # deterministic, derived from the idempotency key
     to_name: str | None = None
     sender: str | None = None
+    thread_id: str | None = None  # the Gmail thread a reply joins
+    in_reply_to: str | None = None  # the Message-ID it answers
+    references: tuple[str, ...] = ()  # the thread's Message-IDs, oldest first
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,8 @@ def _print_health(snapshot: StatusSnapshot) -> None:
         console.print(
             f"  {meeting.title} with {meeting.contact} (ended {meeting.ended_at:%Y-%m-%d %H:%M})"
         )
+    for reason in snapshot.steps_off:
+        console.print(reason, style="yellow")
     for error in snapshot.recent_errors[:5]:
         console.print(
             f"error {error.at:%Y-%m-%d %H:%M} {error.where}: {error.message}", style="red"

@@ -8,7 +8,7 @@ base's permission level instead of trying); only the Google token it refreshes i
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from service.settings import Settings, env_name
 
 if TYPE_CHECKING:
     from connectors.airtable.client import AirtableClient
+    from connectors.airtable.schema import SchemaReport
     from connectors.google.client import GoogleClient
 
 
@@ -145,7 +146,7 @@ def _airtable(settings: Settings) -> Iterator[Check]:
     if not scopes[0].ok:
         return
     yield from _guarded("Airtable base access", lambda: _access(client))
-    yield from _guarded("Airtable tables and fields", lambda: _schema(client))
+    yield from _guarded("Airtable tables and fields", lambda: _schema(client, settings))
 
 
 def _token(client: AirtableClient) -> Check:
@@ -188,10 +189,25 @@ def _access(client: AirtableClient) -> list[Check]:
     ]
 
 
-def _schema(client: AirtableClient) -> Check:
+def _schema(client: AirtableClient, settings: Settings) -> list[Check]:
+    """The contract's tables, fields and choices; then each step they (or a setting) turn off."""
     from connectors.airtable.schema import init_schema
+    from service.wiring import workflow_config
+    from workflows.steps import STEPS, why_off
 
     report = init_schema(client, dry_run=True)
+    config = workflow_config(settings)
+    checks = [_fields(report)]
+    for step in STEPS:
+        reason = why_off(step, report.gaps, config)
+        if reason is not None:
+            # A step off only for want of a setting is the user's choice, not a fault.
+            by_choice = why_off(step, report.gaps, replace(config, about_me="set")) is None
+            checks.append(Check(step.name, by_choice, reason))
+    return checks
+
+
+def _fields(report: SchemaReport) -> Check:
     missing = [f"table {t}" for t in report.created_tables]
     missing += [f"{t}.{f}" for t, f in report.created_fields]
     problems = [f"{p.table}.{p.field} {p.message}" for p in report.problems]

@@ -28,6 +28,7 @@ from service.settings_values import (
     Directory,
     HttpUrl,
     PublicUrl,
+    ReadableFile,
     RedisUrl,
     RegularExpression,
     TimeZone,
@@ -142,7 +143,23 @@ class Settings(BaseSettings):
     sender_name: str | None = Field(
         default=None, description="The name that signs thank-you drafts."
     )
+    about_me: str | None = Field(
+        default=None,
+        description="A sentence or two on who you are and what you are exploring, for ask drafts "
+        "(e.g. I'm a product designer moving into UX research).",
+    )
     update_every_days: int = _bounded(30, 1, 3650, "Default progress-update cadence, in days.")
+    nudge_after_days: int = _bounded(
+        7, 1, 60, "Days an ask waits without a reply or a meeting before its one nudge draft."
+    )
+    brief_hours_before: float = _bounded(
+        18, 1, 336, "Hours before an informational interview its brief is written."
+    )
+    questions_file: ReadableFile = Field(
+        default=None,
+        description="A text file of questions for briefs, one per line (# for comments); "
+        "empty: the built-in bank.",
+    )
     thank_you_grace_minutes: int = _bounded(
         15, 0, 1440, "Minutes after a meeting's end before its effects run."
     )
@@ -228,6 +245,8 @@ class Settings(BaseSettings):
         "timezone",
         "now",
         "sender_name",
+        "about_me",
+        "questions_file",
         "templates_dir",
         "draft_model_url",
         "draft_model",

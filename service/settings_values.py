@@ -113,6 +113,18 @@ def digest_time(value: str | None) -> str | None:
     return (value or "").strip() or None
 
 
+def readable_file(value: Path | None) -> Path | None:
+    """A file that exists and can be read as UTF-8 text."""
+    if value is None:
+        return None
+    try:
+        value.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise ValueError(f"{value} cannot be read ({reason}); name a UTF-8 text file") from None
+    return value
+
+
 DatabaseUrl = Annotated[str, AfterValidator(database_url)]
 BrokerUrl = Annotated[str, AfterValidator(broker_url)]
 RedisUrl = Annotated[str | None, AfterValidator(redis_url)]
@@ -123,3 +135,4 @@ TimeZone = Annotated[str | None, AfterValidator(time_zone)]
 RegularExpression = Annotated[str, AfterValidator(regular_expression)]
 Directory = Annotated[Path | None, AfterValidator(directory)]
 DigestTime = Annotated[str | None, AfterValidator(digest_time)]
+ReadableFile = Annotated[Path | None, AfterValidator(readable_file)]

@@ -28,6 +28,11 @@ STORE_KINDS = {
     FollowUpKind.THANK_YOU: "thank_you",
     FollowUpKind.ACTION_ITEM: "action_item",
     FollowUpKind.PROGRESS_UPDATE: "progress_update",
+    FollowUpKind.ASK: "ask",
+    FollowUpKind.NUDGE: "nudge",
+    FollowUpKind.PREPARE: "prepare",
+    FollowUpKind.RESCHEDULE: "reschedule",
+    FollowUpKind.THANK_INTRODUCER: "thank_introducer",
 }
 TASK_LIST_KEY = "tasks:list"
 

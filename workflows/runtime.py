@@ -47,7 +47,11 @@ class WorkflowConfig:
     calendar_id: str = "primary"
     time_zone: str | None = None  # None: the calendar's time zone
     sender_name: str = ""
+    about_me: str = ""
     update_every_days: int = 30
+    nudge_after: dt.timedelta = dt.timedelta(days=7)
+    brief_before: dt.timedelta = dt.timedelta(hours=18)
+    questions_file: Path | None = None  # None: the built-in question bank
     grace: dt.timedelta = dt.timedelta(minutes=15)
     history_days: int = 3
     first_sync_days: int = 180

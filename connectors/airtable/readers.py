@@ -1,4 +1,4 @@
-"""Reading the Contacts, Meetings and Follow-ups tables page by page into typed records.
+"""Reading the Contacts, Meetings, Follow-ups and Milestones tables page by page into typed records.
 
 A record with unusable data (a field of an unexpected type, a date that does not parse) is
 skipped with a reason, never a crash; everything else on the page still comes through.
@@ -19,9 +19,11 @@ from connectors.airtable.tables import (
     CONTACTS_SPEC,
     FOLLOW_UPS_SPEC,
     MEETINGS_SPEC,
+    MILESTONES_SPEC,
     AirtableContact,
     AirtableFollowUp,
     AirtableMeeting,
+    AirtableMilestone,
     FieldSpec,
 )
 from connectors.errors import SkipRecord
@@ -63,6 +65,16 @@ def read_follow_ups(
 ) -> Iterator[Page[AirtableFollowUp]]:
     """Every Follow-ups record (or those matching `formula`, or with `record_ids`), by page."""
     return _read_some(client, FOLLOW_UPS_SPEC.name, parse_follow_up, formula, record_ids)
+
+
+def read_milestones(
+    client: AirtableClient,
+    *,
+    formula: str | None = None,
+    record_ids: Sequence[str] | None = None,
+) -> Iterator[Page[AirtableMilestone]]:
+    """Every Milestones record (or those matching `formula`, or with `record_ids`), by page."""
+    return _read_some(client, MILESTONES_SPEC.name, parse_milestone, formula, record_ids)
 
 
 def _read_some(
@@ -156,6 +168,14 @@ def parse_follow_up(raw: RecordDict) -> AirtableFollowUp:
     """A Follow-ups record as an `AirtableFollowUp`; SkipRecord when it cannot be used."""
     values = FOLLOW_UPS_SPEC.read(_cells(raw))
     return AirtableFollowUp(**{**values, "record_id": raw["id"], "title": values["title"] or ""})
+
+
+def parse_milestone(raw: RecordDict) -> AirtableMilestone:
+    """A Milestones record as an `AirtableMilestone`; SkipRecord when it cannot be used."""
+    values = MILESTONES_SPEC.read(_cells(raw))
+    if not values["what"]:
+        raise SkipRecord("a milestone needs its What; this record has none")
+    return AirtableMilestone(**{**values, "record_id": raw["id"]})
 
 
 def _cells(raw: RecordDict) -> dict[str, Any]:

@@ -37,6 +37,9 @@ class SchemaReport:
     created_fields: tuple[tuple[str, str], ...] = ()  # (table, field)
     problems: tuple[SchemaProblem, ...] = ()
     table_ids: Mapping[str, str] = field(default_factory=dict)
+    gaps: frozenset[str] = frozenset()
+    """What the base lacked before: "Table.Field" (missing or of another type) and
+    "Table.Field=Choice" (a select choice missing), the names `contract_gaps` reports."""
 
     @property
     def changed(self) -> bool:
@@ -57,6 +60,7 @@ class _Plan:
     created_fields: list[tuple[str, str]] = field(default_factory=list)
     problems: list[SchemaProblem] = field(default_factory=list)
     table_ids: dict[str, str] = field(default_factory=dict)
+    gaps: set[str] = field(default_factory=set)
     dry_run: bool = False
 
 
@@ -80,6 +84,7 @@ def init_schema(
         created_fields=tuple(plan.created_fields),
         problems=tuple(plan.problems),
         table_ids=dict(plan.table_ids),
+        gaps=frozenset(plan.gaps),
     )
     log.info(
         "airtable.schema.init",
@@ -90,11 +95,24 @@ def init_schema(
     return report
 
 
+def contract_gaps(client: AirtableClient) -> frozenset[str]:
+    """What the base lacks of the contract (one schema read, nothing created): "Table.Field"
+    for a field missing or of another type, "Table.Field=Choice" for a missing select choice."""
+    return init_schema(client, dry_run=True).gaps
+
+
 def _create_table(client: AirtableClient, spec: TableSpec, plan: _Plan) -> None:
+    """The table with its fields; a link to the table itself (Referred By) follows it, as a
+    field of its own, since a table's id exists only once it is made."""
+    plan.gaps.update(f"{spec.name}.{each.name}" for each in spec.fields)
     if plan.dry_run:
         plan.created_tables.append(spec.name)
         return
-    payload = spec.to_api(plan.table_ids)
+    own_links = [each for each in spec.fields if each.link_table == spec.name]
+    payload = {
+        "name": spec.name,
+        "fields": [each.to_api(plan.table_ids) for each in spec.fields if each not in own_links],
+    }
     created = client.call(
         "create a table",
         lambda: client.api.post(client.base.urls.tables, json=payload),
@@ -103,6 +121,8 @@ def _create_table(client: AirtableClient, spec: TableSpec, plan: _Plan) -> None:
     )
     plan.table_ids[spec.name] = created["id"]
     plan.created_tables.append(spec.name)
+    for link in own_links:
+        _create_field(client, spec.name, created["id"], link, plan)
 
 
 def _complete_table(client: AirtableClient, spec: TableSpec, table: Any, plan: _Plan) -> None:
@@ -110,8 +130,10 @@ def _complete_table(client: AirtableClient, spec: TableSpec, table: Any, plan: _
     for wanted in spec.fields:
         current = have.get(wanted.name)
         if current is None:
+            plan.gaps.add(f"{spec.name}.{wanted.name}")
             _create_field(client, spec.name, table.id, wanted, plan)
         elif current.type != wanted.type:
+            plan.gaps.add(f"{spec.name}.{wanted.name}")
             plan.problems.append(
                 SchemaProblem(
                     spec.name,
@@ -143,6 +165,7 @@ def _check_choices(table_name: str, spec: FieldSpec, current: Any, plan: _Plan) 
     options = getattr(current, "options", None)
     have = {choice.name for choice in getattr(options, "choices", None) or []}
     missing = [choice for choice in spec.choices if choice not in have]
+    plan.gaps.update(f"{table_name}.{spec.name}={choice}" for choice in missing)
     if missing:
         plan.problems.append(
             SchemaProblem(

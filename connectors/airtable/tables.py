@@ -17,106 +17,20 @@ from dataclasses import dataclass, field, fields
 from functools import cached_property
 from typing import Any
 
-from connectors.errors import SkipRecord
-
-# --- Field types: how Airtable declares a field, and how a cell is read and written ----------
-
-
-def _checked(name: str, value: Any, kinds: tuple[type, ...], expected: str) -> Any:
-    if value is None or (isinstance(value, kinds) and not isinstance(value, bool)):
-        return value
-    raise SkipRecord(f"field {name!r} holds a {type(value).__name__} where {expected} was expected")
-
-
-def _read_text(name: str, value: Any) -> str | None:
-    text = _checked(name, value, (str,), "text")
-    return text.strip() or None if text is not None else None
-
-
-def _read_whole_number(name: str, value: Any) -> int | None:
-    number = _checked(name, value, (int, float), "a number")
-    if number is None:
-        return None
-    if number != int(number):
-        raise SkipRecord(f"field {name!r} holds {number}, where a whole number was expected")
-    return int(number)
-
-
-def _read_date(name: str, value: Any) -> dt.date | None:
-    text = _checked(name, value, (str,), "a date")
-    try:
-        return dt.date.fromisoformat(text[:10]) if text else None
-    except ValueError as exc:
-        raise SkipRecord(f"field {name!r} holds {text!r}, which is not a date") from exc
-
-
-def _read_datetime(name: str, value: Any) -> dt.datetime | None:
-    """Airtable sends UTC with a Z; a time without a zone is taken as UTC."""
-    text = _checked(name, value, (str,), "a date and time")
-    if not text:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise SkipRecord(f"field {name!r} holds {text!r}, which is not a date and time") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-def _read_links(name: str, value: Any) -> tuple[str, ...]:
-    links = _checked(name, value, (list,), "a list of linked records")
-    if links is None:
-        return ()
-    if not all(isinstance(item, str) for item in links):
-        raise SkipRecord(f"field {name!r} holds something other than record ids")
-    return tuple(links)
-
-
-MAX_TEXT_LENGTH = 100_000
-"""Airtable refuses a text cell longer than this (characters): longer text is cut to it."""
-
-
-def _write_text(value: str) -> str:
-    return value[:MAX_TEXT_LENGTH]
-
-
-def _write_datetime(value: dt.datetime) -> str:
-    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return aware.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def _write_as_is(value: Any) -> Any:
-    return value
-
-
-@dataclass(frozen=True)
-class FieldType:
-    """An Airtable field type as Followthrough uses it: its options, how a cell is read and sent.
-
-    `read(field_name, cell)` raises SkipRecord for a cell it cannot use; `write(value)` is given
-    only values that are not None.
-    """
-
-    type: str
-    read: Callable[[str, Any], Any]
-    write: Callable[[Any], Any] = _write_as_is
-    options: Mapping[str, Any] = field(default_factory=dict)
-
-
-TEXT = FieldType("singleLineText", _read_text, _write_text)
-LONG_TEXT = FieldType("multilineText", _read_text, _write_text)
-EMAIL = FieldType("email", _read_text, _write_text)
-URL = FieldType("url", _read_text, _write_text)
-SELECT = FieldType("singleSelect", _read_text)
-WHOLE_NUMBER = FieldType("number", _read_whole_number, options={"precision": 0})
-DATE = FieldType("date", _read_date, dt.date.isoformat, {"dateFormat": {"name": "iso"}})
-DATETIME = FieldType(
-    "dateTime",
-    _read_datetime,
-    _write_datetime,
-    {"dateFormat": {"name": "iso"}, "timeFormat": {"name": "24hour"}, "timeZone": "utc"},
+from connectors.airtable.field_types import (
+    CHECKBOX,
+    DATE,
+    DATETIME,
+    EMAIL,
+    LINKS,
+    LONG_TEXT,
+    SELECT,
+    TEXT,
+    URL,
+    WHOLE_NUMBER,
+    FieldType,
 )
-LINKS = FieldType("multipleRecordLinks", _read_links, list)
-
+from connectors.errors import SkipRecord
 
 # --- Fields and tables --------------------------------------------------------------------
 
@@ -227,7 +141,16 @@ class TableSpec:
 
 STAGES = ("To contact", "Requested", "Scheduled", "Met", "Keeping in touch", "Inactive")
 MEETING_STATUSES = ("Scheduled", "Completed", "Cancelled")
-FOLLOW_UP_KINDS = ("Thank-you", "Action item", "Progress update")
+FOLLOW_UP_KINDS = (
+    "Thank-you",
+    "Action item",
+    "Progress update",
+    "Ask",
+    "Nudge",
+    "Prepare",
+    "Reschedule",
+    "Thank introducer",
+)
 FOLLOW_UP_STATUSES = ("Open", "Done", "Snoozed")
 
 
@@ -247,6 +170,9 @@ class ContactCells:
     notes: str | None = cell("Notes", LONG_TEXT)
     last_contacted: dt.date | None = cell("Last Contacted", DATE)
     last_reply: dt.date | None = cell("Last Reply", DATE)
+    draft_ask: bool | None = cell("Draft Ask", CHECKBOX)
+    why_them: str | None = cell("Why Them", LONG_TEXT)
+    referred_by: tuple[str, ...] | None = cell("Referred By", LINKS, link_table="Contacts")
 
 
 CONTACTS_SPEC = TableSpec("Contacts", ContactCells)
@@ -265,6 +191,7 @@ class MeetingCells:
     notes: str | None = cell("Notes", LONG_TEXT)
     thank_you_draft: str | None = cell("Thank-you Draft", URL)
     thank_you_sent: dt.date | None = cell("Thank-you Sent", DATE)
+    brief: str | None = cell("Brief", LONG_TEXT)
 
 
 MEETINGS_SPEC = TableSpec("Meetings", MeetingCells)
@@ -281,11 +208,26 @@ class FollowUpCells:
     due: dt.date | None = cell("Due", DATE)
     status: str | None = cell("Status", SELECT, choices=FOLLOW_UP_STATUSES)
     key: str | None = cell("Key", TEXT)
+    draft: str | None = cell("Draft", URL)
 
 
 FOLLOW_UPS_SPEC = TableSpec("Follow-ups", FollowUpCells)
 
-SCHEMA: tuple[TableSpec, ...] = (CONTACTS_SPEC, MEETINGS_SPEC, FOLLOW_UPS_SPEC)
+
+@dataclass(frozen=True, kw_only=True)
+class MilestoneCells:
+    """The Milestones table: the user's news (an offer, a course finished), linked to the
+    contacts whose advice it came from or who would want to hear it."""
+
+    what: str | None = cell("What", TEXT)
+    date: dt.date | None = cell("Date", DATE)
+    contact_ids: tuple[str, ...] | None = cell("Contacts", LINKS, link_table=CONTACTS_SPEC.name)
+    notes: str | None = cell("Notes", LONG_TEXT)
+
+
+MILESTONES_SPEC = TableSpec("Milestones", MilestoneCells)
+
+SCHEMA: tuple[TableSpec, ...] = (CONTACTS_SPEC, MEETINGS_SPEC, FOLLOW_UPS_SPEC, MILESTONES_SPEC)
 """The whole contract, in creation order (a link's target comes before the link)."""
 
 
@@ -295,6 +237,9 @@ class Contacts:
     TABLE = CONTACTS_SPEC.name
     NAME = CONTACTS_SPEC["name"]
     EMAIL = CONTACTS_SPEC["email"]
+    DRAFT_ASK = CONTACTS_SPEC["draft_ask"]
+    WHY_THEM = CONTACTS_SPEC["why_them"]
+    REFERRED_BY = CONTACTS_SPEC["referred_by"]
 
 
 class Meetings:
@@ -305,6 +250,7 @@ class Meetings:
     EVENT_ID = MEETINGS_SPEC["event_id"]
     NOTES = MEETINGS_SPEC["notes"]
     THANK_YOU_DRAFT = MEETINGS_SPEC["thank_you_draft"]
+    BRIEF = MEETINGS_SPEC["brief"]
 
 
 class FollowUps:
@@ -316,6 +262,16 @@ class FollowUps:
     KIND = FOLLOW_UPS_SPEC["kind"]
     STATUS = FOLLOW_UPS_SPEC["status"]
     KEY = FOLLOW_UPS_SPEC["key"]
+    DRAFT = FOLLOW_UPS_SPEC["draft"]
+
+
+class Milestones:
+    """The Milestones table's name, and the fields code names (formulas, the demo)."""
+
+    TABLE = MILESTONES_SPEC.name
+    WHAT = MILESTONES_SPEC["what"]
+    DATE = MILESTONES_SPEC["date"]
+    CONTACTS = MILESTONES_SPEC["contact_ids"]
 
 
 # --- Rows as read ---------------------------------------------------------------------------
@@ -327,6 +283,8 @@ class AirtableContact(ContactCells):
 
     record_id: str
     name: str = ""
+    draft_ask: bool = False
+    referred_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -346,3 +304,12 @@ class AirtableFollowUp(FollowUpCells):
     title: str = ""
     contact_ids: tuple[str, ...] = ()
     meeting_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class AirtableMilestone(MilestoneCells):
+    """A row of the Milestones table as read."""
+
+    record_id: str
+    what: str = ""
+    contact_ids: tuple[str, ...] = ()

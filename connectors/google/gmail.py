@@ -58,8 +58,7 @@ class GmailClient(MailboxReads):
         if outcome_unknown and (found := self.find_draft(draft.message_id)):
             log.info("gmail.draft_found", draft_id=found.draft_id)
             return found
-        body = {"message": {"raw": encode_message(draft)}}
-        request = self._drafts().create(userId="me", body=body)
+        request = self._drafts().create(userId="me", body={"message": _message(draft)})
         reply = execute(
             request.execute, policy=self._policy, operation="gmail.drafts.create", idempotent=False
         )
@@ -68,7 +67,7 @@ class GmailClient(MailboxReads):
 
     def update_draft(self, draft_id: str, draft: DraftMessage) -> DraftRef:
         """Replace the draft's content (idempotent); NotFound when it was sent or deleted."""
-        body = {"id": draft_id, "message": {"raw": encode_message(draft)}}
+        body = {"id": draft_id, "message": _message(draft)}
         request = self._drafts().update(userId="me", id=draft_id, body=body)
         reply = execute(request.execute, policy=self._policy, operation="gmail.drafts.update")
         return _ref(reply, draft.message_id)
@@ -114,6 +113,14 @@ class GmailClient(MailboxReads):
         return self._service().users().drafts()
 
 
+def _message(draft: DraftMessage) -> dict[str, Any]:
+    """The Message resource a draft call sends: the raw message, and the thread a reply joins."""
+    message: dict[str, Any] = {"raw": encode_message(draft)}
+    if draft.thread_id:
+        message["threadId"] = draft.thread_id
+    return message
+
+
 def encode_message(draft: DraftMessage) -> str:
     """The draft as base64url RFC 2822, headers built so that no value can inject another."""
     message = EmailMessage(policy=_POLICY)
@@ -122,8 +129,19 @@ def encode_message(draft: DraftMessage) -> str:
         message["From"] = _address(draft.sender, None)
     message["Subject"] = _one_line(draft.subject)
     message["Message-ID"] = f"<{_bare(draft.message_id)}>"
+    if draft.in_reply_to:
+        message["In-Reply-To"] = f"<{_bare(draft.in_reply_to)}>"
+        chain = [*draft.references, draft.in_reply_to]
+        unique = list(dict.fromkeys(f"<{_bare(each)}>" for each in chain))
+        message["References"] = " ".join(unique)
     message.set_content(draft.body)
     return base64.urlsafe_b64encode(message.as_bytes()).decode("ascii")
+
+
+def reply_subject(subject: str) -> str:
+    """The subject of a reply in a thread: "Re: " before the thread's own (once)."""
+    text = _one_line(subject)
+    return text if text[:3].lower() == "re:" else f"Re: {text}"
 
 
 def _address(email: str, name: str | None) -> Address:

@@ -6,6 +6,12 @@ message is replaced (a new message id on every update). Control calls do what th
 Gmail: edit a draft (same draft id, a new message id and Message-ID, new subject or body), and
 send it (the draft is gone; a message with a new id and the SENT label joins the draft's
 thread, as drafts.send documents). Messages, threads and history: connectors.sandbox.gmail_mail.
+
+A draft created with a `threadId` joins that thread only when it meets Gmail's documented
+criteria (its In-Reply-To or References name a message of the thread, and its subject matches
+the thread's); otherwise it starts its own thread. Still differs: real Gmail has been seen to
+file a draft whose subject differs into the thread anyway (and its web UI then cannot open it),
+and how it answers a threadId that does not exist is unverified (the sandbox answers 404).
 """
 
 from __future__ import annotations
@@ -165,10 +171,26 @@ class GmailApi:
         if "Message-ID" not in parsed:
             parsed["Message-ID"] = f"<sandbox.{message_id}@mail.gmail.com>"
             data = parsed.as_bytes()
+        joined = self._thread_joined(thread_id, parsed) if thread_id else None
         return MailMessage(
-            message_id=message_id, thread_id=thread_id or message_id, raw=data, parsed=parsed,
+            message_id=message_id, thread_id=joined or message_id, raw=data, parsed=parsed,
             internal_date=int(time.time() * 1000),
         )  # fmt: skip
+
+    def _thread_joined(self, thread_id: str, parsed: EmailMessage) -> str | None:
+        """The thread a message asking for `thread_id` joins, as Gmail documents it: only when
+        its In-Reply-To or References name a message of that thread and its subject matches
+        the thread's (Re: and Fwd: aside); otherwise it starts a thread of its own. A thread
+        that does not exist is refused (404)."""
+        earlier = self.mailbox.thread_messages(thread_id)
+        if not earlier:
+            raise not_found()
+        known = {m.header("Message-ID").strip() for m in earlier}
+        cited = f"{parsed.get('In-Reply-To', '')} {parsed.get('References', '')}".split()
+        subject = _bare_subject(str(parsed.get("Subject", "")))
+        if known & set(cited) and subject == _bare_subject(earlier[0].header("Subject")):
+            return thread_id
+        return None
 
     def _replace(self, draft: Draft, data: bytes, parsed: EmailMessage) -> None:
         """Give the draft a new message, as drafts.update and the user's edits do."""
@@ -228,6 +250,14 @@ class GmailApi:
             "id": draft.id,
             "message": {"id": draft.message_id, "threadId": draft.thread_id, "labelIds": ["DRAFT"]},
         }
+
+
+def _bare_subject(subject: str) -> str:
+    """A subject as threads compare it: without Re:/Fwd: prefixes, case and extra spaces."""
+    text = " ".join(subject.split())
+    while text[:3].lower() in ("re:", "fw:") or text[:4].lower() == "fwd:":
+        text = text[text.index(":") + 1 :].strip()
+    return text.casefold()
 
 
 def _message_of(request: Request) -> dict[str, Any]:

@@ -142,3 +142,24 @@ def test_an_unticked_optional_scope_is_said_to_turn_its_feature_off(
 
     assert checks["Google scope tasks"].ok
     assert "the Google Tasks mirror is off" in checks["Google scope tasks"].detail
+
+
+def test_a_step_the_base_cannot_hold_is_named_off_with_what_to_do(
+    tmp_path: Path, sandbox_factory: Any
+) -> None:
+    fields = [f for f in world()["airtable"]["tables"][0]["fields"] if f["name"] != "Draft Ask"]
+    old: Sandbox = sandbox_factory(world(contact_fields=fields), airtable_rate_limit=FAST_AIRTABLE)
+
+    fixes = _fixes(tmp_path, old)
+
+    assert fixes["Ask drafts"].startswith("Ask drafts are off: the base lacks Contacts.Draft Ask")
+    assert "run `followthrough airtable init`" in fixes["Ask drafts"]
+
+
+def test_without_about_me_asks_are_off_but_nothing_needs_fixing(
+    tmp_path: Path, box: Sandbox
+) -> None:
+    result = _doctor(tmp_path, box)
+    assert "ok  Ask drafts: Ask drafts are off: FOLLOWTHROUGH_ABOUT_ME is not set" in result.stdout
+    about_me = "I'm moving into UX research."
+    assert "Ask drafts" not in _doctor(tmp_path, box, about_me=about_me).stdout

@@ -240,7 +240,7 @@ def database_reachable(url: str) -> Callable[[], bool]:
 
 
 def test_readyz_checks_a_real_database(tmp_path: Path):
-    snapshot = lambda: StatusSnapshot(generated_at=NOW)  # noqa: E731
+    snapshot = lambda: Home.of_health(StatusSnapshot(generated_at=NOW))  # noqa: E731
     good = BasicContext(
         {"database": database_reachable(f"sqlite:///{tmp_path / 'ft.db'}")}, snapshot
     )

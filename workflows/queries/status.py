@@ -16,6 +16,7 @@ from workflows.followup_sync import STORE_KINDS
 from workflows.queries.listings import contact_names
 from workflows.rules.followups import LATE_FLAG, FollowUpKind
 from workflows.runtime import Runtime
+from workflows.steps import steps_off
 from workflows.store.followups import open_followups
 from workflows.store.meetings import scheduled_meetings
 from workflows.store.models import Followup, Meeting
@@ -97,6 +98,8 @@ class StatusSnapshot:
     late_thank_yous: tuple[FollowUpItem, ...] = ()
     """Thank-yous not sent within 20 hours of their meeting's end (known with gmail.metadata)."""
     recent_errors: tuple[RecentError, ...] = ()
+    steps_off: tuple[str, ...] = ()
+    """Why each step the base or settings turn off is off (workflows.steps), one line each."""
     stale_after: dt.timedelta = field(default=dt.timedelta(minutes=30))
 
 
@@ -123,6 +126,7 @@ def status_snapshot(runtime: Runtime) -> StatusSnapshot:
             i for i in items if i.kind == THANK_YOU and i.title.endswith(LATE_FLAG)
         ),
         recent_errors=tuple(RecentError(e.occurred_at, e.source, e.message) for e in errors),
+        steps_off=tuple(steps_off(runtime).values()),
     )
 
 

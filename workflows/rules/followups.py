@@ -33,6 +33,11 @@ class FollowUpKind(enum.StrEnum):
     THANK_YOU = "Thank-you"
     ACTION_ITEM = "Action item"
     PROGRESS_UPDATE = "Progress update"
+    ASK = "Ask"
+    NUDGE = "Nudge"
+    PREPARE = "Prepare"
+    RESCHEDULE = "Reschedule"
+    THANK_INTRODUCER = "Thank introducer"
 
 
 class FollowUpStatus(enum.StrEnum):

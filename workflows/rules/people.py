@@ -45,6 +45,9 @@ class PersonView:
     last_met: dt.date | None = None
     next_update_due: dt.date | None = None
     update_every_days: int | None = None
+    why_them: str | None = None
+    referred_by: str | None = None  # the introducer's Contacts record id
+    draft_ask: bool = False
 
     @property
     def email(self) -> str | None:
@@ -128,6 +131,9 @@ def merge_person(airtable: AirtableContact | None, google: GoogleContact | None)
         last_met=at.last_met,
         next_update_due=at.next_update_due,
         update_every_days=at.update_every_days,
+        why_them=at.why_them,
+        referred_by=next(iter(at.referred_by or ()), None),
+        draft_ask=bool(at.draft_ask),
     )
 
 

@@ -15,7 +15,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from workflows.store.base import AccountMixin, Base, TimestampMixin
 
 MEETING_STATUSES = ("scheduled", "completed", "cancelled")
-FOLLOWUP_KINDS = ("thank_you", "action_item", "progress_update")
+FOLLOWUP_KINDS = (
+    "thank_you",
+    "action_item",
+    "progress_update",
+    "ask",
+    "nudge",
+    "prepare",
+    "reschedule",
+    "thank_introducer",
+)
 FOLLOWUP_STATUSES = ("open", "done", "snoozed")
 EFFECT_STATUSES = ("pending", "applied", "failed")
 CHANNEL_PROVIDERS = ("google_calendar", "airtable")
@@ -44,6 +53,9 @@ class Person(AccountMixin, TimestampMixin, Base):
     update_every_days: Mapped[int | None]
     last_met: Mapped[dt.date | None]
     next_update_due: Mapped[dt.date | None]
+    why_them: Mapped[str | None] = mapped_column(sa.Text)
+    # The introducer's Contacts record id (Airtable's Referred By; the first when several).
+    referred_by: Mapped[str | None] = mapped_column(sa.String(64))
     airtable_record_id: Mapped[str | None] = mapped_column(sa.String(64))
     google_resource_name: Mapped[str | None] = mapped_column(sa.String(128))
     inactive: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

@@ -251,6 +251,8 @@ def person_view(person: Person) -> PersonView:
         last_met=person.last_met,
         next_update_due=person.next_update_due,
         update_every_days=person.update_every_days,
+        why_them=person.why_them,
+        referred_by=person.referred_by,
     )
 
 
@@ -291,6 +293,8 @@ def _take_airtable_fields(person: Person, view: PersonView) -> None:
     person.last_met = view.last_met
     person.next_update_due = view.next_update_due
     person.update_every_days = view.update_every_days
+    person.why_them = view.why_them
+    person.referred_by = view.referred_by
 
 
 def _fill_from_google(person: Person, view: PersonView) -> None:

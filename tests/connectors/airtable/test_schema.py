@@ -24,9 +24,18 @@ def tables_of(box: Sandbox) -> dict[str, dict[str, dict]]:
 
 
 def test_the_contract_names_every_table_and_choice() -> None:
-    assert [spec.name for spec in SCHEMA] == ["Contacts", "Meetings", "Follow-ups"]
+    assert [spec.name for spec in SCHEMA] == ["Contacts", "Meetings", "Follow-ups", "Milestones"]
     assert STAGES == ("To contact", "Requested", "Scheduled", "Met", "Keeping in touch", "Inactive")
-    assert FOLLOW_UP_KINDS == ("Thank-you", "Action item", "Progress update")
+    assert FOLLOW_UP_KINDS == (
+        "Thank-you",
+        "Action item",
+        "Progress update",
+        "Ask",
+        "Nudge",
+        "Prepare",
+        "Reschedule",
+        "Thank introducer",
+    )
     assert CONTACTS_SPEC.fields[0].name == "Name"
 
 
@@ -35,7 +44,8 @@ def test_an_empty_base_gets_every_table_field_and_choice(
 ) -> None:
     box = airtable_box(base_fixture(tables=[]))
     report = init_schema(make_client(box))
-    assert report.created_tables == ("Contacts", "Meetings", "Follow-ups") and not report.problems
+    assert report.created_tables == ("Contacts", "Meetings", "Follow-ups", "Milestones")
+    assert not report.problems
     tables = tables_of(box)
     for spec in SCHEMA:
         assert list(tables[spec.name]) == [f.name for f in spec.fields]
@@ -45,6 +55,8 @@ def test_an_empty_base_gets_every_table_field_and_choice(
     assert stage_choices == list(STAGES)
     links = tables["Follow-ups"]["Meeting"]["options"]["linked_table_id"]
     assert links == report.table_ids["Meetings"]
+    introducer = tables["Contacts"]["Referred By"]["options"]["linked_table_id"]
+    assert introducer == report.table_ids["Contacts"]
 
 
 def test_every_choice_followthrough_writes_is_accepted_after_init(
@@ -82,7 +94,7 @@ def test_a_partial_contacts_table_is_completed_and_the_users_field_left_alone(
     box = airtable_box(base_fixture(tables=[partial]))
     client = make_client(box)
     report = init_schema(client)
-    assert report.created_tables == ("Meetings", "Follow-ups")
+    assert report.created_tables == ("Meetings", "Follow-ups", "Milestones")
     created = {name for table, name in report.created_fields if table == "Contacts"}
     assert created == {
         "Role",
@@ -93,6 +105,9 @@ def test_a_partial_contacts_table_is_completed_and_the_users_field_left_alone(
         "Notes",
         "Last Contacted",
         "Last Reply",
+        "Draft Ask",
+        "Why Them",
+        "Referred By",
     }
     contacts = tables_of(box)["Contacts"]
     assert contacts["Birthday"]["type"] == "date"  # the user's own field is still there

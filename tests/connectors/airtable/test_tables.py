@@ -34,6 +34,7 @@ SAMPLES: dict[str, Any] = {
     "email": "ada@analytical.example",
     "url": "https://mail.google.com/mail/u/0/#drafts?compose=r123",
     "number": 14,
+    "checkbox": True,
     "date": dt.date(2026, 3, 2),
     "dateTime": dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC),
 }
@@ -44,8 +45,8 @@ def every_cell(table: TableSpec, links: Mapping[str, str]) -> dict[str, Any]:
     """A value for every field of `table`: a sample by type, the last choice, the linked row."""
     values: dict[str, Any] = {}
     for attribute, spec in table.attributes:
-        if spec.link_table is not None:
-            values[attribute] = (links[spec.link_table],)
+        if spec.link_table is not None:  # a link to a row not made yet (its own table) is empty
+            values[attribute] = (links[spec.link_table],) if spec.link_table in links else ()
         elif spec.choices:
             values[attribute] = spec.choices[-1]
         else:
@@ -64,13 +65,19 @@ def test_every_field_written_is_read_back_as_written(
     contact = every_cell(CONTACTS_SPEC, links)
     written = create_contacts(client, [ContactWrite(**contact)])
     links["Contacts"] = written.record_ids[contact["email"]]
+    introduced = {**every_cell(CONTACTS_SPEC, links), "email": "grace@cobol.example"}
+    create_contacts(client, [ContactWrite(**introduced)])
     meeting = every_cell(MEETINGS_SPEC, links)
     links["Meetings"] = upsert(client, [MeetingWrite(**meeting)]).record_ids[meeting["event_id"]]
     follow_up = every_cell(FOLLOW_UPS_SPEC, links)
     upsert(client, [FollowUpWrite(**follow_up)])
 
+    contacts = {row.email: row for page in read_contacts(client) for row in page.records}
+    for values in (contact, introduced):
+        row = contacts[values["email"]]
+        assert {name: getattr(row, name) for name in values} == values
+    assert contacts[introduced["email"]].referred_by == (links["Contacts"],)
     for values, pages in (
-        (contact, read_contacts(client)),
         (meeting, read_meetings(client)),
         (follow_up, read_follow_ups(client)),
     ):

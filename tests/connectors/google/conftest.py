@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from connectors.google.client import GoogleClient
+from connectors.google.consent import requested_scopes
 from connectors.policy import FAST_POLICY
+from connectors.sandbox.server import Sandbox
 
 
 @pytest.fixture
@@ -31,5 +33,17 @@ def google_client(credentials_file: Callable[..., Path]) -> Callable[..., Google
 
     def make(sandbox: Any, **overrides: Any) -> GoogleClient:
         return GoogleClient(credentials_file(sandbox, **overrides), sandbox.url, FAST_POLICY)
+
+    return make
+
+
+@pytest.fixture
+def client_with(tmp_path: Path) -> Callable[..., GoogleClient]:
+    """A GoogleClient whose user granted `scopes` (default: Followthrough's and gmail.metadata)."""
+
+    def make(sandbox: Sandbox, scopes: tuple[str, ...] = requested_scopes(mail_metadata=True)):
+        path = tmp_path / "google-credentials.json"
+        path.write_text(json.dumps(sandbox.google_credentials(list(scopes))))
+        return GoogleClient(path, sandbox.url, FAST_POLICY)
 
     return make

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +12,6 @@ from connectors.google.auth import GMAIL_METADATA_SCOPE, SCOPES
 from connectors.google.client import GoogleClient
 from connectors.google.consent import SCOPE_USES, features_off, requested_scopes
 from connectors.google.gmail_mailbox import HistoryTooOld, MessageReceived, MessageSent
-from connectors.policy import FAST_POLICY
 from connectors.records import DraftMessage, DraftRef
 from connectors.sandbox.server import Sandbox
 
@@ -27,18 +24,6 @@ DRAFT = DraftMessage(
 )
 SENT_AT = dt.datetime(2026, 3, 2, 15, 0, tzinfo=dt.UTC)
 REPLIED_AT = dt.datetime(2026, 3, 3, 9, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def client_with(tmp_path: Path) -> Callable[..., GoogleClient]:
-    """A GoogleClient whose user granted `scopes` (default: Followthrough's and gmail.metadata)."""
-
-    def make(sandbox: Sandbox, scopes: tuple[str, ...] = requested_scopes(mail_metadata=True)):
-        path = tmp_path / "google-credentials.json"
-        path.write_text(json.dumps(sandbox.google_credentials(list(scopes))))
-        return GoogleClient(path, sandbox.url, FAST_POLICY)
-
-    return make
 
 
 def send_and_answer(sandbox: Sandbox, ref: DraftRef) -> tuple[str, str, str]:
