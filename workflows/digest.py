@@ -41,10 +41,11 @@ def hours_left(item: ThankYouWaiting) -> str:
 
 
 def due_on(item: Due) -> str:
-    """`due Fri 6 Mar`, with `overdue` before it when the day has passed; `no due date`."""
+    """`due Fri 6 Mar` (`due today`), with `overdue` before it when the day has passed;
+    `no due date`."""
     if item.due is None:
         return "no due date"
-    when = f"due {day_name(item.due)}"
+    when = "due today" if item.today else f"due {day_name(item.due)}"
     return f"overdue, {when}" if item.overdue else when
 
 

@@ -222,15 +222,16 @@ def test_today_is_the_users_today_not_utcs(
     # Then it is due today, not overdue, and today is New York's
     assert week.today == promise.due
     assert not week.promises[0].overdue
-    assert "overdue" not in digest_message(week, USER, "w").body.split("Promises")[1]
+    promises = digest_message(week, USER, "w").body.split("Promises to keep")[1]
+    assert promises.splitlines()[1] == "- send Ada the notebook (Ada Lovelace), due today"
+    assert '<span class="muted">due today</span>' in _page(runtime)
 
     # and the next morning in New York it is overdue, in red on the page
     runtime.clock = runtime.clock.frozen_at(evening + dt.timedelta(hours=12))
     week = home(runtime)
     assert week.promises[0].overdue
-    assert f'<span class="overdue">overdue, {due_on(week.promises[0]).split(", ")[1]}' in _page(
-        runtime
-    )
+    day = f"{promise.due:%a} {promise.due.day} {promise.due:%b}"
+    assert f'<span class="overdue">overdue, due {day}</span>' in _page(runtime)
 
 
 def test_a_thank_you_seen_sent_counts_in_the_last_90_days(

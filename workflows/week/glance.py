@@ -69,6 +69,7 @@ class Due:
     contact: str
     due: dt.date | None
     overdue: bool
+    today: bool = False  # due today, in the user's zone
 
 
 @dataclass(frozen=True)
@@ -243,4 +244,4 @@ def _thank_you(
 
 def _due(row: Followup, names: dict[int, str], today: dt.date) -> Due:
     overdue = row.due is not None and row.due < today
-    return Due(row.title, names.get(row.person_id or -1, ""), row.due, overdue)
+    return Due(row.title, names.get(row.person_id or -1, ""), row.due, overdue, row.due == today)
