@@ -44,6 +44,15 @@ NOTES = "Insight: start with the data model\nTODO: send Ada the notebook"
 MONDAY_8 = DigestTime(0, dt.time(8, 0))
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The store on SQLite (a file), and on PostgreSQL (a fresh schema; needs the server)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'week.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 def _world(
     sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path, **config: Any
 ) -> tuple[Sandbox, Runtime]:
@@ -149,10 +158,12 @@ def test_the_page_the_digest_and_status_json_show_the_same_week(
 
 
 def test_the_digest_is_drafted_once_a_week_across_passes_and_a_restart(
-    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path, database_url: str
 ) -> None:
     # Given a digest on Mondays at 08:00 (New York), and a pass at 07:00 that Monday
-    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path, digest=MONDAY_8)
+    sandbox, runtime = _world(
+        sandbox_factory, make_runtime, tmp_path, digest=MONDAY_8, database_url=database_url
+    )
     clean_pass(runtime, at(2026, 3, 2, 7))
     assert _digests(sandbox) == []
 
@@ -172,8 +183,9 @@ def test_the_digest_is_drafted_once_a_week_across_passes_and_a_restart(
     # When more passes run that week, and the service restarts on the same store
     clean_pass(runtime, at(2026, 3, 2, 12))
     clean_pass(runtime, at(2026, 3, 5, 9))
-    url = str(runtime.db.engine.url)
-    restarted = make_runtime(sandbox, now=at(2026, 3, 6, 9), database_url=url, digest=MONDAY_8)
+    restarted = make_runtime(
+        sandbox, now=at(2026, 3, 6, 9), database_url=database_url, digest=MONDAY_8
+    )
     restarted = fast(restarted, sandbox)
     _grant_mail(restarted, sandbox, tmp_path)
     clean_pass(restarted, at(2026, 3, 8, 23))
@@ -205,6 +217,23 @@ def test_without_the_setting_no_digest_is_drafted(
 
 
 def test_today_is_the_users_today_not_utcs(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    # Given Ada's chat that ended at 10:30 on Monday in New York, at 20:30 that evening
+    # (already Tuesday in UTC)
+    _, runtime = _world(sandbox_factory, make_runtime, tmp_path)
+    clean_pass(runtime, at(2026, 3, 2, 20, 30))
+    week = home(runtime)
+
+    # Then today is Monday, and her thank-you has 14 of its 24 hours left, on the page too
+    assert week.today == dt.date(2026, 3, 2)
+    assert [hours_left(t) for t in week.thank_yous] == ["14 hours left"]
+    page = _page(runtime)
+    assert "Today and this week (Mon 2 Mar to Sun 8 Mar)" in page
+    assert '<span class="soon">14 hours left</span>' in page
+
+
+def test_a_promise_is_due_on_the_users_day_not_utcs(
     sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
 ) -> None:
     # Given Ada's promise, due on a day in New York
