@@ -35,9 +35,10 @@ def demo(
     """Run the service against the sandbox's demo data and tell what it did.
 
     Steps the clock through the fixture's weeks and prints each thank-you draft, follow-up
-    and reminder, and what it skipped and why. Nothing touches your own followthrough.db or
-    accounts: the demo's store is an SQLite file in DIR. With --serve, the status page stays
-    up at FOLLOWTHROUGH_HTTP_HOST:FOLLOWTHROUGH_HTTP_PORT until Ctrl-C.
+    and reminder, a thank-you sent from Gmail and answered being noticed (the demo grants
+    the optional gmail.metadata scope), and what it skipped and why. Nothing touches your own
+    followthrough.db or accounts: the demo's store is an SQLite file in DIR. With --serve, the
+    status page stays up at FOLLOWTHROUGH_HTTP_HOST:FOLLOWTHROUGH_HTTP_PORT until Ctrl-C.
     """
     settings = state_of(ctx).settings()
     from service.logging import configure_logging

@@ -136,7 +136,8 @@ def _print_health(snapshot: StatusSnapshot) -> None:
             if connector.last_success
             else "never"
         )
-        table.add_row(connector.name, state, last, connector.error or "", style=style)
+        why = connector.error or connector.off or ""
+        table.add_row(connector.name, state, last, why, style=style)
     console.print(table)
     console.print(f"meetings waiting for their effects: {len(snapshot.waiting_meetings)}")
     for meeting in snapshot.waiting_meetings:

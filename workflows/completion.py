@@ -25,7 +25,7 @@ from workflows.contact_rows import ContactRow, ContactWriter, contact_batches
 from workflows.draft_links import draft_link
 from workflows.effects import once
 from workflows.followup_sync import Owed, write_followups
-from workflows.kept_drafts import covered_detail
+from workflows.kept_drafts import draft_detail, draft_ref
 from workflows.owed import (
     completion_settings,
     invitees,
@@ -251,24 +251,8 @@ def _write_draft(runtime: Runtime, job: _Job, message: DraftMessage) -> tuple[Dr
         if draft.needed:
             polished = thank_you_message(runtime, job.plan)
             made = gmail.create_draft(polished, outcome_unknown=draft.outcome_unknown)
-            draft.applied(made.draft_id, _draft_detail(made) | covered_detail(job.plan))
-    detail = draft.detail
-    ref = DraftRef(
-        draft_id=draft.external_id,
-        message_id=detail.get("message_id", message.message_id),
-        gmail_message_id=detail.get("gmail_message_id") or None,
-        thread_id=detail.get("thread_id") or None,
-    )
-    return ref, message.subject
-
-
-def _draft_detail(ref: DraftRef) -> dict[str, str]:
-    """What the ledger keeps of a draft: its ids, and the thread its sending will show in."""
-    return {
-        "message_id": ref.message_id,
-        "gmail_message_id": ref.gmail_message_id or "",
-        "thread_id": ref.thread_id or "",
-    }
+            draft.applied(made.draft_id, draft_detail(made, job.plan))
+    return draft_ref(draft.external_id, draft.detail, message.message_id), message.subject
 
 
 def _write_meeting_rows(runtime: Runtime, jobs: list[_Job]) -> None:

@@ -23,6 +23,9 @@ signs the drafts when FOLLOWTHROUGH_SENDER_NAME is not set."""
 MAILBOX_EMAIL = "fact:mailbox_email"
 """The Gmail mailbox's own address (users.getProfile, asked once): draft links carry it as
 authuser, so they open this mailbox in a browser signed in to several Google accounts."""
+SOURCE_OFF = "fact:source_off:"
+"""Per source (its name appended): why its last pass read nothing because its feature is off
+(an optional scope not granted); absent while it is on."""
 COMPLETED_IN_AIRTABLE = "fact:airtable_completed_events"
 """The Event IDs of Meetings rows already Completed when a new store first read a base that
 held Meetings rows (a lost or new database on an existing account): their effects exist and
@@ -42,6 +45,19 @@ def set_fact(session: Session, name: str, value: str, *, account: str) -> None:
 def clear_fact(session: Session, name: str, *, account: str) -> None:
     """Forget the fact `name` inside the caller's transaction."""
     clear_cursor(session, name, account=account)
+
+
+def set_source_off(session: Session, source: str, why: str, *, account: str) -> None:
+    """Note that `source` is off and why, or (with `why` empty) that it is on."""
+    if why:
+        set_fact(session, f"{SOURCE_OFF}{source}", why, account=account)
+    else:
+        clear_fact(session, f"{SOURCE_OFF}{source}", account=account)
+
+
+def source_off(session: Session, source: str, *, account: str) -> str | None:
+    """Why `source` is off, or None while it is on."""
+    return get_fact(session, f"{SOURCE_OFF}{source}", account=account)
 
 
 def first_sync_at(session: Session, *, account: str) -> dt.datetime | None:

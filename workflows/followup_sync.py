@@ -9,7 +9,6 @@ to a follow-up's Google Task notes, after what the user wrote there.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -103,27 +102,6 @@ def _to_airtable(runtime: Runtime, owed: Sequence[Owed]) -> None:
                 row.airtable_record_id = record_id
     for skipped in result.skipped:
         log.warning("followup.skipped", key=skipped.record_id, reason=skipped.reason)
-
-
-def add_task_notes(runtime: Runtime, key: str, lines: Sequence[str]) -> bool:
-    """Add to the notes of follow-up `key`'s Google Task the `lines` not there yet; False when
-    it has no task (follow-ups are not mirrored, or its task is gone)."""
-    if not runtime.config.mirror_to_google:
-        return False
-    with runtime.db.read() as session:
-        row = get_followup(session, key, account=runtime.account)
-        task_id = row.task_id if row is not None else None
-    if task_id is None:
-        return False
-    tasks, tasklist = runtime.need_google().tasks, task_list(runtime)
-    task = tasks.get_task(tasklist, task_id)
-    if task is None:
-        return False
-    new = [line for line in lines if line not in task.notes.splitlines()]
-    if new:
-        notes = "\n".join([task.notes.rstrip(), *new]).strip()
-        tasks.patch_task(tasklist, dataclasses.replace(task, notes=notes))
-    return True
 
 
 def task_list(runtime: Runtime) -> str:

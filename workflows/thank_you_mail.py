@@ -26,7 +26,7 @@ from workflows.facts import get_fact, set_fact
 from workflows.followup_sync import task_list
 from workflows.owed import user_zone_of
 from workflows.rules.emails import fold_email
-from workflows.rules.followups import FollowUpStatus, late_title, thank_you_late
+from workflows.rules.followups import FollowUpStatus, late_title, owed_since, thank_you_late
 from workflows.runtime import Runtime
 from workflows.store.followups import get_followup, set_status
 from workflows.store.threads import ThankYouThread
@@ -150,13 +150,15 @@ def _write_dates(runtime: Runtime, changes: _Changes) -> list[str]:
 
 
 def flag_late(runtime: Runtime, threads: Sequence[ThankYouThread]) -> int:
-    """Flag each thank-you still unsent 20 hours after its meeting, in its follow-up's Title
-    (Airtable and the store), once; returns how many were flagged now."""
+    """Flag each thank-you still unsent 20 hours after its meeting (after Followthrough saw the
+    meeting, when that was later), in its follow-up's Title (Airtable and the store), once;
+    returns how many were flagged now."""
     now = runtime.now()
     late = [
         (thread, late_title(thread.followup_title))
         for thread in threads
-        if thread.followup_open and thank_you_late(thread.meeting_end, now)
+        if thread.followup_open
+        and thank_you_late(owed_since(thread.meeting_end, thread.completed_at), now)
     ]
     late = [(thread, title) for thread, title in late if title != thread.followup_title]
     if not late:

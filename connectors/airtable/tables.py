@@ -208,6 +208,7 @@ class FollowUpCells:
     due: dt.date | None = cell("Due", DATE)
     status: str | None = cell("Status", SELECT, choices=FOLLOW_UP_STATUSES)
     key: str | None = cell("Key", TEXT)
+    notes: str | None = cell("Notes", LONG_TEXT)
     draft: str | None = cell("Draft", URL)
 
 
@@ -237,6 +238,8 @@ class Contacts:
     TABLE = CONTACTS_SPEC.name
     NAME = CONTACTS_SPEC["name"]
     EMAIL = CONTACTS_SPEC["email"]
+    LAST_CONTACTED = CONTACTS_SPEC["last_contacted"]
+    LAST_REPLY = CONTACTS_SPEC["last_reply"]
     DRAFT_ASK = CONTACTS_SPEC["draft_ask"]
     WHY_THEM = CONTACTS_SPEC["why_them"]
     REFERRED_BY = CONTACTS_SPEC["referred_by"]
@@ -250,6 +253,7 @@ class Meetings:
     EVENT_ID = MEETINGS_SPEC["event_id"]
     NOTES = MEETINGS_SPEC["notes"]
     THANK_YOU_DRAFT = MEETINGS_SPEC["thank_you_draft"]
+    THANK_YOU_SENT = MEETINGS_SPEC["thank_you_sent"]
     BRIEF = MEETINGS_SPEC["brief"]
 
 
@@ -262,6 +266,7 @@ class FollowUps:
     KIND = FOLLOW_UPS_SPEC["kind"]
     STATUS = FOLLOW_UPS_SPEC["status"]
     KEY = FOLLOW_UPS_SPEC["key"]
+    NOTES = FOLLOW_UPS_SPEC["notes"]
     DRAFT = FOLLOW_UPS_SPEC["draft"]
 
 

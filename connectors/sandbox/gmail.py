@@ -3,13 +3,15 @@
 A draft's raw RFC 2822 message is parsed and kept (headers, subject, recipients, body), so
 tests and the demo can read what Followthrough wrote. As in Gmail, the draft id stays while its
 message is replaced (a new message id on every update). Control calls do what the user does in
-Gmail: edit a draft (same draft id, a new message id and Message-ID, new subject or body), and
-send it (the draft is gone; a message with a new id and the SENT label joins the draft's
-thread, as drafts.send documents). Messages, threads and history: connectors.sandbox.gmail_mail.
+Gmail: edit a draft (same draft id and thread, a new message id and Message-ID, new subject or
+body), and send it (the draft is gone; a message with a new id and the SENT label joins the
+draft's thread, as drafts.send documents). Messages, threads and history:
+connectors.sandbox.gmail_mail.
 
-A draft created with a `threadId` joins that thread only when it meets Gmail's documented
-criteria (its In-Reply-To or References name a message of the thread, and its subject matches
-the thread's); otherwise it starts its own thread. Still differs: real Gmail has been seen to
+A draft created or updated with a `threadId` joins that thread only when it meets Gmail's
+documented criteria (its In-Reply-To or References name a message of the thread, and its
+subject matches the thread's); otherwise it starts its own thread, so an update that names no
+threadId moves the draft to a thread of its own. Still differs: real Gmail has been seen to
 file a draft whose subject differs into the thread anyway (and its web UI then cannot open it),
 and how it answers a threadId that does not exist is unverified (the sandbox answers 404).
 """
@@ -192,11 +194,22 @@ class GmailApi:
             return thread_id
         return None
 
-    def _replace(self, draft: Draft, data: bytes, parsed: EmailMessage) -> None:
-        """Give the draft a new message, as drafts.update and the user's edits do."""
+    def _replace(
+        self,
+        draft: Draft,
+        data: bytes,
+        parsed: EmailMessage,
+        *,
+        keep_thread: bool = True,
+        thread_id: str | None = None,
+    ) -> None:
+        """Give the draft a new message, as drafts.update and the user's edits do (in Gmail's
+        editor the draft stays in its thread; an update goes to `thread_id`, else its own)."""
         self.mailbox.history.deleted(draft)
         draft.history.append(draft.message_id)
         draft.message_id = self.mailbox.new_message_id()
+        if not keep_thread:
+            draft.thread_id = thread_id or draft.message_id
         draft.raw, draft.parsed, draft.internal_date = data, parsed, int(time.time() * 1000)
         if "Message-ID" not in parsed:
             parsed["Message-ID"] = f"<sandbox.{draft.message_id}@mail.gmail.com>"
@@ -218,10 +231,15 @@ class GmailApi:
         return Response(200, self._reference(draft))
 
     def update(self, request: Request) -> Response:
-        """drafts.update: the draft keeps its id and thread and gets a new message."""
+        """drafts.update: the draft keeps its id and gets a new message, in the thread the
+        request names (`message.threadId`) when it meets Gmail's criteria, else in a thread
+        of its own."""
         draft = self._draft(request)
-        data, parsed = _parse_raw(_message_of(request).get("raw"))
-        self._replace(draft, data, parsed)
+        message = _message_of(request)
+        data, parsed = _parse_raw(message.get("raw"))
+        asked = message.get("threadId")
+        joined = self._thread_joined(asked, parsed) if asked else None
+        self._replace(draft, data, parsed, keep_thread=False, thread_id=joined)
         return Response(200, self._reference(draft))
 
     def delete(self, request: Request) -> Response:

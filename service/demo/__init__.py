@@ -4,9 +4,10 @@ The demo starts the sandbox in this process with the demo fixture, points a runt
 (an SQLite file in the output directory, never the user's followthrough.db), runs
 `airtable init`, then steps a frozen clock from the fixture's "now" through its weeks, one
 pass per step, while the user's part of the story (service.demo.script) changes the world
-between passes. It prints an account of what it did (service.demo.account), leaves the
-database and a JSON dump of the sandbox's final state behind, and can keep serving the
-status page for that database.
+between passes. Its credentials grant the optional gmail.metadata scope, as `auth google
+--mail-metadata` would, so a thank-you sent and answered is noticed (service.demo.mail). It
+prints an account of what it did (service.demo.account), leaves the database and a JSON dump
+of the sandbox's final state behind, and can keep serving the status page for that database.
 
     with Demo(settings, Path("followthrough-demo")) as demo:
         result = demo.play()
@@ -31,11 +32,13 @@ from rich.console import Console
 from connectors.airtable.schema import init_schema
 from connectors.airtable.tables import Contacts
 from connectors.errors import ConfigurationError
+from connectors.google.consent import requested_scopes
 from connectors.sandbox.fixture import DEMO_FIXTURE, fixture_now
 from connectors.sandbox.server import Sandbox
 from service.demo.account import Account, DemoTotals, Step
 from service.demo.ending import finish, print_ending
 from service.demo.files import DemoFiles, write_private
+from service.demo.mail import mail_cells, mail_lines
 from service.demo.script import UserAction, demo_actions
 from service.settings import Settings, env_name
 from service.web.context import BasicContext
@@ -138,7 +141,8 @@ class Demo:
         self.files.remove_previous_database()
         self.sandbox.start()
         try:
-            write_private(self.files.credentials, json.dumps(self.sandbox.google_credentials()))
+            granted = self.sandbox.google_credentials(list(requested_scopes(mail_metadata=True)))
+            write_private(self.files.credentials, json.dumps(granted))
             self.settings = demo_settings(self.base_settings, self.sandbox, self.files)
             self._runtime = build_runtime(self.settings)
         except BaseException:
@@ -189,20 +193,23 @@ class Demo:
     def _step(self, at: dt.datetime, actions: list[UserAction]) -> Step:
         said = [text for text in (action.act(self.sandbox) for action in actions) if text]
         self.runtime.clock = Clock.frozen_at(at)
-        before = {f.key for f in follow_ups(self.runtime)}
-        contacts = _contact_rows(self.sandbox)
+        before = {f.key: f for f in follow_ups(self.runtime)}
+        contacts, cells = _contact_rows(self.sandbox), mail_cells(self.sandbox)
         report = run_once(self.runtime)
+        after = follow_ups(self.runtime)
+        zone = user_zone_of(self.runtime)
         return Step(
-            at=at.astimezone(user_zone_of(self.runtime)),
+            at=at.astimezone(zone),
             said=said,
             report=report,
             drafts={d["id"]: d for d in self.sandbox.drafts()},
             new_contacts=[
                 name for key, name in _contact_rows(self.sandbox).items() if key not in contacts
             ],
-            new_follow_ups=[f for f in follow_ups(self.runtime) if f.key not in before],
+            new_follow_ups=[f for f in after if f.key not in before],
             progress=_progress_done(self.runtime, report),
             notes=_notes_changed(self.runtime, report),
+            mail=mail_lines(cells, mail_cells(self.sandbox), before, after, zone),
         )
 
     def serve(

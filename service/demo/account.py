@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from service.demo.files import DemoFiles
+from service.demo.mail import LATE, MailLine
 from workflows.completion import Outcome
 from workflows.followup_sync import STORE_KINDS
 from workflows.passes import PassReport
@@ -23,6 +24,7 @@ from workflows.queries.listings import FollowUpView, MeetingView, follow_ups, me
 from workflows.queries.skipped import SkippedEvent, skipped_events
 from workflows.revisions import Revision
 from workflows.runtime import Runtime
+from workflows.sync.report import SyncReport
 
 if TYPE_CHECKING:
     from connectors.sandbox.server import Sandbox
@@ -35,6 +37,8 @@ SOURCE_NOUNS = {
     "google_contacts": "Google contacts",
     "google_calendar": "calendar events",
 }
+GMAIL = "gmail"
+GMAIL_FIRST_READ = "Gmail: from now on, a thank-you you send, and its answer, are noticed"
 KIND_NOUNS = {stored: kind.value.lower() for kind, stored in STORE_KINDS.items()}
 
 
@@ -50,12 +54,20 @@ class Step:
     new_follow_ups: list[FollowUpView] = field(default_factory=list)
     progress: list[tuple[str, dt.date]] = field(default_factory=list)
     notes: list[tuple[MeetingView, Revision]] = field(default_factory=list)
+    mail: list[MailLine] = field(default_factory=list)
 
     @property
     def eventful(self) -> bool:
         """True when there is something to tell about this pass."""
         report = self.report
-        told = (self.said, self.new_follow_ups, self.new_contacts, self.progress, report.failures)
+        told = (
+            self.said,
+            self.new_follow_ups,
+            self.new_contacts,
+            self.progress,
+            self.mail,
+            report.failures,
+        )
         return any(told) or any(
             isinstance(d.result, Outcome) and d.result.status in ("completed", "skipped")
             for d in report.done
@@ -118,11 +130,7 @@ class Account:
             self._line("you", text, "cyan")
         for sync in step.report.syncs:
             if sync.full:
-                self._line(
-                    "sync",
-                    f"first read: {sync.records} {SOURCE_NOUNS.get(sync.source, sync.source)}",
-                    "dim",
-                )
+                self._line("sync", _first_read(sync), "dim")
             for record in sync.skipped:
                 self._line("skipped", f"{record.record_id}: {record.reason}", "yellow")
         for name in step.new_contacts:
@@ -139,6 +147,8 @@ class Account:
         for follow_up in step.new_follow_ups:
             if follow_up.kind == "progress_update":
                 self._line("reminder", f"{follow_up.title} (due {follow_up.due})", "blue")
+        for line in step.mail:
+            self._line(line.label, line.text, "yellow" if line.label == LATE else "blue")
         for name, due in step.progress:
             self._line("update", f"{name}: next progress update now due {due}", "blue")
         for where, reason in step.report.failures.items():
@@ -265,6 +275,12 @@ def count_totals(runtime: Runtime, sandbox: Sandbox, passes: int, failures: int)
         skipped=len(skipped_events(runtime)),
         failures=failures,
     )
+
+
+def _first_read(sync: SyncReport) -> str:
+    if sync.source == GMAIL:  # its first pass reads nothing: it notes where the mailbox stands
+        return GMAIL_FIRST_READ
+    return f"first read: {sync.records} {SOURCE_NOUNS.get(sync.source, sync.source)}"
 
 
 def _first_lines(body: str) -> list[str]:

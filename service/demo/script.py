@@ -2,8 +2,9 @@
 
 The demo fixture tells a story (connectors/sandbox/fixtures/demo.json); these actions play
 the user's part in it through the sandbox's control API, as someone would in Gmail, Airtable
-and Google Calendar: send a thank-you draft and tick its follow-up, tick a progress update,
-add notes to a meeting in Airtable after its draft exists, and move an interview the contact
+and Google Calendar: send a thank-you draft from Gmail (the contact answers it the next
+morning; the user ticks nothing: the mail pass notices both), tick a progress update, add
+notes to a meeting in Airtable after its draft exists, and move an interview the contact
 asked to move. Each action finds its target when it runs; in a world without that target
 (another fixture) it does nothing and says so by returning None.
 """
@@ -22,6 +23,10 @@ MARCUS_EVENT = "86ui92j35fn5dkqf73f2jj2qpo"
 TOMAS_EVENT = "6jhqt3jm1lt6t03jv2suhbo5er"
 GRACE_EVENT = "4vje3t83vnab7k67f9go1snlm2"
 
+MARCUS_REPLY = (
+    "Thanks, Sam! Great talking with you. Send the case study whenever it's ready; "
+    "Keiko is expecting your note.\n\nMarcus"
+)
 TOMAS_NOTES = (
     "Insight: Shopify's Rails scale work is mostly about job queues and database sharding.\n"
     "TODO: send Tomás my write-up of our Sidekiq migration"
@@ -40,8 +45,10 @@ class UserAction:
 
 def demo_actions(sandbox: Sandbox, start: dt.datetime) -> list[UserAction]:
     """The user's part in the demo fixture's story, in time order."""
+    sent, answered = start + dt.timedelta(hours=4), start + dt.timedelta(hours=26)
     actions = [
-        UserAction(start + dt.timedelta(hours=4), send_thank_you(MARCUS_EVENT)),
+        UserAction(sent, send_thank_you(MARCUS_EVENT, sent)),
+        UserAction(answered, contact_replies(MARCUS_EVENT, answered)),
         UserAction(start + dt.timedelta(hours=25), tick_first_progress_update),
     ]
     tomas = _event(sandbox, TOMAS_EVENT)
@@ -59,20 +66,33 @@ def demo_actions(sandbox: Sandbox, start: dt.datetime) -> list[UserAction]:
     return sorted(actions, key=lambda a: a.at)
 
 
-def send_thank_you(event_id: str) -> Act:
-    """The user sends the meeting's thank-you draft and marks its Thank-you follow-up Done."""
+def send_thank_you(event_id: str, at: dt.datetime) -> Act:
+    """The user sends the meeting's thank-you draft from Gmail, and ticks nothing."""
 
     def act(sandbox: Sandbox) -> str | None:
-        row = _follow_up(
-            sandbox, lambda f: str(f.get(FollowUps.KEY, "")).startswith(f"thank-you:{event_id}:")
-        )
-        if row is None:
+        drafts = _thank_you_drafts(sandbox, event_id, sent=False)
+        for draft in drafts:
+            sandbox.mark_draft_sent(draft["id"], at.isoformat())
+        if not drafts:
             return None
-        title = row["fields"].get(FollowUps.TITLE, "the thank-you")
-        for draft in _drafts_for(sandbox, row):
-            sandbox.mark_draft_sent(draft["id"])
-        _set_follow_up_status(sandbox, row, "Done")
-        return f"send the draft and mark “{title}” Done in Airtable"
+        return (
+            f"send the thank-you “{drafts[0]['subject']}” from Gmail, ticking nothing in Airtable"
+        )
+
+    return act
+
+
+def contact_replies(event_id: str, at: dt.datetime) -> Act:
+    """The contact answers the thank-you the user sent, in its thread."""
+
+    def act(sandbox: Sandbox) -> str | None:
+        sent = _thank_you_drafts(sandbox, event_id, sent=True)
+        if not sent:
+            return None
+        contact = sent[0]["headers"].get("To", "")
+        sandbox.receive_reply(sent[0]["thread_id"], contact, MARCUS_REPLY, at.isoformat())
+        name = contact.split("<", 1)[0].strip() or contact
+        return f"receive {name}'s reply to your thank-you in Gmail"
 
     return act
 
@@ -149,12 +169,12 @@ def _set_follow_up_status(sandbox: Sandbox, row: dict[str, Any], status: str) ->
     sandbox.airtable.update_record(FollowUps.TABLE, row["id"], {FollowUps.STATUS: status})
 
 
-def _drafts_for(sandbox: Sandbox, follow_up: dict[str, Any]) -> list[dict[str, Any]]:
-    """The unsent drafts of the follow-up's meeting (found through its Meetings row's link)."""
-    meetings = follow_up["fields"].get(FollowUps.MEETING) or []
+def _thank_you_drafts(sandbox: Sandbox, event_id: str, *, sent: bool) -> list[dict[str, Any]]:
+    """The meeting's thank-you drafts, unsent or sent (found through its Meetings row's link,
+    which names the draft's message)."""
     opened = {
         str(r["fields"].get(Meetings.THANK_YOU_DRAFT, "")).rsplit("compose=", 1)[-1]
         for r in sandbox.airtable.records(Meetings.TABLE)
-        if r["id"] in meetings
+        if r["fields"].get(Meetings.EVENT_ID) == event_id
     }
-    return [d for d in sandbox.drafts() if not d["sent"] and {d["id"], d["message_id"]} & opened]
+    return [d for d in sandbox.drafts() if d["sent"] is sent and d["message_id"] in opened]

@@ -2,7 +2,9 @@
 
 The web context supplies a `Home` (workflows.queries.home): today's and this week's work,
 the pipeline, the last 90 days (drawn as inline SVG, service.web.pictures) and, lower on
-the page, the connectors' health (a failing one in red with what to do), the meetings
+the page, the connectors' health (workflows.queries.status decides how each reads: "failing"
+and why, in red, whatever succeeded before it; "stale" when its last success is older than
+`stale_after`; "off", with what to do, when the user left its feature off), the meetings
 waiting for their effects and the recent errors. The words for hours left and overdue are
 the digest's (workflows.digest), so the page and the digest read alike.
 """

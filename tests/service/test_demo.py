@@ -97,7 +97,7 @@ def test_what_the_user_did_between_passes_shows_in_the_world(run: DemoRun) -> No
     # draft is written that Friday: the old Thursday would be "yesterday")
     (grace,) = _drafts_to(run, "Grace Liu")
     assert "with me today." in grace["body"] and "at Duolingo" in grace["body"]
-    # Marcus's draft was sent and its follow-up ticked; Laura's update pushed her next one out
+    # Marcus's draft was sent; Laura's update pushed her next one out
     (marcus,) = _drafts_to(run, "Marcus Oyelaran")
     assert marcus["sent"] is True
     promised = "I'll send you my revised portfolio case study and introduce you to Keiko."
@@ -145,6 +145,38 @@ def test_the_account_tells_what_the_users_edits_did_and_counts_what_is_left(
         assert f"{label} │ {count} │" in totals, label
 
 
+MARCUS_MEETING = "Coffee chat (informational interview) with Marcus Oyelaran"
+
+
+def test_the_thank_you_sent_from_gmail_and_its_answer_are_noticed_and_told(run: DemoRun) -> None:
+    # Given the demo, in which the user sends Marcus's thank-you from Gmail (ticking nothing)
+    # on Monday 2 March at noon and Marcus answers it on Tuesday at 10:00
+    account = " ".join(run.stdout.split())
+    sent = account.index("you send the thank-you “Thank you, Marcus!” from Gmail")
+    replied = account.index("you receive Marcus Oyelaran's reply to your thank-you in Gmail")
+    # Then the account tells what the mail pass did after each, as the user finds it
+    after_sending = account[sent:replied]
+    for line in (
+        "sent “Send Marcus a thank-you” is Done: you sent it Mon 02 Mar",
+        f"sent “{MARCUS_MEETING}”: Thank-you Sent 2026-03-02",
+        "sent Marcus Oyelaran: Last Contacted 2026-03-02",
+    ):
+        assert line in after_sending, line
+    assert "reply Marcus Oyelaran: Last Reply 2026-03-03" in account[replied:]
+    # and a thank-you left unsent 20 hours is flagged
+    assert "late “Send Maya a thank-you” is flagged (not sent within 20 hours)" in account
+    # and Airtable holds it: the follow-up Done, the meeting's and the contact's dates
+    (thanks,) = [f for f in _records(run, "Follow-ups") if f["Title"] == "Send Marcus a thank-you"]
+    assert thanks["Status"] == "Done"
+    meeting = next(m for m in _records(run, "Meetings") if m["Title"] == MARCUS_MEETING)
+    assert meeting["Thank-you Sent"] == "2026-03-02"
+    marcus = next(c for c in _records(run, "Contacts") if c.get("Name") == "Marcus Oyelaran")
+    assert (marcus["Last Contacted"], marcus["Last Reply"]) == ("2026-03-02", "2026-03-03")
+    # and only that thank-you is dated: the others were not sent
+    dated = [m["Title"] for m in _records(run, "Meetings") if m.get("Thank-you Sent")]
+    assert dated == [MARCUS_MEETING]
+
+
 def test_status_shows_what_the_demo_left_in_its_store(run: DemoRun) -> None:
     # Given the demo's store, named as the demo's closing lines suggest
     settings = {"database_url": f"sqlite:///{run.database}", "now": DEMO_END}
@@ -163,7 +195,7 @@ def test_status_shows_what_the_demo_left_in_its_store(run: DemoRun) -> None:
     # Then every connector is healthy, and the week's overdue work is listed as overdue
     assert status.returncode == 0, status.stdout + status.stderr
     said = " ".join(status.stdout.split())
-    for connector in ("Airtable", "Google Calendar", "Google Contacts"):
+    for connector in ("Airtable", "Google Calendar", "Google Contacts", "Gmail"):
         assert f"│ {connector} │ ok │" in said, connector
     assert "meetings waiting for their effects: 0" in said
     assert "15 overdue" in said

@@ -136,7 +136,7 @@ def test_the_status_page_shows_the_demo_and_a_failing_connector_in_red(
             "Airtable": "ok",
             "Google Contacts": "ok",
             "Google Calendar": "failing",
-            "Gmail": "ok",  # the mail pass is listed too (without gmail.metadata it reads nothing)
+            "Gmail": "ok",  # the demo grants gmail.metadata (without it Gmail reads "off")
         }
         # and the failing one says why, in red
         calendar = next(r for r in rows if r.text.startswith("Google Calendar"))

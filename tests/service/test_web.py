@@ -399,6 +399,7 @@ NOT_SHOWN = {
     "home.health.late_thank_yous[0].kind": "the thank-yous show how late each is",
     "home.thank_yous[0].draft_link": "a link that is not http(s) is not linked",
     "home.interviews[0].brief_link": "a link that is not http(s) is not linked",
+    "home.health.connectors[0].off": "a failing connector shows its failure, not why it is off",
 }
 
 

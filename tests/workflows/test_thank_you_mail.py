@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from connectors.airtable.schema import init_schema
 from connectors.airtable.tables import SCHEMA, FieldSpec, TableSpec
@@ -17,6 +18,9 @@ from connectors.policy import FAST_POLICY
 from connectors.sandbox.fixture import CONTACT_FIELDS
 from connectors.sandbox.server import Sandbox
 from service.console import print_status
+from service.demo import status_context
+from service.web.app import create_app
+from service.web.server import WebServer
 from service.web.status import render_status
 from tests.workflows.conftest import RuntimeFactory
 from tests.workflows.world import (
@@ -63,13 +67,18 @@ def _world(
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12), init=False, **config), sandbox)
     init_schema(runtime.need_airtable(), schema)
     if scope:
-        granted = tmp_path / "google-mail.json"
-        scopes = list(requested_scopes(mail_metadata=True))
-        granted.write_text(json.dumps(sandbox.google_credentials(scopes)))
-        granted.chmod(0o600)
-        runtime.google = GoogleClient(granted, endpoint=sandbox.url, policy=FAST_POLICY)
+        _grant_mail_metadata(runtime, sandbox, tmp_path)
     _pass(runtime, at(2026, 3, 2, 12))
     return sandbox, runtime
+
+
+def _grant_mail_metadata(runtime: Runtime, sandbox: Sandbox, tmp_path: Path) -> None:
+    """The user ran `auth google --mail-metadata`: gmail.metadata is granted too."""
+    granted = tmp_path / "google-mail.json"
+    scopes = list(requested_scopes(mail_metadata=True))
+    granted.write_text(json.dumps(sandbox.google_credentials(scopes)))
+    granted.chmod(0o600)
+    runtime.google = GoogleClient(granted, endpoint=sandbox.url, policy=FAST_POLICY)
 
 
 def _pass(runtime: Runtime, when: Any) -> PassReport:
@@ -140,6 +149,29 @@ def test_a_sent_thank_you_is_done_with_the_day_it_was_sent_and_dated(
     assert _gmail_reads(sandbox) == {"gmail.history.list": 1}
 
 
+def test_a_draft_regenerated_into_a_new_thread_is_still_seen_when_sent(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    # Given Ada's draft, rewritten after a notes change: Gmail gives the new message a thread
+    # of its own (the update names no threadId)
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path)
+    (draft,) = drafts(sandbox)
+    meeting = next(r for r in sandbox.airtable.records("Meetings") if r["fields"]["Event ID"])
+    more = NOTES + "\nTakeaway: ship small"
+    sandbox.airtable.update_record("Meetings", meeting["id"], {"Notes": more})
+    _pass(runtime, at(2026, 3, 2, 13))
+    (rewritten,) = drafts(sandbox)
+    assert "Ship small" in rewritten["body"] and rewritten["thread_id"] != draft["thread_id"]
+
+    # When the user sends it
+    sandbox.mark_draft_sent(rewritten["id"], "2026-03-02T19:00:00Z")
+    _pass(runtime, at(2026, 3, 2, 20))
+
+    # Then its sending is seen in the new thread
+    assert _thank_you(sandbox)["Status"] == "Done"
+    assert meetings_by_event(sandbox)["evt1"]["Thank-you Sent"] == "2026-03-02"
+
+
 def test_a_reply_from_the_contact_sets_last_reply(
     sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
 ) -> None:
@@ -180,6 +212,47 @@ def test_without_the_scope_gmail_is_not_read_and_nothing_changes(
     _pass(runtime, at(2026, 3, 4, 12))
     assert _thank_you(sandbox)["Title"] == "Send Ada a thank-you"
     assert status_snapshot(runtime).late_thank_yous == ()
+
+
+GMAIL_OFF = (
+    "gmail.metadata was not granted: run `followthrough auth google --mail-metadata` to have "
+    "sent thank-yous detected"
+)
+
+
+def _gmail_row(page: str) -> str:
+    text = " ".join(page.split())
+    start = text.index('<tr class="connector" data-state=', text.index("<td>Gmail</td>") - 60)
+    return text[start : text.index("</tr>", start)]
+
+
+def test_without_the_scope_the_status_page_and_status_say_gmail_is_off_and_what_to_run(
+    sandbox_factory: Any,
+    make_runtime: RuntimeFactory,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given a user who did not grant gmail.metadata, after a pass
+    sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path, scope=False)
+
+    # When they open the status page
+    with WebServer(create_app(status_context(runtime))) as server:
+        page = requests.get(f"{server.url}/", timeout=10).text
+    # Then Gmail reads "off", with the one line saying what to run
+    row = _gmail_row(page)
+    assert 'data-state="off"' in row and GMAIL_OFF in row
+    # and so does `followthrough status`
+    print_status(status_snapshot(runtime))
+    said = " ".join(capsys.readouterr().out.split())
+    assert "│ Gmail │ off │" in said and "google --mail-metadata`" in said
+
+    # and once the scope is granted, the next pass turns it on
+    _grant_mail_metadata(runtime, sandbox, tmp_path)
+    _pass(runtime, at(2026, 3, 2, 13))
+    snapshot = status_snapshot(runtime)
+    gmail = next(c for c in snapshot.connectors if c.name == "Gmail")
+    assert gmail.state(snapshot.generated_at, snapshot.stale_after) == "ok"
+    assert gmail.off is None
 
 
 def test_expired_history_reads_the_open_thank_you_threads_instead(
@@ -225,7 +298,7 @@ def test_a_thank_you_unsent_twenty_hours_after_the_meeting_is_flagged(
 
 
 def test_a_meeting_seen_late_gets_a_thank_you_due_hours_after_it_was_seen(
-    sandbox_factory: Any, make_runtime: RuntimeFactory
+    sandbox_factory: Any, make_runtime: RuntimeFactory, tmp_path: Path
 ) -> None:
     ada = airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Met")
     event = meeting("evt1", "Chat", at(2026, 3, 2, 10), attendees=[guest(ADA)], description=NOTES)
@@ -233,10 +306,16 @@ def test_a_meeting_seen_late_gets_a_thank_you_due_hours_after_it_was_seen(
         world(events=[event], airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
     )
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 5, 9)), sandbox)
+    _grant_mail_metadata(runtime, sandbox, tmp_path)
 
     _pass(runtime, at(2026, 3, 5, 9))  # first seen three days after the meeting
 
     assert _thank_you(sandbox)["Due"] == "2026-03-05"
+    # and its 20 hours count from then, not from the meeting's end
+    _pass(runtime, at(2026, 3, 6, 4))
+    assert _thank_you(sandbox)["Title"] == "Send Ada a thank-you"
+    _pass(runtime, at(2026, 3, 6, 6))
+    assert _thank_you(sandbox)["Title"] == "Send Ada a thank-you (not sent within 20 hours)"
 
 
 def test_a_base_without_the_date_fields_still_works_and_init_adds_them(

@@ -40,6 +40,7 @@ class FollowUpView:
     due: dt.date | None
     status: str
     meeting_id: int | None
+    done_at: dt.datetime | None = None
 
 
 def meetings(runtime: Runtime) -> list[MeetingView]:
@@ -62,5 +63,13 @@ def follow_ups(runtime: Runtime) -> list[FollowUpView]:
 def _follow_up(row: Followup, names: dict[int, str]) -> FollowUpView:
     contact = names.get(row.person_id or -1, "")
     return FollowUpView(
-        row.id, row.key, row.kind, row.title, contact, row.due, row.status, row.meeting_id
+        row.id,
+        row.key,
+        row.kind,
+        row.title,
+        contact,
+        row.due,
+        row.status,
+        row.meeting_id,
+        row.done_at,
     )

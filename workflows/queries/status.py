@@ -2,8 +2,9 @@
 
 `status_snapshot(runtime)` gathers it from the store at once. A connector whose last attempt
 failed reads "failing" whatever succeeded before it; one whose last success is older than the
-snapshot's `stale_after` reads "stale". A thank-you flagged as not sent within 20 hours of its
-meeting (only the Gmail pass flags one, with the gmail.metadata scope) is listed apart.
+snapshot's `stale_after` reads "stale"; one whose feature the user left off (Gmail without
+the gmail.metadata scope) reads "off", with what to do. A thank-you flagged as not sent
+within 20 hours of its meeting (only the Gmail pass flags one, with that scope) is listed apart.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from workflows.facts import source_off
 from workflows.followup_sync import STORE_KINDS
 from workflows.queries.listings import contact_names
 from workflows.rules.followups import LATE_FLAG, FollowUpKind
@@ -22,7 +24,7 @@ from workflows.store.meetings import scheduled_meetings
 from workflows.store.models import Followup, Meeting
 from workflows.store.status import SourceHealth, recent_errors, source_health
 
-ConnectorState = Literal["ok", "failing", "stale", "never synced"]
+ConnectorState = Literal["ok", "failing", "off", "stale", "never synced"]
 
 KIND_LABELS = {stored: kind.value for kind, stored in STORE_KINDS.items()}
 PROGRESS = FollowUpKind.PROGRESS_UPDATE.value
@@ -44,11 +46,14 @@ class ConnectorStatus:
     last_success: dt.datetime | None = None
     last_attempt: dt.datetime | None = None
     error: str | None = None  # why the last attempt failed; None when it succeeded
+    off: str | None = None  # why it reads nothing (the user left it off) and what to do
 
     def state(self, now: dt.datetime, stale_after: dt.timedelta) -> ConnectorState:
         """How this connector reads right now; a failure always wins over an older success."""
         if self.error:
             return "failing"
+        if self.off:
+            return "off"
         if self.last_success is None:
             return "never synced"
         if now - self.last_success > stale_after:
@@ -108,6 +113,7 @@ def status_snapshot(runtime: Runtime) -> StatusSnapshot:
     now = runtime.now()
     with runtime.db.read() as session:
         health = source_health(session, account=runtime.account)
+        off = {h.source: source_off(session, h.source, account=runtime.account) for h in health}
         waiting = scheduled_meetings(session, account=runtime.account, ended_by=now, limit=50)
         follow_ups = open_followups(session, account=runtime.account, limit=200)
         people = [m.person_id for m in waiting] + [f.person_id for f in follow_ups]
@@ -118,7 +124,7 @@ def status_snapshot(runtime: Runtime) -> StatusSnapshot:
     return StatusSnapshot(
         generated_at=dt.datetime.now(dt.UTC),
         account=runtime.account,
-        connectors=tuple(_connector(h) for h in health),
+        connectors=tuple(_connector(h, off.get(h.source)) for h in health),
         waiting_meetings=tuple(_waiting(m, names) for m in waiting),
         open_follow_ups=tuple(i for i in items if i.kind != PROGRESS),
         reminders_due=tuple(i for i in items if i.kind == PROGRESS and i.due <= soon),
@@ -130,13 +136,14 @@ def status_snapshot(runtime: Runtime) -> StatusSnapshot:
     )
 
 
-def _connector(health: SourceHealth) -> ConnectorStatus:
+def _connector(health: SourceHealth, off: str | None) -> ConnectorStatus:
     attempts = [t for t in (health.last_success_at, health.last_error_at) if t is not None]
     return ConnectorStatus(
         name=SOURCE_LABELS.get(health.source, health.source),
         last_success=health.last_success_at,
         last_attempt=max(attempts, default=None),
         error=None if health.healthy else health.last_error,
+        off=off,
     )
 
 

@@ -23,6 +23,7 @@ from workflows.rules.keys import action_key, thank_you_key
 THANK_YOU_AFTER_DAYS = 1
 SEEN_LATE_HOURS = 4
 """A Thank-you planned later than its usual due day is due this many hours from then."""
+SEEN_LATE = dt.timedelta(hours=SEEN_LATE_HOURS)
 ACTION_ITEM_AFTER_DAYS = 7
 MAX_TITLE_CHARS = 200
 
@@ -79,9 +80,18 @@ LATE_FLAG = f"(not sent within {THANK_YOU_WITHIN_HOURS} hours)"
 """Ends the title of a Thank-you not sent in time (known only with the gmail.metadata scope)."""
 
 
-def thank_you_late(meeting_end: dt.datetime, now: dt.datetime) -> bool:
-    """Whether a thank-you still unsent at `now` missed its time after the meeting's end."""
-    return now - meeting_end > dt.timedelta(hours=THANK_YOU_WITHIN_HOURS)
+def owed_since(meeting_end: dt.datetime, completed_at: dt.datetime | None) -> dt.datetime:
+    """When a thank-you became owed: the meeting's end, or, for a meeting Followthrough completed
+    more than SEEN_LATE_HOURS after it ended (it was seen late), when it completed it."""
+    late = completed_at is not None and completed_at - meeting_end > SEEN_LATE
+    return completed_at if late and completed_at is not None else meeting_end
+
+
+def thank_you_late(owed_since: dt.datetime, now: dt.datetime) -> bool:
+    """Whether a thank-you still unsent at `now` missed its time: 20 hours after the meeting's
+    end, or after Followthrough first saw the meeting when that was later (a meeting seen days
+    late is not flagged at once)."""
+    return now - owed_since > dt.timedelta(hours=THANK_YOU_WITHIN_HOURS)
 
 
 def late_title(title: str) -> str:

@@ -26,6 +26,7 @@ class ThankYouThread:
     meeting_id: int
     event_id: str
     meeting_end: dt.datetime
+    completed_at: dt.datetime | None  # when Followthrough completed the meeting (its clock)
     followup_key: str
     followup_title: str
     followup_open: bool
@@ -67,6 +68,7 @@ def _thread(thread_id: str, meeting: Meeting, followup: Followup) -> ThankYouThr
         meeting_id=meeting.id,
         event_id=meeting.event_id,
         meeting_end=meeting.end,
+        completed_at=meeting.completed_at,
         followup_key=followup.key,
         followup_title=followup.title,
         followup_open=followup.status != "done",

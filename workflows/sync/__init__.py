@@ -2,7 +2,8 @@
 
 `sync_source(runtime, name)` runs one pass of `google_contacts`, `airtable`,
 `google_calendar` or `gmail` (this one reads only with the optional gmail.metadata scope),
-records the connector's health for the status page, and returns a `SyncReport`. Each pass
+records the connector's health for the status page (a source whose feature the user left
+off reads "off", with what to do), and returns a `SyncReport`. Each pass
 reads from its stored cursor and writes the next cursor in the same transaction as the last
 page it covers (`stream.Stream`).
 
@@ -18,6 +19,7 @@ from collections.abc import Callable, Sequence
 import structlog
 
 from connectors.errors import FollowthroughError
+from workflows.facts import set_source_off
 from workflows.runtime import Runtime
 from workflows.store.status import record_failure, record_success
 from workflows.sync.airtable import sync_airtable
@@ -63,6 +65,7 @@ def sync_source(runtime: Runtime, name: str, *, judge_again: bool = True) -> Syn
         raise
     with runtime.db.transaction() as session:
         record_success(session, name, records=report.records, account=runtime.account)
+        set_source_off(session, name, report.off, account=runtime.account)
     log.info("sync.done", **report.fields())
     return report
 

@@ -26,6 +26,10 @@ from workflows.thank_you_mail import apply_mail, flag_late
 log = structlog.get_logger(__name__)
 
 SOURCE = "gmail"
+OFF = (
+    "gmail.metadata was not granted: run `followthrough auth google --mail-metadata` "
+    "to have sent thank-yous detected"
+)
 
 
 def sync_gmail(runtime: Runtime) -> SyncReport:
@@ -34,6 +38,7 @@ def sync_gmail(runtime: Runtime) -> SyncReport:
     report = SyncReport(SOURCE, progress=runtime.on_sync_page)
     if not google.allows(GMAIL_METADATA_SCOPE):
         log.info("gmail.off", reason="gmail.metadata access was not granted")
+        report.off = OFF
         return report
     stream = Stream(runtime, SOURCE)
     cursor = stream.cursor()

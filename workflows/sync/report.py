@@ -19,6 +19,9 @@ class SyncReport:
     full: bool = False
     skipped: list[Skipped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    off: str = ""
+    """Why the pass read nothing because the user left its feature off, and what to do; the
+    status page shows the source as off with it."""
     progress: Callable[[SyncReport], None] | None = field(default=None, repr=False)
 
     def add_page(self, page: Page[Any]) -> None:

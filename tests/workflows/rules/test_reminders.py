@@ -140,3 +140,19 @@ def test_scheduling_is_deterministic(due: list[DueContact], per_day: int) -> Non
     assert schedule_reminders(due, per_day=per_day) == schedule_reminders(
         list(due), per_day=per_day
     )
+
+
+def test_a_milestone_brings_the_next_update_within_two_days_never_later() -> None:
+    today = dt.date(2026, 3, 5)
+    # News today: an update due in two weeks comes in two days
+    assert brought_forward(dt.date(2026, 3, 16), news_on=today, today=today) == dt.date(2026, 3, 7)
+    # News from last week counts from today; undated news is today's
+    assert brought_forward(dt.date(2026, 3, 16), news_on=dt.date(2026, 2, 26), today=today) == (
+        dt.date(2026, 3, 7)
+    )
+    assert brought_forward(dt.date(2026, 3, 16), news_on=None, today=today) == dt.date(2026, 3, 7)
+    # An update already that soon, or a later milestone's, never moves later
+    assert brought_forward(dt.date(2026, 3, 6), news_on=today, today=today) is None
+    assert brought_forward(dt.date(2026, 3, 16), news_on=dt.date(2026, 4, 20), today=today) is None
+    # A contact no update is kept for (never met) gets none from a milestone
+    assert brought_forward(None, news_on=today, today=today) is None
