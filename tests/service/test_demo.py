@@ -201,10 +201,12 @@ def test_status_shows_what_the_demo_left_in_its_store(run: DemoRun) -> None:
     assert "15 overdue" in said
     sidekiq = "send Tomás my write-up of our Sidekiq migration"
     assert f"│ {sidekiq} │ Tomás Herrera │ overdue, due Tue 10 Mar │" in said
-    assert "│ Maya Patel │ Send Maya a thank-you │ overdue by 14 days │" in said
+    late = "Send Maya a thank-you (not sent within 20 hours)"
+    assert f"│ Maya Patel │ {late} │ overdue by 14 days │" in said
     assert "│ Send Gabriel an update on your progress │ Gabriel Santos │ overdue, due Fri 6" in said
     assert "Send Laura an update" not in said  # she had hers; her next is not due this week
-    assert "Marcus a thank-you" not in said  # he got it
+    assert "Marcus a thank-you" not in said  # he got it, 73 hours after the meeting
+    assert "Median time to a thank-you: 73 hours" in said
 
 
 def test_the_status_page_names_whom_each_open_follow_up_is_for(

@@ -242,7 +242,7 @@ def test_without_the_scope_the_status_page_and_status_say_gmail_is_off_and_what_
     row = _gmail_row(page)
     assert 'data-state="off"' in row and GMAIL_OFF in row
     # and so does `followthrough status`
-    print_status(status_snapshot(runtime))
+    print_status(home(runtime))
     said = " ".join(capsys.readouterr().out.split())
     assert "│ Gmail │ off │" in said and "google --mail-metadata`" in said
 
