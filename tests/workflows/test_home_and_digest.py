@@ -13,9 +13,6 @@ import requests
 from markupsafe import escape
 from typer.testing import CliRunner
 
-from connectors.google.client import GoogleClient
-from connectors.google.consent import requested_scopes
-from connectors.policy import FAST_POLICY
 from connectors.sandbox.server import Sandbox
 from service.cli import app
 from service.web.app import create_app
@@ -30,6 +27,7 @@ from tests.workflows.world import (
     clean_pass,
     drafts,
     fast,
+    grant_mail_metadata,
     guest,
     meeting,
     world,
@@ -70,16 +68,8 @@ def _world(
         world(events=events, airtable=[ada, bob]), airtable_rate_limit=FAST_AIRTABLE
     )
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12), **config), sandbox)
-    _grant_mail(runtime, sandbox, tmp_path)
+    grant_mail_metadata(runtime, sandbox, tmp_path)
     return sandbox, runtime
-
-
-def _grant_mail(runtime: Runtime, sandbox: Sandbox, tmp_path: Path) -> None:
-    granted = tmp_path / "google-mail.json"
-    scopes = list(requested_scopes(mail_metadata=True))
-    granted.write_text(json.dumps(sandbox.google_credentials(scopes)))
-    granted.chmod(0o600)
-    runtime.google = GoogleClient(granted, endpoint=sandbox.url, policy=FAST_POLICY)
 
 
 def _digests(sandbox: Sandbox) -> list[dict[str, Any]]:
@@ -187,7 +177,7 @@ def test_the_digest_is_drafted_once_a_week_across_passes_and_a_restart(
         sandbox, now=at(2026, 3, 6, 9), database_url=database_url, digest=MONDAY_8
     )
     restarted = fast(restarted, sandbox)
-    _grant_mail(restarted, sandbox, tmp_path)
+    grant_mail_metadata(restarted, sandbox, tmp_path)
     clean_pass(restarted, at(2026, 3, 8, 23))
 
     # Then there is still one digest

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,6 @@ import requests
 
 from connectors.airtable.schema import init_schema
 from connectors.airtable.tables import SCHEMA, FieldSpec, TableSpec
-from connectors.google.client import GoogleClient
-from connectors.google.consent import requested_scopes
-from connectors.policy import FAST_POLICY
 from connectors.sandbox.fixture import CONTACT_FIELDS
 from connectors.sandbox.server import Sandbox
 from service.console import print_status
@@ -30,6 +26,7 @@ from tests.workflows.world import (
     drafts,
     fast,
     followups,
+    grant_mail_metadata,
     guest,
     meeting,
     meetings_by_event,
@@ -67,18 +64,9 @@ def _world(
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 12), init=False, **config), sandbox)
     init_schema(runtime.need_airtable(), schema)
     if scope:
-        _grant_mail_metadata(runtime, sandbox, tmp_path)
+        grant_mail_metadata(runtime, sandbox, tmp_path)
     _pass(runtime, at(2026, 3, 2, 12))
     return sandbox, runtime
-
-
-def _grant_mail_metadata(runtime: Runtime, sandbox: Sandbox, tmp_path: Path) -> None:
-    """The user ran `auth google --mail-metadata`: gmail.metadata is granted too."""
-    granted = tmp_path / "google-mail.json"
-    scopes = list(requested_scopes(mail_metadata=True))
-    granted.write_text(json.dumps(sandbox.google_credentials(scopes)))
-    granted.chmod(0o600)
-    runtime.google = GoogleClient(granted, endpoint=sandbox.url, policy=FAST_POLICY)
 
 
 def _pass(runtime: Runtime, when: Any) -> PassReport:
@@ -247,7 +235,7 @@ def test_without_the_scope_the_status_page_and_status_say_gmail_is_off_and_what_
     assert "│ Gmail │ off │" in said and "google --mail-metadata`" in said
 
     # and once the scope is granted, the next pass turns it on
-    _grant_mail_metadata(runtime, sandbox, tmp_path)
+    grant_mail_metadata(runtime, sandbox, tmp_path)
     _pass(runtime, at(2026, 3, 2, 13))
     snapshot = status_snapshot(runtime)
     gmail = next(c for c in snapshot.connectors if c.name == "Gmail")
@@ -306,7 +294,7 @@ def test_a_meeting_seen_late_gets_a_thank_you_due_hours_after_it_was_seen(
         world(events=[event], airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
     )
     runtime = fast(make_runtime(sandbox, now=at(2026, 3, 5, 9)), sandbox)
-    _grant_mail_metadata(runtime, sandbox, tmp_path)
+    grant_mail_metadata(runtime, sandbox, tmp_path)
 
     _pass(runtime, at(2026, 3, 5, 9))  # first seen three days after the meeting
 

@@ -10,11 +10,15 @@ rows(sandbox, "Follow-ups"), drafts(sandbox), contact(sandbox, "ada@x.example")
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.ratelimit import LocalRateLimiter
+from connectors.google.client import GoogleClient
+from connectors.google.consent import requested_scopes
 from connectors.policy import FAST_POLICY
 from connectors.sandbox.fixture import CONTACT_FIELDS
 from connectors.sandbox.server import Sandbox
@@ -142,6 +146,15 @@ def fast(runtime: Runtime, sandbox: Sandbox) -> Runtime:
         penalty_seconds=0.1,
     )
     return runtime
+
+
+def grant_mail_metadata(runtime: Runtime, sandbox: Sandbox, tmp_path: Path) -> None:
+    """The user ran `auth google --mail-metadata`: gmail.metadata is granted too."""
+    granted = tmp_path / "google-mail.json"
+    scopes = list(requested_scopes(mail_metadata=True))
+    granted.write_text(json.dumps(sandbox.google_credentials(scopes)))
+    granted.chmod(0o600)
+    runtime.google = GoogleClient(granted, endpoint=sandbox.url, policy=FAST_POLICY)
 
 
 def set_now(runtime: Runtime, when: dt.datetime) -> None:
