@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -201,23 +202,34 @@ def sync(
 
 @app.command()
 @reports_errors
-def status(ctx: typer.Context) -> None:
-    """Print each connector's health, meetings waiting for effects and follow-ups due soon,
-    and say so when FOLLOWTHROUGH_SENDER_NAME (the name that signs drafts) is not set.
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the same facts as JSON, for scripts.")
+    ] = False,
+) -> None:
+    """Print your week as the status page shows it (thank-yous waiting and the hours left,
+    interviews, promises, updates due, asks waiting; overdue in red), the pipeline, the last
+    90 days and each connector's health; say so when FOLLOWTHROUGH_SENDER_NAME (the name
+    that signs drafts) is not set.
 
     Creates nothing: where no store exists yet (Followthrough never ran with these settings),
     it says what to run first and exits with 3.
     """
     settings = state_of(ctx).settings()
-    from service.console import print_status
+    from service.console import print_status, status_json
     from service.doctor import sender_name_advice
     from service.wiring import build_runtime
-    from workflows.queries.status import status_snapshot
+    from workflows.queries.home import home
 
     runtime = build_runtime(settings, create=False)
     try:
-        print_status(status_snapshot(runtime))
+        week = home(runtime)
     finally:
         runtime.db.dispose()
+    if as_json:
+        typer.echo(json.dumps(status_json(week), indent=2, ensure_ascii=False))
+        return
+    print_status(week)
     if advice := sender_name_advice(settings):
         typer.echo(f"Sender name: {advice}")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import structlog
 from rich.console import Console
@@ -11,7 +15,9 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
 from workflows.completion import Outcome
+from workflows.digest import day_name, due_on, hours_left, time_name
 from workflows.passes import PassReport
+from workflows.queries.home import Home
 from workflows.queries.status import StatusSnapshot
 from workflows.revisions import Revision
 from workflows.sync.report import SyncReport
@@ -56,8 +62,69 @@ def _print_outcome(outcome: Outcome) -> None:
         console.print(f"  follow-up: {title}")
 
 
-def print_status(snapshot: StatusSnapshot) -> None:
-    """The status page's content as terminal tables."""
+def print_status(home: Home) -> None:
+    """The status page's content as terminal tables: this week (overdue in red, marked
+    "overdue" in words too), the pipeline, the last 90 days, then the connectors."""
+    console.print(f"Your week, {day_name(home.today)} to {day_name(home.week_end)} ({home.zone})")
+    if home.overdue_count:
+        console.print(f"{home.overdue_count} overdue", style="bold red")
+    for table in _week_tables(home):
+        console.print(table)
+    pipeline = Table(title="The pipeline")
+    pipeline.add_column("stage")
+    pipeline.add_column("contacts", justify="right")
+    for row in home.pipeline:
+        pipeline.add_row(row.stage, str(row.contacts))
+    console.print(pipeline)
+    _print_recent(home)
+    _print_health(home.health)
+
+
+def _week_tables(home: Home) -> list[Table]:
+    thank_yous = _table("Thank-yous to send", ("to", "follow-up", "time left", "draft"))
+    for item in home.thank_yous:
+        row = (item.contact, item.title, hours_left(item), item.draft_link or "")
+        thank_yous.add_row(*row, style="red" if item.overdue else None)
+    interviews = _table("Interviews", ("when", "interview", "with", "brief"))
+    for interview in home.interviews:
+        when = time_name(interview.start)
+        brief = interview.brief_link or interview.to_prepare or ""
+        interviews.add_row(when, interview.title, interview.contact, brief)
+    tables = [thank_yous, interviews]
+    for title, items in (
+        ("Promises to keep", home.promises),
+        ("Progress updates due", home.updates),
+        ("Asks waiting for a reply", home.asks),
+    ):
+        table = _table(title, ("follow-up", "contact", "due"))
+        for due in items:
+            table.add_row(due.title, due.contact, due_on(due), style="red" if due.overdue else None)
+        tables.append(table)
+    return [table for table in tables if table.row_count]
+
+
+def _table(title: str, columns: tuple[str, ...]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+def _print_recent(home: Home) -> None:
+    recent = home.recent
+    console.print(f"The last 90 days (since {day_name(recent.since)})")
+    for label, count in recent.funnel.stages():
+        console.print(f"  {label}: {count}")
+    median = recent.median_hours
+    if median is None:
+        console.print("  No thank-you seen sent yet (this needs the gmail.metadata scope).")
+        return
+    console.print(f"  Median time to a thank-you: {median:.0f} hours")
+    for label, count in recent.histogram():
+        console.print(f"    {label}: {count}")
+
+
+def _print_health(snapshot: StatusSnapshot) -> None:
     table = Table(title="Connectors")
     for column in ("source", "state", "last success", "why"):
         table.add_column(column)
@@ -77,24 +144,38 @@ def print_status(snapshot: StatusSnapshot) -> None:
         console.print(
             f"  {meeting.title} with {meeting.contact} (ended {meeting.ended_at:%Y-%m-%d %H:%M})"
         )
-    console.print(f"open follow-ups: {len(snapshot.open_follow_ups)}")
-    for item in snapshot.open_follow_ups[:20]:
-        console.print(f"  {item.due} {item.kind}: {item.title}")
-    if snapshot.late_thank_yous:
-        console.print(
-            f"thank-yous not sent within 20 hours: {len(snapshot.late_thank_yous)}", style="yellow"
-        )
-        for item in snapshot.late_thank_yous:
-            console.print(f"  {item.title} ({item.contact})", style="yellow")
-    console.print(f"progress updates due soon: {len(snapshot.reminders_due)}")
-    for item in snapshot.reminders_due:
-        console.print(f"  {item.due} {item.title}")
     for reason in snapshot.steps_off:
         console.print(reason, style="yellow")
     for error in snapshot.recent_errors[:5]:
         console.print(
             f"error {error.at:%Y-%m-%d %H:%M} {error.where}: {error.message}", style="red"
         )
+
+
+def status_json(home: Home) -> dict[str, Any]:
+    """`followthrough status --json`: the page's facts, with the words and marks it shows."""
+    data = dataclasses.asdict(home)
+    data["week_end"] = home.week_end
+    data["overdue"] = home.overdue_count
+    for item, row in zip(home.thank_yous, data["thank_yous"], strict=True):
+        row.update(overdue=item.overdue, left=hours_left(item))
+    for name in ("promises", "updates", "asks"):
+        for due, row in zip(getattr(home, name), data[name], strict=True):
+            row["when"] = due_on(due)
+    data["recent"]["median_hours"] = home.recent.median_hours
+    health = home.health
+    for connector, row in zip(health.connectors, data["health"]["connectors"], strict=True):
+        row["state"] = connector.state(health.generated_at, health.stale_after)
+    plain: dict[str, Any] = json.loads(json.dumps(data, default=_plain))
+    return plain
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, dt.timedelta):
+        return str(int(value.total_seconds()))
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 @contextmanager

@@ -7,10 +7,13 @@ without importing the web app; `/metrics` (service.web.metrics) serves the regis
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from workflows.queries.home import Home
+from workflows.week.glance import Due, ThankYouWaiting
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 """Followthrough's own registry (not the global one, so tests and re-imports stay clean)."""
@@ -88,3 +91,50 @@ def _count_completion(event: MutableMapping[str, Any]) -> None:
 
 def _number(value: Any) -> float:
     return float(value) if isinstance(value, int | float) and value > 0 else 0.0
+
+
+CONTACTS = Gauge(
+    "followthrough_contacts",
+    "Contacts by pipeline stage (the status page's pipeline).",
+    ["account", "stage"],
+    registry=REGISTRY,
+)
+FUNNEL = Gauge(
+    "followthrough_funnel_last_90_days",
+    "The last 90 days by funnel stage: asks, replies, meetings, introductions.",
+    ["account", "stage"],
+    registry=REGISTRY,
+)
+THANK_YOU_TIMES = Gauge(
+    "followthrough_thank_yous_sent_last_90_days",
+    "Thank-yous seen sent in the last 90 days, by hours from the meeting's end (the page's bars).",
+    ["account", "hours"],
+    registry=REGISTRY,
+)
+WEEK = Gauge(
+    "followthrough_week_items",
+    "This week's thank-yous, promises, updates and asks waiting, and how many are overdue.",
+    ["account", "section", "overdue"],
+    registry=REGISTRY,
+)
+
+
+def record_home(home: Home) -> None:
+    """Set the gauges behind the status page's pictures and lists from `home`."""
+    account = home.health.account
+    for row in home.pipeline:
+        CONTACTS.labels(account=account, stage=row.stage).set(row.contacts)
+    for label, count in home.recent.funnel.stages():
+        FUNNEL.labels(account=account, stage=label.lower()).set(count)
+    for label, count in home.recent.histogram():
+        THANK_YOU_TIMES.labels(account=account, hours=label.removesuffix(" h")).set(count)
+    sections: dict[str, Sequence[ThankYouWaiting | Due]] = {
+        "thank_yous": home.thank_yous,
+        "promises": home.promises,
+        "updates": home.updates,
+        "asks": home.asks,
+    }
+    for section, items in sections.items():
+        late = sum(1 for item in items if item.overdue)
+        WEEK.labels(account=account, section=section, overdue="yes").set(late)
+        WEEK.labels(account=account, section=section, overdue="no").set(len(items) - late)

@@ -24,6 +24,7 @@ from service.settings_values import (
     AirtableBaseId,
     BrokerUrl,
     DatabaseUrl,
+    DigestTime,
     Directory,
     HttpUrl,
     PublicUrl,
@@ -129,6 +130,11 @@ class Settings(BaseSettings):
     timezone: TimeZone = Field(
         default=None,
         description="IANA time zone for dates (e.g. Europe/Paris); empty: the calendar's.",
+    )
+    digest: DigestTime = Field(
+        default=None,
+        description="When the weekly digest is drafted in Gmail, in the user's time zone: a "
+        "weekday and a time, e.g. 'mon 08:00'; empty: no digest.",
     )
     now: AwareDatetime | None = Field(
         default=None,

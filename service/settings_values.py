@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from connectors.addresses import push_address_problem
+from workflows.rules.digest import parse_digest
 
 BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps")
 
@@ -106,6 +107,12 @@ def directory(value: Path | None) -> Path | None:
     return value
 
 
+def digest_time(value: str | None) -> str | None:
+    """Empty (no digest), or a weekday and a time such as `mon 08:00`."""
+    parse_digest(value)
+    return (value or "").strip() or None
+
+
 def readable_file(value: Path | None) -> Path | None:
     """A file that exists and can be read as UTF-8 text."""
     if value is None:
@@ -127,4 +134,5 @@ AirtableBaseId = Annotated[str | None, AfterValidator(airtable_base_id)]
 TimeZone = Annotated[str | None, AfterValidator(time_zone)]
 RegularExpression = Annotated[str, AfterValidator(regular_expression)]
 Directory = Annotated[Path | None, AfterValidator(directory)]
+DigestTime = Annotated[str | None, AfterValidator(digest_time)]
 ReadableFile = Annotated[Path | None, AfterValidator(readable_file)]

@@ -22,6 +22,7 @@ from connectors.policy import RetryPolicy
 from service.logging import register_secret
 from service.settings import Settings, env_name
 from workflows.rules.clock import Clock
+from workflows.rules.digest import parse_digest
 from workflows.rules.draft import template_environment
 from workflows.runtime import NoStore, Runtime, WorkflowConfig, open_store
 
@@ -49,6 +50,7 @@ def workflow_config(settings: Settings) -> WorkflowConfig:
         claim_for=dt.timedelta(seconds=settings.due_claim_seconds),
         effect_hold=dt.timedelta(seconds=settings.effect_hold_seconds),
         draft_model=draft_model(settings),
+        digest=parse_digest(settings.digest),
     )
 
 

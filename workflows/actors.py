@@ -30,6 +30,7 @@ import structlog
 
 from connectors.errors import FollowthroughError
 from workflows import channels
+from workflows.duework.digest import schedule_digest
 from workflows.duework.dispatch import claim, find, purge_finished, run_batch
 from workflows.facts import clear_fact, get_fact, set_fact
 from workflows.progress import create_reminders
@@ -153,9 +154,10 @@ def _take(runtime: Runtime, request: str, lease: str, holder: str) -> bool:
 
 
 def do_sweep(run_due: AnyActor) -> int:
-    """Claim the work due now, enqueue it in batches of one kind, create due reminders, and
-    purge old finished work once a day."""
+    """Make the coming digest due, claim the work due now, enqueue it in batches of one kind,
+    create due reminders, and purge old finished work once a day."""
     runtime = current()
+    schedule_digest(runtime)
     items = claim(runtime, limit=SWEEP_LIMIT)
     by_kind: dict[str, list[str]] = defaultdict(list)
     for item in items:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from connectors.errors import FollowthroughError, ResyncRequired, UserActionRequired
+from workflows.duework.digest import schedule_digest
 from workflows.duework.dispatch import Ran, claim, purge_finished, run_batch
 from workflows.progress import create_reminders
 from workflows.runtime import Runtime
@@ -99,11 +100,13 @@ def _together(
 
 def run_due(runtime: Runtime, report: PassReport) -> None:
     """Run everything due now, inline, until nothing is left (bounded); create the reminders
-    due (and run their drafts), and purge old finished work once a day.
+    due (and run their drafts), and purge old finished work once a day. The coming weekly
+    digest is made due first.
 
     A round that failed ends the pass's work: what failed is due again at once, and
     running it again in the same breath would only hammer a service that is down.
     """
+    schedule_digest(runtime)
     _run_rounds(runtime, report)
     try:
         report.reminders = create_reminders(runtime)

@@ -23,6 +23,7 @@ from connectors.google.client import GoogleClient
 from connectors.model import ChatModel
 from workflows.migrations import migrated, upgrade
 from workflows.rules.clock import Clock, user_zone
+from workflows.rules.digest import DigestTime
 from workflows.rules.draft import template_environment
 from workflows.rules.qualify import DEFAULT_TITLE_TERMS, QualifyPolicy
 from workflows.store.airtable_writes import StoredOwnWrites
@@ -62,6 +63,7 @@ class WorkflowConfig:
     claim_for: dt.timedelta = DEFAULT_CLAIM  # a claim on due work (a crashed claimer's lapses)
     effect_hold: dt.timedelta = DEFAULT_HOLD  # an attempt's hold on an effect's ledger key
     draft_model: ChatModel | None = None  # the model that polishes drafts; None: the rules'
+    digest: DigestTime | None = None  # when the weekly digest is drafted; None: never
 
     def __post_init__(self) -> None:
         if self.tasks_sink not in TASKS_SINKS:

@@ -38,6 +38,7 @@ from connectors.sandbox.server import Sandbox
 from service.demo.account import Account, DemoTotals, Step
 from service.demo.ask import DEMO_ABOUT_ME
 from service.demo.brief import brief_actions
+from service.demo.ending import finish, print_ending
 from service.demo.files import DemoFiles, write_private
 from service.demo.mail import mail_cells, mail_lines
 from service.demo.script import UserAction, demo_actions
@@ -47,9 +48,9 @@ from service.wiring import build_runtime
 from workflows.duework import notes_changed, progress_done
 from workflows.owed import user_zone_of
 from workflows.passes import PassReport, run_once
+from workflows.queries.home import home
 from workflows.queries.listings import MeetingView, follow_ups, meetings
 from workflows.queries.skipped import skipped_events
-from workflows.queries.status import status_snapshot
 from workflows.revisions import Revision
 from workflows.rules.clock import Clock
 from workflows.runtime import Runtime
@@ -108,7 +109,7 @@ def status_context(runtime: Runtime) -> BasicContext:
         runtime.db.ping()
         return True
 
-    return BasicContext({"database": database}, lambda: status_snapshot(runtime))
+    return BasicContext({"database": database}, lambda: home(runtime))
 
 
 class Demo:
@@ -175,8 +176,10 @@ class Demo:
         account.skipped(skipped_events(self.runtime, seen))
         days = (end - start).days
         totals = account.totals(self.runtime, self.sandbox, len(times), len(failures), days)
+        finale = finish(self.runtime, self.files.output)
         self.files.dump.write_text(json.dumps(self.sandbox.state(), indent=2, default=str))
         account.closing(self.files, time.monotonic() - started)
+        print_ending(self.console, finale)
         log.info("demo.done", passes=len(times), failures=len(failures))
         return DemoResult(self.files, totals, failures)
 

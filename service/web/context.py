@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
-from workflows.queries.status import StatusSnapshot
+from workflows.queries.home import Home
 
 
 class WebContext(Protocol):
@@ -37,21 +37,21 @@ class WebContext(Protocol):
         """Whether each dependency (database, broker...) is reachable, by name."""
         ...
 
-    def status_snapshot(self) -> StatusSnapshot:
-        """What the status page shows, gathered now."""
+    def home(self) -> Home:
+        """What the status page shows (the week at a glance and the health), gathered now."""
         ...
 
 
 class BasicContext:
-    """A context with readiness checks and a status snapshot but no known webhooks."""
+    """A context with readiness checks and the status page's content but no known webhooks."""
 
     def __init__(
         self,
         checks: dict[str, Callable[[], bool]],
-        snapshot: Callable[[], StatusSnapshot],
+        home: Callable[[], Home],
     ) -> None:
         self._checks = checks
-        self._snapshot = snapshot
+        self._home = home
 
     def calendar_channel_token(self, channel_id: str) -> str | None:
         """No channel is known."""
@@ -77,6 +77,6 @@ class BasicContext:
                 results[name] = False
         return results
 
-    def status_snapshot(self) -> StatusSnapshot:
-        """The snapshot the caller's function gathers."""
-        return self._snapshot()
+    def home(self) -> Home:
+        """The week and health the caller's function gathers."""
+        return self._home()

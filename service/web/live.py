@@ -11,7 +11,7 @@ import dramatiq
 from service.broker import broker_reachable
 from workflows import channels
 from workflows.actors import Actors
-from workflows.queries.status import StatusSnapshot, status_snapshot
+from workflows.queries.home import Home, home
 from workflows.runtime import Runtime
 
 CALENDAR_SOURCE = "google_calendar"
@@ -49,9 +49,9 @@ class LiveContext:
         """Whether the database and the broker answer now."""
         return {"database": self._database_ok(), "broker": broker_reachable(self.broker)}
 
-    def status_snapshot(self) -> StatusSnapshot:
-        """The store's view for the status page."""
-        return status_snapshot(self.runtime)
+    def home(self) -> Home:
+        """The store's view for the status page: the week at a glance and the health."""
+        return home(self.runtime)
 
     def _database_ok(self) -> bool:
         try:

@@ -41,7 +41,7 @@ from tests.workflows.world import (
     world,
 )
 from workflows.passes import run_once
-from workflows.queries.status import status_snapshot
+from workflows.queries.home import home
 from workflows.rules.qualify import Reason
 from workflows.runtime import Runtime
 
@@ -194,7 +194,7 @@ def _hostile_events() -> list[dict[str, Any]]:
 
 def _status_page(runtime: Runtime) -> str:
     """The status page as a browser gets it from the web app over HTTP."""
-    context = BasicContext({}, lambda: status_snapshot(runtime))
+    context = BasicContext({}, lambda: home(runtime))
     with WebServer(create_app(context)) as server:
         page = requests.get(server.url + "/", timeout=10)
     assert page.status_code == 200

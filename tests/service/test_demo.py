@@ -45,6 +45,7 @@ DRAFTED = (
 NOT_DRAFTED = ("Elena Petrova", "Priya Raman", "Liam O'Connor", "Aisha Mohammed", "Jordan Lee")
 DEMO_END = "2026-03-17T20:00:00+00:00"  # the demo's clock at its end
 REMINDED = ("Gabriel Santos", "Isabella Garcia", "Nadia Ivanova")  # progress updates due
+USER = "sam.seeker@gmail.com"  # the demo's job seeker
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +54,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
 
 
 def _drafts(run: DemoRun) -> list[dict[str, Any]]:
+    """The drafts to contacts (not the weekly digest the demo drafts to the user at its end)."""
     drafts: list[dict[str, Any]] = run.dump()["gmail"]
-    return drafts
+    return [d for d in drafts if USER not in d["headers"].get("To", "")]
 
 
 def _drafts_to(run: DemoRun, name: str) -> list[dict[str, Any]]:
@@ -234,18 +236,21 @@ def test_status_shows_what_the_demo_left_in_its_store(run: DemoRun) -> None:
         timeout=120,
         check=False,
     )
-    # Then every connector is healthy, and the open follow-ups and due updates are listed
+    # Then every connector is healthy, and the week's overdue work is listed as overdue
     assert status.returncode == 0, status.stdout + status.stderr
     said = " ".join(status.stdout.split())
     for connector in ("Airtable", "Google Calendar", "Google Contacts", "Gmail"):
         assert f"│ {connector} │ ok │" in said, connector
     assert "meetings waiting for their effects: 0" in said
-    assert "open follow-ups: 13" in said
-    assert "2026-03-10 Action item: send Tomás my write-up of our Sidekiq migration" in said
-    assert "progress updates due soon: 4" in said  # Marcus's, brought forward by a milestone
-    assert "2026-03-17 Thank introducer: Thank Priya for introducing you to Sofia" in said
-    assert "2026-03-06 Send Gabriel an update on your progress" in said
-    assert "Send Laura an update" not in said  # she had hers; her next is not due soon
+    assert "15 overdue" in said
+    sidekiq = "send Tomás my write-up of our Sidekiq migration"
+    assert f"│ {sidekiq} │ Tomás Herrera │ overdue, due Tue 10 Mar │" in said
+    late = "Send Maya a thank-you (not sent within 20 hours)"
+    assert f"│ Maya Patel │ {late} │ overdue by 14 days │" in said
+    assert "│ Send Gabriel an update on your progress │ Gabriel Santos │ overdue, due Fri 6" in said
+    assert "Send Laura an update" not in said  # she had hers; her next is not due this week
+    assert "Marcus a thank-you" not in said  # he got it, 73 hours after the meeting
+    assert "Median time to a thank-you: 73 hours" in said
 
 
 def test_the_status_page_names_whom_each_open_follow_up_is_for(
@@ -262,14 +267,34 @@ def test_the_status_page_names_whom_each_open_follow_up_is_for(
             page = requests.get(f"{server.url}/", timeout=10)
     finally:
         runtime.db.dispose()
-    # Then each follow-up and each reminder names its contact
+    # Then each promise and each update due names its contact
     assert page.status_code == 200
     text = " ".join(page.text.split())
     sidekiq = "send Tomás my write-up of our Sidekiq migration"
-    assert f"<td>{sidekiq}</td><td>Tomás Herrera</td><td>Action item</td>" in text
+    assert f'{sidekiq} <span class="muted">(Tomás Herrera)</span>' in text
     for name in REMINDED:
         first = name.split()[0]
-        assert f"<td>Send {first} an update on your progress</td><td>{name}</td>" in text
+        assert f'Send {first} an update on your progress <span class="muted">({name})' in text
+
+
+def test_the_demo_ends_with_the_pages_screenshot_and_the_digest_it_drafted(
+    run: DemoRun,
+) -> None:
+    # The digest went to the user once, with the week's thank-yous and their drafts' links
+    digests = [d for d in run.dump()["gmail"] if USER in d["headers"].get("To", "")]
+    (digest,) = digests
+    assert digest["subject"].startswith("Your week from Tue 17 Mar")
+    assert "- To Maya Patel, overdue by 13 days. Open the draft: https://" in digest["body"]
+    # and the demo's last lines say where the page's picture is and what the digest says
+    ending = run.stdout[run.stdout.index("Left behind in") :]
+    page = run.output / "status-page.png"
+    if shutil.which("chromium"):
+        assert f"The status page, as a browser shows it: {page}" in " ".join(ending.split())
+        assert page.read_bytes().startswith(b"\x89PNG")
+    else:
+        assert "install Chromium for a screenshot" in ending
+    assert f"The weekly digest for 2026-W12, drafted in Gmail to {USER}:" in ending
+    assert "│ - To Maya Patel, overdue by 13 days." in ending
 
 
 def test_serving_on_a_taken_port_names_the_setting_to_change(

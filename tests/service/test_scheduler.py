@@ -147,11 +147,11 @@ def test_the_leader_wakes_when_work_falls_due_not_at_its_next_tick(
     runtime.clock = Clock()
     actors = declare_actors(broker)
     scheduler = replica(runtime, actors, tick=dt.timedelta(seconds=5))
+    started = time.monotonic()  # before the due time is taken: it counts from here
     with runtime.db.transaction() as session:
         due.schedule(session, "complete_meeting", "m1", runtime.now() + dt.timedelta(seconds=0.6))
     stop = threading.Event()
     thread = threading.Thread(target=scheduler.run, args=(stop,), daemon=True)
-    started = time.monotonic()
     thread.start()
     try:
         # Then the sweep for it is sent as it falls due, seconds before the next tick

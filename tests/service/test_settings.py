@@ -10,6 +10,8 @@ import pytest
 from connectors.errors import ConfigurationError
 from service.settings import NOW_END, NOW_FIRST, Settings, env_name
 from service.settings_loading import load_settings, setting_range
+from service.wiring import workflow_config
+from workflows.rules.digest import DigestTime
 
 pytestmark = pytest.mark.usefixtures("clean_settings_env")
 
@@ -94,6 +96,9 @@ def test_config_option_names_another_file(tmp_path: Path) -> None:
         ("TEMPLATES_DIR", "/no/such/directory"),
         ("DRAFT_MODEL_URL", "ollama://127.0.0.1:11434"),
         ("DRAFT_MODEL_URL", "127.0.0.1:11434/v1"),
+        ("DIGEST", "monday"),
+        ("DIGEST", "mon 8am"),
+        ("DIGEST", "mon 25:00"),
     ],
 )
 def test_a_bad_value_names_the_environment_variable(
@@ -106,6 +111,13 @@ def test_a_bad_value_names_the_environment_variable(
 
     assert f"FOLLOWTHROUGH_{name}" in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def test_the_digest_is_a_weekday_and_a_time_or_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FOLLOWTHROUGH_DIGEST", "Mon 08:00")
+    assert workflow_config(load_settings()).digest == DigestTime(0, dt.time(8, 0))
+    monkeypatch.setenv("FOLLOWTHROUGH_DIGEST", "")
+    assert workflow_config(load_settings()).digest is None
 
 
 def test_the_draft_model_needs_its_name_and_keeps_its_key_secret(

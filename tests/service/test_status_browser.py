@@ -66,6 +66,7 @@ def browser(tmp_path: Path) -> Iterator[Any]:
     options.binary_location = str(CHROMIUM)
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(30)
     try:
@@ -93,6 +94,21 @@ def demo_runtime(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> It
 def _rgb(css_color: str) -> tuple[int, int, int]:
     red, green, blue = (int(n) for n in re.findall(r"\d+", css_color)[:3])
     return red, green, blue
+
+
+def _contrast(one: tuple[int, int, int], other: tuple[int, int, int]) -> float:
+    """WCAG's contrast ratio of two sRGB colours (AA asks 4.5 for body text)."""
+
+    def luminance(rgb: tuple[int, int, int]) -> float:
+        linear = [c / 255 / 12.92 if c <= 10 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(one), luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _severe_console_entries(browser: Any) -> list[str]:
+    return [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
 
 
 def test_the_status_page_shows_the_demo_and_a_failing_connector_in_red(
@@ -131,14 +147,33 @@ def test_the_status_page_shows_the_demo_and_a_failing_connector_in_red(
         ):
             red, green, blue = _rgb(cell.value_of_css_property("color"))
             assert red > 150 and green < 90 and blue < 90, cell.value_of_css_property("color")
-        # and the demo's open follow-ups are listed (the thank-you Marcus got, and the case
-        # study sent him, are ticked off)
-        follow_ups = browser.find_element(By.ID, "open-follow-ups").text
-        assert "Intro him to Keiko (he asked about UX writing)" in follow_ups
-        assert "send Maya my resume as a PDF" in follow_ups
-        assert "Thank Priya for introducing you to Sofia Priya Raman Thank introducer" in follow_ups
-        assert "Send Marcus a thank-you" not in follow_ups
-        assert "Send Marcus my revised portfolio case study" not in follow_ups
-        # and the failure is among the recent errors
+        # and the demo's promises are listed, overdue in red with AA contrast (the case study
+        # sent Marcus is ticked off)
+        promises = browser.find_element(By.ID, "promises")
+        assert "Intro him to Keiko (he asked about UX writing)" in promises.text
+        assert "Send Marcus my revised portfolio case study" not in promises.text
+        assert "send Maya my resume as a PDF" in promises.text
+        overdue = promises.find_element(By.CSS_SELECTOR, ".overdue")
+        assert overdue.text.startswith("overdue, due ")
+        colour = _rgb(overdue.value_of_css_property("color"))
+        assert colour[0] > 150 and _contrast(colour, (255, 255, 255)) >= 4.5
+        # and the thank-yous waiting link to their drafts (the one Marcus got is not there)
+        thank_yous = browser.find_element(By.ID, "thank-yous")
+        assert "Maya Patel" in thank_yous.text and "Marcus" not in thank_yous.text
+        links = thank_yous.find_elements(By.LINK_TEXT, "Open the draft to Maya Patel")
+        assert links[0].get_attribute("href").startswith("https://mail.google.com/")
+        # and the pipeline and the last 90 days are there, the pictures with words
+        assert "Keeping in touch" in browser.find_element(By.ID, "stages").text
+        funnel = browser.find_element(By.CSS_SELECTOR, "#last-90-days svg desc")
+        assert "Meetings: " in funnel.get_attribute("textContent")
+        # and the failure is among the recent errors, and the page logged no error
         assert CALENDAR_FAILURE in browser.find_element(By.ID, "recent-errors").text
+        assert _severe_console_entries(browser) == []
+
+        # and on a phone the page is one column with nothing to scroll sideways
+        browser.set_window_size(390, 900)
+        browser.get(f"{server.url}/")
+        width = browser.execute_script("return document.documentElement.scrollWidth")
+        assert width <= browser.execute_script("return window.innerWidth")
+        browser.save_screenshot(str(tmp_path / "status-phone.png"))
     assert screenshot.stat().st_size > 0

@@ -8,7 +8,7 @@ import hmac
 import types
 import typing
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +20,16 @@ from service.metrics import SYNCS
 from service.web.app import create_app
 from service.web.context import BasicContext
 from service.web.server import WebServer
+from workflows.queries.home import Home
 from workflows.queries.status import (
     ConnectorStatus,
-    FollowUpItem,
     RecentError,
     StatusSnapshot,
     WaitingMeeting,
 )
 from workflows.store.db import Database
+from workflows.week.glance import Due, Interview, Stage, ThankYouWaiting
+from workflows.week.recent import Funnel, Recent
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 CHANNEL, CHANNEL_TOKEN = "chan-1", "channel-token-0123456789"
@@ -41,6 +43,7 @@ class RecordingContext:
 
     ready: dict[str, bool] = field(default_factory=lambda: {"database": True, "broker": True})
     snapshot: StatusSnapshot = field(default_factory=lambda: StatusSnapshot(generated_at=NOW))
+    week: Home | None = None  # None: a week with nothing in it beside `snapshot`
     calendar_syncs: list[str] = field(default_factory=list)
     airtable_fetches: list[str] = field(default_factory=list)
 
@@ -59,8 +62,8 @@ class RecordingContext:
     def check_ready(self) -> dict[str, bool]:
         return dict(self.ready)
 
-    def status_snapshot(self) -> StatusSnapshot:
-        return self.snapshot
+    def home(self) -> Home:
+        return self.week or Home.of_health(self.snapshot)
 
 
 @pytest.fixture
@@ -237,7 +240,7 @@ def database_reachable(url: str) -> Callable[[], bool]:
 
 
 def test_readyz_checks_a_real_database(tmp_path: Path):
-    snapshot = lambda: StatusSnapshot(generated_at=NOW)  # noqa: E731
+    snapshot = lambda: Home.of_health(StatusSnapshot(generated_at=NOW))  # noqa: E731
     good = BasicContext(
         {"database": database_reachable(f"sqlite:///{tmp_path / 'ft.db'}")}, snapshot
     )
@@ -264,6 +267,32 @@ def test_metrics_are_served_in_prometheus_format(url: str):
     for name in ("records", "effects", "errors", "tasks"):
         assert f"# TYPE followthrough_{name}_total counter" in text
     assert "# TYPE followthrough_queue_lag_seconds histogram" in text
+
+
+def test_metrics_count_what_the_status_page_draws(url: str, context: RecordingContext):
+    # Given a week with contacts at a stage, a funnel, two thank-yous seen sent and one late
+    late = ThankYouWaiting("Send Kurt a thank-you", "Kurt Gödel", NOW, -5)
+    context.week = replace(
+        Home.of_health(StatusSnapshot(generated_at=NOW, account="ada")),
+        thank_yous=(late,),
+        pipeline=(Stage("Met", 3),),
+        recent=Recent(NOW.date(), Funnel(asks=4, replies=2, meetings=1), (3.0, 20.0)),
+    )
+
+    # When Prometheus scrapes
+    text = requests.get(f"{url}/metrics").text
+
+    # Then the counts behind the pictures and lists are there
+    for line in (
+        'followthrough_contacts{account="ada",stage="Met"} 3.0',
+        'followthrough_funnel_last_90_days{account="ada",stage="asks"} 4.0',
+        'followthrough_funnel_last_90_days{account="ada",stage="replies"} 2.0',
+        'followthrough_funnel_last_90_days{account="ada",stage="introductions"} 0.0',
+        'followthrough_thank_yous_sent_last_90_days{account="ada",hours="0-6"} 1.0',
+        'followthrough_thank_yous_sent_last_90_days{account="ada",hours="12-24"} 1.0',
+        'followthrough_week_items{account="ada",overdue="yes",section="thank_yous"} 1.0',
+    ):
+        assert line in text, line
 
 
 def test_the_openapi_schema_lists_every_endpoint(url: str):
@@ -313,26 +342,27 @@ def test_the_status_page_shows_a_failing_connector_in_red_with_its_reason(
     assert html.count('state-ok">ok<') == 1  # the failing Airtable is not shown as OK
 
 
-def test_the_status_page_lists_waiting_meetings_follow_ups_reminders_and_errors(
+def test_the_status_page_lists_the_week_waiting_meetings_and_errors(
     url: str, context: RecordingContext
 ):
-    context.snapshot = StatusSnapshot(
+    health = StatusSnapshot(
         generated_at=NOW,
         account="ada",
         waiting_meetings=(
             WaitingMeeting("Coffee chat with Grace", "Grace Hopper", NOW, ("thank-you draft",)),
         ),
-        open_follow_ups=(
-            FollowUpItem(
-                "Send Grace the article", "Grace Hopper", "Action item", dt.date(2026, 3, 9)
-            ),
-        ),
-        reminders_due=(
-            FollowUpItem(
-                "Send Alan an update on your progress", "Alan Turing", "Progress update", NOW.date()
-            ),
-        ),
         recent_errors=(RecentError(NOW, "calendar", "sync token expired; resynced from scratch"),),
+    )
+    draft = "https://mail.google.com/mail/u/0/#drafts?compose=abc"
+    context.week = replace(
+        Home.of_health(health),
+        thank_yous=(
+            ThankYouWaiting("Send Ada a thank-you", "Ada Lovelace", NOW, 5, draft),
+            ThankYouWaiting("Send Kurt a thank-you", "Kurt Gödel", NOW, -30),
+        ),
+        interviews=(Interview("Coffee chat with Alan", "Alan Turing", NOW + dt.timedelta(days=1)),),
+        promises=(Due("Send Grace the article", "Grace Hopper", dt.date(2026, 3, 9), False),),
+        updates=(Due("Send Alan an update", "Alan Turing", dt.date(2026, 3, 1), True),),
     )
 
     html = requests.get(url + "/").text
@@ -340,21 +370,36 @@ def test_the_status_page_lists_waiting_meetings_follow_ups_reminders_and_errors(
     for text in (
         "Coffee chat with Grace",
         "thank-you draft",
+        "Coffee chat with Alan",
+        "Tue 3 Mar 09:00",
         "Send Grace the article",
-        "2026-03-09",
-        "Send Alan an update on your progress",
+        "due Mon 9 Mar",
+        f'<a href="{draft}">Open the draft',
+        '<span class="soon">5 hours left</span>',
+        '<span class="overdue">overdue by 30 hours</span>',
+        '<span class="overdue">overdue, due Sun 1 Mar</span>',
         "sync token expired; resynced from scratch",
         "<strong>ada</strong>",
+        "2 overdue",
     ):
-        assert text in html
+        assert text in html, text
     assert "No connector has reported yet." in html
 
 
-# Texts of the snapshot the page does not show, and why (every other text must be on the page).
+# Texts of the week the page does not show, and why (every other text must be on the page).
 NOT_SHOWN = {
-    "snapshot.reminders_due[0].kind": "every reminder is a progress update",
-    "snapshot.late_thank_yous[0].kind": "every late one is a thank-you",
-    "snapshot.connectors[0].off": "a failing connector shows its failure, not why it is off",
+    "home.health.open_follow_ups[0].title": "the week's lists show the open follow-ups",
+    "home.health.open_follow_ups[0].contact": "the week's lists show the open follow-ups",
+    "home.health.open_follow_ups[0].kind": "the week's lists show the open follow-ups",
+    "home.health.reminders_due[0].title": "the week's updates due show them",
+    "home.health.reminders_due[0].contact": "the week's updates due show them",
+    "home.health.reminders_due[0].kind": "the week's updates due show them",
+    "home.health.late_thank_yous[0].title": "the thank-yous show how late each is",
+    "home.health.late_thank_yous[0].contact": "the thank-yous show how late each is",
+    "home.health.late_thank_yous[0].kind": "the thank-yous show how late each is",
+    "home.thank_yous[0].draft_link": "a link that is not http(s) is not linked",
+    "home.interviews[0].brief_link": "a link that is not http(s) is not linked",
+    "home.health.connectors[0].off": "a failing connector shows its failure, not why it is off",
 }
 
 
@@ -380,31 +425,32 @@ def _value(hint: Any, where: str, written: dict[str, str]) -> Any:
         return (_value(args[0], f"{where}[0]", written),)
     if is_dataclass(hint):
         return filled(hint, where, written)  # type: ignore[arg-type]
-    known = {dt.datetime: NOW, dt.date: NOW.date(), dt.timedelta: dt.timedelta(minutes=30)}
+    known = {
+        dt.datetime: NOW,
+        dt.date: NOW.date(),
+        dt.timedelta: dt.timedelta(minutes=30),
+        int: 3,
+        float: 5.0,
+        bool: False,
+    }
     if hint in known:
         return known[hint]
     raise TypeError(f"{where} is a {hint}: teach filled() a hostile value of that type")
 
 
-def test_the_status_page_shows_every_text_of_every_table_as_text_never_markup(
+def test_the_status_page_shows_every_text_of_the_week_as_text_never_markup(
     url: str, context: RecordingContext
 ):
-    # Given a snapshot whose every text, in every table (the account, connector names and
-    # errors, titles, names, kinds, what a meeting waits for, error places and messages),
-    # is markup; a table added to the snapshot later is filled the same way
+    # Given a week whose every text (the account, the zone, titles, names, links, stages,
+    # connector names and errors, what a meeting waits for, error places and messages) is
+    # markup; a list added to the week later is filled the same way
     written: dict[str, str] = {}
-    context.snapshot = filled(StatusSnapshot, "snapshot", written)
-    tables = [
-        f.name
-        for f in fields(StatusSnapshot)
-        if isinstance(getattr(context.snapshot, f.name), tuple)
-    ]
+    context.week = filled(Home, "home", written)
 
     # When the user opens the status page
     html = requests.get(url + "/").text
 
-    # Then every table is there with its row, every text shows, escaped, and none is markup
-    assert html.count("<table") == len(tables) >= 5, tables
+    # Then every text shows, escaped, and none is markup
     for where, text in written.items():
         if where not in NOT_SHOWN:
             assert str(escape(text)) in html, where

@@ -35,6 +35,7 @@ from tests.workflows.world import (
     world,
 )
 from workflows.passes import PassReport, run_once
+from workflows.queries.home import home
 from workflows.queries.status import status_snapshot
 from workflows.runtime import Runtime
 
@@ -229,7 +230,7 @@ def test_without_the_scope_the_status_page_and_status_say_gmail_is_off_and_what_
     row = _gmail_row(page)
     assert 'data-state="off"' in row and GMAIL_OFF in row
     # and so does `followthrough status`
-    print_status(status_snapshot(runtime))
+    print_status(home(runtime))
     said = " ".join(capsys.readouterr().out.split())
     assert "│ Gmail │ off │" in said and "google --mail-metadata`" in said
 
@@ -274,12 +275,14 @@ def test_a_thank_you_unsent_twenty_hours_after_the_meeting_is_flagged(
     assert _thank_you(sandbox)["Title"] == flagged
     assert _thank_you(sandbox)["Status"] == "Open"
 
-    # and the status page and `status` say so
+    # and the status page and `status` show it with the hours left of its 24
     snapshot = status_snapshot(runtime)
     assert [item.title for item in snapshot.late_thank_yous] == [flagged]
-    assert "Thank-yous not sent within 20 hours" in render_status(snapshot)
-    print_status(snapshot)
-    assert "thank-yous not sent within 20 hours: 1" in capsys.readouterr().out
+    week = home(runtime)
+    assert f"{flagged}<br>" in render_status(week)
+    assert '<span class="soon">2 hours left</span>' in render_status(week)
+    print_status(week)
+    assert "2 hours left" in capsys.readouterr().out
 
 
 def test_a_meeting_seen_late_gets_a_thank_you_due_hours_after_it_was_seen(

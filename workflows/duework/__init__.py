@@ -15,6 +15,7 @@ scheduled and registers its handler:
     progress_draft     a Progress update made: its draft written to the contact and linked
     milestone_news     a milestone linked to contacts: their next updates brought forward
     thank_introducer   a meeting with someone introduced completed: the introducer thanked
+    weekly_digest      the week at a glance drafted in Gmail to the user, once per ISO week
 
 Adding a kind is one new module here, imported below so that its handler is registered.
 """
@@ -22,6 +23,7 @@ Adding a kind is one new module here, imported below so that its handler is regi
 from workflows.duework import (
     ask,
     complete_meeting,
+    digest,
     milestone_news,
     notes_changed,
     nudge,
@@ -36,6 +38,7 @@ from workflows.duework import (
 __all__ = [
     "ask",
     "complete_meeting",
+    "digest",
     "milestone_news",
     "notes_changed",
     "nudge",

@@ -8,14 +8,13 @@ Follow-ups name their contact; kinds keep the store's spelling (`thank_you`, `ac
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
 
 from workflows.runtime import Runtime
-from workflows.store.models import Followup, Meeting, Person
+from workflows.store.models import Followup, Meeting
+from workflows.store.people import contact_names
 
 
 @dataclass(frozen=True)
@@ -59,15 +58,6 @@ def follow_ups(runtime: Runtime) -> list[FollowUpView]:
         rows = session.scalars(query).all()
         names = contact_names(session, [f.person_id for f in rows])
     return [_follow_up(f, names) for f in rows]
-
-
-def contact_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
-    """The name (else the primary email) of each person among `ids`, by id."""
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    query = sa.select(Person).where(Person.id.in_(wanted)).options(selectinload(Person.emails))
-    return {p.id: p.name or p.primary_email or "" for p in session.execute(query).scalars()}
 
 
 def _follow_up(row: Followup, names: dict[int, str]) -> FollowUpView:

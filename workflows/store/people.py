@@ -354,3 +354,12 @@ def _attach_emails(known: PeopleBatch, person: Person, view: PersonView, account
         if index == 0 and (view.in_airtable or not any(e.is_primary for e in person.emails)):
             for other in person.emails:
                 other.is_primary = other is mine
+
+
+def contact_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """The name (else the primary email) of each person among `ids`, by id."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    query = sa.select(Person).where(Person.id.in_(wanted)).options(selectinload(Person.emails))
+    return {p.id: p.name or p.primary_email or "" for p in session.execute(query).scalars()}
