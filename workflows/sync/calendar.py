@@ -56,7 +56,7 @@ from workflows.store.models import Event, Meeting, Person, PersonEmail
 from workflows.store.people import PeopleBatch, find_person, person_view, save_person
 from workflows.sync.calendar_horizon import HORIZON, later_instances, note_series, within
 from workflows.sync.report import SyncReport
-from workflows.sync.stream import Stream
+from workflows.sync.stream import Stream, brings_changes
 
 log = structlog.get_logger(__name__)
 
@@ -76,6 +76,8 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
         calendar_id, stream.cursor(), window_start=window_start, window_end=horizon
     )
     pages = chain(changed, later_instances(runtime, google.calendar, now))
+    with runtime.db.read() as session:
+        zone = get_fact(session, CALENDAR_ZONE, account=runtime.account)
 
     def apply(session: Session, page: CalendarPage) -> None:
         first_sync_at = ensure_first_sync_at(session, now, account=runtime.account)
@@ -83,7 +85,10 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
         _track_page(runtime, session, page, Tracker(runtime, session, user_email, first_sync_at))
         note_series(runtime, session, page, horizon if page.full_sync and page.last else None)
 
-    stream.follow((within(page, horizon) for page in pages), apply, report)
+    def changes(page: CalendarPage) -> bool:  # an empty page may still say the zone moved
+        return brings_changes(page) or page.calendar_time_zone not in (None, zone)
+
+    stream.follow((within(page, horizon) for page in pages), apply, report, changes)
     return report
 
 
