@@ -10,6 +10,8 @@ scheduled and registers its handler:
     progress_done      a Progress update marked Done: the contact's next update moved
 
 Adding a kind is one new module here, imported below so that its handler is registered.
+Each imports what does its work (completion, revisions) only when work of its kind runs, so
+that a pass with nothing due imports none of it.
 """
 
 from workflows.duework import complete_meeting, notes_changed, progress_done, record_meeting
