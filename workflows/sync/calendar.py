@@ -72,12 +72,13 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
     stream = Stream(runtime, calendar_cursor_name(runtime))
     window_start = now - dt.timedelta(days=runtime.config.first_sync_days)
     horizon = now + HORIZON
+    with runtime.db.read() as session:
+        cursor = stream.cursor_in(session)
+        zone = get_fact(session, CALENDAR_ZONE, account=runtime.account)
     changed = google.calendar.sync(
-        calendar_id, stream.cursor(), window_start=window_start, window_end=horizon
+        calendar_id, cursor, window_start=window_start, window_end=horizon
     )
     pages = chain(changed, later_instances(runtime, google.calendar, now))
-    with runtime.db.read() as session:
-        zone = get_fact(session, CALENDAR_ZONE, account=runtime.account)
 
     def apply(session: Session, page: CalendarPage) -> None:
         first_sync_at = ensure_first_sync_at(session, now, account=runtime.account)

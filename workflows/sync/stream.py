@@ -41,7 +41,11 @@ class Stream:
     def cursor(self) -> str | None:
         """Where the feed resumes; None to read it from scratch."""
         with self.runtime.db.read() as session:
-            self._stored = get_cursor(session, self.name, account=self.runtime.account)
+            return self.cursor_in(session)
+
+    def cursor_in(self, session: Session) -> str | None:
+        """`cursor()`, read in the caller's session (beside what else it reads)."""
+        self._stored = get_cursor(session, self.name, account=self.runtime.account)
         return self._stored
 
     def commit(
