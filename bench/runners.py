@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import peak_rss, reset_peak
+from bench.statements import counting
 from service.settings import Settings, child_environment
 from service.wiring import build_runtime
 from workflows.passes import PassReport, run_once
@@ -64,12 +65,15 @@ class InProcess:
         started, cpu = time.monotonic(), time.process_time()
         if profiler:
             profiler.enable()
-        report = run_once(self.runtime)
+        with counting(self.runtime.db.engine) as counts:
+            report = run_once(self.runtime)
         wall, cpu = time.monotonic() - started, time.process_time() - cpu
         if profiler and self.profile:
             profiler.disable()
             profiler.dump_stats(self.profile / f"{name}.prof")
-        return Timed(wall, cpu, peak_rss(), _summary(report))
+            (self.profile / f"{name}.sql.txt").write_text(counts.listing())
+        sql = {"statements": counts.statements, "transactions": counts.transactions}
+        return Timed(wall, cpu, peak_rss(), {**_summary(report), **sql})
 
 
 class WholeProcess:

@@ -7,20 +7,21 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
-from workflows.completion import Outcome
 from workflows.digest import day_name, due_on, hours_left, time_name
 from workflows.passes import PassReport
 from workflows.queries.home import Home
 from workflows.queries.status import StatusSnapshot
-from workflows.revisions import Revision
 from workflows.sync.report import SyncReport
+
+if TYPE_CHECKING:
+    from workflows.completion import Outcome
 
 log = structlog.get_logger(__name__)
 
@@ -38,15 +39,25 @@ def print_pass(report: PassReport) -> None:
             console.print(f"  skipped {skipped.record_id}: {skipped.reason}", style="yellow")
         for note in sync.notes:
             console.print(f"  note: {note}", style="yellow")
+    _print_done(report)
+    for title in report.reminders:
+        console.print(f"reminder: {title}")
+    for where, reason in report.failures.items():
+        console.print(f"FAILED {where}: {reason}", style="bold red")
+
+
+def _print_done(report: PassReport) -> None:
+    """Each completed meeting, and what became of drafts whose notes changed."""
+    if not report.done:
+        return  # nothing ran: what it would print about is not imported
+    from workflows.completion import Outcome
+    from workflows.revisions import Revision
+
     for done in report.done:
         if isinstance(done.result, Outcome):
             _print_outcome(done.result)
         elif isinstance(done.result, Revision) and done.result.told:
             console.print(done.result.told, style="yellow")
-    for title in report.reminders:
-        console.print(f"reminder: {title}")
-    for where, reason in report.failures.items():
-        console.print(f"FAILED {where}: {reason}", style="bold red")
 
 
 def _print_outcome(outcome: Outcome) -> None:

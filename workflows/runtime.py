@@ -32,6 +32,7 @@ from workflows.store.db import Database
 from workflows.store.due import DEFAULT_CLAIM
 from workflows.store.ledger import DEFAULT_HOLD
 from workflows.store.opening import describe, exists, opening
+from workflows.store.status import RecentSuccesses
 
 if TYPE_CHECKING:
     from workflows.sync.report import SyncReport
@@ -88,6 +89,7 @@ class Runtime:
     airtable: AirtableClient | None = None
     clock: Clock = field(default_factory=Clock)
     on_sync_page: Callable[[SyncReport], None] | None = None  # e.g. a progress bar
+    successes: RecentSuccesses = field(default_factory=RecentSuccesses, repr=False)
     _templates: jinja2.Environment | None = field(default=None, repr=False)
     _policy: QualifyPolicy | None = field(default=None, repr=False)
 

@@ -18,6 +18,8 @@ scheduled and registers its handler:
     weekly_digest      the week at a glance drafted in Gmail to the user, once per ISO week
 
 Adding a kind is one new module here, imported below so that its handler is registered.
+Each imports what does its work (completion, revisions) only when work of its kind runs, so
+that a pass with nothing due imports none of it.
 """
 
 from workflows.duework import (

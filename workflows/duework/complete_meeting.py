@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from workflows import completion
 from workflows.duework.dispatch import Done, NotDue, Outcome, Skipped, TryAgain, handles
 from workflows.duework.record_meeting import record_meeting_later
 from workflows.runtime import Runtime
 from workflows.store import due
 from workflows.store.due import DueItem
 from workflows.store.models import Meeting
+
+if TYPE_CHECKING:
+    from workflows import completion
 
 KIND = "complete_meeting"
 
@@ -43,6 +46,8 @@ def schedule_meeting(
 @handles(KIND)
 def complete(runtime: Runtime, items: Sequence[DueItem]) -> list[Outcome]:
     """Complete the meetings together (their Airtable writes batched), each judged alone."""
+    from workflows import completion  # imported when there is a meeting to complete: it is large
+
     meeting_ids = [int(item.payload["meeting_id"]) for item in items]
     return [_judged(done) for done in completion.complete_many(runtime, meeting_ids)]
 

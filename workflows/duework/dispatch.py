@@ -21,6 +21,7 @@ task or follow-up ever made, growing with what the user did, not with time or pa
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ from connectors.errors import SkipRecord, UserActionRequired
 from workflows.facts import get_fact, set_fact
 from workflows.runtime import Runtime
 from workflows.store import due
+from workflows.store.db import Database
 from workflows.store.due import DueItem
 from workflows.store.status import log_error
 
@@ -40,6 +42,8 @@ USER_ACTION_RETRY = dt.timedelta(minutes=15)
 FINISHED_KEPT_FOR = dt.timedelta(days=30)
 """Finished due work is purged this long after it fell due (on the domain clock)."""
 PURGED_ON = "fact:due_work_purged_on"
+_PURGED_ON: weakref.WeakKeyDictionary[Database, dict[str, str]] = weakref.WeakKeyDictionary()
+"""The day this process last saw each store's accounts purged (purging twice is harmless)."""
 
 
 @dataclass(frozen=True)
@@ -139,12 +143,17 @@ def purge_finished(runtime: Runtime) -> int:
     once a (domain) day; otherwise one read. Returns how many rows went."""
     now = runtime.now()
     today = now.date().isoformat()
+    seen = _PURGED_ON.setdefault(runtime.db, {})
+    if seen.get(runtime.account) == today:
+        return 0  # this process saw it done today: not even a read
     with runtime.db.read() as session:
         if get_fact(session, PURGED_ON, account=runtime.account) == today:
+            seen[runtime.account] = today
             return 0
     with runtime.db.transaction() as session:
         purged = due.purge_done(session, now - FINISHED_KEPT_FOR, account=runtime.account)
         set_fact(session, PURGED_ON, today, account=runtime.account)
+    seen[runtime.account] = today
     log.info("due.purged", count=purged, kept_days=FINISHED_KEPT_FOR.days)
     return purged
 

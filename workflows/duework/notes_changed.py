@@ -4,7 +4,6 @@ regenerated while still a draft and new promises become Action items."""
 from __future__ import annotations
 
 from workflows.duework.dispatch import Done, Outcome, handles_each
-from workflows.revisions import notes_changed
 from workflows.runtime import Runtime
 from workflows.store.due import DueItem
 
@@ -14,4 +13,6 @@ KIND = "notes_changed"
 @handles_each(KIND)
 def regenerate(runtime: Runtime, item: DueItem) -> Outcome:
     """Act on the meeting's new notes; the result (a Revision) says what became of its draft."""
+    from workflows.revisions import notes_changed  # imported when notes changed, not each pass
+
     return Done(notes_changed(runtime, int(item.payload["meeting_id"])))

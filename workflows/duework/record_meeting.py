@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from workflows.duework.dispatch import Done, Outcome, handles
 from workflows.duework.nudge import meetings_booked
-from workflows.revisions import record_meetings
 from workflows.runtime import Runtime
 from workflows.store import due
 from workflows.store.base import utcnow
@@ -36,6 +35,8 @@ def record_meeting_later(
 @handles(KIND)
 def record(runtime: Runtime, items: Sequence[DueItem]) -> list[Outcome]:
     """Write the meetings' rows together; each outcome's result is its Airtable record id."""
+    from workflows.revisions import record_meetings  # imported when a meeting changed
+
     ids = [int(item.payload["meeting_id"]) for item in items]
     written = record_meetings(runtime, ids)
     meetings_booked(runtime, ids)  # a meeting with them on the calendar: Scheduled, no nudge

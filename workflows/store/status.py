@@ -9,7 +9,8 @@ Record a failure in its own transaction (the one that failed was rolled back):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -47,6 +48,40 @@ class ErrorEntry:
     source: str
     message: str
     occurred_at: dt.datetime
+
+
+@dataclass
+class RecentSuccesses:
+    """The successes this process recorded lately, by account and source, so that a pass
+    that changed nothing writes its success at most once every `RECORD_EVERY`.
+
+    What the status page and `followthrough status` promise stays true: a source's last
+    success is never older than that by more than a pass, its records count is the last
+    pass's, and a failure this process recorded is followed by the next success at once (a
+    failure another process recorded, within the minute, until the minute is out).
+    """
+
+    RECORD_EVERY = 60.0  # seconds
+    _last: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
+
+    def worth_recording(self, account: str, source: str, records: int, off: str = "") -> bool:
+        """True unless an empty success of `source`, off for the same reason (or on), was
+        recorded within the minute."""
+        last = self._last.get((account, source))
+        if records > 0 or last is None or last[1] != off:
+            return True
+        return time.monotonic() - last[0] >= self.RECORD_EVERY
+
+    def recorded(self, account: str, source: str, records: int, off: str = "") -> None:
+        """Note a success just committed (only an empty one lets the next be skipped)."""
+        if records > 0:
+            self._last.pop((account, source), None)
+        else:
+            self._last[(account, source)] = (time.monotonic(), off)
+
+    def failed(self, account: str, source: str) -> None:
+        """Note a failure: the next success is recorded at once."""
+        self._last.pop((account, source), None)
 
 
 def record_success(

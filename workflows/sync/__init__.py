@@ -59,15 +59,26 @@ def sync_source(runtime: Runtime, name: str, *, judge_again: bool = True) -> Syn
         if judge:
             reconsider_events(runtime, full=report.full, judged_by=judged_by)
     except FollowthroughError as exc:
+        runtime.successes.failed(runtime.account, name)
         with runtime.db.transaction() as session:
             record_failure(session, name, str(exc), account=runtime.account)
         log.warning("sync.failed", source=name, error=type(exc).__name__, reason=str(exc))
         raise
-    with runtime.db.transaction() as session:
-        record_success(session, name, records=report.records, account=runtime.account)
-        set_source_off(session, name, report.off, account=runtime.account)
+    _record_success(runtime, name, report)
     log.info("sync.done", **report.fields())
     return report
+
+
+def _record_success(runtime: Runtime, name: str, report: SyncReport) -> None:
+    """The source's success and whether it is off, for the status page (an empty pass's at
+    most once a minute: `RecentSuccesses`)."""
+    account, successes = runtime.account, runtime.successes
+    if not successes.worth_recording(account, name, report.records, report.off):
+        return
+    with runtime.db.transaction() as session:
+        record_success(session, name, records=report.records, account=account)
+        set_source_off(session, name, report.off, account=account)
+    successes.recorded(account, name, report.records, report.off)
 
 
 def stages(runtime: Runtime, names: Sequence[str]) -> list[list[str]]:

@@ -51,6 +51,7 @@ from workflows.sync.airtable_lifetime import (
     keep_alive,
     mark_read,
     may_have_lapsed,
+    read_mark_due,
     still_enabled,
 )
 from workflows.sync.report import SyncReport
@@ -112,8 +113,8 @@ def read_back_own_writes(runtime: Runtime, writes: int) -> SyncReport | None:
     applied like any others: a person's edit among them is not lost. None when nothing was
     read (no feed yet, or too few writes).
     """
-    channel = _channel(runtime)
-    if channel is None or writes < PAYLOADS_PER_REQUEST:
+    channel = _channel(runtime) if writes >= PAYLOADS_PER_REQUEST else None
+    if channel is None:
         return None
     report = SyncReport(SOURCE)
     _incremental(runtime, runtime.need_airtable(), channel, report)
@@ -142,24 +143,35 @@ def _incremental(
     webhook_id = channel.channel_id
     if may_have_lapsed(runtime, channel):
         still_enabled(runtime, client, channel)
-    with runtime.db.read() as session:
-        stored_names = get_fact(session, ID_NAMES, account=runtime.account)
-    if stored_names and client.known_id_names is None:
-        client.adopt_id_names(IdNames.from_json(stored_names))  # no schema request per process
+    stored_names = _adopt_id_names(runtime, client)
     stream = Stream(runtime, cursor_name(webhook_id))
     batch = read_changes(client, webhook_id, stream.cursor())
     read = read_base(client, changes=batch.changes)  # a Milestones change: the table exists
+    names = client.known_id_names
+    learned = names.to_json() if names is not None else stored_names
 
     def apply(session: Session) -> None:
         apply_read(runtime, session, read, report)
         mark_read(runtime, session, channel)
-        names = client.known_id_names
-        if names is not None and names.to_json() != stored_names:
-            set_fact(session, ID_NAMES, names.to_json(), account=runtime.account)
+        if learned is not None and learned != stored_names:
+            set_fact(session, ID_NAMES, learned, account=runtime.account)
 
-    stream.commit(batch.next_cursor, apply)
+    changes = bool(batch.changes) or learned != stored_names or read_mark_due(runtime, channel)
+    stream.commit(batch.next_cursor, apply, changes)
     report.records = len(batch.changes)
     keep_alive(runtime, client, channel)
+
+
+def _adopt_id_names(runtime: Runtime, client: AirtableClient) -> str | None:
+    """The base's names by id as stored (JSON), adopted by a client that does not know them
+    yet (no schema request per process); once it does, as it knows them (no read per pass)."""
+    if client.known_id_names is not None:
+        return client.known_id_names.to_json()
+    with runtime.db.read() as session:
+        stored = get_fact(session, ID_NAMES, account=runtime.account)
+    if stored:
+        client.adopt_id_names(IdNames.from_json(stored))
+    return stored
 
 
 def _notifies_elsewhere(runtime: Runtime, client: AirtableClient, channel: WebhookChannel) -> bool:

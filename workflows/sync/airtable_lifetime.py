@@ -28,6 +28,9 @@ PROVIDER = "airtable"
 LAPSE_CHECK_AFTER = dt.timedelta(days=6)
 """A webhook unread this long is checked before its feed is trusted: Airtable disables one
 7 days after its last refresh or payload listing, and a disabled one records nothing."""
+MARK_READ_EVERY = dt.timedelta(hours=1)
+"""How stale the stored last read may be: far within LAPSE_CHECK_AFTER, so a webhook read
+every minute is never checked, while a pass with nothing new writes nothing."""
 
 
 def may_have_lapsed(runtime: Runtime, channel: WebhookChannel) -> bool:
@@ -38,8 +41,17 @@ def may_have_lapsed(runtime: Runtime, channel: WebhookChannel) -> bool:
     return unread or (channel.expires_at is not None and now >= channel.expires_at)
 
 
+def read_mark_due(runtime: Runtime, channel: WebhookChannel) -> bool:
+    """True when the feed's last read is stored as older than `MARK_READ_EVERY` (or never):
+    a pass that read nothing new writes its read no more often than that."""
+    return channel.read_at is None or runtime.now() - channel.read_at >= MARK_READ_EVERY
+
+
 def mark_read(runtime: Runtime, session: Session, channel: WebhookChannel) -> None:
-    """Note, in the caller's transaction, that the webhook's feed was read now."""
+    """Note, in the caller's transaction, that the webhook's feed was read now (when the
+    stored read is older than `MARK_READ_EVERY`)."""
+    if not read_mark_due(runtime, channel):
+        return
     row = find_channel(session, PROVIDER, channel.channel_id, account=runtime.account)
     if row is not None:
         row.read_at = runtime.now()

@@ -59,7 +59,7 @@ from workflows.store.people import PeopleBatch, find_person, person_view, save_p
 from workflows.sync.calendar_cancelled import keep_cancelled
 from workflows.sync.calendar_horizon import HORIZON, later_instances, note_series, within
 from workflows.sync.report import SyncReport
-from workflows.sync.stream import Stream
+from workflows.sync.stream import Stream, brings_changes
 
 log = structlog.get_logger(__name__)
 
@@ -75,8 +75,11 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
     stream = Stream(runtime, calendar_cursor_name(runtime))
     window_start = now - dt.timedelta(days=runtime.config.first_sync_days)
     horizon = now + HORIZON
+    with runtime.db.read() as session:
+        cursor = stream.cursor_in(session)
+        zone = get_fact(session, CALENDAR_ZONE, account=runtime.account)
     changed = google.calendar.sync(
-        calendar_id, stream.cursor(), window_start=window_start, window_end=horizon
+        calendar_id, cursor, window_start=window_start, window_end=horizon
     )
     pages = chain(changed, later_instances(runtime, google.calendar, now))
 
@@ -86,7 +89,10 @@ def sync_calendar(runtime: Runtime) -> SyncReport:
         _track_page(runtime, session, page, Tracker(runtime, session, user_email, first_sync_at))
         note_series(runtime, session, page, horizon if page.full_sync and page.last else None)
 
-    stream.follow((within(page, horizon) for page in pages), apply, report)
+    def changes(page: CalendarPage) -> bool:  # an empty page may still say the zone moved
+        return brings_changes(page) or page.calendar_time_zone not in (None, zone)
+
+    stream.follow((within(page, horizon) for page in pages), apply, report, changes)
     return report
 
 

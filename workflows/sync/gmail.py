@@ -60,7 +60,7 @@ def sync_gmail(runtime: Runtime) -> SyncReport:
     report.records = len(changes.events)
     report.notes.extend(apply_mail(runtime, threads, changes.events))
     report.notes.extend(apply_ask_mail(runtime, asks, changes.events))
-    stream.commit(changes.history_id, lambda session: None)
+    stream.commit(changes.history_id, lambda session: None, changes=False)
     with runtime.db.read() as session:
         flag_late(runtime, thank_you_threads(session, account=runtime.account))
     return report

@@ -40,6 +40,11 @@ def reconsider_events(runtime: Runtime, *, full: bool = False, judged_by: str | 
     the recent events are judged again like after any other pass.
     """
     account = runtime.account
+    with runtime.db.read() as session:  # the usual answer, "unchanged", needs no writer's lock
+        if get_fact(session, CONTACTS_FINGERPRINT, account=account) == contacts_fingerprint(
+            session, account
+        ):
+            return 0
     with runtime.db.transaction() as session:
         fingerprint = contacts_fingerprint(session, account)
         if get_fact(session, CONTACTS_FINGERPRINT, account=account) == fingerprint:
