@@ -14,7 +14,7 @@ from typing import Any
 
 from googleapiclient.discovery import build
 
-from connectors.google.auth import CredentialStore
+from connectors.google.auth import CredentialsKeeper, CredentialStore
 from connectors.google.calendar import CalendarClient
 from connectors.google.contacts import ContactsClient
 from connectors.google.gmail import GmailClient
@@ -32,11 +32,14 @@ class GoogleClient:
     """The four Google APIs Followthrough uses, as `.calendar`, `.contacts`, `.gmail`, `.tasks`."""
 
     def __init__(
-        self, credentials_file: Path, endpoint: str | None = None, policy: RetryPolicy | None = None
+        self,
+        credentials: Path | CredentialsKeeper,
+        endpoint: str | None = None,
+        policy: RetryPolicy | None = None,
     ) -> None:
         self.policy = policy or RetryPolicy()
         self.endpoint = endpoint
-        self.credentials = CredentialStore(credentials_file, timeout=self.policy.timeout)
+        self.credentials = CredentialStore(credentials, timeout=self.policy.timeout)
         self._local = threading.local()
         self.calendar = CalendarClient(lambda: self.service("calendar"), self.policy)
         self.contacts = ContactsClient(lambda: self.service("people"), self.policy)

@@ -119,19 +119,30 @@ def run_installed_app_flow(
     Nothing is written when a needed scope was left unticked (the error says which and why).
     `mail_metadata`: ask for gmail.metadata too.
     """
+    result = installed_app_consent(
+        client_secrets_file, open_browser=open_browser, port=port, mail_metadata=mail_metadata
+    )
+    write_credentials_file(credentials_file, result)
+    log.info(
+        "google.authorized",
+        credentials_file=str(credentials_file),
+        scopes=list(result.scopes),
+        off=[use.name for use in features_off(result.scopes, requested_scopes(mail_metadata=mail_metadata))],
+    )
+    return result
+
+
+def installed_app_consent(
+    client_secrets_file: Path, *, open_browser: bool = True, port: int = 0, mail_metadata: bool
+) -> GoogleCredentials:
+    """The credentials the user's consent in a browser grants, checked to cover what is needed
+    (the caller stores them: a file, or an account's row)."""
     scopes = requested_scopes(mail_metadata=mail_metadata)
     flow = _flow(client_secrets_file, scopes)
     result = _consent(flow, client_secrets_file, scopes, open_browser=open_browser, port=port)
     refused = refusal(result.scopes)
     if refused is not None:
         raise refused
-    write_credentials_file(credentials_file, result)
-    log.info(
-        "google.authorized",
-        credentials_file=str(credentials_file),
-        scopes=list(result.scopes),
-        off=[use.name for use in features_off(result.scopes, scopes)],
-    )
     return result
 
 

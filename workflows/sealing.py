@@ -1,0 +1,79 @@
+"""Secrets at rest: accounts' credentials sealed with Fernet under FOLLOWTHROUGH_ENCRYPTION_KEY.
+
+The key setting holds one or more Fernet keys (32 url-safe base64-encoded bytes each),
+separated by commas or whitespace. The first seals; every one opens (`MultiFernet`), so a
+key is rotated by putting the new key first and keeping the old one after it until every
+account was written again. A secret never appears in an error, a log line or a `repr`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+from connectors.errors import ConfigurationError
+
+KEY_SETTING = "FOLLOWTHROUGH_ENCRYPTION_KEY"
+NEW_KEY_HINT = (
+    "make one with: python -c 'from cryptography.fernet import Fernet; "
+    "print(Fernet.generate_key().decode())'"
+)
+
+
+class NoKey(ConfigurationError):
+    """Accounts' secrets are needed but no encryption key is set."""
+
+
+class WrongKey(ConfigurationError):
+    """A sealed secret does not open with any of the keys set."""
+
+
+def split_keys(text: str) -> list[str]:
+    """The keys in a setting's value (commas or whitespace between them)."""
+    return [key for key in re.split(r"[\s,]+", text) if key]
+
+
+def key_problem(text: str) -> str | None:
+    """What is wrong with a key setting's value (None: every key is a Fernet key)."""
+    keys = split_keys(text)
+    if not keys:
+        return f"holds no key; {NEW_KEY_HINT}"
+    for number, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            which = "it" if len(keys) == 1 else f"key {number}"
+            return f"{which} is not a Fernet key (32 url-safe base64-encoded bytes); {NEW_KEY_HINT}"
+    return None
+
+
+class Sealer:
+    """Seals and opens secrets with the configured keys (the first one seals)."""
+
+    def __init__(self, keys: list[str]) -> None:
+        if not keys:
+            raise NoKey(f"{KEY_SETTING} is not set; {NEW_KEY_HINT}")
+        self._fernet = MultiFernet([Fernet(key) for key in keys])
+
+    def __repr__(self) -> str:
+        return "Sealer(keys=[REDACTED])"
+
+    def seal(self, secret: str) -> bytes:
+        """The secret encrypted and authenticated (a Fernet token)."""
+        return self._fernet.encrypt(secret.encode())
+
+    def open(self, sealed: bytes, what: str) -> str:
+        """The secret back; WrongKey (naming `what`, never the secret) when no key opens it."""
+        try:
+            return self._fernet.decrypt(sealed).decode()
+        except InvalidToken:
+            raise WrongKey(
+                f"{KEY_SETTING} does not open {what}: set the key it was stored with (when "
+                "rotating, the new key first, then the old one)"
+            ) from None
+
+
+def sealer_or_none(keys: list[str] | None) -> Sealer | None:
+    """A Sealer when keys are set, else None (only the default account can be served)."""
+    return Sealer(keys) if keys else None
