@@ -20,6 +20,7 @@ from pydantic import AwareDatetime, Field, SecretStr, ValidationInfo, field_vali
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from connectors.errors import ConfigurationError
+from workflows.sealing import key_problem, split_keys
 from service.settings_values import (
     AirtableBaseId,
     BrokerUrl,
@@ -207,6 +208,19 @@ class Settings(BaseSettings):
     draft_model_api_key: SecretStr | None = Field(
         default=None, description="Bearer key for DRAFT_MODEL_URL, when the service needs one."
     )
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        description="The Fernet key that encrypts accounts' credentials in the database; when "
+        "rotating, the new key first, then the old one (commas between).",
+    )
+    encryption_key_file: ReadableFile = Field(
+        default=None,
+        description="A file holding the encryption key(s), e.g. a mounted Kubernetes Secret "
+        "(instead of ENCRYPTION_KEY).",
+    )
+    account_cache: int = _bounded(
+        64, 1, 100_000, "Accounts whose runtime and clients a process keeps at hand at once."
+    )
     max_body_bytes: int = _bounded(
         1_048_576, 1024, 104_857_600, "Largest request body the web app accepts, in bytes."
     )
@@ -245,6 +259,8 @@ class Settings(BaseSettings):
         "draft_model_url",
         "draft_model",
         "draft_model_api_key",
+        "encryption_key",
+        "encryption_key_file",
         mode="before",
     )
     @classmethod
@@ -263,6 +279,22 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"must name the model when {env_name('draft_model_url')} is set (e.g. llama3.1:8b)"
             )
+        return value
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _encryption_key(cls, value: SecretStr | None) -> SecretStr | None:
+        problem = key_problem(value.get_secret_value()) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("encryption_key_file")
+    @classmethod
+    def _encryption_key_file(cls, value: Path | None) -> Path | None:
+        problem = key_problem(value.read_text(encoding="utf-8")) if value is not None else None
+        if problem:
+            raise ValueError(f"{value} {problem}")
         return value
 
     @field_validator("now")
@@ -292,7 +324,14 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """The secrets this object holds, for the log redactor."""
         secrets = (self.airtable_token, self.draft_model_api_key)
-        return [secret.get_secret_value() for secret in secrets if secret is not None]
+        values = [secret.get_secret_value() for secret in secrets if secret is not None]
+        return values + self.encryption_keys()
+
+    def encryption_keys(self) -> list[str]:
+        """The encryption keys, the one that encrypts first (empty: none set)."""
+        keys = split_keys(self.encryption_key.get_secret_value()) if self.encryption_key else []
+        path = self.encryption_key_file
+        return keys + (split_keys(path.read_text(encoding="utf-8")) if path else [])
 
     @property
     def google_credentials_chosen(self) -> bool:

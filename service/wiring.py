@@ -95,14 +95,20 @@ def google_client(settings: Settings, policy: RetryPolicy | None = None) -> Goog
         raise ConfigurationError(settings.missing_google_credentials())
     _register_google_secrets(path)
     client = GoogleClient(path, endpoint=settings.google_api_endpoint, policy=policy)
-    if settings.tasks_sink != "airtable" and not client.allows(TASKS_SCOPE):
-        sink = env_name("tasks_sink")
-        raise ConfigurationError(
-            f"{sink}={settings.tasks_sink} mirrors follow-ups to Google Tasks, but Google did "
-            "not grant Followthrough the tasks scope; run `followthrough auth google` again and "
-            f"leave Tasks ticked, or set {sink}=airtable"
-        )
+    check_tasks_scope(client, settings.tasks_sink, env_name("tasks_sink"))
     return client
+
+
+def check_tasks_scope(
+    client: GoogleClient, sink: str, setting: str, again: str = "followthrough auth google"
+) -> None:
+    """A clear error when follow-ups go to Google Tasks but Google did not grant its scope."""
+    if sink != "airtable" and not client.allows(TASKS_SCOPE):
+        raise ConfigurationError(
+            f"{setting}={sink} mirrors follow-ups to Google Tasks, but Google did "
+            f"not grant Followthrough the tasks scope; run `{again}` again and "
+            f"leave Tasks ticked, or set {setting}=airtable"
+        )
 
 
 def _register_google_secrets(path: Path) -> None:

@@ -28,7 +28,13 @@ from workflows.runtime import Runtime
 from workflows.store.base import utcnow
 from workflows.store.db import Database
 from workflows.store.models import WebhookChannel
-from workflows.store.webhooks import channels, delete_channel, find_channel, save_channel
+from workflows.store.webhooks import (
+    channel_accounts,
+    channels,
+    delete_channel,
+    find_channel,
+    save_channel,
+)
 from workflows.sync.airtable import PROVIDER as AIRTABLE_PROVIDER
 
 log = structlog.get_logger(__name__)
@@ -126,6 +132,31 @@ def _stop(runtime: Runtime, channel: WebhookChannel) -> None:
     with runtime.db.transaction() as session:
         delete_channel(session, CALENDAR_PROVIDER, channel.channel_id, account=runtime.account)
     log.info("calendar.channel_stopped", channel_id=channel.channel_id)
+
+
+def calendar_channel_owners(db: Database, channel_id: str) -> list[tuple[str, str]]:
+    """Each account holding Calendar channel `channel_id`, with its own token for it."""
+    owners = []
+    for account in _holders(db, CALENDAR_PROVIDER, channel_id):
+        token = calendar_channel_token(db, channel_id, account=account)
+        owners += [(account, token)] if token else []
+    return owners
+
+
+def airtable_webhook_owners(db: Database, webhook_id: str) -> list[tuple[str, bytes]]:
+    """Each account holding Airtable webhook `webhook_id`, with its own decoded MAC secret."""
+    owners = []
+    for account in _holders(db, AIRTABLE_PROVIDER, webhook_id):
+        secret = airtable_mac_secret(db, webhook_id, account=account)
+        owners += [(account, secret)] if secret else []
+    return owners
+
+
+def _holders(db: Database, provider: str, channel_id: str) -> list[str]:
+    if not channel_id:
+        return []
+    with db.read() as session:
+        return channel_accounts(session, provider, channel_id)
 
 
 def calendar_channel_token(db: Database, channel_id: str, *, account: str) -> str | None:

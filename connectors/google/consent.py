@@ -127,7 +127,10 @@ def run_installed_app_flow(
         "google.authorized",
         credentials_file=str(credentials_file),
         scopes=list(result.scopes),
-        off=[use.name for use in features_off(result.scopes, requested_scopes(mail_metadata=mail_metadata))],
+        off=[
+            use.name
+            for use in features_off(result.scopes, requested_scopes(mail_metadata=mail_metadata))
+        ],
     )
     return result
 

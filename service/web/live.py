@@ -18,32 +18,30 @@ CALENDAR_SOURCE = "google_calendar"
 
 
 class LiveContext:
-    """Verifies push notifications against the store and enqueues the syncs they ask for."""
+    """Verifies push notifications against the store and enqueues the syncs they ask for, for
+    the account they belong to (`runtime` is the default account's: its database is every
+    account's; the status page shows the default account)."""
 
     def __init__(self, runtime: Runtime, actors: Actors, broker: dramatiq.Broker) -> None:
         self.runtime = runtime
         self.actors = actors
         self.broker = broker
 
-    def calendar_channel_token(self, channel_id: str) -> str | None:
-        """The stored token of this account's Calendar channel; None for any other channel."""
-        return channels.calendar_channel_token(
-            self.runtime.db, channel_id, account=self.runtime.account
-        )
+    def calendar_channel_owners(self, channel_id: str) -> list[tuple[str, str]]:
+        """The accounts holding this Calendar channel, each with its own stored token."""
+        return channels.calendar_channel_owners(self.runtime.db, channel_id)
 
-    def enqueue_calendar_sync(self, channel_id: str) -> None:
-        """Enqueue an incremental sync of the calendar (it reads from the stored cursor)."""
-        self.actors.sync.send([CALENDAR_SOURCE])
+    def enqueue_calendar_sync(self, account: str, channel_id: str) -> None:
+        """Enqueue an incremental sync of the account's calendar (from its stored cursor)."""
+        self.actors.sync.send(account, [CALENDAR_SOURCE])
 
-    def airtable_mac_secret(self, webhook_id: str) -> bytes | None:
-        """The decoded MAC secret of this account's Airtable webhook; None for any other."""
-        return channels.airtable_mac_secret(
-            self.runtime.db, webhook_id, account=self.runtime.account
-        )
+    def airtable_webhook_owners(self, webhook_id: str) -> list[tuple[str, bytes]]:
+        """The accounts holding this Airtable webhook, each with its own decoded MAC secret."""
+        return channels.airtable_webhook_owners(self.runtime.db, webhook_id)
 
-    def enqueue_airtable_fetch(self, webhook_id: str) -> None:
-        """Enqueue a read of the webhook's payloads from the stored cursor."""
-        self.actors.fetch_airtable.send(webhook_id)
+    def enqueue_airtable_fetch(self, account: str, webhook_id: str) -> None:
+        """Enqueue a read of the account's webhook payloads from the stored cursor."""
+        self.actors.fetch_airtable.send(account, webhook_id)
 
     def check_ready(self) -> dict[str, bool]:
         """Whether the database and the broker answer now."""

@@ -208,7 +208,7 @@ def test_work_still_queued_at_shutdown_is_handed_back_to_the_next_sweep(tmp_path
             due.schedule(session, "complete_meeting", key, dt.datetime(2026, 3, 2, tzinfo=dt.UTC))
     claimed = claim(runtime)
     for item in claimed:
-        actors.run_due.send(item.kind, [item.key])
+        actors.run_due.send(runtime.account, item.kind, [item.key])
     assert claim(runtime) == []  # claimed: nobody else may take them for a while
 
     # When the embedded service hands back what never ran
