@@ -22,12 +22,12 @@ from fastapi import FastAPI
 from connectors.errors import ConfigurationError
 from service.broker import EMBEDDED_WORKER_THREADS, broker_kind, make_broker, start_worker
 from service.logging import get_logger
+from service.runtimes import build_runtimes
 from service.scheduler import LEASE_NAME, Scheduler
 from service.settings import Settings, env_name
 from service.web.app import create_app
 from service.web.live import LiveContext
 from service.web.server import WebServer
-from service.runtimes import build_runtimes
 from workflows.actors import Actors, declare_actors, sync_lease
 from workflows.runtime import Runtime, install
 from workflows.scheduling import hand_back_all, hand_back_claims

@@ -20,7 +20,6 @@ from pydantic import AwareDatetime, Field, SecretStr, ValidationInfo, field_vali
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from connectors.errors import ConfigurationError
-from workflows.sealing import key_problem, split_keys
 from service.settings_values import (
     AirtableBaseId,
     BrokerUrl,
@@ -33,6 +32,7 @@ from service.settings_values import (
     RegularExpression,
     TimeZone,
 )
+from workflows.sealing import key_problem, split_keys
 
 ENV_PREFIX = "FOLLOWTHROUGH_"
 CONFIG_FILE_NAME = "followthrough.toml"

@@ -21,9 +21,11 @@ from connectors.model import ChatModel
 from connectors.policy import RetryPolicy
 from service.logging import register_secret
 from service.settings import Settings, env_name
+from workflows.accounts import AccountBook
 from workflows.rules.clock import Clock
 from workflows.rules.draft import template_environment
 from workflows.runtime import NoStore, Runtime, WorkflowConfig, open_store
+from workflows.sealing import sealer_or_none
 
 
 def workflow_config(settings: Settings) -> WorkflowConfig:
@@ -143,6 +145,13 @@ def airtable_client(
         limiter=limiter or rate_limiter(settings),
         penalty_seconds=settings.airtable_penalty_seconds,
     )
+
+
+def account_book(settings: Settings, *, create: bool = True) -> AccountBook:
+    """The accounts of the store DATABASE_URL names, with the configured encryption key."""
+    with _store_errors():
+        db = open_store(settings.database_url, create=create)
+    return AccountBook(db, sealer_or_none(settings.encryption_keys()))
 
 
 def build_runtime(

@@ -24,7 +24,7 @@ from typing import Any
 from connectors.errors import ConfigurationError
 from connectors.google.auth import credentials_json, parse_credentials
 from connectors.records import GoogleCredentials
-from workflows.sealing import Sealer
+from workflows.sealing import KEY_SETTING, NEW_KEY_HINT, NoKey, Sealer
 from workflows.store import accounts as rows
 from workflows.store.base import DEFAULT_ACCOUNT
 from workflows.store.db import Database
@@ -44,10 +44,10 @@ ACCOUNT_SETTINGS = {
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
 
-def name_problem(name: str) -> str | None:
-    """Why `name` cannot name an account (None: it can)."""
-    if name == DEFAULT_ACCOUNT:
-        return "'default' is the account the settings define; choose another name"
+def name_problem(name: str, default: str = DEFAULT_ACCOUNT) -> str | None:
+    """Why `name` cannot name an account (None: it can); `default` is the settings' account."""
+    if name == default:
+        return f"{name!r} is the account the settings define; choose another name"
     if not NAME_PATTERN.fullmatch(name):
         return (
             "use 1 to 64 lowercase letters, digits, dots, dashes or underscores, "
@@ -207,3 +207,36 @@ class AccountCredentials:
         sealed = _seal_google(self._sealer, credentials)
         with self._db.transaction() as session:
             rows.store_google_credentials(session, self._name, sealed)
+
+
+class AccountBook:
+    """The accounts of one store, for the `accounts` commands (the key is needed to add only)."""
+
+    def __init__(self, db: Database, sealer: Sealer | None) -> None:
+        self.db, self._sealer = db, sealer
+
+    def need_key(self) -> Sealer:
+        """The sealer; NoKey, saying how to make a key, when none is set."""
+        if self._sealer is None:
+            raise NoKey(f"{KEY_SETTING} is not set (nor {KEY_SETTING}_FILE); {NEW_KEY_HINT}")
+        return self._sealer
+
+    def add(self, name: str, **parts: Any) -> tuple[AccountSummary, bool]:
+        """`add_account` with this store and key."""
+        return add_account(self.db, self.need_key(), name, **parts)
+
+    def list(self) -> list[AccountSummary]:
+        """Every account, by name."""
+        return list_accounts(self.db)
+
+    def disable(self, name: str) -> bool:
+        """Stop the account's work, keeping its data."""
+        return disable_account(self.db, name)
+
+    def remove(self, name: str) -> int | None:
+        """Delete the account and what it owns."""
+        return remove_account(self.db, name)
+
+    def close(self) -> None:
+        """Close the store's connections."""
+        self.db.dispose()

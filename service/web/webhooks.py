@@ -3,8 +3,9 @@
 Both verify before they enqueue, compare secrets in constant time, answer fast and leave the
 work to an actor. A notification names a channel, not an account: it goes to the account
 whose own stored secret for that channel verifies it (channel ids are random, so that is one
-account; an id two accounts hold is still told apart by their secrets). A replayed notification only triggers another incremental read, which is
-harmless: the read starts from the stored cursor.
+account; an id two accounts hold is still told apart by their secrets). A replayed
+notification only triggers another incremental read, which is harmless: the read starts
+from the stored cursor.
 """
 
 from __future__ import annotations

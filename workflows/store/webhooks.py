@@ -2,9 +2,10 @@
 
 Every lookup of a channel names its account, and a channel id that another account also
 holds is never taken for its own, so one account can neither read nor overwrite another's
-channel. Only `channel_accounts` looks across accounts, and it returns names, no secret. Secrets (`token`, `mac_secret`) are stored here and must
-never be logged. The Airtable payload cursor lives in `cursors` (source
-`airtable:<webhook id>`), so it advances with what it covers.
+channel. Only `channel_accounts` looks across accounts, and it returns names, no secret.
+Secrets (`token`, `mac_secret`) are stored here and must never be logged. The Airtable
+payload cursor lives in `cursors` (source `airtable:<webhook id>`), so it advances with
+what it covers.
 """
 
 from __future__ import annotations
