@@ -12,8 +12,9 @@ from __future__ import annotations
 import enum
 import json
 import zoneinfo
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -21,10 +22,11 @@ from connectors.errors import ConfigurationError
 from service.cli_base import EXIT_USAGE, app, reports_errors, state_of
 from service.logging import register_secret
 from service.settings import Settings
+from workflows.sealing import Sealer
 
 if TYPE_CHECKING:
     from connectors.records import GoogleCredentials
-    from workflows.accounts import AccountSummary
+    from workflows.accounts import AccountBook, AccountSummary
 
 accounts_app = typer.Typer(
     help="Add, list, disable and remove the accounts this deployment serves (beyond the "
@@ -35,6 +37,7 @@ accounts_app = typer.Typer(
 )
 app.add_typer(accounts_app, name="accounts")
 
+T = TypeVar("T")
 NameArgument = Annotated[str, typer.Argument(help="The account's name (e.g. alice).")]
 FileOption = typer.Option(metavar="FILE", dir_okay=False)
 
@@ -143,9 +146,9 @@ def add(
 
     base = _checked(airtable_base_id, airtable_base, "--airtable-base")
     token = _read_token(airtable_token_file) if airtable_token_file else None
+    Sealer(settings.encryption_keys())  # no key: say so before the store or the consent screen
     book = account_book(settings)
     try:
-        book.need_key()  # before the consent screen: nothing would be stored
         google = _google(client_secrets, google_credentials, no_browser, mail_metadata)
         if google is not None:
             register_secret(google.token, google.refresh_token, google.client_secret)
@@ -165,13 +168,8 @@ def add(
 def list_(ctx: typer.Context) -> None:
     """List the accounts: name, state, what is linked and their own settings (never a secret)."""
     settings = _settings_of(ctx)
-    from service.wiring import account_book
-
-    book = account_book(settings, create=False)
-    try:
-        accounts = book.list()
-    finally:
-        book.close()
+    none: list[AccountSummary] = []
+    accounts = _with_book(settings, lambda book: book.list(), none)
     typer.echo(f"{settings.account}  active  the settings' own account (FOLLOWTHROUGH_*)")
     for summary in accounts:
         own = "".join(f"; {k}={_short(v)}" for k, v in sorted(summary.settings.items()))
@@ -184,14 +182,7 @@ def disable(ctx: typer.Context, name: NameArgument) -> None:
     """Stop the account's work and keep its data (`accounts add NAME` enables it again)."""
     settings = _settings_of(ctx)
     _check_name(name, settings)
-    from service.wiring import account_book
-
-    book = account_book(settings, create=False)
-    try:
-        found = book.disable(name)
-    finally:
-        book.close()
-    if not found:
+    if not _with_book(settings, lambda book: book.disable(name), False):
         raise _usage_error(f"there is no account {name}; `followthrough accounts list` names them")
     typer.echo(f"Disabled account {name}: its work stops, its data stays")
 
@@ -203,16 +194,24 @@ def remove(ctx: typer.Context, name: NameArgument) -> None:
     Gmail drafts and Airtable rows stay, they are the user's); its work stops."""
     settings = _settings_of(ctx)
     _check_name(name, settings)
-    from service.wiring import account_book
-
-    book = account_book(settings, create=False)
-    try:
-        deleted = book.remove(name)
-    finally:
-        book.close()
+    deleted = _with_book(settings, lambda book: book.remove(name), None)
     if deleted is None:
         raise _usage_error(f"there is no account {name}; `followthrough accounts list` names them")
     typer.echo(f"Removed account {name}: its credentials and {deleted} stored rows are deleted")
+
+
+def _with_book(settings: Settings, use: Callable[[AccountBook], T], nothing: T) -> T:
+    """`use` the store's accounts; `nothing` where no store exists yet (none is created)."""
+    from service.wiring import NothingSetUp, account_book
+
+    try:
+        book = account_book(settings, create=False)
+    except NothingSetUp:
+        return nothing
+    try:
+        return use(book)
+    finally:
+        book.close()
 
 
 def _check_name(name: str, settings: Settings) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 from connectors.errors import ConfigurationError
 from connectors.google.auth import credentials_json, parse_credentials
 from connectors.records import GoogleCredentials
-from workflows.sealing import KEY_SETTING, NEW_KEY_HINT, NoKey, Sealer
+from workflows.sealing import NO_KEY, NoKey, Sealer
 from workflows.store import accounts as rows
 from workflows.store.base import DEFAULT_ACCOUNT
 from workflows.store.db import Database
@@ -218,7 +218,7 @@ class AccountBook:
     def need_key(self) -> Sealer:
         """The sealer; NoKey, saying how to make a key, when none is set."""
         if self._sealer is None:
-            raise NoKey(f"{KEY_SETTING} is not set (nor {KEY_SETTING}_FILE); {NEW_KEY_HINT}")
+            raise NoKey(NO_KEY)
         return self._sealer
 
     def add(self, name: str, **parts: Any) -> tuple[AccountSummary, bool]:

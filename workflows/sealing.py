@@ -21,6 +21,9 @@ NEW_KEY_HINT = (
 )
 
 
+NO_KEY = f"{KEY_SETTING} is not set (nor {KEY_SETTING}_FILE); {NEW_KEY_HINT}"
+
+
 class NoKey(ConfigurationError):
     """Accounts' secrets are needed but no encryption key is set."""
 
@@ -53,7 +56,7 @@ class Sealer:
 
     def __init__(self, keys: list[str]) -> None:
         if not keys:
-            raise NoKey(f"{KEY_SETTING} is not set; {NEW_KEY_HINT}")
+            raise NoKey(NO_KEY)
         self._fernet = MultiFernet([Fernet(key) for key in keys])
 
     def __repr__(self) -> str:
