@@ -103,9 +103,8 @@ def add_account(
     airtable_base_id: str | None = None,
     settings: dict[str, Any] | None = None,
 ) -> tuple[AccountSummary, bool]:
-    """Add the account, or update it (what is not given is kept) and make it active again.
-
-    True when it was created.
+    """Add the account, or update it (what is not given is kept, sealed anew with the first
+    key) and make it active again. True when it was created.
     """
     changes: dict[str, Any] = {"settings": settings}
     if google is not None:
@@ -116,6 +115,12 @@ def add_account(
         changes["airtable_base_id"] = airtable_base_id
     with db.transaction() as session:
         row, created = rows.save_account(session, name, **changes)
+        if google is None and row.google_credentials is not None:
+            what = f"account {name}'s Google credentials"
+            row.google_credentials = sealer.reseal(row.google_credentials, what)
+        if airtable_token is None and row.airtable_token is not None:
+            what = f"account {name}'s Airtable token"
+            row.airtable_token = sealer.reseal(row.airtable_token, what)
         return _summary(row), created
 
 

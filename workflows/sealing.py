@@ -3,7 +3,7 @@
 The key setting holds one or more Fernet keys (32 url-safe base64-encoded bytes each),
 separated by commas or whitespace. The first seals; every one opens (`MultiFernet`), so a
 key is rotated by putting the new key first and keeping the old one after it until every
-account was written again. A secret never appears in an error, a log line or a `repr`.
+account was sealed again (`accounts add NAME` reseals what it keeps). A secret never appears in an error, a log line or a `repr`.
 """
 
 from __future__ import annotations
@@ -66,15 +66,26 @@ class Sealer:
         """The secret encrypted and authenticated (a Fernet token)."""
         return self._fernet.encrypt(secret.encode())
 
+    def reseal(self, sealed: bytes, what: str) -> bytes:
+        """The secret sealed anew with the first key (after a rotation); WrongKey as `open`."""
+        try:
+            return self._fernet.rotate(sealed)
+        except InvalidToken:
+            raise self._wrong(what) from None
+
     def open(self, sealed: bytes, what: str) -> str:
         """The secret back; WrongKey (naming `what`, never the secret) when no key opens it."""
         try:
             return self._fernet.decrypt(sealed).decode()
         except InvalidToken:
-            raise WrongKey(
-                f"{KEY_SETTING} does not open {what}: set the key it was stored with (when "
-                "rotating, the new key first, then the old one)"
-            ) from None
+            raise self._wrong(what) from None
+
+    @staticmethod
+    def _wrong(what: str) -> WrongKey:
+        return WrongKey(
+            f"{KEY_SETTING} does not open {what}: set the key it was stored with (when "
+            "rotating, the new key first, then the old one)"
+        )
 
 
 def sealer_or_none(keys: list[str] | None) -> Sealer | None:

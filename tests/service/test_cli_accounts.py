@@ -167,6 +167,13 @@ def test_a_key_from_a_mounted_file_works_and_a_rotated_key_still_opens_old_secre
     assert Fernet(new).decrypt(raw_row(tmp_path, "bob")[2]).decode() == TOKEN
     assert Fernet(old).decrypt(raw_row(tmp_path, "alice")[2]).decode() == TOKEN
 
+    # When Alice is added again: her token is sealed anew, so the old key can go
+    accounts(tmp_path, "add", "alice", encryption_key_file=str(key_file))
+    assert Fernet(new).decrypt(raw_row(tmp_path, "alice")[2]).decode() == TOKEN
+    key_file.write_text(new)
+    listed = accounts(tmp_path, "list", encryption_key_file=str(key_file))
+    assert "alice  active  Google not linked, Airtable appAlicesBase001" in listed.stdout
+
 
 def test_bad_names_and_options_are_one_line_each(tmp_path: Path, files: dict[str, Path]) -> None:
     key = Fernet.generate_key().decode()
