@@ -3,7 +3,8 @@
 The key setting holds one or more Fernet keys (32 url-safe base64-encoded bytes each),
 separated by commas or whitespace. The first seals; every one opens (`MultiFernet`), so a
 key is rotated by putting the new key first and keeping the old one after it until every
-account was sealed again (`accounts add NAME` reseals what it keeps). A secret never appears in an error, a log line or a `repr`.
+account was sealed again (`accounts add NAME` reseals what it keeps). A secret never
+appears in an error, a log line or a `repr`.
 """
 
 from __future__ import annotations
