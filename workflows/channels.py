@@ -19,6 +19,8 @@ import base64
 import binascii
 import datetime as dt
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 import structlog
 
@@ -38,6 +40,7 @@ from workflows.store.webhooks import (
 from workflows.sync.airtable import PROVIDER as AIRTABLE_PROVIDER
 
 log = structlog.get_logger(__name__)
+S = TypeVar("S", str, bytes)
 
 CALENDAR_PROVIDER = "google_calendar"
 CALENDAR_WEBHOOK_PATH = "/webhooks/google/calendar"
@@ -136,19 +139,23 @@ def _stop(runtime: Runtime, channel: WebhookChannel) -> None:
 
 def calendar_channel_owners(db: Database, channel_id: str) -> list[tuple[str, str]]:
     """Each account holding Calendar channel `channel_id`, with its own token for it."""
-    owners = []
-    for account in _holders(db, CALENDAR_PROVIDER, channel_id):
-        token = calendar_channel_token(db, channel_id, account=account)
-        owners += [(account, token)] if token else []
-    return owners
+    return _owners(db, CALENDAR_PROVIDER, channel_id, calendar_channel_token)
 
 
 def airtable_webhook_owners(db: Database, webhook_id: str) -> list[tuple[str, bytes]]:
     """Each account holding Airtable webhook `webhook_id`, with its own decoded MAC secret."""
+    return _owners(db, AIRTABLE_PROVIDER, webhook_id, airtable_mac_secret)
+
+
+def _owners(
+    db: Database, provider: str, channel_id: str, secret_of: Callable[..., S | None]
+) -> list[tuple[str, S]]:
+    """The accounts holding the channel, each with the secret `secret_of` reads in its name."""
     owners = []
-    for account in _holders(db, AIRTABLE_PROVIDER, webhook_id):
-        secret = airtable_mac_secret(db, webhook_id, account=account)
-        owners += [(account, secret)] if secret else []
+    for account in _holders(db, provider, channel_id):
+        secret = secret_of(db, channel_id, account=account)
+        if secret:
+            owners.append((account, secret))
     return owners
 
 

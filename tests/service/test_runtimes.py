@@ -15,16 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import dramatiq
 import pytest
 from cryptography.fernet import Fernet
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import Retries, default_middleware
 from pydantic import SecretStr
 
-from connectors.airtable.client import AirtableClient
-from connectors.airtable.ratelimit import LocalRateLimiter
-from connectors.airtable.schema import init_schema
 from connectors.errors import ConfigurationError
 from connectors.google.auth import parse_credentials
 from connectors.policy import FAST_POLICY
@@ -34,7 +29,16 @@ from service.runtimes import AccountRuntimes, build_runtimes
 from service.scheduler import Scheduler
 from service.settings_loading import load_settings
 from tests.proof.conftest import CapturedLog, captured_log  # noqa: F401 (fixture)
-from tests.workflows.world import FAST_AIRTABLE, at, google_person, guest, meeting, world
+from tests.workflows.test_actors import broker  # noqa: F401 (fixture: a worker running)
+from tests.workflows.world import (
+    FAST_AIRTABLE,
+    at,
+    google_person,
+    guest,
+    init_base,
+    meeting,
+    world,
+)
 from workflows.accounts import AccountBook
 from workflows.actors import Actors, declare_actors
 from workflows.runtime import AccountUnavailable, install
@@ -65,18 +69,6 @@ def bobs_world() -> dict[str, Any]:
     )
     fixture["airtable"].update(base_id="appBobsOwnBase01", token=BOB["token"])
     return fixture
-
-
-def init_base(sandbox: Sandbox) -> None:
-    """Create the tables Followthrough needs in the sandbox's base (`airtable init`)."""
-    client = AirtableClient(
-        sandbox.airtable_token,
-        sandbox.airtable_base_id,
-        endpoint=sandbox.url,
-        policy=FAST_POLICY,
-        limiter=LocalRateLimiter(),
-    )
-    init_schema(client)
 
 
 @dataclass
@@ -115,7 +107,11 @@ class Deployment:
 
 
 @pytest.fixture
-def deployment(sandbox_factory: Any, tmp_path: Path) -> Iterator[Deployment]:
+def deployment(
+    sandbox_factory: Any,
+    tmp_path: Path,
+    broker: StubBroker,  # noqa: F811
+) -> Iterator[Deployment]:
     """The service's runtimes on SQLite: the default account from settings, a worker running."""
     ours = sandbox_factory(small_fixture(), airtable_rate_limit=FAST_AIRTABLE)
     bobs = sandbox_factory(bobs_world(), airtable_rate_limit=FAST_AIRTABLE)
@@ -139,17 +135,8 @@ def deployment(sandbox_factory: Any, tmp_path: Path) -> Iterator[Deployment]:
     )
     runtimes = build_runtimes(settings, policy=FAST_POLICY)
     install(runtimes)
-    middleware = [
-        Retries(min_backoff=50, max_backoff=500) if kind is Retries else kind()
-        for kind in default_middleware
-    ]
-    broker = StubBroker(middleware=middleware)
     actors = declare_actors(broker)
-    worker = dramatiq.Worker(broker, worker_threads=4, worker_timeout=100)
-    worker.start()
     yield Deployment(ours, bobs, runtimes, actors, broker, key, database)
-    worker.stop(timeout=5000)
-    broker.close()
     runtimes.default.db.dispose()
 
 
