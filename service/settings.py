@@ -284,7 +284,7 @@ class Settings(BaseSettings):
     @field_validator("encryption_key")
     @classmethod
     def _encryption_key(cls, value: SecretStr | None) -> SecretStr | None:
-        problem = key_problem(value.get_secret_value()) if value is not None else None
+        problem = key_problem(value.get_secret_value(), "the value") if value else None
         if problem:
             raise ValueError(problem)
         return value
@@ -292,9 +292,10 @@ class Settings(BaseSettings):
     @field_validator("encryption_key_file")
     @classmethod
     def _encryption_key_file(cls, value: Path | None) -> Path | None:
-        problem = key_problem(value.read_text(encoding="utf-8")) if value is not None else None
+        text = value.read_text(encoding="utf-8") if value is not None else None
+        problem = key_problem(text, str(value)) if text is not None else None
         if problem:
-            raise ValueError(f"{value} {problem}")
+            raise ValueError(problem)
         return value
 
     @field_validator("now")

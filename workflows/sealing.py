@@ -38,16 +38,16 @@ def split_keys(text: str) -> list[str]:
     return [key for key in re.split(r"[\s,]+", text) if key]
 
 
-def key_problem(text: str) -> str | None:
-    """What is wrong with a key setting's value (None: every key is a Fernet key)."""
+def key_problem(text: str, where: str) -> str | None:
+    """What is wrong with the keys in `text` (None: each is a Fernet key); `where` names it."""
     keys = split_keys(text)
     if not keys:
-        return f"holds no key; {NEW_KEY_HINT}"
+        return f"{where} holds no key; {NEW_KEY_HINT}"
     for number, key in enumerate(keys, start=1):
         try:
             Fernet(key)
         except ValueError:
-            which = "it" if len(keys) == 1 else f"key {number}"
+            which = where if len(keys) == 1 else f"key {number} of {where}"
             return f"{which} is not a Fernet key (32 url-safe base64-encoded bytes); {NEW_KEY_HINT}"
     return None
 
