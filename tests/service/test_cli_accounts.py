@@ -111,7 +111,9 @@ def test_accounts_are_added_listed_disabled_and_removed_with_their_secrets_seale
     assert "alice  disabled" in accounts(tmp_path, "list").stdout
     again = accounts(tmp_path, "add", "alice", encryption_key=key)
     assert "Updated account alice: Google linked" in again.stdout
-    assert raw_row(tmp_path, "alice")[:3] == ("active", google, token)
+    state, google, token, _ = raw_row(tmp_path, "alice")  # sealed anew, the same inside
+    assert state == "active" and fernet.decrypt(token).decode() == TOKEN
+    assert json.loads(fernet.decrypt(google))["refresh_token"] == sandbox.oauth.refresh_token
 
     # When she is removed: her row and secrets are gone; removing her again is one clear line
     removed = accounts(tmp_path, "remove", "alice")
