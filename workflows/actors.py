@@ -46,6 +46,7 @@ SWEEP_LIMIT = 100  # items claimed per sweep; the next sweep takes the rest
 BATCH = 10  # items per run_due message: Airtable takes ten rows a request
 RUN_TIME_LIMIT_MS = 10 * 60_000  # one due item or one sync pass; a stuck call is cut off
 MAX_SYNCS_IN_A_ROW = 5  # syncs one worker makes of a source asked for again meanwhile
+ACCOUNT_FIRST = "followthrough_account_first"  # marks an actor whose first argument is the account
 
 AnyActor = dramatiq.Actor[Any, Any]
 
@@ -210,7 +211,14 @@ def per_account(work: Callable[..., object]) -> Callable[..., None]:
             if runtime is not None:
                 work(runtime, *args, **kwargs)
 
+    setattr(run, ACCOUNT_FIRST, True)
     return run
+
+
+def account_of(actor: AnyActor, args: Sequence[Any]) -> str | None:
+    """The account a message for `actor` names (None: an actor that takes none)."""
+    takes_account = getattr(actor.fn, ACCOUNT_FIRST, False)
+    return str(args[0]) if takes_account and args else None
 
 
 def declare_actors(broker: dramatiq.Broker, *, queue_name: str = DEFAULT_QUEUE) -> Actors:
