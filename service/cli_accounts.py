@@ -83,6 +83,15 @@ def add(
             help="Or take Google's authorized-user credentials JSON from this file.",
         ),
     ] = None,
+    web_link: Annotated[
+        bool,
+        typer.Option(
+            "--web-link",
+            help="Print a one-time link (valid a day) with which the person links their "
+            "Google from their own browser, through the web app (a hosted deployment: needs "
+            "FOLLOWTHROUGH_PUBLIC_URL and FOLLOWTHROUGH_GOOGLE_CLIENT_SECRETS_FILE).",
+        ),
+    ] = False,
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
     ] = False,
@@ -129,8 +138,12 @@ def add(
     """
     settings = _settings_of(ctx)
     _check_name(name, settings)
-    if client_secrets is not None and google_credentials is not None:
-        raise _usage_error("give --client-secrets or --google-credentials, not both")
+    if sum((client_secrets is not None, google_credentials is not None, web_link)) > 1:
+        raise _usage_error(
+            "link Google one way: --client-secrets, --google-credentials or --web-link"
+        )
+    if web_link:
+        _require_web_link(settings)
     own = _own_settings(
         calendar_id=calendar_id,
         timezone=timezone,
@@ -155,10 +168,15 @@ def add(
         summary, created = book.add(
             name, google=google, airtable_token=token, airtable_base_id=base, settings=own
         )
+        link = _web_link(settings, book, name) if web_link else None
     finally:
         book.close()
     typer.echo(f"{'Added' if created else 'Updated'} account {name}: {_links(summary)}")
-    missing = _missing(summary)
+    if link:
+        typer.echo(
+            f"Send this link to the person; it links their Google once, within a day: {link}"
+        )
+    missing = _missing(summary, google_pending=link is not None)
     if missing:
         typer.echo(f"Not linked yet: {missing}; run `followthrough accounts add {name}` with it")
 
@@ -212,6 +230,19 @@ def _with_book(settings: Settings, use: Callable[[AccountBook], T], nothing: T) 
         return use(book)
     finally:
         book.close()
+
+
+def _require_web_link(settings: Settings) -> None:
+    """The settings a web link needs, named in one line when missing."""
+    settings.require("public_url", "google_client_secrets_file", command="accounts add --web-link")
+
+
+def _web_link(settings: Settings, book: AccountBook, name: str) -> str:
+    from service.wiring import google_links
+
+    links = google_links(settings, book)
+    assert links is not None  # _require_web_link and the key were checked first
+    return links.link_for(name)
 
 
 def _check_name(name: str, settings: Settings) -> None:
@@ -287,8 +318,9 @@ def _links(summary: AccountSummary) -> str:
     return f"{google}, {airtable}"
 
 
-def _missing(summary: AccountSummary) -> str:
-    missing = [] if summary.google_linked else ["Google (--client-secrets or --google-credentials)"]
+def _missing(summary: AccountSummary, *, google_pending: bool) -> str:
+    google = summary.google_linked or google_pending
+    missing = [] if google else ["Google (--client-secrets, --google-credentials or --web-link)"]
     if not summary.airtable_linked:
         missing.append("the Airtable token (--airtable-token-file)")
     if not summary.airtable_base_id:

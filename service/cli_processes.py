@@ -75,7 +75,10 @@ def web(
             reason=f"{env_name('broker_url')} is not set, so no worker receives what webhooks "
             "enqueue; set it, or run everything in one process with `followthrough run`",
         )
-    context = LiveContext(runtimes.default, actors, broker)
+    from service.wiring import google_links
+
+    links = google_links(settings, runtimes.default)
+    context = LiveContext(runtimes.default, actors, broker, links)
     application = create_app(context, max_body_bytes=settings.max_body_bytes)
     serve_forever(application, host or settings.http_host, port or settings.http_port)
 

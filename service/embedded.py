@@ -28,6 +28,7 @@ from service.settings import Settings, env_name
 from service.web.app import create_app
 from service.web.live import LiveContext
 from service.web.server import WebServer
+from service.wiring import google_links
 from workflows.actors import Actors, declare_actors, sync_lease
 from workflows.runtime import Runtime, install
 from workflows.scheduling import hand_back_all, hand_back_claims
@@ -71,7 +72,8 @@ def start_service(settings: Settings, *, threads: int = EMBEDDED_WORKER_THREADS)
     runtime = runtimes.default
     if isinstance(broker, StubBroker):
         hand_back_after_crash(runtime)
-    app = create_app(LiveContext(runtime, actors, broker), max_body_bytes=settings.max_body_bytes)
+    context = LiveContext(runtime, actors, broker, google_links(settings, runtime))
+    app = create_app(context, max_body_bytes=settings.max_body_bytes)
     web = listen(app, settings)
     worker = start_worker(broker, threads=threads)
     web.start()

@@ -218,6 +218,12 @@ class Settings(BaseSettings):
         description="A file holding the encryption key(s), e.g. a mounted Kubernetes Secret "
         "(instead of ENCRYPTION_KEY).",
     )
+    google_client_secrets_file: ReadableFile = Field(
+        default=None,
+        description="OAuth client JSON (type Web application) for linking accounts' Google "
+        "from a browser (`accounts add NAME --web-link`); its redirect URI: "
+        "PUBLIC_URL/accounts/google/callback.",
+    )
     account_cache: int = _bounded(
         64, 1, 100_000, "Accounts whose runtime and clients a process keeps at hand at once."
     )
@@ -261,6 +267,7 @@ class Settings(BaseSettings):
         "draft_model_api_key",
         "encryption_key",
         "encryption_key_file",
+        "google_client_secrets_file",
         mode="before",
     )
     @classmethod

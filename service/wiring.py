@@ -21,11 +21,12 @@ from connectors.model import ChatModel
 from connectors.policy import RetryPolicy
 from service.logging import register_secret
 from service.settings import Settings, env_name
+from service.web.google_link import GoogleLinks
 from workflows.accounts import AccountBook
 from workflows.rules.clock import Clock
 from workflows.rules.draft import template_environment
 from workflows.runtime import NoStore, Runtime, WorkflowConfig, open_store
-from workflows.sealing import sealer_or_none
+from workflows.sealing import Sealer, sealer_or_none
 
 
 def workflow_config(settings: Settings) -> WorkflowConfig:
@@ -152,6 +153,15 @@ def account_book(settings: Settings, *, create: bool = True) -> AccountBook:
     with _store_errors():
         db = open_store(settings.database_url, create=create)
     return AccountBook(db, sealer_or_none(settings.encryption_keys()))
+
+
+def google_links(settings: Settings, store: Runtime | AccountBook) -> GoogleLinks | None:
+    """One-time links to link accounts' Google from a browser, when the settings allow them
+    (`store`: the runtime or the accounts whose database keeps the pending links)."""
+    keys, client = settings.encryption_keys(), settings.google_client_secrets_file
+    if not (keys and client and settings.public_url):
+        return None
+    return GoogleLinks(store, Sealer(keys), client, settings.public_url)
 
 
 def build_runtime(

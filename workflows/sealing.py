@@ -9,6 +9,7 @@ appears in an error, a log line or a `repr`.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -80,6 +81,14 @@ class Sealer:
             return self._fernet.decrypt(sealed).decode()
         except InvalidToken:
             raise self._wrong(what) from None
+
+    def open_fresh(self, sealed: str, max_age: dt.timedelta) -> str | None:
+        """The secret of a token sealed less than `max_age` ago by one of the keys; None for any
+        other (forged, damaged, too old)."""
+        try:
+            return self._fernet.decrypt(sealed, ttl=int(max_age.total_seconds())).decode()
+        except (InvalidToken, UnicodeDecodeError):
+            return None
 
     @staticmethod
     def _wrong(what: str) -> WrongKey:

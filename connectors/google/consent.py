@@ -96,14 +96,14 @@ def features_off(granted: Iterable[str], asked: Iterable[str] = SCOPES) -> list[
     ]
 
 
-def refusal(granted: Iterable[str]) -> AuthorizationError | None:
+def refusal(granted: Iterable[str], again: str = AGAIN) -> AuthorizationError | None:
     """The error to stop with when a scope Followthrough cannot work without was not granted."""
     have = set(granted)
     missing = [use for use in SCOPE_USES if use.required and use.scope not in have]
     if not missing:
         return None
     reasons = "; ".join(f"{use.name} is needed because {use.why}" for use in missing)
-    return AuthorizationError(f"Google did not grant every scope needed: {reasons}. {AGAIN}")
+    return AuthorizationError(f"Google did not grant every scope needed: {reasons}. {again}")
 
 
 def run_installed_app_flow(

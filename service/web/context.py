@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from workflows.google_links import LinkRefused
 from workflows.queries.status import StatusSnapshot
+
+NO_LINKS = (
+    "this deployment does not link Google from a browser: it needs FOLLOWTHROUGH_PUBLIC_URL, "
+    "FOLLOWTHROUGH_GOOGLE_CLIENT_SECRETS_FILE and FOLLOWTHROUGH_ENCRYPTION_KEY"
+)
 
 
 class WebContext(Protocol):
@@ -31,6 +37,14 @@ class WebContext(Protocol):
 
     def enqueue_airtable_fetch(self, account: str, webhook_id: str) -> None:
         """Enqueue a read of the account's webhook payloads from its stored cursor."""
+        ...
+
+    def google_link_consent(self, token: str) -> str:
+        """Google's consent screen for a one-time link's account (LinkRefused: a bad link)."""
+        ...
+
+    def google_link_finish(self, state: str, code: str) -> str:
+        """Store what Google's code grants in the link's account; the account's name."""
         ...
 
     def check_ready(self) -> dict[str, bool]:
@@ -66,6 +80,14 @@ class BasicContext:
 
     def enqueue_airtable_fetch(self, account: str, webhook_id: str) -> None:
         """Never called: every webhook is unknown."""
+
+    def google_link_consent(self, token: str) -> str:
+        """No link is valid here."""
+        raise LinkRefused(NO_LINKS)
+
+    def google_link_finish(self, state: str, code: str) -> str:
+        """No link is valid here."""
+        raise LinkRefused(NO_LINKS)
 
     def check_ready(self) -> dict[str, bool]:
         """Run each check; one that raises counts as down."""

@@ -9,8 +9,11 @@ from __future__ import annotations
 import dramatiq
 
 from service.broker import broker_reachable
+from service.web.context import NO_LINKS
+from service.web.google_link import GoogleLinks
 from workflows import channels
 from workflows.actors import Actors
+from workflows.google_links import LinkRefused
 from workflows.queries.status import StatusSnapshot, status_snapshot
 from workflows.runtime import Runtime
 
@@ -22,10 +25,30 @@ class LiveContext:
     the account they belong to (`runtime` is the default account's: its database is every
     account's; the status page shows the default account)."""
 
-    def __init__(self, runtime: Runtime, actors: Actors, broker: dramatiq.Broker) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        actors: Actors,
+        broker: dramatiq.Broker,
+        links: GoogleLinks | None = None,
+    ) -> None:
         self.runtime = runtime
         self.actors = actors
         self.broker = broker
+        self.links = links
+
+    def google_link_consent(self, token: str) -> str:
+        """Google's consent screen for the link's account."""
+        return self._links().consent(token)
+
+    def google_link_finish(self, state: str, code: str) -> str:
+        """Store what the code grants in the link's account."""
+        return self._links().finish(state, code)
+
+    def _links(self) -> GoogleLinks:
+        if self.links is None:
+            raise LinkRefused(NO_LINKS)
+        return self.links
 
     def calendar_channel_owners(self, channel_id: str) -> list[tuple[str, str]]:
         """The accounts holding this Calendar channel, each with its own stored token."""

@@ -73,6 +73,12 @@ def store_google_credentials(session: Session, name: str, sealed: bytes) -> bool
     return bool(session.execute(query).rowcount)  # type: ignore[attr-defined]
 
 
+def set_google_link(session: Session, name: str, sealed: bytes | None) -> bool:
+    """Keep (or forget, with None) the account's pending web consent; False: no such account."""
+    query = sa.update(Account).where(Account.name == name).values(google_link=sealed)
+    return bool(session.execute(query).rowcount)  # type: ignore[attr-defined]
+
+
 def set_state(session: Session, name: str, state: str) -> bool:
     """Set the account's state (active or disabled); False when there is no such account."""
     row = get_account(session, name)

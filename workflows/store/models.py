@@ -334,4 +334,5 @@ class Account(TimestampMixin, Base):
     google_credentials: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     airtable_token: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     airtable_base_id: Mapped[str | None] = mapped_column(sa.String(64))
+    google_link: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # a pending web consent
     revision: Mapped[int] = mapped_column(default=1, server_default="1")

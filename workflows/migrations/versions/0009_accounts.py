@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("google_credentials", sa.LargeBinary(), nullable=True),
         sa.Column("airtable_token", sa.LargeBinary(), nullable=True),
         sa.Column("airtable_base_id", sa.String(length=64), nullable=True),
+        sa.Column("google_link", sa.LargeBinary(), nullable=True),
         sa.Column("revision", sa.Integer(), server_default="1", nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
