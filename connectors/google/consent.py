@@ -173,10 +173,7 @@ def _consent(
     try:
         flow.run_local_server(port=port, open_browser=open_browser)
     except Warning as changed:  # oauthlib's "Scope has changed": fewer scopes were granted
-        token = getattr(changed, "token", None)
-        if not isinstance(token, dict):
-            raise
-        flow.oauth2session.token = token
+        take_fewer_scopes(flow, changed)
     except OAuth2Error as exc:
         raise AuthorizationError(
             f"Google refused the authorization ({exc.error}: {exc.description or exc}); check "
@@ -189,6 +186,20 @@ def _consent(
         raise AuthorizationError(
             "No answer came from Google's consent screen. Run `followthrough auth google` again."
         ) from exc
+    return granted_credentials(flow, asked)
+
+
+def take_fewer_scopes(flow: Any, changed: Warning) -> None:
+    """After oauthlib's "Scope has changed" warning, the token it carries (fewer scopes were
+    granted than asked: the user unticked some); any other warning is raised again."""
+    token = getattr(changed, "token", None)
+    if not isinstance(token, dict):
+        raise changed
+    flow.oauth2session.token = token
+
+
+def granted_credentials(flow: Any, asked: tuple[str, ...]) -> GoogleCredentials:
+    """The flow's credentials, their scopes the ones Google says it granted."""
     scope = flow.oauth2session.token.get("scope") or asked
     granted = tuple(scope.split() if isinstance(scope, str) else scope)
     return dataclasses.replace(from_google_credentials(flow.credentials), scopes=granted)

@@ -10,15 +10,18 @@ The scopes asked for and what an unticked scope means are those of connectors.go
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from connectors.errors import AuthorizationError, ConfigurationError, RetryLater
-from connectors.google.auth import from_google_credentials
-from connectors.google.consent import refusal, requested_scopes
+from connectors.google.consent import (
+    granted_credentials,
+    refusal,
+    requested_scopes,
+    take_fewer_scopes,
+)
 from connectors.records import GoogleCredentials
 
 
@@ -41,22 +44,18 @@ def credentials_from_code(
     try:
         flow.fetch_token(code=code)
     except Warning as changed:  # oauthlib's "Scope has changed": fewer scopes were granted
-        token = getattr(changed, "token", None)
-        if not isinstance(token, dict):
-            raise
-        flow.oauth2session.token = token
+        take_fewer_scopes(flow, changed)
     except OAuth2Error as exc:
         raise AuthorizationError(
             f"Google refused the authorization ({exc.error}); open the link again"
         ) from exc
     except requests.RequestException as exc:
         raise RetryLater("Could not reach Google's token endpoint; try again later.") from exc
-    scope = flow.oauth2session.token.get("scope") or requested_scopes()
-    granted = tuple(scope.split() if isinstance(scope, str) else scope)
-    refused = refusal(granted, "Open the link again and leave it ticked.")
+    credentials = granted_credentials(flow, requested_scopes())
+    refused = refusal(credentials.scopes, "Open the link again and leave it ticked.")
     if refused is not None:
         raise refused
-    return dataclasses.replace(from_google_credentials(flow.credentials), scopes=granted)
+    return credentials
 
 
 def _flow(client_secrets_file: Path, redirect_uri: str, verifier: str) -> Any:
