@@ -25,6 +25,8 @@ from service.settings_values import (
     BrokerUrl,
     DatabaseUrl,
     Directory,
+    EncryptionKey,
+    EncryptionKeyFile,
     HttpUrl,
     PublicUrl,
     ReadableFile,
@@ -32,7 +34,7 @@ from service.settings_values import (
     RegularExpression,
     TimeZone,
 )
-from workflows.sealing import key_problem, split_keys
+from workflows.sealing import split_keys
 
 ENV_PREFIX = "FOLLOWTHROUGH_"
 CONFIG_FILE_NAME = "followthrough.toml"
@@ -208,12 +210,12 @@ class Settings(BaseSettings):
     draft_model_api_key: SecretStr | None = Field(
         default=None, description="Bearer key for DRAFT_MODEL_URL, when the service needs one."
     )
-    encryption_key: SecretStr | None = Field(
+    encryption_key: EncryptionKey = Field(
         default=None,
         description="The Fernet key that encrypts accounts' credentials in the database; when "
         "rotating, the new key first, then the old one (commas between).",
     )
-    encryption_key_file: ReadableFile = Field(
+    encryption_key_file: EncryptionKeyFile = Field(
         default=None,
         description="A file holding the encryption key(s), e.g. a mounted Kubernetes Secret "
         "(instead of ENCRYPTION_KEY).",
@@ -286,23 +288,6 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"must name the model when {env_name('draft_model_url')} is set (e.g. llama3.1:8b)"
             )
-        return value
-
-    @field_validator("encryption_key")
-    @classmethod
-    def _encryption_key(cls, value: SecretStr | None) -> SecretStr | None:
-        problem = key_problem(value.get_secret_value(), "the value") if value else None
-        if problem:
-            raise ValueError(problem)
-        return value
-
-    @field_validator("encryption_key_file")
-    @classmethod
-    def _encryption_key_file(cls, value: Path | None) -> Path | None:
-        text = value.read_text(encoding="utf-8") if value is not None else None
-        problem = key_problem(text, str(value)) if text is not None else None
-        if problem:
-            raise ValueError(problem)
         return value
 
     @field_validator("now")
