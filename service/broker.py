@@ -21,12 +21,14 @@ from urllib.parse import urlsplit
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.errors import ActorNotFound
 from dramatiq.middleware import Middleware, Retries, default_middleware
 
 from connectors.errors import ConfigurationError, FollowthroughError, ResyncRequired, RetryLater
 from service.logging import get_logger
 from service.metrics import ERRORS, QUEUE_LAG, TASKS
 from service.settings import Settings, env_name
+from workflows.actors import account_of
 
 EMBEDDED_WORKER_THREADS = 4
 WORKER_IDLE_TIMEOUT_MS = 200  # how soon an idle worker notices a stop or a delayed message
@@ -51,7 +53,7 @@ class TaskLogging(Middleware):
         due_ms = max(message.message_timestamp, message.options.get("eta", 0))
         lag = max(0.0, time.time() - due_ms / 1000)
         QUEUE_LAG.labels(queue=message.queue_name).observe(lag)
-        log.debug("task.start", **_fields(message), lag_seconds=round(lag, 3))
+        log.debug("task.start", **_fields(message, broker), lag_seconds=round(lag, 3))
 
     def after_process_message(
         self,
@@ -66,13 +68,13 @@ class TaskLogging(Middleware):
         duration_ms = round((time.monotonic() - started) * 1000, 1)
         if exception is None:
             TASKS.labels(actor=message.actor_name, outcome="done").inc()
-            log.info("task.done", **_fields(message), duration_ms=duration_ms)
+            log.info("task.done", **_fields(message, broker), duration_ms=duration_ms)
             return
         TASKS.labels(actor=message.actor_name, outcome="failed").inc()
         ERRORS.labels(where=message.actor_name, error=type(exception).__name__).inc()
         log.warning(
             "task.failed",
-            **_fields(message),
+            **_fields(message, broker),
             duration_ms=duration_ms,
             error=type(exception).__name__,
             reason=str(exception),
@@ -82,7 +84,7 @@ class TaskLogging(Middleware):
         """Log a message a middleware chose to skip."""
         self._started.pop(message.message_id, None)
         TASKS.labels(actor=message.actor_name, outcome="skipped").inc()
-        log.info("task.skipped", **_fields(message))
+        log.info("task.skipped", **_fields(message, broker))
 
 
 class ExpectedFailureFilter(logging.Filter):
@@ -105,13 +107,18 @@ def _quiet_expected_failures() -> None:
         logger.addFilter(ExpectedFailureFilter())
 
 
-def _fields(message: Any) -> dict[str, Any]:
-    return {
+def _fields(message: Any, broker: dramatiq.Broker) -> dict[str, Any]:
+    fields = {
         "actor": message.actor_name,
         "queue": message.queue_name,
         "message_id": message.message_id,
         "retries": message.options.get("retries", 0),
     }
+    try:
+        account = account_of(broker.get_actor(message.actor_name), message.args)
+    except ActorNotFound:  # declared on another broker: nothing to say about it
+        account = None
+    return fields if account is None else {**fields, "account": account}
 
 
 def worth_retrying(exception: BaseException) -> bool:

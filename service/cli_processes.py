@@ -66,7 +66,7 @@ def web(
     from service.web.live import LiveContext
     from service.web.server import serve_forever
 
-    runtime, broker, actors = _distributed_part(settings)
+    runtimes, broker, actors = _distributed_part(settings)
     if settings.embedded_broker and settings.public_url:
         from service.logging import get_logger
 
@@ -75,7 +75,10 @@ def web(
             reason=f"{env_name('broker_url')} is not set, so no worker receives what webhooks "
             "enqueue; set it, or run everything in one process with `followthrough run`",
         )
-    context = LiveContext(runtime, actors, broker)
+    from service.wiring import google_links
+
+    links = google_links(settings, runtimes.default)
+    context = LiveContext(runtimes.default, actors, broker, links)
     application = create_app(context, max_body_bytes=settings.max_body_bytes)
     serve_forever(application, host or settings.http_host, port or settings.http_port)
 
@@ -86,21 +89,23 @@ def worker(
     ctx: typer.Context,
     threads: Annotated[int, typer.Option(min=1, help="Worker threads in this process.")] = 8,
 ) -> None:
-    """Process queued work from the broker (distributed shape: Redis or RabbitMQ)."""
+    """Process queued work from the broker (distributed shape: Redis or RabbitMQ), for every
+    account: the default one of the settings, and those `followthrough accounts add` stored."""
     settings = state_of(ctx).settings()
-    settings.require_for("worker")
     _require_broker_url(settings, "worker")
     from service.broker import start_worker
 
     stop = stop_on_signals()
-    runtime, broker, _ = _distributed_part(settings)
+    runtimes, broker, _ = _distributed_part(settings)
+    if not runtimes.served():  # no account at all: the default one's settings are missing
+        settings.require_for("worker")
     running = start_worker(broker, threads=threads)
     try:
         while not stop.wait(0.5):
             pass
     finally:
         running.stop(timeout=WORKER_STOP_GRACE_MS)  # what is not done goes back to the broker
-        runtime.db.dispose()
+        runtimes.default.db.dispose()
 
 
 @app.command()
@@ -115,11 +120,12 @@ def scheduler(ctx: typer.Context) -> None:
     from service.scheduler import Scheduler
 
     stop = stop_on_signals()
-    runtime, _, actors = _distributed_part(settings)
+    runtimes, _, actors = _distributed_part(settings)
+    every = dt.timedelta(minutes=settings.poll_minutes)
     try:
-        Scheduler(runtime, actors, poll_every=dt.timedelta(minutes=settings.poll_minutes)).run(stop)
+        Scheduler(runtimes, actors, poll_every=every).run(stop)
     finally:
-        runtime.db.dispose()
+        runtimes.default.db.dispose()
 
 
 def _require_broker_url(settings: Settings, command: str) -> None:
@@ -134,17 +140,18 @@ def _require_broker_url(settings: Settings, command: str) -> None:
 
 
 def _distributed_part(settings: Settings) -> tuple[Any, Any, Any]:
-    """The broker (set first), then the actors declared on it, then the installed runtime."""
+    """The broker (set first), then the actors declared on it, then every account's runtimes
+    (installed)."""
     from service.broker import make_broker
-    from service.wiring import build_runtime
+    from service.runtimes import build_runtimes
     from workflows.actors import declare_actors
     from workflows.runtime import install
 
     broker = make_broker(settings)
     actors = declare_actors(broker)
-    runtime = build_runtime(settings)
-    install(runtime)
-    return runtime, broker, actors
+    runtimes = build_runtimes(settings)
+    install(runtimes)
+    return runtimes, broker, actors
 
 
 def run_once(settings: Settings, sources: list[str] | None = None) -> None:

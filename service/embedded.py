@@ -22,12 +22,13 @@ from fastapi import FastAPI
 from connectors.errors import ConfigurationError
 from service.broker import EMBEDDED_WORKER_THREADS, broker_kind, make_broker, start_worker
 from service.logging import get_logger
+from service.runtimes import build_runtimes
 from service.scheduler import LEASE_NAME, Scheduler
 from service.settings import Settings, env_name
 from service.web.app import create_app
 from service.web.live import LiveContext
 from service.web.server import WebServer
-from service.wiring import build_runtime
+from service.wiring import google_links
 from workflows.actors import Actors, declare_actors, sync_lease
 from workflows.runtime import Runtime, install
 from workflows.scheduling import hand_back_all, hand_back_claims
@@ -66,15 +67,17 @@ def start_service(settings: Settings, *, threads: int = EMBEDDED_WORKER_THREADS)
     """Start every part in this process; returns once the web app accepts connections."""
     broker = make_broker(settings)
     actors = declare_actors(broker)
-    runtime = build_runtime(settings)
-    install(runtime)
+    runtimes = build_runtimes(settings)
+    install(runtimes)
+    runtime = runtimes.default
     if isinstance(broker, StubBroker):
         hand_back_after_crash(runtime)
-    app = create_app(LiveContext(runtime, actors, broker), max_body_bytes=settings.max_body_bytes)
+    context = LiveContext(runtime, actors, broker, google_links(settings, runtime))
+    app = create_app(context, max_body_bytes=settings.max_body_bytes)
     web = listen(app, settings)
     worker = start_worker(broker, threads=threads)
     web.start()
-    scheduler = Scheduler(runtime, actors, poll_every=dt.timedelta(minutes=settings.poll_minutes))
+    scheduler = Scheduler(runtimes, actors, poll_every=dt.timedelta(minutes=settings.poll_minutes))
     stopping = threading.Event()
     thread = threading.Thread(target=scheduler.run, args=(stopping,), name="scheduler", daemon=True)
     thread.start()
@@ -125,13 +128,13 @@ def hand_back_queued(broker: dramatiq.Broker, actors: Actors, runtime: Runtime) 
     """
     if not isinstance(broker, StubBroker):
         return 0
-    keys: list[tuple[str, str]] = []
+    keys: list[tuple[str, str, str]] = []
     for queue in broker.queues.values():
         while not queue.empty():
             message = Message.decode(queue.get_nowait())
             queue.task_done()
             if message.actor_name == actors.run_due.actor_name:
-                kind, batch = message.args
-                keys.extend((kind, key) for key in batch)
+                account, kind, batch = message.args
+                keys.extend((account, kind, key) for key in batch)
     hand_back_claims(runtime, keys)
     return len(keys)

@@ -3,12 +3,15 @@
 Each tick it takes or renews the `scheduler` lease in the database (workflows.scheduling).
 A replica without the lease stands by and tries again each tick; the leader:
 
-- enqueues a sweep as soon as due work's `due_at` has arrived and nobody has claimed it
-  (ticks are a couple of seconds apart, and the leader wakes early for work that falls due
-  before its next tick, so a meeting's draft follows its end plus grace at once);
-- enqueues a sync of every source every POLL_MINUTES (the sync then sweeps, which also
-  creates the day's progress reminders);
-- enqueues a renewal of the Calendar push channel hourly, when a public URL is set.
+- enqueues a sweep for each account whose due work's `due_at` has arrived and nobody has
+  claimed it (ticks are a couple of seconds apart, and the leader wakes early for work that
+  falls due before its next tick, so a meeting's draft follows its end plus grace at once);
+- enqueues a sync of every source of every active account every POLL_MINUTES (the sync then
+  sweeps, which also creates the day's progress reminders);
+- enqueues a renewal of each account's Calendar push channel hourly, when a public URL is set.
+
+Every message names its account. For now all accounts' syncs are sent at the same tick;
+spreading them over the interval is the next step (issue 16, item 3).
 
 On stop it gives the lease up, so a standby takes over at its next tick. A leader that
 dies without stopping loses the lease when its time-to-live runs out.
@@ -25,8 +28,13 @@ import uuid
 
 from service.logging import get_logger
 from workflows.actors import Actors
-from workflows.runtime import Runtime
-from workflows.scheduling import give_up_lease, hold_lease, seconds_until_due, work_waiting
+from workflows.runtime import OneRuntime, Runtime, Runtimes
+from workflows.scheduling import (
+    accounts_with_work_waiting,
+    give_up_lease,
+    hold_lease,
+    seconds_until_due,
+)
 
 LEASE_NAME = "scheduler"
 LEASE_TTL = dt.timedelta(seconds=30)
@@ -47,7 +55,7 @@ class Scheduler:
 
     def __init__(
         self,
-        runtime: Runtime,
+        runtime: Runtime | Runtimes,
         actors: Actors,
         *,
         poll_every: dt.timedelta,
@@ -55,7 +63,8 @@ class Scheduler:
         lease_ttl: dt.timedelta = LEASE_TTL,
         holder: str | None = None,
     ) -> None:
-        self.runtime = runtime
+        self.runtimes = OneRuntime(runtime) if isinstance(runtime, Runtime) else runtime
+        self.runtime = self.runtimes.default  # the lease is held in the default account's name
         self.actors = actors
         self.holder = holder or holder_id()
         self.leading = False
@@ -75,14 +84,18 @@ class Scheduler:
         self.leading = leading
         if not leading:
             return False
-        now = time.monotonic()
+        now, accounts = time.monotonic(), self.runtimes.served()
         if now >= self._next_poll:
-            self.actors.sync.send()
+            for account in accounts:
+                self.actors.sync.send(account)
             self._next_poll = now + self._poll_every
-        elif work_waiting(self.runtime):
-            self.actors.sweep.send()
+        else:
+            waiting = accounts_with_work_waiting(self.runtime)
+            for account in (name for name in accounts if name in waiting):
+                self.actors.sweep.send(account)
         if self.runtime.config.public_url and now >= self._next_renew:
-            self.actors.renew_channels.send()
+            for account in accounts:
+                self.actors.renew_channels.send(account)
             self._next_renew = now + self._renew_every
         return True
 

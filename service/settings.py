@@ -26,6 +26,8 @@ from service.settings_values import (
     DatabaseUrl,
     DigestTime,
     Directory,
+    EncryptionKey,
+    EncryptionKeyFile,
     HttpUrl,
     PublicUrl,
     ReadableFile,
@@ -33,6 +35,7 @@ from service.settings_values import (
     RegularExpression,
     TimeZone,
 )
+from workflows.sealing import split_keys
 
 ENV_PREFIX = "FOLLOWTHROUGH_"
 CONFIG_FILE_NAME = "followthrough.toml"
@@ -213,6 +216,25 @@ class Settings(BaseSettings):
     draft_model_api_key: SecretStr | None = Field(
         default=None, description="Bearer key for DRAFT_MODEL_URL, when the service needs one."
     )
+    encryption_key: EncryptionKey = Field(
+        default=None,
+        description="The Fernet key that encrypts accounts' credentials in the database; when "
+        "rotating, the new key first, then the old one (commas between).",
+    )
+    encryption_key_file: EncryptionKeyFile = Field(
+        default=None,
+        description="A file holding the encryption key(s), e.g. a mounted Kubernetes Secret "
+        "(instead of ENCRYPTION_KEY).",
+    )
+    google_client_secrets_file: ReadableFile = Field(
+        default=None,
+        description="OAuth client JSON (type Web application) for linking accounts' Google "
+        "from a browser (`accounts add NAME --web-link`); its redirect URI: "
+        "PUBLIC_URL/accounts/google/callback.",
+    )
+    account_cache: int = _bounded(
+        64, 1, 100_000, "Accounts whose runtime and clients a process keeps at hand at once."
+    )
     max_body_bytes: int = _bounded(
         1_048_576, 1024, 104_857_600, "Largest request body the web app accepts, in bytes."
     )
@@ -251,6 +273,9 @@ class Settings(BaseSettings):
         "draft_model_url",
         "draft_model",
         "draft_model_api_key",
+        "encryption_key",
+        "encryption_key_file",
+        "google_client_secrets_file",
         mode="before",
     )
     @classmethod
@@ -298,7 +323,14 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """The secrets this object holds, for the log redactor."""
         secrets = (self.airtable_token, self.draft_model_api_key)
-        return [secret.get_secret_value() for secret in secrets if secret is not None]
+        values = [secret.get_secret_value() for secret in secrets if secret is not None]
+        return values + self.encryption_keys()
+
+    def encryption_keys(self) -> list[str]:
+        """The encryption keys, the one that encrypts first (empty: none set)."""
+        keys = split_keys(self.encryption_key.get_secret_value()) if self.encryption_key else []
+        path = self.encryption_key_file
+        return keys + (split_keys(path.read_text(encoding="utf-8")) if path else [])
 
     @property
     def google_credentials_chosen(self) -> bool:

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, SecretStr
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from connectors.addresses import push_address_problem
 from workflows.rules.digest import parse_digest
+from workflows.sealing import key_problem
 
 BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps")
 
@@ -125,6 +126,25 @@ def readable_file(value: Path | None) -> Path | None:
     return value
 
 
+def encryption_key(value: SecretStr | None) -> SecretStr | None:
+    """One or more Fernet keys (commas or whitespace between them)."""
+    problem = key_problem(value.get_secret_value(), "the value") if value else None
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def encryption_key_file(value: Path | None) -> Path | None:
+    """A readable file holding one or more Fernet keys."""
+    if value is None:
+        return None
+    readable_file(value)  # one that cannot be read says so first
+    problem = key_problem(value.read_text(encoding="utf-8"), str(value))
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 DatabaseUrl = Annotated[str, AfterValidator(database_url)]
 BrokerUrl = Annotated[str, AfterValidator(broker_url)]
 RedisUrl = Annotated[str | None, AfterValidator(redis_url)]
@@ -136,3 +156,5 @@ RegularExpression = Annotated[str, AfterValidator(regular_expression)]
 Directory = Annotated[Path | None, AfterValidator(directory)]
 DigestTime = Annotated[str | None, AfterValidator(digest_time)]
 ReadableFile = Annotated[Path | None, AfterValidator(readable_file)]
+EncryptionKey = Annotated[SecretStr | None, AfterValidator(encryption_key)]
+EncryptionKeyFile = Annotated[Path | None, AfterValidator(encryption_key_file)]

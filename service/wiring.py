@@ -21,10 +21,13 @@ from connectors.model import ChatModel
 from connectors.policy import RetryPolicy
 from service.logging import register_secret
 from service.settings import Settings, env_name
+from service.web.google_link import GoogleLinks
+from workflows.accounts import AccountBook
 from workflows.rules.clock import Clock
 from workflows.rules.digest import parse_digest
 from workflows.rules.draft import template_environment
 from workflows.runtime import NoStore, Runtime, WorkflowConfig, open_store
+from workflows.sealing import Sealer, sealer_or_none
 
 
 def workflow_config(settings: Settings) -> WorkflowConfig:
@@ -97,14 +100,20 @@ def google_client(settings: Settings, policy: RetryPolicy | None = None) -> Goog
         raise ConfigurationError(settings.missing_google_credentials())
     _register_google_secrets(path)
     client = GoogleClient(path, endpoint=settings.google_api_endpoint, policy=policy)
-    if settings.tasks_sink != "airtable" and not client.allows(TASKS_SCOPE):
-        sink = env_name("tasks_sink")
-        raise ConfigurationError(
-            f"{sink}={settings.tasks_sink} mirrors follow-ups to Google Tasks, but Google did "
-            "not grant Followthrough the tasks scope; run `followthrough auth google` again and "
-            f"leave Tasks ticked, or set {sink}=airtable"
-        )
+    check_tasks_scope(client, settings.tasks_sink, env_name("tasks_sink"))
     return client
+
+
+def check_tasks_scope(
+    client: GoogleClient, sink: str, setting: str, again: str = "followthrough auth google"
+) -> None:
+    """A clear error when follow-ups go to Google Tasks but Google did not grant its scope."""
+    if sink != "airtable" and not client.allows(TASKS_SCOPE):
+        raise ConfigurationError(
+            f"{setting}={sink} mirrors follow-ups to Google Tasks, but Google did "
+            f"not grant Followthrough the tasks scope; run `{again}` again and "
+            f"leave Tasks ticked, or set {setting}=airtable"
+        )
 
 
 def _register_google_secrets(path: Path) -> None:
@@ -139,6 +148,22 @@ def airtable_client(
         limiter=limiter or rate_limiter(settings),
         penalty_seconds=settings.airtable_penalty_seconds,
     )
+
+
+def account_book(settings: Settings, *, create: bool = True) -> AccountBook:
+    """The accounts of the store DATABASE_URL names, with the configured encryption key."""
+    with _store_errors():
+        db = open_store(settings.database_url, create=create)
+    return AccountBook(db, sealer_or_none(settings.encryption_keys()))
+
+
+def google_links(settings: Settings, store: Runtime | AccountBook) -> GoogleLinks | None:
+    """One-time links to link accounts' Google from a browser, when the settings allow them
+    (`store`: the runtime or the accounts whose database keeps the pending links)."""
+    keys, client = settings.encryption_keys(), settings.google_client_secrets_file
+    if not (keys and client and settings.public_url):
+        return None
+    return GoogleLinks(store, Sealer(keys), client, settings.public_url)
 
 
 def build_runtime(

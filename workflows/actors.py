@@ -2,15 +2,17 @@
 
 Declare them only after the broker is set (service.broker's import-order rule), with
 `declare_actors(broker)`; it returns the `Actors` that senders (the web app, the scheduler)
-use. Every actor reads the process's runtime with `workflows.runtime.current()`.
+use. Every message names its account first; the actor runs with that account's runtime
+(`workflows.runtime.current(account)`), and a message for an account removed or disabled
+since it was sent is dropped with one log line.
 
-    sync(sources)        sync the named sources (all by default, in order), then sweep
-    fetch_airtable(id)   read an Airtable webhook's new payloads (a sync of `airtable`)
-    sweep()              claim what is due, enqueue `run_due` per kind in batches; reminders;
-                         old finished work purged once a day
-    run_due(kind, keys)  run due items of one kind together (their Airtable writes batched);
-                         a duplicate or late message finds them done (or purged)
-    renew_channels()     open or renew the Calendar push channel before it expires
+    sync(account, sources)        sync the named sources (all by default, in order), then sweep
+    fetch_airtable(account, id)   read an Airtable webhook's new payloads (a sync of `airtable`)
+    sweep(account)                claim what is due, enqueue `run_due` per kind in batches;
+                                  reminders; old finished work purged once a day
+    run_due(account, kind, keys)  run due items of one kind together (their Airtable writes
+                                  batched); a duplicate or late message finds them done
+    renew_channels(account)       open or renew the Calendar push channel before it expires
 
 The database is the source of truth (DESIGN.md, "Reliability model"): a lost message
 delays work until the next sweep offers it again, and a message delivered twice finds its
@@ -34,7 +36,7 @@ from workflows.duework.digest import schedule_digest
 from workflows.duework.dispatch import claim, find, purge_finished, run_batch
 from workflows.facts import clear_fact, get_fact, set_fact
 from workflows.progress import create_reminders
-from workflows.runtime import Runtime, current
+from workflows.runtime import AccountUnavailable, Runtime, current
 from workflows.store.lease import acquire_lease, release_lease
 from workflows.sync import SOURCES, sync_source
 
@@ -45,13 +47,14 @@ SWEEP_LIMIT = 100  # items claimed per sweep; the next sweep takes the rest
 BATCH = 10  # items per run_due message: Airtable takes ten rows a request
 RUN_TIME_LIMIT_MS = 10 * 60_000  # one due item or one sync pass; a stuck call is cut off
 MAX_SYNCS_IN_A_ROW = 5  # syncs one worker makes of a source asked for again meanwhile
+ACCOUNT_FIRST = "followthrough_account_first"  # marks an actor whose first argument is the account
 
 AnyActor = dramatiq.Actor[Any, Any]
 
 
 @dataclass(frozen=True)
 class Actors:
-    """The declared actors, for sending messages (`actors.sweep.send()`)."""
+    """The declared actors, for sending messages (`actors.sweep.send(account)`)."""
 
     sync: AnyActor
     fetch_airtable: AnyActor
@@ -65,7 +68,7 @@ class Actors:
         return str(self.sweep.queue_name)
 
 
-def do_sync(sources: Sequence[str] | None, sweep: AnyActor) -> None:
+def do_sync(runtime: Runtime, sources: Sequence[str] | None, sweep: AnyActor) -> None:
     """Sync each source in order, then ask for a sweep; the first failure re-raises (a retry).
 
     A failing source does not stop the others: nothing due waits for an unrelated outage.
@@ -75,7 +78,6 @@ def do_sync(sources: Sequence[str] | None, sweep: AnyActor) -> None:
     message each. When every source was busy there is no sweep: the syncs running now sweep
     when done (duplicate webhooks would otherwise each send a sweep).
     """
-    runtime = current()
     first_error: FollowthroughError | None = None
     names = list(sources or SOURCES)
     busy: list[str] = []
@@ -86,7 +88,7 @@ def do_sync(sources: Sequence[str] | None, sweep: AnyActor) -> None:
         except FollowthroughError as exc:  # recorded on the status page by sync_source
             first_error = first_error or exc
     if len(busy) < len(names):
-        sweep.send()
+        sweep.send(runtime.account)
     if first_error is not None:
         raise first_error
 
@@ -153,10 +155,9 @@ def _take(runtime: Runtime, request: str, lease: str, holder: str) -> bool:
         return True
 
 
-def do_sweep(run_due: AnyActor) -> int:
+def do_sweep(runtime: Runtime, run_due: AnyActor) -> int:
     """Make the coming digest due, claim the work due now, enqueue it in batches of one kind,
     create due reminders, and purge old finished work once a day."""
-    runtime = current()
     schedule_digest(runtime)
     items = claim(runtime, limit=SWEEP_LIMIT)
     by_kind: dict[str, list[str]] = defaultdict(list)
@@ -164,7 +165,7 @@ def do_sweep(run_due: AnyActor) -> int:
         by_kind[item.kind].append(item.key)
     for kind, keys in by_kind.items():
         for start in range(0, len(keys), BATCH):
-            run_due.send(kind, keys[start : start + BATCH])
+            run_due.send(runtime.account, kind, keys[start : start + BATCH])
     try:
         create_reminders(runtime)
     except FollowthroughError as exc:  # the next sweep tries again; the items are sent already
@@ -175,9 +176,8 @@ def do_sweep(run_due: AnyActor) -> int:
     return len(items)
 
 
-def do_run_due(kind: str, keys: Sequence[str]) -> None:
+def do_run_due(runtime: Runtime, kind: str, keys: Sequence[str]) -> None:
     """Run due items of one kind; those already done (a duplicate message) or unknown are left."""
-    runtime = current()
     found = [find(runtime, kind, key) for key in keys]
     todo = [item for item in found if item is not None and item.done_at is None]
     if len(todo) < len(keys):
@@ -189,9 +189,38 @@ def do_run_due(kind: str, keys: Sequence[str]) -> None:
     run_batch(runtime, todo, release_on_failure=False)
 
 
-def do_renew_channels() -> None:
+def do_renew_channels(runtime: Runtime) -> None:
     """Open the Calendar push channel, or replace one about to expire."""
-    channels.ensure_calendar_channel(current())
+    channels.ensure_calendar_channel(runtime)
+
+
+def runtime_of(account: str) -> Runtime | None:
+    """The account's runtime; None (and one log line) when it was removed or disabled."""
+    try:
+        return current(account)
+    except AccountUnavailable as gone:
+        log.info("account.message_dropped", account=account, reason=str(gone))
+        return None
+
+
+def per_account(work: Callable[..., object]) -> Callable[..., None]:
+    """An actor's function from `work(runtime, ...)`: its message names the account first, and
+    the account's name is on every log line meanwhile; a removed or disabled one is dropped."""
+
+    def run(account: str, *args: Any, **kwargs: Any) -> None:
+        with structlog.contextvars.bound_contextvars(account=account):
+            runtime = runtime_of(account)
+            if runtime is not None:
+                work(runtime, *args, **kwargs)
+
+    setattr(run, ACCOUNT_FIRST, True)
+    return run
+
+
+def account_of(actor: AnyActor, args: Sequence[Any]) -> str | None:
+    """The account a message for `actor` names (None: an actor that takes none)."""
+    takes_account = getattr(actor.fn, ACCOUNT_FIRST, False)
+    return str(args[0]) if takes_account and args else None
 
 
 def declare_actors(broker: dramatiq.Broker, *, queue_name: str = DEFAULT_QUEUE) -> Actors:
@@ -207,30 +236,21 @@ def declare_actors(broker: dramatiq.Broker, *, queue_name: str = DEFAULT_QUEUE) 
         )
         return declare(fn)
 
-    def run_due(kind: str, keys: list[str]) -> None:
-        do_run_due(kind, keys)
+    due_actor = actor(per_account(do_run_due), "run_due")
+    # The scheduler sends the next sweep: no retry.
+    sweep_actor = actor(per_account(lambda rt: do_sweep(rt, due_actor)), "sweep", max_retries=0)
 
-    due_actor = actor(run_due, "run_due")
+    def sync(runtime: Runtime, sources: list[str] | None = None) -> None:
+        do_sync(runtime, sources, sweep_actor)
 
-    def sweep() -> None:
-        do_sweep(due_actor)
-
-    sweep_actor = actor(sweep, "sweep", max_retries=0)  # the scheduler sends the next one
-
-    def sync(sources: list[str] | None = None) -> None:
-        do_sync(sources, sweep_actor)
-
-    def fetch_airtable(webhook_id: str) -> None:
+    def fetch_airtable(runtime: Runtime, webhook_id: str) -> None:
         log.info("airtable.fetch", webhook_id=webhook_id)
-        do_sync(["airtable"], sweep_actor)
-
-    def renew_channels() -> None:
-        do_renew_channels()
+        do_sync(runtime, ["airtable"], sweep_actor)
 
     return Actors(
-        sync=actor(sync, "sync"),
-        fetch_airtable=actor(fetch_airtable, "fetch_airtable"),
+        sync=actor(per_account(sync), "sync"),
+        fetch_airtable=actor(per_account(fetch_airtable), "fetch_airtable"),
         sweep=sweep_actor,
         run_due=due_actor,
-        renew_channels=actor(renew_channels, "renew_channels"),
+        renew_channels=actor(per_account(do_renew_channels), "renew_channels"),
     )

@@ -19,6 +19,8 @@ import base64
 import binascii
 import datetime as dt
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 import structlog
 
@@ -28,10 +30,17 @@ from workflows.runtime import Runtime
 from workflows.store.base import utcnow
 from workflows.store.db import Database
 from workflows.store.models import WebhookChannel
-from workflows.store.webhooks import channels, delete_channel, find_channel, save_channel
+from workflows.store.webhooks import (
+    channel_accounts,
+    channels,
+    delete_channel,
+    find_channel,
+    save_channel,
+)
 from workflows.sync.airtable import PROVIDER as AIRTABLE_PROVIDER
 
 log = structlog.get_logger(__name__)
+S = TypeVar("S", str, bytes)
 
 CALENDAR_PROVIDER = "google_calendar"
 CALENDAR_WEBHOOK_PATH = "/webhooks/google/calendar"
@@ -126,6 +135,35 @@ def _stop(runtime: Runtime, channel: WebhookChannel) -> None:
     with runtime.db.transaction() as session:
         delete_channel(session, CALENDAR_PROVIDER, channel.channel_id, account=runtime.account)
     log.info("calendar.channel_stopped", channel_id=channel.channel_id)
+
+
+def calendar_channel_owners(db: Database, channel_id: str) -> list[tuple[str, str]]:
+    """Each account holding Calendar channel `channel_id`, with its own token for it."""
+    return _owners(db, CALENDAR_PROVIDER, channel_id, calendar_channel_token)
+
+
+def airtable_webhook_owners(db: Database, webhook_id: str) -> list[tuple[str, bytes]]:
+    """Each account holding Airtable webhook `webhook_id`, with its own decoded MAC secret."""
+    return _owners(db, AIRTABLE_PROVIDER, webhook_id, airtable_mac_secret)
+
+
+def _owners(
+    db: Database, provider: str, channel_id: str, secret_of: Callable[..., S | None]
+) -> list[tuple[str, S]]:
+    """The accounts holding the channel, each with the secret `secret_of` reads in its name."""
+    owners = []
+    for account in _holders(db, provider, channel_id):
+        secret = secret_of(db, channel_id, account=account)
+        if secret:
+            owners.append((account, secret))
+    return owners
+
+
+def _holders(db: Database, provider: str, channel_id: str) -> list[str]:
+    if not channel_id:
+        return []
+    with db.read() as session:
+        return channel_accounts(session, provider, channel_id)
 
 
 def calendar_channel_token(db: Database, channel_id: str, *, account: str) -> str | None:

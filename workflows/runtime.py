@@ -1,7 +1,9 @@
 """What every workflow needs at hand: the store, the clients, the clock and the user's choices.
 
-The service builds one `Runtime` at start-up from its settings and hands it to
-`workflows.runtime.install`; actors read it back with `current()`. Workflow functions take
+Each account has its runtime: the service builds the default account's from its settings and
+the others' from the store (a bounded cache), and installs them with
+`workflows.runtime.install`; actors read the runtime of the account their message names with
+`current(account)`. Workflow functions take
 the runtime as their first argument, so tests and the demo can call them directly.
 """
 
@@ -12,13 +14,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 import jinja2
 
 from connectors.airtable.client import AirtableClient
-from connectors.errors import ConfigurationError, UserActionRequired
+from connectors.errors import ConfigurationError, FollowthroughError, UserActionRequired
 from connectors.google.client import GoogleClient
 from connectors.model import ChatModel
 from workflows.migrations import migrated, upgrade
@@ -164,21 +166,60 @@ def open_store(url: str, *, create: bool = True) -> Database:
         return Database(url)
 
 
-_installed: Runtime | None = None
+class AccountUnavailable(FollowthroughError):
+    """The account a message names was removed or disabled (or is not served here): drop it."""
+
+
+class Runtimes(Protocol):
+    """Whatever hands out each account's runtime (the service's bounded cache)."""
+
+    @property
+    def default(self) -> Runtime:
+        """The default account's runtime (the settings' own; it holds the scheduler's lease)."""
+        ...
+
+    def runtime_for(self, account: str) -> Runtime:
+        """The account's runtime; AccountUnavailable when it is removed or disabled."""
+        ...
+
+    def served(self) -> list[str]:
+        """The accounts whose work is scheduled now (the active ones)."""
+        ...
+
+
+class OneRuntime:
+    """Runtimes for a process that serves one account (tests, one-shot commands)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.default = runtime
+
+    def runtime_for(self, account: str) -> Runtime:
+        """The one runtime, for its own account only."""
+        if account != self.default.account:
+            raise AccountUnavailable(f"this process serves account {self.default.account} only")
+        return self.default
+
+    def served(self) -> list[str]:
+        """The one account."""
+        return [self.default.account]
+
+
+_installed: Runtimes | None = None
 _lock = threading.Lock()
 
 
-def install(runtime: Runtime) -> None:
-    """Make `runtime` the one actors use in this process."""
+def install(runtimes: Runtime | Runtimes) -> None:
+    """Make `runtimes` (or one runtime, for its account only) what actors use in this process."""
     global _installed
     with _lock:
-        _installed = runtime
+        _installed = OneRuntime(runtimes) if isinstance(runtimes, Runtime) else runtimes
 
 
-def current() -> Runtime:
-    """The runtime installed by the service; an error when none is (a wiring bug)."""
+def current(account: str) -> Runtime:
+    """The runtime of `account` installed by the service; an error when none is (a wiring bug),
+    AccountUnavailable when the account is removed or disabled."""
     if _installed is None:
         raise ConfigurationError(
             "no runtime installed: start Followthrough through the `followthrough` command"
         )
-    return _installed
+    return _installed.runtime_for(account)

@@ -37,17 +37,19 @@ def give_up_lease(runtime: Runtime, name: str, holder: str) -> None:
         release_lease(session, name, holder, account=runtime.account)
 
 
-def work_waiting(runtime: Runtime) -> bool:
-    """True when some work is due and not claimed (work in a worker's hands is not news)."""
+def accounts_with_work_waiting(runtime: Runtime) -> set[str]:
+    """The accounts (any, not only the runtime's) with work due and not claimed, at the
+    runtime's clock."""
     with runtime.db.read() as session:
-        return due.has_claimable(session, runtime.now(), account=runtime.account)
+        return due.accounts_with_claimable(session, runtime.now())
 
 
 def seconds_until_due(runtime: Runtime) -> float | None:
-    """Seconds until the next waiting work falls due by the runtime's clock (None: none waits)."""
+    """Seconds until the next waiting work of any account falls due by the runtime's clock
+    (None: none waits)."""
     now = runtime.now()
     with runtime.db.read() as session:
-        at = due.next_due(session, after=now, account=runtime.account)
+        at = due.next_due(session, after=now)
     return None if at is None else (at - now).total_seconds()
 
 
@@ -65,8 +67,9 @@ def hand_back_all(runtime: Runtime, leases: Sequence[str]) -> HandedBack:
     return HandedBack(claims, holds, tuple(lease.name for lease in stale if lease is not None))
 
 
-def hand_back_claims(runtime: Runtime, work: Sequence[tuple[str, str]]) -> None:
-    """Release the claims on these (kind, key) items of due work: offered again at once."""
+def hand_back_claims(runtime: Runtime, work: Sequence[tuple[str, str, str]]) -> None:
+    """Release the claims on these (account, kind, key) items of due work: offered again at
+    once (the runtime's database holds every account's)."""
     with runtime.db.transaction() as session:
-        for kind, key in work:
-            due.release(session, kind, key, account=runtime.account)
+        for account, kind, key in work:
+            due.release(session, kind, key, account=account)

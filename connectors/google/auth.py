@@ -16,7 +16,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import google.auth.exceptions
 import google.auth.transport.requests
@@ -50,15 +50,6 @@ def read_credentials_file(path: Path) -> GoogleCredentials:
     """Read an authorized-user credentials file; a missing or broken file says how to make one."""
     try:
         info = json.loads(path.read_text())
-        return GoogleCredentials(
-            token=info.get("token"),
-            refresh_token=info["refresh_token"],
-            token_uri=info.get("token_uri") or "https://oauth2.googleapis.com/token",
-            client_id=info["client_id"],
-            client_secret=info["client_secret"],
-            scopes=tuple(info.get("scopes") or ()),
-            expiry=_parse_expiry(info.get("expiry")),
-        )
     except FileNotFoundError as exc:
         raise ConfigurationError(
             f"Google credentials file {path} does not exist. {REAUTHORIZE}"
@@ -69,15 +60,32 @@ def read_credentials_file(path: Path) -> GoogleCredentials:
             "running Followthrough read it (chown or chmod), or run `followthrough auth google` "
             "again to write it anew"
         ) from exc
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # (the JSON not an object)
+    except ValueError as exc:
         raise ConfigurationError(
             f"Google credentials file {path} is not usable ({exc!r}). {REAUTHORIZE}"
         ) from exc
+    return parse_credentials(info, f"Google credentials file {path}")
 
 
-def write_credentials_file(path: Path, credentials: GoogleCredentials) -> None:
-    """Write the credentials file atomically (temp file, fsync, rename), owner-only (0600)."""
-    info: dict[str, Any] = {
+def parse_credentials(info: Any, where: str) -> GoogleCredentials:
+    """The authorized-user JSON object `info` as a record; `where` names it in the error."""
+    try:
+        return GoogleCredentials(
+            token=info.get("token"),
+            refresh_token=info["refresh_token"],
+            token_uri=info.get("token_uri") or "https://oauth2.googleapis.com/token",
+            client_id=info["client_id"],
+            client_secret=info["client_secret"],
+            scopes=tuple(info.get("scopes") or ()),
+            expiry=_parse_expiry(info.get("expiry")),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # (the JSON not an object)
+        raise ConfigurationError(f"{where} is not usable ({exc!r}). {REAUTHORIZE}") from exc
+
+
+def credentials_json(credentials: GoogleCredentials) -> dict[str, Any]:
+    """The authorized-user JSON object of `credentials` (as a credentials file holds it)."""
+    return {
         "token": credentials.token,
         "refresh_token": credentials.refresh_token,
         "token_uri": credentials.token_uri,
@@ -86,6 +94,11 @@ def write_credentials_file(path: Path, credentials: GoogleCredentials) -> None:
         "scopes": list(credentials.scopes),
         "expiry": credentials.expiry.isoformat() if credentials.expiry else None,
     }
+
+
+def write_credentials_file(path: Path, credentials: GoogleCredentials) -> None:
+    """Write the credentials file atomically (temp file, fsync, rename), owner-only (0600)."""
+    info = credentials_json(credentials)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -130,24 +143,54 @@ def from_google_credentials(credentials: Credentials) -> GoogleCredentials:
     )
 
 
+class CredentialsKeeper(Protocol):
+    """Where credentials live between processes: a file, or an account's encrypted row."""
+
+    where: str  # names it in log lines (never a secret)
+
+    def load(self) -> GoogleCredentials:
+        """The stored credentials; a ConfigurationError saying how to fix them when unusable."""
+        ...
+
+    def save(self, credentials: GoogleCredentials) -> None:
+        """Store refreshed credentials; OSError when they cannot be written."""
+        ...
+
+
+class CredentialsFile:
+    """Credentials kept in an authorized-user JSON file (mode 0600)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.where = str(path)
+
+    def load(self) -> GoogleCredentials:
+        """Read the file."""
+        return read_credentials_file(self.path)
+
+    def save(self, credentials: GoogleCredentials) -> None:
+        """Write the file atomically."""
+        write_credentials_file(self.path, credentials)
+
+
 class CredentialStore:
-    """Hands out valid access tokens from a credentials file, refreshing and saving as needed.
+    """Hands out valid access tokens from a credentials keeper, refreshing and saving as needed.
 
     Shared by all threads: a refresh happens under a lock, and a thread whose token was
     rejected after another thread already refreshed gets the new token without a second refresh.
-    Before refreshing, the file is read again: a valid token another process (web, worker,
-    scheduler) wrote there is reused instead.
+    Before refreshing, the keeper is read again: a valid token another process (web, worker,
+    scheduler) stored there is reused instead.
     """
 
-    def __init__(self, path: Path, *, timeout: float) -> None:
-        self.path = path
+    def __init__(self, source: Path | CredentialsKeeper, *, timeout: float) -> None:
+        self.keeper = CredentialsFile(source) if isinstance(source, Path) else source
         self._lock = threading.Lock()
         self._request = _TimedRequest(timeout)  # used under the lock only
-        self._credentials = to_google_credentials(read_credentials_file(path))
+        self._credentials = to_google_credentials(self.keeper.load())
 
     @property
     def scopes(self) -> tuple[str, ...]:
-        """The scopes the user granted, as the credentials file says (empty: not recorded)."""
+        """The scopes the user granted, as the credentials say (empty: not recorded)."""
         return tuple(self._credentials.scopes or ())
 
     def access_token(self) -> str:
@@ -170,10 +213,10 @@ class CredentialStore:
             return str(self._credentials.token)
 
     def _renew(self, rejected_token: str | None) -> None:
-        stored = to_google_credentials(read_credentials_file(self.path))
+        stored = to_google_credentials(self.keeper.load())
         if stored.valid and stored.token not in (rejected_token, self._credentials.token):
             self._credentials = stored
-            log.info("google.token_reused_from_file", credentials_file=str(self.path))
+            log.info("google.token_reused_from_file", credentials_file=self.keeper.where)
             return
         self._refresh()
 
@@ -187,23 +230,23 @@ class CredentialStore:
         self._save()
 
     def _save(self) -> None:
-        """Write the refreshed token back; a file that cannot be written keeps it in memory only.
+        """Store the refreshed token; credentials that cannot be written keep it in memory only.
 
         A read-only credentials file (e.g. mounted from a secret) must not fail every call once
         an hour: the token works from memory, and other processes refresh their own.
         """
         try:
-            write_credentials_file(self.path, from_google_credentials(self._credentials))
+            self.keeper.save(from_google_credentials(self._credentials))
         except OSError as exc:
             log.warning(
                 "google.token_not_saved",
-                credentials_file=str(self.path),
+                credentials_file=self.keeper.where,
                 reason=exc.strerror or type(exc).__name__,
                 fix="make the credentials file and its directory writable by this process, so "
                 "restarts and other processes reuse the refreshed token",
             )
             return
-        log.info("google.token_refreshed", credentials_file=str(self.path))
+        log.info("google.token_refreshed", credentials_file=self.keeper.where)
 
 
 class _TimedRequest(google.auth.transport.requests.Request):

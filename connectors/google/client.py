@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from connectors.google.auth import CredentialStore
+from connectors.google.auth import CredentialsKeeper, CredentialStore
 from connectors.google.calendar import CalendarClient
 from connectors.google.contacts import ContactsClient
 from connectors.google.gmail import GmailClient
@@ -36,11 +36,14 @@ class GoogleClient:
     """The four Google APIs Followthrough uses, as `.calendar`, `.contacts`, `.gmail`, `.tasks`."""
 
     def __init__(
-        self, credentials_file: Path, endpoint: str | None = None, policy: RetryPolicy | None = None
+        self,
+        credentials: Path | CredentialsKeeper,
+        endpoint: str | None = None,
+        policy: RetryPolicy | None = None,
     ) -> None:
         self.policy = policy or RetryPolicy()
         self.endpoint = endpoint
-        self.credentials = CredentialStore(credentials_file, timeout=self.policy.timeout)
+        self.credentials = CredentialStore(credentials, timeout=self.policy.timeout)
         self._http = _TransportPool(
             lambda: Transport(timeout=self.policy.timeout, tokens=self.credentials)
         )

@@ -96,14 +96,14 @@ def features_off(granted: Iterable[str], asked: Iterable[str] = SCOPES) -> list[
     ]
 
 
-def refusal(granted: Iterable[str]) -> AuthorizationError | None:
+def refusal(granted: Iterable[str], again: str = AGAIN) -> AuthorizationError | None:
     """The error to stop with when a scope Followthrough cannot work without was not granted."""
     have = set(granted)
     missing = [use for use in SCOPE_USES if use.required and use.scope not in have]
     if not missing:
         return None
     reasons = "; ".join(f"{use.name} is needed because {use.why}" for use in missing)
-    return AuthorizationError(f"Google did not grant every scope needed: {reasons}. {AGAIN}")
+    return AuthorizationError(f"Google did not grant every scope needed: {reasons}. {again}")
 
 
 def run_installed_app_flow(
@@ -119,19 +119,33 @@ def run_installed_app_flow(
     Nothing is written when a needed scope was left unticked (the error says which and why).
     `mail_metadata`: ask for gmail.metadata too.
     """
+    result = installed_app_consent(
+        client_secrets_file, open_browser=open_browser, port=port, mail_metadata=mail_metadata
+    )
+    write_credentials_file(credentials_file, result)
+    log.info(
+        "google.authorized",
+        credentials_file=str(credentials_file),
+        scopes=list(result.scopes),
+        off=[
+            use.name
+            for use in features_off(result.scopes, requested_scopes(mail_metadata=mail_metadata))
+        ],
+    )
+    return result
+
+
+def installed_app_consent(
+    client_secrets_file: Path, *, open_browser: bool = True, port: int = 0, mail_metadata: bool
+) -> GoogleCredentials:
+    """The credentials the user's consent in a browser grants, checked to cover what is needed
+    (the caller stores them: a file, or an account's row)."""
     scopes = requested_scopes(mail_metadata=mail_metadata)
     flow = _flow(client_secrets_file, scopes)
     result = _consent(flow, client_secrets_file, scopes, open_browser=open_browser, port=port)
     refused = refusal(result.scopes)
     if refused is not None:
         raise refused
-    write_credentials_file(credentials_file, result)
-    log.info(
-        "google.authorized",
-        credentials_file=str(credentials_file),
-        scopes=list(result.scopes),
-        off=[use.name for use in features_off(result.scopes, scopes)],
-    )
     return result
 
 
@@ -159,10 +173,7 @@ def _consent(
     try:
         flow.run_local_server(port=port, open_browser=open_browser)
     except Warning as changed:  # oauthlib's "Scope has changed": fewer scopes were granted
-        token = getattr(changed, "token", None)
-        if not isinstance(token, dict):
-            raise
-        flow.oauth2session.token = token
+        take_fewer_scopes(flow, changed)
     except OAuth2Error as exc:
         raise AuthorizationError(
             f"Google refused the authorization ({exc.error}: {exc.description or exc}); check "
@@ -175,6 +186,20 @@ def _consent(
         raise AuthorizationError(
             "No answer came from Google's consent screen. Run `followthrough auth google` again."
         ) from exc
+    return granted_credentials(flow, asked)
+
+
+def take_fewer_scopes(flow: Any, changed: Warning) -> None:
+    """After oauthlib's "Scope has changed" warning, the token it carries (fewer scopes were
+    granted than asked: the user unticked some); any other warning is raised again."""
+    token = getattr(changed, "token", None)
+    if not isinstance(token, dict):
+        raise changed
+    flow.oauth2session.token = token
+
+
+def granted_credentials(flow: Any, asked: tuple[str, ...]) -> GoogleCredentials:
+    """The flow's credentials, their scopes the ones Google says it granted."""
     scope = flow.oauth2session.token.get("scope") or asked
     granted = tuple(scope.split() if isinstance(scope, str) else scope)
     return dataclasses.replace(from_google_credentials(flow.credentials), scopes=granted)

@@ -12,6 +12,11 @@ token carrying gmail.metadata, even beside a broader scope, may not send `q` nor
 format full or raw: Gmail answers 403 forbidden ("Metadata scope does not support 'q'
 parameter", "Metadata scope doesn't allow format FULL"). Gmail documents that for messages and
 threads; the sandbox applies it to drafts.list and drafts.get too, the strict reading.
+
+What still differs: the sandbox has one OAuth client and does not tell a Desktop client from
+a Web application one. Google takes any loopback `redirect_uri` from a Desktop client but
+only the redirect URIs a Web client lists in the console, exactly; the sandbox takes any
+loopback one from either (so the web app's consent, served on 127.0.0.1, can be tested).
 """
 
 from __future__ import annotations

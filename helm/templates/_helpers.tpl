@@ -156,6 +156,13 @@ env:
         name: {{ include "followthrough.secretName" . }}
         key: {{ .Values.secrets.keys.redisUrl }}
         optional: true
+  # Only a deployment with accounts beyond the default one needs it.
+  - name: FOLLOWTHROUGH_ENCRYPTION_KEY
+    valueFrom:
+      secretKeyRef:
+        name: {{ include "followthrough.secretName" . }}
+        key: {{ .Values.secrets.keys.encryptionKey }}
+        optional: true
   {{- with .Values.extraEnv }}
   {{- toYaml . | nindent 2 }}
   {{- end }}

@@ -11,26 +11,40 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from workflows.google_links import LinkRefused
 from workflows.queries.home import Home
+
+NO_LINKS = (
+    "this deployment does not link Google from a browser: it needs FOLLOWTHROUGH_PUBLIC_URL, "
+    "FOLLOWTHROUGH_GOOGLE_CLIENT_SECRETS_FILE and FOLLOWTHROUGH_ENCRYPTION_KEY"
+)
 
 
 class WebContext(Protocol):
     """The operations the web app calls; all may block (they run in a thread pool)."""
 
-    def calendar_channel_token(self, channel_id: str) -> str | None:
-        """The token registered with this Calendar push channel, or None for an unknown channel."""
+    def calendar_channel_owners(self, channel_id: str) -> list[tuple[str, str]]:
+        """Each account holding this Calendar push channel, with its token (empty: unknown)."""
         ...
 
-    def enqueue_calendar_sync(self, channel_id: str) -> None:
-        """Enqueue an incremental Calendar sync for the channel's calendar."""
+    def enqueue_calendar_sync(self, account: str, channel_id: str) -> None:
+        """Enqueue an incremental sync of the account's calendar."""
         ...
 
-    def airtable_mac_secret(self, webhook_id: str) -> bytes | None:
-        """The decoded MAC secret of this Airtable webhook, or None for an unknown webhook."""
+    def airtable_webhook_owners(self, webhook_id: str) -> list[tuple[str, bytes]]:
+        """Each account holding this Airtable webhook, with its decoded MAC secret."""
         ...
 
-    def enqueue_airtable_fetch(self, webhook_id: str) -> None:
-        """Enqueue a read of the webhook's payloads from its stored cursor."""
+    def enqueue_airtable_fetch(self, account: str, webhook_id: str) -> None:
+        """Enqueue a read of the account's webhook payloads from its stored cursor."""
+        ...
+
+    def google_link_consent(self, token: str) -> str:
+        """Google's consent screen for a one-time link's account (LinkRefused: a bad link)."""
+        ...
+
+    def google_link_finish(self, state: str, code: str) -> str:
+        """Store what Google's code grants in the link's account; the account's name."""
         ...
 
     def check_ready(self) -> dict[str, bool]:
@@ -53,19 +67,27 @@ class BasicContext:
         self._checks = checks
         self._home = home
 
-    def calendar_channel_token(self, channel_id: str) -> str | None:
+    def calendar_channel_owners(self, channel_id: str) -> list[tuple[str, str]]:
         """No channel is known."""
-        return None
+        return []
 
-    def enqueue_calendar_sync(self, channel_id: str) -> None:
+    def enqueue_calendar_sync(self, account: str, channel_id: str) -> None:
         """Never called: every channel is unknown."""
 
-    def airtable_mac_secret(self, webhook_id: str) -> bytes | None:
+    def airtable_webhook_owners(self, webhook_id: str) -> list[tuple[str, bytes]]:
         """No webhook is known."""
-        return None
+        return []
 
-    def enqueue_airtable_fetch(self, webhook_id: str) -> None:
+    def enqueue_airtable_fetch(self, account: str, webhook_id: str) -> None:
         """Never called: every webhook is unknown."""
+
+    def google_link_consent(self, token: str) -> str:
+        """No link is valid here."""
+        raise LinkRefused(NO_LINKS)
+
+    def google_link_finish(self, state: str, code: str) -> str:
+        """No link is valid here."""
+        raise LinkRefused(NO_LINKS)
 
     def check_ready(self) -> dict[str, bool]:
         """Run each check; one that raises counts as down."""

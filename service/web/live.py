@@ -9,8 +9,11 @@ from __future__ import annotations
 import dramatiq
 
 from service.broker import broker_reachable
+from service.web.context import NO_LINKS
+from service.web.google_link import GoogleLinks
 from workflows import channels
 from workflows.actors import Actors
+from workflows.google_links import LinkRefused
 from workflows.queries.home import Home, home
 from workflows.runtime import Runtime
 
@@ -18,32 +21,50 @@ CALENDAR_SOURCE = "google_calendar"
 
 
 class LiveContext:
-    """Verifies push notifications against the store and enqueues the syncs they ask for."""
+    """Verifies push notifications against the store and enqueues the syncs they ask for, for
+    the account they belong to (`runtime` is the default account's: its database is every
+    account's; the status page shows the default account)."""
 
-    def __init__(self, runtime: Runtime, actors: Actors, broker: dramatiq.Broker) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        actors: Actors,
+        broker: dramatiq.Broker,
+        links: GoogleLinks | None = None,
+    ) -> None:
         self.runtime = runtime
         self.actors = actors
         self.broker = broker
+        self.links = links
 
-    def calendar_channel_token(self, channel_id: str) -> str | None:
-        """The stored token of this account's Calendar channel; None for any other channel."""
-        return channels.calendar_channel_token(
-            self.runtime.db, channel_id, account=self.runtime.account
-        )
+    def google_link_consent(self, token: str) -> str:
+        """Google's consent screen for the link's account."""
+        return self._links().consent(token)
 
-    def enqueue_calendar_sync(self, channel_id: str) -> None:
-        """Enqueue an incremental sync of the calendar (it reads from the stored cursor)."""
-        self.actors.sync.send([CALENDAR_SOURCE])
+    def google_link_finish(self, state: str, code: str) -> str:
+        """Store what the code grants in the link's account."""
+        return self._links().finish(state, code)
 
-    def airtable_mac_secret(self, webhook_id: str) -> bytes | None:
-        """The decoded MAC secret of this account's Airtable webhook; None for any other."""
-        return channels.airtable_mac_secret(
-            self.runtime.db, webhook_id, account=self.runtime.account
-        )
+    def _links(self) -> GoogleLinks:
+        if self.links is None:
+            raise LinkRefused(NO_LINKS)
+        return self.links
 
-    def enqueue_airtable_fetch(self, webhook_id: str) -> None:
-        """Enqueue a read of the webhook's payloads from the stored cursor."""
-        self.actors.fetch_airtable.send(webhook_id)
+    def calendar_channel_owners(self, channel_id: str) -> list[tuple[str, str]]:
+        """The accounts holding this Calendar channel, each with its own stored token."""
+        return channels.calendar_channel_owners(self.runtime.db, channel_id)
+
+    def enqueue_calendar_sync(self, account: str, channel_id: str) -> None:
+        """Enqueue an incremental sync of the account's calendar (from its stored cursor)."""
+        self.actors.sync.send(account, [CALENDAR_SOURCE])
+
+    def airtable_webhook_owners(self, webhook_id: str) -> list[tuple[str, bytes]]:
+        """The accounts holding this Airtable webhook, each with its own decoded MAC secret."""
+        return channels.airtable_webhook_owners(self.runtime.db, webhook_id)
+
+    def enqueue_airtable_fetch(self, account: str, webhook_id: str) -> None:
+        """Enqueue a read of the account's webhook payloads from the stored cursor."""
+        self.actors.fetch_airtable.send(account, webhook_id)
 
     def check_ready(self) -> dict[str, bool]:
         """Whether the database and the broker answer now."""

@@ -1,8 +1,11 @@
 """Webhook receivers: Google Calendar push notifications and Airtable webhook pings.
 
 Both verify before they enqueue, compare secrets in constant time, answer fast and leave the
-work to an actor. A replayed notification only triggers another incremental read, which is
-harmless: the read starts from the stored cursor.
+work to an actor. A notification names a channel, not an account: it goes to the account
+whose own stored secret for that channel verifies it (channel ids are random, so that is one
+account; an id two accounts hold is still told apart by their secrets). A replayed
+notification only triggers another incremental read, which is harmless: the read starts
+from the stored cursor.
 """
 
 from __future__ import annotations
@@ -42,21 +45,30 @@ async def calendar_notification(
     channel_token: Annotated[str | None, Header(alias="X-Goog-Channel-Token")] = None,
     resource_state: Annotated[str | None, Header(alias="X-Goog-Resource-State")] = None,
 ) -> Response:
-    """Verify the channel id and token, then enqueue an incremental sync of that calendar.
+    """Verify the channel id and token, then enqueue an incremental sync of the account's
+    calendar.
 
     The first message of a channel (resource state "sync") only confirms it: nothing to read.
     """
     context = _context(request)
-    expected = await run_in_threadpool(context.calendar_channel_token, channel_id or "")
-    if not channel_id or expected is None:
+    owners = await run_in_threadpool(context.calendar_channel_owners, channel_id or "")
+    if not channel_id or not owners:
         log.warning("webhook.rejected", source="calendar", reason="unknown channel")
         raise HTTPException(404, "unknown channel")
-    if not verify_channel(request.headers, channel_id, expected):
+    accounts = [a for a, token in owners if verify_channel(request.headers, channel_id, token)]
+    if not accounts:
         log.warning("webhook.rejected", source="calendar", channel=channel_id, reason="bad token")
         raise HTTPException(403, "bad channel token")
-    if resource_state != "sync":
-        await run_in_threadpool(context.enqueue_calendar_sync, channel_id)
-    log.info("webhook.accepted", source="calendar", channel=channel_id, state=resource_state)
+    for account in accounts:
+        if resource_state != "sync":
+            await run_in_threadpool(context.enqueue_calendar_sync, account, channel_id)
+        log.info(
+            "webhook.accepted",
+            source="calendar",
+            account=account,
+            channel=channel_id,
+            state=resource_state,
+        )
     return Response(status_code=200)
 
 
@@ -75,21 +87,23 @@ async def airtable_ping(
     request: Request,
     content_mac: Annotated[str | None, Header(alias="X-Airtable-Content-MAC")] = None,
 ) -> Response:
-    """Verify the MAC over the raw body, then enqueue a read of the webhook's payloads."""
+    """Verify the MAC over the raw body, then enqueue a read of the account's webhook payloads."""
     if not content_mac or not content_mac.startswith(MAC_PREFIX):
         raise HTTPException(401, "missing or malformed X-Airtable-Content-MAC")
     body = await request.body()
     webhook_id = _webhook_id(body)
     context = _context(request)
-    secret = await run_in_threadpool(context.airtable_mac_secret, webhook_id)
-    if secret is None:
+    owners = await run_in_threadpool(context.airtable_webhook_owners, webhook_id)
+    if not owners:
         log.warning("webhook.rejected", source="airtable", reason="unknown webhook")
         raise HTTPException(404, "unknown webhook")
-    if not mac_matches(body, content_mac, secret):
+    accounts = [account for account, secret in owners if mac_matches(body, content_mac, secret)]
+    if not accounts:
         log.warning("webhook.rejected", source="airtable", webhook=webhook_id, reason="bad MAC")
         raise HTTPException(401, "bad MAC")
-    await run_in_threadpool(context.enqueue_airtable_fetch, webhook_id)
-    log.info("webhook.accepted", source="airtable", webhook=webhook_id)
+    for account in accounts:
+        await run_in_threadpool(context.enqueue_airtable_fetch, account, webhook_id)
+        log.info("webhook.accepted", source="airtable", account=account, webhook=webhook_id)
     return Response(status_code=200)
 
 

@@ -177,6 +177,29 @@ def test_an_existing_secret_replaces_the_rendered_one(chart: Any) -> None:
     assert pod["serviceAccountName"] == values["serviceAccount"]["name"]
 
 
+def test_the_accounts_encryption_key_reaches_every_process_from_the_secret(chart: Any) -> None:
+    # Given an operator who hands the key over in the chart's values
+    key = "x" * 43 + "="
+    values = ci_values("redis-values.yaml")
+    values["secrets"]["encryptionKey"] = key
+
+    # Then the Secret holds it and web, worker and scheduler read it from there
+    objects = render(chart, values)
+    secret = objects[f"Secret/{RELEASE}-followthrough"]
+    assert base64.b64decode(secret["data"]["encryption-key"]).decode() == key
+    for component in ("web", "worker", "scheduler"):
+        refs = {
+            e["name"]: e["valueFrom"]["secretKeyRef"] for e in container(objects, component)["env"]
+        }
+        assert refs["FOLLOWTHROUGH_ENCRYPTION_KEY"]["key"] == "encryption-key"
+    assert key not in str(objects[f"ConfigMap/{RELEASE}-followthrough"])
+    # and without one the notes say only the default account is served
+    assert (
+        "only the default account is served"
+        in render(chart, ci_values("redis-values.yaml"))["NOTES"]
+    )
+
+
 def test_google_credentials_are_a_writable_in_memory_copy_of_the_secret(chart: Any) -> None:
     # The service saves refreshed tokens into the file, which a Secret mount refuses.
     values = ci_values("redis-values.yaml")

@@ -59,7 +59,7 @@ def test_a_sync_that_finds_its_source_busy_leaves_it_to_that_worker_and_sends_no
         assert acquire_lease(session, sync_lease("google_calendar"), "busy-worker", holder_ttl)
 
     # When a push's sync of the calendar arrives meanwhile
-    do_sync(["google_calendar"], actors.sweep)
+    do_sync(runtime, ["google_calendar"], actors.sweep)
 
     # Then it is not retried: the sync under way does it, and sweeps (none queued here)
     assert broker.queues["busy_sync_test"].qsize() == 0

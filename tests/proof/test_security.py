@@ -190,7 +190,9 @@ def test_forged_notifications_change_nothing(service: Service) -> None:
         service.runtime.db, channel, account=service.runtime.account
     )
     assert token is not None
-    service.actors.sync.send(["airtable"])  # creates the base's webhook and its MAC secret
+    service.actors.sync.send(
+        service.runtime.account, ["airtable"]
+    )  # creates the base's webhook and its MAC secret
     service.settle()
     webhook_id, secret = service.mac_secret()
     body = json.dumps({"base": {"id": "app"}, "webhook": {"id": webhook_id}}).encode()
@@ -223,7 +225,7 @@ def test_a_calendar_push_delivered_three_times_makes_one_of_everything(service: 
         service.runtime.db, channel, account=service.runtime.account
     )
     assert token is not None
-    service.actors.sync.send(["airtable", "google_contacts"])
+    service.actors.sync.send(service.runtime.account, ["airtable", "google_contacts"])
     service.settle()
 
     # When the same notification arrives three times at once (Google retries, or a replay)
@@ -246,7 +248,9 @@ def test_a_calendar_push_delivered_three_times_makes_one_of_everything(service: 
 
 
 def test_an_airtable_ping_delivered_three_times_makes_one_of_everything(service: Service) -> None:
-    service.actors.sync.send()  # every source: the webhook exists, Ada's interview is done
+    service.actors.sync.send(
+        service.runtime.account
+    )  # every source: the webhook exists, Ada's interview is done
     service.settle()
     webhook_id, secret = service.mac_secret()
     effects = _effects(service.sandbox)

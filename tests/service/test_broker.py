@@ -16,6 +16,9 @@ from connectors.errors import ConfigurationError, RetryLater
 from service.broker import broker_kind, broker_reachable, make_broker, start_worker
 from service.logging import configure_logging, reset_logging
 from service.settings import Settings
+from workflows.actors import declare_actors
+from workflows.runtime import Runtime, WorkflowConfig, install
+from workflows.store.db import Database
 
 pytestmark = pytest.mark.usefixtures("clean_settings_env", "restore_global_broker")
 
@@ -196,3 +199,24 @@ def test_a_retried_transient_failure_is_a_warning_without_a_traceback(
     assert failed and failed[0]["level"] == "warning" and failed[0]["error"] == "RetryLater"
     assert not [e for e in lines if e.get("level") == "error"]
     assert "Traceback" not in log_stream.getvalue()
+
+
+def test_task_lines_name_the_account_a_message_is_for(log_stream: io.StringIO) -> None:
+    # Given the actors on the in-process broker, and a process serving only the default account
+    broker = make_broker(Settings(broker_url=""))
+    actors = declare_actors(broker, queue_name=f"test_{uuid.uuid4().hex[:10]}")
+    install(Runtime(db=Database("sqlite://"), config=WorkflowConfig()))
+    worker = start_worker(broker, threads=1, queues={actors.queue_name})
+
+    # When a message for another account arrives
+    try:
+        actors.renew_channels.send("ghost")
+        assert isinstance(broker, StubBroker)
+        broker.join(actors.queue_name, timeout=10_000)
+    finally:
+        worker.stop(timeout=5000)
+
+    # Then it is dropped, and its task line says whose it was
+    [done] = [e for e in events(log_stream) if e["event"] == "task.done"]
+    assert (done["actor"], done["account"]) == ("renew_channels", "ghost")
+    assert '"event": "account.message_dropped"' in log_stream.getvalue()

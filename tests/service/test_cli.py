@@ -33,6 +33,11 @@ COMMANDS = [
     ["web"],
     ["worker"],
     ["scheduler"],
+    ["accounts"],
+    ["accounts", "add"],
+    ["accounts", "list"],
+    ["accounts", "disable"],
+    ["accounts", "remove"],
 ]
 
 

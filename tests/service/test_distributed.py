@@ -113,7 +113,7 @@ def test_a_sync_through_the_broker_ends_in_one_draft_and_the_follow_ups(
 ) -> None:
     sandbox, runtime = world
 
-    cluster.actors.sync.send()
+    cluster.actors.sync.send(runtime.account)
     cluster.settle(runtime, until=lambda: len(follow_up_kinds(sandbox)) >= 2)
 
     drafts = sandbox.drafts()
@@ -134,11 +134,11 @@ def test_the_same_message_delivered_twice_makes_one_of_everything(
 
     # When every run message reaches the workers twice, and the sweep runs twice as well
     for item in items:
-        message: Any = cluster.actors.run_due.message(item.kind, [item.key])
+        message: Any = cluster.actors.run_due.message(runtime.account, item.kind, [item.key])
         cluster.broker.enqueue(message)
-        cluster.actors.run_due.send(item.kind, [item.key])
-    cluster.actors.sweep.send()
-    cluster.actors.sweep.send()
+        cluster.actors.run_due.send(runtime.account, item.kind, [item.key])
+    cluster.actors.sweep.send(runtime.account)
+    cluster.actors.sweep.send(runtime.account)
     cluster.settle(runtime, until=lambda: len(follow_up_kinds(sandbox)) >= 2)
 
     # Then the user finds one draft and one of each follow-up
@@ -244,7 +244,7 @@ def test_syncs_running_at_once_on_postgresql_still_make_one_of_everything(
     # Given a push arriving while the periodic poll runs: four syncs on four worker threads
     sandbox, runtime = world
     for sources in (None, ["google_calendar"], None, ["google_calendar"]):
-        cluster.actors.sync.send(sources)
+        cluster.actors.sync.send(runtime.account, sources)
     cluster.settle(runtime, until=lambda: len(follow_up_kinds(sandbox)) >= 2)
 
     # Then the user still finds one draft, one Meetings row and one of each follow-up

@@ -19,14 +19,11 @@ import pytest
 import requests
 from dramatiq.brokers.stub import StubBroker
 
-from connectors.airtable.client import AirtableClient
-from connectors.airtable.ratelimit import LocalRateLimiter
-from connectors.airtable.schema import init_schema
-from connectors.policy import FAST_POLICY
 from connectors.sandbox.fixture import small_fixture
 from connectors.sandbox.remote import RemoteSandbox
 from service.embedded import hand_back_queued
 from tests.processes import free_port, sandbox_environment
+from tests.workflows.world import init_base
 from workflows.actors import declare_actors
 from workflows.duework.dispatch import claim
 from workflows.migrations import upgrade
@@ -82,14 +79,7 @@ def start_sandbox(
         stderr=(tmp_path / "sandbox.log").open("wb"),
     )
     processes.append(sandbox.process)
-    airtable = AirtableClient(
-        sandbox.airtable_token,
-        sandbox.airtable_base_id,
-        endpoint=sandbox.url,
-        policy=FAST_POLICY,
-        limiter=LocalRateLimiter(),
-    )
-    init_schema(airtable)  # what `followthrough airtable init` does
+    init_base(sandbox)  # what `followthrough airtable init` does
     return sandbox
 
 
@@ -208,7 +198,7 @@ def test_work_still_queued_at_shutdown_is_handed_back_to_the_next_sweep(tmp_path
             due.schedule(session, "complete_meeting", key, dt.datetime(2026, 3, 2, tzinfo=dt.UTC))
     claimed = claim(runtime)
     for item in claimed:
-        actors.run_due.send(item.kind, [item.key])
+        actors.run_due.send(runtime.account, item.kind, [item.key])
     assert claim(runtime) == []  # claimed: nobody else may take them for a while
 
     # When the embedded service hands back what never ran

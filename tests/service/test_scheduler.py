@@ -10,17 +10,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.message import Message
 
 from connectors.sandbox.fixture import small_fixture
 from service.broker import start_worker
+from service.runtimes import build_runtimes
 from service.scheduler import Scheduler
+from service.settings_loading import load_settings
 from tests.workflows.conftest import RuntimeFactory, make_runtime  # noqa: F401 (fixture)
+from workflows.accounts import AccountBook
 from workflows.actors import Actors, declare_actors
 from workflows.migrations import upgrade
 from workflows.rules.clock import Clock
 from workflows.runtime import Runtime, WorkflowConfig, install
+from workflows.sealing import Sealer
 from workflows.store import due
 from workflows.store.db import Database
 
@@ -199,3 +204,50 @@ def test_a_draft_follows_the_end_of_a_meeting_plus_grace_within_seconds(
         stop.set()
         thread.join(timeout=5)
         worker.stop(timeout=5000)
+
+
+def test_the_leader_polls_every_active_account_and_sweeps_only_where_work_is_due(
+    database_url: str, broker: StubBroker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a deployment whose settings define no account of their own, and two stored ones
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # no Google credentials of its own
+    settings = load_settings(
+        database_url=database_url,
+        encryption_key=Fernet.generate_key().decode(),
+        now=BEFORE_ADA_IS_DUE.isoformat(),
+    )
+    accounts = build_runtimes(settings)
+    book = AccountBook(accounts.default.db, Sealer(settings.encryption_keys()))
+    book.add("alice")
+    book.add("bob")
+    actors = declare_actors(broker)
+    scheduler = Scheduler(accounts, actors, poll_every=dt.timedelta(seconds=0.5))
+
+    # The first tick polls each account, in its own message
+    scheduler.tick()
+    assert messages(broker, actors) == [("sync", ("alice",)), ("sync", ("bob",))]
+
+    # Work falls due for Bob only: the next tick sweeps Bob only
+    with accounts.default.db.transaction() as session:
+        due.schedule(session, "complete_meeting", "m1", BEFORE_ADA_IS_DUE, account="bob")
+    scheduler.tick()
+    assert messages(broker, actors) == [("sweep", ("bob",))]
+
+    # Alice disabled: the next poll leaves her out
+    book.disable("alice")
+    time.sleep(0.6)
+    scheduler.tick()
+    assert messages(broker, actors) == [("sync", ("bob",))]
+    scheduler.close()
+    accounts.default.db.dispose()
+
+
+def messages(broker: StubBroker, actors: Actors) -> list[tuple[str, tuple[Any, ...]]]:
+    """The messages waiting on the queue (drained): actor and arguments."""
+    queue = broker.queues[actors.queue_name]
+    found = []
+    while not queue.empty():
+        message = Message.decode(queue.get_nowait())
+        found.append((message.actor_name, tuple(message.args)))
+        queue.task_done()
+    return found

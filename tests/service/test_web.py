@@ -47,16 +47,16 @@ class RecordingContext:
     calendar_syncs: list[str] = field(default_factory=list)
     airtable_fetches: list[str] = field(default_factory=list)
 
-    def calendar_channel_token(self, channel_id: str) -> str | None:
-        return CHANNEL_TOKEN if channel_id == CHANNEL else None
+    def calendar_channel_owners(self, channel_id: str) -> list[tuple[str, str]]:
+        return [("default", CHANNEL_TOKEN)] if channel_id == CHANNEL else []
 
-    def enqueue_calendar_sync(self, channel_id: str) -> None:
+    def enqueue_calendar_sync(self, account: str, channel_id: str) -> None:
         self.calendar_syncs.append(channel_id)
 
-    def airtable_mac_secret(self, webhook_id: str) -> bytes | None:
-        return MAC_SECRET if webhook_id == WEBHOOK else None
+    def airtable_webhook_owners(self, webhook_id: str) -> list[tuple[str, bytes]]:
+        return [("default", MAC_SECRET)] if webhook_id == WEBHOOK else []
 
-    def enqueue_airtable_fetch(self, webhook_id: str) -> None:
+    def enqueue_airtable_fetch(self, account: str, webhook_id: str) -> None:
         self.airtable_fetches.append(webhook_id)
 
     def check_ready(self) -> dict[str, bool]:

@@ -74,7 +74,7 @@ def test_a_sync_message_ends_in_one_draft_and_the_promised_follow_ups(
     sandbox, runtime, actors = after_ada
 
     # When one sync message is sent (the scheduler's periodic poll)
-    actors.sync.send()
+    actors.sync.send(runtime.account)
     settle(broker, actors)
 
     # Then Gmail holds one thank-you draft to Ada, Airtable the two follow-ups
@@ -98,11 +98,11 @@ def test_every_message_delivered_twice_still_makes_one_of_everything(
 
     # When each run message reaches the broker twice (a redelivery), and two sweeps run too
     for item in items:
-        message = actors.run_due.message(item.kind, [item.key])
+        message = actors.run_due.message(runtime.account, item.kind, [item.key])
         broker.enqueue(message)
         broker.enqueue(message)
-    actors.sweep.send()
-    actors.sweep.send()
+    actors.sweep.send(runtime.account)
+    actors.sweep.send(runtime.account)
     settle(broker, actors)
 
     # Then there is still exactly one draft and one of each follow-up
@@ -114,14 +114,15 @@ def test_every_message_delivered_twice_still_makes_one_of_everything(
 def test_a_run_message_for_work_already_done_changes_nothing(
     after_ada: AfterAda, broker: StubBroker
 ) -> None:
-    sandbox, _, actors = after_ada
-    actors.sync.send()
+    sandbox, runtime, actors = after_ada
+    actors.sync.send(runtime.account)
     settle(broker, actors)
     requests_before = sum(sandbox.request_counts().values())
 
     # A message that arrives late, after a sweep's copy did the work, and one for unknown work
-    actors.run_due.send(complete_meeting.KIND, ["evtinterviewada01@2026-03-02T15:00:00+00:00"])
-    actors.run_due.send(complete_meeting.KIND, ["no-such-key"])
+    ada = "evtinterviewada01@2026-03-02T15:00:00+00:00"
+    actors.run_due.send(runtime.account, complete_meeting.KIND, [ada])
+    actors.run_due.send(runtime.account, complete_meeting.KIND, ["no-such-key"])
     settle(broker, actors)
 
     assert len(sandbox.drafts()) == 1
@@ -134,10 +135,10 @@ def test_syncs_running_at_once_still_make_one_of_everything(
     # Given a push arriving while the periodic poll runs: four syncs on four worker threads
     sandbox, runtime, actors = after_ada
 
-    actors.sync.send()
-    actors.sync.send(["google_calendar"])
-    actors.sync.send()
-    actors.sync.send(["google_calendar"])
+    actors.sync.send(runtime.account)
+    actors.sync.send(runtime.account, ["google_calendar"])
+    actors.sync.send(runtime.account)
+    actors.sync.send(runtime.account, ["google_calendar"])
     settle(broker, actors)
 
     # Then the user still finds one draft and one of each follow-up

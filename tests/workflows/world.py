@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.ratelimit import LocalRateLimiter
+from connectors.airtable.schema import init_schema
 from connectors.google.client import GoogleClient
 from connectors.google.consent import requested_scopes
 from connectors.policy import FAST_POLICY
@@ -30,6 +31,18 @@ NEW_YORK = "America/New_York"
 NY = ZoneInfo(NEW_YORK)
 USER = "sam.seeker@example.com"
 FAST_AIRTABLE = 1000.0  # requests a second the sandbox allows: no waiting in tests
+
+
+def init_base(sandbox: Sandbox) -> None:
+    """Create the tables Followthrough needs in the sandbox's base (`airtable init`)."""
+    client = AirtableClient(
+        sandbox.airtable_token,
+        sandbox.airtable_base_id,
+        endpoint=sandbox.url,
+        policy=FAST_POLICY,
+        limiter=LocalRateLimiter(),
+    )
+    init_schema(client)
 
 
 def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:

@@ -218,6 +218,15 @@ def next_due(
     return found
 
 
+def accounts_with_claimable(
+    session: Session, now: dt.datetime, *, wall_now: dt.datetime | None = None
+) -> set[str]:
+    """The accounts with some item due by `now` that nobody holds a live claim on (one query)."""
+    ids = _claimable(now, wall_now or utcnow(), None, None).order_by(None).subquery()
+    query = sa.select(DueWork.account).where(DueWork.id.in_(sa.select(ids.c.id))).distinct()
+    return set(session.execute(query).scalars())
+
+
 def purge_done(session: Session, due_before: dt.datetime, *, account: str = DEFAULT_ACCOUNT) -> int:
     """Delete the account's finished work (done or cancelled) that fell due before
     `due_before` (the domain clock, as `due_at` is); work not done stays. Returns how many."""

@@ -327,3 +327,28 @@ class WebhookChannel(AccountMixin, Base):
     expires_at: Mapped[dt.datetime | None]
     read_at: Mapped[dt.datetime | None]  # an Airtable feed's last read (domain clock)
     created_at: Mapped[dt.datetime]
+
+
+# --- accounts ----------------------------------------------------------------------------------
+
+ACCOUNT_STATES = ("active", "disabled")
+
+
+class Account(TimestampMixin, Base):
+    """An account beyond the default one (whose settings are the service's own).
+
+    The secrets are Fernet tokens (workflows.sealing), never plain text; `revision` grows
+    with every change but a refreshed Google token, so a cached runtime knows it is stale.
+    """
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    state: Mapped[str] = mapped_column(sa.String(16), default="active")
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    google_credentials: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    airtable_token: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    airtable_base_id: Mapped[str | None] = mapped_column(sa.String(64))
+    google_link: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # a pending web consent
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -1,10 +1,11 @@
 """Push channels: Calendar watch channels and Airtable webhooks, with their secrets.
 
-Every lookup names its account: a process serves one account, and a channel id that
-another account also holds is never taken for its own, so one account can neither read
-nor overwrite another's channel. Secrets (`token`, `mac_secret`) are stored here and must
-never be logged. The Airtable payload cursor lives in `cursors` (source
-`airtable:<webhook id>`), so it advances with what it covers.
+Every lookup of a channel names its account, and a channel id that another account also
+holds is never taken for its own, so one account can neither read nor overwrite another's
+channel. Only `channel_accounts` looks across accounts, and it returns names, no secret.
+Secrets (`token`, `mac_secret`) are stored here and must never be logged. The Airtable
+payload cursor lives in `cursors` (source `airtable:<webhook id>`), so it advances with
+what it covers.
 """
 
 from __future__ import annotations
@@ -57,6 +58,15 @@ def find_channel(
         WebhookChannel.channel_id == channel_id,
     )
     return session.execute(query).scalar_one_or_none()
+
+
+def channel_accounts(session: Session, provider: str, channel_id: str) -> list[str]:
+    """The accounts that hold a channel with this id (a notification names no account: the web
+    app then verifies it against each one's own secret, read with `find_channel`)."""
+    query = sa.select(WebhookChannel.account).where(
+        WebhookChannel.provider == provider, WebhookChannel.channel_id == channel_id
+    )
+    return list(session.execute(query.order_by(WebhookChannel.account)).scalars())
 
 
 def channels(
