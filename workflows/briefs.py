@@ -12,7 +12,6 @@ says the meeting was briefed.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from connectors.airtable.writes import FollowUpWrite, MeetingWrite, upsert
 from connectors.errors import ConfigurationError
-from workflows.followup_sync import Owed, task_list, write_followups
+from workflows.followup_sync import Owed, complete_task, write_followups
 from workflows.owed import user_zone_of
 from workflows.rules.brief import (
     BriefFacts,
@@ -118,10 +117,7 @@ def close_prepare(runtime: Runtime, meeting: Meeting) -> bool:
     if record_id:
         upsert(runtime.need_airtable(), [FollowUpWrite(key=key, status=FollowUpStatus.DONE.value)])
     if task_id and runtime.config.mirror_to_google:
-        tasks, tasklist = runtime.need_google().tasks, task_list(runtime)
-        task = tasks.get_task(tasklist, task_id)  # its notes stay as the user left them
-        if task is not None and not task.completed:
-            tasks.patch_task(tasklist, dataclasses.replace(task, completed=True))
+        complete_task(runtime, task_id)
     with runtime.db.transaction() as session:
         row = get_followup(session, key, account=runtime.account)
         if row is not None:

@@ -10,7 +10,7 @@ to a follow-up's Google Task notes, after what the user wrote there.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import structlog
 
@@ -113,6 +113,15 @@ def task_list(runtime: Runtime) -> str:
         if made.needed:
             made.applied(tasks.ensure_task_list())
     return made.external_id
+
+
+def complete_task(runtime: Runtime, task_id: str) -> None:
+    """A mirrored follow-up's Google Task ticked off, its title, due day and notes as the user
+    left them (a patch carries the whole task: it is read first)."""
+    tasks, tasklist = runtime.need_google().tasks, task_list(runtime)
+    task = tasks.get_task(tasklist, task_id)
+    if task is not None and not task.completed:
+        tasks.patch_task(tasklist, replace(task, completed=True))
 
 
 def _to_google_tasks(runtime: Runtime, tasklist: str, plan: FollowUpPlan) -> None:

@@ -68,7 +68,8 @@ STEPS = (ASK, NUDGE, BRIEF, RESCHEDULE, PROGRESS_DRAFTS, MILESTONES, INTRODUCTIO
 
 def why_off(step: Step, gaps: Iterable[str], config: WorkflowConfig) -> str | None:
     """Why `step` is off (one line saying what to do), or None when it is on."""
-    lacking = [need for need in step.needs if need in set(gaps)]
+    missing = set(gaps)
+    lacking = [need for need in step.needs if need in missing]
     reasons = []
     if lacking:
         fields = [need for need in lacking if "=" not in need]

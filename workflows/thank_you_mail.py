@@ -20,10 +20,9 @@ import structlog
 from connectors.airtable.writes import ContactWrite, FollowUpWrite, MeetingWrite, Write, upsert
 from connectors.errors import UserActionRequired
 from connectors.google.gmail_mailbox import MailEvent, MessageReceived, MessageSent
-from connectors.records import TaskItem
 from workflows.contact_rows import ContactRow, write_contacts
 from workflows.facts import get_fact, set_fact
-from workflows.followup_sync import task_list
+from workflows.followup_sync import complete_task
 from workflows.owed import user_zone_of
 from workflows.rules.emails import fold_email
 from workflows.rules.followups import FollowUpStatus, late_title, owed_since, thank_you_late
@@ -106,12 +105,10 @@ def _mark_done(runtime: Runtime, done: Sequence[tuple[ThankYouThread, dt.datetim
     ]
     if rows:
         upsert(runtime.need_airtable(), rows)
-    mirrored = [t for t, _ in done if t.task_id]
-    if mirrored and runtime.config.mirror_to_google:
-        tasks, tasklist = runtime.need_google().tasks, task_list(runtime)
-        for thread in mirrored:
-            item = TaskItem(thread.followup_title, thread.followup_key, completed=True)
-            tasks.patch_task(tasklist, replace(item, task_id=thread.task_id))
+    if runtime.config.mirror_to_google:
+        for thread, _ in done:
+            if thread.task_id:
+                complete_task(runtime, thread.task_id)
     with runtime.db.transaction() as session:
         for thread, at in done:
             followup = get_followup(session, thread.followup_key, account=runtime.account)

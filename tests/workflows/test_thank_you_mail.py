@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from tests.workflows.world import (
     set_now,
     world,
 )
+from workflows.followup_sync import task_list
 from workflows.passes import PassReport, run_once
 from workflows.queries.home import home
 from workflows.queries.status import status_snapshot
@@ -117,6 +119,11 @@ def test_a_sent_thank_you_is_done_with_the_day_it_was_sent_and_dated(
     sandbox, runtime = _world(sandbox_factory, make_runtime, tmp_path, tasks_sink="both")
     (draft,) = drafts(sandbox)
     assert _thank_you_task(sandbox)["status"] == "needsAction"
+    # and the user wrote a note of their own on its Google Task
+    tasks, tasklist = runtime.need_google().tasks, task_list(runtime)
+    mine = tasks.get_task(tasklist, _thank_you_task(sandbox)["id"])
+    assert mine is not None
+    tasks.patch_task(tasklist, replace(mine, notes="Mention the Lisbon talk"))
 
     # When the user sends the draft the next morning
     sandbox.mark_draft_sent(draft["id"], "2026-03-03T08:30:00Z")
@@ -128,6 +135,7 @@ def test_a_sent_thank_you_is_done_with_the_day_it_was_sent_and_dated(
     assert _ada(sandbox)["Last Contacted"] == "2026-03-03"
     assert "Last Reply" not in _ada(sandbox)
     assert _thank_you_task(sandbox)["status"] == "completed"
+    assert _thank_you_task(sandbox)["notes"].startswith("Mention the Lisbon talk")  # kept
 
     # and a pass with nothing new changes nothing, for one read of Gmail's history
     before = sandbox.airtable.records("Follow-ups"), rows(sandbox, "Contacts")
