@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 POSTGRES_URL = os.environ.get(
     "FOLLOWTHROUGH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("FOLLOWTHROUGH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = os.environ.get("FOLLOWTHROUGH_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 AMQP_URL = os.environ.get("FOLLOWTHROUGH_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 # scripts/mutation runs the property tests once per mutant, on a busy machine: fewer examples,
@@ -78,11 +78,12 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """A Redis URL on a database flushed before and after the test."""
+    """A Redis URL on a database flushed before and after the test (FOLLOWTHROUGH_TEST_REDIS_URL
+    names another database, so that two test runs on one server keep apart)."""
     require_server("Redis", "127.0.0.1", 6379)
     import redis
 
-    url = REDIS_URL.rsplit("/", 1)[0] + "/9"
+    url = REDIS_URL
     client = redis.Redis.from_url(url)
     client.flushdb()
     try:
