@@ -208,10 +208,12 @@ class Account:
         self._grid.add_row(Text(label, style=style), Text(text, style="" if quiet else style))
 
     def skipped(self, events: list[SkippedEvent]) -> None:
-        """The calendar events that are not informational interviews, and why."""
+        """The calendar events that get no thank-you, and why: not an informational interview,
+        or one that did not take place (cancelled or declined; those get a Reschedule instead)."""
         self.console.print()
         table = Table(
-            title="Not informational interviews (no draft, no follow-ups)", title_justify="left"
+            title="No thank-you for these events (not an interview, or it did not take place)",
+            title_justify="left",
         )
         for column in ("event", "when", "why"):
             table.add_column(column)

@@ -129,7 +129,7 @@ def test_the_account_names_the_drafts_and_the_skipped_events(run: DemoRun) -> No
     for name in DRAFTED:
         assert f"with {name} is over" in account
         assert f"Thank you, {name.split()[0]}!" in account
-    skipped = account[account.index("Not informational interviews") :]
+    skipped = account[account.index("No thank-you for these events") :]
     assert "Liam O'Connor" in skipped and "cancelled" in skipped
     assert "Aisha Mohammed" in skipped and "declined" in skipped
     assert "NYC Tech Career Fair" in skipped and "all-day" in skipped
