@@ -74,7 +74,7 @@ def write_draft(
 def last_draft_to(runtime: Runtime, email: str, *also: str) -> DraftSent | None:
     """The newest draft Followthrough wrote to `email` (or to one of `also`, the person's other
     addresses) through `write_draft`, or None."""
-    folded = {fold_email(each) for each in (email, *also)}
+    folded = sorted({fold_email(each) for each in (email, *also)})
     with runtime.db.read() as session:
         rows = session.execute(
             sa.select(Effect.key, Effect.external_id, Effect.detail)
@@ -82,14 +82,12 @@ def last_draft_to(runtime: Runtime, email: str, *also: str) -> DraftSent | None:
                 Effect.account == runtime.account,
                 Effect.kind == DRAFT_KIND,
                 Effect.status == "applied",
+                Effect.detail["to"].as_string().in_(folded),  # the database reads the JSON
             )
             .order_by(Effect.applied_at.desc(), Effect.id.desc())
         ).all()
-    for key, draft_id, detail in rows:
-        found = _sent(key, draft_id, detail or {})
-        if found is not None and found.to in folded:
-            return found
-    return None
+    found = (_sent(key, draft_id, detail or {}) for key, draft_id, detail in rows)
+    return next((sent for sent in found if sent is not None and sent.to in folded), None)
 
 
 def reply_to(earlier: DraftSent, message: DraftMessage) -> DraftMessage:
