@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -10,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from connectors.errors import AmbiguousWrite, AuthorizationError, RetryLater
-from connectors.google.client import GoogleClient
-from connectors.policy import RetryPolicy
+from connectors.google.client import GoogleClient, shared_service
+from connectors.policy import FAST_POLICY, RetryPolicy
 from connectors.records import DraftMessage
 from connectors.sandbox.server import Sandbox
 
@@ -103,3 +104,32 @@ def test_a_token_still_refused_after_one_refresh_stops_with_authorization_error(
 
     assert issuer.request_counts() == {"oauth.token": 1}
     assert api.request_counts() == {"calendar.events.get": 2}
+
+
+def test_accounts_share_the_service_objects_but_each_request_carries_its_own_credentials(
+    sandbox: Sandbox, tmp_path: Path
+) -> None:
+    # Given two accounts' clients on one endpoint: Ada's credentials are good, the other's
+    # were revoked (its token and refresh token no longer valid)
+    def client(name: str, **overrides: str) -> GoogleClient:
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({**sandbox.google_credentials(), **overrides}))
+        return GoogleClient(path, sandbox.url, FAST_POLICY)
+
+    ada = client("ada")
+    revoked = client("revoked", token="ya29.revoked", refresh_token="1//revoked")
+
+    # When both read the same event, one after the other and then Ada again
+    assert ada.calendar.get_event("primary", "evtinterviewada01").title
+    with pytest.raises(AuthorizationError):
+        revoked.calendar.get_event("primary", "evtinterviewada01")
+    title = ada.calendar.get_event("primary", "evtinterviewada01").title
+
+    # Then each went out with its own credentials (the revoked one never borrowed Ada's),
+    # through the one service object the process built for that endpoint
+    assert title
+    assert ada.service("calendar")._shared is revoked.service("calendar")._shared
+    # and a request made on the shared object itself, outside any account, is refused
+    shared = shared_service("calendar", sandbox.url)
+    with pytest.raises(RuntimeError, match="without an account's transport"):
+        shared.events().get(calendarId="primary", eventId="evtinterviewada01").execute()
