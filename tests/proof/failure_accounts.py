@@ -23,12 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from connectors.airtable.client import AirtableClient
-from connectors.airtable.ratelimit import LocalRateLimiter
-from connectors.airtable.schema import init_schema
 from connectors.google.auth import parse_credentials
-from connectors.policy import FAST_POLICY
 from connectors.sandbox.server import Sandbox
 from tests.proof.failure_world import FailureWorld
+from tests.workflows.world import init_base
 from workflows.accounts import AccountBook
 from workflows.sealing import Sealer
 from workflows.store.db import Database
@@ -71,14 +69,7 @@ def open_account(
         sandbox.oauth.client_id = f"{world.tag}-client.apps.googleusercontent.com"
         sandbox.oauth.client_secret = f"{world.tag}-client-secret"
         sandbox.oauth.refresh_token = f"1//{world.tag}-refresh-token"
-    airtable = AirtableClient(
-        sandbox.airtable_token,
-        sandbox.airtable_base_id,
-        endpoint=sandbox.url,
-        policy=FAST_POLICY,
-        limiter=LocalRateLimiter(),
-    )
-    init_schema(airtable)
+    airtable = init_base(sandbox)
     sandbox.reset_requests()  # the log is the service's requests alone
     return Account(name, world, sandbox, airtable)
 
@@ -152,10 +143,12 @@ def foreign_credentials(accounts: list[Account]) -> dict[str, Counter[str]]:
     return found
 
 
-def pushes_routed(web_log: Path) -> Counter[str]:
-    """How many Calendar change notifications the web app accepted for each account."""
+def pushes_routed(web_log: Path, state: str = "exists") -> Counter[str]:
+    """How many Calendar notifications in `state` the web app accepted for each account
+    ("sync": a new channel's first message, "exists": a change)."""
     routed = Counter[str]()
-    for line in web_log.read_text(errors="replace").splitlines():
+    text = web_log.read_text(errors="replace") if web_log.exists() else ""
+    for line in text.splitlines():
         try:
             event = json.loads(line)
         except ValueError:
@@ -164,7 +157,7 @@ def pushes_routed(web_log: Path) -> Counter[str]:
             isinstance(event, dict)
             and event.get("event") == "webhook.accepted"
             and event.get("source") == "calendar"
-            and event.get("state") != "sync"
+            and event.get("state") == state
         ):
             routed[str(event.get("account"))] += 1
     return routed

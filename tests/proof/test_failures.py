@@ -100,6 +100,16 @@ class Scenario:
             lambda: f"{target} drafts: {self._logs()}",
         )
 
+    def channels_live(self) -> None:
+        """Wait until every account's Calendar push channel is open and routed to it (the web
+        app accepted its first message): a change made before then is only polled."""
+        names = {account.name for account in self.accounts}
+        wait_until(
+            lambda: set(pushes_routed(self.fleet.tmp_path / "web.log", "sync")) >= names,
+            PROGRESS_TIMEOUT,
+            lambda: f"every account's Calendar channel: {self._logs()}",
+        )
+
     def converge(self) -> float:
         """Stop the faults; wait until every effect exists and no work is left; the seconds."""
         for account in self.accounts:
@@ -262,6 +272,7 @@ def test_distributed_shape_serves_twenty_accounts_through_every_fault_each_exact
     try:
         # When the worker is killed mid-batch, and a fresh one takes over
         story.drafts_reach(0.2)
+        story.channels_live()
         fleet.kill("worker-1")
         fleet.start("worker-2", "worker", "--threads", "4")
         for sandbox, event in late[: len(late) // 2]:
