@@ -15,12 +15,19 @@ from typing import Any
 from connectors.errors import FollowthroughError
 from connectors.sandbox.chat import REPLIES
 from connectors.sandbox.faults import FAULT_STATUSES, Countdown, Faults
-from connectors.sandbox.http import HttpError, Request, Response, Router, google_error
+from connectors.sandbox.http import (
+    HttpError,
+    Request,
+    Response,
+    Router,
+    fingerprint,
+    google_error,
+)
 
 READS = frozenset(
     {
         "request_counts", "requests_log", "drafts", "mail_messages", "tasks", "events",
-        "contacts", "push_log", "state", "chat_requests",
+        "contacts", "push_log", "state", "chat_requests", "own_credentials",
     }
 )  # fmt: skip
 WRITES = frozenset(
@@ -58,9 +65,19 @@ class SandboxControl:
             return self.requests.counts()
 
     def requests_log(self) -> list[dict[str, Any]]:
-        """Every request: method, path, route name, status (None: in flight, 0: dropped)."""
+        """Every request: method, path, route name, status (None: in flight, 0: dropped) and
+        the fingerprint of the credential it carried ("" for none)."""
         with self.lock:
             return [_entry(e) for e in self.requests.entries]
+
+    def own_credentials(self) -> list[str]:
+        """Fingerprints of every credential this sandbox issued or accepts (its Airtable
+        token, its refresh tokens, the access tokens it issued, its chat key): a request
+        logged with any other carried someone else's."""
+        with self.lock:
+            known = [self.airtable.token, self.oauth.refresh_token, self.chat_api.api_key]
+            known += [*self.oauth.grants, *self.oauth.tokens]
+            return sorted({fingerprint(secret) for secret in known if secret})
 
     def reset_requests(self) -> None:
         """Forget the requests served so far."""
@@ -302,6 +319,7 @@ def _entry(entry: Any) -> dict[str, Any]:
         "path": entry.path,
         "route": entry.route,
         "status": entry.status,
+        "credential": entry.credential,
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -129,6 +130,11 @@ class Router:
             if found and route.method == method.upper():
                 return route, {k: unquote(v) for k, v in found.groupdict().items()}
         return None
+
+
+def fingerprint(secret: str) -> str:
+    """A short, one-way name for a credential: which caller it was, never the secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
 
 
 def google_error(

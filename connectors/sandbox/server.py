@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import parse_qs
 
 import structlog
 
@@ -40,6 +41,7 @@ from connectors.sandbox.http import (
     Response,
     Router,
     airtable_error,
+    fingerprint,
     google_error,
 )
 from connectors.sandbox.oauth import SCOPES, OAuthServer
@@ -61,6 +63,7 @@ class LoggedRequest:
     path: str
     route: str  # route name, or "unmatched"
     status: int | None = None  # None while in flight; 0 when the response was dropped
+    credential: str = ""  # fingerprint(...) of the credential it carried; "" for none
 
 
 @dataclass
@@ -243,7 +246,7 @@ class Sandbox(SandboxControl):
                 self.requests.add(LoggedRequest(request.method, request.path, "unmatched", 404))
             return _not_found(request), None
         route, request.params = matched
-        entry = LoggedRequest(request.method, request.path, route.name)
+        entry = LoggedRequest(request.method, request.path, route.name, None, _credential(request))
         with self.lock:
             self.requests.add(entry)
             delay = self.faults.delay_for(route)
@@ -272,6 +275,16 @@ class Sandbox(SandboxControl):
                 response = fault_response(route, 500)
             lost = self.faults.lost_reply(route) if response.status < 400 else None
         return response, lost
+
+
+def _credential(request: Request) -> str:
+    """The fingerprint of what a request authenticates with: its bearer token, or the refresh
+    token it trades at POST /token."""
+    secret = request.bearer
+    if secret is None and request.path == "/token":
+        form = parse_qs(request.body.decode("utf-8", "replace"))
+        secret = next(iter(form.get("refresh_token", [])), None)
+    return fingerprint(secret) if secret else ""
 
 
 def _not_found(request: Request) -> Response:

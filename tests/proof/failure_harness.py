@@ -124,8 +124,10 @@ def service_env(
     broker_url: str,
     http_port: int,
     public_url: str,
+    **settings: str,
 ) -> dict[str, str]:
-    """The environment of every `followthrough` process of one scenario."""
+    """The environment of every `followthrough` process of one scenario (`sandbox` is the
+    default account's; `settings` are more FOLLOWTHROUGH_ settings)."""
     return sandbox_environment(
         tmp_path,
         sandbox,
@@ -136,6 +138,7 @@ def service_env(
         http_port=str(http_port),
         public_url=public_url,
         **SHORT_TIMES,
+        **settings,
     )
 
 

@@ -4,6 +4,8 @@
     world.fixture()        -> the sandbox fixture (the first `n - late` interviews)
     world.late_events()    -> interviews that show up on the calendar while the service runs
     world.expected()       -> the drafts, Thank-you and Action item keys a correct run leaves
+    FailureWorld(n=10, tag="acct07") -> another account's world: its own names, emails, ids,
+                              user, base and token
 
 Even interviews meet a contact already in Airtable, odd ones a person known only to Google
 Contacts (added to Airtable by the service). Interview `i` promises `i % 3` things (TODO
@@ -24,7 +26,6 @@ from workflows.asks import ask_key
 from workflows.rules.keys import action_key, draft_key, instant_text, message_id, thank_you_key
 
 ZONE = "America/New_York"
-USER = "sam.seeker@example.com"
 NOW = dt.datetime(2026, 3, 2, 18, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
 """The frozen clock of the run: every interview ended between 20 hours and 25 minutes before."""
 
@@ -43,14 +44,45 @@ class Expected:
 
 @dataclass(frozen=True)
 class FailureWorld:
-    """`n` interviews, of which the last `late` are added to the calendar during the run."""
+    """`n` interviews, of which the last `late` are added to the calendar during the run.
+
+    `tag` (lowercase letters and digits) sets one world apart from another's: it goes into
+    every name, email, id and the user's own address, so that anything of this world found
+    in another account's Gmail or base is plainly misrouted. The empty tag is the one-account
+    world.
+    """
 
     n: int
     late: int = 0
+    tag: str = ""
+
+    @property
+    def domain(self) -> str:
+        """The mail domain of this world's contacts: every contact's email ends with it."""
+        return f"{self.tag}.example" if self.tag else "example"
+
+    @property
+    def user(self) -> str:
+        """The job seeker's own address."""
+        return f"sam.seeker@{self.tag}.example" if self.tag else "sam.seeker@example.com"
+
+    @property
+    def base_id(self) -> str:
+        """The id of the world's Airtable base."""
+        return f"appFailure{self.tag or 'Base001'}".ljust(17, "0")
+
+    @property
+    def airtable_token(self) -> str:
+        """The personal access token of the world's base."""
+        return f"patFailure{self.tag}.token".ljust(46, "0")
 
     def event_id(self, index: int) -> str:
         """Interview `index`'s Calendar event id (base32hex, as Google's)."""
-        return f"failint{index:05d}"
+        return f"fail{self.tag}int{index:05d}"
+
+    def name(self, index: int) -> str:
+        """Interviewee `index`'s name."""
+        return f"Person {index} {self.tag.upper()}".rstrip()
 
     def start(self, index: int) -> dt.datetime:
         """When interview `index` started: spread over the 20 hours before NOW."""
@@ -59,12 +91,12 @@ class FailureWorld:
 
     def email(self, index: int) -> str:
         """The interviewee's email: Airtable contacts for even, Google-only for odd interviews."""
-        domain = "airtable.example" if index % 2 == 0 else "google.example"
-        return f"person{index:05d}@{domain}"
+        kind = "airtable" if index % 2 == 0 else "google"
+        return f"person{index:05d}@{kind}.{self.domain}"
 
     def record_id(self, index: int) -> str:
         """The Airtable Contacts record of interviewee `index` (even indices only)."""
-        return f"recFail{index:010d}"
+        return f"recFail{self.tag}{index:0{10 - len(self.tag)}d}"
 
     def asked(self, index: int) -> bool:
         """Whether the user ticked Draft Ask for interviewee `index` (every tenth)."""
@@ -85,10 +117,10 @@ class FailureWorld:
             "start": {"dateTime": start.isoformat(), "timeZone": ZONE},
             "end": {"dateTime": (start + dt.timedelta(minutes=30)).isoformat(), "timeZone": ZONE},
             "attendees": [
-                {"email": USER, "self": True, "organizer": True, "responseStatus": "accepted"},
+                {"email": self.user, "self": True, "organizer": True, "responseStatus": "accepted"},
                 {
                     "email": self.email(index),
-                    "displayName": f"Person {index}",
+                    "displayName": self.name(index),
                     "responseStatus": "accepted",
                 },
             ],
@@ -104,14 +136,14 @@ class FailureWorld:
         return {
             "now": NOW.isoformat(),
             "google": {
-                "user": {"email": USER, "name": "Sam Seeker", "timeZone": ZONE},
+                "user": {"email": self.user, "name": "Sam Seeker", "timeZone": ZONE},
                 "calendars": {"primary": {"timeZone": ZONE, "events": events}},
                 "contacts": [self._google_person(i) for i in range(1, self.n, 2)],
                 "tasklists": [],
             },
             "airtable": {
-                "base_id": "appFailureBase001",
-                "token": "patFailure.token000000000000000000000000000000",
+                "base_id": self.base_id,
+                "token": self.airtable_token,
                 "tables": [
                     {
                         "name": "Contacts",
@@ -156,7 +188,11 @@ class FailureWorld:
         return {
             "resourceName": f"people/c{index:010d}",
             "names": [
-                {"displayName": f"Person {index}", "givenName": "Person", "familyName": str(index)}
+                {
+                    "displayName": self.name(index),
+                    "givenName": "Person",
+                    "familyName": self.name(index).removeprefix("Person "),
+                }
             ],
             "emailAddresses": [{"value": self.email(index), "metadata": {"primary": True}}],
             "organizations": [{"name": "Google-only Corp", "title": "Engineer"}],
@@ -164,11 +200,11 @@ class FailureWorld:
 
     def _airtable_contact(self, index: int) -> dict[str, Any]:
         fields: dict[str, Any] = {
-            "Name": f"Person {index}",
+            "Name": self.name(index),
             "Email": self.email(index),
             "Company": "Airtable Inc",
             "Stage": "Scheduled",
-            **({"Referred By": [f"recFail{0:010d}"]} if self.introduced(index) else {}),
+            **({"Referred By": [self.record_id(0)]} if self.introduced(index) else {}),
         }
         if self.asked(index):
             fields |= {"Draft Ask": True, "Why Them": f"your work on project {index}"}

@@ -33,16 +33,23 @@ USER = "sam.seeker@example.com"
 FAST_AIRTABLE = 1000.0  # requests a second the sandbox allows: no waiting in tests
 
 
-def init_base(sandbox: Sandbox) -> None:
-    """Create the tables Followthrough needs in the sandbox's base (`airtable init`)."""
-    client = AirtableClient(
+def base_client(sandbox: Sandbox) -> AirtableClient:
+    """An Airtable client of the sandbox's base, as a test uses it (fast retries)."""
+    return AirtableClient(
         sandbox.airtable_token,
         sandbox.airtable_base_id,
         endpoint=sandbox.url,
         policy=FAST_POLICY,
         limiter=LocalRateLimiter(),
     )
+
+
+def init_base(sandbox: Sandbox) -> AirtableClient:
+    """Create the tables Followthrough needs in the sandbox's base (`airtable init`); the
+    client that did."""
+    client = base_client(sandbox)
     init_schema(client)
+    return client
 
 
 def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:

@@ -98,6 +98,28 @@ def test_expired_access_tokens_are_refreshed_by_the_client(sandbox: Sandbox) -> 
     assert counts["oauth.token"] == 1 and counts["tasks.tasklists.list"] == 3
 
 
+def test_the_request_log_tells_own_credentials_from_anyone_elses_without_the_secret(
+    sandbox: Sandbox,
+) -> None:
+    # Given a client of this sandbox whose access token expires (it refreshes at /token)
+    tasks = service(sandbox, "tasks")
+    tasks.tasklists().list().execute()
+    sandbox.expire_access_tokens()
+    tasks.tasklists().list().execute()
+    # When someone calls with a token this sandbox never issued, and someone with none
+    call(sandbox, "GET", "/tasks/v1/users/@me/lists", token="ya29.someone-elses-token")
+    call(sandbox, "GET", "/tasks/v1/users/@me/lists", token=None)
+
+    # Then the log names each caller by fingerprint: its own, the stranger's, none
+    log = sandbox.requests_log()
+    own = set(sandbox.own_credentials())
+    assert [e["credential"] in own for e in log[:-2]] == [True] * (len(log) - 2)
+    assert log[-2]["credential"] not in own | {""} and log[-1]["credential"] == ""
+    assert {e["route"] for e in log[:-2]} == {"tasks.tasklists.list", "oauth.token"}
+    secrets = [*sandbox.oauth.tokens, sandbox.oauth.refresh_token, "someone-elses"]
+    assert not any(secret in str(log) for secret in secrets)
+
+
 def test_unknown_paths_are_404_not_500(sandbox: Sandbox) -> None:
     assert call(sandbox, "GET", "/calendar/v3/nowhere")[0] == 404
     assert call(sandbox, "GET", "/v0/")[0] == 404
