@@ -26,6 +26,7 @@ from workflows.sealing import Sealer
 
 if TYPE_CHECKING:
     from connectors.records import GoogleCredentials
+    from service.account_push import PushStopped
     from workflows.accounts import AccountBook, AccountSummary
 
 accounts_app = typer.Typer(
@@ -197,25 +198,66 @@ def list_(ctx: typer.Context) -> None:
 @accounts_app.command("disable")
 @reports_errors
 def disable(ctx: typer.Context, name: NameArgument) -> None:
-    """Stop the account's work and keep its data (`accounts add NAME` enables it again)."""
+    """Stop the account's work and keep its data (`accounts add NAME` enables it again).
+
+    Its Calendar channel is stopped and its Airtable webhook deleted first; what cannot be
+    (Google or Airtable unreachable, credentials revoked) is named with when it ends by itself.
+    """
     settings = _settings_of(ctx)
     _check_name(name, settings)
-    if not _with_book(settings, lambda book: book.disable(name), False):
+    done = _with_book(
+        settings, lambda book: _stopping_push(settings, book, name, book.disable), None
+    )
+    if not done:
         raise _usage_error(f"there is no account {name}; `followthrough accounts list` names them")
-    typer.echo(f"Disabled account {name}: its work stops, its data stays")
+    typer.echo(f"Disabled account {name}: its work stops, its data stays{_push_note(done[1])}")
+    _say_leftovers(name, done[1])
 
 
 @accounts_app.command("remove")
 @reports_errors
 def remove(ctx: typer.Context, name: NameArgument) -> None:
     """Delete the account: its credentials and everything Followthrough stored for it (its
-    Gmail drafts and Airtable rows stay, they are the user's); its work stops."""
+    Gmail drafts and Airtable rows stay, they are the user's); its work stops.
+
+    Its Calendar channel is stopped and its Airtable webhook deleted first; what cannot be
+    (Google or Airtable unreachable, credentials revoked) is named with when it ends by itself.
+    """
     settings = _settings_of(ctx)
     _check_name(name, settings)
-    deleted = _with_book(settings, lambda book: book.remove(name), None)
-    if deleted is None:
+    done = _with_book(
+        settings, lambda book: _stopping_push(settings, book, name, book.remove), None
+    )
+    if not done or done[0] is None:
         raise _usage_error(f"there is no account {name}; `followthrough accounts list` names them")
-    typer.echo(f"Removed account {name}: its credentials and {deleted} stored rows are deleted")
+    deleted, push = done
+    typer.echo(
+        f"Removed account {name}: its credentials and {deleted} stored rows are deleted"
+        f"{_push_note(push)}"
+    )
+    _say_leftovers(name, push)
+
+
+def _stopping_push(
+    settings: Settings, book: AccountBook, name: str, then: Callable[[str], T]
+) -> tuple[T, PushStopped] | None:
+    """Stop the account's push channels, then `then(name)`; None when there is no account."""
+    from service.account_push import stop_account_push
+
+    if not any(summary.name == name for summary in book.list()):
+        return None
+    push = stop_account_push(settings, book, name)
+    return then(name), push
+
+
+def _push_note(push: PushStopped) -> str:
+    return "; its push channels are stopped" if push.held and not push.leftovers else ""
+
+
+def _say_leftovers(name: str, push: PushStopped) -> None:
+    """One line per channel that could not be stopped: what remains and when it ends."""
+    for line in push.leftovers:
+        typer.echo(f"Account {name}: {line}")
 
 
 def _with_book(settings: Settings, use: Callable[[AccountBook], T], nothing: T) -> T:

@@ -10,8 +10,10 @@ workflows.sealing) and its Airtable base.
 - remove: its row, its sealed credentials and every row it owns in every table (people,
   meetings, due work, the effects ledger, cursors, push channels with their secrets) are
   deleted; its messages are dropped. Its Gmail drafts and Airtable rows stay where they
-  are: they are the user's. Its push channels stop on their own (Google's after a week,
-  Airtable's webhook after seven days without a refresh).
+  are: they are the user's.
+
+Before either, `accounts remove|disable` stops the account's push channels
+(workflows.push_teardown).
 """
 
 from __future__ import annotations
