@@ -123,6 +123,13 @@ def add(
     update_every_days: Annotated[
         int | None, typer.Option(min=1, max=3650, help="Default progress-update cadence.")
     ] = None,
+    digest: Annotated[
+        str | None,
+        typer.Option(
+            help="When the account's weekly digest is drafted in its Gmail, in its time zone "
+            "(e.g. 'mon 08:00'; '' for none); default: FOLLOWTHROUGH_DIGEST."
+        ),
+    ] = None,
     google_api_endpoint: Annotated[
         str | None, typer.Option(help="A stand-in for Google's APIs (a sandbox's URL).")
     ] = None,
@@ -152,6 +159,7 @@ def add(
         about_me=about_me,
         tasks_sink=tasks_sink.value if tasks_sink else None,
         update_every_days=update_every_days,
+        digest=digest,
         google_api_endpoint=google_api_endpoint,
         airtable_endpoint=airtable_endpoint,
     )
@@ -305,7 +313,7 @@ def _checked(check: Any, value: str | None, option: str) -> Any:
 
 def _own_settings(**given: Any) -> dict[str, Any]:
     """The account settings given (None: not given), each checked."""
-    from service.settings_values import http_url
+    from service.settings_values import digest_time, http_url
 
     own = {name: value for name, value in given.items() if value is not None}
     if "timezone" in own:
@@ -318,6 +326,8 @@ def _own_settings(**given: Any) -> dict[str, Any]:
     for name in ("google_api_endpoint", "airtable_endpoint"):
         if name in own:
             own[name] = _checked(http_url, own[name], "--" + name.replace("_", "-"))
+    if "digest" in own:
+        own["digest"] = _checked(digest_time, own["digest"], "--digest") or ""
     return own
 
 

@@ -30,6 +30,7 @@ from workflows.accounts import (
     active_accounts,
     open_account,
 )
+from workflows.rules.digest import parse_digest
 from workflows.runtime import AccountUnavailable, Runtime, WorkflowConfig
 from workflows.sealing import NoKey, Sealer, sealer_or_none
 
@@ -138,6 +139,8 @@ class AccountRuntimes:
             for name, value in opened.settings.items()
             if name in CONFIG_FIELDS
         }
+        if "digest" in opened.settings:  # its own day and time, or "" for none
+            own["digest"] = parse_digest(opened.settings["digest"])
         return dataclasses.replace(base, account=opened.name, **own)
 
     def _google(self, opened: OpenedAccount, sealer: Sealer) -> GoogleClient | None:

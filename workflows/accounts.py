@@ -39,6 +39,7 @@ ACCOUNT_SETTINGS = {
     "about_me": "a sentence or two on who the person is, for ask drafts",
     "tasks_sink": "where follow-up tasks go: airtable, google or both",
     "update_every_days": "the default progress-update cadence, in days",
+    "digest": "when the weekly digest is drafted, e.g. 'mon 08:00' (empty: none)",
     "google_api_endpoint": "a stand-in for Google's APIs (a sandbox); empty: Google",
     "airtable_endpoint": "a stand-in for Airtable's API (a sandbox); empty: Airtable",
 }
