@@ -178,9 +178,15 @@ def add(
             name, google=google, airtable_token=token, airtable_base_id=base, settings=own
         )
         link = _web_link(settings, book, name) if web_link else None
+        page_key = book.page_key(name) if created else None
     finally:
         book.close()
     typer.echo(f"{'Added' if created else 'Updated'} account {name}: {_links(summary)}")
+    if page_key:
+        from workflows.page_keys import page_line
+
+        register_secret(page_key)
+        typer.echo(page_line(settings.public_url, name, page_key))
     if link:
         typer.echo(
             f"Send this link to the person; it links their Google once, within a day: {link}"
@@ -240,7 +246,8 @@ def remove(ctx: typer.Context, name: NameArgument) -> None:
         raise _usage_error(f"there is no account {name}; `followthrough accounts list` names them")
     deleted, push = done
     typer.echo(
-        f"Removed account {name}: its credentials and {deleted} stored rows are deleted"
+        f"Removed account {name}: its credentials and {deleted} stored "
+        f"row{'' if deleted == 1 else 's'} are deleted"
         f"{_push_note(push)}"
     )
     _say_leftovers(name, push)

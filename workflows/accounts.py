@@ -26,6 +26,7 @@ from typing import Any
 from connectors.errors import ConfigurationError
 from connectors.google.auth import credentials_json, parse_credentials
 from connectors.records import GoogleCredentials
+from workflows.page_keys import issue_page_key
 from workflows.sealing import NO_KEY, NoKey, Sealer
 from workflows.store import accounts as rows
 from workflows.store.base import DEFAULT_ACCOUNT
@@ -139,6 +140,13 @@ def active_accounts(db: Database) -> list[str]:
         return rows.active_names(session)
 
 
+def account_settings(db: Database, name: str) -> dict[str, Any] | None:
+    """The active account's own settings (no key needed); None when removed or disabled."""
+    with db.read() as session:
+        row = rows.get_account(session, name)
+        return dict(row.settings) if row is not None and row.state == "active" else None
+
+
 def account_revision(db: Database, name: str) -> int | None:
     """The active account's revision; None when it is removed or disabled."""
     with db.read() as session:
@@ -244,6 +252,10 @@ class AccountBook:
     def remove(self, name: str) -> int | None:
         """Delete the account and what it owns."""
         return remove_account(self.db, name)
+
+    def page_key(self, name: str) -> str | None:
+        """A new status page key for the account (the last one is void); None: no account."""
+        return issue_page_key(self.db, name)
 
     def close(self) -> None:
         """Close the store's connections."""
