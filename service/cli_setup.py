@@ -245,7 +245,7 @@ def status(
         typer.echo(json.dumps(status_json(week), indent=2, ensure_ascii=False))
         return
     print_status(week)
-    if advice := sender_name_advice(settings):
+    if not account and (advice := sender_name_advice(settings)):
         typer.echo(f"Sender name: {advice}")
 
 
