@@ -302,6 +302,7 @@ def test_the_encryption_key_from_a_secret_of_its_own_is_a_mounted_file(
         assert volumes["encryption-key"]["secret"]["secretName"] == "followthrough-key"
         assert volumes["encryption-key"]["secret"]["items"] == [{"key": "fernet", "path": "fernet"}]
     assert 'read from the Secret "followthrough-key"' in objects["NOTES"]
+    assert "only the default account is served" not in objects["NOTES"]
     # and the service takes such a file as its key
     from cryptography.fernet import Fernet
 
