@@ -26,6 +26,7 @@ from workflows.sealing import Sealer
 
 if TYPE_CHECKING:
     from connectors.records import GoogleCredentials
+    from service.account_push import PushStopped
     from workflows.accounts import AccountBook, AccountSummary
 
 accounts_app = typer.Typer(
@@ -122,6 +123,13 @@ def add(
     update_every_days: Annotated[
         int | None, typer.Option(min=1, max=3650, help="Default progress-update cadence.")
     ] = None,
+    digest: Annotated[
+        str | None,
+        typer.Option(
+            help="When the account's weekly digest is drafted in its Gmail, in its time zone "
+            "(e.g. 'mon 08:00'; '' for none); default: FOLLOWTHROUGH_DIGEST."
+        ),
+    ] = None,
     google_api_endpoint: Annotated[
         str | None, typer.Option(help="A stand-in for Google's APIs (a sandbox's URL).")
     ] = None,
@@ -151,6 +159,7 @@ def add(
         about_me=about_me,
         tasks_sink=tasks_sink.value if tasks_sink else None,
         update_every_days=update_every_days,
+        digest=digest,
         google_api_endpoint=google_api_endpoint,
         airtable_endpoint=airtable_endpoint,
     )
@@ -169,9 +178,15 @@ def add(
             name, google=google, airtable_token=token, airtable_base_id=base, settings=own
         )
         link = _web_link(settings, book, name) if web_link else None
+        page_key = book.page_key(name) if created else None
     finally:
         book.close()
     typer.echo(f"{'Added' if created else 'Updated'} account {name}: {_links(summary)}")
+    if page_key:
+        from workflows.page_keys import page_line
+
+        register_secret(page_key)
+        typer.echo(page_line(settings.public_url, name, page_key))
     if link:
         typer.echo(
             f"Send this link to the person; it links their Google once, within a day: {link}"
@@ -197,25 +212,67 @@ def list_(ctx: typer.Context) -> None:
 @accounts_app.command("disable")
 @reports_errors
 def disable(ctx: typer.Context, name: NameArgument) -> None:
-    """Stop the account's work and keep its data (`accounts add NAME` enables it again)."""
+    """Stop the account's work and keep its data (`accounts add NAME` enables it again).
+
+    Its Calendar channel is stopped and its Airtable webhook deleted first; what cannot be
+    (Google or Airtable unreachable, credentials revoked) is named with when it ends by itself.
+    """
     settings = _settings_of(ctx)
     _check_name(name, settings)
-    if not _with_book(settings, lambda book: book.disable(name), False):
+    done = _with_book(
+        settings, lambda book: _stopping_push(settings, book, name, book.disable), None
+    )
+    if not done:
         raise _usage_error(f"there is no account {name}; `followthrough accounts list` names them")
-    typer.echo(f"Disabled account {name}: its work stops, its data stays")
+    typer.echo(f"Disabled account {name}: its work stops, its data stays{_push_note(done[1])}")
+    _say_leftovers(name, done[1])
 
 
 @accounts_app.command("remove")
 @reports_errors
 def remove(ctx: typer.Context, name: NameArgument) -> None:
     """Delete the account: its credentials and everything Followthrough stored for it (its
-    Gmail drafts and Airtable rows stay, they are the user's); its work stops."""
+    Gmail drafts and Airtable rows stay, they are the user's); its work stops.
+
+    Its Calendar channel is stopped and its Airtable webhook deleted first; what cannot be
+    (Google or Airtable unreachable, credentials revoked) is named with when it ends by itself.
+    """
     settings = _settings_of(ctx)
     _check_name(name, settings)
-    deleted = _with_book(settings, lambda book: book.remove(name), None)
-    if deleted is None:
+    done = _with_book(
+        settings, lambda book: _stopping_push(settings, book, name, book.remove), None
+    )
+    if not done or done[0] is None:
         raise _usage_error(f"there is no account {name}; `followthrough accounts list` names them")
-    typer.echo(f"Removed account {name}: its credentials and {deleted} stored rows are deleted")
+    deleted, push = done
+    typer.echo(
+        f"Removed account {name}: its credentials and {deleted} stored "
+        f"row{'' if deleted == 1 else 's'} are deleted"
+        f"{_push_note(push)}"
+    )
+    _say_leftovers(name, push)
+
+
+def _stopping_push(
+    settings: Settings, book: AccountBook, name: str, then: Callable[[str], T]
+) -> tuple[T, PushStopped] | None:
+    """Stop the account's push channels, then `then(name)`; None when there is no account."""
+    from service.account_push import stop_account_push
+
+    if not any(summary.name == name for summary in book.list()):
+        return None
+    push = stop_account_push(settings, book, name)
+    return then(name), push
+
+
+def _push_note(push: PushStopped) -> str:
+    return "; its push channels are stopped" if push.held and not push.leftovers else ""
+
+
+def _say_leftovers(name: str, push: PushStopped) -> None:
+    """One line per channel that could not be stopped: what remains and when it ends."""
+    for line in push.leftovers:
+        typer.echo(f"Account {name}: {line}")
 
 
 def _with_book(settings: Settings, use: Callable[[AccountBook], T], nothing: T) -> T:
@@ -263,7 +320,7 @@ def _checked(check: Any, value: str | None, option: str) -> Any:
 
 def _own_settings(**given: Any) -> dict[str, Any]:
     """The account settings given (None: not given), each checked."""
-    from service.settings_values import http_url
+    from service.settings_values import digest_time, http_url
 
     own = {name: value for name, value in given.items() if value is not None}
     if "timezone" in own:
@@ -276,6 +333,8 @@ def _own_settings(**given: Any) -> dict[str, Any]:
     for name in ("google_api_endpoint", "airtable_endpoint"):
         if name in own:
             own[name] = _checked(http_url, own[name], "--" + name.replace("_", "-"))
+    if "digest" in own:
+        own["digest"] = _checked(digest_time, own["digest"], "--digest") or ""
     return own
 
 

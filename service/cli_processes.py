@@ -78,7 +78,7 @@ def web(
     from service.wiring import google_links
 
     links = google_links(settings, runtimes.default)
-    context = LiveContext(runtimes.default, actors, broker, links)
+    context = LiveContext(runtimes.default, actors, broker, links, runtimes.view_for)
     application = create_app(context, max_body_bytes=settings.max_body_bytes)
     serve_forever(application, host or settings.http_host, port or settings.http_port)
 

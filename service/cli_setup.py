@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from connectors.errors import ConfigurationError
 from service.cli_base import (
     EXIT_FAILED,
     airtable_app,
@@ -19,6 +20,10 @@ from service.cli_base import (
     stop_on_signals,
 )
 from service.cli_processes import run_once
+
+if TYPE_CHECKING:
+    from service.settings import Settings
+    from workflows.runtime import Runtime
 
 
 @app.command()
@@ -207,6 +212,15 @@ def status(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the same facts as JSON, for scripts.")
     ] = False,
+    account: Annotated[
+        str | None,
+        typer.Option(
+            "--account",
+            metavar="NAME",
+            help="Show a stored account's week (`followthrough accounts list` names them); "
+            "default: the settings' own account.",
+        ),
+    ] = None,
 ) -> None:
     """Print your week as the status page shows it (thank-yous waiting and the hours left,
     interviews, promises, updates due, asks waiting; overdue in red), the pipeline, the last
@@ -224,12 +238,26 @@ def status(
 
     runtime = build_runtime(settings, create=False)
     try:
-        week = home(runtime)
+        week = home(_account_view(settings, runtime, account) if account else runtime)
     finally:
         runtime.db.dispose()
     if as_json:
         typer.echo(json.dumps(status_json(week), indent=2, ensure_ascii=False))
         return
     print_status(week)
-    if advice := sender_name_advice(settings):
+    if not account and (advice := sender_name_advice(settings)):
         typer.echo(f"Sender name: {advice}")
+
+
+def _account_view(settings: Settings, default: Runtime, account: str) -> Runtime:
+    """The stored account's runtime for reading its week; one line when it is not served."""
+    from service.runtimes import AccountRuntimes
+    from workflows.runtime import AccountUnavailable
+
+    try:
+        return AccountRuntimes(settings, default).view_for(account)
+    except AccountUnavailable:
+        raise ConfigurationError(
+            f"--account {account}: there is no active account {account}; "
+            "`followthrough accounts list` names them"
+        ) from None

@@ -72,7 +72,8 @@ def start_service(settings: Settings, *, threads: int = EMBEDDED_WORKER_THREADS)
     runtime = runtimes.default
     if isinstance(broker, StubBroker):
         hand_back_after_crash(runtime)
-    context = LiveContext(runtime, actors, broker, google_links(settings, runtime))
+    links = google_links(settings, runtime)
+    context = LiveContext(runtime, actors, broker, links, runtimes.view_for)
     app = create_app(context, max_body_bytes=settings.max_body_bytes)
     web = listen(app, settings)
     worker = start_worker(broker, threads=threads)

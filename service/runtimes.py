@@ -27,9 +27,11 @@ from workflows.accounts import (
     AccountCredentials,
     OpenedAccount,
     account_revision,
+    account_settings,
     active_accounts,
     open_account,
 )
+from workflows.rules.digest import parse_digest
 from workflows.runtime import AccountUnavailable, Runtime, WorkflowConfig
 from workflows.sealing import NoKey, Sealer, sealer_or_none
 
@@ -90,6 +92,17 @@ class AccountRuntimes:
                 return cached
         return self._keep(self._build(account))
 
+    def view_for(self, account: str) -> Runtime:
+        """The account's runtime without clients, to read what the store holds for it (its
+        status page, `status --account`): its own settings, and no key needed."""
+        if account == self.default.account:
+            return self.default
+        own = account_settings(self.default.db, account)
+        if own is None:
+            raise AccountUnavailable(f"account {account} was removed or disabled")
+        config = self._config(account, own)
+        return Runtime(db=self.default.db, config=config, clock=self.default.clock)
+
     def _keep(self, opened: tuple[Runtime, int]) -> Runtime:
         runtime, revision = opened
         with self._lock:
@@ -114,7 +127,7 @@ class AccountRuntimes:
         _register_secrets(opened)
         runtime = Runtime(
             db=self.default.db,
-            config=self._config(opened),
+            config=self._config(opened.name, opened.settings),
             google=self._google(opened, sealer),
             airtable=self._airtable(opened),
             clock=self.default.clock,
@@ -131,14 +144,14 @@ class AccountRuntimes:
             )
         return self._sealer
 
-    def _config(self, opened: OpenedAccount) -> WorkflowConfig:
+    def _config(self, account: str, settings: dict[str, Any]) -> WorkflowConfig:
         base = workflow_config(self.settings)
         own: dict[str, Any] = {
-            CONFIG_FIELDS[name]: value
-            for name, value in opened.settings.items()
-            if name in CONFIG_FIELDS
+            CONFIG_FIELDS[name]: value for name, value in settings.items() if name in CONFIG_FIELDS
         }
-        return dataclasses.replace(base, account=opened.name, **own)
+        if "digest" in settings:  # its own day and time, or "" for none
+            own["digest"] = parse_digest(settings["digest"])
+        return dataclasses.replace(base, account=account, **own)
 
     def _google(self, opened: OpenedAccount, sealer: Sealer) -> GoogleClient | None:
         if opened.google is None:

@@ -10,8 +10,10 @@ workflows.sealing) and its Airtable base.
 - remove: its row, its sealed credentials and every row it owns in every table (people,
   meetings, due work, the effects ledger, cursors, push channels with their secrets) are
   deleted; its messages are dropped. Its Gmail drafts and Airtable rows stay where they
-  are: they are the user's. Its push channels stop on their own (Google's after a week,
-  Airtable's webhook after seven days without a refresh).
+  are: they are the user's.
+
+Before either, `accounts remove|disable` stops the account's push channels
+(workflows.push_teardown).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from connectors.errors import ConfigurationError
 from connectors.google.auth import credentials_json, parse_credentials
 from connectors.records import GoogleCredentials
+from workflows.page_keys import issue_page_key
 from workflows.sealing import NO_KEY, NoKey, Sealer
 from workflows.store import accounts as rows
 from workflows.store.base import DEFAULT_ACCOUNT
@@ -37,6 +40,7 @@ ACCOUNT_SETTINGS = {
     "about_me": "a sentence or two on who the person is, for ask drafts",
     "tasks_sink": "where follow-up tasks go: airtable, google or both",
     "update_every_days": "the default progress-update cadence, in days",
+    "digest": "when the weekly digest is drafted, e.g. 'mon 08:00' (empty: none)",
     "google_api_endpoint": "a stand-in for Google's APIs (a sandbox); empty: Google",
     "airtable_endpoint": "a stand-in for Airtable's API (a sandbox); empty: Airtable",
 }
@@ -134,6 +138,13 @@ def active_accounts(db: Database) -> list[str]:
     """The names of the active accounts."""
     with db.read() as session:
         return rows.active_names(session)
+
+
+def account_settings(db: Database, name: str) -> dict[str, Any] | None:
+    """The active account's own settings (no key needed); None when removed or disabled."""
+    with db.read() as session:
+        row = rows.get_account(session, name)
+        return dict(row.settings) if row is not None and row.state == "active" else None
 
 
 def account_revision(db: Database, name: str) -> int | None:
@@ -241,6 +252,10 @@ class AccountBook:
     def remove(self, name: str) -> int | None:
         """Delete the account and what it owns."""
         return remove_account(self.db, name)
+
+    def page_key(self, name: str) -> str | None:
+        """A new status page key for the account (the last one is void); None: no account."""
+        return issue_page_key(self.db, name)
 
     def close(self) -> None:
         """Close the store's connections."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from workflows.runtime import Runtime
 from workflows.store import due, ledger
-from workflows.store.lease import acquire_lease, current_lease, release_lease
+from workflows.store.lease import acquire_lease, release_lease, release_live_leases
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class HandedBack:
 
     claims: int  # due work offered again at once
     holds: int  # unfinished effects, looked up before they are tried again
-    leases: tuple[str, ...]  # leases taken over instead of waiting for them to lapse
+    leases: tuple[str, ...]  # account/name of each lease taken over instead of waiting for it
 
 
 def hold_lease(runtime: Runtime, name: str, holder: str, ttl: dt.timedelta) -> bool:
@@ -54,17 +54,15 @@ def seconds_until_due(runtime: Runtime) -> float | None:
 
 
 def hand_back_all(runtime: Runtime, leases: Sequence[str]) -> HandedBack:
-    """Release every claim on due work, every hold on an effect and the leases named.
+    """Release every account's claims on due work, holds on effects and leases named.
 
     Only for a process that knows no other one uses the store (an embedded start).
     """
     with runtime.db.transaction() as session:
-        claims = due.release_claims(session, account=runtime.account)
-        holds = ledger.release_holds(session, account=runtime.account)
-        stale = [current_lease(session, name, account=runtime.account) for name in leases]
-        for lease in filter(None, stale):
-            release_lease(session, lease.name, lease.holder, account=runtime.account)
-    return HandedBack(claims, holds, tuple(lease.name for lease in stale if lease is not None))
+        claims = due.release_claims(session)
+        holds = ledger.release_holds(session)
+        released = release_live_leases(session, leases)
+    return HandedBack(claims, holds, tuple(f"{account}/{name}" for account, name in released))
 
 
 def hand_back_claims(runtime: Runtime, work: Sequence[tuple[str, str, str]]) -> None:

@@ -94,6 +94,18 @@ volumes:
       items:
         - key: {{ .Values.secrets.keys.googleCredentials }}
           path: google-credentials.json
+  {{- with .Values.secrets.encryptionKeySecret }}
+  {{- if .name }}
+  # The accounts' encryption key, from a Secret of its own.
+  - name: encryption-key
+    secret:
+      secretName: {{ .name }}
+      defaultMode: 0440
+      items:
+        - key: {{ .key }}
+          path: {{ .key }}
+  {{- end }}
+  {{- end }}
   # The service rewrites the file when it refreshes the access token, which a
   # Secret mount cannot take: each pod works on a copy kept in memory.
   - name: google-credentials
@@ -157,12 +169,17 @@ env:
         key: {{ .Values.secrets.keys.redisUrl }}
         optional: true
   # Only a deployment with accounts beyond the default one needs it.
+  {{- if .Values.secrets.encryptionKeySecret.name }}
+  - name: FOLLOWTHROUGH_ENCRYPTION_KEY_FILE
+    value: {{ printf "%s/%s" .Values.secrets.encryptionKeySecret.mountDir .Values.secrets.encryptionKeySecret.key | quote }}
+  {{- else }}
   - name: FOLLOWTHROUGH_ENCRYPTION_KEY
     valueFrom:
       secretKeyRef:
         name: {{ include "followthrough.secretName" . }}
         key: {{ .Values.secrets.keys.encryptionKey }}
         optional: true
+  {{- end }}
   {{- with .Values.extraEnv }}
   {{- toYaml . | nindent 2 }}
   {{- end }}
@@ -171,4 +188,9 @@ volumeMounts:
     mountPath: /tmp
   - name: google-credentials
     mountPath: {{ .Values.secrets.googleCredentialsDir }}
+  {{- if .Values.secrets.encryptionKeySecret.name }}
+  - name: encryption-key
+    mountPath: {{ .Values.secrets.encryptionKeySecret.mountDir }}
+    readOnly: true
+  {{- end }}
 {{- end }}

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.web import google_link, health, metrics, status, webhooks
+from service.web import account_pages, google_link, health, metrics, status, webhooks
 from service.web.context import WebContext
 
 DEFAULT_MAX_BODY_BYTES = 1_048_576
@@ -82,7 +82,7 @@ def create_app(context: WebContext, *, max_body_bytes: int = DEFAULT_MAX_BODY_BY
         version="0.1.0",
     )
     app.state.context = context
-    for module in (webhooks, google_link, health, metrics, status):
+    for module in (webhooks, google_link, health, metrics, status, account_pages):
         app.include_router(module.router)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     return app

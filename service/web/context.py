@@ -55,6 +55,11 @@ class WebContext(Protocol):
         """What the status page shows (the week at a glance and the health), gathered now."""
         ...
 
+    def account_home(self, account: str, key: str) -> Home | None:
+        """A stored account's page when `key` is its page key; None otherwise (no such
+        account, disabled, or a wrong key: the same answer)."""
+        ...
+
 
 class BasicContext:
     """A context with readiness checks and the status page's content but no known webhooks."""
@@ -102,3 +107,7 @@ class BasicContext:
     def home(self) -> Home:
         """The week and health the caller's function gathers."""
         return self._home()
+
+    def account_home(self, account: str, key: str) -> Home | None:
+        """No account's page is served here."""
+        return None

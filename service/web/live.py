@@ -6,6 +6,8 @@ serve; see service.web.context.WebContext for the protocol.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dramatiq
 
 from service.broker import broker_reachable
@@ -14,8 +16,9 @@ from service.web.google_link import GoogleLinks
 from workflows import channels
 from workflows.actors import Actors
 from workflows.google_links import LinkRefused
+from workflows.page_keys import page_key_opens
 from workflows.queries.home import Home, home
-from workflows.runtime import Runtime
+from workflows.runtime import AccountUnavailable, Runtime
 
 CALENDAR_SOURCE = "google_calendar"
 
@@ -23,7 +26,7 @@ CALENDAR_SOURCE = "google_calendar"
 class LiveContext:
     """Verifies push notifications against the store and enqueues the syncs they ask for, for
     the account they belong to (`runtime` is the default account's: its database is every
-    account's; the status page shows the default account)."""
+    account's; `/` shows the default account, /accounts/NAME/ a stored one, with its key)."""
 
     def __init__(
         self,
@@ -31,11 +34,13 @@ class LiveContext:
         actors: Actors,
         broker: dramatiq.Broker,
         links: GoogleLinks | None = None,
+        views: Callable[[str], Runtime] | None = None,
     ) -> None:
         self.runtime = runtime
         self.actors = actors
         self.broker = broker
         self.links = links
+        self.views = views  # an account's runtime for reading its store (AccountRuntimes.view_for)
 
     def google_link_consent(self, token: str) -> str:
         """Google's consent screen for the link's account."""
@@ -73,6 +78,15 @@ class LiveContext:
     def home(self) -> Home:
         """The store's view for the status page: the week at a glance and the health."""
         return home(self.runtime)
+
+    def account_home(self, account: str, key: str) -> Home | None:
+        """The stored account's page, when `key` is its page key."""
+        if self.views is None or not page_key_opens(self.runtime.db, account, key):
+            return None
+        try:
+            return home(self.views(account))
+        except AccountUnavailable:  # disabled or removed since the key was checked
+            return None
 
     def _database_ok(self) -> bool:
         try:

@@ -37,6 +37,7 @@ EXPECTED_KINDS = {
     "web/deployment.yaml": "Deployment",
     "web/service.yaml": "Service",
     "worker/deployment.yaml": "Deployment",
+    "worker/hpa.yaml": "HorizontalPodAutoscaler",
     "scheduler/deployment.yaml": "Deployment",
 }
 DEPLOYMENTS = {
@@ -65,6 +66,7 @@ CONFIGMAP_SETTINGS = [
     "LOG_FORMAT",
     "LOG_LEVEL",
     "ACCOUNT",
+    "ACCOUNT_CACHE",
     "HISTORY_DAYS",
     "FIRST_SYNC_DAYS",
     "MAX_REMINDERS_PER_DAY",
@@ -337,3 +339,22 @@ def pod_container(component: str) -> dict[str, Any]:
     containers = deployment(component)["spec"]["template"]["spec"]["containers"]
     assert len(containers) == 1
     return containers[0]
+
+
+def test_the_charts_readme_runs_real_account_commands_and_names_real_values(values) -> None:
+    """What helm/README.md tells an operator to run and set exists."""
+    from service.cli import app
+    from service.cli_accounts import accounts_app
+
+    readme = (CHART / "README.md").read_text()
+    commands = {c.name for c in accounts_app.registered_commands}
+    used = set(re.findall(r"(?:`|followthrough )accounts ([a-z-]+)", readme))
+    assert {"add", "list", "disable", "remove", "page-link"} <= used <= commands
+    assert "status" in {c.name or c.callback.__name__ for c in app.registered_commands}
+    for path in re.findall(r"`((?:secrets|settings|worker|ingress)\.[A-Za-z.]+)", readme):
+        node = values
+        for part in path.split("."):
+            assert part in node, f"helm/README.md names {path}, which values.yaml lacks"
+            node = node[part]
+    for step in ("Rotating it", "new key first", "encryptionKeySecret", "--web-link"):
+        assert step in readme

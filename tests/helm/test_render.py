@@ -255,3 +255,66 @@ def test_pods_run_unprivileged_on_a_read_only_root(chart: Any, component: str) -
     assert security["readOnlyRootFilesystem"] is True
     assert security["capabilities"]["drop"] == ["ALL"]
     assert {"name": "tmp", "mountPath": "/tmp"} in container(objects, component)["volumeMounts"]
+
+
+def test_workers_autoscale_between_bounds_when_asked(chart: Any) -> None:
+    values = ci_values("redis-values.yaml")
+    assert not [k for k in render(chart, values) if k.startswith("HorizontalPodAutoscaler/")]
+    values["worker"]["autoscaling"] = {
+        "enabled": True, "minReplicas": 3, "maxReplicas": 12, "targetCPUUtilizationPercentage": 60
+    }  # fmt: skip
+
+    objects = render(chart, values)
+
+    hpa = objects[f"HorizontalPodAutoscaler/{RELEASE}-followthrough-worker"]["spec"]
+    assert hpa["scaleTargetRef"] == {
+        "apiVersion": "apps/v1", "kind": "Deployment", "name": f"{RELEASE}-followthrough-worker"
+    }  # fmt: skip
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (3, 12)
+    assert hpa["metrics"][0]["resource"]["target"]["averageUtilization"] == 60
+    # the Deployment leaves its replica count to the autoscaler, and the notes say so
+    assert "replicas" not in objects[f"Deployment/{RELEASE}-followthrough-worker"]["spec"]
+    assert "3 to 12 pods (autoscaled on CPU)" in objects["NOTES"]
+
+
+def test_the_encryption_key_from_a_secret_of_its_own_is_a_mounted_file(
+    chart: Any, tmp_path: Path
+) -> None:
+    # Given whoever keeps the key handed it over in a Secret of its own
+    values = ci_values("redis-values.yaml")
+    values["secrets"]["encryptionKeySecret"] = {
+        "name": "followthrough-key", "key": "fernet", "mountDir": "/var/run/secrets/key"
+    }  # fmt: skip
+
+    objects = render(chart, values)
+
+    # Then every process reads it from that Secret, mounted read-only, through the file setting
+    for component in ("web", "worker", "scheduler"):
+        env = {e["name"]: e for e in container(objects, component)["env"]}
+        assert env["FOLLOWTHROUGH_ENCRYPTION_KEY_FILE"]["value"] == "/var/run/secrets/key/fernet"
+        assert "FOLLOWTHROUGH_ENCRYPTION_KEY" not in env
+        mounts = {m["name"]: m for m in container(objects, component)["volumeMounts"]}
+        assert mounts["encryption-key"] == {
+            "name": "encryption-key", "mountPath": "/var/run/secrets/key", "readOnly": True
+        }  # fmt: skip
+        pod = objects[f"Deployment/{RELEASE}-followthrough-{component}"]["spec"]["template"]
+        volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
+        assert volumes["encryption-key"]["secret"]["secretName"] == "followthrough-key"
+        assert volumes["encryption-key"]["secret"]["items"] == [{"key": "fernet", "path": "fernet"}]
+    assert 'read from the Secret "followthrough-key"' in objects["NOTES"]
+    assert "only the default account is served" not in objects["NOTES"]
+    # and the service takes such a file as its key
+    from cryptography.fernet import Fernet
+
+    from service.settings import Settings
+
+    key = Fernet.generate_key().decode()
+    (tmp_path / "fernet").write_text(key + "\n")
+    assert Settings(encryption_key_file=tmp_path / "fernet").encryption_keys() == [key]
+
+
+def test_notes_say_how_to_add_and_remove_accounts(chart: Any) -> None:
+    notes = render(chart, ci_values("redis-values.yaml"))["NOTES"]
+    worker = f"deploy/{RELEASE}-followthrough-worker"
+    assert f"exec -i {worker} -- followthrough accounts add alice" in notes
+    assert "accounts remove alice" in notes and "page-link" in notes

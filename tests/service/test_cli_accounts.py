@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -87,6 +88,10 @@ def test_accounts_are_added_listed_disabled_and_removed_with_their_secrets_seale
     # Then she is added, and the database holds her secrets only sealed under the key
     assert added.returncode == 0, added.stderr
     assert "Added account alice: Google linked, Airtable appAlicesBase001" in added.stdout
+    # with the link to her private status page, shown once
+    [page] = [line for line in added.stdout.splitlines() if line.startswith("Status page of")]
+    assert page.startswith("Status page of alice, private to them (`followthrough accounts ")
+    assert re.search(r": /accounts/alice/\?key=[\w-]{43} on the web app's address$", page)
     state, google, token, base = raw_row(tmp_path, "alice")
     assert (state, base) == ("active", "appAlicesBase001")
     for secret in secrets:
@@ -115,10 +120,19 @@ def test_accounts_are_added_listed_disabled_and_removed_with_their_secrets_seale
     assert state == "active" and fernet.decrypt(token).decode() == TOKEN
     assert json.loads(fernet.decrypt(google))["refresh_token"] == sandbox.oauth.refresh_token
 
+    # When her page link leaked, a new one is made (with the public URL, a whole link)
+    relinked = accounts(tmp_path, "page-link", "alice", public_url="https://ft.example.org")
+    assert relinked.returncode == 0, relinked.stderr
+    assert re.search(
+        r": https://ft\.example\.org/accounts/alice/\?key=[\w-]{43}$", relinked.stdout.strip()
+    )
+    assert relinked.stdout.strip().rsplit("=", 1)[1] != page.split("key=")[1].split()[0]
+    assert accounts(tmp_path, "page-link", "nobody").returncode == 2
+
     # When she is removed: her row and secrets are gone; removing her again is one clear line
     removed = accounts(tmp_path, "remove", "alice")
     assert removed.returncode == 0, removed.stderr
-    assert "Removed account alice: its credentials and 0 stored rows are deleted" in removed.stdout
+    assert "Removed account alice: its credentials and 1 stored row are deleted" in removed.stdout
     assert raw_row(tmp_path, "alice") is None
     twice = accounts(tmp_path, "remove", "alice")
     assert twice.returncode == 2

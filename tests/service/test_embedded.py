@@ -21,16 +21,17 @@ from dramatiq.brokers.stub import StubBroker
 
 from connectors.sandbox.fixture import small_fixture
 from connectors.sandbox.remote import RemoteSandbox
-from service.embedded import hand_back_queued
+from service.embedded import hand_back_after_crash, hand_back_queued
 from tests.processes import free_port, sandbox_environment
 from tests.workflows.world import init_base
-from workflows.actors import declare_actors
+from workflows.actors import declare_actors, sync_lease
 from workflows.duework.dispatch import claim
 from workflows.migrations import upgrade
 from workflows.rules.clock import Clock
 from workflows.runtime import Runtime, WorkflowConfig
-from workflows.store import due
+from workflows.store import due, ledger
 from workflows.store.db import Database
+from workflows.store.lease import acquire_lease
 
 NOW = "2026-03-02T11:00:00-05:00"  # Ada's interview ended at 10:30
 GRACE_CHAT = {
@@ -207,4 +208,38 @@ def test_work_still_queued_at_shutdown_is_handed_back_to_the_next_sweep(tmp_path
     # Then the next sweep gets both at once
     assert handed_back == 2
     assert sorted(i.key for i in claim(runtime)) == ["m1", "m2"]
+    runtime.db.dispose()
+
+
+def test_a_restart_hands_back_every_accounts_claims_holds_and_leases(tmp_path: Path) -> None:
+    # Given the last embedded run died holding work, an effect and its leases for two accounts
+    url = f"sqlite:///{tmp_path / 'crashed.db'}"
+    upgrade(url)
+    runtime = Runtime(db=Database(url), config=WorkflowConfig())
+    runtime.clock = Clock.frozen_at(dt.datetime(2026, 3, 2, 16, 0, tzinfo=dt.UTC))
+    due_at, hour = dt.datetime(2026, 3, 2, tzinfo=dt.UTC), dt.timedelta(hours=1)
+    with runtime.db.transaction() as session:
+        for account in ("default", "bob"):
+            due.schedule(session, "complete_meeting", "m1", due_at, account=account)
+            assert due.claim_due(session, runtime.now(), account=account)
+            assert ledger.begin_effect(session, "thank:m1", "gmail.draft", account=account)
+            assert acquire_lease(
+                session, sync_lease("google_calendar"), "dead", hour, account=account
+            )
+
+    # When `followthrough run` starts again
+    hand_back_after_crash(runtime)
+
+    # Then Bob's work is offered again at once, as the default account's is, and his leases
+    # and his unfinished effect are free for the new process
+    with runtime.db.transaction() as session:
+        for account in ("default", "bob"):
+            assert [i.key for i in due.claim_due(session, runtime.now(), account=account)] == ["m1"]
+            assert (
+                ledger.begin_effect(session, "thank:m1", "gmail.draft", account=account).action
+                == "reconcile"
+            )
+            assert acquire_lease(
+                session, sync_lease("google_calendar"), "new", hour, account=account
+            )
     runtime.db.dispose()

@@ -36,6 +36,7 @@ from tests.workflows.world import (
     google_person,
     guest,
     init_base,
+    me,
     meeting,
     world,
 )
@@ -46,6 +47,7 @@ from workflows.sealing import Sealer, WrongKey
 
 NOW = dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
 GRACE = "grace@navy.example"
+BOBS_ADDRESS = "bob.builder@example.com"
 BOB = {
     "token": "patBobsOwnToken.b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0",
     "client secret": "BOBclientSecret5e4d3c2b1a09",
@@ -62,10 +64,11 @@ def bobs_world() -> dict[str, Any]:
         attendees=[guest(GRACE, "Grace Hopper")],
         description="Insight: Ship the compiler before the manual.",
     )
+    chat["attendees"][0] = me(email=BOBS_ADDRESS)
     fixture = world(
         events=[chat],
         contacts=[google_person("people/g1", "Grace Hopper", GRACE)],
-        user="bob.builder@example.com",
+        user=BOBS_ADDRESS,
     )
     fixture["airtable"].update(base_id="appBobsOwnBase01", token=BOB["token"])
     return fixture
@@ -281,3 +284,26 @@ def test_the_cache_keeps_at_most_its_size_and_builds_an_evicted_account_again(
     again = small.runtime_for("bob")  # evicted by Carol's: built anew, still Bob's
     assert again is not bob and again.config.sender_name == "Bob Builder"
     assert small.served() == ["default", "bob", "carol"]
+
+
+def test_each_account_gets_its_own_weekly_digest_in_its_own_gmail(
+    deployment: Deployment,
+) -> None:
+    # Given Bob's thank-you to Grace waits in his Gmail, and the settings' account has Ada's
+    deployment.add_bob()
+    poll_once(deployment)
+
+    # When Bob asks for his digest on Mondays at 08:00, and the scheduler polls on that
+    # Monday (11:00), twice
+    deployment.add_bob(digest="mon 08:00")
+    poll_once(deployment)
+    poll_once(deployment)
+
+    # Then Bob's Gmail holds one digest, to him, with his week (Grace's thank-you), not ours
+    digests = [d for d in deployment.bobs.drafts() if d["subject"].startswith("Your week")]
+    [digest] = digests
+    assert digest["to"] == [BOBS_ADDRESS]
+    assert digest["subject"] == "Your week from Mon 2 Mar"
+    assert "Grace Hopper" in digest["body"] and "Ada" not in digest["body"]
+    # and the settings' account, whose FOLLOWTHROUGH_DIGEST is empty, got none
+    assert not [d for d in deployment.ours.drafts() if d["subject"].startswith("Your week")]

@@ -10,6 +10,7 @@ renewing loses it to the next caller after `ttl`. Times are the wall clock.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -89,3 +90,14 @@ def current_lease(
     if row is None or row.expires_at < (wall_now or utcnow()):
         return None
     return LeaseState(name=row.name, holder=row.holder, expires_at=row.expires_at)
+
+
+def release_live_leases(
+    session: Session, names: Sequence[str], *, wall_now: dt.datetime | None = None
+) -> list[tuple[str, str]]:
+    """Give up every account's live lease with one of these names, whoever holds it (an
+    embedded start: their holders died with the process before it); (account, name) each."""
+    live = Lease.name.in_(list(names)), Lease.expires_at >= (wall_now or utcnow())
+    held = session.execute(sa.select(Lease.account, Lease.name).where(*live)).all()
+    session.execute(sa.delete(Lease).where(*live).execution_options(synchronize_session=False))
+    return sorted((account, name) for account, name in held)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from workflows.store.base import DEFAULT_ACCOUNT, utcnow
-from workflows.store.models import WebhookChannel
+from workflows.store.models import Account, WebhookChannel
 
 
 def save_channel(
@@ -61,10 +61,14 @@ def find_channel(
 
 
 def channel_accounts(session: Session, provider: str, channel_id: str) -> list[str]:
-    """The accounts that hold a channel with this id (a notification names no account: the web
-    app then verifies it against each one's own secret, read with `find_channel`)."""
+    """The served accounts that hold a channel with this id (a notification names no account:
+    the web app then verifies it against each one's own secret, read with `find_channel`).
+    A disabled account's channel is nobody's: its pushes are answered as unknown."""
+    disabled = sa.select(Account.name).where(Account.state != "active")
     query = sa.select(WebhookChannel.account).where(
-        WebhookChannel.provider == provider, WebhookChannel.channel_id == channel_id
+        WebhookChannel.provider == provider,
+        WebhookChannel.channel_id == channel_id,
+        WebhookChannel.account.not_in(disabled),
     )
     return list(session.execute(query.order_by(WebhookChannel.account)).scalars())
 
