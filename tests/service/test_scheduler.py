@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.message import Message
@@ -22,6 +23,7 @@ from service.settings_loading import load_settings
 from tests.workflows.conftest import RuntimeFactory, make_runtime  # noqa: F401 (fixture)
 from workflows.accounts import AccountBook
 from workflows.actors import Actors, declare_actors
+from workflows.leadership import lock_connection_name
 from workflows.migrations import upgrade
 from workflows.rules.clock import Clock
 from workflows.runtime import Runtime, WorkflowConfig, install
@@ -94,20 +96,25 @@ def test_only_one_of_two_schedulers_leads_and_the_other_takes_over_when_it_stops
     assert first.tick() is True and second.tick() is False
     assert sent(broker, actors) == ["sync"]
 
-    # When the leader stops, the standby leads at its next tick and polls at once
+    # When the leader stops, the standby leads at its next tick, and goes on with the
+    # schedule: the account polled a moment ago is not polled again
     first.close()
     assert second.tick() is True
     assert first.tick() is False
-    assert sent(broker, actors) == ["sync"]
+    assert sent(broker, actors) == []
+    second.close()
+    first.close()
 
 
-def test_a_leader_that_dies_loses_the_lease_after_its_time_to_live(
-    runtimes: Callable[[], Runtime], broker: StubBroker
+def test_a_leader_that_dies_on_sqlite_loses_the_lease_after_its_time_to_live(
+    tmp_path: Path, broker: StubBroker
 ) -> None:
+    url = f"sqlite:///{tmp_path / 'scheduler.db'}"
+    upgrade(url)
     actors = declare_actors(broker)
     ttl = dt.timedelta(seconds=0.5)
-    dying = replica(runtimes(), actors, holder="dies", lease_ttl=ttl)
-    standby = replica(runtimes(), actors, holder="stands-by", lease_ttl=ttl)
+    dying = replica(Runtime(db=Database(url), config=WorkflowConfig()), actors, lease_ttl=ttl)
+    standby = replica(Runtime(db=Database(url), config=WorkflowConfig()), actors, lease_ttl=ttl)
     assert dying.tick() is True
 
     # The leader stops ticking without giving the lease up (as after a SIGKILL)
@@ -115,6 +122,66 @@ def test_a_leader_that_dies_loses_the_lease_after_its_time_to_live(
     time.sleep(0.7)
 
     assert standby.tick() is True
+    for scheduler in (dying, standby):
+        scheduler.runtime.db.dispose()
+
+
+def test_a_leader_whose_connection_drops_stops_leading_and_the_standby_leads(
+    postgres_url: str, broker: StubBroker
+) -> None:
+    # Given two replicas on PostgreSQL, one leading on its advisory lock
+    upgrade(postgres_url)
+    actors = declare_actors(broker)
+    leader = replica(Runtime(db=Database(postgres_url), config=WorkflowConfig()), actors)
+    standby = replica(Runtime(db=Database(postgres_url), config=WorkflowConfig()), actors)
+    assert leader.tick() is True and standby.tick() is False
+
+    # When the server ends the leader's session (a network blip, a failover)
+    admin = Database(postgres_url)
+    with admin.transaction() as session:
+        ended = session.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = :name"
+            ),
+            {"name": lock_connection_name(leader.holder)},
+        ).scalars()
+        assert list(ended) == [True]
+
+    # Then the standby leads at its next tick, and the old leader knows it does not
+    assert standby.tick() is True
+    assert leader.tick() is False
+    assert standby.tick() is True
+    for scheduler in (leader, standby):
+        scheduler.close()
+        scheduler.runtime.db.dispose()
+    admin.dispose()
+
+
+def test_replicas_of_two_deployments_on_one_database_each_lead_their_own(
+    postgres_url: str, broker: StubBroker
+) -> None:
+    # Two deployments in schemas of their own, on one PostgreSQL database
+    other_schema = postgres_url.replace("search_path%3D", "search_path%3Dx")
+    schema = other_schema.rsplit("search_path%3D", 1)[1]
+    admin = Database(postgres_url)
+    with admin.transaction() as session:
+        session.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        actors = declare_actors(broker)
+        ours = replica(Runtime(db=Database(postgres_url), config=WorkflowConfig()), actors)
+        theirs = replica(Runtime(db=Database(other_schema), config=WorkflowConfig()), actors)
+        upgrade(other_schema)
+        upgrade(postgres_url)
+        assert ours.tick() is True
+        assert theirs.tick() is True
+        for scheduler in (ours, theirs):
+            scheduler.close()
+            scheduler.runtime.db.dispose()
+    finally:
+        with admin.transaction() as session:
+            session.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def test_the_leader_sweeps_only_when_work_is_due(
