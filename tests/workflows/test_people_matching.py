@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from connectors.google.auth import CONTACTS_SCOPE, SCOPES
 from connectors.google.client import GoogleClient
 from connectors.policy import FAST_POLICY
@@ -30,6 +32,8 @@ from tests.workflows.world import (
 )
 from workflows.passes import run_once
 from workflows.runtime import Runtime
+from workflows.store.models import Meeting
+from workflows.sync import sync_source
 
 AFTER = at(2026, 3, 2, 12)
 
@@ -264,6 +268,31 @@ def test_a_contact_added_to_airtable_after_the_invite_makes_it_an_interview(
     assert report.ok, report.failures
     assert len(drafts(sandbox)) == 1
     assert meetings_by_event(sandbox)["evt1"]["Status"] == "Completed"
+
+
+def test_a_contact_pushed_from_airtable_makes_the_invite_an_interview_with_no_calendar_read(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given a chat with Ada, who is not a contact yet when Followthrough first sees it
+    event = meeting("evt1", "Chat", at(2026, 3, 2, 15), attendees=[guest("ada@x.example")])
+    sandbox: Sandbox = sandbox_factory(world(events=[event]), airtable_rate_limit=FAST_AIRTABLE)
+    runtime: Runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9)), sandbox)
+    assert run_once(runtime).ok
+
+    # When the user adds her to Contacts, and only the base's webhook ping is followed (with
+    # live pushes, the unchanged calendar is read again only at the safety poll)
+    sandbox.airtable.create_record(
+        "Contacts", {"Name": "Ada", "Email": "ada@x.example", "Stage": "Scheduled"}
+    )
+    set_now(runtime, at(2026, 3, 2, 10))
+    sandbox.reset_requests()
+    sync_source(runtime, "airtable")
+
+    # Then the chat is an interview already, its thank-you due after it ends
+    assert "calendar.events.list" not in sandbox.request_counts()
+    with runtime.db.read() as session:
+        found = session.execute(sa.select(Meeting.event_id).where(Meeting.account == "default"))
+        assert list(found.scalars()) == ["evt1"]
 
 
 def test_an_inactive_contact_makes_no_interview_unless_the_title_says_so(
