@@ -18,6 +18,7 @@ from dramatiq.message import Message
 from service.runtimes import AccountRuntimes, build_runtimes
 from service.scheduler import Scheduler
 from service.settings_loading import load_settings
+from tests.service.test_scheduler import database_url  # noqa: F401 (fixture)
 from workflows.accounts import AccountBook
 from workflows.actors import Actors, declare_actors
 from workflows.sealing import Sealer
@@ -51,7 +52,11 @@ def polls(broker: StubBroker, actors: Actors) -> list[str]:
 
 
 @pytest.fixture
-def deployment(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+def deployment(
+    database_url: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Any:
     """A deployment whose settings define no account, with 200 stored ones."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # no Google credentials of its own
     settings = load_settings(
@@ -63,14 +68,6 @@ def deployment(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         book.add(f"seeker-{index:03d}")
     yield runtimes, book
     runtimes.default.db.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'spread.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 def test_polls_of_many_accounts_spread_over_the_interval_through_a_change_of_leader(
