@@ -9,6 +9,8 @@ hold each other's. The leader checks its connection every tick: when the connect
 (a network blip, the server restarted), the session and its lock may be gone, so it stops
 leading at once and tries for the lock again on a new connection. A connection whose session
 the server still holds keeps the lock, so a standby cannot lead beside it: never two leaders.
+Keepalives on both sides bound how long a vanished leader's session (a machine gone, a
+network cut) holds the lock: seconds, where the system's TCP defaults would take hours.
 
 SQLite (the embedded shape, one process) keeps the lease in the database, taken back at an
 embedded start (workflows.scheduling.hand_back_all).
@@ -16,6 +18,7 @@ embedded start (workflows.scheduling.hand_back_all).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Protocol
 
@@ -29,6 +32,22 @@ log = structlog.get_logger(__name__)
 
 LOCK_KEY = "hashtext(current_database() || '.' || current_schema()), hashtext(:name)"
 """The advisory lock's two keys: the deployment (database and schema), then the lock's name."""
+CLIENT_TIMEOUTS = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
+"""libpq's: a leader cut off from the server notices within seconds, not TCP's minutes."""
+SERVER_TIMEOUTS = (
+    "SET tcp_keepalives_idle = 5",
+    "SET tcp_keepalives_interval = 2",
+    "SET tcp_keepalives_count = 3",
+)
+"""The server's side of the session: a leader whose machine vanished (no FIN, no RST) loses
+the lock within seconds, where the system's keepalive would wait two hours."""
 
 
 def lock_connection_name(holder: str) -> str:
@@ -72,7 +91,7 @@ class LockLeadership:
         self._engine = sa.create_engine(
             url,
             poolclass=sa.pool.NullPool,
-            connect_args={"application_name": lock_connection_name(holder)},
+            connect_args={"application_name": lock_connection_name(holder), **CLIENT_TIMEOUTS},
         )
         self._name = name
         self._connection: sa.Connection | None = None
@@ -95,15 +114,22 @@ class LockLeadership:
             return False
 
     def give_up(self) -> None:
-        """Close the lock's connection: the session ends and the lock is released."""
+        """Release the lock (at once, so a standby's next try takes it), close the connection."""
+        if self._held and self._connection is not None:
+            # on failure the session, and the lock with it, ends on closing
+            with contextlib.suppress(sa.exc.DBAPIError):
+                self._connection.execute(
+                    sa.text(f"SELECT pg_advisory_unlock({LOCK_KEY})"), {"name": self._name}
+                )
         self._drop()
         self._engine.dispose()
 
     def _session(self) -> sa.Connection:
         if self._connection is None:
-            self._connection = self._engine.connect().execution_options(
-                isolation_level="AUTOCOMMIT"
-            )
+            connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            for statement in SERVER_TIMEOUTS:
+                connection.execute(sa.text(statement))
+            self._connection = connection
         return self._connection
 
     def _drop(self) -> None:
