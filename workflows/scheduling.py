@@ -15,7 +15,7 @@ from workflows.channels import CALENDAR_PROVIDER
 from workflows.runtime import Runtime
 from workflows.store import due, ledger
 from workflows.store.base import utcnow
-from workflows.store.cursors import cursors_named, set_cursor
+from workflows.store.cursors import clear_cursors_named, cursors_named, set_cursor
 from workflows.store.lease import acquire_lease, current_lease, release_lease
 from workflows.store.webhooks import accounts_notified_by
 from workflows.sync.airtable import PROVIDER as AIRTABLE_PROVIDER
@@ -87,11 +87,14 @@ def seconds_until_due(runtime: Runtime) -> float | None:
 
 
 def hand_back_all(runtime: Runtime, leases: Sequence[str]) -> HandedBack:
-    """Release every claim on due work, every hold on an effect and the leases named.
+    """Release every claim on due work, every hold on an effect and the leases named, and
+    forget when accounts were polled (the polls queued in the process before died with it:
+    they are sent again at once).
 
     Only for a process that knows no other one uses the store (an embedded start).
     """
     with runtime.db.transaction() as session:
+        clear_cursors_named(session, POLLED_AT)
         claims = due.release_claims(session, account=runtime.account)
         holds = ledger.release_holds(session, account=runtime.account)
         stale = [current_lease(session, name, account=runtime.account) for name in leases]

@@ -18,7 +18,7 @@ from dramatiq.message import Message
 from connectors.sandbox.fixture import small_fixture
 from service.broker import start_worker
 from service.runtimes import build_runtimes
-from service.scheduler import Scheduler
+from service.scheduler import LEASE_NAME, Scheduler
 from service.settings_loading import load_settings
 from tests.workflows.conftest import RuntimeFactory, make_runtime  # noqa: F401 (fixture)
 from workflows.accounts import AccountBook
@@ -27,6 +27,7 @@ from workflows.leadership import lock_connection_name
 from workflows.migrations import upgrade
 from workflows.rules.clock import Clock
 from workflows.runtime import Runtime, WorkflowConfig, install
+from workflows.scheduling import hand_back_all
 from workflows.sealing import Sealer
 from workflows.store import due
 from workflows.store.db import Database
@@ -124,6 +125,26 @@ def test_a_leader_that_dies_on_sqlite_loses_the_lease_after_its_time_to_live(
     assert standby.tick() is True
     for scheduler in (dying, standby):
         scheduler.runtime.db.dispose()
+
+
+def test_an_embedded_start_after_a_crash_polls_at_once(tmp_path: Path, broker: StubBroker) -> None:
+    # Given an embedded process that polled, then died with the poll still in its queue
+    url = f"sqlite:///{tmp_path / 'embedded.db'}"
+    upgrade(url)
+    actors = declare_actors(broker)
+    dead = replica(Runtime(db=Database(url), config=WorkflowConfig()), actors)
+    assert dead.tick() is True
+    broker.flush_all()
+
+    # When the next start hands back what the dead process held
+    restarted = Runtime(db=Database(url), config=WorkflowConfig())
+    hand_back_all(restarted, [LEASE_NAME])
+
+    # Then its scheduler leads and polls at once, not an interval later
+    assert replica(restarted, actors).tick() is True
+    assert sent(broker, actors) == ["sync"]
+    for runtime in (dead.runtime, restarted):
+        runtime.db.dispose()
 
 
 def test_a_leader_whose_connection_drops_stops_leading_and_the_standby_leads(

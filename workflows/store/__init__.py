@@ -44,7 +44,8 @@ Modules:
   (failed: offer again, optionally from `retry_at`), `cancel`, `reopen`, `get_due`, `pending`,
   `next_due_at`, `purge_done`.
 - `cursors`: `get_cursor(s, source)`, `set_cursor(s, source, value)` (in the same transaction
-  as what it covers), `clear_cursor` (forces a resync), `cursors_named` (every account's).
+  as what it covers), `clear_cursor` (forces a resync); `cursors_named` and
+  `clear_cursors_named` (every account's).
 - `lease`: `acquire_lease(s, name, holder, ttl) -> bool` (also renews), `release_lease`,
   `current_lease`. The scheduler holds "scheduler" on SQLite (on PostgreSQL an advisory
   lock, workflows.leadership); the syncs hold one per source.
