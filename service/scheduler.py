@@ -145,8 +145,9 @@ class Scheduler:
         }
 
     def _renew(self, polled: Sequence[str]) -> None:
-        """Renew the push channels of accounts just polled, each at most hourly."""
-        now, every = self._wall(), RENEW_CHANNELS_EVERY.total_seconds()
+        """Renew the push channels of accounts just polled, each about hourly (an hourly poll
+        may come a tick early)."""
+        now, every = self._wall(), 0.9 * RENEW_CHANNELS_EVERY.total_seconds()
         for account in polled:
             if now - self._renewed.get(account, -float("inf")) >= every:
                 self.actors.renew_channels.send(account)
@@ -164,7 +165,12 @@ class Scheduler:
 
     def run(self, stop: threading.Event) -> None:
         """Tick until `stop` is set, then give the leadership up."""
-        log.info("scheduler.started", holder=self.holder, poll_seconds=self._poll_every)
+        log.info(
+            "scheduler.started",
+            holder=self.holder,
+            poll_seconds=self._poll_every,
+            safety_poll_seconds=self._safety_every,
+        )
         try:
             while not stop.is_set():
                 try:
