@@ -111,19 +111,17 @@ def worker(
 @app.command()
 @reports_errors
 def scheduler(ctx: typer.Context) -> None:
-    """Enqueue due work and periodic syncs; a second replica stands by (database lease)."""
+    """Enqueue due work and each account's polls, spread over the interval; a second replica
+    stands by and leads within seconds of the leader's death (a PostgreSQL advisory lock)."""
     settings = state_of(ctx).settings()
     settings.require_for("scheduler")
     _require_broker_url(settings, "scheduler")
-    import datetime as dt
-
-    from service.scheduler import Scheduler
+    from service.scheduler import scheduler_for
 
     stop = stop_on_signals()
     runtimes, _, actors = _distributed_part(settings)
-    every = dt.timedelta(minutes=settings.poll_minutes)
     try:
-        Scheduler(runtimes, actors, poll_every=every).run(stop)
+        scheduler_for(settings, runtimes, actors).run(stop)
     finally:
         runtimes.default.db.dispose()
 

@@ -10,7 +10,6 @@ in-process queue held.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from dataclasses import dataclass
 
@@ -23,7 +22,7 @@ from connectors.errors import ConfigurationError
 from service.broker import EMBEDDED_WORKER_THREADS, broker_kind, make_broker, start_worker
 from service.logging import get_logger
 from service.runtimes import build_runtimes
-from service.scheduler import LEASE_NAME, Scheduler
+from service.scheduler import LEASE_NAME, Scheduler, scheduler_for
 from service.settings import Settings, env_name
 from service.web.app import create_app
 from service.web.live import LiveContext
@@ -78,7 +77,7 @@ def start_service(settings: Settings, *, threads: int = EMBEDDED_WORKER_THREADS)
     web = listen(app, settings)
     worker = start_worker(broker, threads=threads)
     web.start()
-    scheduler = Scheduler(runtimes, actors, poll_every=dt.timedelta(minutes=settings.poll_minutes))
+    scheduler = scheduler_for(settings, runtimes, actors)
     stopping = threading.Event()
     thread = threading.Thread(target=scheduler.run, args=(stopping,), name="scheduler", daemon=True)
     thread.start()

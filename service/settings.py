@@ -169,6 +169,13 @@ class Settings(BaseSettings):
     poll_minutes: float = _bounded(
         5.0, 0.1, 1440, "Minutes between syncs of every source (due work is swept when due)."
     )
+    safety_poll_minutes: float = _bounded(
+        60.0,
+        0.1,
+        1440,
+        "Minutes between syncs of an account whose Calendar channel and Airtable webhook are "
+        "live (pushes bring its changes); never less than POLL_MINUTES.",
+    )
     due_claim_seconds: float = _bounded(
         300.0,
         1,

@@ -39,6 +39,7 @@ from workflows.progress import create_reminders
 from workflows.runtime import AccountUnavailable, Runtime, current
 from workflows.store.lease import acquire_lease, release_lease
 from workflows.sync import SOURCES, sync_source
+from workflows.sync.reconsider import contacts_changed
 
 log = structlog.get_logger(__name__)
 
@@ -47,6 +48,7 @@ SWEEP_LIMIT = 100  # items claimed per sweep; the next sweep takes the rest
 BATCH = 10  # items per run_due message: Airtable takes ten rows a request
 RUN_TIME_LIMIT_MS = 10 * 60_000  # one due item or one sync pass; a stuck call is cut off
 MAX_SYNCS_IN_A_ROW = 5  # syncs one worker makes of a source asked for again meanwhile
+AIRTABLE, CALENDAR = "airtable", "google_calendar"
 ACCOUNT_FIRST = "followthrough_account_first"  # marks an actor whose first argument is the account
 
 AnyActor = dramatiq.Actor[Any, Any]
@@ -87,10 +89,23 @@ def do_sync(runtime: Runtime, sources: Sequence[str] | None, sweep: AnyActor) ->
                 busy.append(name)
         except FollowthroughError as exc:  # recorded on the status page by sync_source
             first_error = first_error or exc
+    try:
+        judge_with_new_contacts(runtime, names)
+    except FollowthroughError as exc:
+        first_error = first_error or exc
     if len(busy) < len(names):
         sweep.send(runtime.account)
     if first_error is not None:
         raise first_error
+
+
+def judge_with_new_contacts(runtime: Runtime, synced: Sequence[str]) -> None:
+    """After an Airtable sync without the calendar's, a calendar pass when the active contacts
+    changed: it judges recent events again (a contact added after the invite makes it an
+    interview). With live pushes the unchanged calendar is otherwise read only at the safety
+    poll; the pass holds the calendar's lease, so no other pass judges the events meanwhile."""
+    if AIRTABLE in synced and CALENDAR not in synced and contacts_changed(runtime):
+        sync_alone(runtime, CALENDAR)
 
 
 def sync_lease(source: str) -> str:

@@ -20,7 +20,9 @@ from workflows.page_keys import page_key_opens
 from workflows.queries.home import Home, home
 from workflows.runtime import AccountUnavailable, Runtime
 
-CALENDAR_SOURCE = "google_calendar"
+PUSHED_CALENDAR_SOURCES = ["google_contacts", "google_calendar"]
+"""What a calendar push syncs: Google Contacts has no push of its own, and a meeting's
+attendees are judged against the contacts, so they are read first (one request when idle)."""
 
 
 class LiveContext:
@@ -60,8 +62,9 @@ class LiveContext:
         return channels.calendar_channel_owners(self.runtime.db, channel_id)
 
     def enqueue_calendar_sync(self, account: str, channel_id: str) -> None:
-        """Enqueue an incremental sync of the account's calendar (from its stored cursor)."""
-        self.actors.sync.send(account, [CALENDAR_SOURCE])
+        """Enqueue an incremental sync of the account's contacts and calendar (from their
+        stored cursors)."""
+        self.actors.sync.send(account, PUSHED_CALENDAR_SOURCES)
 
     def airtable_webhook_owners(self, webhook_id: str) -> list[tuple[str, bytes]]:
         """The accounts holding this Airtable webhook, each with its own decoded MAC secret."""

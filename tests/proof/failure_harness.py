@@ -45,6 +45,7 @@ SHORT_TIMES = {
     "effect_hold_seconds": "20",  # longer than one call with its retries takes here
     "airtable_penalty_seconds": "0.5",  # the sandbox's penalty after a 429
     "poll_minutes": "0.5",  # the safety-net poll; pushes do the rest
+    "safety_poll_minutes": "0.5",  # the same with pushes live: faults lose some of them
 }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.message import Message
@@ -17,14 +18,16 @@ from dramatiq.message import Message
 from connectors.sandbox.fixture import small_fixture
 from service.broker import start_worker
 from service.runtimes import build_runtimes
-from service.scheduler import Scheduler
+from service.scheduler import LEASE_NAME, Scheduler
 from service.settings_loading import load_settings
 from tests.workflows.conftest import RuntimeFactory, make_runtime  # noqa: F401 (fixture)
 from workflows.accounts import AccountBook
 from workflows.actors import Actors, declare_actors
+from workflows.leadership import lock_connection_name
 from workflows.migrations import upgrade
 from workflows.rules.clock import Clock
 from workflows.runtime import Runtime, WorkflowConfig, install
+from workflows.scheduling import hand_back_all
 from workflows.sealing import Sealer
 from workflows.store import due
 from workflows.store.db import Database
@@ -94,20 +97,25 @@ def test_only_one_of_two_schedulers_leads_and_the_other_takes_over_when_it_stops
     assert first.tick() is True and second.tick() is False
     assert sent(broker, actors) == ["sync"]
 
-    # When the leader stops, the standby leads at its next tick and polls at once
+    # When the leader stops, the standby leads at its next tick, and goes on with the
+    # schedule: the account polled a moment ago is not polled again
     first.close()
     assert second.tick() is True
     assert first.tick() is False
-    assert sent(broker, actors) == ["sync"]
+    assert sent(broker, actors) == []
+    second.close()
+    first.close()
 
 
-def test_a_leader_that_dies_loses_the_lease_after_its_time_to_live(
-    runtimes: Callable[[], Runtime], broker: StubBroker
+def test_a_leader_that_dies_on_sqlite_loses_the_lease_after_its_time_to_live(
+    tmp_path: Path, broker: StubBroker
 ) -> None:
+    url = f"sqlite:///{tmp_path / 'scheduler.db'}"
+    upgrade(url)
     actors = declare_actors(broker)
     ttl = dt.timedelta(seconds=0.5)
-    dying = replica(runtimes(), actors, holder="dies", lease_ttl=ttl)
-    standby = replica(runtimes(), actors, holder="stands-by", lease_ttl=ttl)
+    dying = replica(Runtime(db=Database(url), config=WorkflowConfig()), actors, lease_ttl=ttl)
+    standby = replica(Runtime(db=Database(url), config=WorkflowConfig()), actors, lease_ttl=ttl)
     assert dying.tick() is True
 
     # The leader stops ticking without giving the lease up (as after a SIGKILL)
@@ -115,6 +123,86 @@ def test_a_leader_that_dies_loses_the_lease_after_its_time_to_live(
     time.sleep(0.7)
 
     assert standby.tick() is True
+    for scheduler in (dying, standby):
+        scheduler.runtime.db.dispose()
+
+
+def test_an_embedded_start_after_a_crash_polls_at_once(tmp_path: Path, broker: StubBroker) -> None:
+    # Given an embedded process that polled, then died with the poll still in its queue
+    url = f"sqlite:///{tmp_path / 'embedded.db'}"
+    upgrade(url)
+    actors = declare_actors(broker)
+    dead = replica(Runtime(db=Database(url), config=WorkflowConfig()), actors)
+    assert dead.tick() is True
+    broker.flush_all()
+
+    # When the next start hands back what the dead process held
+    restarted = Runtime(db=Database(url), config=WorkflowConfig())
+    hand_back_all(restarted, [LEASE_NAME])
+
+    # Then its scheduler leads and polls at once, not an interval later
+    assert replica(restarted, actors).tick() is True
+    assert sent(broker, actors) == ["sync"]
+    for runtime in (dead.runtime, restarted):
+        runtime.db.dispose()
+
+
+def test_a_leader_whose_connection_drops_stops_leading_and_the_standby_leads(
+    postgres_url: str, broker: StubBroker
+) -> None:
+    # Given two replicas on PostgreSQL, one leading on its advisory lock
+    upgrade(postgres_url)
+    actors = declare_actors(broker)
+    leader = replica(Runtime(db=Database(postgres_url), config=WorkflowConfig()), actors)
+    standby = replica(Runtime(db=Database(postgres_url), config=WorkflowConfig()), actors)
+    assert leader.tick() is True and standby.tick() is False
+
+    # When the server ends the leader's session (a network blip, a failover)
+    admin = Database(postgres_url)
+    with admin.transaction() as session:
+        ended = session.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = :name"
+            ),
+            {"name": lock_connection_name(leader.holder)},
+        ).scalars()
+        assert list(ended) == [True]
+
+    # Then the standby leads at its next tick, and the old leader knows it does not
+    assert standby.tick() is True
+    assert leader.tick() is False
+    assert standby.tick() is True
+    for scheduler in (leader, standby):
+        scheduler.close()
+        scheduler.runtime.db.dispose()
+    admin.dispose()
+
+
+def test_replicas_of_two_deployments_on_one_database_each_lead_their_own(
+    postgres_url: str, broker: StubBroker
+) -> None:
+    # Two deployments in schemas of their own, on one PostgreSQL database
+    other_schema = postgres_url.replace("search_path%3D", "search_path%3Dx")
+    schema = other_schema.rsplit("search_path%3D", 1)[1]
+    admin = Database(postgres_url)
+    with admin.transaction() as session:
+        session.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        actors = declare_actors(broker)
+        ours = replica(Runtime(db=Database(postgres_url), config=WorkflowConfig()), actors)
+        theirs = replica(Runtime(db=Database(other_schema), config=WorkflowConfig()), actors)
+        upgrade(other_schema)
+        upgrade(postgres_url)
+        assert ours.tick() is True
+        assert theirs.tick() is True
+        for scheduler in (ours, theirs):
+            scheduler.close()
+            scheduler.runtime.db.dispose()
+    finally:
+        with admin.transaction() as session:
+            session.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def test_the_leader_sweeps_only_when_work_is_due(
@@ -221,7 +309,9 @@ def test_the_leader_polls_every_active_account_and_sweeps_only_where_work_is_due
     book.add("alice")
     book.add("bob")
     actors = declare_actors(broker)
-    scheduler = Scheduler(accounts, actors, poll_every=dt.timedelta(seconds=0.5))
+    wall = [1_800_000_000.0]  # the clock polls are timed by, moved by the test
+    every = dt.timedelta(minutes=5)
+    scheduler = Scheduler(accounts, actors, poll_every=every, wall=lambda: wall[0])
 
     # The first tick polls each account, in its own message
     scheduler.tick()
@@ -235,7 +325,7 @@ def test_the_leader_polls_every_active_account_and_sweeps_only_where_work_is_due
 
     # Alice disabled: the next poll leaves her out
     book.disable("alice")
-    time.sleep(0.6)
+    wall[0] += every.total_seconds()
     scheduler.tick()
     assert messages(broker, actors) == [("sync", ("bob",))]
     scheduler.close()

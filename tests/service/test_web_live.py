@@ -31,6 +31,8 @@ from workflows.sync import sync_source
 
 NOW = dt.datetime(2026, 3, 2, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
 
+PUSHED = ["google_contacts", "google_calendar"]  # what a calendar push syncs
+
 
 @dataclasses.dataclass
 class Live:
@@ -96,9 +98,10 @@ def test_a_calendar_change_pushed_by_google_enqueues_a_calendar_sync(live: Live)
     live.sandbox.update_event("evtinterviewada01", {"summary": "Informational interview: Ada L."})
     pushes = live.sandbox.push_log()
 
-    # Then every push was accepted and the change asked for exactly one calendar sync
+    # Then every push was accepted and the change asked for exactly one calendar sync, with
+    # the contacts first (they have no push: a new attendee's contact is found at once)
     assert [p["status"] for p in pushes] == [200, 200]  # the channel's "sync", then the change
-    assert live.queued() == [("sync", (live.runtime.account, ["google_calendar"]))]
+    assert live.queued() == [("sync", (live.runtime.account, PUSHED))]
 
 
 def test_forged_calendar_notifications_are_refused_and_enqueue_nothing(live: Live) -> None:
@@ -133,13 +136,13 @@ def test_a_push_for_one_accounts_channel_routes_to_that_account_only(live: Live)
 
     # Then Google's push reached A, which asked for its sync; A's channel is still A's
     assert [p["status"] for p in live.sandbox.push_log()] == [200, 200]  # "sync", the change
-    assert live.queued() == [("sync", (live.runtime.account, ["google_calendar"]))]
+    assert live.queued() == [("sync", (live.runtime.account, PUSHED))]
     with live.runtime.db.read() as session:
         row = find_channel(session, "google_calendar", channel_id, account=live.runtime.account)
         assert row is not None and row.token != "bob-token"
     # and a notification signed with B's token for the same id syncs B, and B only
     assert calendar_post(live, channel_id, "bob-token").status_code == 200
-    assert live.queued() == [("sync", ("bob", ["google_calendar"]))]
+    assert live.queued() == [("sync", ("bob", PUSHED))]
 
 
 def test_an_airtable_edit_pinged_with_a_valid_mac_enqueues_a_payload_fetch(live: Live) -> None:

@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from dramatiq.brokers.stub import StubBroker
+
 from connectors.google.auth import CONTACTS_SCOPE, SCOPES
 from connectors.google.client import GoogleClient
 from connectors.policy import FAST_POLICY
@@ -28,8 +31,10 @@ from tests.workflows.world import (
     set_now,
     world,
 )
+from workflows.actors import declare_actors
 from workflows.passes import run_once
-from workflows.runtime import Runtime
+from workflows.runtime import Runtime, install
+from workflows.store.models import Meeting
 
 AFTER = at(2026, 3, 2, 12)
 
@@ -241,20 +246,32 @@ def test_an_airtable_outage_on_the_first_pass_loses_no_interview(
     assert list(meetings_by_event(sandbox)) == ["evt1"]
 
 
-def test_a_contact_added_to_airtable_after_the_invite_makes_it_an_interview(
+def _chat_with_a_stranger(
     sandbox_factory: Any, make_runtime: RuntimeFactory
-) -> None:
-    # Given a chat with Ada, who is not a contact yet when Followthrough first sees it
+) -> tuple[Sandbox, Runtime]:
+    """A chat with Ada this afternoon, seen by a first pass while she is no contact."""
     event = meeting("evt1", "Chat", at(2026, 3, 2, 15), attendees=[guest("ada@x.example")])
     sandbox: Sandbox = sandbox_factory(world(events=[event]), airtable_rate_limit=FAST_AIRTABLE)
     runtime: Runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9)), sandbox)
     assert run_once(runtime).ok
-    assert rows(sandbox, "Meetings") == []
+    return sandbox, runtime
 
-    # When the user adds her to Contacts before the chat, and it then ends
+
+def _add_ada(sandbox: Sandbox) -> None:
     sandbox.airtable.create_record(
         "Contacts", {"Name": "Ada", "Email": "ada@x.example", "Stage": "Scheduled"}
     )
+
+
+def test_a_contact_added_to_airtable_after_the_invite_makes_it_an_interview(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given a chat with Ada, who is not a contact yet when Followthrough first sees it
+    sandbox, runtime = _chat_with_a_stranger(sandbox_factory, make_runtime)
+    assert rows(sandbox, "Meetings") == []
+
+    # When the user adds her to Contacts before the chat, and it then ends
+    _add_ada(sandbox)
     set_now(runtime, at(2026, 3, 2, 10))
     assert run_once(runtime).ok
     set_now(runtime, at(2026, 3, 2, 16))
@@ -264,6 +281,26 @@ def test_a_contact_added_to_airtable_after_the_invite_makes_it_an_interview(
     assert report.ok, report.failures
     assert len(drafts(sandbox)) == 1
     assert meetings_by_event(sandbox)["evt1"]["Status"] == "Completed"
+
+
+def test_a_contact_pushed_from_airtable_makes_the_invite_an_interview_with_no_poll(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given a chat with Ada, who is not a contact yet when Followthrough first sees it
+    sandbox, runtime = _chat_with_a_stranger(sandbox_factory, make_runtime)
+
+    # When the user adds her to Contacts, and only the base's webhook ping is followed (with
+    # live pushes, the unchanged calendar is read again only at the safety poll)
+    _add_ada(sandbox)
+    set_now(runtime, at(2026, 3, 2, 10))
+    install(runtime)
+    actors = declare_actors(StubBroker())
+    actors.fetch_airtable(runtime.account, "the base's webhook")
+
+    # Then the chat is an interview already, its thank-you due after it ends
+    with runtime.db.read() as session:
+        found = session.execute(sa.select(Meeting.event_id).where(Meeting.account == "default"))
+        assert list(found.scalars()) == ["evt1"]
 
 
 def test_an_inactive_contact_makes_no_interview_unless_the_title_says_so(

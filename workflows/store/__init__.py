@@ -44,9 +44,11 @@ Modules:
   (failed: offer again, optionally from `retry_at`), `cancel`, `reopen`, `get_due`, `pending`,
   `next_due_at`, `purge_done`.
 - `cursors`: `get_cursor(s, source)`, `set_cursor(s, source, value)` (in the same transaction
-  as what it covers), `clear_cursor` (forces a resync).
+  as what it covers), `clear_cursor` (forces a resync); `cursors_named` and
+  `clear_cursors_named` (every account's).
 - `lease`: `acquire_lease(s, name, holder, ttl) -> bool` (also renews), `release_lease`,
-  `current_lease`. The scheduler holds "scheduler"; a second replica stands by.
+  `current_lease`. The scheduler holds "scheduler" on SQLite (on PostgreSQL an advisory
+  lock, workflows.leadership); the syncs hold one per source.
 - `people`: `find_person(s, email)` by any folded address, `find_person_by_emails`,
   `person_by_airtable_id`, `person_by_google_resource`, `save_person(s, PersonView)` (upsert
   from sources: Airtable wins, Google fills gaps), `forget_airtable_record`,
@@ -61,7 +63,7 @@ Modules:
 - `status`: `record_success(s, source, records=)`, `record_failure(s, source, error)` (in its
   own transaction), `log_error`, `source_health(s) -> list[SourceHealth]`, `recent_errors`.
 - `webhooks`: `save_channel`, `find_channel(s, provider, channel_id, account=...)`,
-  `channels`, `expiring_channels`, `delete_channel`.
+  `channels`, `expiring_channels`, `delete_channel`, `accounts_notified_by` (whose pushes are live).
 - `models`: the tables; statuses and kinds are lowercase codes (`MEETING_STATUSES`,
   `FOLLOWUP_KINDS`, `FOLLOWUP_STATUSES`, `EFFECT_STATUSES`, `CHANNEL_PROVIDERS`).
 

@@ -36,3 +36,14 @@ def set_cursor(
 def clear_cursor(session: Session, source: str, *, account: str = DEFAULT_ACCOUNT) -> None:
     """Forget the cursor for `source` (the next pass is a full resync)."""
     session.execute(sa.delete(Cursor).where(Cursor.account == account, Cursor.source == source))
+
+
+def cursors_named(session: Session, source: str) -> dict[str, str]:
+    """Every account's cursor for `source` (e.g. a fact the scheduler keeps), by account."""
+    query = sa.select(Cursor.account, Cursor.value).where(Cursor.source == source)
+    return {account: value for account, value in session.execute(query)}
+
+
+def clear_cursors_named(session: Session, source: str) -> None:
+    """Forget every account's cursor for `source`."""
+    session.execute(sa.delete(Cursor).where(Cursor.source == source))

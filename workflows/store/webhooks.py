@@ -92,3 +92,19 @@ def delete_channel(
         return False
     session.delete(row)
     return True
+
+
+def accounts_notified_by(
+    session: Session, providers: tuple[str, ...], wall_now: dt.datetime
+) -> set[str]:
+    """The accounts (any) holding, for every one of `providers`, a channel that notifies an
+    address and has not expired by the wall clock."""
+    query = sa.select(WebhookChannel.account, WebhookChannel.provider).where(
+        WebhookChannel.provider.in_(providers),
+        WebhookChannel.address.is_not(None),
+        sa.or_(WebhookChannel.expires_at.is_(None), WebhookChannel.expires_at > wall_now),
+    )
+    held: dict[str, set[str]] = {}
+    for account, provider in session.execute(query.distinct()):
+        held.setdefault(account, set()).add(provider)
+    return {account for account, kinds in held.items() if kinds >= set(providers)}

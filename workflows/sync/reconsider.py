@@ -64,6 +64,17 @@ def reconsider_events(runtime: Runtime, *, full: bool = False, judged_by: str | 
     return len(events)
 
 
+def contacts_changed(runtime: Runtime) -> bool:
+    """True when the active contacts differ from those the stored events were judged by (after
+    the account's first sync): a calendar pass would judge recent events again."""
+    account = runtime.account
+    with runtime.db.read() as session:
+        if first_sync_at(session, account=account) is None:
+            return False
+        judged_by = get_fact(session, CONTACTS_FINGERPRINT, account=account)
+        return judged_by != contacts_fingerprint(session, account)
+
+
 def contacts_fingerprint_now(runtime: Runtime) -> str:
     """`contacts_fingerprint` in a transaction of its own."""
     with runtime.db.read() as session:
