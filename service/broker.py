@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from dramatiq.errors import ActorNotFound
 from dramatiq.middleware import Middleware, Retries, default_middleware
 
 from connectors.errors import ConfigurationError, FollowthroughError, ResyncRequired, RetryLater
+from service.fairness import AccountLimit, FairWorker
 from service.logging import get_logger
 from service.metrics import ERRORS, QUEUE_LAG, TASKS
 from service.settings import Settings, env_name
@@ -159,21 +161,22 @@ class BoundedRetries(Retries):
         super().after_process_message(broker, message, result=result, exception=exception)
 
 
-def _middleware() -> list[Middleware]:
+def _middleware(account_concurrency: int) -> list[Middleware]:
+    """An account over its limit is deferred first, before any other middleware sees it."""
     kinds = [BoundedRetries if kind is Retries else kind for kind in default_middleware]
-    return [*(kind() for kind in kinds), TaskLogging()]
+    return [AccountLimit(account_concurrency), *(kind() for kind in kinds), TaskLogging()]
 
 
 def make_broker(settings: Settings) -> dramatiq.Broker:
     """Build the broker BROKER_URL names and make it dramatiq's global broker."""
-    broker = _build(settings.broker_url)
+    broker = _build(settings.broker_url, settings.account_concurrency)
     dramatiq.set_broker(broker)
     log.info("broker.ready", kind=broker_kind(broker))
     return broker
 
 
-def _build(url: str) -> dramatiq.Broker:
-    middleware = _middleware()
+def _build(url: str, account_concurrency: int) -> dramatiq.Broker:
+    middleware = _middleware(account_concurrency)
     scheme = urlsplit(url).scheme if url else ""
     if not scheme:
         return StubBroker(middleware=middleware)
@@ -203,11 +206,22 @@ def start_worker(
     *,
     threads: int = EMBEDDED_WORKER_THREADS,
     queues: set[str] | None = None,
+    bulk: Iterable[str] = (),
+    idle_timeout_ms: int = WORKER_IDLE_TIMEOUT_MS,
 ) -> dramatiq.Worker:
-    """Start a dramatiq Worker in this process (the embedded shape, or tests); stop() it after."""
+    """Start a dramatiq Worker in this process; stop() it after.
+
+    `queues`: the queues to consume (default: every declared one); `bulk`: those whose
+    messages may hold only some of the threads (service.fairness.FairWorker), e.g. the
+    syncs' (`Actors.sync_queue_name`).
+    """
     _quiet_expected_failures()
-    worker = dramatiq.Worker(
-        broker, queues=queues, worker_threads=threads, worker_timeout=WORKER_IDLE_TIMEOUT_MS
+    worker = FairWorker(
+        broker,
+        bulk=bulk,
+        queues=queues,
+        worker_threads=threads,
+        worker_timeout=idle_timeout_ms,
     )
     worker.start()
     log.info("worker.started", broker=broker_kind(broker), threads=threads)

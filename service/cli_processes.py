@@ -96,10 +96,10 @@ def worker(
     from service.broker import start_worker
 
     stop = stop_on_signals()
-    runtimes, broker, _ = _distributed_part(settings)
+    runtimes, broker, actors = _distributed_part(settings)
     if not runtimes.served():  # no account at all: the default one's settings are missing
         settings.require_for("worker")
-    running = start_worker(broker, threads=threads)
+    running = start_worker(broker, threads=threads, bulk={actors.sync_queue_name})
     try:
         while not stop.wait(0.5):
             pass
