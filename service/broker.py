@@ -34,6 +34,10 @@ from workflows.actors import account_of
 
 EMBEDDED_WORKER_THREADS = 4
 WORKER_IDLE_TIMEOUT_MS = 200  # how soon an idle worker notices a stop or a delayed message
+# A `followthrough worker` on Redis polls each queue (and each delay queue) while idle, at
+# most this often: dramatiq's Redis consumer does not wake on a new message. One second keeps
+# an idle worker to about a dozen Redis commands a second; 200 ms took five times as many.
+DISTRIBUTED_IDLE_TIMEOUT_MS = 1_000
 MAX_RETRIES = 10
 MIN_BACKOFF_MS = 1_000
 MAX_BACKOFF_MS = 5 * 60_000  # beyond this the database sweep picks the work up again anyway

@@ -18,6 +18,18 @@ from service.settings import Settings, env_name
 
 WORKER_STOP_GRACE_MS = 90_000  # in-flight messages may finish; within the chart's 120 s grace
 
+# Database connections each process holds at most, whatever the number of accounts: a worker
+# one per thread and a few for its own upkeep; the web app's requests are short (more wait
+# for a free one); the scheduler has one thread.
+WORKER_SPARE_CONNECTIONS = 2
+WEB_CONNECTIONS = 8
+SCHEDULER_CONNECTIONS = 3
+
+
+def worker_connections(threads: int) -> int:
+    """The database connections of a worker with `threads` threads."""
+    return threads + WORKER_SPARE_CONNECTIONS
+
 
 @app.command()
 @reports_errors
@@ -66,7 +78,7 @@ def web(
     from service.web.live import LiveContext
     from service.web.server import serve_forever
 
-    runtimes, broker, actors = _distributed_part(settings)
+    runtimes, broker, actors = _distributed_part(settings, "web", WEB_CONNECTIONS)
     if settings.embedded_broker and settings.public_url:
         from service.logging import get_logger
 
@@ -93,13 +105,18 @@ def worker(
     account: the default one of the settings, and those `followthrough accounts add` stored."""
     settings = state_of(ctx).settings()
     _require_broker_url(settings, "worker")
-    from service.broker import start_worker
+    from service.broker import DISTRIBUTED_IDLE_TIMEOUT_MS, start_worker
 
     stop = stop_on_signals()
-    runtimes, broker, actors = _distributed_part(settings)
+    runtimes, broker, actors = _distributed_part(settings, "worker", worker_connections(threads))
     if not runtimes.served():  # no account at all: the default one's settings are missing
         settings.require_for("worker")
-    running = start_worker(broker, threads=threads, bulk={actors.sync_queue_name})
+    running = start_worker(
+        broker,
+        threads=threads,
+        bulk={actors.sync_queue_name},
+        idle_timeout_ms=DISTRIBUTED_IDLE_TIMEOUT_MS,
+    )
     try:
         while not stop.wait(0.5):
             pass
@@ -120,7 +137,7 @@ def scheduler(ctx: typer.Context) -> None:
     from service.scheduler import Scheduler
 
     stop = stop_on_signals()
-    runtimes, _, actors = _distributed_part(settings)
+    runtimes, _, actors = _distributed_part(settings, "scheduler", SCHEDULER_CONNECTIONS)
     every = dt.timedelta(minutes=settings.poll_minutes)
     try:
         Scheduler(runtimes, actors, poll_every=every).run(stop)
@@ -139,9 +156,9 @@ def _require_broker_url(settings: Settings, command: str) -> None:
         )
 
 
-def _distributed_part(settings: Settings) -> tuple[Any, Any, Any]:
+def _distributed_part(settings: Settings, process: str, connections: int) -> tuple[Any, Any, Any]:
     """The broker (set first), then the actors declared on it, then every account's runtimes
-    (installed)."""
+    (installed) on at most `connections` database connections, named after the process."""
     from service.broker import make_broker
     from service.runtimes import build_runtimes
     from workflows.actors import declare_actors
@@ -149,7 +166,7 @@ def _distributed_part(settings: Settings) -> tuple[Any, Any, Any]:
 
     broker = make_broker(settings)
     actors = declare_actors(broker)
-    runtimes = build_runtimes(settings)
+    runtimes = build_runtimes(settings, connections=connections, process=f"followthrough-{process}")
     install(runtimes)
     return runtimes, broker, actors
 

@@ -30,7 +30,7 @@ from workflows.accounts import (
     active_accounts,
     open_account,
 )
-from workflows.runtime import AccountUnavailable, Runtime, WorkflowConfig
+from workflows.runtime import DEFAULT_CONNECTIONS, AccountUnavailable, Runtime, WorkflowConfig
 from workflows.sealing import NoKey, Sealer, sealer_or_none
 
 CONFIG_FIELDS = {
@@ -47,18 +47,31 @@ log = get_logger("followthrough.accounts")
 
 
 def build_runtimes(
-    settings: Settings, *, policy: RetryPolicy | None = None, create: bool = True
+    settings: Settings,
+    *,
+    policy: RetryPolicy | None = None,
+    create: bool = True,
+    connections: int = DEFAULT_CONNECTIONS,
+    process: str = "followthrough",
 ) -> AccountRuntimes:
     """Every account's runtime: the default built from the settings (the store migrated on
-    the way), the others on demand from the store."""
-    return AccountRuntimes(settings, build_runtime(settings, policy=policy, create=create))
+    the way), the others on demand from the store; all on one pool of at most `connections`
+    database connections (named `process` on PostgreSQL), however many accounts there are."""
+    default = build_runtime(
+        settings, policy=policy, create=create, connections=connections, process=process
+    )
+    return AccountRuntimes(settings, default, policy=policy)
 
 
 class AccountRuntimes:
     """The runtimes of every account this deployment serves (see the module's docstring)."""
 
     def __init__(
-        self, settings: Settings, default: Runtime, *, policy: RetryPolicy | None = None
+        self,
+        settings: Settings,
+        default: Runtime,
+        *,
+        policy: RetryPolicy | None = None,
     ) -> None:
         self.settings = settings
         self.default = default

@@ -26,7 +26,7 @@ from workflows.accounts import AccountBook
 from workflows.rules.clock import Clock
 from workflows.rules.digest import parse_digest
 from workflows.rules.draft import template_environment
-from workflows.runtime import NoStore, Runtime, WorkflowConfig, open_store
+from workflows.runtime import DEFAULT_CONNECTIONS, NoStore, Runtime, WorkflowConfig, open_store
 from workflows.sealing import Sealer, sealer_or_none
 
 
@@ -167,12 +167,18 @@ def google_links(settings: Settings, store: Runtime | AccountBook) -> GoogleLink
 
 
 def build_runtime(
-    settings: Settings, *, policy: RetryPolicy | None = None, create: bool = True
+    settings: Settings,
+    *,
+    policy: RetryPolicy | None = None,
+    create: bool = True,
+    connections: int = DEFAULT_CONNECTIONS,
+    process: str = "followthrough",
 ) -> Runtime:
     """Everything the workflows need, from the settings (the store migrated on the way).
 
     `create=False`: a store that does not exist yet is not created (NothingSetUp says what
-    to run first).
+    to run first). The process holds at most `connections` database connections, named
+    `process` on PostgreSQL.
     The draft templates and the clients come first, so that a refused custom template or a
     credentials file that cannot be used stops start-up and creates nothing.
     """
@@ -180,7 +186,7 @@ def build_runtime(
     google = google_client(settings, policy)
     airtable = airtable_client(settings, policy)
     with _store_errors():
-        db = open_store(settings.database_url, create=create)
+        db = open_store(settings.database_url, create=create, connections=connections, name=process)
     return Runtime(
         db=db,
         config=workflow_config(settings),
