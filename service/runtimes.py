@@ -18,6 +18,7 @@ from collections import OrderedDict
 from typing import Any
 
 from connectors.airtable.client import AirtableClient
+from connectors.airtable.ratelimit import RateLimiter
 from connectors.google.client import GoogleClient
 from connectors.policy import RetryPolicy
 from service.logging import get_logger, register_secret
@@ -57,10 +58,16 @@ def build_runtimes(
     """Every account's runtime: the default built from the settings (the store migrated on
     the way), the others on demand from the store; all on one pool of at most `connections`
     database connections (named `process` on PostgreSQL), however many accounts there are."""
+    limiter = rate_limiter(settings, process)  # one for every account's Airtable client
     default = build_runtime(
-        settings, policy=policy, create=create, connections=connections, process=process
+        settings,
+        policy=policy,
+        create=create,
+        connections=connections,
+        process=process,
+        limiter=limiter,
     )
-    return AccountRuntimes(settings, default, policy=policy)
+    return AccountRuntimes(settings, default, policy=policy, limiter=limiter)
 
 
 class AccountRuntimes:
@@ -72,12 +79,13 @@ class AccountRuntimes:
         default: Runtime,
         *,
         policy: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.settings = settings
         self.default = default
         self._policy = policy
         self._sealer = sealer_or_none(settings.encryption_keys())
-        self._limiter = rate_limiter(settings)
+        self._limiter = limiter or rate_limiter(settings)
         self._cache: OrderedDict[str, Runtime] = OrderedDict()
         self._revisions: dict[str, int] = {}
         self._lock = threading.Lock()
