@@ -26,7 +26,7 @@ from dramatiq.errors import ActorNotFound
 from dramatiq.middleware import Middleware, Retries, default_middleware
 
 from connectors.errors import ConfigurationError, FollowthroughError, ResyncRequired, RetryLater
-from service.fairness import AccountLimit, FairWorker
+from service.fairness import AccountLimit, FairWorker, deferred
 from service.logging import get_logger
 from service.metrics import ERRORS, QUEUE_LAG, TASKS
 from service.settings import Settings, env_name
@@ -87,23 +87,31 @@ class TaskLogging(Middleware):
         )
 
     def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
-        """Log a message a middleware chose to skip."""
+        """Log a message a middleware chose to skip; one sent back for later only at debug."""
         self._started.pop(message.message_id, None)
+        if deferred(message):
+            log.debug("task.deferred", **_fields(message, broker))
+            return
         TASKS.labels(actor=message.actor_name, outcome="skipped").inc()
         log.info("task.skipped", **_fields(message, broker))
 
 
 class ExpectedFailureFilter(logging.Filter):
-    """Drops dramatiq's traceback for a failure that is expected and retried (task.failed says it).
+    """Drops dramatiq's traceback for a failure that is expected and retried (task.failed says it),
+    and its warning for a message skipped only to be sent back for later (task.deferred says it).
 
     dramatiq's worker logs every exception an actor raises at ERROR with a traceback unless the
     actor declares it in `throws`, which would also stop its retries.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """False (drop the record) when it carries a RetryLater or ResyncRequired."""
+        """False (drop the record) when it carries a RetryLater or ResyncRequired, or says a
+        message was skipped that was only sent back for later (service.fairness)."""
         error = record.exc_info[1] if record.exc_info else None
-        return not isinstance(error, RetryLater | ResyncRequired)
+        if isinstance(error, RetryLater | ResyncRequired):
+            return False
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not (args and hasattr(args[0], "options") and deferred(args[0]))
 
 
 def _quiet_expected_failures() -> None:

@@ -3,9 +3,10 @@
 Two limits, both per worker process (issue 16, "Fairness"):
 
 - `AccountLimit`, a middleware: at most ACCOUNT_CONCURRENCY of one account's messages of
-  one queue run at once. One over the limit goes back to the broker with a short delay
-  (growing while it keeps finding the account busy, up to `DEFER_MAX_MS`) and is skipped
-  here: nothing is lost, no thread waits on it, and other accounts' messages run meanwhile.
+  one queue run at once. One over the limit goes back to the end of its queue after a
+  moment (half a second to a second: long enough not to spin, short enough that a busy
+  account alone loses little) and is skipped here: nothing is lost, no thread waits on it,
+  and the other accounts' messages behind it in the queue run meanwhile.
 - `FairWorker`, dramatiq's Worker holding fewer messages of the bulk queues (the syncs') than
   it has threads, so a few threads are always left for the work due now, however long the
   syncs take. The rest of a bulk backlog stays in the broker, for other workers to share.
@@ -13,23 +14,21 @@ Two limits, both per worker process (issue 16, "Fairness"):
 
 from __future__ import annotations
 
+import random
 import threading
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 import dramatiq
-from dramatiq.common import compute_backoff, q_name
+from dramatiq.common import q_name
 from dramatiq.middleware import Middleware, SkipMessage
 
-from service.logging import get_logger
 from workflows.actors import account_of
 
-DEFER_MIN_MS = 500  # a message over its account's limit waits this long, then longer
-DEFER_MAX_MS = 15_000  # at most this long: a long first sync keeps the account busy for minutes
-DEFERRALS = "followthrough_deferrals"  # message option: times it found its account busy
-
-log = get_logger("followthrough.fairness")
+DEFER_MIN_MS = 500  # a message over its account's limit goes back for this long ...
+DEFER_MAX_MS = 1_000  # ... to this long (at random, so that deferred ones spread out)
+DEFERRED = "followthrough_deferred"  # set on a delivery this middleware sent back (for logs)
 
 
 class AccountLimit(Middleware):
@@ -82,11 +81,15 @@ class AccountLimit(Middleware):
                     del self._running[slot]
 
     def _defer(self, broker: dramatiq.Broker, message: Any, *, account: str) -> None:
-        deferrals = int(message.options.get(DEFERRALS, 0))
-        _, delay = compute_backoff(deferrals, factor=DEFER_MIN_MS, max_backoff=DEFER_MAX_MS)
-        broker.enqueue(message.copy(options={DEFERRALS: deferrals + 1}), delay=delay)
-        log.debug("task.deferred", account=account, actor=message.actor_name, delay_ms=delay)
+        delay = random.randint(DEFER_MIN_MS, DEFER_MAX_MS)
+        broker.enqueue(message.copy(), delay=delay)
+        message.options[DEFERRED] = True
         raise SkipMessage(f"account {account} is at its limit of {self.limit} here")
+
+
+def deferred(message: Any) -> bool:
+    """True for a delivery `AccountLimit` sent back for later (its skip is no news)."""
+    return bool(message.options.get(DEFERRED, False))
 
 
 def _slot_of(broker: dramatiq.Broker, message: Any) -> tuple[str, str] | None:

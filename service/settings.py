@@ -236,7 +236,7 @@ class Settings(BaseSettings):
         64, 1, 100_000, "Accounts whose runtime and clients a process keeps at hand at once."
     )
     account_concurrency: int = _bounded(
-        2,
+        4,
         1,
         1000,
         "Messages of one account (syncs; other work) one worker process runs at once; "

@@ -22,6 +22,7 @@ from dramatiq.brokers.stub import StubBroker
 from service.broker import make_broker, start_worker
 from service.fairness import bulk_threads
 from service.settings import Settings
+from tests.proof.conftest import CapturedLog, captured_log  # noqa: F401 (fixture)
 from tests.service.test_runtimes import Deployment, deploy
 from workflows.actors import ACCOUNT_FIRST, DEFAULT_QUEUE, SYNC_QUEUE_SUFFIX
 from workflows.rules.clock import Clock
@@ -85,6 +86,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
 
 def test_one_account_holds_at_most_its_limit_of_threads_and_loses_no_message(
     service_broker: StubBroker,
+    captured_log: CapturedLog,  # noqa: F811
 ) -> None:
     # Given a worker of four threads, and account a sending six messages that take long
     gate, queue = Gate(), f"test_{uuid.uuid4().hex[:10]}"
@@ -108,6 +110,10 @@ def test_one_account_holds_at_most_its_limit_of_threads_and_loses_no_message(
     finally:
         gate.opened.set()
         worker.stop(timeout=10_000)
+    # and sending a message back for later is no news: a debug line, no warning
+    assert captured_log.events("task.deferred")
+    assert not captured_log.events("task.skipped")
+    assert '"level": "warning"' not in captured_log.text
 
 
 def test_bulk_work_of_many_accounts_leaves_a_thread_for_work_due_now(
