@@ -99,10 +99,22 @@ def web(
 @reports_errors
 def worker(
     ctx: typer.Context,
-    threads: Annotated[int, typer.Option(min=1, help="Worker threads in this process.")] = 8,
+    threads: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker threads in this process; it holds at most this many PostgreSQL "
+            "connections plus two.",
+        ),
+    ] = 8,
 ) -> None:
     """Process queued work from the broker (distributed shape: Redis or RabbitMQ), for every
-    account: the default one of the settings, and those `followthrough accounts add` stored."""
+    account: the default one of the settings, and those `followthrough accounts add` stored.
+
+    It takes both queues: `followthrough` (work due now, first) and `followthrough_sync`
+    (syncs, on at most three quarters of the threads); at most FOLLOWTHROUGH_ACCOUNT_CONCURRENCY
+    messages of one account and one queue run at once.
+    """
     settings = state_of(ctx).settings()
     _require_broker_url(settings, "worker")
     from service.broker import DISTRIBUTED_IDLE_TIMEOUT_MS, start_worker
