@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from dramatiq.errors import ActorNotFound
 from dramatiq.middleware import Middleware, Retries, default_middleware
 
 from connectors.errors import ConfigurationError, FollowthroughError, ResyncRequired, RetryLater
+from service.fairness import AccountLimit, FairWorker, deferred
 from service.logging import get_logger
 from service.metrics import ERRORS, QUEUE_LAG, TASKS
 from service.settings import Settings, env_name
@@ -32,6 +34,10 @@ from workflows.actors import account_of
 
 EMBEDDED_WORKER_THREADS = 4
 WORKER_IDLE_TIMEOUT_MS = 200  # how soon an idle worker notices a stop or a delayed message
+# A `followthrough worker` on Redis polls each queue (and each delay queue) while idle, at
+# most this often: dramatiq's Redis consumer does not wake on a new message. One second keeps
+# an idle worker to about a dozen Redis commands a second; 200 ms took five times as many.
+DISTRIBUTED_IDLE_TIMEOUT_MS = 1_000
 MAX_RETRIES = 10
 MIN_BACKOFF_MS = 1_000
 MAX_BACKOFF_MS = 5 * 60_000  # beyond this the database sweep picks the work up again anyway
@@ -81,23 +87,31 @@ class TaskLogging(Middleware):
         )
 
     def after_skip_message(self, broker: dramatiq.Broker, message: Any) -> None:
-        """Log a message a middleware chose to skip."""
+        """Log a message a middleware chose to skip; one sent back for later only at debug."""
         self._started.pop(message.message_id, None)
+        if deferred(message):
+            log.debug("task.deferred", **_fields(message, broker))
+            return
         TASKS.labels(actor=message.actor_name, outcome="skipped").inc()
         log.info("task.skipped", **_fields(message, broker))
 
 
 class ExpectedFailureFilter(logging.Filter):
-    """Drops dramatiq's traceback for a failure that is expected and retried (task.failed says it).
+    """Drops dramatiq's traceback for a failure that is expected and retried (task.failed says it),
+    and its warning for a message skipped only to be sent back for later (task.deferred says it).
 
     dramatiq's worker logs every exception an actor raises at ERROR with a traceback unless the
     actor declares it in `throws`, which would also stop its retries.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """False (drop the record) when it carries a RetryLater or ResyncRequired."""
+        """False (drop the record) when it carries a RetryLater or ResyncRequired, or says a
+        message was skipped that was only sent back for later (service.fairness)."""
         error = record.exc_info[1] if record.exc_info else None
-        return not isinstance(error, RetryLater | ResyncRequired)
+        if isinstance(error, RetryLater | ResyncRequired):
+            return False
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not (args and hasattr(args[0], "options") and deferred(args[0]))
 
 
 def _quiet_expected_failures() -> None:
@@ -159,21 +173,22 @@ class BoundedRetries(Retries):
         super().after_process_message(broker, message, result=result, exception=exception)
 
 
-def _middleware() -> list[Middleware]:
+def _middleware(account_concurrency: int) -> list[Middleware]:
+    """An account over its limit is deferred first, before any other middleware sees it."""
     kinds = [BoundedRetries if kind is Retries else kind for kind in default_middleware]
-    return [*(kind() for kind in kinds), TaskLogging()]
+    return [AccountLimit(account_concurrency), *(kind() for kind in kinds), TaskLogging()]
 
 
 def make_broker(settings: Settings) -> dramatiq.Broker:
     """Build the broker BROKER_URL names and make it dramatiq's global broker."""
-    broker = _build(settings.broker_url)
+    broker = _build(settings.broker_url, settings.account_concurrency)
     dramatiq.set_broker(broker)
     log.info("broker.ready", kind=broker_kind(broker))
     return broker
 
 
-def _build(url: str) -> dramatiq.Broker:
-    middleware = _middleware()
+def _build(url: str, account_concurrency: int) -> dramatiq.Broker:
+    middleware = _middleware(account_concurrency)
     scheme = urlsplit(url).scheme if url else ""
     if not scheme:
         return StubBroker(middleware=middleware)
@@ -203,11 +218,22 @@ def start_worker(
     *,
     threads: int = EMBEDDED_WORKER_THREADS,
     queues: set[str] | None = None,
+    bulk: Iterable[str] = (),
+    idle_timeout_ms: int = WORKER_IDLE_TIMEOUT_MS,
 ) -> dramatiq.Worker:
-    """Start a dramatiq Worker in this process (the embedded shape, or tests); stop() it after."""
+    """Start a dramatiq Worker in this process; stop() it after.
+
+    `queues`: the queues to consume (default: every declared one); `bulk`: those whose
+    messages may hold only some of the threads (service.fairness.FairWorker), e.g. the
+    syncs' (`Actors.sync_queue_name`).
+    """
     _quiet_expected_failures()
-    worker = dramatiq.Worker(
-        broker, queues=queues, worker_threads=threads, worker_timeout=WORKER_IDLE_TIMEOUT_MS
+    worker = FairWorker(
+        broker,
+        bulk=bulk,
+        queues=queues,
+        worker_threads=threads,
+        worker_timeout=idle_timeout_ms,
     )
     worker.start()
     log.info("worker.started", broker=broker_kind(broker), threads=threads)

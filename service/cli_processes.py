@@ -18,6 +18,18 @@ from service.settings import Settings, env_name
 
 WORKER_STOP_GRACE_MS = 90_000  # in-flight messages may finish; within the chart's 120 s grace
 
+# Database connections each process holds at most, whatever the number of accounts: a worker
+# one per thread and a few for its own upkeep; the web app's requests are short (more wait
+# for a free one); the scheduler has one thread.
+WORKER_SPARE_CONNECTIONS = 2
+WEB_CONNECTIONS = 8
+SCHEDULER_CONNECTIONS = 3
+
+
+def worker_connections(threads: int) -> int:
+    """The database connections of a worker with `threads` threads."""
+    return threads + WORKER_SPARE_CONNECTIONS
+
 
 @app.command()
 @reports_errors
@@ -66,7 +78,7 @@ def web(
     from service.web.live import LiveContext
     from service.web.server import serve_forever
 
-    runtimes, broker, actors = _distributed_part(settings)
+    runtimes, broker, actors = _distributed_part(settings, "web", WEB_CONNECTIONS)
     if settings.embedded_broker and settings.public_url:
         from service.logging import get_logger
 
@@ -87,19 +99,36 @@ def web(
 @reports_errors
 def worker(
     ctx: typer.Context,
-    threads: Annotated[int, typer.Option(min=1, help="Worker threads in this process.")] = 8,
+    threads: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker threads in this process; it holds at most this many PostgreSQL "
+            "connections plus two.",
+        ),
+    ] = 8,
 ) -> None:
     """Process queued work from the broker (distributed shape: Redis or RabbitMQ), for every
-    account: the default one of the settings, and those `followthrough accounts add` stored."""
+    account: the default one of the settings, and those `followthrough accounts add` stored.
+
+    It takes both queues: `followthrough` (work due now, first) and `followthrough_sync`
+    (syncs, on at most three quarters of the threads); at most FOLLOWTHROUGH_ACCOUNT_CONCURRENCY
+    messages of one account and one queue run at once.
+    """
     settings = state_of(ctx).settings()
     _require_broker_url(settings, "worker")
-    from service.broker import start_worker
+    from service.broker import DISTRIBUTED_IDLE_TIMEOUT_MS, start_worker
 
     stop = stop_on_signals()
-    runtimes, broker, _ = _distributed_part(settings)
+    runtimes, broker, actors = _distributed_part(settings, "worker", worker_connections(threads))
     if not runtimes.served():  # no account at all: the default one's settings are missing
         settings.require_for("worker")
-    running = start_worker(broker, threads=threads)
+    running = start_worker(
+        broker,
+        threads=threads,
+        bulk={actors.sync_queue_name},
+        idle_timeout_ms=DISTRIBUTED_IDLE_TIMEOUT_MS,
+    )
     try:
         while not stop.wait(0.5):
             pass
@@ -119,7 +148,7 @@ def scheduler(ctx: typer.Context) -> None:
     from service.scheduler import scheduler_for
 
     stop = stop_on_signals()
-    runtimes, _, actors = _distributed_part(settings)
+    runtimes, _, actors = _distributed_part(settings, "scheduler", SCHEDULER_CONNECTIONS)
     try:
         scheduler_for(settings, runtimes, actors).run(stop)
     finally:
@@ -137,9 +166,9 @@ def _require_broker_url(settings: Settings, command: str) -> None:
         )
 
 
-def _distributed_part(settings: Settings) -> tuple[Any, Any, Any]:
+def _distributed_part(settings: Settings, process: str, connections: int) -> tuple[Any, Any, Any]:
     """The broker (set first), then the actors declared on it, then every account's runtimes
-    (installed)."""
+    (installed) on at most `connections` database connections, named after the process."""
     from service.broker import make_broker
     from service.runtimes import build_runtimes
     from workflows.actors import declare_actors
@@ -147,7 +176,7 @@ def _distributed_part(settings: Settings) -> tuple[Any, Any, Any]:
 
     broker = make_broker(settings)
     actors = declare_actors(broker)
-    runtimes = build_runtimes(settings)
+    runtimes = build_runtimes(settings, connections=connections, process=f"followthrough-{process}")
     install(runtimes)
     return runtimes, broker, actors
 

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from typing import Any
 
 from connectors.airtable.client import AirtableClient
+from connectors.airtable.ratelimit import RateLimiter
 from connectors.google.client import GoogleClient
 from connectors.policy import RetryPolicy
 from service.logging import get_logger, register_secret
@@ -32,7 +33,7 @@ from workflows.accounts import (
     open_account,
 )
 from workflows.rules.digest import parse_digest
-from workflows.runtime import AccountUnavailable, Runtime, WorkflowConfig
+from workflows.runtime import DEFAULT_CONNECTIONS, AccountUnavailable, Runtime, WorkflowConfig
 from workflows.sealing import NoKey, Sealer, sealer_or_none
 
 CONFIG_FIELDS = {
@@ -49,24 +50,44 @@ log = get_logger("followthrough.accounts")
 
 
 def build_runtimes(
-    settings: Settings, *, policy: RetryPolicy | None = None, create: bool = True
+    settings: Settings,
+    *,
+    policy: RetryPolicy | None = None,
+    create: bool = True,
+    connections: int = DEFAULT_CONNECTIONS,
+    process: str = "followthrough",
 ) -> AccountRuntimes:
     """Every account's runtime: the default built from the settings (the store migrated on
-    the way), the others on demand from the store."""
-    return AccountRuntimes(settings, build_runtime(settings, policy=policy, create=create))
+    the way), the others on demand from the store; all on one pool of at most `connections`
+    database connections (named `process` on PostgreSQL), however many accounts there are."""
+    limiter = rate_limiter(settings, process)  # one for every account's Airtable client
+    default = build_runtime(
+        settings,
+        policy=policy,
+        create=create,
+        connections=connections,
+        process=process,
+        limiter=limiter,
+    )
+    return AccountRuntimes(settings, default, policy=policy, limiter=limiter)
 
 
 class AccountRuntimes:
     """The runtimes of every account this deployment serves (see the module's docstring)."""
 
     def __init__(
-        self, settings: Settings, default: Runtime, *, policy: RetryPolicy | None = None
+        self,
+        settings: Settings,
+        default: Runtime,
+        *,
+        policy: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.settings = settings
         self.default = default
         self._policy = policy
         self._sealer = sealer_or_none(settings.encryption_keys())
-        self._limiter = rate_limiter(settings)
+        self._limiter = limiter or rate_limiter(settings)
         self._cache: OrderedDict[str, Runtime] = OrderedDict()
         self._revisions: dict[str, int] = {}
         self._lock = threading.Lock()

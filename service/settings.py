@@ -242,6 +242,13 @@ class Settings(BaseSettings):
     account_cache: int = _bounded(
         64, 1, 100_000, "Accounts whose runtime and clients a process keeps at hand at once."
     )
+    account_concurrency: int = _bounded(
+        4,
+        1,
+        1000,
+        "Messages of one account (syncs; other work) one worker process runs at once; "
+        "more wait for a moment, so one account's bulk work never takes every thread.",
+    )
     max_body_bytes: int = _bounded(
         1_048_576, 1024, 104_857_600, "Largest request body the web app accepts, in bytes."
     )

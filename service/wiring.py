@@ -26,8 +26,9 @@ from workflows.accounts import AccountBook
 from workflows.rules.clock import Clock
 from workflows.rules.digest import parse_digest
 from workflows.rules.draft import template_environment
-from workflows.runtime import NoStore, Runtime, WorkflowConfig, open_store
+from workflows.runtime import DEFAULT_CONNECTIONS, NoStore, Runtime, WorkflowConfig, open_store
 from workflows.sealing import Sealer, sealer_or_none
+from workflows.shared_limits import StoreRateLimiter
 
 
 def workflow_config(settings: Settings) -> WorkflowConfig:
@@ -126,10 +127,16 @@ def _register_google_secrets(path: Path) -> None:
         register_secret(*(v for v in map(data.get, keys) if isinstance(v, str)))
 
 
-def rate_limiter(settings: Settings) -> RateLimiter:
-    """Airtable's 5 requests/s per base: shared through Redis when there is one, else local."""
+def rate_limiter(settings: Settings, process: str = "followthrough") -> RateLimiter:
+    """Airtable's 5 requests/s per base, shared by every worker: through Redis when there is
+    one; else, in the distributed shape on PostgreSQL (RabbitMQ with no REDIS_URL), through
+    the database; else (one process) kept in this process."""
     url = settings.rate_limit_redis_url
-    return RedisRateLimiter(url) if url else LocalRateLimiter()
+    if url:
+        return RedisRateLimiter(url)
+    if not settings.embedded_broker and settings.database_url.startswith("postgresql"):
+        return StoreRateLimiter(settings.database_url, name=process)
+    return LocalRateLimiter()
 
 
 def airtable_client(
@@ -167,20 +174,28 @@ def google_links(settings: Settings, store: Runtime | AccountBook) -> GoogleLink
 
 
 def build_runtime(
-    settings: Settings, *, policy: RetryPolicy | None = None, create: bool = True
+    settings: Settings,
+    *,
+    policy: RetryPolicy | None = None,
+    create: bool = True,
+    connections: int = DEFAULT_CONNECTIONS,
+    process: str = "followthrough",
+    limiter: RateLimiter | None = None,
 ) -> Runtime:
     """Everything the workflows need, from the settings (the store migrated on the way).
 
     `create=False`: a store that does not exist yet is not created (NothingSetUp says what
-    to run first).
+    to run first). The process holds at most `connections` database connections, named
+    `process` on PostgreSQL; its Airtable client paces itself with `limiter` (by default
+    `rate_limiter(settings)`).
     The draft templates and the clients come first, so that a refused custom template or a
     credentials file that cannot be used stops start-up and creates nothing.
     """
     template_environment(settings.templates_dir)  # cached: the runtime's drafts use this one
     google = google_client(settings, policy)
-    airtable = airtable_client(settings, policy)
+    airtable = airtable_client(settings, policy, limiter or rate_limiter(settings, process))
     with _store_errors():
-        db = open_store(settings.database_url, create=create)
+        db = open_store(settings.database_url, create=create, connections=connections, name=process)
     return Runtime(
         db=db,
         config=workflow_config(settings),

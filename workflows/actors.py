@@ -14,6 +14,8 @@ since it was sent is dropped with one log line.
                                   batched); a duplicate or late message finds them done
     renew_channels(account)       open or renew the Calendar push channel before it expires
 
+Syncs (`sync`, `fetch_airtable`) have a queue of their own (see `declare_actors`).
+
 The database is the source of truth (DESIGN.md, "Reliability model"): a lost message
 delays work until the next sweep offers it again, and a message delivered twice finds its
 work done, or runs effects that the ledger makes happen once.
@@ -44,6 +46,8 @@ from workflows.sync.reconsider import contacts_changed
 log = structlog.get_logger(__name__)
 
 DEFAULT_QUEUE = "followthrough"
+SYNC_QUEUE_SUFFIX = "_sync"  # syncs have their own queue: see `declare_actors`
+SYNC_PRIORITY = 10  # dramatiq runs lower numbers first: effects before syncs in a worker
 SWEEP_LIMIT = 100  # items claimed per sweep; the next sweep takes the rest
 BATCH = 10  # items per run_due message: Airtable takes ten rows a request
 RUN_TIME_LIMIT_MS = 10 * 60_000  # one due item or one sync pass; a stuck call is cut off
@@ -66,8 +70,18 @@ class Actors:
 
     @property
     def queue_name(self) -> str:
-        """The queue every actor sends to (a worker consumes it)."""
+        """The queue of the work due now: sweeps, due items, channel renewals."""
         return str(self.sweep.queue_name)
+
+    @property
+    def sync_queue_name(self) -> str:
+        """The queue of syncs (`sync`, `fetch_airtable`): bulk work that may take minutes."""
+        return str(self.sync.queue_name)
+
+    @property
+    def queues(self) -> tuple[str, str]:
+        """Both queues, syncs first: a sync sends work to the other (a worker consumes both)."""
+        return self.sync_queue_name, self.queue_name
 
 
 def do_sync(runtime: Runtime, sources: Sequence[str] | None, sweep: AnyActor) -> None:
@@ -239,13 +253,22 @@ def account_of(actor: AnyActor, args: Sequence[Any]) -> str | None:
 
 
 def declare_actors(broker: dramatiq.Broker, *, queue_name: str = DEFAULT_QUEUE) -> Actors:
-    """Declare the actors on `broker` (set it first) and return them for sending."""
+    """Declare the actors on `broker` (set it first) and return them for sending.
 
-    def actor(fn: Callable[..., None], name: str, **options: Any) -> AnyActor:
+    Syncs go to their own queue (`queue_name` + "_sync") at a lower priority, so that a
+    worker busy with one account's first sync of 50,000 events still takes another's due
+    thank-you at once: the due work's queue is fetched apart from the syncs' backlog, and
+    a worker thread that frees up takes due work first.
+    """
+
+    def actor(
+        fn: Callable[..., None], name: str, *, bulk: bool = False, **options: Any
+    ) -> AnyActor:
         declare = dramatiq.actor(
             broker=broker,
             actor_name=name,
-            queue_name=queue_name,
+            queue_name=queue_name + SYNC_QUEUE_SUFFIX if bulk else queue_name,
+            priority=SYNC_PRIORITY if bulk else 0,
             time_limit=RUN_TIME_LIMIT_MS,
             **options,
         )
@@ -263,8 +286,8 @@ def declare_actors(broker: dramatiq.Broker, *, queue_name: str = DEFAULT_QUEUE) 
         do_sync(runtime, ["airtable"], sweep_actor)
 
     return Actors(
-        sync=actor(per_account(sync), "sync"),
-        fetch_airtable=actor(per_account(fetch_airtable), "fetch_airtable"),
+        sync=actor(per_account(sync), "sync", bulk=True),
+        fetch_airtable=actor(per_account(fetch_airtable), "fetch_airtable", bulk=True),
         sweep=sweep_actor,
         run_due=due_actor,
         renew_channels=actor(per_account(do_renew_channels), "renew_channels"),

@@ -30,6 +30,7 @@ from workflows.rules.draft import template_environment
 from workflows.rules.qualify import DEFAULT_TITLE_TERMS, QualifyPolicy
 from workflows.store.airtable_writes import StoredOwnWrites
 from workflows.store.base import DEFAULT_ACCOUNT
+from workflows.store.db import DEFAULT_CONNECTIONS as DEFAULT_CONNECTIONS  # for the service
 from workflows.store.db import Database
 from workflows.store.due import DEFAULT_CLAIM
 from workflows.store.ledger import DEFAULT_HOLD
@@ -152,8 +153,15 @@ class NoStore(UserActionRequired):
     """No store exists at the URL yet, and the caller may not create one."""
 
 
-def open_store(url: str, *, create: bool = True) -> Database:
-    """The store at `url`, migrated to the current schema.
+def open_store(
+    url: str,
+    *,
+    create: bool = True,
+    connections: int = DEFAULT_CONNECTIONS,
+    name: str = "followthrough",
+) -> Database:
+    """The store at `url`, migrated to the current schema, holding at most `connections`
+    connections named `name` (workflows.store.db.create_engine).
 
     With `create=False` a store that does not exist yet is not created: NoStore says where
     none was found. A store that cannot be opened raises workflows.store.opening's one-line
@@ -163,7 +171,7 @@ def open_store(url: str, *, create: bool = True) -> Database:
         if not create and not (exists(url) and migrated(url)):
             raise NoStore(f"no Followthrough store at {describe(url)}")
         upgrade(url)
-        return Database(url)
+        return Database(url, connections=connections, name=name)
 
 
 class AccountUnavailable(FollowthroughError):

@@ -31,7 +31,7 @@ from tests.processes import sandbox_environment
 from tests.proof.failure_world import NOW, Expected
 
 DELIVERIES = 3
-QUEUE = "followthrough"  # the service's queue (workflows.actors.DEFAULT_QUEUE)
+QUEUES = ("followthrough", "followthrough_sync")  # the service's (workflows.actors.declare_actors)
 REDIS_NAMESPACE = "followthrough"  # service.broker's RedisBroker namespace
 
 ERROR_RATES = {429: 0.075, 500: 0.075, 503: 0.065}
@@ -252,7 +252,7 @@ def _purge_rabbitmq(broker_url: str) -> int:
     connection = pika.BlockingConnection(pika.URLParameters(broker_url))
     try:
         channel = connection.channel()
-        names = (QUEUE, f"{QUEUE}.DQ", f"{QUEUE}.XQ")
+        names = [name + end for name in QUEUES for end in ("", ".DQ", ".XQ")]
         return sum(channel.queue_purge(name).method.message_count for name in names)
     finally:
         connection.close()

@@ -46,15 +46,15 @@ class App:
 
     url: str
     broker: StubBroker
-    queue: str
+    queues: tuple[str, ...]
     channel_id: str
     channel_token: str
     webhook_id: str
     mac_secret: bytes
 
     def enqueued(self) -> int:
-        """How many messages wait in the queue."""
-        return self.broker.queues[self.queue].qsize()
+        """How many messages wait in the queues."""
+        return sum(self.broker.queues[name].qsize() for name in self.queues)
 
     def ping(self, body: bytes, mac: str | None = None, **headers: str) -> requests.Response:
         """POST an Airtable ping; `mac` defaults to the right MAC over these exact bytes."""
@@ -82,12 +82,11 @@ def app(sandbox_factory: Any, make_runtime: RuntimeFactory) -> Iterator[App]:
             runtime.db, webhook.channel_id, account=runtime.account
         )
         assert token is not None and secret is not None
-        queue = broker.queues[actors.queue_name]
-        while not queue.empty():  # what the set-up itself caused
-            queue.get_nowait()
-        yield App(
-            server.url, broker, actors.queue_name, channel_id, token, webhook.channel_id, secret
-        )
+        for name in actors.queues:
+            queue = broker.queues[name]
+            while not queue.empty():  # what the set-up itself caused
+                queue.get_nowait()
+        yield App(server.url, broker, actors.queues, channel_id, token, webhook.channel_id, secret)
     broker.close()
 
 

@@ -206,7 +206,7 @@ def test_task_lines_name_the_account_a_message_is_for(log_stream: io.StringIO) -
     broker = make_broker(Settings(broker_url=""))
     actors = declare_actors(broker, queue_name=f"test_{uuid.uuid4().hex[:10]}")
     install(Runtime(db=Database("sqlite://"), config=WorkflowConfig()))
-    worker = start_worker(broker, threads=1, queues={actors.queue_name})
+    worker = start_worker(broker, threads=1, queues=set(actors.queues))
 
     # When a message for another account arrives
     try:

@@ -48,7 +48,9 @@ class Cluster:
     def __init__(self, broker: dramatiq.Broker) -> None:
         self.broker = broker
         self.actors: Actors = declare_actors(broker, queue_name=f"test_{uuid.uuid4().hex[:10]}")
-        self.worker = start_worker(broker, threads=4, queues={self.actors.queue_name})
+        self.worker = start_worker(
+            broker, threads=4, queues=set(self.actors.queues), bulk={self.actors.sync_queue_name}
+        )
 
     def settle(self, runtime: Runtime, until: Callable[[], bool], timeout: float = 30.0) -> None:
         """Wait until `until` holds, no due work is open and the queue is empty.
@@ -59,7 +61,8 @@ class Cluster:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if until() and not self._open_work(runtime):
-                self.broker.join(self.actors.queue_name, timeout=int(timeout * 1000))
+                for queue in self.actors.queues:
+                    self.broker.join(queue, timeout=int(timeout * 1000))
                 time.sleep(0.5)  # a duplicate still in a worker's hands finishes meanwhile
                 return
             time.sleep(0.1)
@@ -73,9 +76,9 @@ class Cluster:
     def stop(self) -> None:
         self.worker.stop(timeout=5000)
         if type(self.broker).__name__ == "RabbitmqBroker":
-            queue = self.actors.queue_name
-            for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
-                self.broker.channel.queue_delete(name)  # type: ignore[attr-defined]
+            for queue in self.actors.queues:
+                for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
+                    self.broker.channel.queue_delete(name)  # type: ignore[attr-defined]
         self.broker.close()
 
 

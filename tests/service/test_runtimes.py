@@ -106,7 +106,8 @@ class Deployment:
         )
 
     def settle(self) -> None:
-        self.broker.join(self.actors.queue_name, timeout=60_000)
+        for queue in self.actors.queues:
+            self.broker.join(queue, timeout=60_000)
 
 
 @pytest.fixture
@@ -116,6 +117,13 @@ def deployment(
     broker: StubBroker,  # noqa: F811
 ) -> Iterator[Deployment]:
     """The service's runtimes on SQLite: the default account from settings, a worker running."""
+    yield from deploy(sandbox_factory, tmp_path, broker, now=NOW.isoformat())
+
+
+def deploy(
+    sandbox_factory: Any, tmp_path: Path, on: StubBroker, **overrides: Any
+) -> Iterator[Deployment]:
+    """Ours and Bob's sandboxes, and the service's runtimes with the actors on broker `on`."""
     ours = sandbox_factory(small_fixture(), airtable_rate_limit=FAST_AIRTABLE)
     bobs = sandbox_factory(bobs_world(), airtable_rate_limit=FAST_AIRTABLE)
     bobs.oauth.client_secret = BOB["client secret"]
@@ -133,13 +141,13 @@ def deployment(
         airtable_token=ours.airtable_token,
         airtable_base_id=ours.airtable_base_id,
         sender_name="Sam Seeker",
-        now=NOW.isoformat(),
         encryption_key=key,
+        **overrides,
     )
     runtimes = build_runtimes(settings, policy=FAST_POLICY)
     install(runtimes)
-    actors = declare_actors(broker)
-    yield Deployment(ours, bobs, runtimes, actors, broker, key, database)
+    actors = declare_actors(on)
+    yield Deployment(ours, bobs, runtimes, actors, on, key, database)
     runtimes.default.db.dispose()
 
 

@@ -70,13 +70,8 @@ def runtimes(database_url: str) -> Iterator[Callable[[], Runtime]]:
 
 
 def sent(broker: StubBroker, actors: Actors) -> list[str]:
-    """The actors named by the messages waiting on the queue (drained)."""
-    queue = broker.queues[actors.queue_name]
-    names = []
-    while not queue.empty():
-        names.append(Message.decode(queue.get_nowait()).actor_name)
-        queue.task_done()
-    return names
+    """The actors named by the messages waiting on the queues (drained)."""
+    return [name for name, _ in messages(broker, actors)]
 
 
 def replica(runtime: Runtime, actors: Actors, **options: Any) -> Scheduler:
@@ -275,7 +270,8 @@ def test_a_draft_follows_the_end_of_a_meeting_plus_grace_within_seconds(
     thread = threading.Thread(target=scheduler.run, args=(stop,), daemon=True)
     thread.start()
     try:
-        broker.join(actors.queue_name, timeout=20_000)
+        for queue in actors.queues:
+            broker.join(queue, timeout=20_000)
         time.sleep(0.5)
         assert sandbox.drafts() == []
 
@@ -333,11 +329,12 @@ def test_the_leader_polls_every_active_account_and_sweeps_only_where_work_is_due
 
 
 def messages(broker: StubBroker, actors: Actors) -> list[tuple[str, tuple[Any, ...]]]:
-    """The messages waiting on the queue (drained): actor and arguments."""
-    queue = broker.queues[actors.queue_name]
+    """The messages waiting on the queues, syncs first (drained): actor and arguments."""
     found = []
-    while not queue.empty():
-        message = Message.decode(queue.get_nowait())
-        found.append((message.actor_name, tuple(message.args)))
-        queue.task_done()
+    for name in actors.queues:
+        queue = broker.queues[name]
+        while not queue.empty():
+            message = Message.decode(queue.get_nowait())
+            found.append((message.actor_name, tuple(message.args)))
+            queue.task_done()
     return found

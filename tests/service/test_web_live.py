@@ -47,19 +47,23 @@ class Live:
     def wait_for_message(self, timeout: float = 5.0) -> list[tuple[str, tuple[Any, ...]]]:
         """The messages enqueued once at least one has arrived (drained)."""
         deadline = time.monotonic() + timeout
-        while self.broker.queues[self.actors.queue_name].empty() and time.monotonic() < deadline:
+        while self._all_empty() and time.monotonic() < deadline:
             time.sleep(0.02)
         time.sleep(0.1)  # a second message, if one were coming, would be here by now
         return self.queued()
 
+    def _all_empty(self) -> bool:
+        return all(self.broker.queues[name].empty() for name in self.actors.queues)
+
     def queued(self) -> list[tuple[str, tuple[Any, ...]]]:
-        """The messages enqueued so far (drained): actor name and arguments."""
-        queue = self.broker.queues[self.actors.queue_name]
+        """The messages enqueued so far on either queue (drained): actor name and arguments."""
         found = []
-        while not queue.empty():
-            message = Message.decode(queue.get_nowait())
-            queue.task_done()
-            found.append((message.actor_name, tuple(message.args)))
+        for name in self.actors.queues:
+            queue = self.broker.queues[name]
+            while not queue.empty():
+                message = Message.decode(queue.get_nowait())
+                queue.task_done()
+                found.append((message.actor_name, tuple(message.args)))
         return found
 
 

@@ -55,7 +55,8 @@ def after_ada(sandbox_factory: Any, make_runtime: RuntimeFactory, broker: StubBr
 
 def settle(broker: StubBroker, actors: Actors) -> None:
     """Wait until every message, and every message those sent, has been processed."""
-    broker.join(actors.queue_name, timeout=30_000)
+    for queue in actors.queues:
+        broker.join(queue, timeout=30_000)
 
 
 def kinds_of_follow_ups(sandbox: Sandbox) -> list[str]:

@@ -99,7 +99,7 @@ def upgrade(target: str | Engine, revision: str = "head") -> None:
 def _engine(target: str | Engine) -> tuple[Engine, bool]:
     if isinstance(target, Engine):
         return target, False
-    return create_engine(target, pool_size=1), True
+    return create_engine(target, connections=2, name="followthrough-migrate"), True
 
 
 def _at_newest(engine: Engine) -> bool:

@@ -29,14 +29,35 @@ from workflows.store.opening import check_sqlite_path
 _READ_ONLY = "followthrough_read_only"
 
 
+DEFAULT_CONNECTIONS = 20
+"""A process's connections at most, unless it says how many it needs (`connections`)."""
+
+
 def create_engine(
-    url: str, *, busy_timeout: float = 30.0, pool_size: int = 10, echo: bool = False
+    url: str,
+    *,
+    busy_timeout: float = 30.0,
+    connections: int = DEFAULT_CONNECTIONS,
+    name: str = "followthrough",
+    echo: bool = False,
 ) -> Engine:
-    """An engine tuned for the backend: SQLite gets WAL, foreign keys and immediate writers."""
+    """An engine tuned for the backend: SQLite gets WAL, foreign keys and immediate writers.
+
+    It never holds more than `connections` at once: a thread that finds them all in use
+    waits for one (up to 30 s), so a server's connections are bounded by the processes'
+    threads, not by the accounts they serve. On PostgreSQL its connections carry the
+    application name `name` (pg_stat_activity), unless DATABASE_URL sets one.
+    """
     if sa.make_url(url).get_backend_name() == "sqlite":
-        return _sqlite_engine(url, busy_timeout=busy_timeout, pool_size=pool_size, echo=echo)
+        return _sqlite_engine(url, busy_timeout=busy_timeout, pool_size=connections, echo=echo)
+    named = "application_name" in sa.make_url(url).query
     return sa.create_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+        url,
+        pool_size=connections,
+        max_overflow=0,
+        pool_pre_ping=True,
+        connect_args={} if named else {"application_name": name},
+        echo=echo,
     )
 
 
@@ -83,7 +104,7 @@ def _sqlite_engine(url: str, *, busy_timeout: float, pool_size: int, echo: bool)
         check_sqlite_path(path)
         _create_private(path)
         engine = sa.create_engine(
-            url, connect_args=connect_args, pool_size=pool_size, max_overflow=pool_size, echo=echo
+            url, connect_args=connect_args, pool_size=pool_size, max_overflow=0, echo=echo
         )
     busy_ms = int(busy_timeout * 1000)
 
