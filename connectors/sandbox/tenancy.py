@@ -19,7 +19,7 @@ from connectors.sandbox.http import Request, Response, Route
 from connectors.sandbox.oauth import OAuthServer, token_form
 from connectors.sandbox.tenants import DEFAULT_TENANT, Tenant, tenant_identity, tenant_oauth
 
-TENANCY_READS = frozenset({"tenant_names", "draft_counts", "status_counts"})
+TENANCY_READS = frozenset({"tenant_names", "draft_counts", "status_counts", "requests_by_tenant"})
 TENANCY_WRITES = frozenset({"add_tenants", "tenant_info"})
 
 
@@ -103,6 +103,16 @@ class Tenancy:
         with self.lock:
             counts = Counter(
                 str(e.status) for e in self.requests.entries if e.route.split(".")[0] != "control"
+            )
+        return dict(counts)
+
+    def requests_by_tenant(self, route: str | None = None) -> dict[str, int]:
+        """Google and Airtable requests served per tenant (of one route name, when given)."""
+        with self.lock:
+            counts = Counter(
+                e.tenant
+                for e in self.requests.entries
+                if e.route.split(".")[0] != "control" and route in (None, e.route)
             )
         return dict(counts)
 

@@ -78,6 +78,7 @@ def test_each_tenants_drafts_land_only_in_its_own_gmail(
     assert sandbox.draft_counts() == {"default": 0, "alice": 1, "bob": 0}
     assert alice.request_counts() == {"gmail.drafts.create": 1}
     assert bob.request_counts() == {}
+    assert sandbox.requests_by_tenant("gmail.drafts.create") == {"alice": 1}
 
 
 def test_an_airtable_token_reaches_its_own_base_only(
