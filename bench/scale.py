@@ -33,7 +33,7 @@ from pathlib import Path
 import structlog
 from cryptography.fernet import Fernet
 
-from bench.latency import _free_port
+from bench.latency import free_port
 from bench.scale_probe import Broker, Postgres, read, usage, wait_for
 from bench.scale_report import Burst, Figures, Idle, markdown
 from bench.scale_stack import Fleet, fresh_schema, own_redis, start_sandbox
@@ -89,7 +89,7 @@ class Run:
         return idle, burst
 
     def _fleet(self, phase: str, *, push: bool) -> Fleet:
-        port = _free_port()
+        port = free_port()
         settings = {**self.settings, "http_port": str(port)}
         if push:
             settings["public_url"] = f"http://127.0.0.1:{port}"

@@ -19,7 +19,7 @@ from pathlib import Path
 import redis
 import sqlalchemy as sa
 
-from bench.latency import _free_port
+from bench.latency import free_port
 from connectors.sandbox.remote import RemoteSandbox
 from service.settings import child_environment
 from workflows.migrations import upgrade
@@ -39,7 +39,7 @@ def own_redis(workdir: Path, url: str | None) -> Iterator[str]:
     """A Redis server of the benchmark's own (so its command counts are ours alone), or the
     database at `url`, flushed before and after."""
     if url is None and shutil.which("redis-server"):
-        port = _free_port()
+        port = free_port()
         server = subprocess.Popen(
             ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(workdir)],

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import google.auth.transport.requests
 import pytest
+import requests
 
+from connectors.sandbox.remote import RemoteSandbox
 from connectors.sandbox.server import Sandbox
 from connectors.sandbox.tenants import Tenant
 from tests.connectors.sandbox.helpers import call, credentials, service
@@ -138,3 +141,25 @@ def _times() -> dict[str, Any]:
     start = at(2026, 3, 2, 9)
     end = at(2026, 3, 2, 10)
     return {"start": {"dateTime": start.isoformat()}, "end": {"dateTime": end.isoformat()}}
+
+
+def test_a_sandbox_process_serves_each_tenant_its_own_world(tmp_path: Path) -> None:
+    # Given one sandbox process and two tenants added over its control API
+    with RemoteSandbox({}, tmp_path) as box:
+        alice, bob = box.add_tenants(
+            [tenant_world("evtalice", "Chat with Ada"), tenant_world("evtbob", "Chat with Grace")],
+            ["alice", "bob"],
+        )
+
+        # Then each one's token reads its own calendar, through the real client's path
+        for tenant, title in ((alice, "Chat with Ada"), (bob, "Chat with Grace")):
+            reply = requests.get(
+                f"{box.url}/calendar/v3/calendars/primary/events",
+                headers={"Authorization": f"Bearer {tenant.google_credentials['token']}"},
+                timeout=10,
+            )
+            assert [e["summary"] for e in reply.json()["items"]] == [title]
+        # And the control API acts on one tenant's world only
+        assert [e["id"] for e in bob.call("events")] == ["evtbob"]
+        assert box.call("draft_counts") == {"default": 0, "alice": 0, "bob": 0}
+        assert box.call("requests_by_tenant") == {"alice": 1, "bob": 1}
