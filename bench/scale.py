@@ -64,6 +64,7 @@ class Run:
     def without_push(self, idle_seconds: float) -> Idle:
         """Phase 1: every account synced by polling only, then an idle window."""
         self.box.call("reset_requests")
+        self.broker.flush()
         with self._fleet("without-push", push=False) as fleet:
             self._wait_every_account("calendar.events.list", fleet, "every account's first sync")
             self._settle(fleet)
@@ -74,9 +75,10 @@ class Run:
     def with_push(self, idle_seconds: float) -> tuple[Idle | None, Burst]:
         """Phase 2: push channels open, the meetings added, an idle window, then the burst."""
         self.box.call("reset_requests")
+        self.broker.flush()
         with self._fleet("with-push", push=True) as fleet:
             self._wait_every_account("calendar.events.watch", fleet, "every calendar channel")
-            lead = 60 + 0.3 * len(self.tenants) + idle_seconds
+            lead = 60 + 0.15 * len(self.tenants) + idle_seconds
             burst_at = math.ceil((time.time() + lead) / 60) * 60.0  # a whole minute
             self._add_meetings(burst_at)
             self._settle(fleet)
@@ -101,7 +103,7 @@ class Run:
             served = self.box.call("requests_by_tenant", route=route)
             return self.names <= set(served)
 
-        self._wait(fleet, done, max(600.0, 2.0 * len(self.names)), what)
+        self._wait(fleet, done, max(600.0, 1.0 * len(self.names)), what)
 
     def _wait(self, fleet: Fleet, check: Callable[[], bool], timeout: float, what: str) -> None:
         """Wait for `check`; past `timeout` go on, with a note in the figures."""
@@ -123,7 +125,7 @@ class Run:
             quiet = quiet + 1 if self.broker.pending() == 0 else 0
             return quiet >= 3
 
-        self._wait(fleet, settled, max(300.0, 1.0 * len(self.names)), "the queues to empty")
+        self._wait(fleet, settled, max(120.0, 0.2 * len(self.names)), "the queues to empty")
 
     def _idle(self, fleet: Fleet, seconds: float) -> Idle:
         started, connections = read(self.box, fleet.pids, self.broker), 0
@@ -140,6 +142,7 @@ class Run:
             rss=ended.rss,
             redis_commands=ended.redis_commands - started.redis_commands,
             pg_connections=connections,
+            queued=self.broker.pending(),
         )
 
     def _add_meetings(self, burst_at: float) -> None:

@@ -99,6 +99,10 @@ class Broker:
         keys = list(self.client.scan_iter(match="followthrough:*.msgs"))
         return sum(int(self.client.hlen(key)) for key in keys)
 
+    def flush(self) -> None:
+        """Empty the broker's database (between phases, so each starts as a fresh deployment)."""
+        self.client.flushdb()
+
     def close(self) -> None:
         """Close the connection."""
         self.client.close()

@@ -23,6 +23,7 @@ class Idle:
     rss: int  # bytes, all our processes, at the window's end
     redis_commands: int
     pg_connections: int  # the most seen in the window
+    queued: int  # messages queued or in hand at the window's end
 
     def per_account_day(self, amount: float, accounts: int) -> float:
         """`amount` in this window, per account, scaled to a day."""
@@ -86,6 +87,7 @@ def _idle_rows(name: str, idle: Idle, accounts: int, target: float, today: bool)
         "| | |",
         f"| Idle {name}: PostgreSQL connections (most seen) | {idle.pg_connections} "
         f"| at most {PG_TARGET} | {_mark(idle.pg_connections <= PG_TARGET)} |",
+        f"| Idle {name}: messages queued at the window's end | {idle.queued:,} | | |",
     ]
 
 
