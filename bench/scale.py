@@ -197,7 +197,10 @@ def _drafts(
         if len(mine) > 1:
             duplicated.append(tenant.name)
         latencies.append(min(d["internal_date"] for d in mine) / 1000 - burst_at)
-    return Burst(tuple(latencies), tuple(missing), tuple(duplicated), refusals, connections, rss)
+    waited = time.time() - burst_at
+    return Burst(
+        tuple(latencies), tuple(missing), tuple(duplicated), refusals, connections, rss, waited
+    )
 
 
 def run(args: argparse.Namespace) -> Figures:

@@ -40,6 +40,7 @@ class Burst:
     refusals: dict[str, int]  # status -> count during the burst (429, 403 ...)
     pg_connections: int
     rss: int
+    waited: float  # seconds after the meetings' end the benchmark waited for drafts
 
     def percentile(self, p: float) -> float:
         """The nearest-rank percentile `p` (0-100); infinity with no draft at all."""
@@ -68,7 +69,7 @@ def _mark(ok: bool) -> str:
 
 
 def _mib(value: float) -> str:
-    return f"{value / 2**20:,.0f} MiB"
+    return f"{value / 2**20:,.0f} MiB" if value >= 10 * 2**20 else f"{value / 2**20:.1f} MiB"
 
 
 def _idle_rows(name: str, idle: Idle, accounts: int, target: float, today: bool) -> list[str]:
@@ -95,12 +96,20 @@ def _burst_rows(burst: Burst, accounts: int) -> list[str]:
     p50, p95 = burst.percentile(50), burst.percentile(95)
     worst = max(burst.latencies, default=math.inf)
     exact = not burst.missing and not burst.duplicated
+    times = (
+        f"{p50:.1f} s / {p95:.1f} s / {worst:.1f} s"
+        if burst.latencies
+        else f"no draft within {burst.waited:.0f} s"
+    )
     return [
-        f"| Burst: end to draft p50 / p95 / max | {p50:.1f} s / {p95:.1f} s / {worst:.1f} s "
+        f"| Burst: end to draft p50 / p95 / max | {times} "
         f"| p95 at most {P95_TARGET:.0f} s | {_mark(p95 <= P95_TARGET)} |",
         f"| Burst: exactly one draft per meeting | {accounts - len(burst.missing)} of {accounts} "
         f"have one; {len(burst.missing)} none, {len(burst.duplicated)} more than one "
         f"| all {accounts} | {_mark(exact)} |",
+        f"| Burst: refusals the sandbox answered | {burst.refusals.get('429', 0)} × 429, "
+        f"{burst.refusals.get('403', 0)} × 403 (Gmail's quota and others) | no 429 "
+        f"| {_mark(burst.refusals.get('429', 0) == 0)} |",
         f"| Burst: PostgreSQL connections (most seen) | {burst.pg_connections} "
         f"| at most {PG_TARGET} | {_mark(burst.pg_connections <= PG_TARGET)} |",
         f"| Burst: memory (RSS) of all our processes at the end | {_mib(burst.rss)} | | |",
