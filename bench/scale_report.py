@@ -107,8 +107,8 @@ def _burst_rows(burst: Burst, accounts: int) -> list[str]:
         f"| Burst: exactly one draft per meeting | {accounts - len(burst.missing)} of {accounts} "
         f"have one; {len(burst.missing)} none, {len(burst.duplicated)} more than one "
         f"| all {accounts} | {_mark(exact)} |",
-        f"| Burst: refusals the sandbox answered | {burst.refusals.get('429', 0)} × 429, "
-        f"{burst.refusals.get('403', 0)} × 403 (Gmail's quota and others) | no 429 "
+        f"| Burst: refusals the sandbox answered | {burst.refusals.get('429', 0)} 429s, "
+        f"{burst.refusals.get('403', 0)} 403s (Gmail's quota and others) | no 429 "
         f"| {_mark(burst.refusals.get('429', 0) == 0)} |",
         f"| Burst: PostgreSQL connections (most seen) | {burst.pg_connections} "
         f"| at most {PG_TARGET} | {_mark(burst.pg_connections <= PG_TARGET)} |",
