@@ -1,4 +1,5 @@
-"""Run every benchmark: `python -m bench [--small] [--measure both] [--out bench/results.md]`."""
+"""Run every benchmark: `python -m bench [--small] [--measure both] [--out bench/results.md]`;
+many accounts on one deployment: `python -m bench scale [--accounts 1000]` (bench/scale.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ SMALL = Sizes(
 
 def main(argv: list[str] | None = None) -> None:
     """Run W1 to W4 against a sandbox in a child process; print and write the table."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["scale"]:
+        from bench.scale import main as scale
+
+        scale(argv[1:])
+        return
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results.md")
     parser.add_argument("--latency", type=float, default=0.03, help="seconds per request")

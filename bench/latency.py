@@ -69,7 +69,7 @@ def measure(workdir: Path, latency: float) -> Latency:
     fixture.pop("now")
     with RemoteSandbox(fixture, workdir, latency=latency) as box:
         init_schema(_airtable(box))  # what `followthrough airtable init` does
-        port = _free_port()
+        port = free_port()
         service = subprocess.Popen(
             [sys.executable, "-m", "service.cli", "run"],
             cwd=workdir,
@@ -147,7 +147,8 @@ def _environment(workdir: Path, box: RemoteSandbox, port: int) -> dict[str, str]
     return env
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])

@@ -11,12 +11,27 @@ google-api-python-client pass `client_options={"api_endpoint": url + "/calendar/
 Calendar (its discovery document puts "calendar/v3/" in servicePath, which api_endpoint
 replaces) and `url + "/"` for People, Gmail and Tasks.
 
+One sandbox serves many users: `Sandbox.add_tenant(fixture, name=...)` (HTTP: `POST
+/_sandbox/add_tenants`) adds a tenant with its own Google user and Airtable base, reached with
+its own credentials (`connectors.sandbox.tenants`; the sandbox's own world is the default
+tenant). A Google bearer token selects its user's calendars, contacts, Gmail and Tasks; an
+Airtable token used on another tenant's base is refused 403. Gmail's per-user quota and
+Airtable's per-base rate limit are each tenant's own.
+
 Fact that bites, found while building this: `google.oauth2.credentials.Credentials.
 from_authorized_user_info` ignores the `token_uri` it is given and always uses Google's; build
 `Credentials(token=..., refresh_token=..., token_uri=..., ...)` directly to refresh against
 the sandbox.
 
 Known differences from the real Google APIs (the Airtable part lists its own in its module):
+
+- Tenants: every user consents to one OAuth client; the consent screen picks the user named by
+  `login_hint` (the default tenant without one) where Google shows an account chooser. An
+  Airtable token reaches exactly one base (a real personal access token may reach many).
+  Faults and latency apply to every tenant alike (by route name); Gmail's per-project quota
+  across users is not modelled. Calendar pushes and Airtable pings of every tenant leave one
+  after another from one thread each, so a slow receiver delays every tenant's (Google and
+  Airtable deliver in parallel).
 
 - OAuth: one client. The consent screen (`/o/oauth2/auth`, see `connectors.sandbox.oauth`)
   shows no page and consents at once, granting the requested scopes that `set_consent` leaves

@@ -58,6 +58,7 @@ from connectors.sandbox.airtable_schema import CellError, Table
 from connectors.sandbox.airtable_webhooks import (
     MAX_PAYLOADS_PER_PAGE,
     USER,
+    PingSender,
     Webhook,
     WebhookRegistry,
 )
@@ -80,12 +81,15 @@ class AirtableSandbox(AirtableControls):
         penalty_seconds: float = 30.0,
         tables: list[dict[str, Any]] | None = None,
         clock: Callable[[], dt.datetime] | None = None,
+        pings: PingSender | None = None,
     ) -> None:
         self.base_id = base_id
         self.token = token
         self.base = AirtableBase(base_id, tables)
         self.records_api = RecordsApi(self.base)
-        self.webhooks = WebhookRegistry(self.base, clock or (lambda: dt.datetime.now(dt.UTC)))
+        self.webhooks = WebhookRegistry(
+            self.base, clock or (lambda: dt.datetime.now(dt.UTC)), pings
+        )
         self.limiter = RateLimiter(rate_limit_per_second, penalty_seconds)
         self.lock = threading.RLock()
         self.permission_level = "create"  # the token's user is the base's creator

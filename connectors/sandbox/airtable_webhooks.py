@@ -85,17 +85,80 @@ class Webhook:
         return self.dropped + len(self.payloads) + 1
 
 
+class PingSender:
+    """A FIFO of pings and the daemon thread posting them; the bases of one sandbox share one,
+    so a thousand bases do not cost a thousand threads."""
+
+    def __init__(self, clock: Callable[[], dt.datetime]) -> None:
+        self.clock = clock
+        self._pings: queue.Queue[tuple[Webhook, bytes] | None] = queue.Queue()
+        self._sender: threading.Thread | None = None
+
+    def send(self, hook: Webhook, body: bytes) -> None:
+        """Queue a ping (the thread starts with the first)."""
+        self._pings.put((hook, body))
+        if self._sender is None or not self._sender.is_alive():
+            self._sender = threading.Thread(
+                target=self._send_pings, name="airtable-webhook-pings", daemon=True
+            )
+            self._sender.start()
+
+    def _send_pings(self) -> None:
+        while (item := self._pings.get()) is not None:
+            self._deliver(*item)
+
+    def close(self) -> None:
+        """Stop the ping thread once the pings already queued are sent."""
+        if self._sender is not None and self._sender.is_alive():
+            self._pings.put(None)
+            self._sender.join(timeout=5.0)
+
+    def _deliver(self, hook: Webhook, body: bytes) -> None:
+        started = self.clock()
+        digest = hmac.new(hook.mac_secret, body, hashlib.sha256).hexdigest()
+        request = urllib.request.Request(
+            str(hook.notification_url),
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-Airtable-Content-MAC": f"hmac-sha256={digest}",
+            },
+        )
+        error: str | None = None
+        try:
+            with _DIRECT.open(request, timeout=10) as response:
+                response.read()
+        except (urllib.error.URLError, OSError) as exc:
+            error = str(exc)
+        finished = self.clock()
+        hook.last_result = {
+            "success": error is None,
+            "completionTimestamp": iso(finished),
+            "durationMs": (finished - started).total_seconds() * 1000,
+            "retryNumber": 0,
+            **({"error": {"message": error}, "willBeRetried": False} if error else {}),
+        }
+        if error is None:
+            hook.last_success = iso(finished)
+        log.info("sandbox.airtable.webhook_ping", webhook_id=hook.id, success=error is None)
+
+
 class WebhookRegistry:
     """The base's webhooks; `record` turns a transaction into payloads and pings."""
 
-    def __init__(self, base: AirtableBase, clock: Callable[[], dt.datetime]) -> None:
+    def __init__(
+        self,
+        base: AirtableBase,
+        clock: Callable[[], dt.datetime],
+        sender: PingSender | None = None,
+    ) -> None:
         self.base = base
         self.clock = clock
         self.hooks: dict[str, Webhook] = {}
         self.builder = PayloadBuilder(base)
         self.transaction_number = 0
-        self._pings: queue.Queue[tuple[Webhook, bytes] | None] = queue.Queue()
-        self._sender: threading.Thread | None = None
+        self.sender = sender or PingSender(clock)
 
     # --- management -----------------------------------------------------------------------
 
@@ -210,49 +273,8 @@ class WebhookRegistry:
             {"base": {"id": self.base.id}, "webhook": {"id": hook.id}, "timestamp": iso(now)},
             separators=(",", ":"),
         ).encode()
-        self._pings.put((hook, body))
-        if self._sender is None or not self._sender.is_alive():
-            self._sender = threading.Thread(
-                target=self._send_pings, name="airtable-webhook-pings", daemon=True
-            )
-            self._sender.start()
-
-    def _send_pings(self) -> None:
-        while (item := self._pings.get()) is not None:
-            self._deliver(*item)
+        self.sender.send(hook, body)
 
     def close(self) -> None:
         """Stop the ping thread once the pings already queued are sent."""
-        if self._sender is not None and self._sender.is_alive():
-            self._pings.put(None)
-            self._sender.join(timeout=5.0)
-
-    def _deliver(self, hook: Webhook, body: bytes) -> None:
-        started = self.clock()
-        digest = hmac.new(hook.mac_secret, body, hashlib.sha256).hexdigest()
-        request = urllib.request.Request(
-            str(hook.notification_url),
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "X-Airtable-Content-MAC": f"hmac-sha256={digest}",
-            },
-        )
-        error: str | None = None
-        try:
-            with _DIRECT.open(request, timeout=10) as response:
-                response.read()
-        except (urllib.error.URLError, OSError) as exc:
-            error = str(exc)
-        finished = self.clock()
-        hook.last_result = {
-            "success": error is None,
-            "completionTimestamp": iso(finished),
-            "durationMs": (finished - started).total_seconds() * 1000,
-            "retryNumber": 0,
-            **({"error": {"message": error}, "willBeRetried": False} if error else {}),
-        }
-        if error is None:
-            hook.last_success = iso(finished)
-        log.info("sandbox.airtable.webhook_ping", webhook_id=hook.id, success=error is None)
+        self.sender.close()

@@ -3,7 +3,10 @@
 In Python these are methods of `Sandbox`; over HTTP each is `POST <base>/_sandbox/<name>` with
 the keyword arguments as a JSON object (reads also answer `GET`), e.g.
 `POST /_sandbox/cancel_event {"event_id": "abc"}`. Airtable control methods, where the Airtable
-part offers them, are reached as `POST /_sandbox/airtable/<method>`.
+part offers them, are reached as `POST /_sandbox/airtable/<method>`. A tenant's
+(connectors.sandbox.tenants) are `/_sandbox/tenants/<name>/<method>` and
+`/_sandbox/tenants/<name>/airtable/<method>`; the sandbox's own `add_tenants`, `tenant_info`,
+`tenant_names`, `draft_counts` and `status_counts` (connectors.sandbox.tenancy) act on all.
 """
 
 from __future__ import annotations
@@ -56,19 +59,21 @@ class SandboxControl:
     requests: Any
     oauth: Any
     outbox: Any
+    log_scope: str | None = None  # a tenant's name: its request counts and log are its own
 
     # --- request log and faults --------------------------------------------------------------
 
     def request_counts(self) -> dict[str, int]:
         """Requests served per route name since start (or the last reset)."""
         with self.lock:
-            return self.requests.counts()
+            return self.requests.counts(self.log_scope)
 
     def requests_log(self) -> list[dict[str, Any]]:
         """Every request: method, path, route name, status (None: in flight, 0: dropped) and
         the fingerprint of the credential it carried ("" for none)."""
         with self.lock:
-            return [_entry(e) for e in self.requests.entries]
+            entries = self.requests.entries
+            return [_entry(e) for e in entries if self.log_scope in (None, e.tenant)]
 
     def own_credentials(self) -> list[str]:
         """Fingerprints of every credential this sandbox issued or accepts (its Airtable
@@ -320,6 +325,7 @@ def _entry(entry: Any) -> dict[str, Any]:
         "route": entry.route,
         "status": entry.status,
         "credential": entry.credential,
+        "tenant": entry.tenant,
     }
 
 
@@ -328,28 +334,33 @@ def _check_status(status: int) -> None:
         raise ValueError(f"fault status must be one of {FAULT_STATUSES}, not {status}")
 
 
-def register_control(router: Router, sandbox: SandboxControl) -> None:
-    """Serve the control methods over HTTP under /_sandbox/."""
-    router.add(
-        "GET", "/_sandbox/{action}", _dispatcher(sandbox, READS), name="control.read", api="control"
-    )
-    router.add(
-        "POST",
-        "/_sandbox/{action}",
-        _dispatcher(sandbox, READS | WRITES),
-        name="control.call",
-        api="control",
-    )
-    router.add(
-        "POST",
-        "/_sandbox/airtable/{action}",
-        _airtable_dispatcher(sandbox),
-        name="control.airtable",
-        api="control",
-    )
+Resolve = Callable[[Request], Any]
+"""Which world a control request acts on: the sandbox itself, or one of its tenants."""
 
 
-def _dispatcher(sandbox: SandboxControl, allowed: frozenset[str]) -> Callable[[Request], Response]:
+def register_control(
+    router: Router,
+    sandbox: SandboxControl,
+    *,
+    tenant: Resolve,
+    reads: frozenset[str] = frozenset(),
+    writes: frozenset[str] = frozenset(),
+) -> None:
+    """Serve the control methods over HTTP under /_sandbox/ (the sandbox's own `reads` and
+    `writes` beside every world's), and each tenant's under /_sandbox/tenants/<name>/."""
+    itself: Resolve = lambda request: sandbox  # noqa: E731
+    for prefix, world, own_reads, own_writes in (
+        ("/_sandbox/tenants/{tenant}", tenant, READS, WRITES),
+        ("/_sandbox", itself, READS | reads, WRITES | writes),
+    ):
+        read, call = _dispatcher(world, own_reads), _dispatcher(world, own_reads | own_writes)
+        router.add("GET", prefix + "/{action}", read, name="control.read", api="control")
+        router.add("POST", prefix + "/{action}", call, name="control.call", api="control")
+        airtable, path = _airtable_dispatcher(world), prefix + "/airtable/{action}"
+        router.add("POST", path, airtable, name="control.airtable", api="control")
+
+
+def _dispatcher(world: Resolve, allowed: frozenset[str]) -> Callable[[Request], Response]:
     def handle(request: Request) -> Response:
         action = request.params["action"]
         if action not in allowed:
@@ -358,15 +369,23 @@ def _dispatcher(sandbox: SandboxControl, allowed: frozenset[str]) -> Callable[[R
                     404, f"no control action {action!r}; see connectors/sandbox/control.py"
                 )
             )
-        return _call(getattr(sandbox, action), request)
+        return _call(getattr(_resolve(world, request), action), request)
 
     return handle
 
 
-def _airtable_dispatcher(sandbox: SandboxControl) -> Callable[[Request], Response]:
+def _resolve(world: Resolve, request: Request) -> Any:
+    try:
+        return world(request)
+    except KeyError as exc:
+        raise HttpError(_control_error(404, str(exc.args[0]))) from exc
+
+
+def _airtable_dispatcher(world: Resolve) -> Callable[[Request], Response]:
     def handle(request: Request) -> Response:
         action = request.params["action"]
-        method = getattr(sandbox.airtable, action, None) if not action.startswith("_") else None
+        airtable = _resolve(world, request).airtable
+        method = getattr(airtable, action, None) if not action.startswith("_") else None
         if action == "register" or not callable(method):
             raise HttpError(
                 _control_error(404, f"the Airtable part offers no control method {action!r}")

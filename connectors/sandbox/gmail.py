@@ -133,7 +133,7 @@ class GmailApi:
 
     def summaries(self) -> list[dict[str, Any]]:
         """Every draft in plain terms: id, message id, headers, subject, recipients, body, sent
-        (and the id of the message it became)."""
+        (and the id of the message it became), internal_date (epoch ms of its last write)."""
         return [self._summary(d) for d in self.drafts.values()]
 
     def _summary(self, draft: Draft) -> dict[str, Any]:
@@ -142,7 +142,7 @@ class GmailApi:
             "rfc822_message_id": draft.header("Message-ID"), "subject": draft.header("Subject"),
             "from": draft.header("From"), "to": addresses(draft.header("To")),
             "cc": addresses(draft.header("Cc")), "body": draft.text(), "sent": draft.sent,
-            "sent_message_id": draft.sent_message_id,
+            "sent_message_id": draft.sent_message_id, "internal_date": draft.internal_date,
             "headers": {k: str(v) for k, v in draft.parsed.items()},
         }  # fmt: skip
 

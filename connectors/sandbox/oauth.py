@@ -152,7 +152,7 @@ class OAuthServer:
 
     def token_endpoint(self, request: Request) -> Response:
         """The authorization_code and refresh_token grants; others fail like Google's."""
-        form = _form(request)
+        form = token_form(request)
         grant_type = form.get("grant_type", "")
         if grant_type not in ("authorization_code", "refresh_token"):
             return _oauth_error(400, "unsupported_grant_type", "Invalid grant_type: " + grant_type)
@@ -265,7 +265,7 @@ def _insufficient_scopes() -> Response:
     return response
 
 
-def _form(request: Request) -> dict[str, str]:
+def token_form(request: Request) -> dict[str, str]:
     """The urlencoded body (or, leniently, query) as single values, with the client's id and
     secret from HTTP Basic auth when sent there (client_secret_basic, as requests-oauthlib does)."""
     fields = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)

@@ -2,6 +2,8 @@
 
     with RemoteSandbox(fixture, workdir, latency=0.03) as box:
         box.url, box.google_credentials, box.call("add_event", event=...), box.request_log()
+        tenant = box.add_tenants([tenant_fixture])[0]  # another user, another base
+        tenant.google_credentials, tenant.call("drafts"), tenant.airtable("records", table=...)
 
 The child is `python -m connectors.sandbox` (more of its options in `args`), started beside the
 `connectors` package whatever the caller's working directory; it prints its connection info on
@@ -63,6 +65,13 @@ class RemoteSandbox:
         """Call a control method of the Airtable part (e.g. `records`)."""
         return self._post(f"{self.url}/_sandbox/airtable/{action}", kwargs)
 
+    def add_tenants(
+        self, fixtures: list[dict[str, Any]], names: list[str] | None = None
+    ) -> list[RemoteTenant]:
+        """Add a tenant per fixture (connectors.sandbox.tenants), each reached as its own user."""
+        infos = self.call("add_tenants", fixtures=fixtures, names=names)
+        return [RemoteTenant(self, info) for info in infos]
+
     def request_counts(self) -> dict[str, int]:
         """Requests served per route name since the last reset."""
         return self.call("request_counts")  # type: ignore[no-any-return]
@@ -92,6 +101,25 @@ class RemoteSandbox:
         reply = self.http.post(url, json=kwargs, timeout=CONTROL_TIMEOUT)
         reply.raise_for_status()
         return reply.json()["result"]
+
+
+class RemoteTenant:
+    """One tenant of a `RemoteSandbox`: its credentials, and its control methods."""
+
+    def __init__(self, box: RemoteSandbox, info: dict[str, Any]) -> None:
+        self.box, self.url, self.name = box, box.url, str(info["name"])
+        self.user_email: str = info["user_email"]
+        self.google_credentials: dict[str, Any] = info["google_credentials"]
+        self.airtable_token: str = info["airtable_token"]
+        self.airtable_base_id: str = info["airtable_base_id"]
+
+    def call(self, action: str, **kwargs: Any) -> Any:
+        """Call a control method on this tenant's world (e.g. `add_event`, `drafts`)."""
+        return self.box._post(f"{self.url}/_sandbox/tenants/{self.name}/{action}", kwargs)
+
+    def airtable(self, action: str, **kwargs: Any) -> Any:
+        """Call a control method of this tenant's base (e.g. `records`)."""
+        return self.box._post(f"{self.url}/_sandbox/tenants/{self.name}/airtable/{action}", kwargs)
 
 
 def _connection_info(process: subprocess.Popen[str]) -> dict[str, Any]:

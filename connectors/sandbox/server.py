@@ -27,27 +27,25 @@ from urllib.parse import parse_qs
 
 import structlog
 
-from connectors.sandbox.airtable import AirtableSandbox
-from connectors.sandbox.calendar import CalendarApi
+from connectors.sandbox.airtable_webhooks import PingSender
 from connectors.sandbox.chat import ChatApi
 from connectors.sandbox.control import SandboxControl, register_control
 from connectors.sandbox.faults import Faults, LostReply, fault_response
 from connectors.sandbox.fixture import fixture_now, load_fixture
-from connectors.sandbox.gmail import GmailApi
-from connectors.sandbox.gmail_quota import GmailQuota
 from connectors.sandbox.http import (
     HttpError,
     Request,
     Response,
+    Route,
     Router,
     airtable_error,
     fingerprint,
     google_error,
 )
-from connectors.sandbox.oauth import SCOPES, OAuthServer
-from connectors.sandbox.people import PeopleApi
+from connectors.sandbox.oauth import OAuthServer
 from connectors.sandbox.push import Outbox
-from connectors.sandbox.tasks import TasksApi
+from connectors.sandbox.tenancy import TENANCY_READS, TENANCY_WRITES, Tenancy
+from connectors.sandbox.tenants import DEFAULT_TENANT, Tenant
 
 log = structlog.get_logger(__name__)
 
@@ -64,6 +62,7 @@ class LoggedRequest:
     route: str  # route name, or "unmatched"
     status: int | None = None  # None while in flight; 0 when the response was dropped
     credential: str = ""  # fingerprint(...) of the credential it carried; "" for none
+    tenant: str = DEFAULT_TENANT  # whose request it was
 
 
 @dataclass
@@ -76,17 +75,26 @@ class RequestLog:
         """Record one request."""
         self.entries.append(entry)
 
-    def counts(self) -> dict[str, int]:
-        """Requests per route name (e.g. {"calendar.events.list": 3})."""
-        return dict(Counter(e.route for e in self.entries if not e.route.startswith("control.")))
+    def counts(self, tenant: str | None = None) -> dict[str, int]:
+        """Requests per route name (e.g. {"calendar.events.list": 3}): every tenant's, or one's."""
+        return dict(
+            Counter(
+                e.route
+                for e in self.entries
+                if not e.route.startswith("control.") and tenant in (None, e.tenant)
+            )
+        )
 
     def clear(self) -> None:
         """Forget every request so far."""
         self.entries.clear()
 
 
-class Sandbox(SandboxControl):
-    """A running stand-in for Google (Calendar, People, Gmail, Tasks, OAuth) and Airtable."""
+class Sandbox(SandboxControl, Tenancy):
+    """A running stand-in for Google (Calendar, People, Gmail, Tasks, OAuth) and Airtable.
+
+    Its own world is its default tenant's; `add_tenant` adds more (connectors.sandbox.tenants).
+    """
 
     def __init__(
         self,
@@ -100,38 +108,60 @@ class Sandbox(SandboxControl):
     ) -> None:
         self.host, self.port = host, port
         self.lock = threading.RLock()
-        self.oauth = OAuthServer()
-        self.gmail_quota = GmailQuota()  # Gmail's 250 units a second per user
+        self.airtable_rate_limit = airtable_rate_limit
+        self.airtable_penalty_seconds = airtable_penalty_seconds
         self.faults = Faults()
         self.requests = RequestLog()
         self.outbox = Outbox()
+        self.pings = PingSender(lambda: dt.datetime.now(dt.UTC))
         self.router = Router()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         collecting = gc.isenabled()
         gc.disable()  # loading a large fixture makes millions of objects; GC passes only slow it
         try:
-            self._load(fixture, latency, airtable_rate_limit, airtable_penalty_seconds)
+            self._load(fixture, latency)
         finally:
             if collecting:
                 gc.enable()
-        self.oauth.register(self.router)
-        register_control(self.router, self)
+        self.router.add(
+            "GET", "/o/oauth2/auth", self.consent_screen, name="oauth.auth", api="oauth"
+        )
+        self.router.add("POST", "/token", self.token_endpoint, name="oauth.token", api="oauth")
+        register_control(
+            self.router,
+            self,
+            tenant=lambda request: self.tenant(request.params["tenant"]),
+            reads=TENANCY_READS,
+            writes=TENANCY_WRITES,
+        )
 
-    def _load(
-        self, fixture: Any, latency: float, rate_limit: float, penalty_seconds: float
-    ) -> None:
-        """Build the world from the fixture."""
+    def _load(self, fixture: Any, latency: float) -> None:
+        """Build the world (the default tenant) from the fixture."""
         self.fixture = load_fixture(fixture)
         self.now = fixture_now(self.fixture) or dt.datetime.now(dt.UTC)
-        google = self.fixture.get("google", {})
-        self.user_email: str = google.get("user", {}).get("email", "me@example.com")
         if latency:
             self.faults.latency["*"] = latency
-        self._build_google(google)
-        self._build_airtable(rate_limit, penalty_seconds)
         self.chat_api = ChatApi(self.fixture.get("chat", {}).get("api_key"))
+        airtable = self.fixture.get("airtable", {})
+        user = self.fixture.get("google", {}).get("user", {})
+        default = Tenant(
+            DEFAULT_TENANT,
+            self.fixture,
+            self,
+            oauth=OAuthServer(),
+            user_email=user.get("email", "me@example.com"),
+            airtable_token=str(airtable.get("token", DEFAULT_AIRTABLE_TOKEN)),
+            airtable_base_id=str(airtable.get("base_id", DEFAULT_AIRTABLE_BASE)),
+        )
+        default.register(self.router)
         self.chat_api.register(self.router)
+        self._start_tenancy(default)
+        self.user_email = default.user_email
+        self.oauth, self.gmail_quota = default.oauth, default.gmail_quota
+        self.calendar_api, self.people_api = default.calendar_api, default.people_api
+        self.gmail_api, self.tasks_api = default.gmail_api, default.tasks_api
+        self.airtable = default.airtable
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -176,24 +206,8 @@ class Sandbox(SandboxControl):
     # --- credentials -----------------------------------------------------------------------
 
     def google_credentials(self, scopes: list[str] | None = None) -> dict[str, Any]:
-        """Authorized-user credentials (google-auth's format) holding a valid access token.
-
-        `scopes`: what the user granted (default: all Followthrough asks for); the token and
-        its refresh token call only the APIs those cover.
-        """
-        granted = tuple(scopes) if scopes is not None else SCOPES
-        with self.lock:
-            token, expiry = self.oauth.issue(granted)
-            refresh_token = self.oauth.grant(granted)
-        return {
-            "token": token,
-            "refresh_token": refresh_token,
-            "token_uri": f"{self.url}/token",
-            "client_id": self.oauth.client_id,
-            "client_secret": self.oauth.client_secret,
-            "scopes": list(granted),
-            "expiry": dt.datetime.fromtimestamp(expiry, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        }
+        """The default tenant's authorized-user credentials (see `Tenant.google_credentials`)."""
+        return self.default_tenant.google_credentials(scopes)
 
     def google_client_secrets(self) -> dict[str, Any]:
         """The OAuth client JSON (Desktop app) for `followthrough auth google --client-secrets`."""
@@ -201,40 +215,13 @@ class Sandbox(SandboxControl):
 
     @property
     def airtable_token(self) -> str:
-        """The personal access token the Airtable part accepts."""
-        return str(self.fixture.get("airtable", {}).get("token", DEFAULT_AIRTABLE_TOKEN))
+        """The personal access token the default tenant's base accepts."""
+        return self.default_tenant.airtable_token
 
     @property
     def airtable_base_id(self) -> str:
-        """The id of the one Airtable base."""
-        return str(self.fixture.get("airtable", {}).get("base_id", DEFAULT_AIRTABLE_BASE))
-
-    # --- assembly --------------------------------------------------------------------------
-
-    def _build_google(self, google: dict[str, Any]) -> None:
-        """Create the Google API parts from the fixture and register their routes."""
-        self.calendar_api = CalendarApi(
-            google.get("calendars", {}),
-            user_email=self.user_email,
-            outbox=self.outbox,
-            now=self.now,
-        )
-        self.people_api = PeopleApi(google.get("contacts", []))
-        self.gmail_api = GmailApi(user_email=self.user_email)
-        self.tasks_api = TasksApi(google.get("tasklists", []))
-        for part in (self.calendar_api, self.people_api, self.gmail_api, self.tasks_api):
-            part.register(self.router)
-
-    def _build_airtable(self, rate_limit: float, penalty_seconds: float) -> None:
-        """Create the Airtable part and register its routes."""
-        self.airtable = AirtableSandbox(
-            base_id=self.airtable_base_id,
-            token=self.airtable_token,
-            rate_limit_per_second=rate_limit,
-            penalty_seconds=penalty_seconds,
-            tables=self.fixture.get("airtable", {}).get("tables", []),
-        )
-        self.airtable.register(self.router)
+        """The id of the default tenant's Airtable base."""
+        return self.default_tenant.airtable_base_id
 
     # --- serving ---------------------------------------------------------------------------
 
@@ -246,8 +233,12 @@ class Sandbox(SandboxControl):
                 self.requests.add(LoggedRequest(request.method, request.path, "unmatched", 404))
             return _not_found(request), None
         route, request.params = matched
-        entry = LoggedRequest(request.method, request.path, route.name, None, _credential(request))
+        credential = _credential(request)
         with self.lock:
+            tenant = self.owner(route, request)
+            entry = LoggedRequest(
+                request.method, request.path, route.name, None, credential, tenant.name
+            )
             self.requests.add(entry)
             delay = self.faults.delay_for(route)
             injected = self.faults.status_for(route)
@@ -256,18 +247,20 @@ class Sandbox(SandboxControl):
         if injected is not None:
             response, lost = fault_response(route, injected), None
         else:
-            response, lost = self._handle(route, request)
+            response, lost = self._handle(route, request, tenant)
         with self.lock:
             entry.status = 0 if lost else response.status
         return response, lost
 
-    def _handle(self, route: Any, request: Request) -> tuple[Response, LostReply | None]:
-        """Run the handler under the world lock; a handler's HttpError is its answer."""
+    def _handle(
+        self, route: Route, request: Request, tenant: Tenant
+    ) -> tuple[Response, LostReply | None]:
+        """Run the tenant's handler under the world lock; a handler's HttpError is its answer."""
         with self.lock:
             try:
                 if route.api == "google":
-                    self.oauth.authorize(request, route.name)
-                response = self.gmail_quota.refusal(route.name) or route.handler(request)
+                    tenant.oauth.authorize(request, route.name)
+                response = tenant.gmail_quota.refusal(route.name) or tenant.handler(route)(request)
             except HttpError as exc:
                 response = exc.response
             except Exception:  # a sandbox bug: say so loudly, in the API's shape

@@ -13,12 +13,13 @@ from google_auth_httplib2 import AuthorizedHttp
 from googleapiclient.discovery import build
 
 from connectors.sandbox.server import Sandbox
+from connectors.sandbox.tenants import Tenant
 
 ENDPOINTS = {"calendar": "/calendar/v3/", "people": "/", "gmail": "/", "tasks": "/"}
 VERSIONS = {"calendar": "v3", "people": "v1", "gmail": "v1", "tasks": "v1"}
 
 
-def credentials(sandbox: Sandbox) -> Credentials:
+def credentials(sandbox: Sandbox | Tenant) -> Credentials:
     """google-auth credentials for the sandbox (built directly: from_authorized_user_info
     ignores token_uri)."""
     info = sandbox.google_credentials()
@@ -32,7 +33,7 @@ def credentials(sandbox: Sandbox) -> Credentials:
     )
 
 
-def service(sandbox: Sandbox, api: str, creds: Credentials | None = None) -> Any:
+def service(sandbox: Sandbox | Tenant, api: str, creds: Credentials | None = None) -> Any:
     """A real discovery-built client for `api` (calendar, people, gmail, tasks) on the sandbox."""
     http = AuthorizedHttp(creds or credentials(sandbox), http=httplib2.Http(timeout=10))
     return build(
@@ -45,7 +46,7 @@ def service(sandbox: Sandbox, api: str, creds: Credentials | None = None) -> Any
 
 
 def call(
-    sandbox: Sandbox, method: str, path: str, body: Any = None, token: str | None = "valid"
+    sandbox: Sandbox | Tenant, method: str, path: str, body: Any = None, token: str | None = "valid"
 ) -> tuple[int, Any]:
     """A raw HTTP call: (status, parsed JSON body or None). token="valid" fetches a fresh one."""
     if token == "valid":
