@@ -298,3 +298,56 @@ def test_on_a_public_mail_domain_only_the_user_is_self(
     assert [c["Email"] for c in rows(sandbox, "Contacts")] == ["dana.friend@gmail.com"]
     (draft,) = drafts(sandbox)
     assert "dana.friend@gmail.com" in str(draft["to"]).lower()
+
+
+def test_a_contact_made_active_again_makes_their_chat_an_interview(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Ina, Inactive in Airtable, invited to a plain "Chat" that is no interview yet
+    ina = airtable_contact("recIna0000000001", Name="Ina", Email="ina@x.example", Stage="Inactive")
+    event = meeting("evt1", "Chat", at(2026, 3, 2, 15), attendees=[guest("ina@x.example")])
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], airtable=[ina]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime: Runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9)), sandbox)
+    assert run_once(runtime).ok
+    assert run_once(runtime).ok  # a quiet pass in between changes nothing
+    assert rows(sandbox, "Meetings") == []
+
+    # When the user moves her back to Scheduled, and the chat then ends
+    sandbox.airtable.update_record("Contacts", "recIna0000000001", {"Stage": "Scheduled"})
+    set_now(runtime, at(2026, 3, 2, 10))
+    assert run_once(runtime).ok
+    set_now(runtime, at(2026, 3, 2, 16))
+    report = run_once(runtime)
+
+    # Then it got its draft like any other interview with a contact
+    assert report.ok, report.failures
+    assert len(drafts(sandbox)) == 1
+    assert meetings_by_event(sandbox)["evt1"]["Status"] == "Completed"
+
+
+def test_a_contact_s_new_address_makes_the_chat_they_were_invited_at_an_interview(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Ada, a contact at her work address, invited to a chat at her home address
+    ada = airtable_contact("recAda0000000001", Name="Ada", Email="ada@work.example", Stage="Met")
+    event = meeting("evt1", "Chat", at(2026, 3, 2, 15), attendees=[guest("ada@home.example")])
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime: Runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9)), sandbox)
+    assert run_once(runtime).ok
+    assert rows(sandbox, "Meetings") == []
+
+    # When the user gives her row the home address, and the chat then ends
+    sandbox.airtable.update_record("Contacts", "recAda0000000001", {"Email": "ada@home.example"})
+    set_now(runtime, at(2026, 3, 2, 10))
+    assert run_once(runtime).ok
+    set_now(runtime, at(2026, 3, 2, 16))
+    report = run_once(runtime)
+
+    # Then the chat is her interview, and its thank-you goes to the address she was invited at
+    assert report.ok, report.failures
+    assert meetings_by_event(sandbox)["evt1"]["Status"] == "Completed"
+    assert "ada@home.example" in str(drafts(sandbox)[0]["to"]).lower()
