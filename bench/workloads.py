@@ -55,6 +55,7 @@ class Bench:
         configure_logging("json", "INFO", stream=(self.workdir / "followthrough.log").open("a"))
         fixture = world_fixture(NOW, self.sizes)
         with RemoteSandbox(fixture, self.workdir, latency=self.latency) as box:
+            del fixture  # the sandbox has it; the client's peak memory is the service's own
             self.box = box
             client = AirtableClient(box.airtable_token, box.airtable_base_id, endpoint=box.url)
             init_schema(client)  # set-up: `airtable init`

@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.airtable.client import AirtableClient
 from connectors.airtable.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
@@ -21,7 +22,6 @@ from connectors.model import ChatModel
 from connectors.policy import RetryPolicy
 from service.logging import register_secret
 from service.settings import Settings, env_name
-from service.web.google_link import GoogleLinks
 from workflows.accounts import AccountBook
 from workflows.rules.clock import Clock
 from workflows.rules.digest import parse_digest
@@ -29,6 +29,9 @@ from workflows.rules.draft import template_environment
 from workflows.runtime import DEFAULT_CONNECTIONS, NoStore, Runtime, WorkflowConfig, open_store
 from workflows.sealing import Sealer, sealer_or_none
 from workflows.shared_limits import StoreRateLimiter
+
+if TYPE_CHECKING:  # the web app's (FastAPI) is imported only by a process that serves it
+    from service.web.google_link import GoogleLinks
 
 
 def workflow_config(settings: Settings) -> WorkflowConfig:
@@ -170,6 +173,8 @@ def google_links(settings: Settings, store: Runtime | AccountBook) -> GoogleLink
     keys, client = settings.encryption_keys(), settings.google_client_secrets_file
     if not (keys and client and settings.public_url):
         return None
+    from service.web.google_link import GoogleLinks
+
     return GoogleLinks(store, Sealer(keys), client, settings.public_url)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -145,8 +146,10 @@ def _prepare(runtime: Runtime, meeting_id: int, settings: CompletionSettings) ->
 def _run(runtime: Runtime, jobs: list[_Job]) -> None:
     # Each Meetings row goes as soon as its contact's row and its draft exist, ten a request.
     meeting_rows = ReadyBatches[_Job](lambda ready: _write_meeting_rows(runtime, ready), 10)
-    with meeting_rows, _DraftWriter(runtime, meeting_rows.add) as drafts:
-        _write_contacts(runtime, jobs, drafts, meeting_rows.add)
+    both = _WhenBoth(meeting_rows.add)
+    with meeting_rows, _DraftWriter(runtime, both.arrived) as drafts:
+        drafts.start([job for job in jobs if job.view.in_airtable])  # their rows exist already
+        _write_contacts(runtime, jobs, drafts, both.arrived)
     _write_owed_followups(runtime, [job for job in jobs if job.record_id is not None])
     for job in jobs:
         if job.error is not None:
@@ -162,20 +165,40 @@ def _run(runtime: Runtime, jobs: list[_Job]) -> None:
         )
 
 
-class _DraftWriter:
-    """Writes thank-you drafts on threads of their own, several at once, as contacts are written.
+class _WhenBoth:
+    """Says a meeting is `ready` for its Meetings row once its contact's row is written and,
+    when it owes one, its draft too (each is told from whichever thread finished it)."""
 
-    Gmail answers while Airtable's rate limit keeps the next contact rows waiting, so the
-    drafts cost the batch no time of their own. A draft is written only once its contact's
-    row is (as before: a contact Airtable refuses gets neither); leaving the block waits for
-    every draft started. The Gmail client keeps them all within the user's quota (250 units
-    a second, 10 a draft); each draft is still one `once` block of the effects ledger.
+    def __init__(self, ready: Callable[[_Job], None]) -> None:
+        self.ready = ready
+        self.seen: set[int] = set()
+        self.lock = threading.Lock()
+
+    def arrived(self, job: _Job) -> None:
+        """One of the two exists now (a meeting owing no draft needs only its contact's)."""
+        with self.lock:
+            first = job.plan.draft is not None and job.meeting.id not in self.seen
+            self.seen.add(job.meeting.id)
+        if not first:
+            self.ready(job)
+
+
+class _DraftWriter:
+    """Writes thank-you drafts on threads of their own, several at once, beside the contacts.
+
+    A contact already in Airtable has its draft started at once: the thank-you does not wait
+    behind Airtable's rate limit for a row that only records the meeting. A new contact's
+    draft is written once its row is created (a contact Airtable refuses to create gets
+    neither). Leaving the block waits for every draft started. The Gmail client keeps them
+    all within the user's quota (250 units a second, 10 a draft); each draft is still one
+    `once` block of the effects ledger.
     """
 
     def __init__(self, runtime: Runtime, drafted: Callable[[_Job], None]) -> None:
         self.runtime, self.drafted = runtime, drafted
         self.pool = ThreadPoolExecutor(DRAFT_THREADS, thread_name_prefix="drafts")
         self.futures: list[Future[None]] = []
+        self.started: set[int] = set()
 
     def __enter__(self) -> _DraftWriter:
         return self
@@ -186,9 +209,10 @@ class _DraftWriter:
             future.result()  # _draft records a meeting's failure on its job; anything else raises
 
     def start(self, jobs: Sequence[_Job]) -> None:
-        """Write the drafts `jobs` owe, after those already started."""
+        """Write the drafts `jobs` owe, after those already started (each once)."""
         for job in jobs:
-            if job.plan.draft is not None:
+            if job.plan.draft is not None and job.meeting.id not in self.started:
+                self.started.add(job.meeting.id)
                 run = contextvars.copy_context().run
                 self.futures.append(self.pool.submit(run, self._draft, job))
 
@@ -209,8 +233,9 @@ def _write_contacts(
 ) -> None:
     """Each contact's row once (the latest meeting wins): Last Met, Stage, Next Update Due.
 
-    Contacts owed a draft are written first, and each batch's drafts are started as soon as
-    their contacts' rows exist; a meeting owing no draft is `ready` for its Meetings row then.
+    Contacts owed a draft are written first, and each batch's drafts not started yet are
+    started as soon as their contacts' rows exist; each meeting whose contact's row is written
+    has that `ready` (its Meetings row waits for its draft too: `_WhenBoth`).
     """
     rows: dict[str, ContactRow] = {}
     latest: dict[str, ContactUpdate] = {}
@@ -243,8 +268,7 @@ def _write_contacts(
         for email, record_id in written.items():
             for job in by_email[email]:
                 job.contact_id = record_id
-                if job.plan.draft is None:
-                    ready(job)
+                ready(job)
         drafts.start([job for email in written for job in by_email[email]])
     result = writer.written()
     reasons = {s.record_id: s.reason for s in result.skipped}

@@ -8,7 +8,10 @@ others: nothing due waits for an unrelated outage.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import ctypes
+import gc
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -59,7 +62,9 @@ def sync_all(runtime: Runtime, report: PassReport, sources: list[str] | None = N
     """
     names = sources or list(SOURCES)
     beside_calendar = False
-    for stage in stages(runtime, names):
+    for number, stage in enumerate(stages(runtime, names)):
+        if number:
+            _hand_back_memory()
         beside = CALENDAR in stage and len(stage) > 1
         beside_calendar = beside_calendar or beside
         for name, outcome in zip(stage, _together(runtime, stage, beside), strict=True):
@@ -69,6 +74,15 @@ def sync_all(runtime: Runtime, report: PassReport, sources: list[str] | None = N
                 report.fail(name, outcome)
     if beside_calendar and CALENDAR not in report.failures:
         _judge_again(runtime, report)
+
+
+def _hand_back_memory() -> None:
+    """Give the system back what the stage before freed (on a first sync, every Google contact
+    and the whole base, read before the calendar), so that the calendar's pages do not pile
+    on top of it; the C library keeps freed memory otherwise."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _judge_again(runtime: Runtime, report: PassReport) -> None:

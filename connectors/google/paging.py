@@ -28,6 +28,7 @@ SyncRequest = Callable[[str | None, str | None], Any]
 """The request for one page, given the sync token (None: from scratch) and its page token."""
 
 P_co = TypeVar("P_co", covariant=True)
+T = TypeVar("T")
 
 
 class ToPage(Protocol[P_co]):
@@ -40,11 +41,29 @@ def replies(
     request: PageRequest, *, policy: RetryPolicy, operation: str
 ) -> Iterator[tuple[Reply, bool]]:
     """Each reply of a listing, and whether it is the last, one request per page."""
+    return converted(request, lambda reply, last: (reply, last), policy=policy, operation=operation)
+
+
+def converted(
+    request: PageRequest,
+    convert: Callable[[Reply, bool], T],
+    *,
+    policy: RetryPolicy,
+    operation: str,
+) -> Iterator[T]:
+    """`convert(reply, last)` for each reply of a listing, one request per page.
+
+    A reply is let go once converted, before its page is used and before the next is asked
+    for: a first sync's page of 2,500 events, as parsed, is the largest thing it holds.
+    """
     page_token: str | None = None
     while True:
         reply: Reply = execute(request(page_token).execute, policy=policy, operation=operation)
         page_token = reply.get("nextPageToken")
-        yield reply, not page_token
+        item = convert(reply, not page_token)
+        del reply
+        yield item
+        del item
         if not page_token:
             return
 
@@ -78,6 +97,10 @@ def _sync_pass(
     policy: RetryPolicy,
     operation: str,
 ) -> Iterator[P_co]:
-    pages = replies(lambda token: request(cursor, token), policy=policy, operation=operation)
-    for reply, last in pages:
-        yield to_page(reply, full_sync=cursor is None, last=last)
+    full = cursor is None
+    yield from converted(
+        lambda token: request(cursor, token),
+        lambda reply, last: to_page(reply, full_sync=full, last=last),
+        policy=policy,
+        operation=operation,
+    )

@@ -285,3 +285,31 @@ def test_airtable_going_down_mid_batch_keeps_the_drafts_already_written_and_repe
     assert len(recipients) == 12
     assert all(f"p{i:02d}@guests.example" in recipients[i] for i in range(12))
     assert len(followups(sandbox, "Thank-you")) == 12
+
+
+def test_a_known_contact_s_thank_you_is_written_while_airtable_is_down_and_once(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given a chat with Ada, already a contact, known to Followthrough before it ends
+    ada = airtable_contact("recAda0000000001", Name="Ada Lovelace", Email=ADA, Stage="Scheduled")
+    event = meeting("evtada", "Chat", at(2026, 3, 2, 10), attendees=[guest(ADA)])
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], airtable=[ada]), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9)), sandbox)
+    assert run_once(runtime).ok
+
+    # When the chat has ended and Airtable is down
+    sandbox.fail_next("airtable", 503, times=1000)
+    set_now(runtime, AFTER)
+    report = run_once(runtime)
+
+    # Then her thank-you draft is there all the same: it does not wait for her row
+    assert not report.ok
+    assert [ADA in str(d["to"]).lower() for d in drafts(sandbox)] == [True]
+    # And once Airtable is back the meeting is completed, still with one draft
+    sandbox.faults.clear()
+    _until_ok(runtime)
+    assert len(drafts(sandbox)) == 1
+    assert meetings_by_event(sandbox)["evtada"]["Status"] == "Completed"
+    assert len(followups(sandbox, "Thank-you")) == 1

@@ -32,7 +32,7 @@ from tests.workflows.world import (
     world,
 )
 from workflows.actors import declare_actors
-from workflows.passes import run_once
+from workflows.passes import PassReport, run_once
 from workflows.runtime import Runtime, install
 from workflows.store.models import Meeting
 
@@ -335,3 +335,60 @@ def test_on_a_public_mail_domain_only_the_user_is_self(
     assert [c["Email"] for c in rows(sandbox, "Contacts")] == ["dana.friend@gmail.com"]
     (draft,) = drafts(sandbox)
     assert "dana.friend@gmail.com" in str(draft["to"]).lower()
+
+
+def _chat_at_three(
+    sandbox_factory: Any, make_runtime: RuntimeFactory, guest_email: str, contacts: list[Any]
+) -> tuple[Sandbox, Runtime]:
+    """A 3 pm chat with `guest_email`, first seen at 9 am and not an interview then."""
+    event = meeting("evt1", "Chat", at(2026, 3, 2, 15), attendees=[guest(guest_email)])
+    sandbox: Sandbox = sandbox_factory(
+        world(events=[event], airtable=contacts), airtable_rate_limit=FAST_AIRTABLE
+    )
+    runtime: Runtime = fast(make_runtime(sandbox, now=at(2026, 3, 2, 9)), sandbox)
+    assert run_once(runtime).ok
+    assert run_once(runtime).ok  # a quiet pass in between changes nothing
+    assert rows(sandbox, "Meetings") == []
+    return sandbox, runtime
+
+
+def _after_the_chat(runtime: Runtime) -> PassReport:
+    """A pass at 10 am, then the pass after the chat ended."""
+    set_now(runtime, at(2026, 3, 2, 10))
+    assert run_once(runtime).ok
+    set_now(runtime, at(2026, 3, 2, 16))
+    return run_once(runtime)
+
+
+def test_a_contact_made_active_again_makes_their_chat_an_interview(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Ina, Inactive in Airtable, invited to a plain "Chat" that is no interview yet
+    ina = airtable_contact("recIna0000000001", Name="Ina", Email="ina@x.example", Stage="Inactive")
+    sandbox, runtime = _chat_at_three(sandbox_factory, make_runtime, "ina@x.example", [ina])
+
+    # When the user moves her back to Scheduled, and the chat then ends
+    sandbox.airtable.update_record("Contacts", "recIna0000000001", {"Stage": "Scheduled"})
+    report = _after_the_chat(runtime)
+
+    # Then it got its draft like any other interview with a contact
+    assert report.ok, report.failures
+    assert len(drafts(sandbox)) == 1
+    assert meetings_by_event(sandbox)["evt1"]["Status"] == "Completed"
+
+
+def test_a_contact_s_new_address_makes_the_chat_they_were_invited_at_an_interview(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    # Given Ada, a contact at her work address, invited to a chat at her home address
+    ada = airtable_contact("recAda0000000001", Name="Ada", Email="ada@work.example", Stage="Met")
+    sandbox, runtime = _chat_at_three(sandbox_factory, make_runtime, "ada@home.example", [ada])
+
+    # When the user gives her row the home address, and the chat then ends
+    sandbox.airtable.update_record("Contacts", "recAda0000000001", {"Email": "ada@home.example"})
+    report = _after_the_chat(runtime)
+
+    # Then the chat is her interview, and its thank-you goes to the address she was invited at
+    assert report.ok, report.failures
+    assert meetings_by_event(sandbox)["evt1"]["Status"] == "Completed"
+    assert "ada@home.example" in str(drafts(sandbox)[0]["to"]).lower()

@@ -118,6 +118,29 @@ def test_judging_recent_events_again_costs_a_few_statements_whatever_their_numbe
     assert len(lookups(seen)) < 60, f"{len(lookups(seen))} look-ups to judge 300 events again"
 
 
+def test_a_quiet_calendar_pass_reads_no_contact_when_none_changed(
+    sandbox_factory: Any, make_runtime: RuntimeFactory
+) -> None:
+    contacts = [
+        airtable_contact(f"recAda{i:010d}", Name=f"Ada {i}", Email=f"ada{i}@x.example")
+        for i in range(50)
+    ]
+    sandbox: Sandbox = sandbox_factory(world(airtable=contacts), airtable_rate_limit=FAST_AIRTABLE)
+    runtime = fast(make_runtime(sandbox, now=NOW), sandbox)
+    for source in ("airtable", "google_contacts", "google_calendar", "google_calendar"):
+        sync_source(runtime, source)
+
+    with statements(runtime) as quiet:
+        sync_source(runtime, "google_calendar")
+    sandbox.airtable.create_record("Contacts", {"Name": "Bo", "Email": "bo@x.example"})
+    sync_source(runtime, "airtable")
+    with statements(runtime) as after_a_change:
+        sync_source(runtime, "google_calendar")
+
+    assert not [s for s in quiet if "FROM people" in s]  # the contacts are not hashed again
+    assert [s for s in after_a_change if "FROM people" in s]  # until one changed
+
+
 def test_a_pass_with_every_due_contact_reminded_costs_a_few_statements(
     sandbox_factory: Any, make_runtime: RuntimeFactory
 ) -> None:

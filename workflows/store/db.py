@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflows.store import contact_changes  # noqa: F401  (its listeners renew the contacts token)
 from workflows.store.opening import check_sqlite_path
 
 _READ_ONLY = "followthrough_read_only"

@@ -26,7 +26,7 @@ from workflows.sync.airtable import sync_airtable
 from workflows.sync.calendar import calendar_cursor_name, sync_calendar
 from workflows.sync.contacts import sync_contacts
 from workflows.sync.gmail import sync_gmail
-from workflows.sync.reconsider import contacts_fingerprint_now, reconsider_events
+from workflows.sync.reconsider import contacts_token_now, reconsider_events
 from workflows.sync.report import SyncReport
 from workflows.sync.stream import Stream
 
@@ -54,7 +54,7 @@ def sync_source(runtime: Runtime, name: str, *, judge_again: bool = True) -> Syn
     run = SOURCES[name]
     judge = judge_again and name == CALENDAR
     try:
-        judged_by = contacts_fingerprint_now(runtime) if judge else None
+        judged_by = contacts_token_now(runtime) if judge else None
         report = run(runtime)
         if judge:
             reconsider_events(runtime, full=report.full, judged_by=judged_by)

@@ -22,36 +22,41 @@ from sqlalchemy.orm import Session
 from connectors.records import CalendarEvent
 from workflows.facts import USER_EMAIL, first_sync_at, get_fact, set_fact
 from workflows.runtime import Runtime
+from workflows.store.contact_changes import CONTACTS_CHANGED, contacts_token, renew_token
 from workflows.store.meetings import event_from_json
-from workflows.store.models import Event, Meeting, Person, PersonEmail
+from workflows.store.models import Cursor, Event, Meeting, Person, PersonEmail
 from workflows.sync.calendar import Tracker
 
 log = structlog.get_logger(__name__)
 
 CONTACTS_FINGERPRINT = "fact:contacts_fingerprint"
+CONTACTS_JUDGED_AT = "fact:contacts_judged_at"
+"""The contacts token (`contact_changes`) read just before the fingerprint was last taken."""
 
 
 def reconsider_events(runtime: Runtime, *, full: bool = False, judged_by: str | None = None) -> int:
     """Judge recent stored events again if the active contacts changed; returns how many.
 
-    `full` says the calendar pass just judged every event, against the contacts whose
-    fingerprint was `judged_by` when it began: if they are still the same, only the
-    fingerprint is recorded; if they changed meanwhile (a source syncing at the same time),
+    The contacts are hashed only when their token (`contact_changes`) moved since they
+    were last hashed. `full` says the calendar pass just judged every event, against the
+    contacts whose token was `judged_by` when it began: if they are still the same, only
+    the digest is recorded; if they changed meanwhile (a source syncing at the same time),
     the recent events are judged again like after any other pass.
     """
     account = runtime.account
     with runtime.db.read() as session:  # the usual answer, "unchanged", needs no writer's lock
-        if get_fact(session, CONTACTS_FINGERPRINT, account=account) == contacts_fingerprint(
-            session, account
-        ):
+        token, judged_at = _tokens(session, account)
+        if token is not None and token == judged_at:
             return 0
     with runtime.db.transaction() as session:
+        token = contacts_token(session, account=account) or renew_token(session, account=account)
+        set_fact(session, CONTACTS_JUDGED_AT, token, account=account)  # read before the digest
         fingerprint = contacts_fingerprint(session, account)
         if get_fact(session, CONTACTS_FINGERPRINT, account=account) == fingerprint:
             return 0
         set_fact(session, CONTACTS_FINGERPRINT, fingerprint, account=account)
         first = first_sync_at(session, account=account)
-        if first is None or (full and judged_by in (None, fingerprint)):
+        if first is None or (full and judged_by == token):
             return 0
         events = _recent_unmatched(session, runtime, runtime.now())
         tracker = Tracker(
@@ -66,19 +71,38 @@ def reconsider_events(runtime: Runtime, *, full: bool = False, judged_by: str | 
 
 def contacts_changed(runtime: Runtime) -> bool:
     """True when the active contacts differ from those the stored events were judged by (after
-    the account's first sync): a calendar pass would judge recent events again."""
+    the account's first sync): a calendar pass would judge recent events again. Hashed only
+    when their token (`contact_changes`) moved since they were last hashed."""
     account = runtime.account
     with runtime.db.read() as session:
         if first_sync_at(session, account=account) is None:
+            return False
+        token, judged_at = _tokens(session, account)
+        if token is not None and token == judged_at:
             return False
         judged_by = get_fact(session, CONTACTS_FINGERPRINT, account=account)
         return judged_by != contacts_fingerprint(session, account)
 
 
-def contacts_fingerprint_now(runtime: Runtime) -> str:
-    """`contacts_fingerprint` in a transaction of its own."""
+def contacts_token_now(runtime: Runtime) -> str:
+    """The account's contacts token (`contact_changes`), made if there is none yet."""
     with runtime.db.read() as session:
-        return contacts_fingerprint(session, runtime.account)
+        token = contacts_token(session, account=runtime.account)
+    if token is not None:
+        return token
+    with runtime.db.transaction() as session:
+        token = contacts_token(session, account=runtime.account)
+        return token or renew_token(session, account=runtime.account)
+
+
+def _tokens(session: Session, account: str) -> tuple[str | None, str | None]:
+    """The contacts token now, and the one they were last hashed at, in one query."""
+    names = (CONTACTS_CHANGED, CONTACTS_JUDGED_AT)
+    query = sa.select(Cursor.source, Cursor.value).where(
+        Cursor.account == account, Cursor.source.in_(names)
+    )
+    values: dict[str, str] = {source: value for source, value in session.execute(query)}
+    return values.get(CONTACTS_CHANGED), values.get(CONTACTS_JUDGED_AT)
 
 
 def contacts_fingerprint(session: Session, account: str) -> str:
