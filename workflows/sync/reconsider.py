@@ -39,24 +39,24 @@ def reconsider_events(runtime: Runtime, *, full: bool = False, judged_by: str | 
 
     The contacts are hashed only when their token (`contact_changes`) moved since they
     were last hashed. `full` says the calendar pass just judged every event, against the
-    contacts whose token was `judged_by` when it began: if they are still the same, only
+    contacts whose version was `judged_by` when it began: if they are still the same, only
     the digest is recorded; if they changed meanwhile (a source syncing at the same time),
     the recent events are judged again like after any other pass.
     """
     account = runtime.account
     with runtime.db.read() as session:  # the usual answer, "unchanged", needs no writer's lock
-        token, judged_at = _tokens(session, account)
-        if token is not None and token == judged_at:
+        version, judged_at = _tokens(session, account)
+        if version is not None and version == judged_at:
             return 0
     with runtime.db.transaction() as session:
-        token = contacts_token(session, account=account) or renew_token(session, account=account)
-        set_fact(session, CONTACTS_JUDGED_AT, token, account=account)  # read before the digest
+        version = contacts_token(session, account=account) or renew_token(session, account=account)
+        set_fact(session, CONTACTS_JUDGED_AT, version, account=account)  # read before the digest
         fingerprint = contacts_fingerprint(session, account)
         if get_fact(session, CONTACTS_FINGERPRINT, account=account) == fingerprint:
             return 0
         set_fact(session, CONTACTS_FINGERPRINT, fingerprint, account=account)
         first = first_sync_at(session, account=account)
-        if first is None or (full and judged_by == token):
+        if first is None or (full and judged_by == version):
             return 0
         events = _recent_unmatched(session, runtime, runtime.now())
         tracker = Tracker(
@@ -77,8 +77,8 @@ def contacts_changed(runtime: Runtime) -> bool:
     with runtime.db.read() as session:
         if first_sync_at(session, account=account) is None:
             return False
-        token, judged_at = _tokens(session, account)
-        if token is not None and token == judged_at:
+        version, judged_at = _tokens(session, account)
+        if version is not None and version == judged_at:
             return False
         judged_by = get_fact(session, CONTACTS_FINGERPRINT, account=account)
         return judged_by != contacts_fingerprint(session, account)
@@ -87,16 +87,16 @@ def contacts_changed(runtime: Runtime) -> bool:
 def contacts_token_now(runtime: Runtime) -> str:
     """The account's contacts token (`contact_changes`), made if there is none yet."""
     with runtime.db.read() as session:
-        token = contacts_token(session, account=runtime.account)
-    if token is not None:
-        return token
+        version = contacts_token(session, account=runtime.account)
+    if version is not None:
+        return version
     with runtime.db.transaction() as session:
-        token = contacts_token(session, account=runtime.account)
-        return token or renew_token(session, account=runtime.account)
+        version = contacts_token(session, account=runtime.account)
+        return version or renew_token(session, account=runtime.account)
 
 
 def _tokens(session: Session, account: str) -> tuple[str | None, str | None]:
-    """The contacts token now, and the one they were last hashed at, in one query."""
+    """The contacts version now, and the one they were last hashed at, in one query."""
     names = (CONTACTS_CHANGED, CONTACTS_JUDGED_AT)
     query = sa.select(Cursor.source, Cursor.value).where(
         Cursor.account == account, Cursor.source.in_(names)
