@@ -29,7 +29,8 @@ import structlog
 
 from connectors.sandbox.airtable_webhooks import PingSender
 from connectors.sandbox.chat import ChatApi
-from connectors.sandbox.control import SandboxControl, register_control
+from connectors.sandbox.control import SandboxControl
+from connectors.sandbox.control_http import register_control
 from connectors.sandbox.faults import Faults, LostReply, fault_response
 from connectors.sandbox.fixture import fixture_now, load_fixture
 from connectors.sandbox.http import (

@@ -301,11 +301,12 @@ def test_each_account_gets_its_own_weekly_digest_in_its_own_gmail(
     deployment.add_bob()
     poll_once(deployment)
 
-    # When Bob asks for his digest on Mondays at 08:00, and the scheduler polls on that
-    # Monday (11:00), twice
+    # When Bob asks for his digest on Mondays at 08:00, and his account is polled on that
+    # Monday (11:00), twice (each poll is a sync, then a sweep)
     deployment.add_bob(digest="mon 08:00")
-    poll_once(deployment)
-    poll_once(deployment)
+    for _ in range(2):
+        deployment.actors.sync.send("bob")
+        deployment.settle()
 
     # Then Bob's Gmail holds one digest, to him, with his week (Grace's thank-you), not ours
     digests = [d for d in deployment.bobs.drafts() if d["subject"].startswith("Your week")]

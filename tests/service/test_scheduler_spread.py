@@ -41,7 +41,7 @@ class WallClock:
 
 def polls(broker: StubBroker, actors: Actors) -> list[str]:
     """The accounts whose sync the queue holds (drained)."""
-    queue = broker.queues[actors.queue_name]
+    queue = broker.queues[actors.sync_queue_name]
     found = []
     while not queue.empty():
         message = Message.decode(queue.get_nowait())
