@@ -1,5 +1,10 @@
 """Due work `complete_meeting`: a meeting over (its end plus grace), so its Airtable rows,
-thank-you draft and follow-ups are made, once (`workflows.completion`)."""
+thank-you draft and follow-ups are made, once (`workflows.completion`).
+
+Not before the account's Airtable base has been read once: until then Followthrough cannot
+tell a contact already in the base from a new one, and would add a second row for each
+(an Airtable outage during the first sync, while the calendar sync goes on). The meetings
+are tried again like any failed work; once the base is read they complete as usual."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from connectors.errors import RetryLater
 from workflows.duework.dispatch import Done, NotDue, Outcome, Skipped, TryAgain, handles
 from workflows.duework.record_meeting import record_meeting_later
 from workflows.runtime import Runtime
@@ -47,8 +53,15 @@ def schedule_meeting(
 def complete(runtime: Runtime, items: Sequence[DueItem]) -> list[Outcome]:
     """Complete the meetings together (their Airtable writes batched), each judged alone."""
     from workflows import completion  # imported when there is a meeting to complete: it is large
+    from workflows.sync.airtable import base_read_once
 
     meeting_ids = [int(item.payload["meeting_id"]) for item in items]
+    if runtime.airtable is not None and not base_read_once(runtime):
+        unread = RetryLater("the Airtable base has not been read yet; its sync is retried")
+        return [
+            TryAgain(unread, completion.Outcome(mid, "failed", str(unread), error=unread))
+            for mid in meeting_ids
+        ]
     return [_judged(done) for done in completion.complete_many(runtime, meeting_ids)]
 
 
