@@ -19,11 +19,16 @@ from workflows.duework.dispatch import Done, NotDue, Outcome, Skipped, TryAgain,
 from workflows.duework.record_meeting import record_meeting_later
 from workflows.runtime import Runtime
 from workflows.store import due
+from workflows.store.cursors import get_cursor
 from workflows.store.due import DueItem
 from workflows.store.models import Meeting
+from workflows.store.webhooks import channels
 
 if TYPE_CHECKING:
     from workflows import completion
+
+AIRTABLE_PROVIDER = "airtable"  # workflows.sync.airtable_lifetime.PROVIDER
+AIRTABLE_POLLING = "fact:airtable_polling"  # workflows.sync.airtable.POLLING
 
 KIND = "complete_meeting"
 
@@ -53,7 +58,6 @@ def schedule_meeting(
 def complete(runtime: Runtime, items: Sequence[DueItem]) -> list[Outcome]:
     """Complete the meetings together (their Airtable writes batched), each judged alone."""
     from workflows import completion  # imported when there is a meeting to complete: it is large
-    from workflows.sync.airtable import base_read_once
 
     meeting_ids = [int(item.payload["meeting_id"]) for item in items]
     if runtime.airtable is not None and not base_read_once(runtime):
@@ -63,6 +67,16 @@ def complete(runtime: Runtime, items: Sequence[DueItem]) -> list[Outcome]:
             for mid in meeting_ids
         ]
     return [_judged(done) for done in completion.complete_many(runtime, meeting_ids)]
+
+
+def base_read_once(runtime: Runtime) -> bool:
+    """True once the account's Airtable base has been read in full: its change feed
+    (workflows.sync.airtable's webhook row) or its polling cursor is stored with what the
+    read applied, so the store knows which contacts the base holds."""
+    with runtime.db.read() as session:
+        feed = channels(session, AIRTABLE_PROVIDER, account=runtime.account)
+        polled = get_cursor(session, AIRTABLE_POLLING, account=runtime.account)
+    return bool(feed) or polled is not None
 
 
 def _judged(done: completion.Outcome) -> Outcome:

@@ -103,12 +103,6 @@ def sync_airtable(runtime: Runtime) -> SyncReport:
     return report
 
 
-def base_read_once(runtime: Runtime) -> bool:
-    """True once the base has been read in full (its change feed or its polling cursor is
-    stored with what the read applied): the store knows which contacts it holds."""
-    return _channel(runtime) is not None or _polling(runtime) is not None
-
-
 def read_back_own_writes(runtime: Runtime, writes: int) -> SyncReport | None:
     """After a pass that sent `writes` write requests, read the change feed past them.
 
