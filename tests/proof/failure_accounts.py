@@ -161,3 +161,19 @@ def pushes_routed(web_log: Path, state: str = "exists") -> Counter[str]:
         ):
             routed[str(event.get("account"))] += 1
     return routed
+
+
+def channels_opened(logs: list[Path]) -> set[str]:
+    """The accounts whose Calendar channel a worker opened and stored (its first message may
+    have reached the web app before the row of a retried watch call: the change pushes that
+    follow are what the suite counts)."""
+    opened: set[str] = set()
+    for log in logs:
+        for line in (log.read_text(errors="replace") if log.exists() else "").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict) and event.get("event") == "calendar.channel_opened":
+                opened.add(str(event.get("account")))
+    return opened

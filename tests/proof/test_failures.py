@@ -35,6 +35,7 @@ from connectors.sandbox.server import Sandbox
 from tests.processes import free_port
 from tests.proof.failure_accounts import (
     Account,
+    channels_opened,
     foreign_credentials,
     misrouted,
     open_account,
@@ -101,11 +102,11 @@ class Scenario:
         )
 
     def channels_live(self) -> None:
-        """Wait until every account's Calendar push channel is open and routed to it (the web
-        app accepted its first message): a change made before then is only polled."""
+        """Wait until every account's Calendar push channel is open and stored: a change made
+        before then is only polled."""
         names = {account.name for account in self.accounts}
         wait_until(
-            lambda: set(pushes_routed(self.fleet.tmp_path / "web.log", "sync")) >= names,
+            lambda: channels_opened(sorted(self.fleet.tmp_path.glob("worker-*.log"))) >= names,
             PROGRESS_TIMEOUT,
             lambda: f"every account's Calendar channel: {self._logs()}",
         )
