@@ -19,16 +19,13 @@ from workflows.duework.dispatch import Done, NotDue, Outcome, Skipped, TryAgain,
 from workflows.duework.record_meeting import record_meeting_later
 from workflows.runtime import Runtime
 from workflows.store import due
-from workflows.store.cursors import get_cursor
+from workflows.store.cursors import AIRTABLE_POLLING, get_cursor
 from workflows.store.due import DueItem
 from workflows.store.models import Meeting
-from workflows.store.webhooks import channels
+from workflows.store.webhooks import AIRTABLE_PROVIDER, channels
 
 if TYPE_CHECKING:
     from workflows import completion
-
-AIRTABLE_PROVIDER = "airtable"  # workflows.sync.airtable_lifetime.PROVIDER
-AIRTABLE_POLLING = "fact:airtable_polling"  # workflows.sync.airtable.POLLING
 
 KIND = "complete_meeting"
 

@@ -18,6 +18,9 @@ from workflows.store.base import DEFAULT_ACCOUNT, utcnow
 from workflows.store.models import Cursor
 from workflows.store.sql import upsert
 
+AIRTABLE_POLLING = "fact:airtable_polling"
+"""The Airtable cursor while the base has no webhook (workflows.sync.airtable's `Polling`)."""
+
 
 def get_cursor(session: Session, source: str, *, account: str = DEFAULT_ACCOUNT) -> str | None:
     """The stored cursor for `source`, or None (start from scratch)."""

@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 from workflows.store.base import DEFAULT_ACCOUNT, utcnow
 from workflows.store.models import Account, WebhookChannel
 
+AIRTABLE_PROVIDER = "airtable"
+"""The provider of an Airtable webhook's row (the Calendar's is workflows.channels')."""
+
 
 def save_channel(
     session: Session,

@@ -39,7 +39,7 @@ from workflows.rules.lifecycle import MeetingStatus
 from workflows.runtime import Runtime
 from workflows.steps import MILESTONES, step_off
 from workflows.store.base import utcnow
-from workflows.store.cursors import clear_cursor, get_cursor, set_cursor
+from workflows.store.cursors import AIRTABLE_POLLING, clear_cursor, get_cursor, set_cursor
 from workflows.store.models import WebhookChannel
 from workflows.store.people import forget_airtable_records_except
 from workflows.store.webhooks import channels, delete_channel, find_channel, save_channel
@@ -61,7 +61,7 @@ log = structlog.get_logger(__name__)
 
 SOURCE = "airtable"
 WEBHOOKS_BEFORE = "fact:airtable_webhooks_before_create"
-POLLING = "fact:airtable_polling"
+POLLING = AIRTABLE_POLLING
 """The cursor while the base has no webhook (the token's user is an Editor): when it was
 last read, and last read in full (`Polling`)."""
 POLL_OVERLAP = dt.timedelta(minutes=5)

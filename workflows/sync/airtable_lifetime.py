@@ -22,9 +22,9 @@ from connectors.airtable.webhooks import (
 from workflows.runtime import Runtime
 from workflows.store.cursors import clear_cursor
 from workflows.store.models import WebhookChannel
-from workflows.store.webhooks import delete_channel, find_channel
+from workflows.store.webhooks import AIRTABLE_PROVIDER, delete_channel, find_channel
 
-PROVIDER = "airtable"
+PROVIDER = AIRTABLE_PROVIDER
 LAPSE_CHECK_AFTER = dt.timedelta(days=6)
 """A webhook unread this long is checked before its feed is trusted: Airtable disables one
 7 days after its last refresh or payload listing, and a disabled one records nothing."""
